@@ -1,0 +1,58 @@
+// A decoded, point-in-time copy of one BPF map, as user space sees it after reading
+// (per-CPU values already summed). The display layer (kernel/display/) and the text
+// formatter (bpf/output/) take these; the session produces them from kernel maps.
+
+/** A decoded key part or plain map value. */
+export type Value =
+  | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
+  | { readonly kind: "str"; readonly value: string }
+  /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
+  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean }
+  | { readonly kind: "tuple"; readonly elements: readonly Value[] }
+  /** Bytes from buf(): printed as \x escapes where not printable. */
+  | { readonly kind: "buf"; readonly bytes: Uint8Array }
+  /** A value already rendered the way bpftrace prints it (ksym, usym, kaddr, ntop, ...). */
+  | { readonly kind: "text"; readonly text: string };
+
+/**
+ * log2 histogram buckets as bpftrace lays them out: index 0 holds values < 0, index 1
+ * holds 0, index i ≥ 2 holds [2^(i-2), 2^(i-1)). Trailing zero buckets may be omitted.
+ */
+export interface HistValue {
+  readonly kind: "hist";
+  readonly buckets: readonly bigint[];
+}
+
+/**
+ * Linear histogram: index 0 holds values < min, index i in 1..n holds
+ * [min + (i-1)*step, min + i*step), the last index holds values ≥ max.
+ */
+export interface LhistValue {
+  readonly kind: "lhist";
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly step: bigint;
+  readonly buckets: readonly bigint[];
+}
+
+export type Aggregate =
+  | { readonly kind: "value"; readonly value: Value }
+  | { readonly kind: "count" | "sum" | "min" | "max"; readonly value: bigint }
+  /** bpftrace prints the integer quotient total/count. */
+  | { readonly kind: "avg"; readonly count: bigint; readonly total: bigint }
+  | { readonly kind: "stats"; readonly count: bigint; readonly total: bigint }
+  | HistValue
+  | LhistValue;
+
+export interface MapEntry {
+  /** Empty for a scalar map (`@x = count()`), one Value per key part otherwise. */
+  readonly key: readonly Value[];
+  readonly value: Aggregate;
+}
+
+export interface MapSnapshot {
+  readonly name: string; // with the '@', e.g. "@calls", or "@" for the anonymous map
+  readonly valueKind: Aggregate["kind"];
+  readonly keyed: boolean;
+  readonly entries: readonly MapEntry[];
+}
