@@ -27,6 +27,36 @@ export interface Program {
   readonly functions: readonly FunctionDef[];
   readonly probes: readonly Probe[];
   readonly span: Span;
+  /**
+   * Added by the parser: `#define NAME value` lines in the active preprocessor branches
+   * (bpftrace's tools use them for constants such as AF_INET). Optional so that
+   * hand-built Programs need not list them.
+   */
+  readonly defines?: readonly CDefine[];
+  /** Added by the parser: `macro name($a, @b, c) { ... }` definitions. */
+  readonly macros?: readonly MacroDef[];
+}
+
+/** `#define NAME value` or `#define NAME(a, b) value`; `value` is the raw replacement text. */
+export interface CDefine {
+  readonly kind: "CDefine";
+  readonly name: string;
+  /** Parameter names of a function-like macro; undefined for an object-like one. */
+  readonly params: readonly string[] | undefined;
+  readonly value: string;
+  readonly span: Span;
+}
+
+/**
+ * A bpftrace macro. Parameters keep their sigil: "$a" (a variable the macro may
+ * change), "@m" (a map), "x" (an expression substituted where `x` appears).
+ */
+export interface MacroDef {
+  readonly kind: "MacroDef";
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly body: Block;
+  readonly span: Span;
 }
 
 /** A C struct (or union) definition at the top of a program, kept as raw text plus its name. */
@@ -37,6 +67,7 @@ export interface StructDef {
   readonly span: Span;
 }
 
+/** `key = value` in `config = { ... }`; `true`/`false` become 1n/0n, bare words strings. */
 export interface ConfigItem {
   readonly kind: "ConfigItem";
   readonly key: string;
@@ -205,7 +236,11 @@ export type Expr =
   | SizeofExpr
   | OffsetofExpr;
 
-/** 42, 0x2a, 052, 1_000, 1e6, durations `5s`/`100ms`/`10us`/`1ns` given in the unit written. */
+/**
+ * 42, 0x2a, 052, 0b101, 1_000, 1e6, durations `5s`/`100ms`/`10us`/`1ns`. `raw` is the text
+ * as written; `value` is the number, durations converted to nanoseconds as bpftrace does
+ * (`1m` is 60000000000n).
+ */
 export interface IntLit {
   readonly kind: "IntLit";
   readonly value: bigint;
@@ -333,6 +368,7 @@ export interface TypeSpec {
   readonly kind: "TypeSpec";
   readonly name: string; // "uint32", "struct task_struct", "unsigned int"
   readonly pointerDepth: number;
+  /** `[N]` after the name; 0 for `[]` (size taken from the value), undefined if not an array. */
   readonly arraySize: number | undefined;
   readonly span: Span;
 }
