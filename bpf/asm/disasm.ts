@@ -94,9 +94,14 @@ function formatAlu(i: Instruction, is64: boolean): string {
   }
   let sym = ALU_SYMBOLS[op];
   if (sym === undefined) return invalid(i);
-  if ((op === ALU_DIV || op === ALU_MOD) && i.off === 1) sym = `s${sym}`;
   const x = opSrc(i.opcode) === SRC_X;
-  if (op === ALU_MOV && x && i.off !== 0) return `${d} = (s${i.off})${r}${i.src}`;
+  if (i.off !== 0) {
+    // cpu v4 reuses off: 1 selects signed div/mod, 8/16/32 a sign-extending mov.
+    if ((op === ALU_DIV || op === ALU_MOD) && i.off === 1) sym = `s${sym}`;
+    else if (op === ALU_MOV && x && (i.off === 8 || i.off === 16 || (is64 && i.off === 32))) {
+      return `${d} = (s${i.off})${r}${i.src}`;
+    } else return invalid(i);
+  }
   return `${d} ${sym} ${x ? `${r}${i.src}` : s32(i.imm)}`;
 }
 
@@ -155,9 +160,10 @@ function formatStx(i: Instruction): string {
   if (mode !== MODE_ATOMIC) return invalid(i);
   const bytes = sizeBytes(opSize(i.opcode));
   const r = bytes === 8 ? "r" : "w";
-  const ptr = `(${sizeName(i.opcode, "u")} *)(r${i.dst} ${disp(i.off)})`;
   const imm = Number(i.imm);
-  if (imm === ATOMIC_LOAD_ACQ) return `${r}${i.src} = load_acquire(${ptr})`;
+  // load-acquire is the one atomic that reads through src into dst.
+  if (imm === ATOMIC_LOAD_ACQ) return `${r}${i.dst} = load_acquire((${sizeName(i.opcode, "u")} *)(r${i.src} ${disp(i.off)}))`;
+  const ptr = `(${sizeName(i.opcode, "u")} *)(r${i.dst} ${disp(i.off)})`;
   if (imm === ATOMIC_STORE_REL) return `store_release(${ptr}, ${r}${i.src})`;
   if (bytes !== 4 && bytes !== 8) return invalid(i);
   const fn = bytes === 8 ? "atomic64" : "atomic";

@@ -2,7 +2,7 @@
 // linux/bpf.h (ids 0-209 as of Linux 6.1, 210-211 cgrp_storage_* from Linux 6.2; the
 // kernel adds no new helpers since, only kfuncs). The index in NAMES is the id.
 
-const NAMES: readonly string[] = [
+const NAMES = [
   /*   0 */ "unspec",
   /*   1 */ "map_lookup_elem",
   /*   2 */ "map_update_elem",
@@ -215,19 +215,22 @@ const NAMES: readonly string[] = [
   /* 209 */ "user_ringbuf_drain",
   /* 210 */ "cgrp_storage_get",
   /* 211 */ "cgrp_storage_delete",
-];
+] as const;
+
+/** A helper name from linux/bpf.h, without `bpf_`. */
+export type HelperName = (typeof NAMES)[number];
 
 /**
  * Helper name (without the `bpf_` prefix, as in linux/bpf.h) -> id, e.g.
  * `helpers.map_lookup_elem === 1`, `helpers.ringbuf_output === 130` (Linux 5.8).
+ * Has no prototype, so `helpers["constructor"]` is undefined like any unknown name.
  */
-export const helpers: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries(NAMES.map((name, id) => [name, id])),
-);
+export const helpers: Readonly<Record<HelperName, number>> & Readonly<Record<string, number | undefined>> =
+  Object.freeze(Object.assign(Object.create(null) as Record<HelperName, number>, Object.fromEntries(NAMES.map((name, id) => [name, id]))));
 
 /** The helper's name without `bpf_` (`helperName(1) === "map_lookup_elem"`), or undefined. */
 export function helperName(id: number): string | undefined {
-  return Number.isInteger(id) && id >= 0 ? NAMES[id] : undefined;
+  return Number.isInteger(id) && id >= 0 ? (NAMES as readonly string[])[id] : undefined;
 }
 
 /** The highest helper id this table knows (BPF_FUNC_cgrp_storage_delete). */

@@ -20,4 +20,4 @@ export {
   type MarshalOptions, type TargetField,
 } from "./marshal.ts";
 export { disassemble, formatInstruction, type DisasmContext } from "./disasm.ts";
-export { helpers, helperName, MAX_HELPER_ID } from "./helpers.ts";
+export { helpers, helperName, MAX_HELPER_ID, type HelperName } from "./helpers.ts";
