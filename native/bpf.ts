@@ -1,0 +1,348 @@
+// Typed bpf(2) commands. Each call encodes its attr (bpf-attr.ts), makes the syscall,
+// and either returns a typed result or throws SyscallError / VerifierError. Buffers whose
+// addresses go into an attr are locals kept alive for the duration of the call.
+import { readlinkSync } from "node:fs";
+import * as libc from "./libc.ts";
+import { OwnedFd, rawFd } from "./fd.ts";
+import { SyscallError, VerifierError } from "./errors.ts";
+import { BpfCmd, bpfCmdName, VERIFIER_LOG_SIZE, AttachType } from "./bpf-constants.ts";
+import * as A from "./bpf-attr.ts";
+
+type Fd = OwnedFd | number;
+
+const ENOENT = 2;
+const EINVAL = 22;
+const ENOSPC = 28;
+const EOPNOTSUPP = 95;
+const ENOTSUPP = 524;
+
+/** Runs one bpf(2) command; returns its non-negative result or throws SyscallError. */
+function sys(cmd: number, attr: Uint8Array, context: string | undefined, ...pins: Uint8Array[]): number {
+  const r = libc.bpf(cmd, attr, ...pins);
+  if (r.value < 0) throw new SyscallError(bpfCmdName(cmd), r.errno, context ? { context } : {});
+  return r.value;
+}
+
+/** Like sys() but reports ENOENT as undefined instead of throwing. */
+function sysOrEnoent(cmd: number, attr: Uint8Array, ...pins: Uint8Array[]): number | undefined {
+  const r = libc.bpf(cmd, attr, ...pins);
+  if (r.value >= 0) return r.value;
+  if (r.errno === ENOENT) return undefined;
+  throw new SyscallError(bpfCmdName(cmd), r.errno);
+}
+
+function u8(b: Uint8Array): Uint8Array {
+  // koffi.address needs a real backing store; a zero-length key still needs an address.
+  return b.byteLength === 0 ? new Uint8Array(1) : b;
+}
+
+function checkSize(what: string, got: number, want: number): void {
+  if (got !== want) throw new RangeError(`${what} is ${got} bytes, the map wants ${want}`);
+}
+
+/** BPF_MAP_CREATE. Requires a kernel that knows `type` (RINGBUF: 5.8). */
+export function mapCreate(a: A.MapCreateAttr): OwnedFd {
+  const fd = sys(BpfCmd.MAP_CREATE, A.encodeMapCreate(a), a.name ? `create map "${a.name}"` : undefined);
+  return new OwnedFd(fd, "map");
+}
+
+/**
+ * BPF_MAP_LOOKUP_ELEM. `valueSize` is the size user space sees: for per-CPU maps that is
+ * roundUp(valueSize, 8) * possibleCpus. Returns undefined for a missing key.
+ */
+export function mapLookup(map: Fd, key: Uint8Array, valueSize: number): Uint8Array | undefined {
+  const k = u8(key);
+  const value = new Uint8Array(Math.max(valueSize, 1));
+  const attr = A.encodeMapElem(rawFd(map), libc.addressOf(k), libc.addressOf(value), 0);
+  return sysOrEnoent(BpfCmd.MAP_LOOKUP_ELEM, attr, k, value) === undefined ? undefined : value.subarray(0, valueSize);
+}
+
+/** BPF_MAP_UPDATE_ELEM with UpdateFlags (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
+export function mapUpdate(map: Fd, key: Uint8Array, value: Uint8Array, flags = 0): void {
+  const k = u8(key);
+  const v = u8(value);
+  sys(BpfCmd.MAP_UPDATE_ELEM, A.encodeMapElem(rawFd(map), libc.addressOf(k), libc.addressOf(v), flags), undefined, k, v);
+}
+
+/** BPF_MAP_DELETE_ELEM. Returns false when the key was not there. */
+export function mapDelete(map: Fd, key: Uint8Array): boolean {
+  const k = u8(key);
+  return sysOrEnoent(BpfCmd.MAP_DELETE_ELEM, A.encodeMapElem(rawFd(map), libc.addressOf(k), 0n, 0), k) !== undefined;
+}
+
+/**
+ * BPF_MAP_GET_NEXT_KEY. `key` undefined gives the first key; undefined means no more.
+ * A key deleted meanwhile restarts hash iteration from the first bucket (kernel behaviour).
+ */
+export function mapGetNextKey(map: Fd, key: Uint8Array | undefined, keySize: number): Uint8Array | undefined {
+  if (key !== undefined) checkSize("key", key.byteLength, keySize);
+  const next = new Uint8Array(Math.max(keySize, 1));
+  const k = key === undefined ? undefined : u8(key);
+  const attr = A.encodeMapElem(rawFd(map), k ? libc.addressOf(k) : 0n, libc.addressOf(next), 0);
+  const r = sysOrEnoent(BpfCmd.MAP_GET_NEXT_KEY, attr, next, ...(k ? [k] : []));
+  return r === undefined ? undefined : next.subarray(0, keySize);
+}
+
+/** The map type cannot be read in batches (EINVAL/ENOTSUPP); iterate keys instead. */
+export class BatchUnsupportedError extends SyscallError {
+  override name = "BatchUnsupportedError";
+}
+
+/** One page of a batch read: `count` keys and values, packed back to back. */
+export interface BatchPage {
+  count: number;
+  keys: Uint8Array;
+  values: Uint8Array;
+}
+
+/**
+ * BPF_MAP_LOOKUP_BATCH (5.6), page by page until ENOENT. A hash bucket larger than the
+ * page gives ENOSPC; the page then grows and the same batch is retried. Throws
+ * BatchUnsupportedError when the map type has no batch ops.
+ */
+export function* mapLookupBatchPages(map: Fd, keySize: number, valueSize: number, count = 256): Generator<BatchPage> {
+  const fd = rawFd(map);
+  // The batch token is opaque: a u32 bucket for hash maps, a key for arrays.
+  const tokenSize = Math.max(keySize, 8);
+  let inBatch: Uint8Array | undefined;
+  let outBatch = new Uint8Array(tokenSize);
+  let page = Math.max(1, count);
+  for (;;) {
+    const keys = new Uint8Array(page * keySize || 1);
+    const values = new Uint8Array(page * valueSize || 1);
+    const attr = A.encodeMapBatch(
+      fd,
+      inBatch === undefined ? 0n : libc.addressOf(inBatch),
+      libc.addressOf(outBatch),
+      libc.addressOf(keys),
+      libc.addressOf(values),
+      page,
+    );
+    const r = libc.bpf(BpfCmd.MAP_LOOKUP_BATCH, attr, keys, values, outBatch, ...(inBatch ? [inBatch] : []));
+    const got = new DataView(attr.buffer).getUint32(A.BATCH_COUNT_OFFSET, true);
+    if (r.value < 0 && r.errno === ENOSPC && got === 0) {
+      page *= 2;
+      continue;
+    }
+    if (r.value < 0 && r.errno !== ENOENT) {
+      const unsupported = r.errno === EINVAL || r.errno === ENOTSUPP || r.errno === EOPNOTSUPP;
+      if (unsupported && inBatch === undefined) throw new BatchUnsupportedError("BPF_MAP_LOOKUP_BATCH", r.errno);
+      throw new SyscallError("BPF_MAP_LOOKUP_BATCH", r.errno);
+    }
+    if (got > 0) yield { count: got, keys: keys.subarray(0, got * keySize), values: values.subarray(0, got * valueSize) };
+    if (r.value < 0) return; // ENOENT: that was the last page
+    inBatch = outBatch;
+    outBatch = new Uint8Array(tokenSize);
+  }
+}
+
+/** All entries through batch reads: keys[i] goes with values[i]. */
+export function mapLookupBatch(
+  map: Fd,
+  keySize: number,
+  valueSize: number,
+  count = 256,
+): { keys: Uint8Array[]; values: Uint8Array[] } {
+  const keys: Uint8Array[] = [];
+  const values: Uint8Array[] = [];
+  for (const p of mapLookupBatchPages(map, keySize, valueSize, count)) {
+    for (let i = 0; i < p.count; i++) {
+      keys.push(p.keys.slice(i * keySize, (i + 1) * keySize));
+      values.push(p.values.slice(i * valueSize, (i + 1) * valueSize));
+    }
+  }
+  return { keys, values };
+}
+
+/**
+ * All entries: batch reads where the map supports them, else get_next_key + lookup.
+ * The fallback is not atomic: entries added or deleted meanwhile may be missed.
+ */
+export function mapEntries(map: Fd, keySize: number, valueSize: number): { keys: Uint8Array[]; values: Uint8Array[] } {
+  try {
+    return mapLookupBatch(map, keySize, valueSize);
+  } catch (e) {
+    if (!(e instanceof BatchUnsupportedError)) throw e;
+  }
+  const keys: Uint8Array[] = [];
+  const values: Uint8Array[] = [];
+  let key: Uint8Array | undefined;
+  while ((key = mapGetNextKey(map, key, keySize)) !== undefined) {
+    const value = mapLookup(map, key, valueSize);
+    if (value === undefined) continue; // deleted between the two calls
+    keys.push(key);
+    values.push(value);
+  }
+  return { keys, values };
+}
+
+export interface ProgLoadOptions {
+  type: number;
+  /** Encoded instructions, 8 bytes each (16 for ld_imm64). */
+  insns: Uint8Array;
+  license?: string;
+  name?: string;
+  expectedAttachType?: number;
+  attachBtfId?: number;
+  attachBtfObjFd?: number;
+  progFlags?: number;
+  /** 0: no log unless the load fails; 1: verifier log; 2: verbose; 4: stats. */
+  logLevel?: number;
+  /** Log buffer size when a log is requested or the load failed. Default 16 MiB. */
+  logSize?: number;
+  /** Prefix for error messages, e.g. `load program "tracepoint:syscalls:sys_enter_openat"`. */
+  context?: string;
+}
+
+function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
+  if (o.insns.byteLength === 0 || o.insns.byteLength % 8 !== 0) {
+    throw new RangeError(`program is ${o.insns.byteLength} bytes, not a non-empty multiple of 8`);
+  }
+  const license = A.cString(o.license ?? "GPL");
+  const log = logLevel > 0 ? new Uint8Array(logSize) : undefined;
+  const attr = A.encodeProgLoad({
+    type: o.type,
+    insnCount: o.insns.byteLength / 8,
+    insns: libc.addressOf(o.insns),
+    license: libc.addressOf(license),
+    logLevel,
+    logSize: log ? logSize : 0,
+    logBuf: log ? libc.addressOf(log) : 0n,
+    ...(o.name !== undefined && { name: o.name }),
+    ...(o.progFlags !== undefined && { progFlags: o.progFlags }),
+    ...(o.expectedAttachType !== undefined && { expectedAttachType: o.expectedAttachType }),
+    ...(o.attachBtfId !== undefined && { attachBtfId: o.attachBtfId }),
+    ...(o.attachBtfObjFd !== undefined && { attachBtfObjFd: o.attachBtfObjFd }),
+  });
+  const r = libc.bpf(BpfCmd.PROG_LOAD, attr, o.insns, license, ...(log ? [log] : []));
+  let text = "";
+  if (log) {
+    const end = log.indexOf(0);
+    text = new TextDecoder().decode(end < 0 ? log : log.subarray(0, end));
+  }
+  return { r, text };
+}
+
+/**
+ * BPF_PROG_LOAD, returning the program fd and the verifier log (empty at logLevel 0).
+ * A rejected load is retried with a log at level 1 so the error carries the reason:
+ * VerifierError when the kernel explained itself, SyscallError when the log is empty
+ * (EPERM before the verifier, as for BPF trampolines under lockdown).
+ */
+export function progLoadWithLog(o: ProgLoadOptions): { fd: OwnedFd; log: string } {
+  const logSize = o.logSize ?? VERIFIER_LOG_SIZE;
+  let { r, text } = progLoadOnce(o, o.logLevel ?? 0, logSize);
+  if (r.value >= 0) return { fd: new OwnedFd(r.value, "prog"), log: text };
+  if ((o.logLevel ?? 0) === 0) {
+    ({ r, text } = progLoadOnce(o, 1, logSize));
+    // The first attempt failed; one that now succeeds means a transient failure (EAGAIN).
+    if (r.value >= 0) return { fd: new OwnedFd(r.value, "prog"), log: text };
+  }
+  const context = o.context ?? (o.name ? `load program "${o.name}"` : undefined);
+  if (text.trim() !== "") {
+    throw new VerifierError(text, r.errno, { ...(context && { context }), truncated: r.errno === ENOSPC });
+  }
+  throw new SyscallError("BPF_PROG_LOAD", r.errno, context ? { context } : {});
+}
+
+/** BPF_PROG_LOAD; see progLoadWithLog for the error behaviour. */
+export function progLoad(o: ProgLoadOptions): OwnedFd {
+  return progLoadWithLog(o).fd;
+}
+
+/**
+ * BPF_LINK_CREATE (5.7). With attachType BPF_PERF_EVENT (5.15) `targetFd` is a perf
+ * event fd and `cookie` is the bpf_cookie; for tracing programs it is the tracing cookie.
+ */
+export function linkCreate(a: Omit<A.LinkCreateAttr, "progFd" | "targetFd"> & { progFd: Fd; targetFd: Fd }): OwnedFd {
+  const attr = A.encodeLinkCreate(
+    { ...a, progFd: rawFd(a.progFd), targetFd: rawFd(a.targetFd) },
+    a.attachType === AttachType.PERF_EVENT,
+  );
+  return new OwnedFd(sys(BpfCmd.LINK_CREATE, attr, undefined), "link");
+}
+
+/**
+ * BPF_RAW_TRACEPOINT_OPEN: attaches a RAW_TRACEPOINT program to tracepoint `name`
+ * (e.g. "sys_enter"), or, with name null, a TRACING program by its attach_btf_id.
+ */
+export function rawTracepointOpen(name: string | null, prog: Fd): OwnedFd {
+  const cname = name === null ? undefined : A.cString(name);
+  const attr = A.encodeRawTracepointOpen(cname ? libc.addressOf(cname) : 0n, rawFd(prog));
+  const context = name === null ? undefined : `attach raw tracepoint "${name}"`;
+  return new OwnedFd(sys(BpfCmd.RAW_TRACEPOINT_OPEN, attr, context, ...(cname ? [cname] : [])), "raw_tracepoint");
+}
+
+/**
+ * BPF_PROG_TEST_RUN on a RAW_TRACEPOINT program: runs it once in this thread with
+ * `ctxIn` (its u64 args) as context. `duration` is 0 for raw tracepoints.
+ */
+export function progTestRun(
+  prog: Fd,
+  ctxIn: Uint8Array,
+  opts: { repeat?: number; flags?: number; cpu?: number } = {},
+): { retval: number; duration: number } {
+  const ctx = u8(ctxIn);
+  const attr = A.encodeProgTestRun(rawFd(prog), ctxIn.byteLength ? libc.addressOf(ctx) : 0n, ctxIn.byteLength, opts);
+  sys(BpfCmd.PROG_TEST_RUN, attr, undefined, ctx);
+  const dv = new DataView(attr.buffer);
+  return { retval: dv.getUint32(A.TEST_RUN_RETVAL_OFFSET, true), duration: dv.getUint32(A.TEST_RUN_DURATION_OFFSET, true) };
+}
+
+/** What kind of BPF object an fd is, from its anon inode name in /proc/self/fd. */
+export function bpfFdKind(fd: Fd): "prog" | "map" | "link" | "btf" | undefined {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${rawFd(fd)}`);
+  } catch {
+    return undefined;
+  }
+  const m = /^anon_inode:\[?bpf[-_](prog|map|link)\]?$/.exec(target);
+  if (m) return m[1] as "prog" | "map" | "link";
+  return target === "anon_inode:btf" ? "btf" : undefined;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for programs, maps and links: the essentials. */
+export function objGetInfoByFd(fd: Fd): A.ProgInfo | A.MapInfo | A.LinkInfo {
+  const kind = bpfFdKind(fd);
+  const size = kind === "prog" ? A.PROG_INFO_SIZE : kind === "map" ? A.MAP_INFO_SIZE : A.LINK_INFO_SIZE;
+  if (kind !== "prog" && kind !== "map" && kind !== "link") {
+    throw new TypeError(`fd ${rawFd(fd)} is not a BPF program, map or link`);
+  }
+  const info = new Uint8Array(size);
+  sys(BpfCmd.OBJ_GET_INFO_BY_FD, A.encodeObjGetInfo(rawFd(fd), libc.addressOf(info), size), undefined, info);
+  return kind === "prog" ? A.decodeProgInfo(info) : kind === "map" ? A.decodeMapInfo(info) : A.decodeLinkInfo(info);
+}
+
+/** BPF_PROG_GET_NEXT_ID: the next loaded program id after `startId`, or undefined. */
+export function progGetNextId(startId: number): number | undefined {
+  const attr = A.encodeGetId(startId);
+  return sysOrEnoent(BpfCmd.PROG_GET_NEXT_ID, attr) === undefined
+    ? undefined
+    : new DataView(attr.buffer).getUint32(A.NEXT_ID_OFFSET, true);
+}
+
+/** BPF_MAP_GET_NEXT_ID: the next map id after `startId`, or undefined. */
+export function mapGetNextId(startId: number): number | undefined {
+  const attr = A.encodeGetId(startId);
+  return sysOrEnoent(BpfCmd.MAP_GET_NEXT_ID, attr) === undefined
+    ? undefined
+    : new DataView(attr.buffer).getUint32(A.NEXT_ID_OFFSET, true);
+}
+
+/** BPF_PROG_GET_FD_BY_ID (needs CAP_SYS_ADMIN). */
+export function progGetFdById(id: number): OwnedFd {
+  return new OwnedFd(sys(BpfCmd.PROG_GET_FD_BY_ID, A.encodeGetId(id), `open program id ${id}`), "prog");
+}
+
+/** BPF_MAP_GET_FD_BY_ID (needs CAP_SYS_ADMIN). */
+export function mapGetFdById(id: number): OwnedFd {
+  return new OwnedFd(sys(BpfCmd.MAP_GET_FD_BY_ID, A.encodeGetId(id), `open map id ${id}`), "map");
+}
+
+/** Ids of every program loaded on the machine, in id order. */
+export function loadedProgIds(): number[] {
+  const ids: number[] = [];
+  for (let id = progGetNextId(0); id !== undefined; id = progGetNextId(id)) ids.push(id);
+  return ids;
+}
