@@ -11,8 +11,19 @@ export type Value =
   | { readonly kind: "tuple"; readonly elements: readonly Value[] }
   /** Bytes from buf(): printed as \x escapes where not printable. */
   | { readonly kind: "buf"; readonly bytes: Uint8Array }
-  /** A value already rendered the way bpftrace prints it (ksym, usym, kaddr, ntop, ...). */
-  | { readonly kind: "text"; readonly text: string };
+  /**
+   * A value already rendered the way bpftrace prints it (ksym, usym, kaddr, ntop, ...).
+   * `origin` names the bpftrace type it came from, where the printing depends on it.
+   */
+  | { readonly kind: "text"; readonly text: string; readonly origin?: TextOrigin };
+
+/**
+ * The bpftrace type a pre-rendered text value came from. bpftrace v0.23 prints map values
+ * of type ksym, usym and inet without a newline between entries (`@x[1]: f@x[2]: g`).
+ */
+export type TextOrigin =
+  | "ksym" | "usym" | "kaddr" | "uaddr" | "inet" | "username" | "timestamp"
+  | "cgroup_path" | "strerror" | "mac_address" | "probe" | "pointer" | "enum";
 
 /**
  * log2 histogram buckets as bpftrace lays them out: index 0 holds values < 0, index 1
@@ -21,6 +32,12 @@ export type Value =
 export interface HistValue {
   readonly kind: "hist";
   readonly buckets: readonly bigint[];
+  /**
+   * hist(x, k): each power of 2 split into 2^k buckets (0..5, default 0). Index 0 holds
+   * values < 0, indexes 1..2^(k+1) hold the single values 0..2^(k+1)-1, and the rest
+   * follow bpftrace's hist_index_label(); with k = 0 this is the layout above.
+   */
+  readonly bits?: number;
 }
 
 /**
