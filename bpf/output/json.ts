@@ -1,0 +1,132 @@
+// bpftrace's `-f json` lines (v0.23 JsonOutput): one NDJSON object per map or message.
+//
+//   {"type": "map", "data": {"@c": 3}}
+//   {"type": "map", "data": {"@calls": {"open": 1, "read": 2}}}
+//   {"type": "hist", "data": {"@h": [{"min": 4, "max": 7, "count": 1}, ...]}}
+//   {"type": "stats", "data": {"@s": {"count": 2, "average": 5, "total": 10}}}
+//   {"type": "printf", "data": "hello\n"}
+//
+// Keys are strings: parts joined by "," (no space), escaped twice as bpftrace does (once
+// as a string part, once as the key). Where bpftrace writes invalid JSON we do not:
+// non-ASCII bytes pass through as UTF-8 instead of "\uffffffXX", and pre-rendered text
+// values (ksym, mac addresses, enums, ...) are always quoted.
+
+import type { MapEntry, MapSnapshot, Value } from "../maps/snapshot.ts";
+import { bucketRows, type BucketRow } from "./hist.ts";
+import { average, orderEntries, takeTop } from "./order.ts";
+import type { PrintOptions } from "./text.ts";
+import { divide, hexFormatBuffer, stackText } from "./value-text.ts";
+
+/** bpftrace's json_escape: \" \\ \n \r \t, other control characters as \u00XX. */
+export function jsonEscape(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c <= 0x1f) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** A value inside a key: quoted kinds are escaped but not quoted; tuples join with ",". */
+function keyPartJson(v: Value): string {
+  switch (v.kind) {
+    case "int":
+      return String(v.value);
+    case "tuple":
+      return `[${v.elements.map((e) => valueJson(e)).join(",")}]`;
+    default:
+      return jsonEscape(plainText(v));
+  }
+}
+
+/** The text of a quoted kind, before escaping. */
+function plainText(v: Value): string {
+  switch (v.kind) {
+    case "str":
+      return v.value;
+    case "stack":
+      return stackText(v.frames);
+    case "buf":
+      return hexFormatBuffer(v.bytes);
+    case "text":
+      return v.text;
+    case "int":
+      return String(v.value);
+    case "tuple":
+      return v.elements.map(plainText).join(", ");
+  }
+}
+
+/** A value: integers bare, tuples as arrays without spaces, everything else a string. */
+function valueJson(v: Value, div = 1n): string {
+  if (v.kind === "int") return String(divide(v.value, div));
+  if (v.kind === "tuple") return `[${v.elements.map((e) => valueJson(e, div)).join(",")}]`;
+  return `"${jsonEscape(plainText(v))}"`;
+}
+
+function keyJson(key: readonly Value[]): string {
+  const only = key.length === 1 ? key[0] : undefined;
+  const parts = only?.kind === "tuple" ? only.elements : key;
+  return `"${jsonEscape(parts.map(keyPartJson).join(","))}"`;
+}
+
+function bucketsJson(rows: readonly BucketRow[]): string {
+  const items = rows.map((r) => {
+    const min = r.low !== undefined ? `"min": ${r.low}, ` : "";
+    const max = r.high !== undefined ? `"max": ${r.high}, ` : "";
+    return `{${min}${max}"count": ${r.count}}`;
+  });
+  return `[${items.join(", ")}]`;
+}
+
+function entryValueJson(e: MapEntry, div: bigint): string {
+  const v = e.value;
+  switch (v.kind) {
+    case "hist":
+    case "lhist":
+      return bucketsJson(bucketRows(v, div));
+    case "value":
+      return valueJson(v.value, div);
+    case "count":
+    case "sum":
+    case "min":
+    case "max":
+      return String(divide(v.value, div));
+    case "avg":
+      return String(divide(average(v.count, v.total), div));
+    case "stats":
+      return `{"count": ${v.count}, "average": ${divide(average(v.count, v.total), div)}, "total": ${v.total}}`;
+  }
+}
+
+/** The message type bpftrace gives a map of this kind. */
+export function jsonMapType(kind: MapSnapshot["valueKind"]): "map" | "hist" | "stats" {
+  if (kind === "hist" || kind === "lhist") return "hist";
+  if (kind === "avg" || kind === "stats") return "stats";
+  return "map";
+}
+
+/**
+ * The map as one `-f json` line (with its "\n"), or "" for an empty map, which bpftrace
+ * does not print in JSON mode.
+ */
+export function formatMapJson(snap: MapSnapshot, opts: PrintOptions = {}): string {
+  const div = opts.div && opts.div > 0n ? opts.div : 1n;
+  const entries = takeTop(orderEntries(snap), snap.valueKind, opts.top);
+  if (entries.length === 0) return "";
+  const keyed = snap.keyed || entries.some((e) => e.key.length > 0);
+  const items = entries.map((e) => (keyed ? `${keyJson(e.key)}: ` : "") + entryValueJson(e, div));
+  const body = keyed ? `{${items.join(", ")}}` : items.join(", ");
+  return `{"type": "${jsonMapType(snap.valueKind)}", "data": {"${jsonEscape(snap.name)}": ${body}}}\n`;
+}
+
+/** A printf() line in `-f json` mode. */
+export function formatPrintfJson(text: string): string {
+  return `{"type": "printf", "data": "${jsonEscape(text)}"}\n`;
+}
