@@ -82,6 +82,10 @@ async function runKernel(connectionFile: string): Promise<number> {
     // Jupyter sends SIGINT for interrupt_mode "signal"; with "message" it may still come
     // from a terminal. Either way it interrupts the running cell, never the kernel.
     process.on("SIGINT", () => k.interrupt());
+    // A stray exception in a cell's timer or callback must not take the session's
+    // attached probes and maps down with it: log it and keep serving.
+    process.on("uncaughtException", (e) => log(`uncaught exception: ${e.stack ?? String(e)}`));
+    process.on("unhandledRejection", (e) => log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
     process.on("SIGTERM", () => {
       void interpreter
         .shutdown()
