@@ -1,7 +1,7 @@
 // OwnedFd: a file descriptor that is closed exactly once. Programs, maps, links, perf
 // events and ring buffers own one each, so tearing a cell down is disposing its objects.
 // A FinalizationRegistry closes what the code forgot, as a backstop, never as the plan.
-import { close as closeRaw } from "./libc.ts";
+import { close as closeRaw, dupCloexec } from "./libc.ts";
 import { SyscallError } from "./errors.ts";
 
 let open = 0;
@@ -70,4 +70,14 @@ export class OwnedFd implements Disposable {
 /** The raw number of an OwnedFd or a number. */
 export function rawFd(fd: OwnedFd | number): number {
   return typeof fd === "number" ? fd : fd.fd;
+}
+
+/**
+ * A new OwnedFd for the same kernel object (F_DUPFD_CLOEXEC), so a holder such as a ring
+ * buffer keeps working whoever closes the original.
+ */
+export function dupFd(fd: OwnedFd | number, kind?: string): OwnedFd {
+  const r = dupCloexec(rawFd(fd));
+  if (r.value < 0) throw new SyscallError("fcntl(F_DUPFD_CLOEXEC)", r.errno);
+  return new OwnedFd(r.value, kind ?? (typeof fd === "number" ? "fd" : fd.kind));
 }

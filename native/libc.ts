@@ -22,6 +22,7 @@ const cIoctl = lib.func("ioctl", "int", ["int", "ulong", "ulong"]);
 const cMmap = lib.func("mmap", "uint64", ["void *", "size_t", "int", "int", "int", "long"]);
 const cMunmap = lib.func("munmap", "int", ["uint64", "size_t"]);
 const cClose = lib.func("close", "int", ["int"]);
+const cFcntl = lib.func("fcntl", "int", ["int", "int", "int"]);
 const cEpollCreate1 = lib.func("epoll_create1", "int", ["int"]);
 const cEpollCtl = lib.func("epoll_ctl", "int", ["int", "int", "int", "void *"]);
 const cEpollWait = lib.func("epoll_wait", "int", ["int", "void *", "int", "int"]);
@@ -99,6 +100,14 @@ export function munmap(addr: bigint, length: number): Result {
 
 export function close(fd: number): Result {
   const value = cClose(fd) as number;
+  return { value, errno: value < 0 ? koffi.errno() : 0 };
+}
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/** fcntl(fd, F_DUPFD_CLOEXEC, 0): a new fd for the same open file. */
+export function dupCloexec(fd: number): Result {
+  const value = cFcntl(fd, F_DUPFD_CLOEXEC, 0) as number;
   return { value, errno: value < 0 ? koffi.errno() : 0 };
 }
 

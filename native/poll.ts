@@ -16,26 +16,61 @@ export interface FdWatch {
 }
 
 /**
- * Calls `cb` from the event loop whenever `fd` is readable (EPOLLIN). Level-triggered:
- * `cb` must consume the data (drain the ring buffer) or it runs again at once.
+ * Calls `cb` from the event loop when `fd` is readable (EPOLLIN). `cb` should consume
+ * what made the fd readable: the watch is re-armed after `cb` returns, and a fd that is
+ * still readable then calls `cb` again on the next loop turn.
+ *
+ * koffi calls its poll callback straight from libuv, outside Node's callback scope:
+ * promise jobs queued there would wait for some unrelated callback, and an exception
+ * would not reach process 'uncaughtException'. So the libuv callback only pauses the
+ * watch and schedules `cb` with setImmediate, where both behave normally. (koffi passes
+ * `(status, events)` to the callback, not the `(events)` its typings say.)
  */
-export function watchReadable(fd: OwnedFd | number, cb: () => void): FdWatch {
-  let handle: libc.PollHandle | undefined = libc.pollFd(rawFd(fd), { readable: true }, (ev) => {
-    if (ev.readable) cb();
-  });
-  return {
+export function watchReadable(fd: OwnedFd | number, cb: () => void, onError?: (e: SyscallError) => void): FdWatch {
+  const raw = rawFd(fd);
+  let stopped = false;
+  let scheduled = false;
+  let refed = true;
+  const onPoll = (status: number) => {
+    handle.stop();
+    if (stopped || scheduled) return;
+    scheduled = true;
+    const immediate = setImmediate(() => {
+      scheduled = false;
+      if (stopped) return;
+      if (status < 0) {
+        watch.stop();
+        const e = new SyscallError("poll", -status, { context: `watch fd ${raw}` });
+        if (onError) onError(e);
+        else throw e;
+        return;
+      }
+      try {
+        cb();
+      } finally {
+        if (!stopped) handle.start({ readable: true }, onPoll as never);
+      }
+    });
+    if (!refed) immediate.unref();
+  };
+  const handle: libc.PollHandle = libc.pollFd(raw, { readable: true }, onPoll as never);
+  const watch: FdWatch = {
     stop() {
-      handle?.stop();
-      handle?.close();
-      handle = undefined;
+      if (stopped) return;
+      stopped = true;
+      handle.stop();
+      handle.close();
     },
     ref() {
-      handle?.ref();
+      refed = true;
+      if (!stopped) handle.ref();
     },
     unref() {
-      handle?.unref();
+      refed = false;
+      if (!stopped) handle.unref();
     },
   };
+  return watch;
 }
 
 const EPOLLIN = 0x001;
