@@ -31,9 +31,9 @@ function sysOrEnoent(cmd: number, attr: Uint8Array, ...pins: Uint8Array[]): numb
   throw new SyscallError(bpfCmdName(cmd), r.errno);
 }
 
-function u8(b: Uint8Array): Uint8Array {
-  // koffi.address needs a real backing store; a zero-length key still needs an address.
-  return b.byteLength === 0 ? new Uint8Array(1) : b;
+/** A pointer field: NULL for an empty buffer (queue/stack maps have key_size 0 and refuse a non-NULL key). */
+function ptr(b: Uint8Array | undefined): bigint {
+  return b === undefined || b.byteLength === 0 ? 0n : libc.addressOf(b);
 }
 
 function checkSize(what: string, got: number, want: number): void {
@@ -51,23 +51,19 @@ export function mapCreate(a: A.MapCreateAttr): OwnedFd {
  * roundUp(valueSize, 8) * possibleCpus. Returns undefined for a missing key.
  */
 export function mapLookup(map: Fd, key: Uint8Array, valueSize: number): Uint8Array | undefined {
-  const k = u8(key);
-  const value = new Uint8Array(Math.max(valueSize, 1));
-  const attr = A.encodeMapElem(rawFd(map), libc.addressOf(k), libc.addressOf(value), 0);
-  return sysOrEnoent(BpfCmd.MAP_LOOKUP_ELEM, attr, k, value) === undefined ? undefined : value.subarray(0, valueSize);
+  const value = new Uint8Array(valueSize);
+  const attr = A.encodeMapElem(rawFd(map), ptr(key), ptr(value), 0);
+  return sysOrEnoent(BpfCmd.MAP_LOOKUP_ELEM, attr, key, value) === undefined ? undefined : value;
 }
 
 /** BPF_MAP_UPDATE_ELEM with UpdateFlags (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
 export function mapUpdate(map: Fd, key: Uint8Array, value: Uint8Array, flags = 0): void {
-  const k = u8(key);
-  const v = u8(value);
-  sys(BpfCmd.MAP_UPDATE_ELEM, A.encodeMapElem(rawFd(map), libc.addressOf(k), libc.addressOf(v), flags), undefined, k, v);
+  sys(BpfCmd.MAP_UPDATE_ELEM, A.encodeMapElem(rawFd(map), ptr(key), ptr(value), flags), undefined, key, value);
 }
 
 /** BPF_MAP_DELETE_ELEM. Returns false when the key was not there. */
 export function mapDelete(map: Fd, key: Uint8Array): boolean {
-  const k = u8(key);
-  return sysOrEnoent(BpfCmd.MAP_DELETE_ELEM, A.encodeMapElem(rawFd(map), libc.addressOf(k), 0n, 0), k) !== undefined;
+  return sysOrEnoent(BpfCmd.MAP_DELETE_ELEM, A.encodeMapElem(rawFd(map), ptr(key), 0n, 0), key) !== undefined;
 }
 
 /**
@@ -76,11 +72,10 @@ export function mapDelete(map: Fd, key: Uint8Array): boolean {
  */
 export function mapGetNextKey(map: Fd, key: Uint8Array | undefined, keySize: number): Uint8Array | undefined {
   if (key !== undefined) checkSize("key", key.byteLength, keySize);
-  const next = new Uint8Array(Math.max(keySize, 1));
-  const k = key === undefined ? undefined : u8(key);
-  const attr = A.encodeMapElem(rawFd(map), k ? libc.addressOf(k) : 0n, libc.addressOf(next), 0);
-  const r = sysOrEnoent(BpfCmd.MAP_GET_NEXT_KEY, attr, next, ...(k ? [k] : []));
-  return r === undefined ? undefined : next.subarray(0, keySize);
+  const next = new Uint8Array(keySize);
+  const attr = A.encodeMapElem(rawFd(map), ptr(key), ptr(next), 0);
+  const r = sysOrEnoent(BpfCmd.MAP_GET_NEXT_KEY, attr, next, ...(key ? [key] : []));
+  return r === undefined ? undefined : next;
 }
 
 /** The map type cannot be read in batches (EINVAL/ENOTSUPP); iterate keys instead. */
@@ -282,9 +277,8 @@ export function progTestRun(
   ctxIn: Uint8Array,
   opts: { repeat?: number; flags?: number; cpu?: number } = {},
 ): { retval: number; duration: number } {
-  const ctx = u8(ctxIn);
-  const attr = A.encodeProgTestRun(rawFd(prog), ctxIn.byteLength ? libc.addressOf(ctx) : 0n, ctxIn.byteLength, opts);
-  sys(BpfCmd.PROG_TEST_RUN, attr, undefined, ctx);
+  const attr = A.encodeProgTestRun(rawFd(prog), ptr(ctxIn), ctxIn.byteLength, opts);
+  sys(BpfCmd.PROG_TEST_RUN, attr, undefined, ctxIn);
   const dv = new DataView(attr.buffer);
   return { retval: dv.getUint32(A.TEST_RUN_RETVAL_OFFSET, true), duration: dv.getUint32(A.TEST_RUN_DURATION_OFFSET, true) };
 }

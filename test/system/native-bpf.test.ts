@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import {
+  AttachType,
   MapType,
   ProgType,
   UpdateFlags,
@@ -133,6 +134,35 @@ describe.skipIf(skipWithoutBpf())("native bpf(2)", () => {
     const { keys, values } = mapEntries(arr, 4, 8);
     expect(keys.length).toBe(10);
     expect(readU64(values[3]!)).toBe(33n);
+  });
+
+  it("pushes to and peeks at a queue map (key_size 0: NULL key)", () => {
+    using q = mapCreate({ type: MapType.QUEUE, keySize: 0, valueSize: 4, maxEntries: 4 });
+    mapUpdate(q, new Uint8Array(0), u32(11));
+    mapUpdate(q, new Uint8Array(0), u32(22));
+    expect([...mapLookup(q, new Uint8Array(0), 4)!]).toEqual([...u32(11)]);
+  });
+
+  it("reports the empty-log refusal of a BPF trampoline as a SyscallError with hints", () => {
+    let err: unknown;
+    try {
+      // fentry on BTF id 1: refused before the verifier here (PLATFORM.md); elsewhere the
+      // verifier explains why id 1 is not a function.
+      progLoad({
+        type: ProgType.TRACING,
+        expectedAttachType: AttachType.TRACE_FENTRY,
+        attachBtfId: 1,
+        insns: prog(insn(MOV64_IMM, 0, 0, 0, 0), insn(EXIT, 0, 0, 0, 0)),
+        name: "fentry_test",
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err instanceof SyscallError || err instanceof VerifierError).toBe(true);
+    if (err instanceof SyscallError) {
+      expect(err.message).toMatch(/^load program "fentry_test": BPF_PROG_LOAD: E[A-Z0-9]+ \(/);
+      if (err.code === "EPERM") expect(err.hints.join("\n")).toMatch(/trampolines/);
+    }
   });
 
   it("types the batch refusal of a map without batch ops and falls back", () => {
