@@ -1,0 +1,11 @@
+// bpf/lang: the Tracebook (bpftrace-compatible) language front end — scanning, the
+// grammar, the AST, source spans and parse diagnostics. It turns text into a Program;
+// it knows nothing of probes that exist on this machine, types, or bytecode.
+// It must not import native/, kernel/ or magics/ (nor bpf/check or bpf/codegen).
+export type * from "./ast.ts";
+export { parse, type ParseOptions, type ParseResult } from "./parse.ts";
+export { isComplete, type Completeness } from "./complete.ts";
+export { tokenAt, type TokenAtCursor } from "./token-at.ts";
+export { printExpr, printStmt, printProgram, printType, printAttachPoint } from "./printer.ts";
+export { providerAliases, canonicalProvider } from "./attach-point.ts";
+export { SourceText, joinSpans } from "./source.ts";

@@ -1,0 +1,131 @@
+// parse(): source text → Program + diagnostics. Never throws.
+import { EOF, type IRecognitionException } from "chevrotain";
+import type * as A from "./ast.ts";
+import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { scan, type ScanItem, type ScanOptions } from "./lexer.ts";
+import { Grammar } from "./parser.ts";
+import { SourceText } from "./source.ts";
+
+export type ParseOptions = ScanOptions;
+
+export interface ParseResult {
+  readonly program: A.Program | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
+let grammar: Grammar | undefined;
+
+/** The grammar is built once: chevrotain's self-analysis is the expensive part. */
+function getGrammar(): Grammar {
+  grammar ??= new Grammar();
+  return grammar;
+}
+
+/**
+ * Parse a Tracebook (bpftrace) program. Returns every diagnostic found (errors and
+ * warnings, in source order) and the program built despite them; `program` is
+ * undefined only if the parser itself failed.
+ */
+export function parse(source: string, options: ParseOptions = {}): ParseResult {
+  const src = new SourceText(typeof source === "string" ? source : String(source));
+  try {
+    return parseSource(src, options);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return {
+      program: undefined,
+      diagnostics: [diagnostic("ParseError", src.span(0, 0), `internal parser error: ${msg}`)],
+    };
+  }
+}
+
+function parseSource(src: SourceText, options: ParseOptions): ParseResult {
+  const scanned = scan(src, options);
+  const diagnostics: Diagnostic[] = [...scanned.diagnostics];
+  const probes: A.Probe[] = [];
+  const config: A.ConfigItem[] = [];
+  const mapDecls: A.MapDecl[] = [];
+  const functions: A.FunctionDef[] = [];
+  const macros: A.MacroDef[] = [];
+  const g = getGrammar();
+  for (const item of scanned.items) {
+    g.load(src, item.tokens);
+    switch (item.kind) {
+      case "probe": {
+        const p = g.probe();
+        if (p !== undefined) probes.push(p);
+        break;
+      }
+      case "config": {
+        const items = g.configBlock();
+        if (Array.isArray(items)) config.push(...items);
+        break;
+      }
+      case "mapDecl": {
+        const d = g.mapDecl();
+        if (d !== undefined) mapDecls.push(d);
+        break;
+      }
+      case "fn": {
+        const f = g.fnDef();
+        if (f !== undefined) functions.push(f);
+        break;
+      }
+      case "macro": {
+        const m = g.macroDef();
+        if (m !== undefined) macros.push(m);
+        break;
+      }
+      case "import": {
+        const at = g.importStmt();
+        if (at !== undefined) {
+          diagnostics.push(diagnostic("ParseError", at, "import is not supported", [
+            "put the code in the cell, or run the other file's cell first",
+          ]));
+        }
+        break;
+      }
+    }
+    diagnostics.push(...recognitionErrors(src, item, g.errors), ...g.extra);
+  }
+  const program: A.Program = {
+    kind: "Program",
+    includes: scanned.includes,
+    structs: scanned.structs,
+    config,
+    mapDecls,
+    functions,
+    probes,
+    span: src.span(0, src.text.length),
+    defines: scanned.defines,
+    macros,
+  };
+  return { program, diagnostics: sortAndDedupe(diagnostics) };
+}
+
+function recognitionErrors(src: SourceText, item: ScanItem, errors: readonly IRecognitionException[]): Diagnostic[] {
+  // "unexpected x" after the end of an item only repeats an earlier error in it.
+  const relevant = errors.length > 1 ? errors.filter((e) => e.name !== "NotAllInputParsedException") : errors;
+  const last = item.tokens[item.tokens.length - 1];
+  const endOfItem = last === undefined ? 0 : last.endExclusive;
+  return relevant.map((e) => {
+    const t = e.token;
+    const span = t.tokenType === EOF || !Number.isFinite(t.startOffset)
+      ? src.span(endOfItem, endOfItem)
+      : src.span(t.startOffset, t.startOffset + t.image.length);
+    return diagnostic("ParseError", span, e.message);
+  });
+}
+
+function sortAndDedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  const sorted = ds.map((d, i) => ({ d, i })).sort((a, b) => a.d.span.offset - b.d.span.offset || a.i - b.i);
+  for (const { d } of sorted) {
+    const key = `${d.span.offset}:${d.span.endOffset}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
