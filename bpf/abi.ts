@@ -1,0 +1,82 @@
+// Kernel ABI numbers the compiler needs (pure: no FFI). Values from linux/bpf.h and
+// linux/perf_event.h; names are the kernel's.
+
+/** enum bpf_prog_type */
+export const ProgType = {
+  KPROBE: 2, // BPF_PROG_TYPE_KPROBE (kprobes, uprobes, USDT)
+  TRACEPOINT: 5, // BPF_PROG_TYPE_TRACEPOINT
+  PERF_EVENT: 7, // BPF_PROG_TYPE_PERF_EVENT
+  RAW_TRACEPOINT: 17, // BPF_PROG_TYPE_RAW_TRACEPOINT
+  TRACING: 26, // BPF_PROG_TYPE_TRACING (fentry, fexit, tp_btf)
+} as const;
+
+/** enum bpf_attach_type */
+export const AttachType = {
+  TRACE_RAW_TP: 23, // BPF_TRACE_RAW_TP
+  TRACE_FENTRY: 24, // BPF_TRACE_FENTRY
+  TRACE_FEXIT: 25, // BPF_TRACE_FEXIT
+  PERF_EVENT: 41, // BPF_PERF_EVENT
+} as const;
+
+/** enum bpf_map_type */
+export const MapType = {
+  HASH: 1, // BPF_MAP_TYPE_HASH
+  ARRAY: 2, // BPF_MAP_TYPE_ARRAY
+  PERCPU_HASH: 5, // BPF_MAP_TYPE_PERCPU_HASH
+  PERCPU_ARRAY: 6, // BPF_MAP_TYPE_PERCPU_ARRAY
+  STACK_TRACE: 7, // BPF_MAP_TYPE_STACK_TRACE
+  LRU_HASH: 9, // BPF_MAP_TYPE_LRU_HASH
+  LRU_PERCPU_HASH: 10, // BPF_MAP_TYPE_LRU_PERCPU_HASH
+  RINGBUF: 27, // BPF_MAP_TYPE_RINGBUF
+} as const;
+
+/** perf_event_attr.type */
+export const PerfType = {
+  HARDWARE: 0, // PERF_TYPE_HARDWARE
+  SOFTWARE: 1, // PERF_TYPE_SOFTWARE
+  TRACEPOINT: 2, // PERF_TYPE_TRACEPOINT
+  HW_CACHE: 3, // PERF_TYPE_HW_CACHE
+} as const;
+
+/** perf_sw_ids, with bpftrace's names and aliases. */
+export const SoftwareEvents: Record<string, { config: number; alias: string; defaultPeriod: number }> = {
+  "cpu-clock": { config: 0, alias: "cpu", defaultPeriod: 1_000_000 },
+  "task-clock": { config: 1, alias: "", defaultPeriod: 1_000_000 },
+  "page-faults": { config: 2, alias: "faults", defaultPeriod: 100 },
+  "context-switches": { config: 3, alias: "cs", defaultPeriod: 1000 },
+  "cpu-migrations": { config: 4, alias: "", defaultPeriod: 1 },
+  "minor-faults": { config: 5, alias: "", defaultPeriod: 100 },
+  "major-faults": { config: 6, alias: "", defaultPeriod: 1 },
+  "alignment-faults": { config: 7, alias: "", defaultPeriod: 1 },
+  "emulation-faults": { config: 8, alias: "", defaultPeriod: 1 },
+  dummy: { config: 9, alias: "", defaultPeriod: 1 },
+  "bpf-output": { config: 10, alias: "", defaultPeriod: 1 },
+};
+
+/** perf_hw_id, with bpftrace's names and aliases. */
+export const HardwareEvents: Record<string, { config: number; alias: string; defaultPeriod: number }> = {
+  "cpu-cycles": { config: 0, alias: "cycles", defaultPeriod: 1_000_000 },
+  instructions: { config: 1, alias: "", defaultPeriod: 1_000_000 },
+  "cache-references": { config: 2, alias: "", defaultPeriod: 1_000_000 },
+  "cache-misses": { config: 3, alias: "", defaultPeriod: 1_000_000 },
+  "branch-instructions": { config: 4, alias: "branches", defaultPeriod: 100_000 },
+  "branch-misses": { config: 5, alias: "", defaultPeriod: 100_000 },
+  "bus-cycles": { config: 6, alias: "", defaultPeriod: 100_000 },
+  "frontend-stalls": { config: 7, alias: "", defaultPeriod: 1_000_000 },
+  "backend-stalls": { config: 8, alias: "", defaultPeriod: 1_000_000 },
+  "ref-cycles": { config: 9, alias: "", defaultPeriod: 1_000_000 },
+};
+
+/** x86_64 struct pt_regs offsets (also the start of struct bpf_perf_event_data). */
+export const PtRegs = {
+  r15: 0, r14: 8, r13: 16, r12: 24, rbp: 32, rbx: 40, r11: 48, r10: 56, r9: 64, r8: 72,
+  rax: 80, rcx: 88, rdx: 96, rsi: 104, rdi: 112, orig_rax: 120, rip: 128, cs: 136,
+  eflags: 144, rsp: 152, ss: 160,
+} as const;
+
+/** System V AMD64 argument registers, in order. */
+export const ArgRegs = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
+
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_F_USER_STACK = 1 << 8;

@@ -1,0 +1,70 @@
+// The builtin variables (bare identifiers) and their types, per probe context.
+import type { ConcreteProbe } from "../probes/provider.ts";
+import { COMM_SIZE, DEFAULT_STRLEN, type Type, int, str, u32, u64, s64 } from "./types.ts";
+
+export interface BuiltinInfo {
+  readonly name: string;
+  readonly doc: string;
+  /** The type in this probe, or an error message when the probe cannot provide it. */
+  type(probe: ConcreteProbe): Type | string;
+}
+
+const always = (t: Type) => () => t;
+
+function positional(probe: ConcreteProbe, n: number): Type | string {
+  if (probe.positional === undefined) {
+    return `arg${n} is not available in ${probe.provider} probes${probe.provider === "tracepoint" ? " (use args.FIELD)" : ""}`;
+  }
+  if (probe.positional === "usdt") {
+    const spec = probe.usdtArgs?.[n];
+    if (!spec) return `${probe.name} has ${probe.usdtArgs?.length ?? 0} arguments; arg${n} does not exist`;
+    return int(Math.min(64, spec.size * 8) as 8 | 16 | 32 | 64, spec.signed);
+  }
+  if (probe.positional === "regs" && n > 5) return `arg${n}: only arg0..arg5 are passed in registers`;
+  return u64;
+}
+
+const table: BuiltinInfo[] = [
+  { name: "pid", doc: "Process id (the kernel's tgid) of the current task.", type: always(u32) },
+  { name: "tid", doc: "Thread id (the kernel's pid) of the current task.", type: always(u32) },
+  { name: "uid", doc: "User id of the current task.", type: always(u32) },
+  { name: "gid", doc: "Group id of the current task.", type: always(u32) },
+  { name: "nsecs", doc: "Nanoseconds since boot (CLOCK_MONOTONIC, bpf_ktime_get_ns).", type: always(u64) },
+  { name: "elapsed", doc: "Nanoseconds since the program started.", type: always(u64) },
+  { name: "cpu", doc: "The CPU the probe fired on.", type: always(u32) },
+  { name: "numaid", doc: "The NUMA node the probe fired on.", type: always(u32) },
+  { name: "comm", doc: "Name of the current task (16 bytes, like /proc/PID/comm).", type: always(str(COMM_SIZE)) },
+  { name: "cgroup", doc: "cgroup v2 id of the current task.", type: always(u64) },
+  { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
+  { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
+  { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
+  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: always(str(DEFAULT_STRLEN)) },
+  {
+    name: "func",
+    doc: "Name of the traced function (kprobe, uprobe, fentry).",
+    type: (p) => (p.func !== undefined ? str(DEFAULT_STRLEN) : `func is not available in ${p.provider} probes`),
+  },
+  {
+    name: "retval",
+    doc: "Return value of the traced function (kretprobe, uretprobe, fexit).",
+    type: (p) => (p.hasRetval ? (p.retvalType ?? s64) : `retval is only available in return probes (kretprobe, uretprobe, fexit), not ${p.provider}`),
+  },
+  {
+    name: "args",
+    doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
+    type: (p) => p.args ?? `args is not available in ${p.provider} probes${p.positional ? " (use arg0, arg1, ...)" : ""}`,
+  },
+  { name: "kstack", doc: "Kernel stack trace (symbolised through /proc/kallsyms).", type: always({ k: "stack", user: false }) },
+  { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
+  { name: "username", doc: "Name of the current user.", type: always(str(DEFAULT_STRLEN)) },
+  { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
+];
+
+for (let i = 0; i < 16; i++) {
+  table.push({ name: `arg${i}`, doc: `Argument ${i} of the traced function (kprobe, uprobe, usdt, rawtracepoint).`, type: (p) => positional(p, i) });
+}
+for (let i = 0; i < 8; i++) {
+  table.push({ name: `sarg${i}`, doc: `Stack argument ${i} (uprobe).`, type: always(u64) });
+}
+
+export const builtins: ReadonlyMap<string, BuiltinInfo> = new Map(table.map((b) => [b.name, b]));

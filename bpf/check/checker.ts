@@ -1,0 +1,799 @@
+// The checker: resolves probes against this machine, infers the type of every expression,
+// variable and map, and validates the program against the notebook's map registry.
+//
+// Maps are typed by what is assigned to them anywhere in the program, so the probes are
+// walked until the map types stop changing (a map read before the probe that writes it is
+// fine); diagnostics are kept only from the final walk. A probe with several attach points
+// (or a wildcard) is checked once per concrete probe: `args` differs between them.
+import type * as A from "../lang/ast.ts";
+import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
+import { builtins } from "./builtins.ts";
+import { functions, aggregationOf } from "./functions.ts";
+import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
+import { closest } from "./suggest.ts";
+import {
+  type Type, type IntBits, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+} from "./types.ts";
+
+export interface CheckedProbe {
+  readonly probe: A.Probe;
+  readonly concrete: ConcreteProbe;
+  /** Type of every expression of this probe's predicate and body. */
+  readonly types: ReadonlyMap<A.Expr, Type>;
+  /** Type of every `$variable` of this probe. */
+  readonly vars: ReadonlyMap<string, Type>;
+}
+
+export interface CheckedProgram {
+  readonly program: A.Program;
+  readonly probes: readonly CheckedProbe[];
+  /** Every map the program uses, with its final type. */
+  readonly maps: ReadonlyMap<string, MapInfo>;
+  /** Maps the program writes (they are printed when it ends). */
+  readonly written: ReadonlySet<string>;
+  readonly positional: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface CheckOptions {
+  readonly env: ProbeEnv;
+  readonly registry?: MapRegistry;
+  /** Where maps defined here come from, for conflict messages: "cell[3]". */
+  readonly origin: string;
+  /** Positional parameters $1..$N. */
+  readonly positional?: readonly string[];
+}
+
+type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
+
+class ProbeScope {
+  readonly types = new Map<A.Expr, Type>();
+  readonly vars = new Map<string, Type>();
+  loopDepth = 0;
+  constructor(readonly concrete: ConcreteProbe) {}
+}
+
+export function check(program: A.Program, opts: CheckOptions): CheckedProgram {
+  return new Checker(program, opts).run();
+}
+
+class Checker {
+  readonly maps = new Map<string, MapDraft>();
+  readonly written = new Set<string>();
+  diags: Diagnostic[] = [];
+  changed = false;
+  readonly positional: readonly string[];
+
+  constructor(
+    readonly program: A.Program,
+    readonly opts: CheckOptions,
+  ) {
+    this.positional = opts.positional ?? [];
+    for (const d of program.mapDecls) {
+      this.maps.set(d.name, {
+        name: d.name, valueKind: "value", keyTypes: [], valueType: none, declaredType: d.mapType,
+        maxEntries: Number(d.maxEntries), origin: opts.origin,
+      });
+    }
+  }
+
+  run(): CheckedProgram {
+    // Expand attach points first: a probe that cannot attach here is an error on its span.
+    const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
+    const expandDiags: Diagnostic[] = [];
+    for (const probe of this.program.probes) {
+      const concrete: ConcreteProbe[] = [];
+      for (const ap of probe.attachPoints) {
+        const r = expandAttachPoint(ap, this.opts.env);
+        if (r.ok) concrete.push(...r.probes);
+        else expandDiags.push(diagnostic("SemanticError", ap.span, r.message, r.hints ?? []));
+      }
+      expanded.push({ probe, concrete });
+    }
+    let checked: CheckedProbe[] = [];
+    for (let pass = 0; pass < 4; pass++) {
+      this.diags = [];
+      this.changed = false;
+      checked = [];
+      for (const { probe, concrete } of expanded) {
+        for (const c of concrete) checked.push(this.checkProbe(probe, c));
+      }
+      if (!this.changed) break;
+    }
+    for (const [name, m] of this.maps) {
+      if (m.valueType.k === "none" && m.valueKind === "value") {
+        const use = this.firstUse(name);
+        this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, this.registryHint(name)));
+      }
+    }
+    this.checkRegistry();
+    const maps = new Map<string, MapInfo>([...this.maps].filter(([, m]) => !(m.valueKind === "value" && m.valueType.k === "none")));
+    return {
+      program: this.program,
+      probes: checked,
+      maps,
+      written: this.written,
+      positional: this.positional,
+      diagnostics: [...expandDiags, ...this.diags],
+    };
+  }
+
+  registryHint(name: string): string[] {
+    const names = [...this.maps.keys(), ...(this.opts.registry?.names() ?? [])].filter((n) => n !== name);
+    const near = closest(name, names);
+    return near ? [`did you mean ${near}?`] : [];
+  }
+
+  firstUse(name: string): A.Span | undefined {
+    let found: A.Span | undefined;
+    const visit = (n: unknown): void => {
+      if (found || !n || typeof n !== "object") return;
+      const node = n as { kind?: string; name?: string; span?: A.Span };
+      if (node.kind === "MapExpr" && node.name === name) {
+        found = node.span;
+        return;
+      }
+      for (const v of Object.values(n)) {
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v === "object" && "kind" in v) visit(v);
+      }
+    };
+    visit(this.program);
+    return found;
+  }
+
+  checkRegistry(): void {
+    const reg = this.opts.registry;
+    if (!reg) return;
+    for (const [name, m] of this.maps) {
+      const prev = reg.get(name);
+      if (!prev) continue;
+      // A read-only use of a registry map adopts its type.
+      if (m.valueKind === "value" && m.valueType.k === "none") continue;
+      const msg = conflict(prev, m);
+      if (msg) {
+        const span = this.firstUse(name) ?? this.program.span;
+        this.diags.push(diagnostic("TypeError", span, msg));
+      }
+    }
+  }
+
+  err(span: A.Span, message: string, hints: string[] = [], kind: Diagnostic["kind"] = "TypeError"): void {
+    this.diags.push(diagnostic(kind, span, message, hints));
+  }
+
+  // --- maps ----------------------------------------------------------------------------
+
+  /** Record a write of `@name[keys] = value-of-kind`. */
+  defineMap(e: A.MapExpr, keyTypes: Type[], kind: MapInfo["valueKind"], valueType: Type, extra: Partial<MapInfo> = {}): void {
+    this.written.add(e.name);
+    const prev = this.maps.get(e.name) ?? (this.opts.registry?.get(e.name) ? { ...this.opts.registry.get(e.name)! } : undefined);
+    if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
+      this.maps.set(e.name, {
+        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? DEFAULT_MAX_ENTRIES,
+        origin: this.opts.origin, declaredType: prev?.declaredType, ...extra,
+      });
+      this.changed = true;
+      return;
+    }
+    if (prev.valueKind !== kind) {
+      this.err(e.span, `${e.name} was ${prev.valueKind === "value" ? `assigned ${typeName(prev.valueType)}` : `used with ${prev.valueKind}()`}${prev.origin !== this.opts.origin ? ` in ${prev.origin}` : ""}; it cannot also be ${kind === "value" ? typeName(valueType) : `${kind}()`}`);
+      return;
+    }
+    this.mergeKeys(e, prev, keyTypes);
+    if (kind === "value") {
+      if (!compatible(prev.valueType, valueType)) {
+        this.err(e.span, `${e.name} holds ${typeName(prev.valueType)}${prev.origin !== this.opts.origin ? ` (defined in ${prev.origin})` : ""}; cannot assign ${typeName(valueType)}`);
+        return;
+      }
+      const u = unify(prev.valueType, valueType);
+      if (typeName(u) !== typeName(prev.valueType)) {
+        prev.valueType = u;
+        this.changed = true;
+      }
+    }
+    if (!this.maps.has(e.name)) this.maps.set(e.name, prev);
+  }
+
+  mergeKeys(e: A.MapExpr, prev: MapDraft, keyTypes: Type[]): void {
+    if (prev.keyTypes.length !== keyTypes.length) {
+      this.err(e.span, `${e.name} has ${prev.keyTypes.length} key${prev.keyTypes.length === 1 ? "" : "s"} elsewhere, ${keyTypes.length} here`);
+      return;
+    }
+    const merged = prev.keyTypes.map((k, i) => {
+      const n = keyTypes[i]!;
+      if (!compatible(k, n)) {
+        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(k)} elsewhere, ${typeName(n)} here`);
+        return k;
+      }
+      return unify(k, n);
+    });
+    if (merged.map(typeName).join() !== prev.keyTypes.map(typeName).join()) {
+      prev.keyTypes = merged;
+      this.changed = true;
+    }
+  }
+
+  mapKeyTypes(e: A.MapExpr, s: ProbeScope): Type[] {
+    return e.keys.map((k) => {
+      const t = this.expr(k, s);
+      if (t.k === "none" || t.k === "record") this.err(k.span, `a map key cannot be ${typeName(t)}`);
+      return keyNormal(t);
+    });
+  }
+
+  /** A map read in an expression. */
+  readMap(e: A.MapExpr, s: ProbeScope): Type {
+    const keyTypes = this.mapKeyTypes(e, s);
+    const m = this.maps.get(e.name) ?? this.adoptFromRegistry(e.name);
+    if (!m) {
+      // Not written (yet): later passes may learn its type.
+      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+      this.changed = true;
+      return u64;
+    }
+    if (m.valueType.k === "none" && m.valueKind === "value") {
+      if (m.keyTypes.length === 0 && keyTypes.length) m.keyTypes = keyTypes;
+      return u64;
+    }
+    if (keyTypes.length !== m.keyTypes.length) {
+      this.err(e.span, `${e.name} has ${m.keyTypes.length} key${m.keyTypes.length === 1 ? "" : "s"}, not ${keyTypes.length}`);
+    }
+    switch (m.valueKind) {
+      case "value":
+        return m.valueType;
+      case "count":
+        return u64;
+      case "sum":
+      case "min":
+      case "max":
+      case "avg":
+        return s64;
+      default:
+        this.err(e.span, `${e.name} is a ${m.valueKind}() map: it can be printed, not read as a value`);
+        return u64;
+    }
+  }
+
+  adoptFromRegistry(name: string): MapDraft | undefined {
+    const r = this.opts.registry?.get(name);
+    if (!r) return undefined;
+    const copy: MapDraft = { ...r };
+    this.maps.set(name, copy);
+    return copy;
+  }
+
+  // --- probes and statements -------------------------------------------------------------
+
+  checkProbe(probe: A.Probe, concrete: ConcreteProbe): CheckedProbe {
+    const s = new ProbeScope(concrete);
+    if (probe.predicate) {
+      const t = this.expr(probe.predicate, s);
+      this.truthy(probe.predicate, t);
+    }
+    this.block(probe.body, s);
+    return { probe, concrete, types: s.types, vars: s.vars };
+  }
+
+  truthy(e: A.Expr, t: Type): void {
+    if (!(isScalar(t) || t.k === "string")) this.err(e.span, `a condition must be an integer, pointer or string, not ${typeName(t)}`);
+  }
+
+  block(b: A.Block, s: ProbeScope): void {
+    for (const st of b.statements) this.stmt(st, s);
+  }
+
+  stmt(st: A.Stmt, s: ProbeScope): void {
+    switch (st.kind) {
+      case "ExprStmt": {
+        const e = st.expr;
+        if (e.kind === "CallExpr" && functions.get(e.callee)?.aggregation) {
+          this.err(e.span, `${e.callee}() must be assigned to a map: @x = ${e.callee}(...)`);
+        }
+        this.expr(e, s);
+        return;
+      }
+      case "AssignStmt":
+        return this.assign(st, s);
+      case "VarDeclStmt": {
+        const t = st.type ? this.typeSpec(st.type) : undefined;
+        const v = st.value ? this.expr(st.value, s) : undefined;
+        const ty = t ?? v ?? u64;
+        if (t && v && !compatible(t, v)) this.err(st.span, `cannot initialise ${st.name}: ${typeName(t)} from ${typeName(v)}`);
+        this.setVar(st.name, ty, st.span, s);
+        return;
+      }
+      case "IfStmt": {
+        this.truthy(st.cond, this.expr(st.cond, s));
+        this.block(st.then, s);
+        if (st.else?.kind === "Block") this.block(st.else, s);
+        else if (st.else) this.stmt(st.else, s);
+        return;
+      }
+      case "WhileStmt":
+        this.truthy(st.cond, this.expr(st.cond, s));
+        s.loopDepth++;
+        this.block(st.body, s);
+        s.loopDepth--;
+        return;
+      case "UnrollStmt": {
+        this.expr(st.count, s);
+        const n = constInt(st.count, this.positional);
+        if (n === undefined || n < 1n || n > 100n) this.err(st.count.span, "unroll() needs a constant count between 1 and 100");
+        this.block(st.body, s);
+        return;
+      }
+      case "ForRangeStmt": {
+        const a = this.expr(st.start, s);
+        const b = this.expr(st.end, s);
+        if (!isScalar(a) || !isScalar(b)) this.err(st.span, "a for range needs integer bounds");
+        this.setVar(st.variable, s64, st.span, s);
+        s.loopDepth++;
+        this.block(st.body, s);
+        s.loopDepth--;
+        return;
+      }
+      case "ForMapStmt": {
+        const m = this.maps.get(st.map.name) ?? this.adoptFromRegistry(st.map.name);
+        if (!m) {
+          this.err(st.map.span, `unknown map ${st.map.name}`, this.registryHint(st.map.name));
+          return;
+        }
+        const key: Type = m.keyTypes.length === 1 ? m.keyTypes[0]! : m.keyTypes.length === 0 ? u64 : { k: "tuple", elements: m.keyTypes };
+        const val = m.valueKind === "value" ? m.valueType : s64;
+        this.setVar(st.variable, { k: "tuple", elements: [key, val] }, st.span, s);
+        s.loopDepth++;
+        this.block(st.body, s);
+        s.loopDepth--;
+        return;
+      }
+      case "JumpStmt":
+        if (st.jump !== "return" && s.loopDepth === 0) this.err(st.span, `'${st.jump}' outside a loop`, [], "SemanticError");
+        if (st.value) this.expr(st.value, s);
+        return;
+      case "BlockStmt":
+        return this.block(st.block, s);
+    }
+  }
+
+  setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
+    const prev = s.vars.get(name);
+    if (!prev) {
+      s.vars.set(name, t);
+      return;
+    }
+    if (!compatible(prev, t)) {
+      this.err(span, `${name} holds ${typeName(prev)}; cannot assign ${typeName(t)}`);
+      return;
+    }
+    s.vars.set(name, unify(prev, t));
+  }
+
+  assign(st: A.AssignStmt, s: ProbeScope): void {
+    const target = st.target;
+    const kind = aggregationOf(st.value);
+    if (target.kind === "VarExpr") {
+      if (kind) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
+      const v = this.expr(st.value, s);
+      if (st.op !== "=") {
+        const prev = s.vars.get(target.name);
+        if (!prev) this.err(target.span, `${target.name} is used before it is assigned`);
+        if (!isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
+      }
+      if (v.k === "none") this.err(st.value.span, "this expression has no value to assign");
+      this.setVar(target.name, st.op === "=" ? v : (s.vars.get(target.name) ?? v), st.span, s);
+      s.types.set(target, s.vars.get(target.name) ?? v);
+      return;
+    }
+    const keyTypes = this.mapKeyTypes(target, s);
+    if (kind) {
+      if (st.op !== "=") this.err(st.span, `${st.op} cannot be used with ${kind}()`);
+      this.expr(st.value, s);
+      const call = st.value as A.CallExpr;
+      const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = {};
+      if (kind === "lhist") {
+        extra.lhist = {
+          min: constInt(call.args[1]!, this.positional) ?? 0n,
+          max: constInt(call.args[2]!, this.positional) ?? 1n,
+          step: constInt(call.args[3]!, this.positional) ?? 1n,
+        };
+      }
+      if (kind === "hist") extra.histK = Number(call.args[1] ? (constInt(call.args[1], this.positional) ?? 0n) : 0n);
+      this.defineMap(target, keyTypes, kind, s64, extra);
+      s.types.set(target, s64);
+      return;
+    }
+    const v = this.expr(st.value, s);
+    if (v.k === "none") {
+      this.err(st.value.span, "this expression has no value to assign");
+      return;
+    }
+    if (st.op !== "=" && !isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
+    this.defineMap(target, keyTypes, "value", valueNormal(v));
+    s.types.set(target, valueNormal(v));
+  }
+
+  typeSpec(t: A.TypeSpec): Type {
+    const base = namedType(t.name);
+    let ty: Type = base ?? { k: "record", name: t.name, size: 0 };
+    if (t.arraySize !== undefined) ty = t.name === "string" ? str(t.arraySize) : { k: "array", element: ty, length: t.arraySize };
+    for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user: false };
+    if (!base && t.pointerDepth === 0) this.err(t.span, `unknown type '${t.name}'`);
+    return ty;
+  }
+
+  // --- expressions -------------------------------------------------------------------
+
+  expr(e: A.Expr, s: ProbeScope): Type {
+    const t = this.exprInner(e, s);
+    s.types.set(e, t);
+    return t;
+  }
+
+  exprInner(e: A.Expr, s: ProbeScope): Type {
+    switch (e.kind) {
+      case "IntLit":
+        return e.value > 0x7fffffffffffffffn ? u64 : s64;
+      case "StrLit":
+        return str(Math.max(1, Buffer.byteLength(e.value) + 1));
+      case "BoolLit":
+        return bool;
+      case "PositionalExpr": {
+        if (e.count) return u64;
+        const v = this.positional[e.index - 1];
+        if (v === undefined) return s64; // bpftrace: a missing $N is 0 (or "" under str())
+        return /^-?\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v) ? s64 : str(Math.max(1, Buffer.byteLength(v) + 1));
+      }
+      case "IdentExpr": {
+        const b = builtins.get(e.name);
+        if (!b) {
+          this.err(e.span, `unknown identifier '${e.name}'`, (() => {
+            const near = closest(e.name, builtins.keys());
+            return near ? [`did you mean '${near}'?`] : [];
+          })());
+          return u64;
+        }
+        const t = b.type(s.concrete);
+        if (typeof t === "string") {
+          this.err(e.span, t);
+          return u64;
+        }
+        return t;
+      }
+      case "VarExpr": {
+        const t = s.vars.get(e.name);
+        if (!t) {
+          this.err(e.span, `${e.name} is used before it is assigned`, (() => {
+            const near = closest(e.name, s.vars.keys());
+            return near ? [`did you mean ${near}?`] : [];
+          })());
+          return u64;
+        }
+        return t;
+      }
+      case "MapExpr":
+        return this.readMap(e, s);
+      case "BinaryExpr":
+        return this.binary(e, s);
+      case "UnaryExpr": {
+        const t = this.expr(e.operand, s);
+        if (e.op === "!") return bool;
+        if (e.op === "*") {
+          if (t.k !== "ptr") {
+            this.err(e.span, `cannot dereference ${typeName(t)}`);
+            return u64;
+          }
+          return t.to.k === "record" ? t.to : t.to;
+        }
+        if (e.op === "&") return { k: "ptr", to: t, user: false };
+        if (!isScalar(t)) this.err(e.span, `'${e.op}' needs an integer, not ${typeName(t)}`);
+        return e.op === "-" ? s64 : t.k === "int" ? t : u64;
+      }
+      case "UpdateExpr": {
+        if (e.target.kind === "VarExpr") {
+          if (!s.vars.has(e.target.name)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
+          const t = s.vars.get(e.target.name) ?? s64;
+          s.types.set(e.target, t);
+          return t;
+        }
+        const keyTypes = this.mapKeyTypes(e.target, s);
+        this.defineMap(e.target, keyTypes, "value", s64);
+        s.types.set(e.target, s64);
+        return s64;
+      }
+      case "TernaryExpr": {
+        this.truthy(e.cond, this.expr(e.cond, s));
+        const a = this.expr(e.then, s);
+        const b = this.expr(e.else, s);
+        if (!compatible(a, b)) {
+          this.err(e.span, `the branches of ?: have different types: ${typeName(a)} and ${typeName(b)}`);
+          return a;
+        }
+        return unify(a, b);
+      }
+      case "CallExpr":
+        return this.call(e, s);
+      case "FieldExpr":
+        return this.field(e, s);
+      case "IndexExpr": {
+        const t = this.expr(e.object, s);
+        this.expr(e.index, s);
+        if (t.k === "array") return t.element;
+        if (t.k === "ptr") return t.to.k === "int" ? t.to : u64;
+        if (t.k === "string") return int(8, true);
+        this.err(e.span, `cannot index ${typeName(t)}`);
+        return u64;
+      }
+      case "TupleExpr": {
+        const elements = e.elements.map((x) => keyNormal(this.expr(x, s)));
+        return { k: "tuple", elements };
+      }
+      case "CastExpr": {
+        const from = this.expr(e.expr, s);
+        const to = this.typeSpec(e.type);
+        if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
+        return to;
+      }
+      case "SizeofExpr": {
+        if (e.target.kind === "TypeSpec") {
+          const t = this.typeSpec(e.target);
+          if (sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
+        } else this.expr(e.target, s);
+        return u64;
+      }
+      case "OffsetofExpr":
+        this.err(e.span, "offsetof() needs BTF struct layouts, which are not supported yet", [], "SemanticError");
+        return u64;
+    }
+  }
+
+  binary(e: A.BinaryExpr, s: ProbeScope): Type {
+    const a = this.expr(e.left, s);
+    const b = this.expr(e.right, s);
+    switch (e.op) {
+      case "&&":
+      case "||":
+        this.truthy(e.left, a);
+        this.truthy(e.right, b);
+        return bool;
+      case "==":
+      case "!=":
+      case "<":
+      case "<=":
+      case ">":
+      case ">=":
+        if (a.k === "string" || b.k === "string") {
+          if (a.k !== b.k) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
+          else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `strings can only be compared with == and !=`);
+          return bool;
+        }
+        if (!isScalar(a) || !isScalar(b)) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
+        return bool;
+      default: {
+        if (!isScalar(a) || !isScalar(b)) {
+          this.err(e.span, `'${e.op}' needs integers, not ${typeName(a)} and ${typeName(b)}`);
+          return s64;
+        }
+        if (a.k === "ptr" && (e.op === "+" || e.op === "-") && b.k !== "ptr") return a;
+        const signed = (a.k === "int" ? a.signed : false) || (b.k === "int" ? b.signed : false);
+        return int(64, signed && !(isUnsigned64(a) || isUnsigned64(b)) ? true : signed);
+      }
+    }
+  }
+
+  field(e: A.FieldExpr, s: ProbeScope): Type {
+    const t = this.expr(e.object, s);
+    if (t.k === "tuple") {
+      const i = Number(e.field);
+      if (!Number.isInteger(i) || i < 0 || i >= t.elements.length) {
+        this.err(e.span, `tuple index ${e.field} out of range: the tuple has ${t.elements.length} elements`);
+        return u64;
+      }
+      return t.elements[i]!;
+    }
+    const rec = t.k === "ptr" ? t.to : t;
+    if (rec.k !== "record") {
+      this.err(e.span, `${typeName(t)} has no field '${e.field}'`);
+      return u64;
+    }
+    if (!rec.fields) {
+      this.err(e.span, `${rec.name}: kernel struct fields through BTF are not supported yet`, [], "SemanticError");
+      return u64;
+    }
+    const f = rec.fields.find((x) => x.name === e.field);
+    if (!f) {
+      const near = closest(e.field, rec.fields.map((x) => x.name));
+      this.err(e.span, `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
+      return u64;
+    }
+    return f.type;
+  }
+
+  call(e: A.CallExpr, s: ProbeScope): Type {
+    const f = functions.get(e.callee);
+    if (!f) {
+      const near = closest(e.callee, functions.keys());
+      this.err(e.span, `unknown function '${e.callee}'`, near ? [`did you mean ${near}()?`] : []);
+      for (const a of e.args) this.expr(a, s);
+      return u64;
+    }
+    let argTypes: Type[];
+    if (f.mapArgs) {
+      argTypes = e.args.map((a, i) => {
+        if (i === 0 && a.kind === "MapExpr") {
+          const m = this.maps.get(a.name) ?? this.adoptFromRegistry(a.name);
+          if (!m && e.callee !== "print") {
+            this.err(a.span, `unknown map ${a.name}`, this.registryHint(a.name));
+          }
+          if (a.keys.length) this.mapKeyTypes(a, s);
+          if (e.callee === "delete" || e.callee === "clear" || e.callee === "zero") this.written.add(a.name);
+          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+          const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
+          s.types.set(a, t);
+          return t;
+        }
+        if (i === 0 && ["delete", "clear", "zero", "has_key"].includes(e.callee)) {
+          this.err(a.span, `${e.callee}() needs a map as its first argument`);
+        }
+        return this.expr(a, s);
+      });
+      if (e.callee === "delete" && e.args[0]?.kind === "MapExpr" && e.args.length === 1 && e.args[0].keys.length === 0) {
+        const m = this.maps.get(e.args[0].name);
+        if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
+      }
+    } else {
+      argTypes = e.args.map((a) => this.expr(a, s));
+    }
+    const r = f.check({
+      argTypes,
+      call: e,
+      constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
+      constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+    });
+    if (typeof r === "string") {
+      this.err(e.span, r);
+      return u64;
+    }
+    if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
+    return r;
+  }
+
+  checkPrintf(e: A.CallExpr, args: Type[]): void {
+    const fmt = (e.args[0] as A.StrLit).value;
+    const specs = parseFormat(fmt);
+    if (typeof specs === "string") {
+      this.err(e.args[0]!.span, specs);
+      return;
+    }
+    if (specs.length !== args.length) {
+      this.err(e.span, `printf: the format has ${specs.length} conversion${specs.length === 1 ? "" : "s"} but ${args.length} argument${args.length === 1 ? " was" : "s were"} given`);
+      return;
+    }
+    specs.forEach((spec, i) => {
+      const t = args[i]!;
+      const a = e.args[i + 1]!;
+      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
+        this.err(a.span, `printf: %s cannot print ${typeName(t)}`);
+      } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
+        this.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
+      } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
+        this.err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);
+      }
+    });
+  }
+}
+
+function isUnsigned64(t: Type): boolean {
+  return t.k === "int" && t.bits === 64 && !t.signed;
+}
+
+/** Map keys and tuple elements: integers widen to 64 bits, as bpftrace stores them. */
+function keyNormal(t: Type): Type {
+  if (t.k === "int") return int(64, t.signed);
+  if (t.k === "bool") return u64;
+  if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
+  if (t.k === "ptr" || t.k === "sym") return t.k === "sym" ? t : u64;
+  return t;
+}
+
+function valueNormal(t: Type): Type {
+  return keyNormal(t);
+}
+
+/** Integer value of a constant expression, folding literals, unary minus, arithmetic and $N. */
+export function constInt(e: A.Expr, positional: readonly string[] = []): bigint | undefined {
+  switch (e.kind) {
+    case "IntLit":
+      return e.value;
+    case "BoolLit":
+      return e.value ? 1n : 0n;
+    case "PositionalExpr": {
+      if (e.count) return BigInt(positional.length);
+      const v = positional[e.index - 1];
+      if (v === undefined) return 0n;
+      try {
+        return BigInt(v);
+      } catch {
+        return undefined;
+      }
+    }
+    case "UnaryExpr": {
+      const v = constInt(e.operand, positional);
+      if (v === undefined) return undefined;
+      return e.op === "-" ? -v : e.op === "~" ? ~v : e.op === "!" ? (v === 0n ? 1n : 0n) : undefined;
+    }
+    case "BinaryExpr": {
+      const a = constInt(e.left, positional);
+      const b = constInt(e.right, positional);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.op) {
+        case "+": return a + b;
+        case "-": return a - b;
+        case "*": return a * b;
+        case "/": return b === 0n ? undefined : a / b;
+        case "%": return b === 0n ? undefined : a % b;
+        case "<<": return a << b;
+        case ">>": return a >> b;
+        case "&": return a & b;
+        case "|": return a | b;
+        case "^": return a ^ b;
+        default: return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+const NAMED: Record<string, Type> = {
+  int8: int(8, true), int16: int(16, true), int32: int(32, true), int64: int(64, true),
+  uint8: int(8, false), uint16: int(16, false), uint32: int(32, false), uint64: int(64, false),
+  u8: int(8, false), u16: int(16, false), u32: int(32, false), u64: int(64, false),
+  s8: int(8, true), s16: int(16, true), s32: int(32, true), s64: int(64, true),
+  char: int(8, true), "unsigned char": int(8, false), short: int(16, true), "unsigned short": int(16, false),
+  int: int(32, true), "unsigned int": int(32, false), unsigned: int(32, false), long: int(64, true),
+  "unsigned long": int(64, false), "long long": int(64, true), "unsigned long long": int(64, false),
+  size_t: int(64, false), ssize_t: int(64, true), pid_t: int(32, true), uid_t: int(32, false),
+  bool: bool, string: str(),
+};
+
+export function namedType(name: string): Type | undefined {
+  return NAMED[name];
+}
+
+/** One printf conversion: flags/width/precision as written, and the conversion letter. */
+export interface FormatSpec {
+  readonly text: string; // e.g. "%-16s"
+  readonly flags: string;
+  readonly width: string;
+  readonly precision: string;
+  readonly length: string;
+  readonly conv: string; // d i u x X o c s p r (and rx rh)
+}
+
+/** Split a printf format into literal text and conversions; a string is an error message. */
+export function parseFormat(fmt: string): FormatSpec[] | string {
+  const out: FormatSpec[] = [];
+  const re = /%(%|([-+ #0]*)(\d*|\*)(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([diuxXocsprfeEgG]))/g;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = re.exec(fmt)) !== null) {
+    const between = fmt.slice(last, m.index);
+    if (between.includes("%")) return `printf: invalid conversion near '${between.slice(between.indexOf("%"), between.indexOf("%") + 3)}'`;
+    last = re.lastIndex;
+    if (m[1] === "%") continue;
+    let conv = m[6]!;
+    if (conv === "r" && (fmt[re.lastIndex] === "x" || fmt[re.lastIndex] === "h")) {
+      conv += fmt[re.lastIndex];
+      re.lastIndex++;
+      last = re.lastIndex;
+    }
+    if (m[3] === "*") return "printf: '*' widths are not supported";
+    out.push({ text: m[0] + (conv.length > 1 ? conv.slice(1) : ""), flags: m[2] ?? "", width: m[3] ?? "", precision: m[4] ?? "", length: m[5] ?? "", conv });
+  }
+  if (fmt.slice(last).includes("%")) return `printf: invalid conversion '${fmt.slice(last).slice(fmt.slice(last).indexOf("%"), fmt.slice(last).indexOf("%") + 2)}'`;
+  return out;
+}
+
+export { tupleLayout };

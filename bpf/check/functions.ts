@@ -1,0 +1,147 @@
+// The functions of the language: their documentation, and how a call is checked.
+// Codegen has the matching emitters (bpf/codegen/calls.ts); aggregations are the
+// functions that may only be assigned to a map (`@m[k] = count()`).
+import type { CallExpr, Expr } from "../lang/ast.ts";
+import type { MapValueKind } from "./map-registry.ts";
+import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
+
+export interface CallCheck {
+  /** Types of the (already checked) arguments. */
+  readonly argTypes: readonly Type[];
+  readonly call: CallExpr;
+  /** The constant value of argument i, if it is an integer literal (after folding). */
+  constInt(i: number): bigint | undefined;
+  constStr(i: number): string | undefined;
+}
+
+export interface FunctionInfo {
+  readonly name: string;
+  readonly signature: string;
+  readonly doc: string;
+  /** Set for count/sum/hist/...: the map value kind a call makes. */
+  readonly aggregation?: MapValueKind;
+  /** Arguments that are maps (delete, clear, print...) are checked as map references. */
+  readonly mapArgs?: boolean;
+  check(c: CallCheck): Type | string;
+}
+
+function arity(c: CallCheck, min: number, max = min): string | null {
+  const n = c.argTypes.length;
+  if (n < min || n > max) {
+    const want = min === max ? `${min}` : `${min} to ${max}`;
+    return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
+  }
+  return null;
+}
+
+function intArg(c: CallCheck, i: number): string | null {
+  const t = c.argTypes[i];
+  if (t && (t.k === "int" || t.k === "bool" || t.k === "ptr" || t.k === "sym")) return null;
+  return `${c.call.callee}() argument ${i + 1} must be an integer, not ${t ? typeName(t) : "nothing"}`;
+}
+
+function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signature: string): FunctionInfo {
+  return {
+    name,
+    signature,
+    doc,
+    aggregation: kind,
+    check(c) {
+      const a = arity(c, nargs, name === "hist" ? 2 : nargs);
+      if (a) return a;
+      for (let i = 0; i < c.argTypes.length; i++) {
+        const e = intArg(c, i);
+        if (e) return e;
+      }
+      if (name === "lhist") {
+        for (const i of [1, 2, 3]) {
+          if (c.constInt(i) === undefined) return `lhist() argument ${i + 1} (min, max, step) must be a constant integer`;
+        }
+        const [min, max, step] = [c.constInt(1)!, c.constInt(2)!, c.constInt(3)!];
+        if (step <= 0n) return "lhist() step must be positive";
+        if (max <= min) return "lhist() max must be greater than min";
+        if ((max - min) / step > 1000n) return "lhist() has more than 1000 buckets";
+      }
+      if (name === "hist" && c.argTypes.length === 2) {
+        const k = c.constInt(1);
+        if (k === undefined || k < 0n || k > 5n) return "hist() second argument (k) must be a constant 0..5";
+      }
+      return none;
+    },
+  };
+}
+
+function fn(name: string, signature: string, doc: string, check: (c: CallCheck) => Type | string, extra: Partial<FunctionInfo> = {}): FunctionInfo {
+  return { name, signature, doc, check, ...extra };
+}
+
+const table: FunctionInfo[] = [
+  agg("count", "count", 0, "Count how many times it is called (per-CPU, summed on read).", "count()"),
+  agg("sum", "sum", 1, "Sum of the values.", "sum(int n)"),
+  agg("min", "min", 1, "Minimum of the values.", "min(int n)"),
+  agg("max", "max", 1, "Maximum of the values.", "max(int n)"),
+  agg("avg", "avg", 1, "Average of the values (integer).", "avg(int n)"),
+  agg("stats", "stats", 1, "Count, average and total of the values.", "stats(int n)"),
+  agg("hist", "hist", 1, "Power-of-2 histogram of the values.", "hist(int n[, int k])"),
+  agg("lhist", "lhist", 4, "Linear histogram: lhist(value, min, max, step).", "lhist(int n, int min, int max, int step)"),
+  fn("printf", 'printf(string fmt, ...)', "Print formatted text (through the ring buffer).", (c) => {
+    if (c.argTypes.length < 1 || c.constStr(0) === undefined) return "printf() needs a format string literal as its first argument";
+    return none;
+  }),
+  fn("print", "print(@map[, top[, div]]) / print(value)", "Print a map (optionally the top N entries, values divided by div) or a value.", (c) => arity(c, 1, 3) ?? none, { mapArgs: true }),
+  fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
+  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
+  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
+  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map.", (c) => arity(c, 1, 2) ?? none, { mapArgs: true }),
+  fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
+    const a = arity(c, 1, 2);
+    if (a) return a;
+    const t = c.argTypes[0]!;
+    if (t.k === "string") return t;
+    if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
+    const n = c.constInt(1);
+    return str(n !== undefined ? Math.min(Number(n) + 1, 1024) : DEFAULT_STRLEN);
+  }),
+  fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
+    const a = arity(c, 1, 2);
+    if (a) return a;
+    const n = c.constInt(1);
+    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), 256) : 64 };
+  }),
+  fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
+  fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
+  fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol.", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "kaddr() needs a string literal" : u64)),
+  fn("ntop", "ntop([af,] addr)", "Format an IPv4/IPv6 address.", (c) => arity(c, 1, 2) ?? { k: "inet" }),
+  fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),
+  fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool),
+  fn("strlen", "strlen(s)", "Length of a string.", (c) => arity(c, 1) ?? u64),
+  fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
+  fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
+  fn("strftime", "strftime(fmt, nsecs)", "Format a timestamp (printed with %s).", (c) => arity(c, 2) ?? str(DEFAULT_STRLEN)),
+  fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", (c) => arity(c, 1, 2) ?? none),
+  fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none),
+  fn("system", "system(fmt, ...)", "Run a shell command (needs --unsafe).", (c) => (c.argTypes.length < 1 ? "system() needs a format string" : none)),
+  fn("cat", "cat(filename)", "Print a file's contents.", (c) => arity(c, 1) ?? none),
+  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", () => ({ k: "stack", user: false })),
+  fn("ustack", "ustack([mode,] [limit])", "User stack trace.", () => ({ k: "stack", user: true })),
+  fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
+  fn("uaddr", "uaddr(\"symbol\")", "Address of a user symbol.", (c) => arity(c, 1) ?? u64),
+  fn("cgroupid", "cgroupid(path)", "cgroup id of a path.", (c) => arity(c, 1) ?? u64),
+  fn("macaddr", "macaddr(addr)", "Format a MAC address.", (c) => arity(c, 1) ?? str(18)),
+  fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
+  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
+  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),
+  fn("percpu_kaddr", "percpu_kaddr(\"sym\"[, cpu])", "Address of a per-CPU kernel variable.", () => u64),
+  fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none),
+  fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
+  fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
+];
+
+export const functions: ReadonlyMap<string, FunctionInfo> = new Map(table.map((f) => [f.name, f]));
+
+/** Map-valued aggregations, as the value of `@m[...] = ...`. */
+export function aggregationOf(e: Expr): MapValueKind | undefined {
+  return e.kind === "CallExpr" ? functions.get(e.callee)?.aggregation : undefined;
+}
+
+export { s64, u64 };

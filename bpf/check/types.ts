@@ -1,0 +1,187 @@
+// Types of the checked language and their in-memory layout (what a value occupies on the
+// BPF stack, in a map key or value, and in a ring-buffer record).
+//
+// Layout rules follow bpftrace: integers are stored at their width, strings are fixed-size
+// NUL-padded byte arrays (default 64 bytes, BPFTRACE_MAX_STRLEN), tuples are C structs
+// with natural alignment, stacks are stored as stack ids (u64) and symbolised on read.
+
+export type IntBits = 8 | 16 | 32 | 64;
+
+export type Type =
+  | { readonly k: "int"; readonly bits: IntBits; readonly signed: boolean }
+  | { readonly k: "bool" }
+  | { readonly k: "string"; readonly size: number }
+  | { readonly k: "buffer"; readonly size: number }
+  | { readonly k: "tuple"; readonly elements: readonly Type[] }
+  /** A kernel or user stack, stored as the id returned by bpf_get_stackid (u64). */
+  | { readonly k: "stack"; readonly user: boolean }
+  /** An address printed as a kernel/user symbol (ksym(), usym(), func in kprobes). */
+  | { readonly k: "sym"; readonly user: boolean }
+  /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
+  | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
+  /** A kernel struct/union known through BTF (or a tracepoint's args record). */
+  | { readonly k: "record"; readonly name: string; readonly size: number; readonly btfId?: number; readonly fields?: readonly RecordField[] }
+  | { readonly k: "array"; readonly element: Type; readonly length: number }
+  /** ntop() result: an address family plus 16 bytes. */
+  | { readonly k: "inet" }
+  /** Statements and calls that produce no value. */
+  | { readonly k: "none" };
+
+export interface RecordField {
+  readonly name: string;
+  readonly type: Type;
+  readonly offset: number; // bytes
+  /** `__data_loc char[]` tracepoint fields: u32 (len << 16 | offset) into the record. */
+  readonly dataLoc?: boolean;
+}
+
+export const u64: Type = { k: "int", bits: 64, signed: false };
+export const s64: Type = { k: "int", bits: 64, signed: true };
+export const u32: Type = { k: "int", bits: 32, signed: false };
+export const s32: Type = { k: "int", bits: 32, signed: true };
+export const u8: Type = { k: "int", bits: 8, signed: false };
+export const bool: Type = { k: "bool" };
+export const none: Type = { k: "none" };
+
+/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64). */
+export const DEFAULT_STRLEN = 64;
+export const COMM_SIZE = 16;
+
+export function str(size: number = DEFAULT_STRLEN): Type {
+  return { k: "string", size };
+}
+
+export function int(bits: IntBits, signed: boolean): Type {
+  return { k: "int", bits, signed };
+}
+
+export function isInt(t: Type): t is Extract<Type, { k: "int" }> {
+  return t.k === "int";
+}
+
+/** Types held in a register (integers, bools, pointers, symbols, stack ids). */
+export function isScalar(t: Type): boolean {
+  return t.k === "int" || t.k === "bool" || t.k === "ptr" || t.k === "sym" || t.k === "stack";
+}
+
+export function sizeOf(t: Type): number {
+  switch (t.k) {
+    case "int":
+      return t.bits / 8;
+    case "bool":
+      return 1;
+    case "string":
+    case "buffer":
+      return t.size;
+    case "tuple":
+      return tupleLayout(t.elements).size;
+    case "stack":
+    case "sym":
+    case "ptr":
+      return 8;
+    case "record":
+      return t.size;
+    case "array":
+      return sizeOf(t.element) * t.length;
+    case "inet":
+      return 24;
+    case "none":
+      return 0;
+  }
+}
+
+export function alignOf(t: Type): number {
+  switch (t.k) {
+    case "int":
+      return t.bits / 8;
+    case "bool":
+    case "string":
+    case "buffer":
+      return 1;
+    case "tuple":
+      return Math.max(1, ...t.elements.map(alignOf));
+    case "array":
+      return alignOf(t.element);
+    case "record":
+    case "inet":
+    case "stack":
+    case "sym":
+    case "ptr":
+      return 8;
+    case "none":
+      return 1;
+  }
+}
+
+/** C struct layout of a tuple: each element at its natural alignment, size padded to max align. */
+export function tupleLayout(elements: readonly Type[]): { offsets: number[]; size: number } {
+  let off = 0;
+  let maxAlign = 1;
+  const offsets: number[] = [];
+  for (const e of elements) {
+    const a = alignOf(e);
+    maxAlign = Math.max(maxAlign, a);
+    off = Math.ceil(off / a) * a;
+    offsets.push(off);
+    off += sizeOf(e);
+  }
+  return { offsets, size: Math.ceil(off / maxAlign) * maxAlign };
+}
+
+export function typeName(t: Type): string {
+  switch (t.k) {
+    case "int":
+      return `${t.signed ? "int" : "uint"}${t.bits}`;
+    case "bool":
+      return "bool";
+    case "string":
+      return `string[${t.size}]`;
+    case "buffer":
+      return `buffer[${t.size}]`;
+    case "tuple":
+      return `(${t.elements.map(typeName).join(", ")})`;
+    case "stack":
+      return t.user ? "ustack" : "kstack";
+    case "sym":
+      return t.user ? "usym" : "ksym";
+    case "ptr":
+      return `${typeName(t.to)} *`;
+    case "record":
+      return t.name;
+    case "array":
+      return `${typeName(t.element)}[${t.length}]`;
+    case "inet":
+      return "inet";
+    case "none":
+      return "none";
+  }
+}
+
+/**
+ * Whether a value of type `b` may be stored where `a` was stored before (same map, same
+ * variable). Integers of any width unify to the wider one; strings unify to the longer.
+ */
+export function compatible(a: Type, b: Type): boolean {
+  if (a.k === "int" && b.k === "int") return true;
+  if ((a.k === "int" && b.k === "bool") || (a.k === "bool" && b.k === "int")) return true;
+  if (a.k === "string" && b.k === "string") return true;
+  if (a.k === "tuple" && b.k === "tuple") {
+    return a.elements.length === b.elements.length && a.elements.every((e, i) => compatible(e, b.elements[i]!));
+  }
+  if (a.k === "ptr" && b.k === "ptr") return true;
+  if (a.k === "ptr" && b.k === "int") return true;
+  return a.k === b.k;
+}
+
+/** The type that holds both `a` and `b` (call only when compatible). */
+export function unify(a: Type, b: Type): Type {
+  if (a.k === "int" && b.k === "int") {
+    return int(Math.max(a.bits, b.bits) as IntBits, a.signed || b.signed);
+  }
+  if (a.k === "bool" && b.k === "int") return b;
+  if (a.k === "string" && b.k === "string") return str(Math.max(a.size, b.size));
+  if (a.k === "tuple" && b.k === "tuple") {
+    return { k: "tuple", elements: a.elements.map((e, i) => unify(e, b.elements[i]!)) };
+  }
+  return a;
+}

@@ -1,0 +1,184 @@
+// A bpftrace-compatible command line over the engine, so scripts, tools and test harnesses
+// written for bpftrace drive `tracebook` unchanged:
+//   tracebook -e 'PROG' [args]   tracebook FILE.bt [args]   tracebook - < FILE
+//   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
+import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { Session, CompileFailure } from "./session.ts";
+import { LiveEnv } from "./probes/live-env.ts";
+import { compile } from "./codegen/compile.ts";
+import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
+import { formatMap, formatMapJson, formatPrintfJson } from "./output/index.ts";
+import { describeError } from "./errors.ts";
+import { listProbeLines } from "./probes/list.ts";
+import { installTrampolineProbe } from "./runtime/features.ts";
+import { makeSymbolizer } from "./runtime/symbolize.ts";
+
+const USAGE = `USAGE:
+    tracebook [options] filename [args...]
+    tracebook [options] - [args...]
+    tracebook [options] -e 'program' [args...]
+
+OPTIONS:
+    -e 'program'   execute this program
+    -l [pattern]   list probes (-lv with their arguments)
+    -p PID         enable USDT probes on PID
+    -c 'CMD'       run CMD and trace it; end when it exits
+    -f FORMAT      output format: text (default) or json
+    -o FILE        write output to FILE
+    -q             quiet: no "Attaching N probes..." line
+    --dry-run      parse and check only; print diagnostics (exit 1 on error)
+    --info         print what this kernel supports
+    --unsafe       allow unsafe functions (system, signal)
+    -h, --help     this text
+    -V, --version  version`;
+
+interface Args {
+  prog?: string;
+  file?: string;
+  positional: string[];
+  list?: string;
+  verbose: boolean;
+  pid?: number;
+  cmd?: string;
+  format: "text" | "json";
+  out?: string;
+  quiet: boolean;
+  dryRun: boolean;
+  info: boolean;
+  unsafe: boolean;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const a: Args = { positional: [], verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${x} needs a value`);
+      return v;
+    };
+    if (a.prog !== undefined || a.file !== undefined) {
+      a.positional.push(x);
+      continue;
+    }
+    switch (x) {
+      case "-e": a.prog = next(); break;
+      case "-l": a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
+      case "-lv": case "-vl": a.verbose = true; a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
+      case "-v": a.verbose = true; break;
+      case "-p": a.pid = Number(next()); break;
+      case "-c": a.cmd = next(); break;
+      case "-f": {
+        const f = next();
+        if (f !== "text" && f !== "json") return `unknown output format '${f}' (text or json)`;
+        a.format = f;
+        break;
+      }
+      case "-o": a.out = next(); break;
+      case "-q": a.quiet = true; break;
+      case "--dry-run": a.dryRun = true; break;
+      case "--info": a.info = true; break;
+      case "--unsafe": a.unsafe = true; break;
+      case "-": a.file = "/dev/stdin"; break;
+      case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
+      default:
+        if (x.startsWith("-") && x !== "-") return `unknown option ${x}`;
+        a.file = x;
+    }
+  }
+  return a;
+}
+
+export async function runBpftraceCli(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    const r = parseArgs(argv);
+    if (typeof r === "string") {
+      process.stderr.write(`ERROR: ${r}\n${USAGE}\n`);
+      return 1;
+    }
+    args = r;
+  } catch (e) {
+    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (argv.includes("-h") || argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const outFd = args.out ? openSync(args.out, "w") : 1;
+  const write = (s: string) => writeSync(outFd, s);
+  const env = new LiveEnv();
+  installTrampolineProbe();
+  try {
+    if (args.info) {
+      const f = env.features();
+      write(`Kernel: ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}\n`);
+      write(`  kprobe: ${f.kprobes ? "yes" : "no"}\n  fentry/fexit: ${f.trampolines ? "yes" : "no"}\n  hardware events: ${f.hardwarePmu ? "yes" : "no"}\n`);
+      write(`  tracepoints: ${env.listTracepoints().length > 0 ? "yes" : "no"}\n  raw tracepoints: yes\n  uprobes: yes\n  ring buffer: yes\n`);
+      return 0;
+    }
+    if (args.list !== undefined && args.prog === undefined && args.file === undefined) {
+      for (const line of listProbeLines(env, args.list, args.verbose)) write(`${line}\n`);
+      return 0;
+    }
+    const source = args.prog ?? (args.file ? readFileSync(args.file, "utf8") : undefined);
+    if (source === undefined) {
+      process.stderr.write(`${USAGE}\n`);
+      return 1;
+    }
+    const origin = args.prog !== undefined ? "stdin" : (args.file ?? "stdin");
+    if (args.dryRun) {
+      const r = compile(source, { env, origin, positional: args.positional });
+      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
+      return hasErrors(r.diagnostics) ? 1 : 0;
+    }
+    return await runProgram(source, origin, args, env, write);
+  } catch (e) {
+    process.stderr.write(`${describeError(e).text}\n`);
+    return 1;
+  } finally {
+    if (outFd !== 1) closeSync(outFd);
+  }
+}
+
+async function runProgram(source: string, origin: string, args: Args, env: LiveEnv, write: (s: string) => void): Promise<number> {
+  const session = new Session(env, makeSymbolizer);
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  let child: ChildProcess | undefined;
+  const json = args.format === "json";
+  try {
+    const res = await session.run(source, {
+      origin,
+      positional: args.positional,
+      signal: ctl.signal,
+      output: (text) => write(json ? `${formatPrintfJson(text)}\n` : text),
+      attached: (n) => {
+        if (!args.quiet) write(json ? `{"type": "attached_probes", "data": {"probes": ${n}}}\n` : `Attaching ${n} probe${n === 1 ? "" : "s"}...\n`);
+        if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+        if (args.cmd) {
+          child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });
+          child.on("exit", stop);
+        }
+      },
+    });
+    if (res.maps.length && !json) write("\n");
+    for (const m of res.maps) write(json ? `${formatMapJson(m)}\n` : formatMap(m));
+    return res.exitCode;
+  } catch (e) {
+    if (e instanceof CompileFailure) {
+      process.stderr.write(`${e.rendered}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    child?.kill();
+    session.close();
+  }
+}

@@ -1,0 +1,1334 @@
+// Codegen for one concrete probe: the checked AST of its predicate and body → eBPF.
+//
+// Register discipline (kept simple so the verifier always follows it):
+//   r6 = the context pointer for the whole program (saved at entry);
+//   an integer expression leaves its value in r0; binary operators spill the left operand
+//   to a stack temporary while the right one is computed (helper calls clobber r1-r5);
+//   strings, tuples and buffers live in stack slots — `value()` returns their offset.
+// Temporaries are released after each statement (Frame.mark/release); variables keep one
+// slot for the whole program.
+import { asm, type Reg, R0, R1, R2, R3, R4, R5, R6, R7, R10 } from "../asm/index.ts";
+import type * as A from "../lang/ast.ts";
+import type { CheckedProbe } from "../check/checker.ts";
+import { constInt, parseFormat } from "../check/checker.ts";
+import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
+import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName } from "../check/types.ts";
+import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
+import type { UsdtArgSpec } from "../probes/index.ts";
+import { Emitter, H } from "./emitter.ts";
+import { Frame } from "./frame.ts";
+import type { Action, ArgLayout } from "./spec.ts";
+import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
+
+export class CodegenError extends Error {
+  constructor(
+    message: string,
+    readonly span: A.Span,
+  ) {
+    super(message);
+  }
+}
+
+/** What all programs of one compile share. */
+export interface SharedState {
+  readonly maps: ReadonlyMap<string, MapInfo>;
+  readonly actions: Action[];
+  readonly positional: readonly string[];
+  /** Possible CPUs: per-CPU map reads in the kernel sum this many copies. */
+  readonly cpus: number;
+  /** ktime at the start of the run, for `elapsed` (patched in as a constant). */
+  readonly startNs: bigint;
+  readonly source: string;
+  readonly origin: string;
+  needStacks: boolean;
+}
+
+interface Loop {
+  readonly brk: string;
+  readonly cont: string;
+}
+
+export class ProbeGenerator {
+  readonly e: Emitter;
+  readonly frame = new Frame();
+  readonly vars = new Map<string, { off: number; type: Type }>();
+  readonly loops: Loop[] = [];
+  readonly exitLabel: string;
+
+  constructor(
+    readonly cp: CheckedProbe,
+    readonly shared: SharedState,
+    index: number,
+  ) {
+    this.e = new Emitter(`p${index}_`);
+    this.exitLabel = this.e.label("exit");
+  }
+
+  type(x: A.Expr): Type {
+    const t = this.cp.types.get(x);
+    if (!t) throw new CodegenError(`internal: no type for ${x.kind}`, x.span);
+    return t;
+  }
+
+  generate(): void {
+    const { e } = this;
+    e.comment(`${this.shared.origin}: ${this.cp.concrete.name}`);
+    e.emit(asm.mov(R6, R1));
+    for (const [name, type] of this.cp.vars) {
+      const off = this.frame.alloc(sizeOf(type), alignOf(type));
+      this.vars.set(name, { off, type });
+      e.zero(off, sizeOf(type));
+    }
+    if (this.cp.probe.predicate) {
+      this.srcComment(this.cp.probe.predicate.span);
+      const m = this.frame.mark();
+      this.cond(this.cp.probe.predicate, this.exitLabel);
+      this.frame.release(m);
+    }
+    this.block(this.cp.probe.body);
+    e.place(this.exitLabel);
+    e.emit(asm.movImm(R0, 0), asm.exit());
+  }
+
+  srcComment(span: A.Span): void {
+    const line = this.shared.source.split("\n")[span.line - 1] ?? "";
+    this.e.comment(`${this.shared.origin}:${span.line}: ${line.trim()}`);
+  }
+
+  // --- statements ------------------------------------------------------------------
+
+  block(b: A.Block): void {
+    for (const st of b.statements) this.stmt(st);
+  }
+
+  stmt(st: A.Stmt): void {
+    this.srcComment(st.span);
+    const mark = this.frame.mark();
+    try {
+      this.stmtInner(st);
+    } finally {
+      this.frame.release(mark);
+    }
+  }
+
+  stmtInner(st: A.Stmt): void {
+    const { e } = this;
+    switch (st.kind) {
+      case "ExprStmt":
+        if (st.expr.kind === "CallExpr") return this.callStmt(st.expr);
+        this.discard(st.expr);
+        return;
+      case "AssignStmt":
+        return this.assign(st);
+      case "VarDeclStmt": {
+        if (!st.value) return;
+        const v = this.vars.get(st.name)!;
+        this.storeInto(st.value, v.off, v.type);
+        return;
+      }
+      case "IfStmt": {
+        const elseL = e.label("else");
+        const endL = e.label("endif");
+        this.cond(st.cond, elseL);
+        this.block(st.then);
+        if (st.else) {
+          e.emit(asm.ja(endL));
+          e.place(elseL);
+          if (st.else.kind === "Block") this.block(st.else);
+          else this.stmt(st.else);
+          e.place(endL);
+        } else {
+          e.place(elseL);
+        }
+        this.placeNop();
+        return;
+      }
+      case "WhileStmt": {
+        const top = e.label("while");
+        const end = e.label("wend");
+        e.place(top);
+        this.cond(st.cond, end);
+        this.loops.push({ brk: end, cont: top });
+        this.block(st.body);
+        this.loops.pop();
+        e.emit(asm.ja(top));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+      case "UnrollStmt": {
+        const n = Number(constInt(st.count, this.shared.positional) ?? 1n);
+        for (let i = 0; i < n; i++) this.block(st.body);
+        return;
+      }
+      case "ForRangeStmt": {
+        const v = this.vars.get(st.variable)!;
+        const endSlot = this.frame.alloc(8);
+        this.scalar(st.end);
+        e.emit(asm.stx(8, R10, endSlot, R0));
+        this.scalar(st.start);
+        e.emit(asm.stx(8, R10, v.off, R0));
+        const top = e.label("for");
+        const cont = e.label("fnext");
+        const end = e.label("fend");
+        e.place(top);
+        e.emit(asm.ldx(8, R0, R10, v.off), asm.ldx(8, R1, R10, endSlot), asm.jsge(R0, R1, end));
+        this.loops.push({ brk: end, cont });
+        this.block(st.body);
+        this.loops.pop();
+        e.place(cont);
+        e.emit(asm.ldx(8, R0, R10, v.off), asm.addImm(R0, 1), asm.stx(8, R10, v.off, R0), asm.ja(top));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+      case "ForMapStmt":
+        throw new CodegenError("for ($kv : @map) loops are not supported yet", st.span);
+      case "JumpStmt": {
+        if (st.jump === "return") {
+          e.emit(asm.ja(this.exitLabel));
+          return;
+        }
+        const loop = this.loops[this.loops.length - 1];
+        if (!loop) throw new CodegenError(`'${st.jump}' outside a loop`, st.span);
+        e.emit(asm.ja(st.jump === "break" ? loop.brk : loop.cont));
+        return;
+      }
+      case "BlockStmt":
+        return this.block(st.block);
+    }
+  }
+
+  /** A label may be the last thing before more labels: give it an instruction to sit on. */
+  placeNop(): void {
+    // Emitting `r0 = r0` keeps labels on a real instruction; the verifier accepts it.
+    this.e.emit(asm.mov(R0, R0));
+  }
+
+  discard(x: A.Expr): void {
+    const t = this.type(x);
+    if (isScalar(t)) this.scalar(x);
+    else if (t.k !== "none") this.value(x);
+  }
+
+  // --- conditions ------------------------------------------------------------------
+
+  /** Jump to `falseL` when `x` is false; fall through when true. */
+  cond(x: A.Expr, falseL: string): void {
+    const { e } = this;
+    if (x.kind === "BinaryExpr" && x.op === "&&") {
+      this.cond(x.left, falseL);
+      this.cond(x.right, falseL);
+      return;
+    }
+    if (x.kind === "BinaryExpr" && x.op === "||") {
+      const trueL = e.label("or_true");
+      const rightL = e.label("or_right");
+      this.cond(x.left, rightL);
+      e.emit(asm.ja(trueL));
+      e.place(rightL);
+      this.cond(x.right, falseL);
+      e.place(trueL);
+      this.placeNop();
+      return;
+    }
+    if (x.kind === "UnaryExpr" && x.op === "!") {
+      const trueL = e.label("not");
+      this.cond(x.operand, trueL);
+      e.emit(asm.ja(falseL));
+      e.place(trueL);
+      this.placeNop();
+      return;
+    }
+    const t = this.type(x);
+    if (t.k === "string") {
+      const off = this.value(x);
+      e.emit(asm.ldx(1, R0, R10, off), asm.jeqImm(R0, 0, falseL));
+      return;
+    }
+    this.scalar(x);
+    e.emit(asm.jeqImm(R0, 0, falseL));
+  }
+
+  // --- scalar expressions (result in r0) ---------------------------------------------
+
+  scalar(x: A.Expr): void {
+    const { e } = this;
+    const t = this.type(x);
+    switch (x.kind) {
+      case "IntLit":
+        return this.loadConst(x.value);
+      case "BoolLit":
+        e.emit(asm.movImm(R0, x.value ? 1 : 0));
+        return;
+      case "PositionalExpr": {
+        const v = constInt(x, this.shared.positional);
+        return this.loadConst(v ?? 0n);
+      }
+      case "IdentExpr":
+        return this.builtin(x);
+      case "VarExpr": {
+        const v = this.vars.get(x.name);
+        if (!v) throw new CodegenError(`unknown variable ${x.name}`, x.span);
+        this.loadScalar(R0, R10, v.off, v.type);
+        return;
+      }
+      case "MapExpr":
+        return this.readMapScalar(x);
+      case "BinaryExpr":
+        return this.binary(x);
+      case "UnaryExpr": {
+        if (x.op === "!") {
+          const f = e.label("notf");
+          const end = e.label("note");
+          this.cond(x.operand, f);
+          e.emit(asm.movImm(R0, 0), asm.ja(end));
+          e.place(f);
+          e.emit(asm.movImm(R0, 1));
+          e.place(end);
+          this.placeNop();
+          return;
+        }
+        if (x.op === "*") {
+          this.scalar(x.operand);
+          const ot = this.type(x.operand);
+          this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
+          return;
+        }
+        if (x.op === "&") throw new CodegenError("'&' (address-of) is not supported", x.span);
+        this.scalar(x.operand);
+        if (x.op === "-") e.emit(asm.neg(R0));
+        else e.emit(asm.xorImm(R0, -1));
+        return;
+      }
+      case "UpdateExpr":
+        return this.update(x);
+      case "TernaryExpr": {
+        const f = e.label("tf");
+        const end = e.label("te");
+        this.cond(x.cond, f);
+        this.scalar(x.then);
+        e.emit(asm.ja(end));
+        e.place(f);
+        this.scalar(x.else);
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+      case "CallExpr":
+        return this.callScalar(x);
+      case "FieldExpr":
+        return this.fieldScalar(x);
+      case "IndexExpr": {
+        const ot = this.type(x.object);
+        if (ot.k === "string" || ot.k === "array") {
+          const off = this.value(x.object);
+          const i = constInt(x.index, this.shared.positional);
+          if (i === undefined) throw new CodegenError("indexing a string or array needs a constant index", x.index.span);
+          const es = ot.k === "array" ? sizeOf(ot.element) : 1;
+          this.loadScalar(R0, R10, off + Number(i) * es, t);
+          return;
+        }
+        // pointer indexing: p[i] = *(p + i * size)
+        const size = sizeOf(t);
+        this.scalar(x.index);
+        const tmp = this.frame.alloc(8);
+        e.emit(asm.mulImm(R0, size), asm.stx(8, R10, tmp, R0));
+        this.scalar(x.object);
+        e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
+        this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
+        return;
+      }
+      case "CastExpr": {
+        const from = this.type(x.expr);
+        if (isScalar(from)) this.scalar(x.expr);
+        else if (from.k === "array") {
+          const off = this.value(x.expr);
+          e.emit(asm.ldx(8, R0, R10, off));
+        } else throw new CodegenError(`cannot cast ${typeName(from)}`, x.span);
+        this.truncate(R0, t);
+        return;
+      }
+      case "SizeofExpr": {
+        const target = x.target.kind === "TypeSpec" ? undefined : this.type(x.target);
+        const size = target ? sizeOf(target) : this.sizeofSpec(x.target as A.TypeSpec);
+        e.emit(asm.movImm(R0, size));
+        return;
+      }
+      default:
+        throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
+    }
+  }
+
+  sizeofSpec(t: A.TypeSpec): number {
+    const probe = { ...t };
+    const names: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, char: 1, short: 2, int: 4, long: 8 };
+    if (probe.pointerDepth > 0) return 8;
+    return (names[probe.name] ?? 8) * (probe.arraySize ?? 1);
+  }
+
+  loadConst(v: bigint): void {
+    if (v >= -0x80000000n && v <= 0x7fffffffn) this.e.emit(asm.movImm(R0, v));
+    else this.e.emit(asm.ldImm64(R0, BigInt.asUintN(64, v)));
+  }
+
+  /** dst = *(type *)(src + off), sign- or zero-extended to 64 bits. */
+  loadScalar(dst: Reg, src: Reg, off: number, t: Type): void {
+    const size = Math.min(8, Math.max(1, sizeOf(t))) as 1 | 2 | 4 | 8;
+    const w = size === 8 || size === 4 || size === 2 || size === 1 ? size : 8;
+    this.e.emit(asm.ldx(w, dst, src, off));
+    if (t.k === "int" && t.signed && w < 8) {
+      const sh = 64 - w * 8;
+      this.e.emit(asm.lshImm(dst, sh), asm.arshImm(dst, sh));
+    }
+  }
+
+  /** Truncate/extend r to the width and signedness of t (casts). */
+  truncate(r: Reg, t: Type): void {
+    if (t.k !== "int" || t.bits === 64) return;
+    const sh = 64 - t.bits;
+    this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));
+  }
+
+  /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */
+  readPointer(r: Reg, off: number, t: Type, user: boolean): void {
+    const { e } = this;
+    const size = Math.min(8, Math.max(1, sizeOf(t)));
+    const slot = this.frame.alloc(8);
+    e.emit(asm.st(8, R10, slot, 0));
+    if (r !== R3) e.emit(asm.mov(R3, r));
+    if (off) e.emit(asm.addImm(R3, off));
+    e.stackAddr(R1, slot);
+    e.emit(asm.movImm(R2, size), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+    this.loadScalar(R0, R10, slot, t);
+  }
+
+  binary(x: A.BinaryExpr): void {
+    const { e } = this;
+    if (x.op === "&&" || x.op === "||" || ["==", "!=", "<", "<=", ">", ">="].includes(x.op)) {
+      const lt = this.type(x.left);
+      if (lt.k === "string" && (x.op === "==" || x.op === "!=")) {
+        this.stringEquals(x.left, x.right);
+        if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
+        return;
+      }
+      if (x.op === "&&" || x.op === "||") {
+        const f = e.label("bf");
+        const end = e.label("be");
+        this.cond(x, f);
+        e.emit(asm.movImm(R0, 1), asm.ja(end));
+        e.place(f);
+        e.emit(asm.movImm(R0, 0));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+    }
+    const rc = x.right.kind === "IntLit" && x.right.value >= -0x80000000n && x.right.value <= 0x7fffffffn ? x.right.value : undefined;
+    const signed = this.isSigned(x.left) && this.isSigned(x.right);
+    if (rc !== undefined) {
+      this.scalar(x.left);
+      e.emit(asm.mov(R1, R0), asm.movImm(R2, rc));
+    } else {
+      this.scalar(x.left);
+      const tmp = this.frame.alloc(8);
+      e.emit(asm.stx(8, R10, tmp, R0));
+      this.scalar(x.right);
+      e.emit(asm.mov(R2, R0), asm.ldx(8, R1, R10, tmp));
+    }
+    // r1 = left, r2 = right → r0
+    switch (x.op) {
+      case "+": e.emit(asm.mov(R0, R1), asm.add(R0, R2)); return;
+      case "-": e.emit(asm.mov(R0, R1), asm.sub(R0, R2)); return;
+      case "*": e.emit(asm.mov(R0, R1), asm.mul(R0, R2)); return;
+      case "/":
+      case "%": {
+        // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 0 for both.
+        const zero = e.label("divz");
+        const end = e.label("dive");
+        e.emit(asm.movImm(R0, 0), asm.jeqImm(R2, 0, end));
+        if (signed) e.emit(asm.mov(R0, R1), x.op === "/" ? asm.sdiv(R0, R2) : asm.smod(R0, R2));
+        else e.emit(asm.mov(R0, R1), x.op === "/" ? asm.div(R0, R2) : asm.mod(R0, R2));
+        e.place(end);
+        this.placeNop();
+        void zero;
+        return;
+      }
+      case "&": e.emit(asm.mov(R0, R1), asm.and(R0, R2)); return;
+      case "|": e.emit(asm.mov(R0, R1), asm.or(R0, R2)); return;
+      case "^": e.emit(asm.mov(R0, R1), asm.xor(R0, R2)); return;
+      case "<<": e.emit(asm.mov(R0, R1), asm.lsh(R0, R2)); return;
+      case ">>": e.emit(asm.mov(R0, R1), signed ? asm.arsh(R0, R2) : asm.rsh(R0, R2)); return;
+      default: {
+        const ops: Record<string, string> = signed
+          ? { "==": "jeq", "!=": "jne", "<": "jslt", "<=": "jsle", ">": "jsgt", ">=": "jsge" }
+          : { "==": "jeq", "!=": "jne", "<": "jlt", "<=": "jle", ">": "jgt", ">=": "jge" };
+        const yes = e.label("cmp");
+        e.emit(asm.movImm(R0, 1), asm.jmp(ops[x.op]! as "jeq", R1, R2, yes), asm.movImm(R0, 0));
+        e.place(yes);
+        this.placeNop();
+      }
+    }
+  }
+
+  isSigned(x: A.Expr): boolean {
+    const t = this.type(x);
+    if (x.kind === "IntLit") return true;
+    return t.k === "int" ? t.signed : false;
+  }
+
+  /** r0 = 1 when the strings are equal (bytes up to the first NUL), else 0. */
+  stringEquals(a: A.Expr, b: A.Expr): void {
+    const { e } = this;
+    const ta = this.type(a);
+    const tb = this.type(b);
+    // A literal on either side: compare its bytes and its NUL, nothing more.
+    const [dyn, lit] = b.kind === "StrLit" ? [a, b] : a.kind === "StrLit" ? [b, a] : [a, undefined];
+    const ne = e.label("sne");
+    const end = e.label("seq");
+    if (lit) {
+      const off = this.value(dyn);
+      const bytes = Buffer.from((lit as A.StrLit).value);
+      const size = sizeOf(this.type(dyn));
+      const n = Math.min(bytes.length + 1, size);
+      for (let i = 0; i < n; i++) {
+        e.emit(asm.ldx(1, R1, R10, off + i), asm.jneImm(R1, i < bytes.length ? bytes[i]! : 0, ne));
+      }
+      if (bytes.length >= size) {
+        // the literal is longer than the field: never equal
+        e.emit(asm.ja(ne));
+      }
+    } else {
+      const oa = this.value(a);
+      const ob = this.value(b);
+      const n = Math.min(sizeOf(ta), sizeOf(tb));
+      for (let i = 0; i < n; i++) {
+        e.emit(asm.ldx(1, R1, R10, oa + i), asm.ldx(1, R2, R10, ob + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
+      }
+    }
+    e.place(end);
+    e.emit(asm.movImm(R0, 1));
+    const out = e.label("sout");
+    e.emit(asm.ja(out));
+    e.place(ne);
+    e.emit(asm.movImm(R0, 0));
+    e.place(out);
+    this.placeNop();
+  }
+
+  // --- builtins ----------------------------------------------------------------------
+
+  builtin(x: A.IdentExpr): void {
+    const { e } = this;
+    const p = this.cp.concrete;
+    const name = x.name;
+    switch (name) {
+      case "pid":
+      case "__builtin_pid":
+        e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32));
+        return;
+      case "tid":
+        e.emit(asm.call(H.get_current_pid_tgid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
+        return;
+      case "uid":
+        e.emit(asm.call(H.get_current_uid_gid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
+        return;
+      case "gid":
+        e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
+        return;
+      case "nsecs":
+        e.emit(asm.call(H.ktime_get_ns));
+        return;
+      case "elapsed":
+        e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));
+        return;
+      case "cpu":
+        e.emit(asm.call(H.get_smp_processor_id));
+        return;
+      case "numaid":
+        e.emit(asm.call(H.get_numa_node_id));
+        return;
+      case "cgroup":
+        e.emit(asm.call(H.get_current_cgroup_id));
+        return;
+      case "curtask":
+        e.emit(asm.call(H.get_current_task));
+        return;
+      case "rand":
+        e.emit(asm.call(H.get_prandom_u32));
+        return;
+      case "jiffies":
+        e.emit(asm.call(H.jiffies64));
+        return;
+      case "retval":
+        if (p.positional === "raw") {
+          throw new CodegenError("retval in fexit needs the function's argument count from BTF (not supported yet)", x.span);
+        }
+        e.emit(asm.ldx(8, R0, R6, PtRegs.rax));
+        return;
+      case "kstack":
+      case "ustack":
+        return this.stackId(name === "ustack");
+    }
+    const m = /^(s?)arg(\d+)$/.exec(name);
+    if (m) {
+      const n = Number(m[2]);
+      if (m[1]) {
+        // sargN: the N-th stack argument, above the return address at rsp
+        e.emit(asm.ldx(8, R3, R6, PtRegs.rsp), asm.addImm(R3, 8 * (n + 1)));
+        this.readPointer(R3, 0, { k: "int", bits: 64, signed: false }, true);
+        return;
+      }
+      if (p.positional === "raw") {
+        e.emit(asm.ldx(8, R0, R6, n * 8));
+        return;
+      }
+      if (p.positional === "usdt") return this.usdtArg(p.usdtArgs![n]!, this.type(x));
+      const reg = ArgRegs[n];
+      if (!reg) throw new CodegenError(`${name}: only arg0..arg5 are in registers`, x.span);
+      e.emit(asm.ldx(8, R0, R6, PtRegs[reg]));
+      return;
+    }
+    throw new CodegenError(`${name} cannot be used as a number`, x.span);
+  }
+
+  usdtArg(spec: UsdtArgSpec, t: Type): void {
+    const { e } = this;
+    const reg = (name: string): number => {
+      const n = name.replace(/^%/, "");
+      const canon: Record<string, string> = {
+        eax: "rax", ax: "rax", al: "rax", ebx: "rbx", bx: "rbx", bl: "rbx", ecx: "rcx", cx: "rcx", cl: "rcx",
+        edx: "rdx", dx: "rdx", dl: "rdx", esi: "rsi", si: "rsi", sil: "rsi", edi: "rdi", di: "rdi", dil: "rdi",
+        ebp: "rbp", bp: "rbp", esp: "rsp", sp: "rsp", eip: "rip", ip: "rip",
+      };
+      let r = canon[n] ?? n;
+      const m = /^(r\d+)[dwb]?$/.exec(r);
+      if (m) r = m[1]!;
+      const off = (PtRegs as Record<string, number>)[r];
+      if (off === undefined) throw new Error(`unknown register ${name} in a USDT argument`);
+      return off;
+    };
+    if (spec.loc.kind === "const") return this.loadConst(spec.loc.value);
+    if (spec.loc.kind === "reg") {
+      e.emit(asm.ldx(8, R0, R6, reg(spec.loc.reg)));
+    } else {
+      e.emit(asm.ldx(8, R3, R6, reg(spec.loc.reg)));
+      this.readPointer(R3, spec.loc.offset, t, true);
+      return;
+    }
+    this.truncate(R0, t);
+  }
+
+  stackId(user: boolean): void {
+    this.shared.needStacks = true;
+    this.e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, STACKS_MAP), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
+  }
+
+  // --- fields ----------------------------------------------------------------------
+
+  /** The record field `x` names (tracepoint args), or undefined for tuples. */
+  fieldOf(x: A.FieldExpr) {
+    const ot = this.type(x.object);
+    const rec = ot.k === "ptr" ? ot.to : ot;
+    if (rec.k !== "record") return undefined;
+    const f = rec.fields?.find((y) => y.name === x.field);
+    if (!f) throw new CodegenError(`no field ${x.field}`, x.span);
+    if (x.object.kind !== "IdentExpr" || x.object.name !== "args") {
+      throw new CodegenError("field access is supported on args (tracepoint fields) only, for now", x.span);
+    }
+    return f;
+  }
+
+  fieldScalar(x: A.FieldExpr): void {
+    const t = this.type(x);
+    const f = this.fieldOf(x);
+    if (!f) {
+      const off = this.value(x.object);
+      const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
+      const { offsets } = tupleLayout(ot.elements);
+      this.loadScalar(R0, R10, off + offsets[Number(x.field)]!, t);
+      return;
+    }
+    if (this.cp.concrete.context === "tracepoint") {
+      this.loadScalar(R0, R6, f.offset, t);
+      return;
+    }
+    throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
+  }
+
+  // --- aggregate values (stack slots) ------------------------------------------------
+
+  /** Evaluate a value of any type into a fresh stack slot; returns its offset. */
+  value(x: A.Expr): number {
+    const t = this.type(x);
+    if (x.kind === "VarExpr") {
+      const v = this.vars.get(x.name)!;
+      if (sizeOf(v.type) >= sizeOf(t)) return v.off;
+    }
+    const off = this.frame.alloc(Math.max(8, sizeOf(t)), alignOf(t));
+    this.storeInto(x, off, t);
+    return off;
+  }
+
+  /** Write the value of `x` at r10+off, laid out as `t` (which may be wider than x's type). */
+  storeInto(x: A.Expr, off: number, t: Type): void {
+    const { e } = this;
+    const xt = this.type(x);
+    if (isScalar(t) || t.k === "int") {
+      this.scalar(x);
+      const size = Math.min(8, sizeOf(t)) as 1 | 2 | 4 | 8;
+      e.emit(asm.stx(size, R10, off, R0));
+      return;
+    }
+    const size = sizeOf(t);
+    switch (x.kind) {
+      case "StrLit":
+        e.storeBytes(off, Buffer.from(x.value), size);
+        return;
+      case "PositionalExpr": {
+        const v = this.shared.positional[x.index - 1] ?? "";
+        e.storeBytes(off, Buffer.from(v), size);
+        return;
+      }
+      case "IdentExpr":
+        if (x.name === "comm") {
+          e.zero(off, size);
+          e.stackAddr(R1, off);
+          e.emit(asm.movImm(R2, Math.min(16, size)), asm.call(H.get_current_comm));
+          return;
+        }
+        if (x.name === "probe" || x.name === "func") {
+          const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
+          e.storeBytes(off, Buffer.from(text), size);
+          return;
+        }
+        break;
+      case "VarExpr": {
+        const v = this.vars.get(x.name)!;
+        if (v.off === off) return;
+        e.zero(off, size);
+        e.copy(R10, off, R10, v.off, Math.min(size, sizeOf(v.type)));
+        return;
+      }
+      case "MapExpr":
+        return this.readMapValue(x, off, t);
+      case "CallExpr":
+        return this.callValue(x, off, t);
+      case "TupleExpr": {
+        if (t.k !== "tuple") break;
+        const { offsets } = tupleLayout(t.elements);
+        e.zero(off, size);
+        x.elements.forEach((el, i) => this.storeInto(el, off + offsets[i]!, t.elements[i]!));
+        return;
+      }
+      case "TernaryExpr": {
+        const f = e.label("vf");
+        const end = e.label("ve");
+        this.cond(x.cond, f);
+        this.storeInto(x.then, off, t);
+        e.emit(asm.ja(end));
+        e.place(f);
+        this.storeInto(x.else, off, t);
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+      case "FieldExpr": {
+        const fld = this.fieldOf(x);
+        if (fld && this.cp.concrete.context === "tracepoint") {
+          e.zero(off, size);
+          if (fld.dataLoc) {
+            // __data_loc: u32 (length << 16 | offset from the record start)
+            e.emit(asm.ldx(4, R3, R6, fld.offset), asm.andImm(R3, 0xffff), asm.add(R3, R6));
+            e.stackAddr(R1, off);
+            e.emit(asm.movImm(R2, size), asm.call(H.probe_read_kernel_str));
+            return;
+          }
+          e.copy(R10, off, R6, fld.offset, Math.min(size, sizeOf(fld.type)));
+          return;
+        }
+        if (!fld) {
+          const src = this.value(x.object);
+          const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
+          const { offsets } = tupleLayout(ot.elements);
+          e.zero(off, size);
+          e.copy(R10, off, R10, src + offsets[Number(x.field)]!, Math.min(size, sizeOf(xt)));
+          return;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    throw new CodegenError(`cannot produce a ${typeName(t)} from ${x.kind} here`, x.span);
+  }
+
+  // --- maps ------------------------------------------------------------------------
+
+  mapInfo(name: string, span: A.Span): MapInfo {
+    const m = this.shared.maps.get(name);
+    if (!m) throw new CodegenError(`unknown map ${name}`, span);
+    return m;
+  }
+
+  /** Build the kernel key of `@m[keys]` (plus a bucket when given) in a stack slot. */
+  buildKey(x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+    const layout = keyLayout(info);
+    const off = this.frame.alloc(layout.size);
+    this.e.zero(off, layout.size);
+    if (info.keyTypes.length === 0) return { off, bucketOff: layout.bucketOffset !== undefined ? off + layout.bucketOffset : undefined };
+    if (x.keys.length === 1 && info.keyTypes.length > 1) {
+      // @m[$tuple]: one tuple-typed expression for a multi-key map
+      this.storeInto(x.keys[0]!, off, { k: "tuple", elements: info.keyTypes });
+    } else {
+      x.keys.forEach((k, i) => this.storeInto(k, off + layout.offsets[i]!, info.keyTypes[i]!));
+    }
+    return { off, bucketOff: layout.bucketOffset !== undefined ? off + layout.bucketOffset : undefined };
+  }
+
+  /** r0 = lookup(@m, key at off): pointer or 0. */
+  lookup(name: string, keyOff: number): void {
+    this.e.emit(asm.ldMapFd(R1, name));
+    this.e.stackAddr(R2, keyOff);
+    this.e.emit(asm.call(H.map_lookup_elem));
+  }
+
+  /** update(@m, key at keyOff, value at valOff, BPF_ANY) */
+  updateElem(name: string, keyOff: number, valOff: number): void {
+    const { e } = this;
+    e.emit(asm.ldMapFd(R1, name));
+    e.stackAddr(R2, keyOff);
+    e.stackAddr(R3, valOff);
+    e.emit(asm.movImm(R4, BPF_ANY), asm.call(H.map_update_elem));
+  }
+
+  readMapScalar(x: A.MapExpr): void {
+    const { e } = this;
+    const info = this.mapInfo(x.name, x.span);
+    const { off } = this.buildKey(x, info);
+    if (isPerCpu(info)) return this.readPerCpu(info, off);
+    this.lookup(x.name, off);
+    const miss = e.label("miss");
+    const done = e.label("got");
+    e.emit(asm.jeqImm(R0, 0, miss));
+    this.loadScalar(R0, R0, 0, info.valueType);
+    e.emit(asm.ja(done));
+    e.place(miss);
+    e.emit(asm.movImm(R0, 0));
+    e.place(done);
+    this.placeNop();
+  }
+
+  /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */
+  readPerCpu(info: MapInfo, keyOff: number): void {
+    const { e } = this;
+    const acc = this.frame.alloc(16); // value, count (avg) / set (min, max)
+    e.emit(asm.st(8, R10, acc, 0), asm.st(8, R10, acc + 8, 0));
+    for (let cpu = 0; cpu < this.shared.cpus; cpu++) {
+      const skip = e.label("cpu");
+      e.emit(asm.ldMapFd(R1, info.name));
+      e.stackAddr(R2, keyOff);
+      e.emit(asm.movImm(R3, cpu), asm.call(H.map_lookup_percpu_elem), asm.jeqImm(R0, 0, skip));
+      e.emit(asm.ldx(8, R1, R0, 0), asm.ldx(8, R2, R10, acc));
+      switch (info.valueKind) {
+        case "count":
+        case "sum":
+          e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2));
+          break;
+        case "avg":
+          e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2), asm.ldx(8, R1, R0, 8), asm.ldx(8, R2, R10, acc + 8), asm.add(R2, R1), asm.stx(8, R10, acc + 8, R2));
+          break;
+        case "min":
+        case "max": {
+          const take = e.label("take");
+          e.emit(asm.ldx(8, R3, R0, 8), asm.jeqImm(R3, 0, skip)); // unset on this CPU
+          e.emit(asm.ldx(8, R3, R10, acc + 8), asm.jeqImm(R3, 0, take));
+          e.emit(info.valueKind === "min" ? asm.jsge(R1, R2, skip) : asm.jsle(R1, R2, skip));
+          e.place(take);
+          e.emit(asm.stx(8, R10, acc, R1), asm.st(8, R10, acc + 8, 1));
+          break;
+        }
+        default:
+          throw new Error(`cannot read ${info.valueKind} in the kernel`);
+      }
+      e.place(skip);
+      this.placeNop();
+    }
+    e.emit(asm.ldx(8, R0, R10, acc));
+    if (info.valueKind === "avg") {
+      const z = e.label("avgz");
+      e.emit(asm.ldx(8, R1, R10, acc + 8), asm.jeqImm(R1, 0, z), asm.sdiv(R0, R1));
+      e.place(z);
+      this.placeNop();
+    }
+  }
+
+  readMapValue(x: A.MapExpr, off: number, t: Type): void {
+    const { e } = this;
+    const info = this.mapInfo(x.name, x.span);
+    const size = sizeOf(t);
+    e.zero(off, size);
+    const k = this.buildKey(x, info);
+    this.lookup(x.name, k.off);
+    const miss = e.label("vmiss");
+    e.emit(asm.jeqImm(R0, 0, miss));
+    e.copy(R10, off, R0, 0, Math.min(size, sizeOf(info.valueType)), R1);
+    e.place(miss);
+    this.placeNop();
+  }
+
+  assign(st: A.AssignStmt): void {
+    const { e } = this;
+    const target = st.target;
+    if (target.kind === "VarExpr") {
+      const v = this.vars.get(target.name)!;
+      if (st.op === "=") return this.storeInto(st.value, v.off, v.type);
+      this.scalar(st.value);
+      e.emit(asm.mov(R2, R0));
+      this.loadScalar(R1, R10, v.off, v.type);
+      this.compound(st.op, R1, R2, v.type);
+      e.emit(asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));
+      return;
+    }
+    const info = this.mapInfo(target.name, target.span);
+    if (info.valueKind !== "value") return this.aggregate(target, info, st.value as A.CallExpr);
+    const k = this.buildKey(target, info);
+    const vsize = sizeOf(info.valueType);
+    const val = this.frame.alloc(Math.max(8, vsize), alignOf(info.valueType));
+    if (st.op === "=") {
+      this.storeInto(st.value, val, info.valueType);
+    } else {
+      this.scalar(st.value);
+      const tmp = this.frame.alloc(8);
+      e.emit(asm.stx(8, R10, tmp, R0));
+      this.lookup(target.name, k.off);
+      const miss = e.label("cmiss");
+      const got = e.label("cgot");
+      e.emit(asm.movImm(R1, 0), asm.jeqImm(R0, 0, miss), asm.ldx(8, R1, R0, 0), asm.ja(got));
+      e.place(miss);
+      e.place(got);
+      e.emit(asm.ldx(8, R2, R10, tmp));
+      this.compound(st.op, R1, R2, info.valueType);
+      e.emit(asm.stx(8, R10, val, R1));
+    }
+    this.updateElem(target.name, k.off, val);
+  }
+
+  /** r1 = r1 OP r2 */
+  compound(op: string, a: Reg, b: Reg, t: Type): void {
+    const signed = t.k === "int" && t.signed;
+    const e = this.e;
+    switch (op) {
+      case "+=": e.emit(asm.add(a, b)); return;
+      case "-=": e.emit(asm.sub(a, b)); return;
+      case "*=": e.emit(asm.mul(a, b)); return;
+      case "/=":
+      case "%=": {
+        const z = e.label("cdz");
+        const end = e.label("cde");
+        e.emit(asm.jeqImm(b, 0, z), signed ? (op === "/=" ? asm.sdiv(a, b) : asm.smod(a, b)) : op === "/=" ? asm.div(a, b) : asm.mod(a, b), asm.ja(end));
+        e.place(z);
+        e.emit(asm.movImm(a, 0));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
+      case "&=": e.emit(asm.and(a, b)); return;
+      case "|=": e.emit(asm.or(a, b)); return;
+      case "^=": e.emit(asm.xor(a, b)); return;
+      case "<<=": e.emit(asm.lsh(a, b)); return;
+      case ">>=": e.emit(signed ? asm.arsh(a, b) : asm.rsh(a, b)); return;
+    }
+  }
+
+  update(x: A.UpdateExpr): void {
+    const { e } = this;
+    const delta = x.op === "++" ? 1 : -1;
+    if (x.target.kind === "VarExpr") {
+      const v = this.vars.get(x.target.name)!;
+      this.loadScalar(R0, R10, v.off, v.type);
+      e.emit(asm.mov(R1, R0), asm.addImm(R1, delta), asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));
+      if (x.prefix) e.emit(asm.mov(R0, R1));
+      return;
+    }
+    const info = this.mapInfo(x.target.name, x.target.span);
+    const k = this.buildKey(x.target, info);
+    const val = this.frame.alloc(8);
+    const old = this.frame.alloc(8);
+    this.lookup(x.target.name, k.off);
+    const miss = e.label("umiss");
+    e.emit(asm.movImm(R1, 0), asm.jeqImm(R0, 0, miss), asm.ldx(8, R1, R0, 0));
+    e.place(miss);
+    e.emit(asm.stx(8, R10, old, R1), asm.addImm(R1, delta), asm.stx(8, R10, val, R1));
+    this.updateElem(x.target.name, k.off, val);
+    e.emit(asm.ldx(8, R0, R10, x.prefix ? val : old));
+  }
+
+  /** `@m[k] = count() / sum(v) / min / max / avg / stats / hist / lhist` on a per-CPU map. */
+  aggregate(target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
+    const { e } = this;
+    const kind = info.valueKind;
+    const vSlot = this.frame.alloc(8);
+    if (call.args[0]) {
+      this.scalar(call.args[0]);
+      e.emit(asm.stx(8, R10, vSlot, R0));
+    } else e.emit(asm.st(8, R10, vSlot, 1));
+    const k = this.buildKey(target, info);
+    if (kind === "hist" || kind === "lhist") {
+      e.emit(asm.ldx(8, R1, R10, vSlot));
+      if (kind === "hist") {
+        if (info.histK) throw new CodegenError("hist(n, k) with k > 0 is not supported yet", call.span);
+        this.log2Bucket();
+      } else this.linearBucket(info);
+      e.emit(asm.stx(8, R10, k.bucketOff!, R0));
+    }
+    this.lookup(target.name, k.off);
+    const miss = e.label("amiss");
+    const done = e.label("adone");
+    e.emit(asm.jeqImm(R0, 0, miss), asm.ldx(8, R2, R10, vSlot));
+    // hit: r0 = value pointer, r2 = v
+    switch (kind) {
+      case "count":
+      case "hist":
+      case "lhist":
+        e.emit(asm.ldx(8, R1, R0, 0), asm.addImm(R1, 1), asm.stx(8, R0, 0, R1));
+        break;
+      case "sum":
+        e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1));
+        break;
+      case "avg":
+      case "stats":
+        e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1), asm.ldx(8, R1, R0, 8), asm.addImm(R1, 1), asm.stx(8, R0, 8, R1));
+        break;
+      case "min":
+      case "max": {
+        const store = e.label("mstore");
+        e.emit(asm.ldx(8, R1, R0, 8), asm.jeqImm(R1, 0, store), asm.ldx(8, R1, R0, 0));
+        e.emit(kind === "min" ? asm.jsge(R2, R1, done) : asm.jsle(R2, R1, done));
+        e.place(store);
+        e.emit(asm.stx(8, R0, 0, R2), asm.st(8, R0, 8, 1));
+        break;
+      }
+      default:
+        throw new CodegenError(`unknown aggregation ${kind}`, call.span);
+    }
+    e.emit(asm.ja(done));
+    // miss: insert the first value
+    e.place(miss);
+    const init = this.frame.alloc(16);
+    e.emit(asm.ldx(8, R2, R10, vSlot));
+    switch (kind) {
+      case "count":
+      case "hist":
+      case "lhist":
+        e.emit(asm.st(8, R10, init, 1));
+        break;
+      case "sum":
+        e.emit(asm.stx(8, R10, init, R2));
+        break;
+      case "avg":
+      case "stats":
+      case "min":
+      case "max":
+        e.emit(asm.stx(8, R10, init, R2), asm.st(8, R10, init + 8, 1));
+        break;
+    }
+    this.updateElem(target.name, k.off, init);
+    e.place(done);
+    this.placeNop();
+  }
+
+  /** r0 = bpftrace's log2 bucket of the signed value in r1 (0: < 0, 1: 0, i ≥ 2: [2^(i-2), 2^(i-1))). */
+  log2Bucket(): void {
+    const { e } = this;
+    const done = e.label("l2done");
+    e.emit(asm.movImm(R0, 0), asm.jsltImm(R1, 0, done), asm.movImm(R0, 1), asm.jeqImm(R1, 0, done), asm.movImm(R0, 2));
+    for (const s of [32, 16, 8, 4, 2, 1]) {
+      const skip = e.label("l2");
+      e.emit(asm.mov(R3, R1), asm.rshImm(R3, s), asm.jeqImm(R3, 0, skip), asm.mov(R1, R3), asm.addImm(R0, s));
+      e.place(skip);
+      this.placeNop();
+    }
+    e.place(done);
+    this.placeNop();
+  }
+
+  /** r0 = lhist bucket of r1: 0 below min, n+1 at or above max, else (v - min) / step + 1. */
+  linearBucket(info: MapInfo): void {
+    const { e } = this;
+    const { min, max, step } = info.lhist!;
+    const n = (max - min) / step;
+    const done = e.label("lhdone");
+    e.emit(asm.movImm(R0, 0), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.jslt(R1, R2, done));
+    e.emit(asm.ldImm64(R0, n + 1n), asm.ldImm64(R2, BigInt.asUintN(64, max)), asm.jsge(R1, R2, done));
+    e.emit(asm.mov(R0, R1), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.sub(R0, R2), asm.ldImm64(R2, step), asm.div(R0, R2), asm.addImm(R0, 1));
+    e.place(done);
+    this.placeNop();
+  }
+
+  // --- calls -----------------------------------------------------------------------
+
+  callScalar(x: A.CallExpr): void {
+    const { e } = this;
+    switch (x.callee) {
+      case "strncmp": {
+        const n = Number(constInt(x.args[2]!, this.shared.positional) ?? 0n);
+        const a = this.value(x.args[0]!);
+        const b = this.value(x.args[1]!);
+        const ne = e.label("sncne");
+        const end = e.label("sncend");
+        const lim = Math.min(n, sizeOf(this.type(x.args[0]!)), sizeOf(this.type(x.args[1]!)));
+        for (let i = 0; i < lim; i++) {
+          e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
+        }
+        e.place(end);
+        e.emit(asm.movImm(R0, 0));
+        const out = e.label("sncout");
+        e.emit(asm.ja(out));
+        e.place(ne);
+        e.emit(asm.movImm(R0, 1));
+        e.place(out);
+        this.placeNop();
+        return;
+      }
+      case "strcontains":
+        return this.strcontains(x);
+      case "ksym":
+      case "usym":
+      case "bswap":
+        this.scalar(x.args[0]!);
+        if (x.callee === "bswap") {
+          const t = this.type(x.args[0]!);
+          e.emit(asm.bswap(R0, (t.k === "int" ? t.bits : 64) as 64));
+        }
+        return;
+      case "kstack":
+      case "ustack":
+        return this.stackId(x.callee === "ustack");
+      case "sizeof":
+        return this.scalar(x.args[0]!);
+      case "reg": {
+        const name = (x.args[0] as A.StrLit).value;
+        const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
+        if (off === undefined) throw new CodegenError(`unknown register '${name}'`, x.span);
+        e.emit(asm.ldx(8, R0, R6, off));
+        return;
+      }
+      default:
+        if (isScalar(this.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
+        throw new CodegenError(`${x.callee}() has no numeric value`, x.span);
+    }
+  }
+
+  strcontains(x: A.CallExpr): void {
+    const { e } = this;
+    const hay = this.value(x.args[0]!);
+    const needle = x.args[1]!;
+    if (needle.kind !== "StrLit") throw new CodegenError("strcontains() needs a string literal as the needle (for now)", needle.span);
+    const bytes = Buffer.from(needle.value);
+    const hsize = sizeOf(this.type(x.args[0]!));
+    const found = e.label("scfound");
+    const end = e.label("scend");
+    if (bytes.length === 0) {
+      e.emit(asm.movImm(R0, 1));
+      return;
+    }
+    for (let i = 0; i + bytes.length <= hsize - 1; i++) {
+      const next = e.label("scnext");
+      for (let j = 0; j < bytes.length; j++) {
+        e.emit(asm.ldx(1, R1, R10, hay + i + j), asm.jneImm(R1, bytes[j]!, next));
+      }
+      e.emit(asm.ja(found));
+      e.place(next);
+      e.emit(asm.ldx(1, R1, R10, hay + i), asm.jeqImm(R1, 0, end)); // the haystack ended
+    }
+    e.place(end);
+    e.emit(asm.movImm(R0, 0));
+    const out = e.label("scout");
+    e.emit(asm.ja(out));
+    e.place(found);
+    e.emit(asm.movImm(R0, 1));
+    e.place(out);
+    this.placeNop();
+  }
+
+  callValue(x: A.CallExpr, off: number, t: Type): void {
+    const { e } = this;
+    const size = sizeOf(t);
+    switch (x.callee) {
+      case "str": {
+        const at = this.type(x.args[0]!);
+        if (at.k === "string") {
+          this.storeInto(x.args[0]!, off, t);
+          return;
+        }
+        e.zero(off, size);
+        let n = size;
+        if (x.args[1]) {
+          const c = constInt(x.args[1], this.shared.positional);
+          if (c !== undefined) n = Math.min(size, Number(c) + 1);
+        }
+        this.scalar(x.args[0]!);
+        e.emit(asm.mov(R3, R0));
+        e.stackAddr(R1, off);
+        const user = at.k === "ptr" ? at.user : this.cp.concrete.context === "pt_regs" && this.cp.concrete.provider.startsWith("u");
+        e.emit(asm.movImm(R2, n), asm.call(user || this.cp.concrete.positional === "usdt" ? H.probe_read_user_str : H.probe_read_kernel_str));
+        return;
+      }
+      case "buf": {
+        e.zero(off, size);
+        this.scalar(x.args[0]!);
+        e.emit(asm.mov(R3, R0));
+        e.stackAddr(R1, off);
+        e.emit(asm.movImm(R2, size), asm.call(H.probe_read_user));
+        return;
+      }
+      case "strftime":
+      case "ntop":
+      case "macaddr":
+        throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
+      default:
+        if (isScalar(t)) {
+          this.callScalar(x);
+          e.emit(asm.stx(8, R10, off, R0));
+          return;
+        }
+        throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
+    }
+  }
+
+  // --- statement calls: printf, exit, delete, clear, print ---------------------------
+
+  callStmt(x: A.CallExpr): void {
+    const { e } = this;
+    switch (x.callee) {
+      case "printf":
+      case "system":
+        return this.printf(x);
+      case "exit": {
+        const id = this.action({ kind: "exit" });
+        const rec = this.frame.alloc(16);
+        this.loadConst(BigInt(id));
+        e.emit(asm.stx(8, R10, rec, R0));
+        if (x.args[0]) this.scalar(x.args[0]);
+        else e.emit(asm.movImm(R0, 0));
+        e.emit(asm.stx(8, R10, rec + 8, R0));
+        this.output(rec, 16);
+        e.emit(asm.ja(this.exitLabel));
+        return;
+      }
+      case "delete": {
+        const m = x.args[0] as A.MapExpr;
+        const info = this.mapInfo(m.name, m.span);
+        let keyOff: number;
+        if (x.args.length === 2) {
+          const layout = keyLayout(info);
+          keyOff = this.frame.alloc(layout.size);
+          e.zero(keyOff, layout.size);
+          if (info.keyTypes.length === 1) this.storeInto(x.args[1]!, keyOff, info.keyTypes[0]!);
+          else this.storeInto(x.args[1]!, keyOff, { k: "tuple", elements: info.keyTypes });
+        } else keyOff = this.buildKey(m, info).off;
+        e.emit(asm.ldMapFd(R1, m.name));
+        e.stackAddr(R2, keyOff);
+        e.emit(asm.call(H.map_delete_elem));
+        return;
+      }
+      case "clear":
+      case "zero": {
+        const m = x.args[0] as A.MapExpr;
+        this.mapInfo(m.name, m.span);
+        return this.simpleAction({ kind: x.callee, map: m.name });
+      }
+      case "print": {
+        const a = x.args[0]!;
+        if (a.kind === "MapExpr" && a.keys.length === 0) {
+          this.mapInfo(a.name, a.span);
+          const top = x.args[1] ? Number(constInt(x.args[1], this.shared.positional) ?? 0n) : 0;
+          const div = x.args[2] ? Number(constInt(x.args[2], this.shared.positional) ?? 1n) : 1;
+          return this.simpleAction({ kind: "print", map: a.name, top, div });
+        }
+        const t = this.type(a);
+        const rec = this.frame.alloc(8 + sizeOf(t), 8);
+        const id = this.action({ kind: "print_value", arg: { type: t, offset: 8 } });
+        this.storeInto(a, rec + 8, t);
+        this.loadConst(BigInt(id));
+        e.emit(asm.stx(8, R10, rec, R0));
+        this.output(rec, 8 + sizeOf(t));
+        return;
+      }
+      case "time": {
+        const fmt = x.args[0]?.kind === "StrLit" ? x.args[0].value : "%H:%M:%S\n";
+        return this.simpleAction({ kind: "time", format: fmt });
+      }
+      case "signal": {
+        const a = x.args[0]!;
+        let sig: number | undefined;
+        if (a.kind === "StrLit") sig = SIGNALS[a.value.replace(/^SIG/, "")];
+        else this.scalar(a);
+        if (a.kind === "StrLit" && sig === undefined) throw new CodegenError(`unknown signal '${a.value}'`, a.span);
+        if (sig !== undefined) e.emit(asm.movImm(R0, sig));
+        e.emit(asm.mov(R1, R0), asm.call(H.send_signal));
+        return;
+      }
+      default:
+        this.discard(x);
+    }
+  }
+
+  simpleAction(a: Action): void {
+    const id = this.action(a);
+    const rec = this.frame.alloc(8);
+    this.loadConst(BigInt(id));
+    this.e.emit(asm.stx(8, R10, rec, R0));
+    this.output(rec, 8);
+  }
+
+  action(a: Action): number {
+    this.shared.actions.push(a);
+    return this.shared.actions.length - 1;
+  }
+
+  printf(x: A.CallExpr): void {
+    const { e } = this;
+    const fmt = (x.args[0] as A.StrLit).value;
+    const specs = parseFormat(fmt);
+    if (typeof specs === "string") throw new CodegenError(specs, x.span);
+    const argTypes = x.args.slice(1).map((a) => this.type(a));
+    const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
+    const args: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
+    const id = this.action(x.callee === "system" ? { kind: "system", format: fmt, specs, args } : { kind: "printf", format: fmt, specs, args });
+    const size = Math.max(8, layout.size);
+    const rec = this.frame.alloc(size);
+    e.zero(rec, size);
+    x.args.slice(1).forEach((a, i) => this.storeInto(a, rec + args[i]!.offset, argTypes[i]!));
+    this.loadConst(BigInt(id));
+    e.emit(asm.stx(8, R10, rec, R0));
+    this.output(rec, size);
+  }
+
+  /** ringbuf_output(&events, r10+off, size, 0); count a drop when it fails. */
+  output(off: number, size: number): void {
+    const { e } = this;
+    const ok = e.label("out_ok");
+    e.emit(asm.ldMapFd(R1, EVENTS_MAP));
+    e.stackAddr(R2, off);
+    e.emit(asm.movImm(R3, size), asm.movImm(R4, 0), asm.call(H.ringbuf_output), asm.jeqImm(R0, 0, ok));
+    // lost: drops[0] += 1 (an array map; atomic add, programs run on every CPU)
+    const key = this.frame.alloc(8);
+    e.emit(asm.st(4, R10, key, 0), asm.ldMapFd(R1, DROPS_MAP));
+    e.stackAddr(R2, key);
+    e.emit(asm.call(H.map_lookup_elem), asm.jeqImm(R0, 0, ok), asm.movImm(R1, 1), asm.atomic("add", 8, R0, 0, R1));
+    e.place(ok);
+    this.placeNop();
+  }
+
+}
+
+const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
+  USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
+};
+
+void R4;
+void R5;
+void R7;

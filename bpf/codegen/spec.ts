@@ -1,0 +1,61 @@
+// What compile produces: a ProgramSpec (STYLE.md §1) — deterministic, built without
+// privileges. Loading it into the kernel is the runtime's job (bpf/runtime/).
+import type { Instruction } from "../asm/index.ts";
+import type { MapInfo } from "../check/map-registry.ts";
+import type { FormatSpec } from "../check/checker.ts";
+import type { Type } from "../check/types.ts";
+import type { ConcreteProbe } from "../probes/index.ts";
+import type { Diagnostic } from "../diagnostic.ts";
+
+/** A kernel map the programs reference by name (ldMapFd). */
+export interface MapSpec {
+  readonly name: string; // "@calls", or an internal name starting with "__"
+  readonly type: number; // BPF_MAP_TYPE_*
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** The user map this kernel map holds; undefined for internal maps. */
+  readonly info?: MapInfo;
+}
+
+export interface ProgSpec {
+  readonly probe: ConcreteProbe;
+  readonly insns: readonly Instruction[];
+  /** Bytes of stack the program uses (≤ 512). */
+  readonly stackSize: number;
+}
+
+/** A record in the event ring buffer starts with a u64 action id; these say what follows. */
+export type Action =
+  | { readonly kind: "printf"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
+  | { readonly kind: "exit" } // payload: s64 code
+  | { readonly kind: "print"; readonly map: string; readonly top: number; readonly div: number }
+  | { readonly kind: "print_value"; readonly arg: ArgLayout }
+  | { readonly kind: "clear"; readonly map: string }
+  | { readonly kind: "zero"; readonly map: string }
+  | { readonly kind: "time"; readonly format: string }
+  | { readonly kind: "join"; readonly separator: string; readonly count: number; readonly size: number }
+  | { readonly kind: "cat"; readonly format: string; readonly args: readonly ArgLayout[] }
+  | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] };
+
+/** Where one argument sits in an event record (offset from the record start). */
+export interface ArgLayout {
+  readonly type: Type;
+  readonly offset: number;
+}
+
+export interface ProgramSpec {
+  readonly maps: readonly MapSpec[];
+  readonly programs: readonly ProgSpec[];
+  readonly actions: readonly Action[];
+  /** Maps the program writes; printed when it ends. */
+  readonly written: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export const EVENTS_MAP = "__events";
+export const DROPS_MAP = "__drops";
+export const STACKS_MAP = "__stacks";
+export const RINGBUF_SIZE = 1 << 20;
+/** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
+export const STACK_DEPTH = 127;

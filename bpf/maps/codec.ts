@@ -1,0 +1,153 @@
+// Key/value codecs: kernel bytes of a user map → a MapSnapshot, per the map's checked
+// types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
+// possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
+import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
+import { type Type, sizeOf, tupleLayout } from "../check/types.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
+
+export interface Symbolizer {
+  /** Frames of a stack id from the stack map (innermost first), formatted like bpftrace. */
+  stack(id: bigint, user: boolean): string[];
+  /** "vfs_read+5" for a kernel address (ksym), or a user symbol. */
+  symbol(addr: bigint, user: boolean): string;
+}
+
+const NO_SYMBOLS: Symbolizer = {
+  stack: (id) => [`<stack ${id}>`],
+  symbol: (addr) => `0x${addr.toString(16)}`,
+};
+
+function readInt(b: Uint8Array, off: number, bytes: number, signed: boolean): bigint {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  switch (bytes) {
+    case 1: return BigInt(signed ? dv.getInt8(off) : dv.getUint8(off));
+    case 2: return BigInt(signed ? dv.getInt16(off, true) : dv.getUint16(off, true));
+    case 4: return BigInt(signed ? dv.getInt32(off, true) : dv.getUint32(off, true));
+    default: return signed ? dv.getBigInt64(off, true) : dv.getBigUint64(off, true);
+  }
+}
+
+export function cString(b: Uint8Array, off: number, size: number): string {
+  const slice = b.subarray(off, off + size);
+  const end = slice.indexOf(0);
+  return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
+}
+
+/** Decode one value of type `t` at `off`. */
+export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
+  switch (t.k) {
+    case "int":
+      return { kind: "int", value: readInt(b, off, t.bits / 8, t.signed), signed: t.signed };
+    case "bool":
+      return { kind: "int", value: BigInt(b[off] ?? 0), signed: false };
+    case "string":
+      return { kind: "str", value: cString(b, off, t.size) };
+    case "buffer":
+      return { kind: "buf", bytes: b.slice(off, off + t.size) };
+    case "tuple": {
+      const { offsets } = tupleLayout(t.elements);
+      return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
+    }
+    case "stack": {
+      const id = readInt(b, off, 8, true);
+      return { kind: "stack", frames: id < 0n ? [] : sym.stack(id, t.user), user: t.user };
+    }
+    case "sym":
+      return { kind: "text", text: sym.symbol(readInt(b, off, 8, false), t.user) };
+    case "ptr":
+      return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}` };
+    case "array": {
+      const es = sizeOf(t.element);
+      const parts: string[] = [];
+      for (let i = 0; i < t.length; i++) {
+        const v = decodeValue(t.element, b, off + i * es, sym);
+        parts.push(v.kind === "int" ? v.value.toString() : "?");
+      }
+      return { kind: "text", text: `[${parts.join(",")}]` };
+    }
+    default:
+      return { kind: "text", text: "?" };
+  }
+}
+
+/** Combine the per-CPU copies of one value into an Aggregate. */
+export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, sym?: Symbolizer): Aggregate {
+  const stride = isPerCpu(info) ? Math.ceil(valueSize(info) / 8) * 8 : 0;
+  const copies = isPerCpu(info) ? cpus : 1;
+  const at = (cpu: number, field: number) => readInt(value, cpu * stride + field * 8, 8, true);
+  switch (info.valueKind) {
+    case "value":
+      return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
+    case "count":
+    case "sum":
+    case "hist":
+    case "lhist": {
+      let total = 0n;
+      for (let c = 0; c < copies; c++) total += at(c, 0);
+      if (info.valueKind === "count") total = BigInt.asUintN(64, total);
+      return { kind: info.valueKind === "sum" ? "sum" : "count", value: total };
+    }
+    case "min":
+    case "max": {
+      let best: bigint | undefined;
+      for (let c = 0; c < copies; c++) {
+        if (at(c, 1) === 0n) continue;
+        const v = at(c, 0);
+        if (best === undefined || (info.valueKind === "min" ? v < best : v > best)) best = v;
+      }
+      return { kind: info.valueKind, value: best ?? 0n };
+    }
+    case "avg":
+    case "stats": {
+      let total = 0n;
+      let count = 0n;
+      for (let c = 0; c < copies; c++) {
+        total += at(c, 0);
+        count += at(c, 1);
+      }
+      return { kind: info.valueKind, count, total };
+    }
+  }
+}
+
+/** Raw map entries (key bytes, value bytes for all CPUs) → a snapshot. */
+export function decodeMap(
+  info: MapInfo,
+  entries: Iterable<{ key: Uint8Array; value: Uint8Array }>,
+  cpus: number,
+  sym?: Symbolizer,
+): MapSnapshot {
+  const layout = keyLayout(info);
+  const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym));
+  const out: MapEntry[] = [];
+  if (info.valueKind === "hist" || info.valueKind === "lhist") {
+    const groups = new Map<string, { key: Value[]; buckets: bigint[] }>();
+    for (const { key, value } of entries) {
+      const bucket = Number(readInt(key, layout.bucketOffset!, 8, false));
+      const keyBytes = Buffer.from(key.subarray(0, layout.bucketOffset)).toString("hex");
+      let g = groups.get(keyBytes);
+      if (!g) {
+        g = { key: decodeKey(key), buckets: [] };
+        groups.set(keyBytes, g);
+      }
+      const agg = decodeAggregate(info, value, cpus, sym) as { value: bigint };
+      while (g.buckets.length <= bucket) g.buckets.push(0n);
+      g.buckets[bucket] = agg.value;
+    }
+    for (const g of groups.values()) {
+      if (info.valueKind === "hist") out.push({ key: g.key, value: { kind: "hist", buckets: g.buckets } });
+      else {
+        const { min, max, step } = info.lhist!;
+        out.push({ key: g.key, value: { kind: "lhist", min, max, step, buckets: g.buckets } });
+      }
+    }
+  } else {
+    for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
+  }
+  return { name: info.name, valueKind: info.valueKind, keyed: info.keyTypes.length > 0, entries: out };
+}
+
+/** Bytes per lookup of a map's value (all CPUs for per-CPU maps). */
+export function lookupValueSize(info: MapInfo, cpus: number): number {
+  return isPerCpu(info) ? Math.ceil(valueSize(info) / 8) * 8 * cpus : valueSize(info);
+}

@@ -1,0 +1,58 @@
+// The facts about this machine that probe expansion needs, as a small interface so that
+// compile stays pure (STYLE.md §1): the live implementation reads tracefs, BTF and ELF
+// files; tests hand in recorded ones.
+import type { UsdtArgSpec } from "./provider.ts";
+
+export interface TracepointField {
+  readonly name: string;
+  readonly cType: string; // as written in the format file: "const char *", "int", "char[16]"
+  readonly offset: number;
+  readonly size: number;
+  readonly signed: boolean;
+  readonly isArray?: boolean;
+  readonly arrayLen?: number;
+  readonly isDataLoc?: boolean; // __data_loc
+}
+
+export interface TracepointFormat {
+  readonly id: number;
+  readonly fields: readonly TracepointField[];
+}
+
+export interface UsdtProbeInfo {
+  readonly provider: string;
+  readonly name: string;
+  /** File offset of the probe's pc, for the uprobe. */
+  readonly offset: number;
+  /** File offset of the semaphore, if the probe has one. */
+  readonly semaphoreOffset?: number;
+  readonly args: readonly UsdtArgSpec[];
+}
+
+export interface KernelFeatures {
+  /** The kprobe PMU (/sys/bus/event_source/devices/kprobe) exists. */
+  readonly kprobes: boolean;
+  /** fentry/fexit programs load (BPF trampolines allowed). */
+  readonly trampolines: boolean;
+  /** A hardware PMU (cpu cycles) can be opened. */
+  readonly hardwarePmu: boolean;
+}
+
+export interface ProbeEnv {
+  /** "category:event" for every tracepoint in tracefs. */
+  listTracepoints(): readonly string[];
+  tracepointFormat(category: string, event: string): TracepointFormat | undefined;
+  /** Names of raw tracepoints / tp_btf targets (from BTF `btf_trace_<name>` typedefs). */
+  listRawTracepoints(): readonly string[];
+  /** BTF type id of a typedef or function in vmlinux. */
+  btfId(name: string, kind: "typedef" | "func"): number | undefined;
+  /** Kernel functions (from BTF FUNC entries), for kprobe/fentry wildcards and hints. */
+  listKernelFunctions(): readonly string[];
+  /** File offset of an ELF symbol (function) in `path`, for uprobes; resolves PATH like bpftrace (bare names via $PATH). */
+  elfSymbolOffset(path: string, symbol: string): number | undefined;
+  elfFunctions(path: string): readonly string[];
+  usdtProbes(path: string): readonly UsdtProbeInfo[];
+  resolveBinary(path: string): string | undefined;
+  features(): KernelFeatures;
+  possibleCpus(): number;
+}

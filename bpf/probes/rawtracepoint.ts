@@ -1,0 +1,31 @@
+// rawtracepoint:NAME — BPF_RAW_TRACEPOINT_OPEN by name; arg0..argN are the tracepoint's
+// raw u64 arguments (for sys_enter: arg0 = struct pt_regs *, arg1 = syscall id).
+import { ProgType } from "../abi.ts";
+import { closest } from "../check/suggest.ts";
+import type { ConcreteProbe, Provider } from "./provider.ts";
+import { fail, globToRegExp, hasWildcard } from "./provider.ts";
+
+export const rawtracepoint: Provider = {
+  name: "rawtracepoint",
+  aliases: ["rt"],
+  expand(ap, env) {
+    const name = ap.parts[ap.parts.length - 1];
+    if (!name || ap.parts.length > 2) return fail("rawtracepoint probes look like rawtracepoint:NAME");
+    const all = env.listRawTracepoints();
+    const names = hasWildcard(name) ? all.filter((n) => globToRegExp(name).test(n)) : [name];
+    if (!hasWildcard(name) && all.length > 0 && !all.includes(name)) {
+      const near = closest(name, all);
+      return fail(`raw tracepoint not found: ${name}`, near ? [`did you mean rawtracepoint:${near}?`] : []);
+    }
+    if (names.length === 0) return fail(`no raw tracepoint matches ${name}`);
+    const probes: ConcreteProbe[] = names.map((n) => ({
+      provider: "rawtracepoint",
+      name: `rawtracepoint:${n}`,
+      progType: ProgType.RAW_TRACEPOINT,
+      context: "raw_args",
+      positional: "raw",
+      attach: { kind: "raw_tracepoint", name: n },
+    }));
+    return { ok: true, probes };
+  },
+};

@@ -1,0 +1,31 @@
+// BEGIN and END: programs that run once, at the start and at the end of a run. They are
+// real eBPF programs (BPF_PROG_TYPE_RAW_TRACEPOINT) run in the kernel by
+// BPF_PROG_TEST_RUN, in the calling thread, not emulated in JavaScript.
+import { ProgType } from "../abi.ts";
+import type { Provider } from "./provider.ts";
+import { fail } from "./provider.ts";
+
+function special(name: "BEGIN" | "END"): Provider {
+  return {
+    name,
+    aliases: [name.toLowerCase()],
+    expand(ap) {
+      if (ap.parts.length > 0) return fail(`${name} takes no arguments`);
+      return {
+        ok: true,
+        probes: [
+          {
+            provider: name,
+            name,
+            progType: ProgType.RAW_TRACEPOINT,
+            context: "none",
+            attach: { kind: "run", when: name === "BEGIN" ? "begin" : "end" },
+          },
+        ],
+      };
+    },
+  };
+}
+
+export const begin = special("BEGIN");
+export const end = special("END");

@@ -1,0 +1,49 @@
+// interval:UNIT:N (one CPU) and profile:UNIT:N (every CPU): perf software events
+// (PERF_COUNT_SW_CPU_CLOCK) that run a BPF_PROG_TYPE_PERF_EVENT program each period.
+import { PerfType, ProgType } from "../abi.ts";
+import type { AttachPoint } from "../lang/ast.ts";
+import type { Expansion, Provider } from "./provider.ts";
+import { fail } from "./provider.ts";
+
+const NS_PER: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
+const CPU_CLOCK = 0; // PERF_COUNT_SW_CPU_CLOCK
+
+function parseRate(ap: AttachPoint, what: string): { unit: string; n: number } | string {
+  const [unit, value] = ap.parts.length === 1 ? ["hz", ap.parts[0]] : [ap.parts[0], ap.parts[1]];
+  if (ap.parts.length < 1 || ap.parts.length > 2 || unit === undefined || value === undefined) {
+    return `${what} needs a rate: ${what}:s:1, ${what}:ms:100, ${what}:hz:99`;
+  }
+  const n = Number(value.replace(/_/g, ""));
+  if (!Number.isInteger(n) || n <= 0) return `${what}: invalid rate '${value}'`;
+  if (unit !== "hz" && !(unit in NS_PER)) return `${what}: unknown unit '${unit}' (expected s, ms, us, ns or hz)`;
+  return { unit, n };
+}
+
+function timed(name: "interval" | "profile", cpus: "one" | "all"): Provider {
+  return {
+    name,
+    aliases: [name[0]!],
+    expand(ap): Expansion {
+      const rate = parseRate(ap, name);
+      if (typeof rate === "string") return fail(rate);
+      const period = rate.unit === "hz" ? undefined : rate.n * NS_PER[rate.unit]!;
+      const freq = rate.unit === "hz" ? rate.n : undefined;
+      return {
+        ok: true,
+        probes: [
+          {
+            provider: name,
+            name: `${name}:${rate.unit}:${rate.n}`,
+            progType: ProgType.PERF_EVENT,
+            context: "pt_regs",
+            positional: "regs",
+            attach: { kind: "perf", type: PerfType.SOFTWARE, config: CPU_CLOCK, period, freq, cpus },
+          },
+        ],
+      };
+    },
+  };
+}
+
+export const interval = timed("interval", "one");
+export const profile = timed("profile", "all");

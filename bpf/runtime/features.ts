@@ -1,0 +1,38 @@
+// Feature probes: what this kernel allows, found by trying (once per process).
+import * as native from "../../native/index.ts";
+import { asm, marshal, R0 } from "../asm/index.ts";
+import { AttachType, ProgType } from "../abi.ts";
+import { setTrampolineProbe, LiveEnv } from "../probes/live-env.ts";
+
+let trampolines: boolean | undefined;
+
+/**
+ * Whether fentry programs load: load `r0 = 0; exit` as BPF_PROG_TYPE_TRACING /
+ * BPF_TRACE_FENTRY on a kernel function from BTF. Refused (EPERM before the verifier,
+ * as under some lockdown setups) or unsupported means no.
+ */
+export function trampolinesAllowed(): boolean {
+  if (trampolines !== undefined) return trampolines;
+  const env = new LiveEnv({ features: { kprobes: false, trampolines: false, hardwarePmu: false } });
+  const id = env.btfId("schedule", "func") ?? env.btfId("do_nanosleep", "func");
+  if (id === undefined) return (trampolines = false);
+  try {
+    const fd = native.progLoad({
+      type: ProgType.TRACING,
+      expectedAttachType: AttachType.TRACE_FENTRY,
+      attachBtfId: id,
+      insns: marshal([asm.movImm(R0, 0), asm.exit()]),
+      license: "GPL",
+      name: "tb_feature",
+    });
+    fd.close();
+    trampolines = true;
+  } catch {
+    trampolines = false;
+  }
+  return trampolines;
+}
+
+export function installTrampolineProbe(): void {
+  setTrampolineProbe(trampolinesAllowed);
+}

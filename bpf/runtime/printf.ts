@@ -1,0 +1,103 @@
+// printf in user space: the program sends its arguments through the ring buffer; the
+// format string stays here and is applied as C's printf would (flags, width, precision,
+// length modifiers ignored for the value, as bpftrace does).
+import type { FormatSpec } from "../check/checker.ts";
+import { parseFormat } from "../check/checker.ts";
+import { decodeValue, type Symbolizer } from "../maps/codec.ts";
+import type { Value } from "../maps/snapshot.ts";
+import type { ArgLayout } from "../codegen/spec.ts";
+import { valueText } from "../output/index.ts";
+
+function pad(s: string, flags: string, width: string, numeric: boolean): string {
+  const w = width ? Number(width) : 0;
+  if (s.length >= w) return s;
+  if (flags.includes("-")) return s + " ".repeat(w - s.length);
+  if (numeric && flags.includes("0")) {
+    const sign = s.startsWith("-") || s.startsWith("+") ? s[0]! : "";
+    const rest = sign ? s.slice(1) : s;
+    return sign + "0".repeat(w - s.length) + rest;
+  }
+  return " ".repeat(w - s.length) + s;
+}
+
+function intOf(v: Value): bigint {
+  if (v.kind === "int") return v.value;
+  if (v.kind === "text" && /^0x/.test(v.text)) return BigInt(v.text);
+  return 0n;
+}
+
+export function formatOne(spec: FormatSpec, v: Value): string {
+  const { flags, width, precision, conv } = spec;
+  switch (conv) {
+    case "d":
+    case "i": {
+      let n = intOf(v);
+      if (v.kind === "int" && !v.signed) n = BigInt.asIntN(64, n);
+      let s = n.toString();
+      if (n >= 0n && flags.includes("+")) s = `+${s}`;
+      else if (n >= 0n && flags.includes(" ")) s = ` ${s}`;
+      return pad(s, flags, width, true);
+    }
+    case "u":
+      return pad(BigInt.asUintN(64, intOf(v)).toString(), flags, width, true);
+    case "x":
+    case "X":
+    case "o": {
+      let n = intOf(v);
+      if (n < 0n) n = BigInt.asUintN(64, n);
+      let s = n.toString(conv === "o" ? 8 : 16);
+      if (conv === "X") s = s.toUpperCase();
+      if (flags.includes("#") && n !== 0n) s = (conv === "o" ? "0" : conv === "X" ? "0X" : "0x") + s;
+      return pad(s, flags, width, true);
+    }
+    case "p":
+      return pad(`0x${BigInt.asUintN(64, intOf(v)).toString(16)}`, flags, width, false);
+    case "c":
+      return pad(String.fromCharCode(Number(intOf(v) & 0xffn)), flags, width, false);
+    case "s": {
+      let s = v.kind === "str" ? v.value : valueText(v);
+      if (precision) s = s.slice(0, Number(precision));
+      return pad(s, flags, width, false);
+    }
+    case "r":
+    case "rx":
+    case "rh": {
+      const bytes = v.kind === "buf" ? v.bytes : v.kind === "str" ? Buffer.from(v.value) : new Uint8Array();
+      let s: string;
+      if (conv === "rx") s = [...bytes].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
+      else if (conv === "rh") s = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+      else s = [...bytes].map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
+      return pad(s, flags, width, false);
+    }
+    default:
+      return spec.text;
+  }
+}
+
+/** Apply `format` to the arguments in one event record. */
+export function formatRecord(format: string, specs: readonly FormatSpec[], args: readonly ArgLayout[], record: Uint8Array, sym?: Symbolizer): string {
+  const values = args.map((a) => decodeValue(a.type, record, a.offset, sym));
+  return applyFormat(format, values, specs);
+}
+
+export function applyFormat(format: string, values: readonly Value[], specs?: readonly FormatSpec[]): string {
+  const all = specs ?? (parseFormat(format) as FormatSpec[]);
+  let out = "";
+  let i = 0;
+  const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|[diuxXocsprfeEgG]))/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(format)) !== null) {
+    out += format.slice(last, m.index);
+    last = re.lastIndex;
+    if (m[1] === "%") {
+      out += "%";
+      continue;
+    }
+    const spec = all[i];
+    const v = values[i];
+    i++;
+    out += spec && v ? formatOne(spec, v) : m[0];
+  }
+  return out + format.slice(last);
+}

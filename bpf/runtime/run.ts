@@ -1,0 +1,249 @@
+// One run of a compiled program: load → BEGIN → attach → events until exit/interrupt/
+// timeout → detach → END → release. Every kernel object a run creates is owned here and
+// released on every path (an error while loading or attaching detaches what was attached).
+import * as native from "../../native/index.ts";
+import type { OwnedFd } from "../../native/index.ts";
+import { marshal } from "../asm/index.ts";
+import { attach, AttachError } from "../probes/attach.ts";
+import { RingBuffer } from "../maps/ring-buffer.ts";
+import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "../codegen/spec.ts";
+import { decodeValue } from "../maps/codec.ts";
+import { formatRecord } from "./printf.ts";
+import { valueText } from "../output/index.ts";
+import { strftime } from "./strftime.ts";
+
+/** What a run needs from the session: the user maps, by name. */
+export interface MapProvider {
+  /** The kernel map for a user map spec, created on first use (kept by the session). */
+  ensure(spec: MapSpec): OwnedFd;
+  /** Text of print(@m, top, div) right now. */
+  printMap(name: string, top: number, div: number): string;
+  clearMap(name: string): void;
+  zeroMap(name: string): void;
+  stackFd(fd: OwnedFd | undefined): void;
+}
+
+export interface RunHooks {
+  /** printf lines and print() output, in order. */
+  output(text: string): void;
+  /** Called once every probe is attached, with their count. */
+  attached?(count: number): void;
+  /** Called about once a second while probes are attached. */
+  tick?(): void;
+  readonly signal?: AbortSignal;
+  readonly durationMs?: number;
+  /** Leave the probes attached and return once BEGIN ran (%%bt --background). */
+  readonly background?: boolean;
+}
+
+export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached";
+
+export interface RunResult {
+  readonly reason: EndReason;
+  readonly exitCode: number;
+  readonly lost: bigint;
+}
+
+function progName(p: ProgSpec): string {
+  return p.probe.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15);
+}
+
+/** A loaded, possibly attached program set. */
+export class LoadedRun {
+  readonly internal = new Map<string, OwnedFd>();
+  readonly progs: { spec: ProgSpec; fd: OwnedFd }[] = [];
+  readonly links: OwnedFd[] = [];
+  ring: RingBuffer | undefined;
+  exitCode: number | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(
+    readonly spec: ProgramSpec,
+    readonly maps: MapProvider,
+    readonly hooks: RunHooks,
+  ) {}
+
+  load(): void {
+    const fds = new Map<string, number>();
+    for (const m of this.spec.maps) {
+      if (m.info) {
+        fds.set(m.name, native.rawFd(this.maps.ensure(m)));
+        continue;
+      }
+      const fd = native.mapCreate({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name.replace(/^__/, "tb_") });
+      this.internal.set(m.name, fd);
+      fds.set(m.name, native.rawFd(fd));
+    }
+    this.maps.stackFd(this.internal.get(STACKS_MAP));
+    for (const p of this.spec.programs) {
+      const insns = marshal(p.insns, { maps: fds });
+      const fd = native.progLoad({
+        type: p.probe.progType,
+        insns,
+        name: progName(p),
+        license: "GPL",
+        context: `load program "${p.probe.name}"`,
+        ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
+        ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
+      });
+      this.progs.push({ spec: p, fd });
+    }
+    this.ring = RingBuffer.open(this.internal.get(EVENTS_MAP)!, this.spec.maps.find((m) => m.name === EVENTS_MAP)!.maxEntries);
+  }
+
+  /** Run the BEGIN or END programs in the kernel (BPF_PROG_TEST_RUN), then drain. */
+  runSpecial(when: "begin" | "end"): void {
+    for (const p of this.progs) {
+      if (p.spec.probe.attach.kind === "run" && p.spec.probe.attach.when === when) {
+        if (when === "begin" && this.exitCode !== undefined) break;
+        native.progTestRun(p.fd, new Uint8Array(8));
+        this.drain();
+      }
+    }
+  }
+
+  attachAll(): number {
+    let n = 0;
+    for (const p of this.progs) {
+      if (p.spec.probe.attach.kind === "run") continue;
+      try {
+        this.links.push(...attach(p.spec.probe.attach, p.fd));
+      } catch (e) {
+        const msg = (e as Error).message;
+        throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
+      }
+      n++;
+    }
+    return n;
+  }
+
+  get attachedCount(): number {
+    return this.progs.filter((p) => p.spec.probe.attach.kind !== "run").length;
+  }
+
+  drain(): void {
+    this.ring?.drain((rec) => this.event(rec));
+  }
+
+  event(rec: Uint8Array): void {
+    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    const id = Number(dv.getBigUint64(0, true));
+    const a: Action | undefined = this.spec.actions[id];
+    if (!a) return;
+    switch (a.kind) {
+      case "printf":
+        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec));
+        return;
+      case "exit":
+        if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
+        return;
+      case "print":
+        this.hooks.output(this.maps.printMap(a.map, a.top, a.div));
+        return;
+      case "print_value":
+        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset))}\n`);
+        return;
+      case "clear":
+        this.maps.clearMap(a.map);
+        return;
+      case "zero":
+        this.maps.zeroMap(a.map);
+        return;
+      case "time":
+        this.hooks.output(strftime(a.format, new Date()));
+        return;
+      case "system":
+        this.hooks.output(`[system() needs --unsafe: ${formatRecord(a.format, a.specs, a.args, rec).trim()}]\n`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
+  wait(): Promise<EndReason> {
+    const { signal, durationMs } = this.hooks;
+    return new Promise<EndReason>((resolve) => {
+      let done = false;
+      const finish = (r: EndReason) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(this.#ticker);
+        this.#ticker = undefined;
+        this.ring?.onReadable(null);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(r);
+      };
+      const onAbort = () => finish("interrupt");
+      const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
+      if (signal?.aborted) return finish("interrupt");
+      signal?.addEventListener("abort", onAbort);
+      this.ring?.onReadable(() => {
+        this.drain();
+        if (this.exitCode !== undefined) finish("exit");
+      });
+      if (this.hooks.tick) this.#ticker = setInterval(() => this.hooks.tick?.(), 1000);
+      if (this.exitCode !== undefined) finish("exit");
+    });
+  }
+
+  detach(): void {
+    for (const l of this.links.splice(0)) l.close();
+  }
+
+  lost(): bigint {
+    const fd = this.internal.get(DROPS_MAP);
+    if (!fd) return 0n;
+    const v = native.mapLookup(fd, new Uint8Array(4), 8);
+    return v ? new DataView(v.buffer, v.byteOffset).getBigUint64(0, true) : 0n;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#ticker);
+    this.detach();
+    try {
+      this.ring?.close();
+    } catch {
+      /* already closed */
+    }
+    for (const p of this.progs.splice(0)) p.fd.close();
+    this.maps.stackFd(undefined);
+    for (const fd of this.internal.values()) fd.close();
+    this.internal.clear();
+  }
+}
+
+/**
+ * Run a program to its end. BEGIN runs before any probe is attached; a program with only
+ * BEGIN/END ends right after BEGIN. The probes are detached before END runs.
+ */
+export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunHooks): Promise<RunResult & { run: LoadedRun }> {
+  const run = new LoadedRun(spec, maps, hooks);
+  let reason: EndReason = "begin-only";
+  try {
+    run.load();
+    run.runSpecial("begin");
+    if (run.exitCode === undefined && run.attachedCount > 0) {
+      const n = run.attachAll();
+      hooks.attached?.(n);
+      if (hooks.background) return { reason: "detached", exitCode: 0, lost: 0n, run };
+      reason = await run.wait();
+    } else if (run.exitCode !== undefined) reason = "exit";
+    run.detach();
+    run.drain();
+    run.runSpecial("end");
+    run.drain();
+    const lost = run.lost();
+    if (lost > 0n) hooks.output(`Lost ${lost} events\n`);
+    return { reason, exitCode: run.exitCode ?? 0, lost, run };
+  } finally {
+    if (!hooks.background || reason !== "begin-only") {
+      if (!(hooks.background && run.links.length > 0)) run.close();
+    }
+  }
+}

@@ -1,0 +1,214 @@
+// The long-lived state of a notebook (or of one CLI run): the map registry and the kernel
+// maps behind it, the programs running in the background, and the machine's facts.
+// Maps outlive the cells that made them: `@us` in cell 7 is the kernel map of cell 3.
+import * as native from "../native/index.ts";
+import type { OwnedFd } from "../native/index.ts";
+import { compile, type CompileResult } from "./codegen/compile.ts";
+import type { MapSpec } from "./codegen/spec.ts";
+import { MapRegistry, type MapInfo, keyLayout } from "./check/map-registry.ts";
+import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
+import type { MapSnapshot } from "./maps/snapshot.ts";
+import { formatMap } from "./output/index.ts";
+import type { ProbeEnv } from "./probes/index.ts";
+import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
+import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
+import { STACK_DEPTH } from "./codegen/spec.ts";
+
+export class CompileFailure extends Error {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    readonly rendered: string,
+  ) {
+    super(rendered);
+  }
+}
+
+interface KernelMap {
+  readonly spec: MapSpec;
+  readonly fd: OwnedFd;
+}
+
+export interface RunOptions extends Omit<RunHooks, "attached"> {
+  readonly origin: string;
+  readonly positional?: readonly string[];
+  readonly attached?: (count: number) => void;
+}
+
+export interface SessionRunResult extends RunResult {
+  /** Every non-empty map the program wrote, as it is at the end. */
+  readonly maps: readonly MapSnapshot[];
+}
+
+export interface Job {
+  readonly id: number;
+  readonly origin: string;
+  readonly source: string;
+  readonly run: LoadedRun;
+  readonly written: readonly string[];
+  readonly started: Date;
+}
+
+export class Session implements MapProvider {
+  readonly registry = new MapRegistry();
+  readonly #maps = new Map<string, KernelMap>();
+  readonly jobs = new Map<number, Job>();
+  #nextJob = 1;
+  #stacks: OwnedFd | undefined;
+  readonly cpus: number;
+  readonly symbolizer: Symbolizer;
+
+  constructor(
+    readonly env: ProbeEnv,
+    symbolizer?: (session: Session) => Symbolizer,
+  ) {
+    this.cpus = env.possibleCpus();
+    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
+  }
+
+  compile(source: string, origin: string, positional: readonly string[] = []): CompileResult {
+    return compile(source, { env: this.env, registry: this.registry, origin, positional, startNs: monotonicNs() });
+  }
+
+  /** Compile and run to the end (or, with `background`, until attached). */
+  async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
+    const res = this.compile(source, opts.origin, opts.positional);
+    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
+    const spec = res.spec;
+    const out = await runToEnd(spec, this, { ...opts });
+    for (const m of spec.maps) if (m.info && !this.registry.get(m.name)) this.registry.set(m.info);
+    if (out.reason === "detached") {
+      const id = this.#nextJob++;
+      this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
+      return { ...out, maps: [] };
+    }
+    const maps = [...spec.written].sort().map((n) => this.snapshot(n)).filter((s): s is MapSnapshot => s !== undefined && s.entries.length > 0);
+    return { ...out, maps };
+  }
+
+  /** Stop a background job: detach, run END, release; returns its maps. */
+  stopJob(id: number): MapSnapshot[] | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    this.jobs.delete(id);
+    job.run.detach();
+    job.run.drain();
+    job.run.runSpecial("end");
+    job.run.drain();
+    job.run.close();
+    return job.written.map((n) => this.snapshot(n)).filter((s): s is MapSnapshot => s !== undefined && s.entries.length > 0);
+  }
+
+  // --- MapProvider ------------------------------------------------------------------
+
+  ensure(spec: MapSpec): OwnedFd {
+    const have = this.#maps.get(spec.name);
+    if (have) {
+      if (have.spec.keySize === spec.keySize && have.spec.valueSize === spec.valueSize && have.spec.type === spec.type) return have.fd;
+      throw new Error(`${spec.name} exists with another layout (key ${have.spec.keySize} B, value ${have.spec.valueSize} B); clear it with %clear ${spec.name}`);
+    }
+    const fd = native.mapCreate({
+      type: spec.type,
+      keySize: spec.keySize,
+      valueSize: spec.valueSize,
+      maxEntries: spec.maxEntries,
+      name: spec.name === "@" ? "AT_" : spec.name.replace(/^@/, "").replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15),
+    });
+    this.#maps.set(spec.name, { spec, fd });
+    return fd;
+  }
+
+  stackFd(fd: OwnedFd | undefined): void {
+    this.#stacks = fd;
+  }
+
+  rawStack(id: bigint): bigint[] {
+    if (!this.#stacks) return [];
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, Number(id), true);
+    const v = native.mapLookup(this.#stacks, key, 8 * STACK_DEPTH);
+    if (!v) return [];
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    const out: bigint[] = [];
+    for (let i = 0; i < STACK_DEPTH; i++) {
+      const a = dv.getBigUint64(i * 8, true);
+      if (a === 0n) break;
+      out.push(a);
+    }
+    return out;
+  }
+
+  info(name: string): MapInfo | undefined {
+    return this.#maps.get(name)?.spec.info ?? this.registry.get(name);
+  }
+
+  /** The map as it is now, decoded; undefined when it has no kernel map. */
+  snapshot(name: string): MapSnapshot | undefined {
+    const km = this.#maps.get(name);
+    const info = km?.spec.info;
+    if (!km || !info) return undefined;
+    const { keys, values } = native.mapEntries(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus));
+    const entries = keys.map((key, i) => ({ key, value: values[i]! }));
+    return decodeMap(info, entries, this.cpus, this.symbolizer);
+  }
+
+  printMap(name: string, top: number, div: number): string {
+    const s = this.snapshot(name);
+    if (!s) return "";
+    return formatMap(s, { ...(top > 0 && { top }), ...(div > 1 && { div: BigInt(div) }) });
+  }
+
+  clearMap(name: string): void {
+    const km = this.#maps.get(name);
+    if (!km) return;
+    let key: Uint8Array | undefined;
+    const keys: Uint8Array[] = [];
+    while ((key = native.mapGetNextKey(km.fd, key, km.spec.keySize)) !== undefined) keys.push(key);
+    for (const k of keys) native.mapDelete(km.fd, k);
+  }
+
+  zeroMap(name: string): void {
+    const km = this.#maps.get(name);
+    if (!km?.spec.info) return;
+    const size = lookupValueSize(km.spec.info, this.cpus);
+    const zero = new Uint8Array(size);
+    let key: Uint8Array | undefined;
+    while ((key = native.mapGetNextKey(km.fd, key, km.spec.keySize)) !== undefined) native.mapUpdate(km.fd, key, zero, 0);
+  }
+
+  /** Forget a map entirely (its kernel map is closed). */
+  dropMap(name: string): boolean {
+    const km = this.#maps.get(name);
+    this.registry.delete(name);
+    if (!km) return false;
+    km.fd.close();
+    this.#maps.delete(name);
+    return true;
+  }
+
+  mapNames(): string[] {
+    return [...this.#maps.keys()].sort();
+  }
+
+  keyLayoutOf(name: string) {
+    const info = this.info(name);
+    return info ? keyLayout(info) : undefined;
+  }
+
+  /** Detach every background job and close every map. */
+  close(): void {
+    for (const id of [...this.jobs.keys()]) {
+      try {
+        this.stopJob(id);
+      } catch {
+        /* keep closing */
+      }
+    }
+    for (const km of this.#maps.values()) km.fd.close();
+    this.#maps.clear();
+  }
+}
+
+/** CLOCK_MONOTONIC in ns, what bpf_ktime_get_ns() returns. */
+export function monotonicNs(): bigint {
+  return process.hrtime.bigint();
+}
