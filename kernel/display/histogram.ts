@@ -1,0 +1,65 @@
+// hist() and lhist() maps: a bar chart over the printed buckets (one panel per key), the
+// same buckets bpftrace's ASCII histogram shows.
+
+import type { HistValue, LhistValue, MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import { bucketRows, formatMap, orderEntries } from "../../bpf/output/index.ts";
+import { entryLabel } from "./map-values.ts";
+import { num, spec, type OutputKind } from "./vega-lite.ts";
+
+const isHist = (v: { kind: string }): v is HistValue | LhistValue => v.kind === "hist" || v.kind === "lhist";
+
+export const histogram: OutputKind = {
+  name: "histogram",
+  matches: (snap) => snap.valueKind === "hist" || snap.valueKind === "lhist",
+  render(snap: MapSnapshot) {
+    const text = formatMap(snap);
+    const entries = orderEntries(snap).filter((e) => isHist(e.value));
+    const values = entries.flatMap((e) => {
+      if (!isHist(e.value)) return [];
+      const key = entryLabel(snap, e);
+      return bucketRows(e.value).map((r, order) => ({
+        key,
+        bucket: r.label,
+        order,
+        count: num(r.count),
+        low: r.low !== undefined ? num(r.low) : null,
+        high: r.high !== undefined ? num(r.high) : null,
+      }));
+    });
+    if (values.length === 0) return { text };
+    const unit = snap.valueKind === "hist" ? "log2 buckets" : "linear buckets";
+    const bars = {
+      mark: { type: "bar", tooltip: true, color: "#4c78a8" },
+      encoding: {
+        x: {
+          field: "bucket",
+          type: "ordinal",
+          sort: { field: "order", op: "min", order: "ascending" },
+          title: unit,
+          axis: { labelAngle: -45 },
+        },
+        y: { field: "count", type: "quantitative", title: "count" },
+        tooltip: [
+          { field: "bucket", type: "nominal" },
+          { field: "count", type: "quantitative" },
+          { field: "low", type: "quantitative", title: "min" },
+          { field: "high", type: "quantitative", title: "max" },
+        ],
+      },
+    };
+    if (!snap.keyed) {
+      return { text, vegaLite: spec({ title: snap.name, data: { values }, width: { step: 22 }, height: 220, ...bars }) };
+    }
+    const keys = [...new Set(values.map((v) => v.key))].reverse(); // largest total first
+    return {
+      text,
+      vegaLite: spec({
+        title: snap.name,
+        data: { values },
+        facet: { row: { field: "key", type: "nominal", sort: keys, title: null, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top" } } },
+        spec: { width: { step: 22 }, height: 140, ...bars },
+        resolve: { scale: { x: "independent", y: "independent" } },
+      }),
+    };
+  },
+};

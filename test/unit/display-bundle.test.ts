@@ -1,0 +1,136 @@
+// MIME bundles per output kind: which MIME types, valid Vega-Lite (compiled by vega-lite
+// itself), SVG rendered server-side, escaped HTML, and text/plain exactly as formatMap.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compile } from "vega-lite";
+import { describe, expect, it } from "vitest";
+import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import { formatMap } from "../../bpf/output/index.ts";
+import { mapBundle, mapBundleWithSvg, outputKind, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../kernel/display/index.ts";
+import { CASES } from "./golden/output/cases.ts";
+import { count, hist, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
+
+const SVG = "image/svg+xml";
+const HTML = "text/html";
+const PLAIN = "text/plain";
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden", "display");
+
+function compiles(spec: unknown): void {
+  expect((spec as { $schema: string }).$schema).toBe(VEGA_LITE_SCHEMA);
+  expect(() => compile(spec as Parameters<typeof compile>[0])).not.toThrow();
+  // Bundles travel as JSON: no bigint, nothing lost in a round trip.
+  expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
+}
+
+const EXPECTED: [string, MapSnapshot, string, string[]][] = [
+  ["hist", CASES["hist-conformance"]!.snap, "histogram", [VEGA_LITE_MIME, SVG, PLAIN]],
+  ["keyed hist", CASES["hist-keyed"]!.snap, "histogram", [VEGA_LITE_MIME, SVG, PLAIN]],
+  ["lhist", CASES.lhist!.snap, "histogram", [VEGA_LITE_MIME, SVG, PLAIN]],
+  ["keyed count", CASES["keyed-count"]!.snap, "keyed-bars", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["keyed sum", CASES["sum-signed"]!.snap, "keyed-bars", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["keyed avg", CASES["avg-top-div"]!.snap, "keyed-bars", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["keyed min", CASES["min-max"]!.snap, "keyed-bars", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["multi-key ints", CASES["multi-key"]!.snap, "keyed-bars", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["stats", CASES.stats!.snap, "stats", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["keyed stats", CASES["stats-keyed-top"]!.snap, "stats", [VEGA_LITE_MIME, SVG, HTML, PLAIN]],
+  ["scalar count", CASES["scalar-count"]!.snap, "scalar", [HTML, PLAIN]],
+  ["scalar avg", CASES.avg!.snap, "scalar", [HTML, PLAIN]],
+  ["tuple value", CASES["tuple-value"]!.snap, "scalar", [HTML, PLAIN]],
+  ["string values", CASES["string-values"]!.snap, "table", [HTML, PLAIN]],
+  ["stack keys", CASES["stack-keys"]!.snap, "flame-graph", [VEGA_LITE_MIME, SVG, PLAIN]],
+  ["empty", CASES["empty-count"]!.snap, "keyed-bars", [PLAIN]],
+  ["empty hist", CASES["hist-empty"]!.snap, "histogram", [PLAIN]],
+];
+
+describe("mapBundleWithSvg", () => {
+  for (const [name, s, kind, mimes] of EXPECTED) {
+    it(`${name}: ${kind} with ${mimes.join(", ")}`, async () => {
+      expect(outputKind(s).name).toBe(kind);
+      const b = await mapBundleWithSvg(s);
+      expect(Object.keys(b)).toEqual(mimes); // richest first
+      if (b[VEGA_LITE_MIME]) compiles(b[VEGA_LITE_MIME]);
+      if (b[SVG]) expect(b[SVG]).toMatch(/^<svg[\s>]/);
+      if (kind !== "flame-graph") expect(b[PLAIN]).toBe(formatMap(s));
+      const sync = mapBundle(s);
+      expect(Object.keys(sync)).toEqual(mimes.filter((m) => m !== SVG));
+    });
+  }
+
+  it("carries the conformance samples' text", async () => {
+    const h = await mapBundleWithSvg(CASES["hist-conformance"]!.snap);
+    expect(h[PLAIN]).toContain("@h:\n[4, 8)                 1 |");
+    const c = await mapBundleWithSvg(CASES["keyed-count"]!.snap);
+    expect(c[PLAIN]).toContain("@calls[open]: 1\n@calls[read]: 2");
+    expect(mapBundle(CASES["scalar-count"]!.snap)[PLAIN]).toContain("@c: 3");
+  });
+
+  it("pins the histogram chart spec", () => {
+    const spec = JSON.stringify(mapBundle(CASES["hist-conformance"]!.snap)[VEGA_LITE_MIME], null, 2) + "\n";
+    const path = join(GOLDEN, "hist-conformance.vl.json");
+    if (process.env.UPDATE_GOLDEN) writeFileSync(path, spec);
+    expect(spec).toBe(readFileSync(path, "utf8"));
+  });
+
+  it("draws the hist buckets bpftrace prints, in order", () => {
+    const spec = mapBundle(CASES["hist-conformance"]!.snap)[VEGA_LITE_MIME] as { data: { values: { bucket: string; count: number }[] } };
+    expect(spec.data.values.map((v) => [v.bucket, v.count])).toEqual([
+      ["[4, 8)", 1], ["[8, 16)", 0], ["[16, 32)", 0], ["[32, 64)", 0], ["[64, 128)", 1],
+    ]);
+  });
+});
+
+describe("HTML tables", () => {
+  const evil = snap("@x", "count", [
+    { key: [str("<script>alert(1)</script>")], value: count(2) },
+    { key: [str(`a"b'&c`)], value: count(1) },
+  ]);
+
+  it("escape keys", () => {
+    const html = mapBundle(evil)[HTML] as string;
+    expect(html).toContain("&#60;script&#62;alert(1)&#60;/script&#62;");
+    expect(html).toContain("a&#34;b&#39;&#38;c");
+    // The only <script> is the table's own sorter.
+    expect(html.match(/<script>/g)).toHaveLength(1);
+    expect(html.indexOf("<script>alert")).toBe(-1);
+  });
+
+  it("list every entry, largest first, and the chart shows the top 20", () => {
+    const many = snap("@n", "count", Array.from({ length: 30 }, (_, i) => ({ key: [str(`k${i}`)], value: count(i + 1) })));
+    const b = mapBundle(many);
+    const rows = (b[HTML] as string).match(/<tr>/g) ?? [];
+    expect(rows).toHaveLength(31); // header + 30
+    expect((b[HTML] as string).indexOf("k29")).toBeLessThan((b[HTML] as string).indexOf("k0<"));
+    const spec = b[VEGA_LITE_MIME] as { title: string; data: { values: { key: string }[] } };
+    expect(spec.data.values).toHaveLength(20);
+    expect(spec.data.values[0]?.key).toBe("k29");
+    expect(spec.title).toBe("@n (top 20 of 30)");
+  });
+
+  it("give stats their three columns", () => {
+    const html = mapBundle(snap("@s", "stats", [{ key: [str("zsh")], value: stats([10, 30]) }]))[HTML] as string;
+    expect(html).toMatch(/<th[^>]*>count<\/th><th[^>]*>average<\/th><th[^>]*>total<\/th>/);
+    expect(html).toContain(">2</td><td style=\"text-align:right\">20</td><td style=\"text-align:right\">40<");
+  });
+});
+
+describe("SVG rendering", () => {
+  it("is fast once vega is loaded", async () => {
+    const s = scalar("@lat", hist(Array.from({ length: 2000 }, (_, i) => i * 997)));
+    await mapBundleWithSvg(s); // load vega
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await mapBundleWithSvg(s);
+      times.push(performance.now() - t);
+    }
+    const stack20 = snap("@", "count", Array.from({ length: 200 }, (_, i) => ({ key: [stack(`f${i % 7}+1`, `g${i % 13}+2`, `main+${i}`)], value: count(i + 1) })));
+    const t = performance.now();
+    const b = await mapBundleWithSvg(stack20);
+    const flame = performance.now() - t;
+    expect(b[SVG]).toMatch(/^<svg/);
+    console.log(`svg render: hist ${times.map((x) => x.toFixed(1)).join(", ")} ms; flame graph (200 stacks) ${flame.toFixed(1)} ms`);
+    expect(Math.min(...times)).toBeLessThan(500);
+  });
+});

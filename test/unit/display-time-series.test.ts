@@ -1,0 +1,53 @@
+// A map sampled over time (interval + print): a line per key, and the prints' text.
+
+import { compile } from "vega-lite";
+import { describe, expect, it } from "vitest";
+import { formatMap } from "../../bpf/output/index.ts";
+import { timeSeriesBundle, timeSeriesBundleWithSvg, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../kernel/display/index.ts";
+import { count, hist, scalar, snap, str } from "./golden/output/fixtures.ts";
+
+const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const samples = [1, 2, 3].map((i) => ({
+  t: t0 + i * 1000,
+  snap: snap("@opens", "count", [
+    { key: [str("cat")], value: count(i) },
+    { key: [str("bash")], value: count(10 * i) },
+  ]),
+}));
+
+describe("timeSeriesBundle", () => {
+  it("plots one line per key over time", async () => {
+    const b = await timeSeriesBundleWithSvg(samples);
+    expect(Object.keys(b)).toEqual([VEGA_LITE_MIME, "image/svg+xml", "text/plain"]);
+    const spec = b[VEGA_LITE_MIME] as { $schema: string; data: { values: { t: number; key: string; value: number }[] } };
+    expect(spec.$schema).toBe(VEGA_LITE_SCHEMA);
+    expect(() => compile(spec as unknown as Parameters<typeof compile>[0])).not.toThrow();
+    expect(spec.data.values).toContainEqual({ t: t0 + 3000, key: "bash", value: 30 });
+    expect(spec.data.values).toHaveLength(6);
+    expect(b["image/svg+xml"]).toMatch(/^<svg/);
+  });
+
+  it("prints what bpftrace prints for each print(@m)", () => {
+    expect(timeSeriesBundle(samples)["text/plain"]).toBe(samples.map((s) => formatMap(s.snap)).join(""));
+    expect(timeSeriesBundle(samples)["text/plain"]).toBe(
+      "@opens[cat]: 1\n@opens[bash]: 10\n@opens[cat]: 2\n@opens[bash]: 20\n@opens[cat]: 3\n@opens[bash]: 30\n",
+    );
+  });
+
+  it("plots a scalar and a histogram's total", () => {
+    const s = timeSeriesBundle([
+      { t: t0, snap: scalar("@n", count(1)) },
+      { t: t0 + 1000, snap: scalar("@n", count(4)) },
+    ]);
+    expect((s[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values).toEqual([
+      { t: t0, key: "@n", value: 1 },
+      { t: t0 + 1000, key: "@n", value: 4 },
+    ]);
+    const h = timeSeriesBundle([{ t: t0, snap: scalar("@h", hist([1, 2, 3])) }]);
+    expect((h[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values).toEqual([{ t: t0, key: "@h", value: 3 }]);
+  });
+
+  it("gives text only when there is nothing to plot", () => {
+    expect(Object.keys(timeSeriesBundle([]))).toEqual(["text/plain"]);
+  });
+});
