@@ -1,0 +1,91 @@
+// A DSL cell: one bpftrace program. printf lines stream as stdout; while probes are
+// attached, one display (with a display_id) shows the maps it writes, refreshed about once
+// a second; at the end every map it wrote is displayed as rich output (Vega-Lite + SVG +
+// bpftrace's text). `%%bt --for 10s` bounds the run; `%%bt --background` returns once the
+// probes are attached.
+import type { ExecuteOutcome } from "../kernel/interpreter.ts";
+import { mapBundle, mapBundleWithSvg } from "../kernel/display/index.ts";
+import { formatMap } from "../bpf/output/index.ts";
+import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MagicContext } from "./interpreter.ts";
+import { errorOutcome } from "./interpreter.ts";
+
+export interface NotebookSettings {
+  positional: string[];
+  /** Default duration of a DSL cell (%timeout), in ms. */
+  durationMs: number | undefined;
+  pid: number | undefined;
+}
+
+/** "10s", "500ms", "2m", "1h" → ms. */
+export function parseDuration(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+interface CellFlags {
+  durationMs?: number;
+  background: boolean;
+}
+
+function parseFlags(header: string): CellFlags | string {
+  const words = header.split(/\s+/).filter(Boolean);
+  const f: CellFlags = { background: false };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--background" || w === "-b") f.background = true;
+    else if (w === "--for" || w.startsWith("--for=")) {
+      const v = w.includes("=") ? w.slice(6) : words[++i];
+      const ms = v ? parseDuration(v) : undefined;
+      if (ms === undefined) return `%%bt --for needs a duration like 10s or 500ms, got '${v ?? ""}'`;
+      f.durationMs = ms;
+    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background)`;
+  }
+  return f;
+}
+
+function liveText(maps: readonly MapSnapshot[]): string {
+  return maps.length ? maps.map((m) => formatMap(m)).join("\n") : "(no map data yet)";
+}
+
+export async function runDslCell(m: MagicContext, source: string, header: string): Promise<ExecuteOutcome> {
+  const flags = parseFlags(header);
+  if (typeof flags === "string") return { status: "error", ename: "UsageError", evalue: flags, traceback: [flags] };
+  const { session, settings, ctx, origin } = m;
+  const displayId = `tracebook-${origin}-${Date.now().toString(36)}`;
+  let live = false;
+  try {
+    const res = await session.run(source, {
+      origin,
+      positional: settings.positional,
+      signal: ctx.signal,
+      durationMs: flags.durationMs ?? settings.durationMs,
+      background: flags.background,
+      output: (text) => ctx.stream("stdout", text),
+      attached: () => {
+        live = true;
+        ctx.display({ "text/plain": "(no map data yet)" }, { displayId });
+      },
+      tick: (maps) => {
+        if (!live) return;
+        const first = maps[0];
+        const rich = maps.length === 1 && first ? mapBundle(first) : {};
+        ctx.display({ ...rich, "text/plain": liveText(maps) }, { displayId, update: true });
+      },
+    });
+    if (res.reason === "detached") {
+      const id = [...session.jobs.values()].at(-1)?.id;
+      ctx.stream("stdout", `running in the background as job ${id}; %jobs lists jobs, %stop ${id} detaches\n`);
+      return { status: "ok" };
+    }
+    if (live) ctx.display({ "text/plain": liveText(res.maps) }, { displayId, update: true });
+    for (const snap of res.maps) ctx.display(await mapBundleWithSvg(snap));
+    if (res.reason === "interrupt") ctx.stream("stdout", "");
+    return { status: "ok" };
+  } catch (e) {
+    return errorOutcome(e);
+  }
+}

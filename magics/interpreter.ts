@@ -1,0 +1,94 @@
+// magics/: what a cell means (DESIGN.md). The Interpreter the Jupyter kernel drives: a DSL
+// cell is one bpftrace program run through the session; `%%ts` cells are TypeScript over
+// the session; `%name args` lines are line magics. Imports bpf/ and kernel/display; never
+// zeromq or the transport.
+import type { CellContext, CompleteResult, ExecuteOutcome, InspectResult, Interpreter, IsCompleteResult } from "../kernel/interpreter.ts";
+import { Session } from "../bpf/session.ts";
+import { LiveEnv } from "../bpf/probes/live-env.ts";
+import { installTrampolineProbe } from "../bpf/runtime/features.ts";
+import { makeSymbolizer } from "../bpf/runtime/symbolize.ts";
+import { isComplete } from "../bpf/lang/index.ts";
+import { describeError } from "../bpf/errors.ts";
+import { runDslCell, type NotebookSettings } from "./dsl-cell.ts";
+import { runLineMagic, MAGICS } from "./line-magics.ts";
+import { TsCells } from "./ts-cell.ts";
+import { complete } from "./complete.ts";
+import { inspect } from "./inspect.ts";
+
+export interface MagicContext {
+  readonly session: Session;
+  readonly settings: NotebookSettings;
+  readonly ctx: CellContext;
+  readonly origin: string;
+}
+
+export function errorOutcome(e: unknown): ExecuteOutcome {
+  const d = describeError(e);
+  return { status: "error", ename: d.ename, evalue: d.evalue, traceback: d.text.split("\n") };
+}
+
+export function createInterpreter(): Interpreter {
+  installTrampolineProbe();
+  const session = new Session(new LiveEnv(), makeSymbolizer);
+  const settings: NotebookSettings = { positional: [], durationMs: undefined, pid: undefined };
+  const ts = new TsCells(session, settings);
+  // Load vega in the background so the first chart does not wait for it.
+  setTimeout(() => void import("../kernel/display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);
+
+  return {
+    languageInfo: {
+      name: "bpftrace",
+      version: "0.1.0",
+      mimetype: "text/x-bpftrace",
+      file_extension: ".bt",
+      codemirror_mode: "clike",
+    },
+    banner: "Tracebook — exploratory eBPF tracing in a notebook (bpftrace language, compiled to eBPF by Tracebook)",
+
+    async execute(code: string, ctx: CellContext): Promise<ExecuteOutcome> {
+      const origin = `cell[${ctx.executionCount}]`;
+      const m: MagicContext = { session, settings, ctx, origin };
+      try {
+        const trimmed = code.replace(/^\s*\n/, "");
+        if (/^%%ts\b/.test(trimmed)) return await ts.run(trimmed.replace(/^%%ts[^\n]*\n?/, ""), ctx);
+        if (/^%%bt\b/.test(trimmed)) {
+          const header = trimmed.split("\n", 1)[0]!;
+          return await runDslCell(m, trimmed.slice(header.length + 1), header.replace(/^%%bt/, "").trim());
+        }
+        if (/^%(?!%)/.test(trimmed) && trimmed.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("%"))) {
+          for (const line of trimmed.split("\n")) {
+            if (line.trim() === "") continue;
+            const r = await runLineMagic(m, line.trim());
+            if (r.status === "error") return r;
+          }
+          return { status: "ok" };
+        }
+        if (trimmed.trim() === "") return { status: "ok" };
+        return await runDslCell(m, code, "");
+      } catch (e) {
+        return errorOutcome(e);
+      }
+    },
+
+    isComplete(code: string): IsCompleteResult {
+      const t = code.trimStart();
+      if (t.startsWith("%%ts")) return { status: "unknown" };
+      if (t.startsWith("%") && !t.startsWith("%%")) return { status: "complete" };
+      const body = t.startsWith("%%bt") ? t.slice(t.indexOf("\n") + 1) : code;
+      const r = isComplete(body);
+      return r === "incomplete" ? { status: "incomplete", indent: "  " } : { status: r };
+    },
+
+    async complete(code: string, cursorPos: number): Promise<CompleteResult> {
+      return complete(session, code, cursorPos, MAGICS);
+    },
+
+    async inspect(code: string, cursorPos: number): Promise<InspectResult> {
+      return inspect(session, code, cursorPos, MAGICS);
+    },
+
+    async shutdown(): Promise<void> {
+      session.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Line magics: each a small command over the session.
+import type { ExecuteOutcome } from "../kernel/interpreter.ts";
+import { listProbeLines } from "../bpf/probes/list.ts";
+import { disassemble } from "../bpf/asm/index.ts";
+import { mapBundleWithSvg } from "../kernel/display/index.ts";
+import { renderDiagnostics } from "../bpf/diagnostic.ts";
+import { describeMap } from "../bpf/check/map-registry.ts";
+import { parseDuration } from "./dsl-cell.ts";
+import type { MagicContext } from "./interpreter.ts";
+
+export interface MagicInfo {
+  readonly name: string;
+  readonly usage: string;
+  readonly doc: string;
+}
+
+export const MAGICS: readonly MagicInfo[] = [
+  { name: "%probes", usage: "%probes [-v] PATTERN", doc: "List probes like `bpftrace -l` (with -v: their arguments)." },
+  { name: "%jobs", usage: "%jobs", doc: "List the programs running in the background." },
+  { name: "%stop", usage: "%stop N", doc: "Detach background job N and display its maps." },
+  { name: "%maps", usage: "%maps", doc: "List the notebook's maps with their types." },
+  { name: "%print", usage: "%print @map", doc: "Display a map now." },
+  { name: "%clear", usage: "%clear @map", doc: "Forget a map (its kernel map is freed)." },
+  { name: "%timeout", usage: "%timeout 10s | off", doc: "Default duration of a DSL cell." },
+  { name: "%params", usage: "%params ARG...", doc: "Positional parameters $1, $2, ... for the following cells." },
+  { name: "%pid", usage: "%pid PID | off", doc: "Target process (-p PID)." },
+  { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
+];
+
+const ok: ExecuteOutcome = { status: "ok" };
+
+function usage(msg: string): ExecuteOutcome {
+  return { status: "error", ename: "UsageError", evalue: msg, traceback: [msg] };
+}
+
+export async function runLineMagic(m: MagicContext, line: string): Promise<ExecuteOutcome> {
+  const [name, ...rest] = line.split(/\s+/);
+  const arg = rest.join(" ");
+  const { session, settings, ctx } = m;
+  switch (name) {
+    case "%probes": {
+      const verbose = rest[0] === "-v";
+      const pattern = (verbose ? rest.slice(1) : rest).join(" ") || "*";
+      const lines = listProbeLines(session.env, pattern, verbose);
+      ctx.stream("stdout", lines.length ? `${lines.join("\n")}\n` : `no probes match ${pattern}\n`);
+      return ok;
+    }
+    case "%jobs": {
+      const jobs = [...session.jobs.values()];
+      ctx.stream("stdout", jobs.length ? jobs.map((j) => `[${j.id}] ${j.origin} since ${j.started.toISOString()}: ${j.source.trim().split("\n")[0]}`).join("\n") + "\n" : "no background jobs\n");
+      return ok;
+    }
+    case "%stop": {
+      const id = Number(arg);
+      const maps = session.stopJob(id);
+      if (!maps) return usage(`%stop: no job ${arg} (see %jobs)`);
+      for (const s of maps) ctx.display(await mapBundleWithSvg(s));
+      return ok;
+    }
+    case "%maps": {
+      const names = session.registry.names();
+      ctx.stream("stdout", names.length ? names.map((n) => describeMap(session.registry.get(n)!)).join("\n") + "\n" : "no maps yet\n");
+      return ok;
+    }
+    case "%print": {
+      const s = session.snapshot(arg);
+      if (!s) return usage(`%print: no map ${arg}`);
+      ctx.display(await mapBundleWithSvg(s));
+      return ok;
+    }
+    case "%clear":
+      if (!session.dropMap(arg)) return usage(`%clear: no map ${arg}`);
+      return ok;
+    case "%timeout": {
+      if (arg === "off" || arg === "") {
+        settings.durationMs = undefined;
+        return ok;
+      }
+      const ms = parseDuration(arg);
+      if (ms === undefined) return usage(`%timeout: expected a duration like 10s, got '${arg}'`);
+      settings.durationMs = ms;
+      return ok;
+    }
+    case "%params":
+      settings.positional = rest.filter(Boolean);
+      return ok;
+    case "%pid":
+      settings.pid = arg === "off" || arg === "" ? undefined : Number(arg);
+      return ok;
+    case "%bytecode": {
+      const r = session.compile(arg, m.origin, settings.positional);
+      if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };
+      ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack)\n${disassemble(p.insns)}`).join("\n\n") + "\n");
+      return ok;
+    }
+    default:
+      return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
+  }
+}
+
