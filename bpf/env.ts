@@ -1,0 +1,351 @@
+// The kernel facts compile needs, behind one small interface (STYLE.md §1): tracepoint
+// formats, the tracepoint list, BTF, ELF symbols and USDT notes, the kernel release and
+// CPU counts. `liveEnv()` reads them from this machine (lazily, cached); `recordedEnv(dir)`
+// reads a recorded copy, so unit tests compile against files instead of the live tracefs.
+//
+// A recorded directory looks like tracefs, plus an optional env.json:
+//   events/<category>/<event>/format     copies of tracefs format files
+//   env.json  { "kernelRelease": "6.18.0", "onlineCpus": 2, "possibleCpus": 2,
+//               "features": { "kprobes": false, "trampolines": false, "hardwarePmu": false },
+//               "btf": "vmlinux.btf",                                  (relative to dir; optional)
+//               "files": { "/usr/bin/python3.11": "bin/python3.11" },  (ELF files by their path)
+//               "kernelFunctions": ["vfs_read"], "rawTracepoints": ["sys_enter"] }  (without btf)
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { Btf } from "./btf/btf.ts";
+import { ElfFile, type ElfSymbol } from "./elf/elf-file.ts";
+import { functionSymbols } from "./elf/symbols.ts";
+import { usdtProbes as readUsdtProbes, type UsdtProbe } from "./elf/usdt.ts";
+import type { KernelFeatures, ProbeEnv } from "./probes/probe-env.ts";
+import { findTracefs, listTracepoints as readTracepointList, readFormat, type FormatFile } from "./probes/tracefs.ts";
+
+/** What compile knows about the machine it compiles for. Everything is read lazily. */
+export interface CompileEnv extends ProbeEnv {
+  /** Parsed events/<category>/<name>/format, or undefined when there is no such tracepoint. */
+  tracepointFormat(category: string, name: string): FormatFile | undefined;
+  /** "category:name" of every tracepoint, sorted. */
+  listTracepoints(): readonly string[];
+  /** vmlinux BTF, parsed on first use; undefined when the kernel has none. */
+  btf(): Btf | undefined;
+  /** Every defined symbol of an ELF file ([] when it is missing or not ELF). */
+  elfSymbols(path: string): readonly ElfSymbol[];
+  /** USDT probes of an ELF file, with the file offsets of pc and semaphore. */
+  usdtProbes(path: string): readonly UsdtProbe[];
+  /** `uname -r`. */
+  readonly kernelRelease: string;
+  readonly onlineCpus: number;
+}
+
+/** "0-3,6,8-9" (/sys/devices/system/cpu/online) → [0,1,2,3,6,8,9]. */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(",")) {
+    if (part === "") continue;
+    const [a, b] = part.split("-");
+    const lo = Number(a);
+    const hi = b === undefined ? lo : Number(b);
+    for (let i = lo; i <= hi; i++) out.push(i);
+  }
+  return out;
+}
+
+/** Where the facts come from: the live machine or a recorded directory. */
+interface Source {
+  readonly kernelRelease: string;
+  readonly onlineCpus: number;
+  readonly possibleCpus: number;
+  readonly tracefsRoot: string | undefined;
+  features(): KernelFeatures;
+  readBtf(): Uint8Array | undefined;
+  /** Bytes of an ELF file by its path on the traced machine, and a key that changes when the file does. */
+  readElf(path: string): { bytes: Uint8Array; key: string } | undefined;
+  /** The key readElf would return, cheaply (stat), to notice a rebuilt binary; absent: files never change. */
+  readElfKey?(path: string): string | undefined;
+  resolveBinary(path: string): string | undefined;
+  /** Traceable kernel functions (available_filter_functions), when readable. */
+  traceableFunctions(): ReadonlySet<string> | undefined;
+  /** Raw tracepoint names to offer when there is no BTF. */
+  fallbackRawTracepoints(): readonly string[] | undefined;
+}
+
+interface ElfFacts {
+  readonly elf: ElfFile;
+  funcs?: Map<string, ElfSymbol>;
+  usdt?: UsdtProbe[];
+}
+
+class FactsEnv implements CompileEnv {
+  readonly kernelRelease: string;
+  readonly onlineCpus: number;
+  private btfValue: Btf | null | undefined;
+  private tracepoints: string[] | undefined;
+  private readonly formats = new Map<string, FormatFile | null>();
+  private readonly elves = new Map<string, { key: string | undefined; facts: ElfFacts | undefined }>();
+  private kernelFunctions: string[] | undefined;
+  private rawTracepoints: string[] | undefined;
+  private featureValue: KernelFeatures | undefined;
+
+  constructor(private readonly src: Source) {
+    this.kernelRelease = src.kernelRelease;
+    this.onlineCpus = src.onlineCpus;
+  }
+
+  tracepointFormat(category: string, name: string): FormatFile | undefined {
+    const key = `${category}:${name}`;
+    let f = this.formats.get(key);
+    if (f === undefined) {
+      f = this.src.tracefsRoot ? readFormat(this.src.tracefsRoot, category, name) ?? null : null;
+      this.formats.set(key, f);
+    }
+    return f ?? undefined;
+  }
+
+  listTracepoints(): readonly string[] {
+    this.tracepoints ??= this.src.tracefsRoot ? readTracepointList(this.src.tracefsRoot) : [];
+    return this.tracepoints;
+  }
+
+  btf(): Btf | undefined {
+    if (this.btfValue === undefined) {
+      const bytes = this.src.readBtf();
+      this.btfValue = bytes ? Btf.load(bytes) : null;
+    }
+    return this.btfValue ?? undefined;
+  }
+
+  listRawTracepoints(): readonly string[] {
+    if (!this.rawTracepoints) {
+      const btf = this.btf();
+      const fromTracefs = () => [...new Set(this.listTracepoints().map((t) => t.slice(t.indexOf(":") + 1)))];
+      this.rawTracepoints = btf ? btf.rawTracepointNames() : [...(this.src.fallbackRawTracepoints() ?? fromTracefs())].sort();
+    }
+    return this.rawTracepoints;
+  }
+
+  btfId(name: string, kind: "typedef" | "func"): number | undefined {
+    return this.btf()?.findByName(name, kind);
+  }
+
+  /** BTF FUNCs, narrowed to available_filter_functions where that file is readable. */
+  listKernelFunctions(): readonly string[] {
+    if (!this.kernelFunctions) {
+      const btf = this.btf();
+      const traceable = this.src.traceableFunctions();
+      const all = btf ? btf.namesOfKind("func") : [...(traceable ?? [])];
+      this.kernelFunctions = [...new Set(btf && traceable ? all.filter((f) => traceable.has(f)) : all)].sort();
+    }
+    return this.kernelFunctions;
+  }
+
+  private elf(path: string): ElfFacts | undefined {
+    const cached = this.elves.get(path);
+    if (cached && (!this.src.readElfKey || this.src.readElfKey(path) === cached.key)) return cached.facts;
+    let key: string | undefined;
+    let facts: ElfFacts | undefined;
+    try {
+      const r = this.src.readElf(path);
+      if (r) {
+        key = r.key;
+        facts = { elf: ElfFile.parse(r.bytes) };
+      }
+    } catch {
+      facts = undefined; // not ELF (a script, a directory): no symbols, no probes
+    }
+    this.elves.set(path, { key, facts });
+    return facts;
+  }
+
+  elfSymbols(path: string): readonly ElfSymbol[] {
+    return this.elf(path)?.elf.symbols() ?? [];
+  }
+
+  private funcs(path: string): Map<string, ElfSymbol> {
+    const f = this.elf(path);
+    if (!f) return new Map();
+    f.funcs ??= functionSymbols(f.elf);
+    return f.funcs;
+  }
+
+  elfFunctions(path: string): readonly string[] {
+    return [...this.funcs(path).keys()].sort();
+  }
+
+  elfSymbolOffset(path: string, symbol: string): number | undefined {
+    const s = this.funcs(path).get(symbol);
+    return s ? this.elf(path)?.elf.fileOffset(s.value) : undefined;
+  }
+
+  usdtProbes(path: string): readonly UsdtProbe[] {
+    const f = this.elf(path);
+    if (!f) return [];
+    f.usdt ??= readUsdtProbes(f.elf);
+    return f.usdt;
+  }
+
+  resolveBinary(path: string): string | undefined {
+    return this.src.resolveBinary(path);
+  }
+
+  features(): KernelFeatures {
+    this.featureValue ??= this.src.features();
+    return this.featureValue;
+  }
+
+  possibleCpus(): number {
+    return this.src.possibleCpus;
+  }
+}
+
+// --- the live machine ------------------------------------------------------------------
+
+export interface LiveEnvOptions {
+  /**
+   * Whether BPF trampolines (fentry/fexit) load here. Only loading a program can tell, and
+   * that is the runtime's job (native/): pass its answer. Without it the guess is "yes when
+   * ftrace is usable" (available_filter_functions readable): machines that refuse ftrace to
+   * root (PLATFORM.md) refused trampolines too.
+   */
+  readonly trampolines?: boolean;
+  /** The BTF file (default /sys/kernel/btf/vmlinux). */
+  readonly btfPath?: string;
+  /** Make a new instance instead of returning the cached one. */
+  readonly fresh?: boolean;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function fileKey(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return s.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const LIB_DIRS = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+
+/**
+ * Where a uprobe/usdt target lives, as bpftrace resolves it: a path with a slash is used as
+ * written (made absolute); a bare name is looked up in $PATH, then in the library directories.
+ */
+export function resolveBinaryOnHost(path: string, exists: (p: string) => boolean = isFile, envPath = process.env.PATH ?? ""): string | undefined {
+  if (path.includes("/")) {
+    const abs = resolvePath(path);
+    return exists(abs) ? abs : undefined;
+  }
+  for (const dir of [...envPath.split(delimiter).filter(Boolean), ...LIB_DIRS]) {
+    const p = join(dir, path);
+    if (exists(p)) return p;
+  }
+  return undefined;
+}
+
+function liveSource(opts: LiveEnvOptions): Source {
+  const online = parseCpuList(readText("/sys/devices/system/cpu/online") ?? "0");
+  const possible = parseCpuList(readText("/sys/devices/system/cpu/possible") ?? "0");
+  const root = findTracefs();
+  let traceable: Set<string> | null | undefined;
+  const readTraceable = (): Set<string> | undefined => {
+    if (traceable === undefined) {
+      // "name [module]" lines; EPERM on machines that refuse ftrace (PLATFORM.md).
+      const text = root ? readText(join(root, "available_filter_functions")) : undefined;
+      traceable = text === undefined ? null : new Set(text.split("\n").map((l) => l.split(" ")[0]!).filter(Boolean));
+    }
+    return traceable ?? undefined;
+  };
+  return {
+    kernelRelease: (readText("/proc/sys/kernel/osrelease") ?? "").trim(),
+    onlineCpus: online.length || 1,
+    possibleCpus: possible.length || 1,
+    tracefsRoot: root,
+    features: () => ({
+      kprobes: existsSync("/sys/bus/event_source/devices/kprobe"),
+      trampolines: opts.trampolines ?? readTraceable() !== undefined,
+      // x86's core PMU is "cpu" (hybrid parts: cpu_core); arm64 names its PMUs armv8_*.
+      hardwarePmu: ["cpu", "cpu_core", "armv8_pmuv3_0"].some((p) => existsSync(`/sys/bus/event_source/devices/${p}`)),
+    }),
+    readBtf: () => {
+      try {
+        return readFileSync(opts.btfPath ?? "/sys/kernel/btf/vmlinux");
+      } catch {
+        return undefined;
+      }
+    },
+    readElfKey: fileKey,
+    readElf: (path) => {
+      const key = fileKey(path);
+      if (key === undefined) return undefined;
+      try {
+        return { bytes: readFileSync(path), key };
+      } catch {
+        return undefined;
+      }
+    },
+    resolveBinary: (path) => resolveBinaryOnHost(path),
+    traceableFunctions: readTraceable,
+    fallbackRawTracepoints: () => undefined,
+  };
+}
+
+let live: CompileEnv | undefined;
+
+/** This machine's facts: one cached instance (options count on the first call, or with `fresh`). */
+export function liveEnv(opts: LiveEnvOptions = {}): CompileEnv {
+  if (!live || opts.fresh) live = new FactsEnv(liveSource(opts));
+  return live;
+}
+
+// --- a recorded machine ----------------------------------------------------------------
+
+export interface RecordedManifest {
+  readonly kernelRelease?: string;
+  readonly onlineCpus?: number;
+  readonly possibleCpus?: number;
+  readonly features?: Partial<KernelFeatures>;
+  readonly btf?: string;
+  readonly files?: Readonly<Record<string, string>>;
+  readonly kernelFunctions?: readonly string[];
+  readonly rawTracepoints?: readonly string[];
+}
+
+/** Facts recorded in a directory (see the top of this file), for tests; `overrides` replace env.json's. */
+export function recordedEnv(dir: string, overrides: RecordedManifest = {}): CompileEnv {
+  const text = readText(join(dir, "env.json"));
+  const m: RecordedManifest = { ...(text ? (JSON.parse(text) as RecordedManifest) : {}), ...overrides };
+  const files = m.files ?? {};
+  const local = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  return new FactsEnv({
+    kernelRelease: m.kernelRelease ?? "0.0.0-recorded",
+    onlineCpus: m.onlineCpus ?? 1,
+    possibleCpus: m.possibleCpus ?? m.onlineCpus ?? 1,
+    tracefsRoot: existsSync(join(dir, "events")) ? dir : undefined,
+    features: () => ({ kprobes: false, trampolines: false, hardwarePmu: false, ...m.features }),
+    readBtf: () => (m.btf ? readFileSync(local(m.btf)) : undefined),
+    readElf: (path) => {
+      const f = files[path];
+      return f ? { bytes: readFileSync(local(f)), key: f } : undefined;
+    },
+    resolveBinary: (path) => {
+      if (path in files) return path;
+      if (path.includes("/")) return undefined;
+      return Object.keys(files).find((p) => p.endsWith(`/${path}`));
+    },
+    traceableFunctions: () => (m.kernelFunctions ? new Set(m.kernelFunctions) : undefined),
+    fallbackRawTracepoints: () => m.rawTracepoints,
+  });
+}
