@@ -28,8 +28,10 @@ interface KernelMap {
   readonly fd: OwnedFd;
 }
 
-export interface RunOptions extends Omit<RunHooks, "attached"> {
+export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly origin: string;
+  /** About once a second while probes are attached: the maps the program writes, now. */
+  readonly tick?: (maps: MapSnapshot[]) => void;
   readonly positional?: readonly string[];
   readonly attached?: (count: number) => void;
 }
@@ -74,15 +76,18 @@ export class Session implements MapProvider {
     const res = this.compile(source, opts.origin, opts.positional);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     const spec = res.spec;
-    const out = await runToEnd(spec, this, { ...opts });
+    const { tick, ...hooks } = opts;
+    const out = await runToEnd(spec, this, {
+      ...hooks,
+      ...(tick && { tick: () => tick(this.snapshots(spec.written)) }),
+    });
     for (const m of spec.maps) if (m.info && !this.registry.get(m.name)) this.registry.set(m.info);
     if (out.reason === "detached") {
       const id = this.#nextJob++;
       this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
       return { ...out, maps: [] };
     }
-    const maps = [...spec.written].sort().map((n) => this.snapshot(n)).filter((s): s is MapSnapshot => s !== undefined && s.entries.length > 0);
-    return { ...out, maps };
+    return { ...out, maps: this.snapshots(spec.written) };
   }
 
   /** Stop a background job: detach, run END, release; returns its maps. */
@@ -95,7 +100,12 @@ export class Session implements MapProvider {
     job.run.runSpecial("end");
     job.run.drain();
     job.run.close();
-    return job.written.map((n) => this.snapshot(n)).filter((s): s is MapSnapshot => s !== undefined && s.entries.length > 0);
+    return this.snapshots(job.written);
+  }
+
+  /** Snapshots of the named maps that have entries, in name order (as bpftrace prints them). */
+  snapshots(names: readonly string[]): MapSnapshot[] {
+    return [...names].sort().map((n) => this.snapshot(n)).filter((s): s is MapSnapshot => s !== undefined && s.entries.length > 0);
   }
 
   // --- MapProvider ------------------------------------------------------------------
