@@ -33,6 +33,8 @@ export type ItemKind = "probe" | "config" | "mapDecl" | "fn" | "macro" | "import
 export interface ScanItem {
   readonly kind: ItemKind;
   readonly tokens: readonly Token[];
+  /** The header had an invalid attach point, already reported: grammar errors would repeat it. */
+  readonly invalidHeader?: boolean;
 }
 
 export interface ScanResult {
@@ -135,6 +137,7 @@ class Scanner {
 
   private probeItem(): void {
     const tokens: Token[] = [];
+    let invalidHeader = false;
     for (;;) {
       const start = this.pos;
       const end = scanAttachPoint(this.text, start);
@@ -142,6 +145,7 @@ class Scanner {
       const raw = this.text.slice(start, end);
       const split = splitAttachPoint(raw);
       for (const p of split.problems) this.error(start, end, p);
+      if (split.problems.length > 0) invalidHeader = true;
       tokens.push(this.token(T.AttachPointTok, start, end, { provider: split.provider, parts: split.parts }));
       this.pos = end;
       this.skipLayout();
@@ -199,7 +203,7 @@ class Scanner {
         }
       }
     }
-    this.items.push({ kind: "probe", tokens });
+    this.items.push({ kind: "probe", tokens, invalidHeader });
   }
 
   /** `config = { ... }`, `fn ... { ... }`, `macro ... { ... }`: up to the matching '}'. */

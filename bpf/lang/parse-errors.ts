@@ -18,9 +18,12 @@ function label(t: TokenType): string {
   return t.LABEL ?? t.name;
 }
 
-function expectation(expected: TokenType, ruleName: string): string {
+function expectation(expected: TokenType, ruleName: string, previous: IToken | undefined): string {
+  const prev = previous?.tokenType;
   if (expected === T.PredEnd) return "expected '/' to close the predicate";
-  if (expected === T.LCurly && ruleName === "probe") return "expected '{' to start the probe body";
+  if (expected === T.LCurly && (prev === T.AttachPointTok || prev === T.PredEnd)) {
+    return "expected '{' to start the probe body";
+  }
   if (expected === T.LCurly) return "expected '{' to start a block";
   if (expected === T.RCurly && ruleName === "block") return "expected '}' to close the block";
   if (expected === T.RCurly && ruleName === "configBlock") return "expected '}' to close the config block";
@@ -38,8 +41,8 @@ function expectation(expected: TokenType, ruleName: string): string {
 }
 
 export const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    return `${expectation(expected, ruleName)}, found ${describeToken(actual)}`;
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    return `${expectation(expected, ruleName, previous)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}`;
@@ -50,6 +53,7 @@ export const messages: IParserErrorMessageProvider = {
       return `expected an expression, found ${found}`;
     }
     if (ruleName === "statement") return `expected a statement, found ${found}`;
+    if (ruleName === "ifStmt") return `expected '{' or 'if' after 'else', found ${found}`;
     if (ruleName === "typeSpec") return `expected a type, found ${found}`;
     if (ruleName === "configBlock") return `expected a number, string, true, false or a word as config value, found ${found}`;
     if (ruleName === "postfix") return `expected a field name or a tuple index, found ${found}`;

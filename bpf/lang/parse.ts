@@ -86,7 +86,10 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
         break;
       }
     }
-    diagnostics.push(...recognitionErrors(src, item, g.errors), ...g.extra);
+    if (!item.invalidHeader) {
+      const found = [...recognitionErrors(src, item, g.errors, scanned.openAtEof), ...g.extra];
+      diagnostics.push(...withoutCascades(item, found));
+    }
   }
   const program: A.Program = {
     kind: "Program",
@@ -103,18 +106,50 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
   return { program, diagnostics: sortAndDedupe(diagnostics) };
 }
 
-function recognitionErrors(src: SourceText, item: ScanItem, errors: readonly IRecognitionException[]): Diagnostic[] {
+function recognitionErrors(
+  src: SourceText,
+  item: ScanItem,
+  errors: readonly IRecognitionException[],
+  openAtEof: boolean,
+): Diagnostic[] {
   // "unexpected x" after the end of an item only repeats an earlier error in it.
   const relevant = errors.length > 1 ? errors.filter((e) => e.name !== "NotAllInputParsedException") : errors;
   const last = item.tokens[item.tokens.length - 1];
   const endOfItem = last === undefined ? 0 : last.endExclusive;
-  return relevant.map((e) => {
+  const out: Diagnostic[] = [];
+  for (const e of relevant) {
     const t = e.token;
-    const span = t.tokenType === EOF || !Number.isFinite(t.startOffset)
-      ? src.span(endOfItem, endOfItem)
-      : src.span(t.startOffset, t.startOffset + t.image.length);
-    return diagnostic("ParseError", span, e.message);
-  });
+    const atEof = t.tokenType === EOF || !Number.isFinite(t.startOffset);
+    // An unterminated string or comment was reported; what it swallowed is not news.
+    if (atEof && openAtEof) continue;
+    const span = atEof ? src.span(endOfItem, endOfItem) : src.span(t.startOffset, t.startOffset + t.image.length);
+    // The end of an item is not the end of the input when another item follows.
+    const moreInput = src.text.slice(endOfItem).trim() !== "";
+    const message = atEof && moreInput ? e.message.replace(/, found end of input$/, "") : e.message;
+    out.push(diagnostic("ParseError", span, message));
+  }
+  return out;
+}
+
+/**
+ * Drop errors that follow an earlier one within three tokens: after a syntax error the
+ * next few tokens are usually misread, and reporting them only buries the first.
+ */
+function withoutCascades(item: ScanItem, ds: Diagnostic[]): Diagnostic[] {
+  const indexAt = (offset: number): number => {
+    const i = item.tokens.findIndex((t) => t.endExclusive > offset);
+    return i < 0 ? item.tokens.length : i;
+  };
+  const sorted = [...ds].sort((a, b) => a.span.offset - b.span.offset);
+  const out: Diagnostic[] = [];
+  let lastIndex = -Infinity;
+  for (const d of sorted) {
+    const i = indexAt(d.span.offset);
+    if (i - lastIndex <= 3 && out.length > 0) continue;
+    out.push(d);
+    lastIndex = i;
+  }
+  return out;
 }
 
 function sortAndDedupe(ds: Diagnostic[]): Diagnostic[] {

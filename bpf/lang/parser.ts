@@ -23,7 +23,7 @@ const assignOps = new Set(["=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", 
 
 export class Grammar extends EmbeddedActionsParser {
   private src: SourceText | undefined;
-  private tokens: readonly Token[] = [];
+  private itemTokens: readonly Token[] = [];
   /** Diagnostics from semantic actions (chevrotain's own are in `errors`). */
   extra: Diagnostic[] = [];
 
@@ -39,9 +39,10 @@ export class Grammar extends EmbeddedActionsParser {
   /** Prepare to parse one item. */
   load(src: SourceText, tokens: readonly Token[]): void {
     this.src = src;
-    this.tokens = tokens;
+    this.itemTokens = tokens;
     this.extra = [];
-    this.input = tokens as unknown as IToken[];
+    // A copy: chevrotain appends EOF tokens to the array it is given.
+    this.input = [...tokens] as IToken[];
   }
 
   // ---- spans ----
@@ -55,7 +56,7 @@ export class Grammar extends EmbeddedActionsParser {
     if (Number.isFinite(t.startOffset)) return t.startOffset;
     const next = this.LA(1);
     if (Number.isFinite(next.startOffset)) return next.startOffset;
-    const last = this.tokens[this.tokens.length - 1];
+    const last = this.itemTokens[this.itemTokens.length - 1];
     return last === undefined ? 0 : last.endExclusive;
   }
 
@@ -86,8 +87,11 @@ export class Grammar extends EmbeddedActionsParser {
     return { kind: "Block", statements: [], span: this.text().span(s, s) };
   }
 
-  /** After a statement: ';', or nothing before '}' (bpftrace allows that), else an error. */
-  private stmtEnd(last: Span): void {
+  /**
+   * After a statement: ';', or nothing before '}' (bpftrace allows that), else an error —
+   * unless chevrotain already reported one in this statement (`errorsBefore`).
+   */
+  private stmtEnd(last: Span, errorsBefore: number): void {
     let semi = false;
     this.OPTION9(() => {
       this.CONSUME9(T.Semi);
@@ -95,7 +99,7 @@ export class Grammar extends EmbeddedActionsParser {
     });
     this.ACTION(() => {
       const next = this.LA(1).tokenType;
-      if (!semi && next !== T.RCurly && Number.isFinite(this.LA(1).startOffset)) {
+      if (!semi && next !== T.RCurly && Number.isFinite(this.LA(1).startOffset) && this.errors.length === errorsBefore) {
         const at = this.text().span(last.endOffset, last.endOffset);
         this.err(at, "expected ';' or '}' after statement");
       }
@@ -330,6 +334,7 @@ export class Grammar extends EmbeddedActionsParser {
   });
 
   jumpStmt = this.RULE("jumpStmt", (): A.JumpStmt => {
+    const errorsBefore = this.errors.length;
     const kw = this.OR([
       { ALT: () => this.CONSUME(T.Break) },
       { ALT: () => this.CONSUME(T.Continue) },
@@ -343,13 +348,14 @@ export class Grammar extends EmbeddedActionsParser {
       },
     });
     const span = this.ACTION(() => this.span(kw, value?.span ?? kw));
-    this.stmtEnd(span);
+    this.stmtEnd(span, errorsBefore);
     return this.ACTION(() => ({
       kind: "JumpStmt", jump: kw.image as A.JumpStmt["jump"], value, span,
     }));
   });
 
   letStmt = this.RULE("letStmt", (): A.VarDeclStmt => {
+    const errorsBefore = this.errors.length;
     const kw = this.CONSUME(T.Let);
     const v = this.CONSUME(T.VarName);
     let type: A.TypeSpec | undefined;
@@ -363,12 +369,13 @@ export class Grammar extends EmbeddedActionsParser {
       value = this.SUBRULE(this.expression);
     });
     const span = this.ACTION(() => this.span(kw, value?.span ?? type?.span ?? v));
-    this.stmtEnd(span);
+    this.stmtEnd(span, errorsBefore);
     return this.ACTION(() => ({ kind: "VarDeclStmt", name: v.image, type, value, span }));
   });
 
   /** An expression, or an assignment `target op= value`. */
   exprStatement = this.RULE("exprStatement", (): A.Stmt | undefined => {
+    const errorsBefore = this.errors.length;
     const target = this.SUBRULE(this.expression);
     let op: IToken | undefined;
     let value: A.Expr | undefined;
@@ -377,7 +384,7 @@ export class Grammar extends EmbeddedActionsParser {
       value = this.SUBRULE2(this.expression);
     });
     const span = this.ACTION(() => this.span(target.span, value?.span ?? target.span));
-    this.stmtEnd(span);
+    this.stmtEnd(span, errorsBefore);
     return this.ACTION((): A.Stmt | undefined => {
       if (op === undefined || value === undefined) return { kind: "ExprStmt", expr: target, span };
       const opText = op.image as A.AssignStmt["op"];

@@ -29,6 +29,8 @@ export class SourceText {
 
   /** A span over [start, end). */
   span(start: number, end: number): Span {
+    if (!Number.isFinite(start)) start = Number.isFinite(end) ? end : this.text.length;
+    if (!Number.isFinite(end)) end = start;
     const s = Math.max(0, Math.min(start, this.text.length));
     const e = Math.max(s, Math.min(end, this.text.length));
     const a = this.position(s);
