@@ -1,0 +1,70 @@
+// Running a program in a Session against a workload: the workload is released once the
+// probes are attached, and the run is interrupted once the workload has exited (events
+// still in the ring buffer are drained after detaching, so nothing is lost by stopping).
+import { Session, type SessionRunResult } from "../../bpf/session.ts";
+import { LiveEnv } from "../../bpf/probes/live-env.ts";
+import { makeSymbolizer } from "../../bpf/runtime/symbolize.ts";
+import { installTrampolineProbe } from "../../bpf/runtime/features.ts";
+import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { Workload } from "./workload.ts";
+
+export function newSession(): Session {
+  installTrampolineProbe();
+  return new Session(new LiveEnv(), makeSymbolizer);
+}
+
+export interface TracedRun extends SessionRunResult {
+  readonly text: string;
+  readonly lines: string[];
+  readonly attachedCount: number | undefined;
+  readonly workloadExit: number | null | undefined;
+}
+
+/** Run `source` with $1 = the workload's pid (plus `extra` positionals). */
+export async function traceWorkload(
+  session: Session,
+  source: string,
+  w: Workload | undefined,
+  opts: { origin?: string; extra?: readonly string[]; timeoutMs?: number; settleMs?: number } = {},
+): Promise<TracedRun> {
+  let text = "";
+  let attachedCount: number | undefined;
+  let workloadExit: number | null | undefined;
+  const ctl = new AbortController();
+  const guard = setTimeout(() => ctl.abort(), opts.timeoutMs ?? 10_000);
+  try {
+    const res = await session.run(source, {
+      origin: opts.origin ?? "cell[1]",
+      positional: [...(w ? [String(w.pid)] : []), ...(opts.extra ?? [])],
+      signal: ctl.signal,
+      output: (t) => {
+        text += t;
+      },
+      attached: (n) => {
+        attachedCount = n;
+        if (!w) return;
+        void w.go().then((code) => {
+          workloadExit = code;
+          setTimeout(() => ctl.abort(), opts.settleMs ?? 50);
+        });
+      },
+    });
+    return { ...res, text, lines: text.split("\n").filter((l) => l !== ""), attachedCount, workloadExit };
+  } finally {
+    clearTimeout(guard);
+    w?.kill();
+  }
+}
+
+export function mapOf(maps: readonly MapSnapshot[], name: string): MapSnapshot {
+  const m = maps.find((x) => x.name === name);
+  if (!m) throw new Error(`no map ${name} in [${maps.map((x) => x.name).join(", ")}]`);
+  return m;
+}
+
+/** The single value of an unkeyed count/sum/min/max map. */
+export function scalar(maps: readonly MapSnapshot[], name: string): bigint {
+  const v = mapOf(maps, name).entries[0]?.value;
+  if (!v || !("value" in v) || typeof v.value !== "bigint") throw new Error(`${name} is not a scalar aggregate`);
+  return v.value;
+}
