@@ -31,13 +31,19 @@ const missingLazyModules = {
 
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: ["kernel/main.ts"],
-  outfile: "dist/tracebook.js",
+  // Code splitting: the CLI path (`tracebook -e`) must not load zeromq or vega, and the
+  // kernel loads the engine when it first needs it; dynamic imports become chunks.
+  entryPoints: { tracebook: "kernel/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  // Native addons and large lazily-loaded packages stay external. chevrotain is bundled:
+  // as an external ES module it loads hundreds of lodash-es files (~0.7 s at start-up).
+  external: ["koffi", "zeromq", "esbuild", "vega", "vega-lite", "@jupyterlab/services"],
   sourcemap: true,
   logLevel: "warning",
   plugins: [missingLazyModules],
