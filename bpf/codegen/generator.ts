@@ -1093,6 +1093,21 @@ export class ProbeGenerator {
       }
       case "strcontains":
         return this.strcontains(x);
+      case "has_key": {
+        const m = x.args[0] as A.MapExpr;
+        const info = this.mapInfo(m.name, m.span);
+        const layout = keyLayout(info);
+        const keyOff = this.frame.alloc(layout.size);
+        e.zero(keyOff, layout.size);
+        if (info.keyTypes.length === 1) this.storeInto(x.args[1]!, keyOff, info.keyTypes[0]!);
+        else this.storeInto(x.args[1]!, keyOff, { k: "tuple", elements: info.keyTypes });
+        this.lookup(m.name, keyOff);
+        const no = e.label("hkno");
+        e.emit(asm.jeqImm(R0, 0, no), asm.movImm(R0, 1));
+        e.place(no);
+        this.placeNop();
+        return;
+      }
       case "ksym":
       case "usym":
       case "bswap":

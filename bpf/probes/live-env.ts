@@ -1,7 +1,7 @@
 // The ProbeEnv of this machine: tracefs, /sys/kernel/btf/vmlinux, ELF files, PMUs.
 // Everything is read lazily and cached; nothing here needs privileges except reading
 // tracefs formats (root on most systems).
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, resolve } from "node:path";
 import { Btf } from "../btf/index.ts";
 import { ElfFile, functionSymbols, symbolFileOffset, usdtProbes } from "../elf/index.ts";
@@ -102,6 +102,27 @@ export class LiveEnv implements ProbeEnv {
     if (path.includes("/")) {
       const p = isAbsolute(path) ? path : resolve(path);
       return ok(p) ? p : undefined;
+    }
+    // bpftrace resolves library names like `libc` or `libreadline` through the linker paths
+    if (/^lib[\w+-]+$/.test(path) || /\.so(\.\d+)*$/.test(path)) {
+      for (const dir of ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"]) {
+        let names: string[] = [];
+        try {
+          names = readdirSync(dir);
+        } catch {
+          continue;
+        }
+        const isElf = (p: string) => {
+          try {
+            return readFileSync(p).subarray(0, 4).toString("latin1") === "\x7fELF";
+          } catch {
+            return false;
+          }
+        };
+        const hits = names.filter((n) => n === path || n.startsWith(`${path}.so`)).sort((a, b) => a.length - b.length);
+        const hit = hits.find((h) => ok(`${dir}/${h}`) && isElf(`${dir}/${h}`));
+        if (hit) return `${dir}/${hit}`;
+      }
     }
     for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
       const p = resolve(dir, path);

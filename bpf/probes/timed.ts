@@ -9,7 +9,10 @@ const NS_PER: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
 const CPU_CLOCK = 0; // PERF_COUNT_SW_CPU_CLOCK
 
 function parseRate(ap: AttachPoint, what: string): { unit: string; n: number } | string {
-  const [unit, value] = ap.parts.length === 1 ? ["hz", ap.parts[0]] : [ap.parts[0], ap.parts[1]];
+  let [unit, value] = ap.parts.length === 1 ? ["hz", ap.parts[0]] : [ap.parts[0], ap.parts[1]];
+  // bpftrace also accepts the unit as a suffix: interval:1s, profile:99hz, interval:100ms
+  const suffixed = ap.parts.length === 1 ? /^(\d[\d_]*)(s|ms|us|ns|hz)$/.exec(ap.parts[0] ?? "") : null;
+  if (suffixed) [unit, value] = [suffixed[2], suffixed[1]];
   if (ap.parts.length < 1 || ap.parts.length > 2 || unit === undefined || value === undefined) {
     return `${what} needs a rate: ${what}:s:1, ${what}:ms:100, ${what}:hz:99`;
   }
