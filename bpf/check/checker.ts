@@ -197,14 +197,16 @@ class Checker {
   }
 
   mergeKeys(e: A.MapExpr, prev: MapDraft, keyTypes: Type[]): void {
+    // A map of another cell is named by its cell, so the user knows where to look.
+    const where = (origin: string) => (origin !== this.opts.origin ? `in ${origin}` : "elsewhere");
     if (prev.keyTypes.length !== keyTypes.length) {
-      this.err(e.span, `${e.name} has ${prev.keyTypes.length} key${prev.keyTypes.length === 1 ? "" : "s"} elsewhere, ${keyTypes.length} here`);
+      this.err(e.span, `${e.name} has ${prev.keyTypes.length} key${prev.keyTypes.length === 1 ? "" : "s"} ${where(prev.origin)}, ${keyTypes.length} here`);
       return;
     }
     const merged = prev.keyTypes.map((k, i) => {
       const n = keyTypes[i]!;
       if (!compatible(k, n)) {
-        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(k)} elsewhere, ${typeName(n)} here`);
+        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(k)} ${where(prev.origin)}, ${typeName(n)} here`);
         return k;
       }
       return unify(k, n);
