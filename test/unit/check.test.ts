@@ -1,0 +1,252 @@
+// The checker (bpf/check) against a recorded machine (test/fixtures/tracefs): types of
+// builtins and tracepoint fields, map kinds, the notebook's map registry across cells, and
+// the rendered diagnostics of common mistakes, pinned as golden text in
+// test/unit/golden/check/diagnostics.txt. UPDATE_GOLDEN=1 rewrites it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { check, type CheckedProbe, type CheckedProgram } from "../../bpf/check/checker.ts";
+import { type MapInfo, MapRegistry } from "../../bpf/check/map-registry.ts";
+import { type Type, s64, str, typeName, u32, u64 } from "../../bpf/check/types.ts";
+import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { recordedEnv, type RecordedManifest } from "../../bpf/env.ts";
+import type * as A from "../../bpf/lang/index.ts";
+import { parse } from "../../bpf/lang/index.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixture = join(here, "../fixtures/tracefs");
+const goldenPath = join(here, "golden/check/diagnostics.txt");
+
+// Pinned here rather than taken from env.json, so the kprobe case does not depend on it.
+const noKprobes: RecordedManifest = { features: { kprobes: false, trampolines: false, hardwarePmu: false } };
+const env = recordedEnv(fixture, noKprobes);
+
+interface CheckCase {
+  readonly registry?: MapRegistry;
+  readonly origin?: string;
+  readonly positional?: readonly string[];
+}
+
+function checkSource(source: string, c: CheckCase = {}): CheckedProgram {
+  const parsed = parse(source);
+  expect(parsed.diagnostics, `parse: ${source}`).toEqual([]);
+  if (!parsed.program) throw new Error(`no program: ${source}`);
+  return check(parsed.program, { env, registry: c.registry, origin: c.origin ?? "cell[1]", positional: c.positional });
+}
+
+function checkClean(source: string, c: CheckCase = {}): CheckedProgram {
+  const checked = checkSource(source, c);
+  expect(renderDiagnostics(checked.diagnostics, source, c.origin ?? "cell[1]")).toBe("");
+  return checked;
+}
+
+/** Type of the first expression of `cp` that `match` accepts (in source order). */
+function typeOf(cp: CheckedProbe, match: (e: A.Expr) => boolean): Type {
+  const found = [...cp.types].filter(([e]) => match(e)).sort(([a], [b]) => a.span.offset - b.span.offset);
+  const hit = found[0];
+  if (!hit) throw new Error("no such expression");
+  return hit[1];
+}
+
+const ident = (name: string) => (e: A.Expr) => e.kind === "IdentExpr" && e.name === name;
+const field = (name: string) => (e: A.Expr) => e.kind === "FieldExpr" && e.field === name;
+const callOf = (callee: string) => (e: A.Expr) => e.kind === "CallExpr" && e.callee === callee;
+
+function only<T>(xs: readonly T[]): T {
+  expect(xs).toHaveLength(1);
+  return xs[0]!;
+}
+
+function countInfo(name: string, origin: string): MapInfo {
+  return { name, valueKind: "count", keyTypes: [], valueType: s64, maxEntries: 4096, origin };
+}
+
+describe("types of builtins", () => {
+  it("pid is uint32, comm is string[16], nsecs is uint64", () => {
+    const cp = only(checkClean("BEGIN { printf(\"%d %s %d\\n\", pid, comm, nsecs); }").probes);
+    expect(typeOf(cp, ident("pid"))).toEqual(u32);
+    expect(typeOf(cp, ident("comm"))).toEqual(str(16));
+    expect(typeOf(cp, ident("nsecs"))).toEqual(u64);
+  });
+
+  it("variables take the type of their first value", () => {
+    const cp = only(checkClean("BEGIN { $p = pid; $c = comm; $t = nsecs; }").probes);
+    expect(Object.fromEntries([...cp.vars].map(([n, t]) => [n, typeName(t)]))).toEqual({
+      $p: "uint32",
+      $c: "string[16]",
+      $t: "uint64",
+    });
+  });
+});
+
+describe("tracepoint args from the recorded format", () => {
+  const src = "tracepoint:syscalls:sys_enter_openat { $f = args->filename; @s = str(args->filename); }";
+
+  it("resolves the probe against the recorded tracefs", () => {
+    const cp = only(checkClean(src).probes);
+    expect(cp.concrete.name).toBe("tracepoint:syscalls:sys_enter_openat");
+    expect(cp.concrete.attach).toEqual({ kind: "tracepoint", category: "syscalls", event: "sys_enter_openat", id: 782 });
+  });
+
+  it("args->filename is a user char pointer and str() of it is a string", () => {
+    const checked = checkClean(src);
+    const cp = only(checked.probes);
+    const filename = typeOf(cp, field("filename"));
+    expect(filename).toEqual({ k: "ptr", to: { k: "int", bits: 8, signed: true }, user: true });
+    expect(cp.vars.get("$f")).toEqual(filename);
+    expect(typeOf(cp, callOf("str"))).toEqual(str());
+    expect(checked.maps.get("@s")?.valueType).toEqual(str());
+  });
+
+  it("integer fields keep the width of the format file", () => {
+    const cp = only(checkClean("tracepoint:syscalls:sys_enter_openat { $d = args->dfd; $n = args->__syscall_nr; }").probes);
+    expect(cp.vars.get("$d")).toMatchObject({ k: "int", bits: 64 });
+    expect(cp.vars.get("$n")).toEqual({ k: "int", bits: 32, signed: true });
+  });
+});
+
+describe("map kinds", () => {
+  const src = [
+    "tracepoint:syscalls:sys_enter_openat {",
+    "  @opens[comm] = count();",
+    "  @lat = hist(nsecs);",
+    "  @pids = lhist(pid, 0, 100, 10);",
+    "  @last[pid] = nsecs;",
+    "  @name = comm;",
+    "}",
+  ].join("\n");
+
+  it("infers count, hist, lhist with its parameters, and plain values", () => {
+    const maps = checkClean(src).maps;
+    expect([...maps.keys()].sort()).toEqual(["@last", "@lat", "@name", "@opens", "@pids"]);
+    expect(maps.get("@opens")).toMatchObject({ valueKind: "count", keyTypes: [str(16)], origin: "cell[1]" });
+    expect(maps.get("@lat")).toMatchObject({ valueKind: "hist", keyTypes: [] });
+    expect(maps.get("@pids")).toMatchObject({ valueKind: "lhist", lhist: { min: 0n, max: 100n, step: 10n } });
+    // Keys widen to 64 bits, as bpftrace stores them.
+    expect(maps.get("@last")).toMatchObject({ valueKind: "value", keyTypes: [u64], valueType: u64 });
+    expect(maps.get("@name")).toMatchObject({ valueKind: "value", keyTypes: [], valueType: str(16) });
+  });
+
+  it("records the maps the program writes", () => {
+    expect([...checkClean(src).written].sort()).toEqual(["@last", "@lat", "@name", "@opens", "@pids"]);
+  });
+
+  it("a map read before the probe that writes it takes the writer's type", () => {
+    const checked = checkClean(
+      'BEGIN { printf("%s %d\\n", @who, @n); }\ntracepoint:syscalls:sys_enter_openat { @who = comm; @n = pid; }',
+    );
+    const begin = checked.probes[0]!;
+    expect(typeOf(begin, (e) => e.kind === "MapExpr" && e.name === "@who")).toEqual(str(16));
+    expect(checked.maps.get("@who")?.valueType).toEqual(str(16));
+    expect(checked.maps.get("@n")?.valueType).toEqual(u64);
+  });
+});
+
+describe("the map registry across cells", () => {
+  it("a conflicting use names the cell that defined the map", () => {
+    const registry = new MapRegistry();
+    registry.set(countInfo("@x", "cell[1]"));
+    const checked = checkSource("BEGIN { @x = hist(1); }", { registry, origin: "cell[2]" });
+    expect(checked.diagnostics.length).toBeGreaterThan(0);
+    for (const d of checked.diagnostics) {
+      expect(d.kind).toBe("TypeError");
+      expect(d.message).toContain("cell[1]");
+    }
+  });
+
+  it("a compatible use in a later cell is fine, and a read adopts the registry's type", () => {
+    const registry = new MapRegistry();
+    registry.set(countInfo("@x", "cell[1]"));
+    checkClean("tracepoint:syscalls:sys_enter_read { @x = count(); }", { registry, origin: "cell[2]" });
+    const cp = only(checkClean('BEGIN { printf("%d\\n", @x); }', { registry, origin: "cell[3]" }).probes);
+    expect(typeOf(cp, (e) => e.kind === "MapExpr")).toEqual(u64);
+  });
+});
+
+describe("probes this machine cannot attach", () => {
+  it("kprobe without kprobes or trampolines points at the syscall tracepoints", () => {
+    const checked = checkSource("kprobe:vfs_read { @reads = count(); }");
+    const d = only(checked.diagnostics);
+    expect(d.severity).toBe("error");
+    const hints = d.hints.join("\n");
+    expect(hints).toContain("tracepoint:syscalls:sys_enter_read");
+    expect(hints).toContain("tracepoint:syscalls:sys_exit_read");
+  });
+
+  it("an unknown tracepoint suggests the nearest one", () => {
+    const d = only(checkSource("tracepoint:syscalls:sys_enter_opnat { }").diagnostics);
+    expect(d.hints.join("\n")).toContain("tracepoint:syscalls:sys_enter_openat");
+  });
+});
+
+// --- golden: rendered diagnostics ----------------------------------------------------------
+
+interface GoldenCase extends CheckCase {
+  readonly title: string;
+  readonly source: string;
+}
+
+function registryWithCount(name: string, origin: string): MapRegistry {
+  const r = new MapRegistry();
+  r.set(countInfo(name, origin));
+  return r;
+}
+
+const cases: GoldenCase[] = [
+  { title: "unknown identifier with did-you-mean", source: "BEGIN { @t = nsec; }" },
+  { title: "unknown function with did-you-mean", source: "BEGIN { @c = cont(); }" },
+  { title: "unknown tracepoint with did-you-mean", source: "tracepoint:syscalls:sys_enter_opnat { @n = count(); }" },
+  { title: "unknown tracepoint field", source: "tracepoint:syscalls:sys_enter_openat { @f = str(args->filenam); }" },
+  { title: "kprobe on a kernel without kprobes or trampolines", source: "kprobe:vfs_read { @reads = count(); }" },
+  {
+    title: "map kind conflicting with an earlier cell",
+    source: "BEGIN { @x = hist(1); }",
+    origin: "cell[2]",
+    registry: registryWithCount("@x", "cell[1]"),
+  },
+  { title: "map kind conflicting within a program", source: "BEGIN { @x = count(); }\nEND { @x = 1; }" },
+  { title: "map read but never written", source: 'BEGIN { printf("%d\\n", @nope); }' },
+  { title: "printf with too few arguments", source: 'BEGIN { printf("%d %d\\n", pid); }' },
+  { title: "printf with too many arguments", source: 'BEGIN { printf("%d\\n", pid, tid); }' },
+  { title: "printf %d of a string", source: 'BEGIN { printf("%d\\n", comm); }' },
+  {
+    title: "printf %s of a user char pointer",
+    source: 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", args->filename); }',
+  },
+  { title: "break outside a loop", source: "BEGIN { break; }" },
+  { title: "arg0 in a tracepoint", source: "tracepoint:syscalls:sys_enter_read { @fd = arg0; }" },
+  { title: "comparing a string with an integer", source: "BEGIN { if (comm == 1) { exit(); } }" },
+  { title: "aggregation not assigned to a map", source: "BEGIN { count(); }" },
+];
+
+function render(): string {
+  return cases
+    .map((c) => {
+      const origin = c.origin ?? "cell[1]";
+      const checked = checkSource(c.source, c);
+      return `=== ${c.title}\n${c.source}\n---\n${renderDiagnostics(checked.diagnostics, c.source, origin)}\n`;
+    })
+    .join("\n");
+}
+
+describe("rendered diagnostics", () => {
+  it("match the golden file", () => {
+    const actual = render();
+    if (process.env.UPDATE_GOLDEN === "1") {
+      mkdirSync(dirname(goldenPath), { recursive: true });
+      writeFileSync(goldenPath, actual);
+      return;
+    }
+    if (!existsSync(goldenPath)) throw new Error(`missing golden ${goldenPath}: run with UPDATE_GOLDEN=1`);
+    expect(actual).toBe(readFileSync(goldenPath, "utf8"));
+  });
+
+  it("every case has at least one error, and none throws", () => {
+    for (const c of cases) {
+      const ds = checkSource(c.source, c).diagnostics;
+      expect(ds.some((d) => d.severity === "error"), c.title).toBe(true);
+      for (const d of ds) expect(d.span.line, c.title).toBeGreaterThan(0);
+    }
+  });
+});
