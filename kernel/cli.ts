@@ -5,7 +5,6 @@
 //   tracebook ...anything else...          the bpftrace-like CLI (bpf/cli.ts)
 import { readConnectionFile } from "./connection.ts";
 import { Kernel } from "./dispatch.ts";
-import type { Interpreter } from "./interpreter.ts";
 import { installKernelSpec, parseInstallArgs } from "./kernelspec.ts";
 import { bindTransport } from "./transport.ts";
 import { VERSION } from "./version.ts";
@@ -44,22 +43,11 @@ function connectionFileArg(args: readonly string[]): string {
   throw new Error("kernel: missing -f CONNECTION_FILE");
 }
 
-async function loadInterpreter(): Promise<Interpreter> {
-  // TEST HOOK: TRACEBOOK_TEST_INTERPRETER=fake runs the kernel over a fake bpftrace
-  // (kernel/test-hook-interpreter.ts) so the Jupyter side is testable without the engine.
-  const hook = process.env.TRACEBOOK_TEST_INTERPRETER;
-  if (hook !== undefined && hook !== "") {
-    if (hook !== "fake") throw new Error(`TRACEBOOK_TEST_INTERPRETER=${hook}: only "fake" exists`);
-    const { createTestHookInterpreter } = await import("./test-hook-interpreter.ts");
-    return createTestHookInterpreter();
-  }
-  const { createInterpreter } = await import("../magics/interpreter.ts");
-  return createInterpreter();
-}
-
 async function runKernel(connectionFile: string): Promise<number> {
   const info = readConnectionFile(connectionFile);
-  const interpreter = await loadInterpreter();
+  // Imported on demand, like the CLI: `tracebook install` must work without the engine.
+  const { createInterpreter } = await import("../magics/interpreter.ts");
+  const interpreter = createInterpreter();
   let kernel: Kernel | undefined;
   const pending: Array<[Parameters<Kernel["receive"]>[0], Buffer[]]> = [];
   const transport = await bindTransport(

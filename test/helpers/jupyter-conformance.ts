@@ -3,15 +3,13 @@
 // kernelspec is installed into a temporary prefix that JUPYTER_PATH points at, so the
 // machine's installed kernelspecs are not touched. By hand, the same is:
 //   npm run build && P=$(mktemp -d) && node bin/tracebook.js install --prefix $P &&
-//   JUPYTER_PATH=$P/share/jupyter TRACEBOOK_TEST_INTERPRETER=fake \
-//     ../shared/conformance/run-conformance.sh --samples bpftrace-skeleton
-// (drop TRACEBOOK_TEST_INTERPRETER=fake to test the real interpreter).
-import { spawn } from "node:child_process";
+//   JUPYTER_PATH=$P/share/jupyter ../shared/conformance/run-conformance.sh --samples bpftrace
+// The kernel runs the real interpreter: the samples load BPF programs (needs CAP_BPF).
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execFileSync } from "node:child_process";
-import { ensureBuilt, KERNEL_TEST_ENV, ROOT } from "./jupyter-kernel-process.ts";
+import { ensureBuilt, ROOT } from "./jupyter-kernel-process.ts";
 
 export const CONFORMANCE_SCRIPT = resolve(ROOT, "../shared/conformance/run-conformance.sh");
 
@@ -44,7 +42,7 @@ export async function runConformance(
   const proc = spawn(CONFORMANCE_SCRIPT, args, {
     env: {
       ...process.env,
-      ...(opts.env ?? KERNEL_TEST_ENV),
+      ...opts.env,
       JUPYTER_PATH: join(prefix, "share/jupyter"),
       CONFORMANCE_OUT: join(prefix, "out"),
     },

@@ -1,8 +1,9 @@
-// Starts the real kernel process (node dist/tracebook.js kernel -f FILE) for system tests,
-// and talks to it over ZeroMQ as jupyter_client does.
+// Starts the real kernel process (node dist/tracebook.js kernel -f FILE, the real
+// interpreter over real BPF) for system tests, and talks to it over ZeroMQ as
+// jupyter_client does. Tests that run cells need BPF: gate them with skipWithoutBpf().
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,19 +14,75 @@ import { decode, encode, Signer } from "../../kernel/wire.ts";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BUNDLE = join(ROOT, "dist/tracebook.js");
 
-/**
- * The environment the kernel under test runs with. The fake interpreter (test hook in
- * kernel/cli.ts) stands in for the engine; to test against the real interpreter, make
- * this `{}` (its cells then need BPF: gate those tests with skipWithoutBpf()).
- */
-export const KERNEL_TEST_ENV: Record<string, string> = { TRACEBOOK_TEST_INTERPRETER: "fake" };
+const SOURCES = ["kernel", "magics", "bpf", "native"];
 
-let built = false;
-/** Builds dist/tracebook.js once per test process, so tests never run a stale bundle. */
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSourceMtime(p));
+    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Why dist/tracebook.js must be rebuilt, or null when it is newer than every source. */
+export function bundleStaleReason(): string | null {
+  if (!existsSync(BUNDLE)) return "missing";
+  const bundle = statSync(BUNDLE).mtimeMs;
+  const inputs = [...SOURCES.map((d) => newestSourceMtime(join(ROOT, d))), statSync(join(ROOT, "scripts/build.mjs")).mtimeMs];
+  return inputs.some((t) => t > bundle) ? "older than its sources" : null;
+}
+
+let checked = false;
+/** Builds dist/tracebook.js when it is missing or stale, so tests never run an old bundle. */
 export function ensureBuilt(): void {
-  if (built) return;
-  execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-  built = true;
+  if (checked) return;
+  if (bundleStaleReason() !== null) {
+    execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  checked = true;
+}
+
+/** BPF objects a process holds, from the targets of /proc/PID/fd (anon inodes). */
+export interface BpfFds {
+  readonly progs: number;
+  readonly links: number;
+  readonly perfEvents: number;
+  readonly maps: number;
+}
+
+export function bpfFds(pid: number): BpfFds {
+  const counts = { progs: 0, links: 0, perfEvents: 0, maps: 0 };
+  const dir = `/proc/${pid}/fd`;
+  for (const fd of readdirSync(dir)) {
+    let target: string;
+    try {
+      target = readlinkSync(join(dir, fd));
+    } catch {
+      continue; // closed while we looked
+    }
+    if (target === "anon_inode:bpf-prog") counts.progs++;
+    else if (target === "anon_inode:bpf-link") counts.links++;
+    else if (target === "anon_inode:[perf_event]") counts.perfEvents++;
+    else if (target === "anon_inode:bpf-map") counts.maps++;
+  }
+  return counts;
+}
+
+/** The ids of the BPF programs a process holds (prog_id in /proc/PID/fdinfo). */
+export function bpfProgIds(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== "anon_inode:bpf-prog") continue;
+      const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"));
+      if (m) ids.push(Number(m[1]));
+    } catch {
+      // closed while we looked
+    }
+  }
+  return ids.sort((a, b) => a - b);
 }
 
 export async function freePorts(n: number): Promise<number[]> {
@@ -50,7 +107,7 @@ export interface KernelProcess {
   stop(): Promise<void>;
 }
 
-export async function startKernel(env: Record<string, string> = KERNEL_TEST_ENV): Promise<KernelProcess> {
+export async function startKernel(env: Record<string, string> = {}): Promise<KernelProcess> {
   ensureBuilt();
   const [shell, iopub, stdin, control, hb] = (await freePorts(5)) as [number, number, number, number, number];
   const info = {

@@ -1,77 +1,209 @@
-// The real kernel process over real ZeroMQ sockets (the fake interpreter unless
-// KERNEL_TEST_ENV says otherwise).
-import { afterEach, describe, expect, it } from "vitest";
+// The real kernel process (node dist/tracebook.js kernel -f FILE) over real ZeroMQ
+// sockets, with the real interpreter loading real BPF programs. Every cell's effects are
+// checked in the kernel process itself: its BPF fds before, during and after a cell.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Message } from "../../kernel/message.ts";
 import { Signer } from "../../kernel/wire.ts";
-import { startKernel, type KernelProcess } from "../helpers/jupyter-kernel-process.ts";
+import { loadedProgIds } from "../../native/index.ts";
+import { bpfFds, bpfProgIds, startKernel, type KernelProcess } from "../helpers/jupyter-kernel-process.ts";
+import { skipWithoutBpf } from "../helpers/privilege.ts";
 
 const HELLO = 'BEGIN { printf("hello, world\\n"); exit(); }';
+const TICKS = 'interval:ms:100 { printf("tick %d\\n", 1); }';
 
-describe("the kernel process", () => {
-  let k: KernelProcess | undefined;
-  afterEach(async () => {
-    await k?.stop();
-    k = undefined;
+function ofType(iopub: readonly Message[], type: string): Message[] {
+  return iopub.filter((m) => m.header.msg_type === type);
+}
+
+function streamText(iopub: readonly Message[]): string {
+  return ofType(iopub, "stream").map((m) => String(m.content.text)).join("");
+}
+
+function plainTexts(iopub: readonly Message[]): string[] {
+  return [...ofType(iopub, "display_data"), ...ofType(iopub, "execute_result")].map((m) =>
+    String((m.content.data as Record<string, unknown>)["text/plain"] ?? ""));
+}
+
+async function run(k: KernelProcess, code: string, timeoutMs = 20_000): Promise<{ reply: Message; iopub: Message[] }> {
+  return k.client.complete(await k.client.execute(code), timeoutMs);
+}
+
+/** Runs a long cell until the kernel holds its programs, then returns its msg_id. */
+async function startTicking(k: KernelProcess, code: string): Promise<string> {
+  const id = await k.client.execute(code);
+  await k.client.until(() => streamText(k.client.children(id, "iopub")).includes("tick 1"), 10_000);
+  return id;
+}
+
+describe.skipIf(skipWithoutBpf())("the kernel process", () => {
+  describe("protocol", () => {
+    let k: KernelProcess | undefined;
+    afterEach(async () => {
+      await k?.stop();
+      k = undefined;
+    });
+
+    it("echoes heartbeats", async () => {
+      k = await startKernel();
+      const echoed = await k.client.ping(Buffer.from("ping-123"));
+      expect(echoed.map(String)).toEqual(["ping-123"]);
+    });
+
+    it("runs hello world: busy, execute_input, stream, reply, idle", async () => {
+      k = await startKernel();
+      const { reply, iopub } = await run(k, HELLO);
+      expect(reply.content).toMatchObject({ status: "ok", execution_count: 1 });
+      expect(iopub.map((m) => m.header.msg_type)).toEqual(["status", "execute_input", "stream", "status"]);
+      expect(iopub[2]?.content).toEqual({ name: "stdout", text: "hello, world\n" });
+    });
+
+    it("ignores a message with a forged signature, logs it once without its content, and keeps serving", async () => {
+      k = await startKernel();
+      const forged = k.client.frames(
+        "execute_request",
+        { code: 'BEGIN { printf("SECRET-PAYLOAD\\n"); exit(); }', silent: false },
+        new Signer("not-the-key"),
+      );
+      await k.client.shell.send(forged.frames);
+      const { reply, iopub } = await run(k, HELLO);
+      expect(reply.content.status).toBe("ok");
+      expect(streamText(iopub)).toBe("hello, world\n");
+      expect(k.client.children(forged.msgId)).toEqual([]);
+      expect(k.stderr().match(/invalid signature/g)).toHaveLength(1);
+      expect(k.stderr()).not.toContain("SECRET-PAYLOAD");
+      expect(JSON.stringify(k.client.received)).not.toContain("SECRET-PAYLOAD");
+    });
+
+    it("shutdown_request on control replies and the process exits", async () => {
+      k = await startKernel();
+      await run(k, HELLO);
+      const id = await k.client.send("control", "shutdown_request", { restart: false });
+      await k.client.until(() => k?.client.reply(id) !== undefined);
+      expect(k.client.reply(id)?.content).toEqual({ status: "ok", restart: false });
+      const code = await Promise.race([k.exited, new Promise((r) => setTimeout(() => r("timeout"), 5000))]);
+      expect(code).toBe(0);
+    });
   });
 
-  it("echoes heartbeats", async () => {
-    k = await startKernel();
-    const echoed = await k.client.ping(Buffer.from("ping-123"));
-    expect(echoed.map(String)).toEqual(["ping-123"]);
+  describe("interrupting a running cell", () => {
+    let k: KernelProcess | undefined;
+    afterEach(async () => {
+      await k?.stop();
+      k = undefined;
+    });
+
+    it("interrupt_request stops a ticking cell within 200 ms and leaves no program, link or perf event", async () => {
+      k = await startKernel();
+      const pid = k.proc.pid as number;
+      await run(k, HELLO); // the engine is warm: what it keeps open between cells is in `before`
+      const before = bpfFds(pid);
+
+      const id = await startTicking(k, TICKS);
+      const during = bpfFds(pid);
+      const progIds = bpfProgIds(pid);
+      expect(during.progs).toBeGreaterThan(before.progs);
+      expect(during.perfEvents + during.links).toBeGreaterThan(before.perfEvents + before.links);
+      expect(k.client.reply(id)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 300)); // a few more ticks
+
+      const t0 = performance.now();
+      const interrupt = await k.client.send("control", "interrupt_request");
+      await k.client.until(() => k?.client.reply(id) !== undefined, 5000);
+      const latency = performance.now() - t0;
+      const { reply, iopub } = await k.client.complete(id);
+      console.log(`interrupt → execute_reply: ${latency.toFixed(1)} ms`);
+      expect(latency).toBeLessThan(200);
+      expect(reply.content.status).toBe("ok");
+      expect(k.client.reply(interrupt)?.content).toEqual({ status: "ok" });
+      expect(streamText(iopub).split("\n").filter((l) => l === "tick 1").length).toBeGreaterThanOrEqual(3);
+
+      const after = bpfFds(pid);
+      expect({ progs: after.progs, links: after.links, perfEvents: after.perfEvents })
+        .toEqual({ progs: before.progs, links: before.links, perfEvents: before.perfEvents });
+      // Nobody else holds them either: the kernel has unloaded the cell's programs.
+      await k.client.until(() => !loadedProgIds().some((p) => progIds.includes(p)), 2000);
+
+      const next = await run(k, HELLO);
+      expect(next.reply.content.status).toBe("ok");
+      expect(streamText(next.iopub)).toBe("hello, world\n");
+    });
+
+    it("SIGINT to the kernel process stops the running cell, not the kernel", async () => {
+      k = await startKernel();
+      const pid = k.proc.pid as number;
+      await run(k, HELLO);
+      const before = bpfFds(pid);
+      const id = await startTicking(k, TICKS);
+      k.proc.kill("SIGINT");
+      const { reply } = await k.client.complete(id, 5000);
+      expect(reply.content.status).toBe("ok");
+      expect(k.proc.exitCode).toBeNull();
+      expect(bpfFds(pid)).toMatchObject({ progs: before.progs, links: before.links, perfEvents: before.perfEvents });
+      expect((await run(k, HELLO)).reply.content.status).toBe("ok");
+    });
   });
 
-  it("runs a cell: busy, execute_input, stream, reply, idle", async () => {
-    k = await startKernel();
-    const id = await k.client.execute(HELLO);
-    const { reply, iopub } = await k.client.complete(id);
-    expect(reply.content).toMatchObject({ status: "ok", execution_count: 1 });
-    expect(iopub.map((m) => m.header.msg_type)).toEqual(["status", "execute_input", "stream", "status"]);
-    expect(iopub[2]?.content).toEqual({ name: "stdout", text: "hello, world\n" });
-  });
+  describe("one notebook's cells in one kernel", () => {
+    let k: KernelProcess | undefined;
+    beforeAll(async () => {
+      k = await startKernel();
+    });
+    afterAll(async () => {
+      await k?.stop();
+    });
+    const kernel = (): KernelProcess => k as KernelProcess;
 
-  it("ignores a message with a forged signature, logs it once without its content, and keeps serving", async () => {
-    k = await startKernel();
-    const forged = k.client.frames("execute_request", { code: 'BEGIN { printf("SECRET-PAYLOAD\\n"); exit(); }', silent: false }, new Signer("not-the-key"));
-    await k.client.shell.send(forged.frames);
-    const id = await k.client.execute(HELLO);
-    const { reply } = await k.client.complete(id);
-    expect(reply.content.status).toBe("ok");
-    expect(k.client.children(forged.msgId)).toEqual([]);
-    expect(k.stderr().match(/invalid signature/g)).toHaveLength(1);
-    expect(k.stderr()).not.toContain("SECRET-PAYLOAD");
-    expect(JSON.stringify(k.client.received)).not.toContain("SECRET-PAYLOAD");
-  });
+    it("keeps maps across cells, and names the creating cell on a conflicting use", async () => {
+      const a = await run(kernel(), "BEGIN { @x = count(); @x = count(); exit(); }");
+      expect(a.reply.content.status).toBe("ok");
+      const cellA = a.reply.content.execution_count as number;
+      expect(plainTexts(a.iopub)).toContain("@x: 2\n");
 
-  it("interrupt_request on control stops a long cell within 200 ms and the kernel goes on", async () => {
-    k = await startKernel();
-    const id = await k.client.execute('interval:ms:100 { printf("tick %d\\n", 1); }');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(k.client.reply(id)).toBeUndefined();
-    const t0 = Date.now();
-    const interrupt = await k.client.send("control", "interrupt_request");
-    const { reply, iopub } = await k.client.complete(id);
-    expect(Date.now() - t0).toBeLessThan(200);
-    expect(reply.content.status).toBe("ok");
-    expect(k.client.reply(interrupt)?.content).toEqual({ status: "ok" });
-    expect(iopub.filter((m) => m.header.msg_type === "stream").map((m) => m.content.text).join("")).toContain("tick 1");
-    const next = await k.client.execute(HELLO);
-    expect((await k.client.complete(next)).reply.content.status).toBe("ok");
-  });
+      const b = await run(kernel(), "BEGIN { @x = count(); exit(); }");
+      expect(b.reply.content.status).toBe("ok");
+      expect(plainTexts(b.iopub)).toContain("@x: 3\n");
 
-  it("SIGINT interrupts the running cell, not the kernel", async () => {
-    k = await startKernel();
-    const id = await k.client.execute('interval:ms:50 { printf("x\\n"); }');
-    await new Promise((r) => setTimeout(r, 200));
-    k.proc.kill("SIGINT");
-    expect((await k.client.complete(id)).reply.content.status).toBe("ok");
-    expect(k.proc.exitCode).toBeNull();
-  });
+      const c = await run(kernel(), "BEGIN { @x = hist(1); exit(); }");
+      expect(c.reply.content.status).toBe("error");
+      const errors = ofType(c.iopub, "error");
+      expect(errors).toHaveLength(1);
+      const err = errors[0]?.content as { ename: string; evalue: string; traceback: string[] };
+      expect(`${err.evalue}\n${err.traceback.join("\n")}`).toContain(`cell[${cellA}]`);
+      expect(err.traceback[0]).toMatch(new RegExp(`^cell\\[${String(c.reply.content.execution_count)}\\]:1:9`));
+    });
 
-  it("shutdown_request on control replies and the process exits", async () => {
-    k = await startKernel();
-    const id = await k.client.send("control", "shutdown_request", { restart: false });
-    await k.client.until(() => k?.client.reply(id) !== undefined);
-    expect(k.client.reply(id)?.content).toEqual({ status: "ok", restart: false });
-    const code = await Promise.race([k.exited, new Promise((r) => setTimeout(() => r("timeout"), 5000))]);
-    expect(code).toBe(0);
+    it("reports a parse error with line:col and a caret, and keeps serving", async () => {
+      const { reply, iopub } = await run(kernel(), 'BEGIN {\n  printf("a\\n") exit();\n}');
+      expect(reply.content).toMatchObject({ status: "error", ename: "ParseError" });
+      const err = ofType(iopub, "error")[0]?.content as { traceback: string[] };
+      const n = String(reply.content.execution_count);
+      expect(err.traceback[0]).toMatch(new RegExp(`^cell\\[${n}\\]:2:\\d+: error: `));
+      const col = Number(/:2:(\d+):/.exec(err.traceback[0] ?? "")?.[1]);
+      expect(err.traceback[1]).toBe('  printf("a\\n") exit();');
+      expect(err.traceback[2]).toBe(`${" ".repeat(col - 1)}^`);
+      expect((await run(kernel(), HELLO)).reply.content.status).toBe("ok");
+    });
+
+    it("reports an unknown tracepoint with a did-you-mean hint, and keeps serving", async () => {
+      const { reply, iopub } = await run(kernel(), "tracepoint:syscalls:sys_enter_opnat { @c = count(); }");
+      expect(reply.content.status).toBe("error");
+      const err = ofType(iopub, "error")[0]?.content as { evalue: string; traceback: string[] };
+      expect(err.evalue).toContain("sys_enter_opnat");
+      expect(err.traceback.join("\n")).toContain("did you mean tracepoint:syscalls:sys_enter_openat");
+      const next = await run(kernel(), HELLO);
+      expect(streamText(next.iopub)).toBe("hello, world\n");
+    });
+
+    it("runs %%ts cells over the session, with variables that persist across cells", async () => {
+      const r = await run(kernel(), "%%ts\nconst r = await tb.run('BEGIN { @a = count(); exit(); }'); r[\"@a\"][0].value");
+      expect(r.reply.content.status).toBe("ok");
+      const results = ofType(r.iopub, "execute_result");
+      expect(results).toHaveLength(1);
+      expect(results[0]?.content.data).toEqual({ "text/plain": "1" });
+
+      expect((await run(kernel(), "%%ts\nconst base: number = 40;\nlet seen = r[\"@a\"].length;")).reply.content.status).toBe("ok");
+      const next = await run(kernel(), "%%ts\nbase + seen + r[\"@a\"][0].value");
+      expect(ofType(next.iopub, "execute_result")[0]?.content.data).toEqual({ "text/plain": "42" });
+    });
   });
 });
