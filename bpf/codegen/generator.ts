@@ -786,6 +786,16 @@ export class ProbeGenerator {
     return { off, bucketOff: layout.bucketOffset !== undefined ? off + layout.bucketOffset : undefined };
   }
 
+  /** The kernel key of `info` from one expression (`delete(@m, k)`, `has_key(@m, k)`). */
+  keyFromExpr(info: MapInfo, k: A.Expr): number {
+    const layout = keyLayout(info);
+    const off = this.frame.alloc(layout.size);
+    this.e.zero(off, layout.size);
+    const t: Type = info.keyTypes.length === 1 ? info.keyTypes[0]! : { k: "tuple", elements: info.keyTypes };
+    this.storeInto(k, off, t);
+    return off;
+  }
+
   /** r0 = lookup(@m, key at off): pointer or 0. */
   lookup(name: string, keyOff: number): void {
     this.e.emit(asm.ldMapFd(R1, name));
@@ -1096,12 +1106,7 @@ export class ProbeGenerator {
       case "has_key": {
         const m = x.args[0] as A.MapExpr;
         const info = this.mapInfo(m.name, m.span);
-        const layout = keyLayout(info);
-        const keyOff = this.frame.alloc(layout.size);
-        e.zero(keyOff, layout.size);
-        if (info.keyTypes.length === 1) this.storeInto(x.args[1]!, keyOff, info.keyTypes[0]!);
-        else this.storeInto(x.args[1]!, keyOff, { k: "tuple", elements: info.keyTypes });
-        this.lookup(m.name, keyOff);
+        this.lookup(m.name, this.keyFromExpr(info, x.args[1]!));
         const no = e.label("hkno");
         e.emit(asm.jeqImm(R0, 0, no), asm.movImm(R0, 1));
         e.place(no);
@@ -1235,14 +1240,7 @@ export class ProbeGenerator {
       case "delete": {
         const m = x.args[0] as A.MapExpr;
         const info = this.mapInfo(m.name, m.span);
-        let keyOff: number;
-        if (x.args.length === 2) {
-          const layout = keyLayout(info);
-          keyOff = this.frame.alloc(layout.size);
-          e.zero(keyOff, layout.size);
-          if (info.keyTypes.length === 1) this.storeInto(x.args[1]!, keyOff, info.keyTypes[0]!);
-          else this.storeInto(x.args[1]!, keyOff, { k: "tuple", elements: info.keyTypes });
-        } else keyOff = this.buildKey(m, info).off;
+        const keyOff = x.args.length === 2 ? this.keyFromExpr(info, x.args[1]!) : this.buildKey(m, info).off;
         e.emit(asm.ldMapFd(R1, m.name));
         e.stackAddr(R2, keyOff);
         e.emit(asm.call(H.map_delete_elem));
