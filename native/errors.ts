@@ -141,6 +141,9 @@ export class SyscallError extends Error {
 const STATS_LINE =
   /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|peak_states|mark_read|total_states|func#\d|-- END PROG LOAD LOG --)/;
 
+/** Register-state dumps the kernel prints after some reasons ("infinite loop detected at insn 1"). */
+const STATE_LINE = /^(cur|old) state: /;
+
 /**
  * The short reason at the end of a verifier log: the last line that is not a statistic,
  * preceded by the instruction it refers to when the log has one just before it.
@@ -150,6 +153,7 @@ export function summarizeVerifierLog(log: string): string {
     .split("\n")
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== "" && !STATS_LINE.test(l.trim()));
+  while (lines.length > 1 && STATE_LINE.test(lines.at(-1)!.trim())) lines.pop();
   const last = lines.at(-1);
   if (last === undefined) return "rejected with an empty log";
   const before = lines.at(-2);

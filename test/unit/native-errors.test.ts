@@ -83,4 +83,14 @@ describe("verifier log summary", () => {
     expect(summarizeVerifierLog("unknown opcode 8d\nprocessed 0 insns (limit 1000000)\n")).toBe("unknown opcode 8d");
     expect(summarizeVerifierLog("\n\n")).toBe("rejected with an empty log");
   });
+  it("skips the register states printed after an infinite loop", () => {
+    const log = [
+      "27: (05) goto pc-27",
+      "infinite loop detected at insn 1",
+      "cur state: R0=map_value(map=x,ks=8,vs=8) R1=scalar() R10=fp0",
+      "old state: R0=map_value(map=x,ks=8,vs=8) R1=scalar() R10=fp0",
+      "processed 34 insns (limit 1000000) max_states_per_insn 1 total_states 3 peak_states 3 mark_read 0",
+    ].join("\n");
+    expect(summarizeVerifierLog(log)).toBe("infinite loop detected at insn 1 (at 27: (05) goto pc-27)");
+  });
 });
