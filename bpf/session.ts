@@ -77,10 +77,19 @@ export class Session implements MapProvider {
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     const spec = res.spec;
     const { tick, ...hooks } = opts;
-    const out = await runToEnd(spec, this, {
-      ...hooks,
-      ...(tick && { tick: () => tick(this.snapshots(spec.written)) }),
-    });
+    const had = new Set(this.#maps.keys());
+    let out: Awaited<ReturnType<typeof runToEnd>>;
+    try {
+      out = await runToEnd(spec, this, {
+        ...hooks,
+        ...(tick && { tick: () => tick(this.snapshots(spec.written)) }),
+      });
+    } catch (e) {
+      // A run that failed (verifier, attach) must not leave the maps it created: they are
+      // not in the registry, and would block a later cell that uses the name differently.
+      for (const name of [...this.#maps.keys()]) if (!had.has(name) && !this.registry.get(name)) this.dropMap(name);
+      throw e;
+    }
     for (const m of spec.maps) if (m.info && !this.registry.get(m.name)) this.registry.set(m.info);
     if (out.reason === "detached") {
       const id = this.#nextJob++;
