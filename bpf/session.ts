@@ -136,8 +136,9 @@ export class Session implements MapProvider {
     return fd;
   }
 
-  stackFd(fd: OwnedFd | undefined): void {
-    this.#stacks = fd;
+  stackMap(spec: MapSpec): OwnedFd {
+    this.#stacks ??= native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: "tb_stacks" });
+    return this.#stacks;
   }
 
   rawStack(id: bigint): bigint[] {
@@ -224,6 +225,8 @@ export class Session implements MapProvider {
     }
     for (const km of this.#maps.values()) km.fd.close();
     this.#maps.clear();
+    this.#stacks?.close();
+    this.#stacks = undefined;
   }
 }
 

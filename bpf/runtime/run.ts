@@ -21,7 +21,11 @@ export interface MapProvider {
   printMap(name: string, top: number, div: number): string;
   clearMap(name: string): void;
   zeroMap(name: string): void;
-  stackFd(fd: OwnedFd | undefined): void;
+  /**
+   * The stack-trace map that get_stackid() writes. The session owns it: map keys hold
+   * stack ids, which must stay resolvable after the run that made them has ended.
+   */
+  stackMap(spec: MapSpec): OwnedFd;
 }
 
 export interface RunHooks {
@@ -68,6 +72,10 @@ export class LoadedRun {
   load(): void {
     const fds = new Map<string, number>();
     for (const m of this.spec.maps) {
+      if (m.name === STACKS_MAP) {
+        fds.set(m.name, native.rawFd(this.maps.stackMap(m)));
+        continue;
+      }
       if (m.info) {
         fds.set(m.name, native.rawFd(this.maps.ensure(m)));
         continue;
@@ -76,7 +84,6 @@ export class LoadedRun {
       this.internal.set(m.name, fd);
       fds.set(m.name, native.rawFd(fd));
     }
-    this.maps.stackFd(this.internal.get(STACKS_MAP));
     for (const p of this.spec.programs) {
       const insns = marshal(p.insns, { maps: fds });
       const fd = native.progLoad({
@@ -212,7 +219,6 @@ export class LoadedRun {
       /* already closed */
     }
     for (const p of this.progs.splice(0)) p.fd.close();
-    this.maps.stackFd(undefined);
     for (const fd of this.internal.values()) fd.close();
     this.internal.clear();
   }
