@@ -27,9 +27,14 @@ export interface Workload {
   kill(): void;
 }
 
-/** Start a process and resolve once it printed "ready" (it then waits for go()). */
-export async function startWorkload(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Workload> {
-  const child = spawn(file, args, { stdio: ["ignore", "pipe", "inherit"], ...(env && { env }) });
+/**
+ * Start a process and resolve once it printed "ready" (it then waits for go()): by
+ * SIGUSR1, or with `release: "stdin"` by a line on its stdin (for workloads whose
+ * reads are not what is traced, like the Python one).
+ */
+export async function startWorkload(file: string, args: readonly string[], opts: { release?: "signal" | "stdin" } = {}): Promise<Workload> {
+  const byStdin = opts.release === "stdin";
+  const child = spawn(file, args, { stdio: [byStdin ? "pipe" : "ignore", "pipe", "inherit"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let seen = "";
@@ -44,7 +49,8 @@ export async function startWorkload(file: string, args: readonly string[], env?:
     child,
     pid: child.pid!,
     go: () => {
-      child.kill("SIGUSR1");
+      if (byStdin) child.stdin!.end("go\n");
+      else child.kill("SIGUSR1");
       return exited;
     },
     kill: () => {
@@ -57,3 +63,21 @@ export async function startWorkload(file: string, args: readonly string[], env?:
 export function startC(args: readonly string[]): Promise<Workload> {
   return startWorkload(workloadBinary(), args);
 }
+
+/**
+ * A python3.11 workload that calls target(i) N times once released (target is on line 3).
+ * CPython 3.11 fires function__entry only from its tracing dispatch (DO_TRACING on RESUME),
+ * which runs while a profile or trace function is set; function__return fires always.
+ * So the workload sets a no-op profile function (its own calls are not traced).
+ */
+export const PYTHON_WORKLOAD = `
+import sys, os
+def target(i):
+    return i * 2
+sys.stdout.write("ready\\n"); sys.stdout.flush()
+sys.stdin.readline()
+sys.setprofile(lambda *a: None)
+for i in range(int(sys.argv[1])):
+    target(i)
+os._exit(0)
+`;
