@@ -5,13 +5,13 @@
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { Session, CompileFailure } from "./session.ts";
-import { LiveEnv } from "./probes/live-env.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
 import { formatMap, formatMapJson, formatPrintfJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
-import { listProbeLines } from "./probes/list.ts";
-import { installTrampolineProbe } from "./runtime/features.ts";
+import { listProbes } from "./probes/listing.ts";
+import { machineEnv } from "./runtime/features.ts";
+import type { CompileEnv } from "./env.ts";
 import { makeSymbolizer } from "./runtime/symbolize.ts";
 
 const USAGE = `USAGE:
@@ -109,8 +109,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   }
   const outFd = args.out ? openSync(args.out, "w") : 1;
   const write = (s: string) => writeSync(outFd, s);
-  const env = new LiveEnv();
-  installTrampolineProbe();
+  const env = machineEnv();
   try {
     if (args.info) {
       const f = env.features();
@@ -120,7 +119,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.list !== undefined && args.prog === undefined && args.file === undefined) {
-      for (const line of listProbeLines(env, args.list, args.verbose)) write(`${line}\n`);
+      for (const line of listProbes(env, args.list, args.verbose)) write(`${line}\n`);
       return 0;
     }
     const source = args.prog ?? (args.file ? readFileSync(args.file, "utf8") : undefined);
@@ -143,7 +142,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   }
 }
 
-async function runProgram(source: string, origin: string, args: Args, env: LiveEnv, write: (s: string) => void): Promise<number> {
+async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void): Promise<number> {
   const session = new Session(env, makeSymbolizer);
   const ctl = new AbortController();
   const stop = () => ctl.abort();

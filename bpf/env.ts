@@ -10,7 +10,7 @@
 //               "btf": "vmlinux.btf",                                  (relative to dir; optional)
 //               "files": { "/usr/bin/python3.11": "bin/python3.11" },  (ELF files by their path)
 //               "kernelFunctions": ["vfs_read"], "rawTracepoints": ["sys_enter"] }  (without btf)
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Btf } from "./btf/btf.ts";
 import { ElfFile, type ElfSymbol } from "./elf/elf-file.ts";
@@ -205,7 +205,7 @@ export interface LiveEnvOptions {
    * ftrace is usable" (available_filter_functions readable): machines that refuse ftrace to
    * root (PLATFORM.md) refused trampolines too.
    */
-  readonly trampolines?: boolean;
+  readonly trampolines?: boolean | (() => boolean);
   /** The BTF file (default /sys/kernel/btf/vmlinux). */
   readonly btfPath?: string;
   /** Make a new instance instead of returning the cached one. */
@@ -237,7 +237,7 @@ function fileKey(path: string): string | undefined {
   }
 }
 
-const LIB_DIRS = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+const LIB_DIRS = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
 
 /**
  * Where a uprobe/usdt target lives, as bpftrace resolves it: a path with a slash is used as
@@ -251,6 +251,38 @@ export function resolveBinaryOnHost(path: string, exists: (p: string) => boolean
   for (const dir of [...envPath.split(delimiter).filter(Boolean), ...LIB_DIRS]) {
     const p = join(dir, path);
     if (exists(p)) return p;
+  }
+  return undefined;
+}
+
+function isElfFile(p: string): boolean {
+  try {
+    return isFile(p) && readFileSync(p).subarray(0, 4).toString("latin1") === "\x7fELF";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A library named like bpftrace's tools name them — `libc`, `libreadline`, `libssl.so` —
+ * as the shortest `NAME.so*` in the library directories that is an ELF file (`libc.so` itself
+ * is a linker script; `libc.so.6` is the library).
+ */
+export function resolveLibrary(name: string): string | undefined {
+  if (!/^lib[\w+-]+(\.so(\.\d+)*)?$/.test(name)) return undefined;
+  const stem = name.replace(/\.so(\.\d+)*$/, "");
+  for (const dir of LIB_DIRS) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    const hit = names
+      .filter((n) => n === name || n.startsWith(`${stem}.so`))
+      .sort((a, b) => a.length - b.length)
+      .find((n) => isElfFile(join(dir, n)));
+    if (hit) return join(dir, hit);
   }
   return undefined;
 }
@@ -275,7 +307,7 @@ function liveSource(opts: LiveEnvOptions): Source {
     tracefsRoot: root,
     features: () => ({
       kprobes: existsSync("/sys/bus/event_source/devices/kprobe"),
-      trampolines: opts.trampolines ?? readTraceable() !== undefined,
+      trampolines: typeof opts.trampolines === "function" ? opts.trampolines() : (opts.trampolines ?? readTraceable() !== undefined),
       // x86's core PMU is "cpu" (hybrid parts: cpu_core); arm64 names its PMUs armv8_*.
       hardwarePmu: ["cpu", "cpu_core", "armv8_pmuv3_0"].some((p) => existsSync(`/sys/bus/event_source/devices/${p}`)),
     }),
@@ -296,7 +328,7 @@ function liveSource(opts: LiveEnvOptions): Source {
         return undefined;
       }
     },
-    resolveBinary: (path) => resolveBinaryOnHost(path),
+    resolveBinary: (path) => resolveBinaryOnHost(path) ?? resolveLibrary(path),
     traceableFunctions: readTraceable,
     fallbackRawTracepoints: () => undefined,
   };

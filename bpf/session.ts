@@ -9,7 +9,7 @@ import { MapRegistry, type MapInfo, keyLayout } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
-import type { ProbeEnv } from "./probes/index.ts";
+import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { STACK_DEPTH } from "./codegen/spec.ts";
@@ -60,7 +60,7 @@ export class Session implements MapProvider {
   readonly symbolizer: Symbolizer;
 
   constructor(
-    readonly env: ProbeEnv,
+    readonly env: CompileEnv,
     symbolizer?: (session: Session) => Symbolizer,
   ) {
     this.cpus = env.possibleCpus();

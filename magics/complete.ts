@@ -6,7 +6,7 @@ import { tokenAt } from "../bpf/lang/index.ts";
 import { builtins } from "../bpf/check/builtins.ts";
 import { functions } from "../bpf/check/functions.ts";
 import { providers } from "../bpf/probes/index.ts";
-import { listProbeLines } from "../bpf/probes/list.ts";
+import { listProbes } from "../bpf/probes/listing.ts";
 import type { MagicInfo } from "./line-magics.ts";
 
 const KEYWORDS = ["if", "else", "while", "for", "unroll", "return", "break", "continue", "let", "config", "BEGIN", "END", "struct", "true", "false"];
@@ -44,7 +44,7 @@ export function complete(session: Session, code: string, pos: number, magics: re
   if (kind === "probe" || (kind === "ident" && !/[{]/.test(before.slice(0, start)) && /^[\w]*$/.test(text) && !/\(\s*$|,\s*$|=\s*$/.test(before.slice(0, start)))) {
     if (text.includes(":")) {
       const pattern = `${text}*`;
-      cands = listProbeLines(session.env, pattern, false).filter((n) => n.startsWith(text) || text.includes(":"));
+      cands = listProbes(session.env, pattern, false).filter((n) => n.startsWith(text) || text.includes(":"));
       if (cands.length > 500) cands = cands.slice(0, 500);
     } else {
       cands = providers.flatMap((p) => [p.name, ...p.aliases]).filter((n) => n.length > 1 || n === text);

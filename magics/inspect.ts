@@ -6,7 +6,7 @@ import { tokenAt } from "../bpf/lang/index.ts";
 import { builtins } from "../bpf/check/builtins.ts";
 import { functions } from "../bpf/check/functions.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
-import { listProbeLines } from "../bpf/probes/list.ts";
+import { listProbes } from "../bpf/probes/listing.ts";
 import type { MagicInfo } from "./line-magics.ts";
 
 export function inspect(session: Session, code: string, pos: number, magics: readonly MagicInfo[]): InspectResult {
@@ -24,7 +24,7 @@ export function inspect(session: Session, code: string, pos: number, magics: rea
     return info ? doc(`${describeMap(info)}\n\ndefined in ${info.origin}`) : { found: false, data: {} };
   }
   if (text.includes(":")) {
-    const lines = listProbeLines(session.env, text, true);
+    const lines = listProbes(session.env, text, true);
     if (lines.length) return doc(lines.slice(0, 60).join("\n"));
   }
   return { found: false, data: {} };

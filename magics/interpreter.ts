@@ -4,8 +4,7 @@
 // zeromq or the transport.
 import type { CellContext, CompleteResult, ExecuteOutcome, InspectResult, Interpreter, IsCompleteResult } from "../kernel/interpreter.ts";
 import { Session } from "../bpf/session.ts";
-import { LiveEnv } from "../bpf/probes/live-env.ts";
-import { installTrampolineProbe } from "../bpf/runtime/features.ts";
+import { machineEnv } from "../bpf/runtime/features.ts";
 import { makeSymbolizer } from "../bpf/runtime/symbolize.ts";
 import { isComplete } from "../bpf/lang/index.ts";
 import { describeError } from "../bpf/errors.ts";
@@ -28,8 +27,7 @@ export function errorOutcome(e: unknown): ExecuteOutcome {
 }
 
 export function createInterpreter(): Interpreter {
-  installTrampolineProbe();
-  const session = new Session(new LiveEnv(), makeSymbolizer);
+  const session = new Session(machineEnv(), makeSymbolizer);
   const settings: NotebookSettings = { positional: [], durationMs: undefined, pid: undefined };
   const ts = new TsCells(session, settings);
   // Load vega in the background so the first chart does not wait for it.

@@ -1,6 +1,6 @@
 // Line magics: each a small command over the session.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
-import { listProbeLines } from "../bpf/probes/list.ts";
+import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
 import { mapBundleWithSvg } from "../kernel/display/index.ts";
 import { renderDiagnostics } from "../bpf/diagnostic.ts";
@@ -43,7 +43,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%probes": {
       const verbose = rest[0] === "-v";
       const pattern = (verbose ? rest.slice(1) : rest).join(" ") || "*";
-      const lines = listProbeLines(session.env, pattern, verbose);
+      const lines = listProbes(session.env, pattern, verbose);
       ctx.stream("stdout", lines.length ? `${lines.join("\n")}\n` : `no probes match ${pattern}\n`);
       return ok;
     }

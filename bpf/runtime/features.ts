@@ -1,8 +1,9 @@
-// Feature probes: what this kernel allows, found by trying (once per process).
+// Feature probes: what this kernel allows, found by trying (once per process), and the
+// machine's environment with those answers in it.
 import * as native from "../../native/index.ts";
 import { asm, marshal, R0 } from "../asm/index.ts";
 import { AttachType, ProgType } from "../abi.ts";
-import { setTrampolineProbe, LiveEnv } from "../probes/live-env.ts";
+import { liveEnv, type CompileEnv } from "../env.ts";
 
 let trampolines: boolean | undefined;
 
@@ -11,9 +12,8 @@ let trampolines: boolean | undefined;
  * BPF_TRACE_FENTRY on a kernel function from BTF. Refused (EPERM before the verifier,
  * as under some lockdown setups) or unsupported means no.
  */
-export function trampolinesAllowed(): boolean {
+export function trampolinesAllowed(env: CompileEnv): boolean {
   if (trampolines !== undefined) return trampolines;
-  const env = new LiveEnv({ features: { kprobes: false, trampolines: false, hardwarePmu: false } });
   const id = env.btfId("schedule", "func") ?? env.btfId("do_nanosleep", "func");
   if (id === undefined) return (trampolines = false);
   try {
@@ -33,6 +33,13 @@ export function trampolinesAllowed(): boolean {
   return trampolines;
 }
 
-export function installTrampolineProbe(): void {
-  setTrampolineProbe(trampolinesAllowed);
+let machine: CompileEnv | undefined;
+
+/** This machine's facts, with the trampoline answer from the feature probe (asked lazily). */
+export function machineEnv(): CompileEnv {
+  if (!machine) {
+    const env: CompileEnv = liveEnv({ fresh: true, trampolines: () => trampolinesAllowed(env) });
+    machine = env;
+  }
+  return machine;
 }

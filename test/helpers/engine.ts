@@ -2,15 +2,13 @@
 // probes are attached, and the run is interrupted once the workload has exited (events
 // still in the ring buffer are drained after detaching, so nothing is lost by stopping).
 import { Session, type SessionRunResult } from "../../bpf/session.ts";
-import { LiveEnv } from "../../bpf/probes/live-env.ts";
 import { makeSymbolizer } from "../../bpf/runtime/symbolize.ts";
-import { installTrampolineProbe } from "../../bpf/runtime/features.ts";
+import { machineEnv } from "../../bpf/runtime/features.ts";
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import type { Workload } from "./workload.ts";
 
 export function newSession(): Session {
-  installTrampolineProbe();
-  return new Session(new LiveEnv(), makeSymbolizer);
+  return new Session(machineEnv(), makeSymbolizer);
 }
 
 export interface TracedRun extends SessionRunResult {
