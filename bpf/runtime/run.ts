@@ -231,13 +231,19 @@ export class LoadedRun {
 export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunHooks): Promise<RunResult & { run: LoadedRun }> {
   const run = new LoadedRun(spec, maps, hooks);
   let reason: EndReason = "begin-only";
+  // Only a run left attached in the background outlives this call (the session's job
+  // closes it); every other path, errors included, releases what it loaded.
+  let detached = false;
   try {
     run.load();
     run.runSpecial("begin");
     if (run.exitCode === undefined && run.attachedCount > 0) {
       const n = run.attachAll();
       hooks.attached?.(n);
-      if (hooks.background) return { reason: "detached", exitCode: 0, lost: 0n, run };
+      if (hooks.background) {
+        detached = true;
+        return { reason: "detached", exitCode: 0, lost: 0n, run };
+      }
       reason = await run.wait();
     } else if (run.exitCode !== undefined) reason = "exit";
     run.detach();
@@ -248,8 +254,6 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     if (lost > 0n) hooks.output(`Lost ${lost} events\n`);
     return { reason, exitCode: run.exitCode ?? 0, lost, run };
   } finally {
-    if (!hooks.background || reason !== "begin-only") {
-      if (!(hooks.background && run.links.length > 0)) run.close();
-    }
+    if (!detached) run.close();
   }
 }

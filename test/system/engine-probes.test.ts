@@ -144,6 +144,16 @@ describe.skipIf(skipWithoutBpf())("engine: lifecycle and errors", () => {
     expect(describeError(err).text).toContain("/nonexistent/binary");
   });
 
+  it("a background run that ends in BEGIN releases its programs (it is not kept as a job)", async () => {
+    const progsBefore = new Set(native.loadedProgIds());
+    const fds = native.openFdCount();
+    const res = await session.run('BEGIN { printf("once\\n"); }', { origin: "cell[12]", background: true, output: () => {} });
+    expect(res.reason).toBe("begin-only");
+    expect(session.jobs.size).toBe(0);
+    expect(newProgs(progsBefore)).toEqual([]);
+    expect(native.openFdCount()).toBe(fds);
+  });
+
   it("the session still runs programs after all those errors", async () => {
     const res = await session.run('BEGIN { printf("ok\\n"); exit(); }', { origin: "cell[10]", output: () => {} });
     expect(res.reason).toBe("exit");
