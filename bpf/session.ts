@@ -5,7 +5,7 @@ import * as native from "../native/index.ts";
 import type { OwnedFd } from "../native/index.ts";
 import { compile, type CompileResult } from "./codegen/compile.ts";
 import type { MapSpec } from "./codegen/spec.ts";
-import { MapRegistry, type MapInfo, keyLayout } from "./check/map-registry.ts";
+import { MapRegistry } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
@@ -157,10 +157,6 @@ export class Session implements MapProvider {
     return out;
   }
 
-  info(name: string): MapInfo | undefined {
-    return this.#maps.get(name)?.spec.info ?? this.registry.get(name);
-  }
-
   /** The map as it is now, decoded; undefined when it has no kernel map. */
   snapshot(name: string): MapSnapshot | undefined {
     const km = this.#maps.get(name);
@@ -207,11 +203,6 @@ export class Session implements MapProvider {
 
   mapNames(): string[] {
     return [...this.#maps.keys()].sort();
-  }
-
-  keyLayoutOf(name: string) {
-    const info = this.info(name);
-    return info ? keyLayout(info) : undefined;
   }
 
   /** Detach every background job and close every map. */

@@ -58,6 +58,6 @@ export function complete(session: Session, code: string, pos: number, magics: re
   } else {
     cands = [...builtins.keys(), ...functions.keys(), ...KEYWORDS];
   }
-  const matches = uniq(cands.filter((c) => c.startsWith(text) && c !== text || (c === text && text.length > 0 && false)));
+  const matches = uniq(cands.filter((c) => c.startsWith(text) && c !== text));
   return { matches, cursorStart: start, cursorEnd: pos, metadata: {} };
 }

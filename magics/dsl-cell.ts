@@ -83,7 +83,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     }
     if (live) ctx.display({ "text/plain": liveText(res.maps) }, { displayId, update: true });
     for (const snap of res.maps) ctx.display(await mapBundleWithSvg(snap));
-    if (res.reason === "interrupt") ctx.stream("stdout", "");
     return { status: "ok" };
   } catch (e) {
     return errorOutcome(e);

@@ -13,7 +13,7 @@ import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
 import {
-  type Type, type IntBits, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+  type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
 
 export interface CheckedProbe {
@@ -412,8 +412,8 @@ class Checker {
       return;
     }
     if (st.op !== "=" && !isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
-    this.defineMap(target, keyTypes, "value", valueNormal(v));
-    s.types.set(target, valueNormal(v));
+    this.defineMap(target, keyTypes, "value", keyNormal(v));
+    s.types.set(target, keyNormal(v));
   }
 
   typeSpec(t: A.TypeSpec): Type {
@@ -486,7 +486,7 @@ class Checker {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
           }
-          return t.to.k === "record" ? t.to : t.to;
+          return t.to;
         }
         if (e.op === "&") return { k: "ptr", to: t, user: false };
         if (!isScalar(t)) this.err(e.span, `'${e.op}' needs an integer, not ${typeName(t)}`);
@@ -690,17 +690,13 @@ function isUnsigned64(t: Type): boolean {
   return t.k === "int" && t.bits === 64 && !t.signed;
 }
 
-/** Map keys and tuple elements: integers widen to 64 bits, as bpftrace stores them. */
+/** Map keys, map values and tuple elements: integers widen to 64 bits, as bpftrace stores them. */
 function keyNormal(t: Type): Type {
   if (t.k === "int") return int(64, t.signed);
   if (t.k === "bool") return u64;
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
   if (t.k === "ptr" || t.k === "sym") return t.k === "sym" ? t : u64;
   return t;
-}
-
-function valueNormal(t: Type): Type {
-  return keyNormal(t);
 }
 
 /** Integer value of a constant expression, folding literals, unary minus, arithmetic and $N. */

@@ -7,10 +7,10 @@
 //   strings, tuples and buffers live in stack slots — `value()` returns their offset.
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
-import { asm, type Reg, R0, R1, R2, R3, R4, R5, R6, R7, R10 } from "../asm/index.ts";
+import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import { constInt, parseFormat } from "../check/checker.ts";
+import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName } from "../check/types.ts";
 import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
@@ -350,21 +350,13 @@ export class ProbeGenerator {
         return;
       }
       case "SizeofExpr": {
-        const target = x.target.kind === "TypeSpec" ? undefined : this.type(x.target);
-        const size = target ? sizeOf(target) : this.sizeofSpec(x.target as A.TypeSpec);
+        const size = x.target.kind === "TypeSpec" ? specSize(x.target) : sizeOf(this.type(x.target));
         e.emit(asm.movImm(R0, size));
         return;
       }
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
-  }
-
-  sizeofSpec(t: A.TypeSpec): number {
-    const probe = { ...t };
-    const names: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, char: 1, short: 2, int: 4, long: 8 };
-    if (probe.pointerDepth > 0) return 8;
-    return (names[probe.name] ?? 8) * (probe.arraySize ?? 1);
   }
 
   loadConst(v: bigint): void {
@@ -444,14 +436,12 @@ export class ProbeGenerator {
       case "/":
       case "%": {
         // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 0 for both.
-        const zero = e.label("divz");
         const end = e.label("dive");
         e.emit(asm.movImm(R0, 0), asm.jeqImm(R2, 0, end));
         if (signed) e.emit(asm.mov(R0, R1), x.op === "/" ? asm.sdiv(R0, R2) : asm.smod(R0, R2));
         else e.emit(asm.mov(R0, R1), x.op === "/" ? asm.div(R0, R2) : asm.mod(R0, R2));
         e.place(end);
         this.placeNop();
-        void zero;
         return;
       }
       case "&": e.emit(asm.mov(R0, R1), asm.and(R0, R2)); return;
@@ -1342,6 +1332,9 @@ const SIGNALS: Record<string, number> = {
   USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
 };
 
-void R4;
-void R5;
-void R7;
+/** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */
+function specSize(t: A.TypeSpec): number {
+  if (t.pointerDepth > 0) return 8;
+  const base = namedType(t.name);
+  return (base ? sizeOf(base) : 8) * (t.arraySize ?? 1);
+}
