@@ -10,6 +10,7 @@
 //
 // Where this machine lacks available_filter_functions (PLATFORM.md), kprobe and fentry
 // candidates are all BTF FUNCs, since nothing narrower can be known.
+import { HardwareEvents, SoftwareEvents } from "../abi.ts";
 import type { Btf } from "../btf/btf.ts";
 import type { CompileEnv } from "../env.ts";
 
@@ -41,19 +42,18 @@ const PROBE_KINDS: readonly ProbeKind[] = [
   { name: "rawtracepoint", aliases: ["rt"], kernelList: true },
 ];
 
-/** perf software events by name, with their short aliases (SW_PROBE_LIST). */
-export const SOFTWARE_EVENTS: readonly (readonly [string, string])[] = [
-  ["alignment-faults", ""], ["bpf-output", ""], ["context-switches", "cs"], ["cpu-clock", "cpu"],
-  ["cpu-migrations", ""], ["dummy", ""], ["emulation-faults", ""], ["major-faults", ""],
-  ["minor-faults", ""], ["page-faults", "faults"], ["task-clock", ""],
-];
+/** [name, alias] pairs of an event table, sorted by name (as `bpftrace -l` lists them). */
+function eventPairs(table: Record<string, { readonly alias: string }>): readonly (readonly [string, string])[] {
+  return Object.entries(table)
+    .map(([name, e]) => [name, e.alias] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
 
-/** perf hardware events by name, with their short aliases (HW_PROBE_LIST). */
-export const HARDWARE_EVENTS: readonly (readonly [string, string])[] = [
-  ["backend-stalls", ""], ["branch-instructions", "branches"], ["branch-misses", ""], ["bus-cycles", ""],
-  ["cache-misses", ""], ["cache-references", ""], ["cpu-cycles", "cycles"], ["frontend-stalls", ""],
-  ["instructions", ""], ["ref-cycles", ""],
-];
+/** perf software events by name, with their short aliases (SW_PROBE_LIST; bpf/abi.ts). */
+export const SOFTWARE_EVENTS = eventPairs(SoftwareEvents);
+
+/** perf hardware events by name, with their short aliases (HW_PROBE_LIST; bpf/abi.ts). */
+export const HARDWARE_EVENTS = eventPairs(HardwareEvents);
 
 const TIME_UNITS = ["s", "ms", "us", "hz"] as const;
 
