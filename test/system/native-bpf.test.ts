@@ -29,30 +29,8 @@ import {
   openFdCount,
   type OwnedFd,
 } from "../../native/index.ts";
+import { insn, prog, MOV64_IMM, EXIT, LD_IMM64, STX_W, ST_W, MOV64_REG, ADD64_IMM, CALL } from "../helpers/raw-insn.ts";
 
-/** One 8-byte instruction: opcode, dst/src nibbles, s16 offset, s32 immediate. */
-function insn(code: number, dst: number, src: number, off: number, imm: number): Uint8Array {
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  b[0] = code;
-  b[1] = (src << 4) | dst;
-  dv.setInt16(2, off, true);
-  dv.setInt32(4, imm, true);
-  return b;
-}
-const prog = (...insns: Uint8Array[]) => {
-  const out = new Uint8Array(insns.length * 8);
-  insns.forEach((x, i) => out.set(x, i * 8));
-  return out;
-};
-const MOV64_IMM = 0xb7; // BPF_ALU64 | BPF_MOV | BPF_K
-const EXIT = 0x95; // BPF_JMP | BPF_EXIT
-const LD_IMM64 = 0x18; // BPF_LD | BPF_IMM | BPF_DW
-const STX_W = 0x63; // BPF_STX | BPF_MEM | BPF_W
-const ST_W = 0x62; // BPF_ST | BPF_MEM | BPF_W
-const MOV64_REG = 0xbf; // BPF_ALU64 | BPF_MOV | BPF_X
-const ADD64_IMM = 0x07; // BPF_ALU64 | BPF_ADD | BPF_K
-const CALL = 0x85; // BPF_JMP | BPF_CALL
 const PSEUDO_MAP_FD = 1; // BPF_PSEUDO_MAP_FD
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);

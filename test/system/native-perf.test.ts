@@ -26,21 +26,8 @@ import {
   setBpf,
   type OwnedFd,
 } from "../../native/index.ts";
+import { insn, prog } from "../helpers/raw-insn.ts";
 
-function insn(code: number, dst: number, src: number, off: number, imm: number): Uint8Array {
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  b[0] = code;
-  b[1] = (src << 4) | dst;
-  dv.setInt16(2, off, true);
-  dv.setInt32(4, imm, true);
-  return b;
-}
-const prog = (...insns: Uint8Array[]) => {
-  const out = new Uint8Array(insns.length * 8);
-  insns.forEach((x, i) => out.set(x, i * 8));
-  return out;
-};
 
 /**
  * if (bpf_get_current_pid_tgid() >> 32 != pid) return 0;

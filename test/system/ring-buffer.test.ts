@@ -15,35 +15,9 @@ import {
   waitReadable,
   type OwnedFd,
 } from "../../native/index.ts";
+import { insn, prog, MOV64_IMM, MOV64_REG, ADD64_IMM, AND64_IMM, LDX_DW, STX_DW, LD_IMM64, JEQ_IMM, JNE_IMM, JA, CALL, EXIT } from "../helpers/raw-insn.ts";
 import { RingBuffer } from "../../bpf/maps/ring-buffer.ts";
 
-/** One 8-byte instruction: opcode, dst/src nibbles, s16 offset, s32 immediate. */
-function insn(code: number, dst: number, src: number, off: number, imm: number): Uint8Array {
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  b[0] = code;
-  b[1] = (src << 4) | dst;
-  dv.setInt16(2, off, true);
-  dv.setInt32(4, imm, true);
-  return b;
-}
-const prog = (...insns: Uint8Array[]) => {
-  const out = new Uint8Array(insns.length * 8);
-  insns.forEach((x, i) => out.set(x, i * 8));
-  return out;
-};
-const MOV64_IMM = 0xb7; // BPF_ALU64 | BPF_MOV | BPF_K
-const MOV64_REG = 0xbf; // BPF_ALU64 | BPF_MOV | BPF_X
-const ADD64_IMM = 0x07; // BPF_ALU64 | BPF_ADD | BPF_K
-const AND64_IMM = 0x57; // BPF_ALU64 | BPF_AND | BPF_K
-const LDX_DW = 0x79; // BPF_LDX | BPF_MEM | BPF_DW
-const STX_DW = 0x7b; // BPF_STX | BPF_MEM | BPF_DW
-const LD_IMM64 = 0x18; // BPF_LD | BPF_IMM | BPF_DW
-const JEQ_IMM = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-const JNE_IMM = 0x55; // BPF_JMP | BPF_JNE | BPF_K
-const JA = 0x05; // BPF_JMP | BPF_JA
-const CALL = 0x85; // BPF_JMP | BPF_CALL
-const EXIT = 0x95; // BPF_JMP | BPF_EXIT
 const PSEUDO_MAP_FD = 1; // BPF_PSEUDO_MAP_FD
 const FN_RINGBUF_OUTPUT = 130; // BPF_FUNC_ringbuf_output
 const FN_RINGBUF_RESERVE = 131; // BPF_FUNC_ringbuf_reserve
