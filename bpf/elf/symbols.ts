@@ -27,6 +27,21 @@ export function symbolFileOffset(elf: ElfFile, name: string): number | undefined
 }
 
 /** Function symbols sorted by address, for address → symbol lookups. */
+/** Index of the last element of an ascending array that is ≤ x (binary search), or -1. */
+export function lastAtOrBelow<T extends number | bigint>(sorted: ArrayLike<T>, x: T): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
 export class AddressIndex {
   private readonly starts: Float64Array;
   private readonly syms: ElfSymbol[];
@@ -44,16 +59,7 @@ export class AddressIndex {
 
   /** The function containing `vaddr` and the offset into it. */
   lookup(vaddr: number): { symbol: ElfSymbol; offset: number } | undefined {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]! <= vaddr) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(this.starts, vaddr);
     if (best < 0) return undefined;
     const symbol = this.syms[best]!;
     const offset = vaddr - symbol.value;

@@ -4,6 +4,7 @@
 // kptr_restrict: for readers without CAP_SYSLOG (or with kptr_restrict=2) the kernel
 // prints every address as 0; `restricted` says so, and lookups then find nothing. As root
 // with kptr_restrict 0 or 1 the addresses are real.
+import { lastAtOrBelow } from "../elf/symbols.ts";
 
 export interface KernelSymbol {
   readonly name: string;
@@ -65,16 +66,7 @@ export class Kallsyms {
 
   /** The symbol containing `address`: the last one at or below it. */
   lookup(address: bigint): { symbol: KernelSymbol; offset: bigint } | undefined {
-    let lo = 0;
-    let hi = this.addrs.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.addrs[mid]! <= address) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    let best = lastAtOrBelow(this.addrs, address);
     if (best < 0) return undefined;
     // Walk back to the first symbol printed at that address.
     while (best > 0 && this.addrs[best - 1] === this.addrs[best]) best--;
