@@ -512,6 +512,11 @@ export class ProbeGenerator {
     const { e } = this;
     const p = this.cp.concrete;
     const name = x.name;
+    const helper = ONE_CALL_BUILTINS[name];
+    if (helper !== undefined) {
+      e.emit(asm.call(helper));
+      return;
+    }
     switch (name) {
       case "pid":
       case "__builtin_pid":
@@ -526,29 +531,8 @@ export class ProbeGenerator {
       case "gid":
         e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
         return;
-      case "nsecs":
-        e.emit(asm.call(H.ktime_get_ns));
-        return;
       case "elapsed":
         e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));
-        return;
-      case "cpu":
-        e.emit(asm.call(H.get_smp_processor_id));
-        return;
-      case "numaid":
-        e.emit(asm.call(H.get_numa_node_id));
-        return;
-      case "cgroup":
-        e.emit(asm.call(H.get_current_cgroup_id));
-        return;
-      case "curtask":
-        e.emit(asm.call(H.get_current_task));
-        return;
-      case "rand":
-        e.emit(asm.call(H.get_prandom_u32));
-        return;
-      case "jiffies":
-        e.emit(asm.call(H.jiffies64));
         return;
       case "retval":
         if (p.positional === "raw") {
@@ -1326,6 +1310,17 @@ export class ProbeGenerator {
   }
 
 }
+
+/** Builtins that are exactly one helper call, its result in r0. */
+const ONE_CALL_BUILTINS: Record<string, number> = {
+  nsecs: H.ktime_get_ns,
+  cpu: H.get_smp_processor_id,
+  numaid: H.get_numa_node_id,
+  cgroup: H.get_current_cgroup_id,
+  curtask: H.get_current_task,
+  rand: H.get_prandom_u32,
+  jiffies: H.jiffies64,
+};
 
 const SIGNALS: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
