@@ -1,34 +1,9 @@
 // Kernel ABI numbers the compiler needs (pure: no FFI). Values from linux/bpf.h and
 // linux/perf_event.h; names are the kernel's.
 
-/** enum bpf_prog_type */
-export const ProgType = {
-  KPROBE: 2, // BPF_PROG_TYPE_KPROBE (kprobes, uprobes, USDT)
-  TRACEPOINT: 5, // BPF_PROG_TYPE_TRACEPOINT
-  PERF_EVENT: 7, // BPF_PROG_TYPE_PERF_EVENT
-  RAW_TRACEPOINT: 17, // BPF_PROG_TYPE_RAW_TRACEPOINT
-  TRACING: 26, // BPF_PROG_TYPE_TRACING (fentry, fexit, tp_btf)
-} as const;
-
-/** enum bpf_attach_type */
-export const AttachType = {
-  TRACE_RAW_TP: 23, // BPF_TRACE_RAW_TP
-  TRACE_FENTRY: 24, // BPF_TRACE_FENTRY
-  TRACE_FEXIT: 25, // BPF_TRACE_FEXIT
-  PERF_EVENT: 41, // BPF_PERF_EVENT
-} as const;
-
-/** enum bpf_map_type */
-export const MapType = {
-  HASH: 1, // BPF_MAP_TYPE_HASH
-  ARRAY: 2, // BPF_MAP_TYPE_ARRAY
-  PERCPU_HASH: 5, // BPF_MAP_TYPE_PERCPU_HASH
-  PERCPU_ARRAY: 6, // BPF_MAP_TYPE_PERCPU_ARRAY
-  STACK_TRACE: 7, // BPF_MAP_TYPE_STACK_TRACE
-  LRU_HASH: 9, // BPF_MAP_TYPE_LRU_HASH
-  LRU_PERCPU_HASH: 10, // BPF_MAP_TYPE_LRU_PERCPU_HASH
-  RINGBUF: 27, // BPF_MAP_TYPE_RINGBUF
-} as const;
+// enum bpf_prog_type, bpf_attach_type and bpf_map_type live in native/bpf-constants.ts,
+// a pure file (no FFI): importing it directly keeps compile free of koffi.
+export { AttachType, MapType, ProgType } from "../native/bpf-constants.ts";
 
 /** perf_event_attr.type */
 export const PerfType = {
