@@ -12,6 +12,8 @@ import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
+import { type BtfField, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import type { Btf } from "../btf/btf.ts";
 import {
   type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -23,6 +25,12 @@ export interface CheckedProbe {
   readonly types: ReadonlyMap<A.Expr, Type>;
   /** Type of every `$variable` of this probe. */
   readonly vars: ReadonlyMap<string, Type>;
+  /** Kernel struct members read through BTF, by the `a->b` / `a.b` that reads them. */
+  readonly fields: ReadonlyMap<A.FieldExpr, BtfField>;
+  /** Expressions whose value is known here: enum constants, offsetof, sizeof of kernel types. */
+  readonly consts: ReadonlyMap<A.Expr, bigint>;
+  /** Builtins defined as other expressions (ppid is curtask->real_parent->tgid): generate these instead. */
+  readonly rewrites: ReadonlyMap<A.Expr, A.Expr>;
 }
 
 export interface CheckedProgram {
@@ -50,6 +58,9 @@ type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
 class ProbeScope {
   readonly types = new Map<A.Expr, Type>();
   readonly vars = new Map<string, Type>();
+  readonly fields = new Map<A.FieldExpr, BtfField>();
+  readonly consts = new Map<A.Expr, bigint>();
+  readonly rewrites = new Map<A.Expr, A.Expr>();
   loopDepth = 0;
   constructor(readonly concrete: ConcreteProbe) {}
 }
@@ -63,6 +74,7 @@ class Checker {
   readonly written = new Set<string>();
   diags: Diagnostic[] = [];
   changed = false;
+  private btfValue: Btf | null | undefined;
   readonly positional: readonly string[];
 
   constructor(
@@ -117,6 +129,12 @@ class Checker {
       positional: this.positional,
       diagnostics: [...expandDiags, ...this.diags],
     };
+  }
+
+  /** vmlinux BTF, loaded the first time a program needs a kernel type. */
+  btf(): Btf | undefined {
+    if (this.btfValue === undefined) this.btfValue = this.opts.env.btf?.() ?? null;
+    return this.btfValue ?? undefined;
   }
 
   registryHint(name: string): string[] {
@@ -275,7 +293,7 @@ class Checker {
       this.truthy(probe.predicate, t);
     }
     this.block(probe.body, s);
-    return { probe, concrete, types: s.types, vars: s.vars };
+    return { probe, concrete, types: s.types, vars: s.vars, fields: s.fields, consts: s.consts, rewrites: s.rewrites };
   }
 
   truthy(e: A.Expr, t: Type): void {
@@ -360,6 +378,8 @@ class Checker {
   }
 
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
+    // A kernel struct is held by its address, as a pointer to it.
+    if (t.k === "record" && t.btfId !== undefined) t = { k: "ptr", to: t, user: t.user ?? false };
     const prev = s.vars.get(name);
     if (!prev) {
       s.vars.set(name, t);
@@ -416,12 +436,13 @@ class Checker {
     s.types.set(target, keyNormal(v));
   }
 
-  typeSpec(t: A.TypeSpec): Type {
-    const base = namedType(t.name);
+  typeSpec(t: A.TypeSpec, user = false): Type {
+    const btf = namedType(t.name) ? undefined : this.btf();
+    const base = namedType(t.name) ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
     let ty: Type = base ?? { k: "record", name: t.name, size: 0 };
     if (t.arraySize !== undefined) ty = t.name === "string" ? str(t.arraySize) : { k: "array", element: ty, length: t.arraySize };
-    for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user: false };
-    if (!base && t.pointerDepth === 0) this.err(t.span, `unknown type '${t.name}'`);
+    for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
+    if (!base && (t.pointerDepth === 0 || btf)) this.err(t.span, `unknown type '${t.name}'`, btf ? [] : ["kernel types need BTF (/sys/kernel/btf/vmlinux)"]);
     return ty;
   }
 
@@ -448,6 +469,8 @@ class Checker {
         return /^-?\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v) ? s64 : str(Math.max(1, Buffer.byteLength(v) + 1));
       }
       case "IdentExpr": {
+        const kernel = this.kernelIdent(e, s);
+        if (kernel) return kernel;
         const b = builtins.get(e.name);
         if (!b) {
           this.err(e.span, `unknown identifier '${e.name}'`, (() => {
@@ -482,6 +505,7 @@ class Checker {
         const t = this.expr(e.operand, s);
         if (e.op === "!") return bool;
         if (e.op === "*") {
+          if (t.k === "record" && t.btfId !== undefined) return t; // `*` of a struct value read by `.`
           if (t.k !== "ptr") {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
@@ -533,20 +557,29 @@ class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type);
+        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
         return to;
       }
       case "SizeofExpr": {
-        if (e.target.kind === "TypeSpec") {
-          const t = this.typeSpec(e.target);
-          if (sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
-        } else this.expr(e.target, s);
+        const t = e.target.kind === "TypeSpec" ? this.typeSpec(e.target) : this.expr(e.target, s);
+        if (e.target.kind === "TypeSpec" && sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
+        if (t.k === "record") s.consts.set(e, BigInt(t.size));
         return u64;
       }
-      case "OffsetofExpr":
-        this.err(e.span, "offsetof() needs BTF struct layouts, which are not supported yet", [], "SemanticError");
+      case "OffsetofExpr": {
+        const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
+        const rec = t.k === "ptr" ? t.to : t;
+        const btf = this.btf();
+        if (rec.k !== "record" || rec.btfId === undefined || !btf) {
+          this.err(e.span, `offsetof() needs a kernel struct or union, not ${typeName(t)}`);
+          return u64;
+        }
+        const off = btfOffsetOf(btf, rec, e.fields);
+        if (typeof off === "string") this.err(e.span, off);
+        else s.consts.set(e, BigInt(off));
         return u64;
+      }
     }
   }
 
@@ -599,10 +632,7 @@ class Checker {
       this.err(e.span, `${typeName(t)} has no field '${e.field}'`);
       return u64;
     }
-    if (!rec.fields) {
-      this.err(e.span, `${rec.name}: kernel struct fields through BTF are not supported yet`, [], "SemanticError");
-      return u64;
-    }
+    if (!rec.fields) return this.kernelField(e, rec, s);
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
@@ -613,6 +643,7 @@ class Checker {
   }
 
   call(e: A.CallExpr, s: ProbeScope): Type {
+    if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return this.taskRewrite(e, e.callee, e.args[0], s);
     const f = functions.get(e.callee);
     if (!f) {
       const near = closest(e.callee, functions.keys());
@@ -661,6 +692,57 @@ class Checker {
     return r;
   }
 
+  // --- kernel types through BTF ------------------------------------------------------
+
+  /** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
+  kernelIdent(e: A.IdentExpr, s: ProbeScope): Type | undefined {
+    if (e.name === "ppid" || e.name === "pcomm") return this.taskRewrite(e, e.name, undefined, s);
+    if (e.name === "curtask") {
+      const btf = this.btf();
+      const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
+      return task ? { k: "ptr", to: task, user: false } : undefined;
+    }
+    if (builtins.has(e.name)) return undefined;
+    const btf = this.btf();
+    const v = btf ? btfEnumValue(btf, e.name) : undefined;
+    if (v === undefined) return undefined;
+    s.consts.set(e, v);
+    return s64;
+  }
+
+  /** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
+  taskRewrite(e: A.Expr, name: "ppid" | "pcomm", task: A.Expr | undefined, s: ProbeScope): Type {
+    const span = e.span;
+    const base: A.Expr = task ?? { kind: "IdentExpr", name: "curtask", span };
+    const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
+    let x: A.Expr = name === "ppid" ? hop(hop(base, "real_parent"), "tgid") : hop(hop(base, "group_leader"), "comm");
+    if (name === "ppid") x = { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: x, span };
+    if (!this.btf()) {
+      this.err(span, `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`);
+      return u64;
+    }
+    s.rewrites.set(e, x);
+    return this.expr(x, s);
+  }
+
+  /** `p->field` / `r.field` on a kernel struct or union. */
+  kernelField(e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
+    const btf = this.btf();
+    if (rec.btfId === undefined || !btf) {
+      this.err(e.span, `${rec.name} is not known here: kernel types need BTF (/sys/kernel/btf/vmlinux)`);
+      return u64;
+    }
+    const f = btfField(btf, rec, e.field);
+    if (!f) {
+      const names = btfFieldNames(btf, rec);
+      const near = closest(e.field, names);
+      this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+      return u64;
+    }
+    s.fields.set(e, f);
+    return f.type;
+  }
+
   checkPrintf(e: A.CallExpr, args: Type[]): void {
     const fmt = (e.args[0] as A.StrLit).value;
     const specs = parseFormat(fmt);
@@ -686,6 +768,11 @@ class Checker {
   }
 }
 
+/** Pointers made from integers in uprobes and USDT point into the traced process. */
+function userSpace(p: ConcreteProbe): boolean {
+  return p.provider === "uprobe" || p.provider === "uretprobe" || p.provider === "usdt";
+}
+
 function isUnsigned64(t: Type): boolean {
   return t.k === "int" && t.bits === 64 && !t.signed;
 }
@@ -695,7 +782,6 @@ function keyNormal(t: Type): Type {
   if (t.k === "int") return int(64, t.signed);
   if (t.k === "bool") return u64;
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
-  if (t.k === "ptr" || t.k === "sym") return t.k === "sym" ? t : u64;
   return t;
 }
 

@@ -20,7 +20,16 @@ export type Type =
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
-  | { readonly k: "record"; readonly name: string; readonly size: number; readonly btfId?: number; readonly fields?: readonly RecordField[] }
+  | {
+      readonly k: "record";
+      readonly name: string;
+      readonly size: number;
+      /** A kernel type: fields are looked up in BTF by bpf/check/btf-types.ts. */
+      readonly btfId?: number;
+      readonly fields?: readonly RecordField[];
+      /** The record lives in user memory (reached through a user pointer). */
+      readonly user?: boolean;
+    }
   | { readonly k: "array"; readonly element: Type; readonly length: number }
   /** ntop() result: an address family plus 16 bytes. */
   | { readonly k: "inet" }

@@ -10,6 +10,7 @@
 import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
+import type { BtfField } from "../check/btf-types.ts";
 import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName } from "../check/types.ts";
@@ -255,6 +256,11 @@ export class ProbeGenerator {
   scalar(x: A.Expr): void {
     const { e } = this;
     const t = this.type(x);
+    const known = this.cp.consts.get(x);
+    if (known !== undefined) return this.loadConst(known);
+    const rewrite = this.cp.rewrites.get(x);
+    if (rewrite) return this.scalar(rewrite);
+    if (t.k === "record" && t.btfId !== undefined) return void this.recordAddress(x);
     switch (x.kind) {
       case "IntLit":
         return this.loadConst(x.value);
@@ -536,7 +542,10 @@ export class ProbeGenerator {
         return;
       case "retval":
         if (p.positional === "raw") {
-          throw new CodegenError("retval in fexit needs the function's argument count from BTF (not supported yet)", x.span);
+          if (p.retvalOffset === undefined) throw new CodegenError(`retval: ${p.name} has no BTF prototype`, x.span);
+          e.emit(asm.ldx(8, R0, R6, p.retvalOffset));
+          this.truncate(R0, this.type(x));
+          return;
         }
         e.emit(asm.ldx(8, R0, R6, PtRegs.rax));
         return;
@@ -615,6 +624,8 @@ export class ProbeGenerator {
 
   fieldScalar(x: A.FieldExpr): void {
     const t = this.type(x);
+    const member = this.cp.fields.get(x);
+    if (member) return this.kernelMember(x, member);
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
@@ -627,7 +638,63 @@ export class ProbeGenerator {
       this.loadScalar(R0, R6, f.offset, t);
       return;
     }
+    if (this.cp.concrete.context === "raw_args") {
+      // fentry/fexit/tp_btf: each argument is a u64 slot of the context
+      this.e.emit(asm.ldx(8, R0, R6, f.offset));
+      this.truncate(R0, t);
+      return;
+    }
     throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
+  }
+
+  // --- kernel structs through BTF ----------------------------------------------------
+
+  /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
+  recordAddress(x: A.Expr): boolean {
+    const t = this.type(x);
+    const user = t.k === "record" ? (t.user ?? false) : false;
+    const member = x.kind === "FieldExpr" ? this.cp.fields.get(x) : undefined;
+    if (x.kind === "FieldExpr" && member) return this.memberAddress(x, member);
+    if (x.kind === "UnaryExpr" && x.op === "*") {
+      this.scalar(x.operand);
+      return user;
+    }
+    throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
+  }
+
+  /** r0 = address of the member `x` reads; returns whether it is in user memory. */
+  memberAddress(x: A.FieldExpr, f: BtfField): boolean {
+    const ot = this.type(x.object);
+    let user: boolean;
+    if (ot.k === "ptr") {
+      this.scalar(x.object);
+      user = ot.user;
+    } else user = this.recordAddress(x.object);
+    if (f.offset) this.e.emit(asm.addImm(R0, f.offset));
+    return user;
+  }
+
+  /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
+  kernelMember(x: A.FieldExpr, f: BtfField): void {
+    const { e } = this;
+    const user = this.memberAddress(x, f);
+    if (f.type.k === "record") return;
+    if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
+    if (!f.bits) return this.readPointer(R0, 0, f.type, user);
+    this.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
+    if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
+    const drop = 64 - f.bits.width;
+    e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
+  }
+
+  /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
+  kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
+    const { e } = this;
+    const user = this.memberAddress(x, f);
+    e.zero(off, size);
+    e.emit(asm.mov(R3, R0));
+    e.stackAddr(R1, off);
+    e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
   }
 
   // --- aggregate values (stack slots) ------------------------------------------------
@@ -647,6 +714,8 @@ export class ProbeGenerator {
   /** Write the value of `x` at r10+off, laid out as `t` (which may be wider than x's type). */
   storeInto(x: A.Expr, off: number, t: Type): void {
     const { e } = this;
+    const rewrite = this.cp.rewrites.get(x);
+    if (rewrite) return this.storeInto(rewrite, off, t);
     const xt = this.type(x);
     if (isScalar(t) || t.k === "int") {
       this.scalar(x);
@@ -708,6 +777,8 @@ export class ProbeGenerator {
         return;
       }
       case "FieldExpr": {
+        const member = this.cp.fields.get(x);
+        if (member) return this.kernelMemberBytes(x, member, off, size);
         const fld = this.fieldOf(x);
         if (fld && this.cp.concrete.context === "tracepoint") {
           e.zero(off, size);
