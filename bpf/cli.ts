@@ -156,8 +156,10 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       positional: args.positional,
       signal: ctl.signal,
       output: (text) => write(json ? `${formatPrintfJson(text)}\n` : text),
-      attached: (n) => {
+      loaded: (n) => {
         if (!args.quiet) write(json ? `{"type": "attached_probes", "data": {"probes": ${n}}}\n` : `Attaching ${n} probe${n === 1 ? "" : "s"}...\n`);
+      },
+      attached: () => {
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         if (args.cmd) {
           child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });

@@ -31,6 +31,11 @@ export interface MapProvider {
 export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
+  /**
+   * Called once the programs are loaded, before BEGIN runs, with the number of probes
+   * (BEGIN and END included, as bpftrace counts them for "Attaching N probes...").
+   */
+  loaded?(probes: number): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -124,6 +129,13 @@ export class LoadedRun {
       n++;
     }
     return n;
+  }
+
+  /** Probes as bpftrace counts them: each attach point, BEGIN and END once each. */
+  get probeCount(): number {
+    const special = new Set(this.progs.map((p) => (p.spec.probe.attach.kind === "run" ? p.spec.probe.attach.when : undefined)));
+    special.delete(undefined);
+    return this.attachedCount + special.size;
   }
 
   get attachedCount(): number {
@@ -236,6 +248,7 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
   let detached = false;
   try {
     run.load();
+    hooks.loaded?.(run.probeCount);
     run.runSpecial("begin");
     if (run.exitCode === undefined && run.attachedCount > 0) {
       const n = run.attachAll();

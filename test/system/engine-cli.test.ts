@@ -70,6 +70,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toContain("@r[-2]: 6\n");
   });
 
+  it("the Attaching line comes before BEGIN's output and counts BEGIN and END, as bpftrace's does", async () => {
+    const out = await cli(["-e", 'BEGIN { printf("hi\\n"); exit(); } END { } tracepoint:syscalls:sys_enter_openat { }']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.split("\n").slice(0, 2)).toEqual(["Attaching 3 probes...", "hi"]);
+  });
+
   it("-q leaves out the Attaching line; exit() ends the run with the maps", async () => {
     const out = await cli(["-q", "-e", 'BEGIN { @x = sum(3); @x = sum(4); printf("hello\\n"); exit(); }']);
     expect(out.code).toBe(0);
