@@ -2,8 +2,8 @@
 // `record` that carries only its BTF id: fields are looked up when a program names them,
 // so self-referencing types (task_struct->real_parent) never recurse. `char[N]` members
 // read as strings, as bpftrace reads them; other arrays keep their element type.
-import type { Btf } from "../btf/btf.ts";
-import { type IntBits, type Type, bool, int, str } from "./types.ts";
+import type { Btf, Param } from "../btf/index.ts";
+import { type IntBits, type RecordField, type Type, bool, int, str } from "./types.ts";
 
 export type RecordType = Extract<Type, { k: "record" }>;
 
@@ -139,4 +139,13 @@ export function btfOffsetOf(btf: Btf, rec: RecordType, path: readonly string[]):
     cur = f.type;
   }
   return offset;
+}
+
+/**
+ * `args` of a probe whose context is an array of u64 arguments (fentry/fexit, raw
+ * tracepoints): each parameter by name at 8 * its index, typed through BTF.
+ */
+export function btfArgsRecord(btf: Btf, name: string, params: readonly Param[]): RecordType {
+  const fields: RecordField[] = params.map((p, i) => ({ name: p.name || `arg${i}`, type: btfType(btf, p.typeId, false), offset: 8 * i }));
+  return { k: "record", name: `${name} args`, size: 8 * fields.length, fields };
 }

@@ -9,8 +9,8 @@ import type { AttachPoint } from "../lang/ast.ts";
 import type { ConcreteProbe, Expansion, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 import type { ProbeEnv } from "./probe-env.ts";
-import { type RecordField, type Type, s64 } from "../check/types.ts";
-import { btfType } from "../check/btf-types.ts";
+import { type Type, s64 } from "../check/types.ts";
+import { btfArgsRecord, btfType } from "../check/btf-types.ts";
 
 /** Tracepoints that observe roughly what a kernel function does: `vfs_read` → sys_enter_read/sys_exit_read. */
 export function nearestTracepoints(func: string, env: ProbeEnv): string[] {
@@ -77,9 +77,8 @@ function btfArgs(func: string, env: ProbeEnv): { args: Type; ret: Type; retOffse
   const btf = env.btf?.();
   const sig = btf?.funcProto(func);
   if (!btf || !sig) return undefined;
-  const fields: RecordField[] = sig.params.map((p, i) => ({ name: p.name || `arg${i}`, type: btfType(btf, p.typeId, false), offset: 8 * i }));
   const ret = sig.ret === 0 ? s64 : btfType(btf, sig.ret, false);
-  return { args: { k: "record", name: `${func} args`, size: 8 * fields.length, fields }, ret, retOffset: 8 * fields.length };
+  return { args: btfArgsRecord(btf, func, sig.params), ret, retOffset: 8 * sig.params.length };
 }
 
 function kprobeProvider(kind: "kprobe" | "kretprobe"): Provider {

@@ -40,6 +40,15 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
     expect(s.entries.map((e) => [e.key, e.value])).toEqual([[[{ kind: "int", value: 0n, signed: true }], { kind: "count", value: BigInt(N) }]]);
   });
 
+  it("rawtracepoint args are the raw tracepoint's parameters by name, typed through BTF", async () => {
+    const w = await startC(["openat", String(N), MISSING]);
+    const prog = "rawtracepoint:sys_enter /pid == $1 && args.id == 257/ { @rdi[(int32)args.regs->di] = count(); }";
+    const r = await traceWorkload(session, prog, w, { origin: "cell[4]" });
+    const m = r.maps.find((x) => x.name === "@rdi")!;
+    // openat(AT_FDCWD, ...): the first syscall argument (rdi) is -100
+    expect(m.entries.map((e) => [e.key, e.value])).toEqual([[[{ kind: "int", value: -100n, signed: true }], { kind: "count", value: BigInt(N) }]]);
+  });
+
   it("offsetof and enum constants are this kernel's", async () => {
     const btf = Btf.load(readFileSync("/sys/kernel/btf/vmlinux"));
     const pidOff = btf.member(btf.findByName("task_struct", "struct")!, "pid")!.offsetBits / 8;
