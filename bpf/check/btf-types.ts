@@ -149,3 +149,18 @@ export function btfArgsRecord(btf: Btf, name: string, params: readonly Param[]):
   const fields: RecordField[] = params.map((p, i) => ({ name: p.name || `arg${i}`, type: btfType(btf, p.typeId, false), offset: 8 * i }));
   return { k: "record", name: `${name} args`, size: 8 * fields.length, fields };
 }
+
+/** Alignment of a kernel type, as the C compiler gives it (for program structs that embed one). */
+export function btfAlign(btf: Btf, id: number, depth = 0): number {
+  const t = btf.typeById(btf.resolve(id));
+  switch (t.kind) {
+    case "int": case "enum": case "enum64": case "float":
+      return Math.min(8, t.size);
+    case "array":
+      return btfAlign(btf, t.elem, depth + 1);
+    case "struct": case "union":
+      return depth > 16 ? 8 : Math.max(1, ...t.members.map((m) => btfAlign(btf, m.typeId, depth + 1)));
+    default:
+      return 8;
+  }
+}

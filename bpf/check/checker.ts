@@ -12,10 +12,11 @@ import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
-import { type BtfField, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import type { Btf } from "../btf/btf.ts";
 import {
-  type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+  type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
 
 export interface CheckedProbe {
@@ -75,6 +76,8 @@ class Checker {
   diags: Diagnostic[] = [];
   changed = false;
   private btfValue: Btf | null | undefined;
+  /** Structs and unions the program defines, by name ("struct Foo"). */
+  readonly cstructs = new Map<string, CRecord>();
   readonly positional: readonly string[];
 
   constructor(
@@ -90,7 +93,33 @@ class Checker {
     }
   }
 
+  /** Lay out the program's own struct and union definitions, in order. */
+  defineStructs(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    const kernelAlign = (rec: CRecord) => {
+      const btf = this.btf();
+      return btf && rec.btfId !== undefined ? btfAlign(btf, rec.btfId) : 8;
+    };
+    for (const def of this.program.structs) {
+      // a placeholder first, so `struct Foo *next` inside Foo points at Foo
+      this.cstructs.set(def.name, { k: "record", name: def.name, size: 0, fields: [], layout: "c", align: 1 });
+      const lookup = (name: string): Type | undefined => {
+        const known = namedType(name) ?? this.cstructs.get(name);
+        if (known) return known;
+        const btf = this.btf();
+        return btf ? btfNamedType(btf, name, false) : undefined;
+      };
+      const rec = layoutStruct(def, lookup, kernelAlign);
+      if (typeof rec === "string") {
+        out.push(diagnostic("SemanticError", def.span, rec));
+        this.cstructs.delete(def.name);
+      } else this.cstructs.set(def.name, rec);
+    }
+    return out;
+  }
+
   run(): CheckedProgram {
+    const structDiags = this.defineStructs();
     // Expand attach points first: a probe that cannot attach here is an error on its span.
     const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
     const expandDiags: Diagnostic[] = [];
@@ -127,7 +156,7 @@ class Checker {
       maps,
       written: this.written,
       positional: this.positional,
-      diagnostics: [...expandDiags, ...this.diags],
+      diagnostics: [...structDiags, ...expandDiags, ...this.diags],
     };
   }
 
@@ -379,7 +408,7 @@ class Checker {
 
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
     // A kernel struct is held by its address, as a pointer to it.
-    if (t.k === "record" && t.btfId !== undefined) t = { k: "ptr", to: t, user: t.user ?? false };
+    if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false };
     const prev = s.vars.get(name);
     if (!prev) {
       s.vars.set(name, t);
@@ -437,8 +466,10 @@ class Checker {
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
-    const btf = namedType(t.name) ? undefined : this.btf();
-    const base = namedType(t.name) ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
+    const own = namedType(t.name) ?? this.cstructs.get(t.name);
+    const btf = own ? undefined : this.btf();
+    let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
+    if (base?.k === "record" && user) base = { ...base, user };
     let ty: Type = base ?? { k: "record", name: t.name, size: 0 };
     if (t.arraySize !== undefined) ty = t.name === "string" ? str(t.arraySize) : { k: "array", element: ty, length: t.arraySize };
     for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
@@ -505,7 +536,7 @@ class Checker {
         const t = this.expr(e.operand, s);
         if (e.op === "!") return bool;
         if (e.op === "*") {
-          if (t.k === "record" && t.btfId !== undefined) return t; // `*` of a struct value read by `.`
+          if (inMemory(t)) return t; // `*` of a struct value read by `.`
           if (t.k !== "ptr") {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
@@ -632,7 +663,7 @@ class Checker {
       this.err(e.span, `${typeName(t)} has no field '${e.field}'`);
       return u64;
     }
-    if (!rec.fields) return this.kernelField(e, rec, s);
+    if (!rec.fields || rec.layout === "c") return this.kernelField(e, rec, s);
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
@@ -727,6 +758,17 @@ class Checker {
 
   /** `p->field` / `r.field` on a kernel struct or union. */
   kernelField(e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
+    if (rec.layout === "c") {
+      const full = { ...(this.cstructs.get(rec.name) ?? rec), user: rec.user };
+      const f = cField(full, e.field);
+      if (!f) {
+        const near = closest(e.field, (full.fields ?? []).map((x) => x.name));
+        this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+        return u64;
+      }
+      s.fields.set(e, f);
+      return f.type;
+    }
     const btf = this.btf();
     if (rec.btfId === undefined || !btf) {
       this.err(e.span, `${rec.name} is not known here: kernel types need BTF (/sys/kernel/btf/vmlinux)`);

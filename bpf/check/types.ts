@@ -29,6 +29,9 @@ export type Type =
       readonly fields?: readonly RecordField[];
       /** The record lives in user memory (reached through a user pointer). */
       readonly user?: boolean;
+      /** A struct or union defined in the program, laid out as C does (bpf/check/c-struct.ts). */
+      readonly layout?: "c";
+      readonly align?: number;
     }
   | { readonly k: "array"; readonly element: Type; readonly length: number }
   /** ntop() result: an address family plus 16 bytes. */
@@ -42,6 +45,8 @@ export interface RecordField {
   readonly offset: number; // bytes
   /** `__data_loc char[]` tracepoint fields: u32 (len << 16 | offset) into the record. */
   readonly dataLoc?: boolean;
+  /** Bitfields of program-defined structs. */
+  readonly bits?: { readonly loadSize: 1 | 2 | 4 | 8; readonly shift: number; readonly width: number };
 }
 
 export const u64: Type = { k: "int", bits: 64, signed: false };
@@ -66,6 +71,14 @@ export function int(bits: IntBits, signed: boolean): Type {
 
 export function isInt(t: Type): t is Extract<Type, { k: "int" }> {
   return t.k === "int";
+}
+
+/**
+ * A struct that lives in kernel or user memory (a kernel type, or one the program
+ * defines): read field by field through its address, never copied whole.
+ */
+export function inMemory(t: Type): t is Extract<Type, { k: "record" }> {
+  return t.k === "record" && (t.btfId !== undefined || t.layout === "c");
 }
 
 /** Types held in a register (integers, bools, pointers, symbols, stack ids). */

@@ -13,7 +13,7 @@ import type { CheckedProbe } from "../check/checker.ts";
 import type { BtfField } from "../check/btf-types.ts";
 import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
-import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName } from "../check/types.ts";
+import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
 import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
 import type { UsdtArgSpec } from "../probes/index.ts";
 import { Emitter, H } from "./emitter.ts";
@@ -260,7 +260,7 @@ export class ProbeGenerator {
     if (known !== undefined) return this.loadConst(known);
     const rewrite = this.cp.rewrites.get(x);
     if (rewrite) return this.scalar(rewrite);
-    if (t.k === "record" && t.btfId !== undefined) return void this.recordAddress(x);
+    if (inMemory(t)) return void this.recordAddress(x);
     switch (x.kind) {
       case "IntLit":
         return this.loadConst(x.value);

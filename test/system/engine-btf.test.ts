@@ -1,11 +1,12 @@
 // Kernel types through BTF, live: curtask's fields, ppid and pcomm (task_struct walks),
 // a user-space struct reached through a syscall tracepoint's pointer argument (naptime's
-// `args.rqtp->tv_nsec`), and offsetof/enum constants from the running kernel's BTF.
+// `args.rqtp->tv_nsec`), offsetof/enum constants from the running kernel's BTF, and
+// structs the program defines itself, read from a uprobe's argument in user memory.
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Btf } from "../../bpf/btf/index.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { startC } from "../helpers/workload.ts";
+import { startC, workloadBinary } from "../helpers/workload.ts";
 import { newSession, scalar, traceWorkload } from "../helpers/engine.ts";
 
 const N = 7;
@@ -54,5 +55,30 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
     const pidOff = btf.member(btf.findByName("task_struct", "struct")!, "pid")!.offsetBits / 8;
     const r = await traceWorkload(session, 'BEGIN { printf("%d %d %d\\n", offsetof(struct task_struct, pid), PIDTYPE_PGID, sizeof(struct task_struct)); exit(); }', undefined, { origin: "cell[3]" });
     expect(r.lines).toEqual([`${pidOff} 2 ${btf.sizeof(btf.findByName("task_struct", "struct")!)}`]);
+  });
+
+  it("a struct the program defines is laid out as C does and read from user memory", async () => {
+    const N = 5;
+    const w = await startC(["struct", String(N)]);
+    const prog = `
+struct request {
+  int id;
+  char name[12];
+  struct request *next;
+  unsigned int flags : 3;
+  unsigned int more : 9;
+  long long total;
+};
+uprobe:${workloadBinary()}:handleStruct {
+  $r = (struct request *)arg0;
+  @req[$r->id, $r->name, $r->next->id, $r->next->name, $r->flags, $r->more, $r->total, sizeof(struct request)] = count();
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[5]" });
+    const m = r.maps.find((x) => x.name === "@req")!;
+    const int = (v: bigint, signed = true) => ({ kind: "int", value: v, signed });
+    expect(m.entries.map((e) => [e.key, e.value])).toEqual([[
+      [int(7n), { kind: "str", value: "alpha" }, int(42n), { kind: "str", value: "beta" }, int(5n, false), int(300n, false), int(1n << 40n), int(40n, false)],
+      { kind: "count", value: BigInt(N) },
+    ]]);
   });
 });
