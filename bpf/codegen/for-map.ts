@@ -29,8 +29,8 @@
 // Invariant: code generated for a callback body never names r9 (checked when rewriting).
 import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
-import { isScalar, sizeOf, tupleLayout } from "../check/types.ts";
+import { entryType, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
+import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../check/types.ts";
 import { Emitter, H } from "./emitter.ts";
 import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";
@@ -49,13 +49,12 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
   if (info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "stats") {
     throw new CodegenError(`for loops cannot iterate over a ${info.valueKind}() map`, st.map.span);
   }
-  const kv = g.vars.get(st.variable);
-  if (!kv || kv.type.k !== "tuple" || kv.type.elements.length !== 2) {
-    throw new CodegenError(`internal: ${st.variable} is not a (key, value) tuple`, st.span);
-  }
-  const keyType = kv.type.elements[0]!;
-  const valType = kv.type.elements[1]!;
-  const { offsets } = tupleLayout(kv.type.elements);
+  // $kv is the loop's own (the checker scopes it to the body): a slot of this loop's type
+  const kvType = entryType(info) as Extract<Type, { k: "tuple" }>;
+  const kv = { off: g.frame.alloc(sizeOf(kvType), alignOf(kvType)), type: kvType };
+  const keyType = kvType.elements[0]!;
+  const valType = kvType.elements[1]!;
+  const { offsets } = tupleLayout(kvType.elements);
   const keySize = keyLayout(info).size;
 
   const ctxSlot = g.frame.alloc(8); // the probe context; the callback finds this frame from here
@@ -81,10 +80,11 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
   const cont = cb.label("cont");
   const brk = cb.label("break");
   const ret = cb.label("return");
-  const saved = { e: g.e, exitLabel: g.exitLabel, loops: g.loops };
+  const saved = { e: g.e, exitLabel: g.exitLabel, loops: g.loops, kv: g.vars.get(st.variable) };
   g.e = cb;
   g.exitLabel = ret;
   g.loops = [{ brk, cont }];
+  g.vars.set(st.variable, kv);
   try {
     cb.emit(asm.ldx(8, R6, R10, ctxSlot));
     // key (r2) and value (r3) are read before the first helper call clobbers them
@@ -109,6 +109,8 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
     g.e = saved.e;
     g.exitLabel = saved.exitLabel;
     g.loops = saved.loops;
+    if (saved.kv) g.vars.set(st.variable, saved.kv);
+    else g.vars.delete(st.variable);
   }
   // The epilogues the body never jumps to (no `break`, say) would be "unreachable insn"s.
   const body = dropUnreachable(cb.finish()).map(inCallerFrame);

@@ -91,6 +91,16 @@ describe.skipIf(skipWithoutBpf())("engine: for-map loops", () => {
     expect(r.lines).toEqual(["t 90"]);
   });
 
+  it("$kv belongs to its loop: one name serves maps of different types", async () => {
+    const r = await traceWorkload(
+      session,
+      'BEGIN { $kv = 5; @sc["x"] = min(3); @nt[2] = 4; for ($kv : @sc) { printf("%s %d\\n", $kv.0, $kv.1); } for ($kv : @nt) { printf("%d %d\\n", $kv.0, $kv.1); } printf("%d\\n", $kv); exit(); }',
+      undefined,
+      { origin: "cell[11]" },
+    );
+    expect(r.lines).toEqual(["x 3", "2 4", "5"]);
+  });
+
   it("a tracepoint counts per key; END walks the map and breaks after 2 elements", async () => {
     const w = await pinnedOpenat(0, 7);
     const r = await traceWorkload(

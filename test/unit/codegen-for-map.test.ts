@@ -90,6 +90,13 @@ describe("for-map codegen", () => {
     expect(compileClean("BEGIN { @m[1] = 1; for $kv : @m { printf(\"%d\\n\", $kv.0); } exit(); }").programs[0]!.btf).toBeDefined();
   });
 
+  it("scopes $kv to its loop, as bpftrace does", () => {
+    compileClean('BEGIN { @s["a"] = 1; @n[1] = 2; for ($kv : @s) { printf("%s\\n", $kv.0); } for ($kv : @n) { printf("%d\\n", $kv.0); } exit(); }');
+    const src = "BEGIN { @n[1] = 2; for ($kv : @n) { } printf(\"%d\\n\", $kv.1); exit(); }";
+    const r = compile(src, { env, origin: "cell[1]" });
+    expect(renderDiagnostics(r.diagnostics, src, "cell[1]")).toContain("$kv is used before it is assigned");
+  });
+
   it("refuses to iterate hist, lhist and stats maps, as bpftrace does", () => {
     for (const agg of ["hist(5)", "lhist(5, 0, 10, 1)", "stats(5)"]) {
       const src = `BEGIN { @h[1] = ${agg}; for ($kv : @h) { } exit(); }`;
