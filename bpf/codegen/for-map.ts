@@ -25,6 +25,8 @@
 // { break; }`) is tracked exactly, so its state never repeats and the program is refused
 // as too large. Before the call, each scalar variable therefore gets the u64 of ZERO_MAP
 // added: 0 at run time, a number the verifier cannot know, so the states converge.
+// (Only integer variables get this; a string or tuple variable compared byte by byte in
+// the body could still keep the states apart.)
 //
 // Invariant: code generated for a callback body never names r9 (checked when rewriting).
 import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
