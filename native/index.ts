@@ -30,6 +30,7 @@ export {
   BatchUnsupportedError,
   progLoad,
   progLoadWithLog,
+  btfLoad,
   linkCreate,
   rawTracepointOpen,
   progTestRun,

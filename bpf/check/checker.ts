@@ -10,7 +10,7 @@ import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
-import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
+import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
 import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
@@ -389,12 +389,15 @@ class Checker {
           this.err(st.map.span, `unknown map ${st.map.name}`, this.registryHint(st.map.name));
           return;
         }
-        const key: Type = m.keyTypes.length === 1 ? m.keyTypes[0]! : m.keyTypes.length === 0 ? u64 : { k: "tuple", elements: m.keyTypes };
-        const val = m.valueKind === "value" ? m.valueType : s64;
-        this.setVar(st.variable, { k: "tuple", elements: [key, val] }, st.span, s);
+        // $kv belongs to the loop (bpftrace scopes it so): two loops may use one name for
+        // maps of different types, and codegen gives each loop its own slot.
+        const outer = s.vars.get(st.variable);
+        s.vars.set(st.variable, entryType(m));
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
+        if (outer) s.vars.set(st.variable, outer);
+        else s.vars.delete(st.variable);
         return;
       }
       case "JumpStmt":

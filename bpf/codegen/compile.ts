@@ -15,8 +15,9 @@ import type { ProbeEnv } from "../probes/index.ts";
 import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
+import { progBtf } from "./func-info.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH, ZERO_MAP,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -77,11 +78,15 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
     const insns = g.e.finish();
-    return { probe: cp.concrete, insns, stackSize: g.frame.highWater };
+    const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
+    return { probe: cp.concrete, insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
+    maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  }
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   return {
     maps,

@@ -20,6 +20,7 @@ import { Emitter, H } from "./emitter.ts";
 import { Frame } from "./frame.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
+import { forMapStmt, type CallbackCode } from "./for-map.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -44,17 +45,20 @@ export interface SharedState {
   needStacks: boolean;
 }
 
-interface Loop {
+export interface Loop {
   readonly brk: string;
   readonly cont: string;
 }
 
 export class ProbeGenerator {
-  readonly e: Emitter;
+  /** Where code goes; a for-map loop swaps in its callback's stream (for-map.ts). */
+  e: Emitter;
   readonly frame = new Frame();
   readonly vars = new Map<string, { off: number; type: Type }>();
-  readonly loops: Loop[] = [];
-  readonly exitLabel: string;
+  loops: Loop[] = [];
+  exitLabel: string;
+  /** Callbacks of for-map loops, appended after the main function. */
+  readonly subprogs: CallbackCode[] = [];
 
   constructor(
     readonly cp: CheckedProbe,
@@ -89,6 +93,7 @@ export class ProbeGenerator {
     this.block(this.cp.probe.body);
     e.place(this.exitLabel);
     e.emit(asm.movImm(R0, 0), asm.exit());
+    for (const s of this.subprogs) e.emit(...s.insns);
   }
 
   srcComment(span: A.Span): void {
@@ -184,7 +189,7 @@ export class ProbeGenerator {
         return;
       }
       case "ForMapStmt":
-        throw new CodegenError("for ($kv : @map) loops are not supported yet", st.span);
+        return forMapStmt(this, st, this.subprogs);
       case "JumpStmt": {
         if (st.jump === "return") {
           e.emit(asm.ja(this.exitLabel));

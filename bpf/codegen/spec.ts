@@ -23,6 +23,24 @@ export interface ProgSpec {
   readonly insns: readonly Instruction[];
   /** Bytes of stack the program uses (≤ 512). */
   readonly stackSize: number;
+  /** Type information for a program with subprograms (callbacks); undefined for one function. */
+  readonly btf?: ProgBtf;
+}
+
+/**
+ * What BPF_PROG_LOAD needs besides the instructions once a program has subprograms: a BTF
+ * blob with one FUNC per function (the runtime loads it with BPF_BTF_LOAD and passes the
+ * fd as prog_btf_fd) and one struct bpf_func_info per function, in instruction order.
+ */
+export interface ProgBtf {
+  readonly blob: Uint8Array;
+  readonly funcInfo: readonly FuncInfo[];
+}
+
+/** struct bpf_func_info: the function's first instruction (in 8-byte slots) and its FUNC id. */
+export interface FuncInfo {
+  readonly insnOff: number;
+  readonly typeId: number;
 }
 
 /** A record in the event ring buffer starts with a u64 action id; these say what follows. */
@@ -56,6 +74,11 @@ export interface ProgramSpec {
 export const EVENTS_MAP = "__events";
 export const DROPS_MAP = "__drops";
 export const STACKS_MAP = "__stacks";
+/**
+ * One u64 that is always 0 and that no program writes: reading it gives a value the
+ * verifier cannot know, which for-map loops add to the probe's variables (for-map.ts).
+ */
+export const ZERO_MAP = "__zero";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;

@@ -91,16 +91,23 @@ export class LoadedRun {
     }
     for (const p of this.spec.programs) {
       const insns = marshal(p.insns, { maps: fds });
-      const fd = native.progLoad({
-        type: p.probe.progType,
-        insns,
-        name: progName(p),
-        license: "GPL",
-        context: `load program "${p.probe.name}"`,
-        ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
-        ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
-      });
-      this.progs.push({ spec: p, fd });
+      // A program with subprograms brings its own BTF; the loaded program keeps a reference.
+      const btf = p.btf ? native.btfLoad(p.btf.blob, { context: `load BTF of "${p.probe.name}"` }) : undefined;
+      try {
+        const fd = native.progLoad({
+          type: p.probe.progType,
+          insns,
+          name: progName(p),
+          license: "GPL",
+          context: `load program "${p.probe.name}"`,
+          ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
+          ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
+          ...(btf && p.btf && { btf, funcInfo: p.btf.funcInfo }),
+        });
+        this.progs.push({ spec: p, fd });
+      } finally {
+        btf?.close();
+      }
     }
     this.ring = RingBuffer.open(this.internal.get(EVENTS_MAP)!, this.spec.maps.find((m) => m.name === EVENTS_MAP)!.maxEntries);
   }
