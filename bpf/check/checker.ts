@@ -62,6 +62,11 @@ class ProbeScope {
   readonly fields = new Map<A.FieldExpr, BtfField>();
   readonly consts = new Map<A.Expr, bigint>();
   readonly rewrites = new Map<A.Expr, A.Expr>();
+  /**
+   * The `$variables` in scope here: a variable belongs to the block that first assigns
+   * it (bpftrace's lexical scoping). `vars` keeps every variable's type for codegen.
+   */
+  visible = new Set<string>();
   loopDepth = 0;
   constructor(readonly concrete: ConcreteProbe) {}
 }
@@ -330,7 +335,16 @@ class Checker {
   }
 
   block(b: A.Block, s: ProbeScope): void {
+    const outer = s.visible;
+    s.visible = new Set(outer);
     for (const st of b.statements) this.stmt(st, s);
+    s.visible = outer;
+  }
+
+  /** A `$variable` read: assigned in this block or an enclosing one. */
+  checkVisible(e: A.VarExpr, s: ProbeScope): void {
+    if (!s.vars.has(e.name) || s.visible.has(e.name)) return;
+    this.err(e.span, `${e.name} is not in scope here: it is assigned inside a block that has ended`, [`declare it before that block: let ${e.name};`]);
   }
 
   stmt(st: A.Stmt, s: ProbeScope): void {
@@ -377,10 +391,13 @@ class Checker {
         const a = this.expr(st.start, s);
         const b = this.expr(st.end, s);
         if (!isScalar(a) || !isScalar(b)) this.err(st.span, "a for range needs integer bounds");
+        const outer = s.visible;
+        s.visible = new Set(outer);
         this.setVar(st.variable, s64, st.span, s);
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
+        s.visible = outer;
         return;
       }
       case "ForMapStmt": {
@@ -392,10 +409,13 @@ class Checker {
         // $kv belongs to the loop (bpftrace scopes it so): two loops may use one name for
         // maps of different types, and codegen gives each loop its own slot.
         const outer = s.vars.get(st.variable);
+        const outerVisible = s.visible;
+        s.visible = new Set([...outerVisible, st.variable]);
         s.vars.set(st.variable, entryType(m));
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
+        s.visible = outerVisible;
         if (outer) s.vars.set(st.variable, outer);
         else s.vars.delete(st.variable);
         return;
@@ -410,6 +430,7 @@ class Checker {
   }
 
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
+    s.visible.add(name);
     // A kernel struct is held by its address, as a pointer to it.
     if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false };
     const prev = s.vars.get(name);
@@ -529,6 +550,7 @@ class Checker {
           })());
           return u64;
         }
+        this.checkVisible(e, s);
         return t;
       }
       case "MapExpr":
@@ -553,6 +575,7 @@ class Checker {
       case "UpdateExpr": {
         if (e.target.kind === "VarExpr") {
           if (!s.vars.has(e.target.name)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
+          else this.checkVisible(e.target, s);
           const t = s.vars.get(e.target.name) ?? s64;
           s.types.set(e.target, t);
           return t;
