@@ -544,6 +544,9 @@ class Checker {
         } else this.expr(e.target, s);
         return u64;
       }
+      case "BlockExpr":
+        this.block(e.block, s);
+        return e.value ? this.expr(e.value, s) : none;
       case "OffsetofExpr":
         this.err(e.span, "offsetof() needs BTF struct layouts, which are not supported yet", [], "SemanticError");
         return u64;

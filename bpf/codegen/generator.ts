@@ -206,6 +206,11 @@ export class ProbeGenerator {
   }
 
   discard(x: A.Expr): void {
+    if (x.kind === "BlockExpr") {
+      this.block(x.block);
+      if (x.value) this.discard(x.value);
+      return;
+    }
     const t = this.type(x);
     if (isScalar(t)) this.scalar(x);
     else if (t.k !== "none") this.value(x);
@@ -354,6 +359,10 @@ export class ProbeGenerator {
         e.emit(asm.movImm(R0, size));
         return;
       }
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.scalar(x.value);
+        throw new CodegenError("this block (a macro without a final value) has no value", x.span);
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
@@ -688,6 +697,10 @@ export class ProbeGenerator {
         return this.readMapValue(x, off, t);
       case "CallExpr":
         return this.callValue(x, off, t);
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.storeInto(x.value, off, t);
+        break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;
         const { offsets } = tupleLayout(t.elements);
@@ -1089,6 +1102,8 @@ export class ProbeGenerator {
       }
       case "ksym":
       case "usym":
+      case "syscall_name":
+      case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);
         if (x.callee === "bswap") {
