@@ -92,7 +92,7 @@ const table: FunctionInfo[] = [
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
   fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
   fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map.", (c) => arity(c, 1, 2) ?? none, { mapArgs: true }),
+  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => arity(c, 1, 2) ?? bool, { mapArgs: true }),
   fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;

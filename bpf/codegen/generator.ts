@@ -1090,6 +1090,18 @@ export class ProbeGenerator {
       }
       case "strcontains":
         return this.strcontains(x);
+      case "delete": {
+        // bpf_map_delete_elem returns 0 when it deleted the key: the value is that success.
+        this.callStmt(x);
+        const no = e.label("delno");
+        const end = e.label("delend");
+        e.emit(asm.jneImm(R0, 0, no), asm.movImm(R0, 1), asm.ja(end));
+        e.place(no);
+        e.emit(asm.movImm(R0, 0));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
       case "has_key": {
         const m = x.args[0] as A.MapExpr;
         const info = this.mapInfo(m.name, m.span);

@@ -85,4 +85,16 @@ BEGIN { $a = 1; $b = inc($a); @c = twice(inc($a)); printf("%d %d %d\\n", $a, $b,
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[4]" });
     expect(r.lines).toEqual(["4 2 7"]);
   });
+
+  it("runqlat.bt's #define and `$ignore = delete(...)`: delete() is true when it deleted", async () => {
+    const prog = `
+#ifndef BPFTRACE_HAVE_BTF
+#define TASK_RUNNING 7
+#else
+#define TASK_RUNNING 0
+#endif
+BEGIN { @a[1] = 1; $x = delete(@a, 1); $y = delete(@a, 2); printf("%d %d %d\\n", $x, $y, TASK_RUNNING); if (!delete(@a, 1)) { printf("gone\\n"); } exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[5]" });
+    expect(r.lines).toEqual(["1 0 0", "gone"]);
+  });
 });
