@@ -13,11 +13,15 @@ import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
 import type { CompileEnv } from "./env.ts";
 import { makeSymbolizer } from "./runtime/symbolize.ts";
+import { expand, parse, splitProgramArgs } from "./lang/index.ts";
 
 const USAGE = `USAGE:
     tracebook [options] filename [args...]
     tracebook [options] - [args...]
     tracebook [options] -e 'program' [args...]
+
+    args: positional parameters ($1, $2, ...) and, after '--', the program's
+    named options (getopt): -- --name=value --flag; '-- --help' lists them
 
 OPTIONS:
     -e 'program'   execute this program
@@ -37,6 +41,9 @@ interface Args {
   prog?: string;
   file?: string;
   positional: string[];
+  /** Named program options after `--`, without the dashes: "depth=5", "errname". */
+  options: string[];
+  help: boolean;
   list?: string;
   verbose: boolean;
   pid?: number;
@@ -50,7 +57,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const a: Args = { positional: [], verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
+  const a: Args = { positional: [], options: [], help: false, verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const next = () => {
@@ -80,6 +87,7 @@ function parseArgs(argv: string[]): Args | string {
       case "--dry-run": a.dryRun = true; break;
       case "--info": a.info = true; break;
       case "--unsafe": a.unsafe = true; break;
+      case "-h": case "--help": a.help = true; break;
       case "-": a.file = "/dev/stdin"; break;
       case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
       default:
@@ -87,6 +95,9 @@ function parseArgs(argv: string[]): Args | string {
         a.file = x;
     }
   }
+  const split = splitProgramArgs(a.positional);
+  a.positional = split.positional;
+  a.options = split.options;
   return a;
 }
 
@@ -103,7 +114,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 1;
   }
-  if (argv.includes("-h") || argv.includes("--help")) {
+  if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
@@ -128,8 +139,12 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     const origin = args.prog !== undefined ? "stdin" : (args.file ?? "stdin");
+    if (args.options.includes("help")) {
+      process.stderr.write(`${programHelp(source)}\n`);
+      return 1;
+    }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional });
+      const r = compile(source, { env, origin, positional: args.positional, programOptions: args.options });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
@@ -154,6 +169,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
     const res = await session.run(source, {
       origin,
       positional: args.positional,
+      programOptions: args.options,
       signal: ctl.signal,
       output: (text) => write(json ? `${formatPrintfJson(text)}\n` : text),
       loaded: (n) => {
@@ -182,4 +198,12 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
     child?.kill();
     session.close();
   }
+}
+
+/** `tool.bt -- --help`: the options the program reads with getopt(), as bpftrace lists them. */
+function programHelp(source: string): string {
+  const parsed = parse(source);
+  const options = parsed.program ? expand(parsed.program).options : [];
+  if (options.length === 0) return "HINT: no custom program options defined.";
+  return `HINT: expected program options:\n${options.map((o) => `--${o.name}${o.description ? `: ${o.description}` : ""}`).join("\n")}`;
 }

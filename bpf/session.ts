@@ -33,6 +33,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   /** About once a second while probes are attached: the maps the program writes, now. */
   readonly tick?: (maps: MapSnapshot[]) => void;
   readonly positional?: readonly string[];
+  /** Named program options for getopt() ("depth=5", "errname"). */
+  readonly programOptions?: readonly string[];
   readonly attached?: (count: number) => void;
 }
 
@@ -67,13 +69,13 @@ export class Session implements MapProvider {
     this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = []): CompileResult {
-    return compile(source, { env: this.env, registry: this.registry, origin, positional, startNs: monotonicNs() });
+  compile(source: string, origin: string, positional: readonly string[] = [], programOptions: readonly string[] = []): CompileResult {
+    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions, startNs: monotonicNs() });
   }
 
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
-    const res = this.compile(source, opts.origin, opts.positional);
+    const res = this.compile(source, opts.origin, opts.positional, opts.programOptions);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     const spec = res.spec;
     const { tick, ...hooks } = opts;

@@ -624,6 +624,15 @@ class Checker {
         if (t.k === "record") s.consts.set(e, BigInt(t.size));
         return u64;
       }
+      case "BlockExpr": {
+        // a macro used as a value: its statements, then its last expression, in one scope
+        const outer = s.visible;
+        s.visible = new Set(outer);
+        for (const st of e.block.statements) this.stmt(st, s);
+        const t = e.value ? this.expr(e.value, s) : none;
+        s.visible = outer;
+        return t;
+      }
       case "OffsetofExpr": {
         const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
         const rec = t.k === "ptr" ? t.to : t;

@@ -92,7 +92,7 @@ const table: FunctionInfo[] = [
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
   fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
   fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map.", (c) => arity(c, 1, 2) ?? none, { mapArgs: true }),
+  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => arity(c, 1, 2) ?? bool, { mapArgs: true }),
   fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
@@ -110,6 +110,8 @@ const table: FunctionInfo[] = [
   }),
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
+  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "syscall" }),
+  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "errno" }),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol.", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "kaddr() needs a string literal" : u64)),
   fn("ntop", "ntop([af,] addr)", "Format an IPv4/IPv6 address.", (c) => arity(c, 1, 2) ?? { k: "inet" }),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),

@@ -15,8 +15,12 @@ export type Type =
   | { readonly k: "tuple"; readonly elements: readonly Type[] }
   /** A kernel or user stack, stored as the id returned by bpf_get_stackid (u64). */
   | { readonly k: "stack"; readonly user: boolean }
-  /** An address printed as a kernel/user symbol (ksym(), usym(), func in kprobes). */
-  | { readonly k: "sym"; readonly user: boolean }
+  /**
+   * A number printed through a name table: an address as a kernel/user symbol (ksym(),
+   * usym(), func in kprobes), or with `table`, a syscall number as its name
+   * (syscall_name()) or an errno as strerror()'s message. Named in user space when read.
+   */
+  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
@@ -165,7 +169,7 @@ export function typeName(t: Type): string {
     case "stack":
       return t.user ? "ustack" : "kstack";
     case "sym":
-      return t.user ? "usym" : "ksym";
+      return t.table === "syscall" ? "syscall_name" : t.table === "errno" ? "strerror" : t.user ? "usym" : "ksym";
     case "ptr":
       return `${typeName(t.to)} *`;
     case "record":
@@ -192,6 +196,7 @@ export function compatible(a: Type, b: Type): boolean {
   }
   if (a.k === "ptr" && b.k === "ptr") return true;
   if (a.k === "ptr" && b.k === "int") return true;
+  if (a.k === "sym" && b.k === "sym") return a.user === b.user && a.table === b.table;
   return a.k === b.k;
 }
 

@@ -2,11 +2,12 @@
 // through the ProbeEnv.
 //
 //   parse (bpf/lang)   text → AST, syntax diagnostics
+//   expand (bpf/lang)  macros inlined, #defines applied, getopt() → the option's value
 //   check (bpf/check)  AST → typed probes (one per concrete attach point) + map types,
 //                      against the notebook's map registry
 //   codegen (here)     typed probes → one instruction stream per probe + the maps and the
 //                      ring-buffer actions (printf formats, exit, print, ...) they use
-import { parse } from "../lang/index.ts";
+import { expand, parse } from "../lang/index.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../diagnostic.ts";
@@ -25,6 +26,8 @@ export interface CompileOptions {
   readonly registry?: MapRegistry;
   readonly origin: string; // "cell[3]", "stdin", "script.bt"
   readonly positional?: readonly string[];
+  /** Named program options for getopt(), as given after `--` without it: "depth=5", "errname". */
+  readonly programOptions?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
 }
@@ -40,13 +43,17 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   if (!parsed.program || hasErrors(parsed.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: parsed.diagnostics };
   }
-  const checked = check(splitSpecialProbes(parsed.program), {
+  const expanded = expand(parsed.program, { programOptions: opts.programOptions });
+  if (hasErrors(expanded.diagnostics)) {
+    return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
+  }
+  const checked = check(splitSpecialProbes(expanded.program), {
     env: opts.env,
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
   });
-  const diags = [...parsed.diagnostics, ...checked.diagnostics];
+  const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
   try {
     const spec = generate(checked, source, opts);

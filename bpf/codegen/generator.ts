@@ -212,6 +212,11 @@ export class ProbeGenerator {
   }
 
   discard(x: A.Expr): void {
+    if (x.kind === "BlockExpr") {
+      this.block(x.block);
+      if (x.value) this.discard(x.value);
+      return;
+    }
     const t = this.type(x);
     if (isScalar(t)) this.scalar(x);
     else if (t.k !== "none") this.value(x);
@@ -365,6 +370,10 @@ export class ProbeGenerator {
         e.emit(asm.movImm(R0, size));
         return;
       }
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.scalar(x.value);
+        throw new CodegenError("this block (a macro without a final value) has no value", x.span);
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
@@ -762,6 +771,10 @@ export class ProbeGenerator {
         return this.readMapValue(x, off, t);
       case "CallExpr":
         return this.callValue(x, off, t);
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.storeInto(x.value, off, t);
+        break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;
         const { offsets } = tupleLayout(t.elements);
@@ -1153,6 +1166,18 @@ export class ProbeGenerator {
       }
       case "strcontains":
         return this.strcontains(x);
+      case "delete": {
+        // bpf_map_delete_elem returns 0 when it deleted the key: the value is that success.
+        this.callStmt(x);
+        const no = e.label("delno");
+        const end = e.label("delend");
+        e.emit(asm.jneImm(R0, 0, no), asm.movImm(R0, 1), asm.ja(end));
+        e.place(no);
+        e.emit(asm.movImm(R0, 0));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
       case "has_key": {
         const m = x.args[0] as A.MapExpr;
         const info = this.mapInfo(m.name, m.span);
@@ -1165,6 +1190,8 @@ export class ProbeGenerator {
       }
       case "ksym":
       case "usym":
+      case "syscall_name":
+      case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);
         if (x.callee === "bswap") {

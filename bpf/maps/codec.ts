@@ -4,6 +4,7 @@
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout } from "../check/types.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
+import { ERRNO_NAMES, SYSCALL_NAMES } from "./name-tables.ts";
 
 export interface Symbolizer {
   /** Frames of a stack id from the stack map (innermost first), formatted like bpftrace. */
@@ -33,6 +34,16 @@ export function cString(b: Uint8Array, off: number, size: number): string {
   return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
 }
 
+/**
+ * syscall_name() and strerror() of a number, as bpftrace prints them: the argument is a C
+ * int (bpftrace casts it to int32); an unknown errno reads as glibc's "Unknown error N".
+ */
+export function tableName(table: "syscall" | "errno", v: bigint): string {
+  const n = Number(BigInt.asIntN(32, v));
+  if (table === "syscall") return SYSCALL_NAMES.get(n) ?? "Unknown syscall";
+  return ERRNO_NAMES.get(n)?.[1] ?? `Unknown error ${n}`;
+}
+
 /** Decode one value of type `t` at `off`. */
 export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
   switch (t.k) {
@@ -53,6 +64,7 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       return { kind: "stack", frames: id < 0n ? [] : sym.stack(id, t.user), user: t.user };
     }
     case "sym":
+      if (t.table) return { kind: "str", value: tableName(t.table, readInt(b, off, 8, false)) };
       return { kind: "text", text: sym.symbol(readInt(b, off, 8, false), t.user) };
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}` };

@@ -95,6 +95,20 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(unknown.stderr).toContain("did you mean tracepoint:syscalls:sys_enter_openat");
   });
 
+  it("takes program options after --: typed by getopt()'s default, listed by -- --help, unknown ones refused", async () => {
+    const prog = 'BEGIN { printf("%d %d %s\\n", getopt("depth", 35, "max depth"), getopt("errname"), getopt("who", "me")); exit(); }';
+    const given = await cli(["-e", prog, "p1", "--", "--depth=5", "--errname", "--who=you"]);
+    expect(given.stdout).toContain("5 1 you\n");
+    const defaults = await cli(["-e", prog]);
+    expect(defaults.stdout).toContain("35 0 me\n");
+    const help = await cli(["-e", prog, "--", "--help"]);
+    expect(help.code).toBe(1);
+    expect(help.stderr).toBe("HINT: expected program options:\n--depth: max depth\n--errname\n--who\n");
+    const unknown = await cli(["--dry-run", "-e", prog, "--", "--dpth=5"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("error: unexpected program command line options: --dpth");
+  });
+
   it("kprobe:vfs_read exits 1 with the clear error, before anything is attached", async () => {
     const out = await cli(["-e", "kprobe:vfs_read { @n = count(); }"], { env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1" } });
     expect(out.code).toBe(1);
