@@ -270,11 +270,14 @@ class Checker {
   }
 
   mapKeyTypes(e: A.MapExpr, s: ProbeScope): Type[] {
-    return e.keys.map((k) => {
+    const types = e.keys.map((k) => {
       const t = this.expr(k, s);
       if (t.k === "none" || t.k === "record") this.err(k.span, `a map key cannot be ${typeName(t)}`);
       return keyNormal(t);
     });
+    // `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys)
+    const only = types.length === 1 ? types[0]! : undefined;
+    return only?.k === "tuple" && only.elements.length > 1 ? [...only.elements] : types;
   }
 
   /** A map read in an expression. */

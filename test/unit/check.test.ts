@@ -113,6 +113,13 @@ describe("scratch variable scope", () => {
   });
 });
 
+describe("map keys", () => {
+  it("a tuple key is the same map key as its elements written out", () => {
+    const c = checkClean('BEGIN { $k = (1, "a"); @m[$k] = 5; @m[2, "b"] = 6; @n = @m[(3, "c")]; delete(@m, $k); }');
+    expect(c.maps.get("@m")!.keyTypes.map(typeName)).toEqual(["int64", "string[2]"]);
+  });
+});
+
 describe("map kinds", () => {
   const src = [
     "tracepoint:syscalls:sys_enter_openat {",
