@@ -165,26 +165,46 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
   process.on("SIGTERM", stop);
   let child: ChildProcess | undefined;
   const json = args.format === "json";
+  // BEGIN's output waits until everything is attached: bpftrace reads the ring buffer
+  // only after printing "Attached N probes"
+  let pending: string[] | undefined = [];
+  const emit = (s: string) => (pending ? pending.push(s) : write(s));
+  const flush = () => {
+    for (const s of pending ?? []) write(s);
+    pending = undefined;
+  };
   try {
     const res = await session.run(source, {
       origin,
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
-      output: (text) => write(json ? `${formatPrintfJson(text)}\n` : text),
-      loaded: (n) => {
-        if (!args.quiet) write(json ? `{"type": "attached_probes", "data": {"probes": ${n}}}\n` : `Attaching ${n} probe${n === 1 ? "" : "s"}...\n`);
+      output: (text) => emit(json ? formatPrintfJson(text) : text),
+      // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
+      // harnesses' readiness line on stdout.
+      started: (n) => {
+        if (!args.quiet) {
+          if (json) write(`{"type": "attached_probes", "count": ${n}, "data": {"probes": ${n}}}\n`);
+          else process.stderr.write(`Attached ${n} probe${n === 1 ? "" : "s"}\n`);
+        }
+        if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+        flush();
+      },
+      lost: (n) => {
+        if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
+        else process.stderr.write(`Lost ${n} events\n`);
       },
       attached: () => {
-        if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         if (args.cmd) {
           child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });
           child.on("exit", stop);
         }
       },
     });
-    if (res.maps.length && !json) write("\n");
-    for (const m of res.maps) write(json ? `${formatMapJson(m)}\n` : formatMap(m));
+    flush();
+    // bpftrace ends its text output with two newlines, then prints the maps
+    if (!json) write("\n\n");
+    for (const m of res.maps) write(json ? formatMapJson(m) : formatMap(m));
     return res.exitCode;
   } catch (e) {
     if (e instanceof CompileFailure) {
@@ -193,6 +213,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
     }
     throw e;
   } finally {
+    flush();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     child?.kill();

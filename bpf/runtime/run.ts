@@ -32,10 +32,12 @@ export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
   /**
-   * Called once the programs are loaded, before BEGIN runs, with the number of probes
-   * (BEGIN and END included, as bpftrace counts them for "Attaching N probes...").
+   * Called once BEGIN has run and every other probe is attached (or BEGIN called exit),
+   * with the number of probes, BEGIN and END included: bpftrace's "Attached N probes".
    */
-  loaded?(probes: number): void;
+  started?(probes: number): void;
+  /** Events the ring buffer had no room for, reported once at the end (default: an output line). */
+  lost?(count: bigint): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -255,23 +257,26 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
   let detached = false;
   try {
     run.load();
-    hooks.loaded?.(run.probeCount);
     run.runSpecial("begin");
     if (run.exitCode === undefined && run.attachedCount > 0) {
       const n = run.attachAll();
+      hooks.started?.(run.probeCount);
       hooks.attached?.(n);
       if (hooks.background) {
         detached = true;
         return { reason: "detached", exitCode: 0, lost: 0n, run };
       }
       reason = await run.wait();
-    } else if (run.exitCode !== undefined) reason = "exit";
+    } else {
+      hooks.started?.(run.probeCount);
+      if (run.exitCode !== undefined) reason = "exit";
+    }
     run.detach();
     run.drain();
     run.runSpecial("end");
     run.drain();
     const lost = run.lost();
-    if (lost > 0n) hooks.output(`Lost ${lost} events\n`);
+    if (lost > 0n) hooks.lost ? hooks.lost(lost) : hooks.output(`Lost ${lost} events\n`);
     return { reason, exitCode: run.exitCode ?? 0, lost, run };
   } finally {
     if (!detached) run.close();

@@ -1,4 +1,4 @@
-// The bpftrace-compatible CLI, built and spawned: "Attaching N probes...", the
+// The bpftrace-compatible CLI, built and spawned: "Attached N probes" on stderr, the
 // __BPFTRACE_NOTIFY_PROBES_ATTACHED line test harnesses wait for, --dry-run exit codes,
 // the kprobe error before anything is attached, and SIGINT printing the maps.
 import { execFileSync, spawn } from "node:child_process";
@@ -47,7 +47,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "pipe" });
   });
 
-  it("prints Attaching N probes..., the notify line once attached, and the maps on SIGINT", async () => {
+  it("prints Attached N probes (stderr), the notify line once attached, and the maps on SIGINT", async () => {
     const w = await startC(["openat", "6", "/nonexistent/cli"]);
     let notified = false;
     const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); } tracepoint:syscalls:sys_exit_openat /pid == $1/ { @r[args->ret] = count(); }", String(w.pid)], {
@@ -63,23 +63,36 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(notified).toBe(true);
     expect(out.code).toBe(0);
     const lines = out.stdout.split("\n");
-    expect(lines[0]).toBe("Attaching 2 probes...");
-    expect(lines[1]).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
+    expect(out.stderr).toBe("Attached 2 probes\n");
+    expect(lines[0]).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
     expect(lines.filter((l) => l === "__BPFTRACE_NOTIFY_PROBES_ATTACHED")).toHaveLength(1);
     expect(out.stdout).toContain("@n: 6\n");
     expect(out.stdout).toContain("@r[-2]: 6\n");
   });
 
-  it("the Attaching line comes before BEGIN's output and counts BEGIN and END, as bpftrace's does", async () => {
-    const out = await cli(["-e", 'BEGIN { printf("hi\\n"); exit(); } END { } tracepoint:syscalls:sys_enter_openat { }']);
+  it("stdout is the program's output then two newlines and the maps; Attached counts BEGIN and END, as bpftrace's does", async () => {
+    const out = await cli(["-e", 'BEGIN { printf("hi\\n"); @a = 1; exit(); } END { } tracepoint:syscalls:sys_enter_openat { }']);
     expect(out.code).toBe(0);
-    expect(out.stdout.split("\n").slice(0, 2)).toEqual(["Attaching 3 probes...", "hi"]);
+    expect(out.stderr).toBe("Attached 3 probes\n");
+    expect(out.stdout).toBe("hi\n\n\n@a: 1\n");
   });
 
-  it("-q leaves out the Attaching line; exit() ends the run with the maps", async () => {
+  it("-f json: NDJSON records as bpftrace's, attached_probes first, no blank lines", async () => {
+    const out = await cli(["-f", "json", "-e", 'BEGIN { printf("hi %d\\n", 5); @a = count(); @m[1, "x"] = 2; exit(); }']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe([
+      '{"type": "attached_probes", "count": 1, "data": {"probes": 1}}',
+      '{"type": "printf", "data": "hi 5\\n"}',
+      '{"type": "map", "data": {"@a": 1}}',
+      '{"type": "map", "data": {"@m": {"1,x": 2}}}',
+      "",
+    ].join("\n"));
+  });
+
+  it("-q leaves out the Attached line; exit() ends the run with the maps", async () => {
     const out = await cli(["-q", "-e", 'BEGIN { @x = sum(3); @x = sum(4); printf("hello\\n"); exit(); }']);
     expect(out.code).toBe(0);
-    expect(out.stdout).not.toContain("Attaching");
+    expect(out.stderr).toBe("");
     expect(out.stdout).toContain("hello\n");
     expect(out.stdout).toContain("@x: 7\n");
   });
