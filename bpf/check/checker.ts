@@ -12,6 +12,7 @@ import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
+import { stackModeArg } from "./value-functions.ts";
 import {
   type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -43,6 +44,8 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
+  /** bpftrace's --unsafe: allow system(). */
+  readonly unsafe?: boolean;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -482,6 +485,8 @@ class Checker {
         const t = this.expr(e.operand, s);
         if (e.op === "!") return bool;
         if (e.op === "*") {
+          // bpftrace reads 8 bytes of kernel memory at an integer address (`*kaddr("avenrun")`).
+          if (t.k === "int") return u64;
           if (t.k !== "ptr") {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
@@ -645,13 +650,18 @@ class Checker {
         if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
       }
     } else {
-      argTypes = e.args.map((a) => this.expr(a, s));
+      // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
+      const isMode = (a: A.Expr, i: number) => i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined;
+      argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
     }
     const r = f.check({
       argTypes,
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
       constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+      probe: s.concrete,
+      env: this.opts.env,
+      unsafe: this.opts.unsafe ?? false,
     });
     if (typeof r === "string") {
       this.err(e.span, r);
@@ -675,7 +685,7 @@ class Checker {
     specs.forEach((spec, i) => {
       const t = args[i]!;
       const a = e.args[i + 1]!;
-      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
+      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
         this.err(a.span, `printf: %s cannot print ${typeName(t)}`);
       } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
         this.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);

@@ -16,7 +16,7 @@ import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -26,6 +26,8 @@ export interface CompileOptions {
   readonly positional?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
+  /** bpftrace's --unsafe: allow system() (refused by default, with bpftrace's message). */
+  readonly unsafe?: boolean;
 }
 
 export interface CompileResult {
@@ -44,6 +46,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
+    unsafe: opts.unsafe,
   });
   const diags = [...parsed.diagnostics, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
@@ -71,7 +74,9 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     startNs: opts.startNs ?? 0n,
     source,
     origin: opts.origin,
+    env: opts.env,
     needStacks: false,
+    needScratch: 0,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
@@ -82,6 +87,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  if (shared.needScratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: shared.needScratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   return {
     maps,

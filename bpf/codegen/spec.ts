@@ -34,8 +34,9 @@ export type Action =
   | { readonly kind: "clear"; readonly map: string }
   | { readonly kind: "zero"; readonly map: string }
   | { readonly kind: "time"; readonly format: string }
+  /** payload: `count` NUL-padded strings of `size` bytes; an empty one ends the list. */
   | { readonly kind: "join"; readonly separator: string; readonly count: number; readonly size: number }
-  | { readonly kind: "cat"; readonly format: string; readonly args: readonly ArgLayout[] }
+  | { readonly kind: "cat"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
   | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] };
 
 /** Where one argument sits in an event record (offset from the record start). */
@@ -56,6 +57,8 @@ export interface ProgramSpec {
 export const EVENTS_MAP = "__events";
 export const DROPS_MAP = "__drops";
 export const STACKS_MAP = "__stacks";
+/** A per-CPU array of one big value: records too large for the 512-byte stack (join). */
+export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;

@@ -12,6 +12,8 @@ import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
+import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
+import type { Symbolizer } from "../maps/codec.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -26,11 +28,15 @@ export interface MapProvider {
    * stack ids, which must stay resolvable after the run that made them has ended.
    */
   stackMap(spec: MapSpec): OwnedFd;
+  /** Symbols, user stacks and timestamps for printf/print arguments. */
+  readonly symbolizer?: Symbolizer;
 }
 
 export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
+  /** Errors of cat()/system() (bpftrace writes them to stderr); default: `output`. */
+  errorOutput?(text: string): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -141,7 +147,7 @@ export class LoadedRun {
     if (!a) return;
     switch (a.kind) {
       case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec));
+        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
         return;
       case "exit":
         if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
@@ -150,7 +156,7 @@ export class LoadedRun {
         this.hooks.output(this.maps.printMap(a.map, a.top, a.div));
         return;
       case "print_value":
-        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset))}\n`);
+        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer))}\n`);
         return;
       case "clear":
         this.maps.clearMap(a.map);
@@ -162,11 +168,22 @@ export class LoadedRun {
         this.hooks.output(strftime(a.format, new Date()));
         return;
       case "system":
-        this.hooks.output(`[system() needs --unsafe: ${formatRecord(a.format, a.specs, a.args, rec).trim()}]\n`);
+        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        return;
+      case "cat":
+        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        return;
+      case "join":
+        this.hooks.output(joinText(rec, a.separator, a.count, a.size));
         return;
       default:
         return;
     }
+  }
+
+  actionOutput(r: ActionOutput): void {
+    if (r.out) this.hooks.output(r.out);
+    if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
   }
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
