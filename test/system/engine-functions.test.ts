@@ -147,7 +147,14 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     expect(formatMap(s)).toMatch(/^@s\[\n {8}leaf\+0\n {8}outer\+\d+\n {8}main\+\d+\n/);
     expect(formatMap(mapOf(r.maps, "@n"))).toMatch(/^@n\[\n {8}leaf\+0\n {8}outer\+\d+\n\]: 7\n$/);
     expect(formatMap(mapOf(r.maps, "@p"))).toMatch(new RegExp(`^@p\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${pie}\\)\\n\\t[0-9a-f]+ outer\\+\\d+ \\(${pie}\\)\\n\\]: 7\\n$`));
-    for (const m of ["@s", "@p", "@n"]) session.dropMap(m);
+    // The stack map is emptied once no map refers to a stack any more.
+    const stacks = () => Array.from({ length: 4096 }, (_, id) => session.rawStack(BigInt(id)).length).filter((n) => n > 0).length;
+    expect(stacks()).toBeGreaterThan(0);
+    session.dropMap("@s");
+    session.dropMap("@p");
+    expect(stacks()).toBeGreaterThan(0);
+    session.dropMap("@n");
+    expect(stacks()).toBe(0);
   });
 
   it("*uaddr(\"counter\") reads the probed binary's global (uint32, non-PIE)", async () => {
