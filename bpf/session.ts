@@ -13,7 +13,7 @@ import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
-import { STACK_DEPTH } from "./codegen/spec.ts";
+import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 
 export class CompileFailure extends Error {
   constructor(
@@ -58,7 +58,8 @@ export class Session implements MapProvider {
   readonly #maps = new Map<string, KernelMap>();
   readonly jobs = new Map<number, Job>();
   #nextJob = 1;
-  #stacks: OwnedFd | undefined;
+  /** The stack-trace maps by name (one per kstack(n)/ustack(n) depth). */
+  readonly #stacks = new Map<string, OwnedFd>();
   /** Stops the user-stack priming of each background job (see primeWhileRunning). */
   readonly #priming = new Map<number, () => void>();
   /** Runs in progress (not background jobs): their programs may be writing stack ids. */
@@ -71,7 +72,7 @@ export class Session implements MapProvider {
     symbolizer?: (session: Session) => Symbolizer,
   ) {
     this.cpus = env.possibleCpus();
-    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
+    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly unsafe?: boolean } = {}): CompileResult {
@@ -147,14 +148,16 @@ export class Session implements MapProvider {
    * ids would otherwise pile up for the whole session.
    */
   releaseStacks(): void {
-    if (!this.#stacks || this.jobs.size > 0 || this.#running > 0) return;
+    if (this.#stacks.size === 0 || this.jobs.size > 0 || this.#running > 0) return;
     for (const km of this.#maps.values()) {
       if (km.spec.info && holdsStacks(km.spec.info) && native.mapGetNextKey(km.fd, undefined, km.spec.keySize) !== undefined) return;
     }
-    let key: Uint8Array | undefined;
-    const keys: Uint8Array[] = [];
-    while ((key = native.mapGetNextKey(this.#stacks, key, 4)) !== undefined) keys.push(key);
-    for (const k of keys) native.mapDelete(this.#stacks, k);
+    for (const fd of this.#stacks.values()) {
+      let key: Uint8Array | undefined;
+      const keys: Uint8Array[] = [];
+      while ((key = native.mapGetNextKey(fd, key, 4)) !== undefined) keys.push(key);
+      for (const k of keys) native.mapDelete(fd, k);
+    }
     this.symbolizer.forgetProcesses?.();
   }
 
@@ -200,19 +203,25 @@ export class Session implements MapProvider {
   }
 
   stackMap(spec: MapSpec): OwnedFd {
-    this.#stacks ??= native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: "tb_stacks" });
-    return this.#stacks;
+    let fd = this.#stacks.get(spec.name);
+    if (!fd) {
+      fd = native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name.replace(/^__/, "tb_") });
+      this.#stacks.set(spec.name, fd);
+    }
+    return fd;
   }
 
-  rawStack(id: bigint): bigint[] {
-    if (!this.#stacks) return [];
+  /** The addresses of stack `id` in the stack map of `depth` frames (innermost first). */
+  rawStack(id: bigint, depth: number = STACK_DEPTH): bigint[] {
+    const fd = this.#stacks.get(stacksMapName(depth));
+    if (!fd) return [];
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, Number(id), true);
-    const v = native.mapLookup(this.#stacks, key, 8 * STACK_DEPTH);
+    const v = native.mapLookup(fd, key, 8 * depth);
     if (!v) return [];
     const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
     const out: bigint[] = [];
-    for (let i = 0; i < STACK_DEPTH; i++) {
+    for (let i = 0; i < depth; i++) {
       const a = dv.getBigUint64(i * 8, true);
       if (a === 0n) break;
       out.push(a);
@@ -281,8 +290,8 @@ export class Session implements MapProvider {
     }
     for (const km of this.#maps.values()) km.fd.close();
     this.#maps.clear();
-    this.#stacks?.close();
-    this.#stacks = undefined;
+    for (const fd of this.#stacks.values()) fd.close();
+    this.#stacks.clear();
   }
 }
 

@@ -16,7 +16,7 @@ import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, stacksMapName,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -76,6 +76,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     origin: opts.origin,
     env: opts.env,
     needStacks: false,
+    stackDepths: new Set(),
     needScratch: 0,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
@@ -89,6 +90,9 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   if (shared.needScratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: shared.needScratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
+  for (const d of [...shared.stackDepths].sort((a, b) => a - b)) {
+    maps.push({ name: stacksMapName(d), type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * d, maxEntries: 4096 });
+  }
   return {
     maps,
     programs,

@@ -46,6 +46,8 @@ export interface SharedState {
   /** The machine's facts: kaddr() and cgroupid() resolve through them. */
   readonly env?: ProbeEnv;
   needStacks: boolean;
+  /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
+  readonly stackDepths: Set<number>;
   /** Bytes of the per-CPU scratch value some record needs (0: no scratch map). */
   needScratch: number;
 }
@@ -549,7 +551,7 @@ export class ProbeGenerator {
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(name === "ustack");
+        return this.stackId(name === "ustack", this.type(x));
     }
     const m = /^(s?)arg(\d+)$/.exec(name);
     if (m) {
@@ -600,8 +602,8 @@ export class ProbeGenerator {
     this.truncate(R0, t);
   }
 
-  stackId(user: boolean): void {
-    VC.stackId(this, user);
+  stackId(user: boolean, t?: Type): void {
+    VC.stackId(this, user, t?.k === "stack" ? t.limit : undefined);
   }
 
   // --- fields ----------------------------------------------------------------------
@@ -1106,7 +1108,7 @@ export class ProbeGenerator {
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(x.callee === "ustack");
+        return this.stackId(x.callee === "ustack", this.type(x));
       case "sizeof":
         return this.scalar(x.args[0]!);
       case "kaddr":

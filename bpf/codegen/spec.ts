@@ -62,3 +62,18 @@ export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;
+
+/**
+ * The stack-trace map of kstack(n)/ustack(n): one per depth, as bpftrace has, because the
+ * kernel hashes only the frames a map keeps: stacks that differ below frame n share an id.
+ */
+export function stacksMapName(depth: number = STACK_DEPTH): string {
+  return depth === STACK_DEPTH ? STACKS_MAP : `${STACKS_MAP}_${depth}`;
+}
+
+/** The depth of a stack-trace map named by stacksMapName, or undefined for other maps. */
+export function stacksMapDepth(name: string): number | undefined {
+  if (name === STACKS_MAP) return STACK_DEPTH;
+  const m = /^__stacks_(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

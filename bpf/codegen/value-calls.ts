@@ -7,7 +7,8 @@
 //   kaddr / uaddr / cgroupid   constants resolved through the ProbeEnv
 //   join      a ring-buffer record built in a per-CPU scratch value (16 × 1024 bytes do
 //             not fit the 512-byte stack): u64 action id, then the strings
-//   ustack    stack id in the low 32 bits, pid (tgid) in the high 32 bits
+//   ustack    stack id in the low 32 bits, pid (tgid) in the high 32 bits; kstack(n) and
+//             ustack(n) use a stack map of depth n
 import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../check/types.ts";
@@ -15,7 +16,7 @@ import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../che
 import { BPF_F_USER_STACK } from "../abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError, type ProbeGenerator } from "./generator.ts";
-import { DROPS_MAP, EVENTS_MAP, SCRATCH_MAP, STACKS_MAP } from "./spec.ts";
+import { DROPS_MAP, EVENTS_MAP, SCRATCH_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
 
 /** Whether a pointer-ish argument points into user memory (as str() decides). */
 function userPointer(g: ProbeGenerator, t: Type): boolean {
@@ -92,10 +93,12 @@ export function constantCall(g: ProbeGenerator, x: A.CallExpr): void {
 }
 
 /** r0 = bpf_get_stackid(ctx, &stacks, flags); a user stack gets the pid in its high half. */
-export function stackId(g: ProbeGenerator, user: boolean): void {
+export function stackId(g: ProbeGenerator, user: boolean, limit?: number): void {
   const { e } = g;
-  g.shared.needStacks = true;
-  e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, STACKS_MAP), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
+  const depth = Math.min(limit ?? STACK_DEPTH, STACK_DEPTH);
+  if (depth === STACK_DEPTH) g.shared.needStacks = true;
+  else g.shared.stackDepths.add(depth);
+  e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, stacksMapName(depth)), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
   if (!user) return;
   const tmp = g.frame.alloc(8);
   e.emit(asm.lshImm(R0, 32), asm.rshImm(R0, 32), asm.stx(8, R10, tmp, R0));

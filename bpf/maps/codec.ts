@@ -7,13 +7,20 @@ import { formatBootTimestamp } from "../runtime/strftime.ts";
 import { inetText, macText } from "./value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
 
+export interface StackOptions {
+  readonly pid?: number;
+  readonly mode?: StackMode;
+  readonly depth?: number;
+}
+
 export interface Symbolizer {
   /**
    * Frames of a stack id from the stack map (innermost first), formatted like bpftrace
    * for `mode`: "func+off" (bpftrace), "addr func+off (module)" (perf), "addr" (raw).
-   * User stacks come with the pid whose address space they belong to.
+   * User stacks come with the pid whose address space they belong to; `depth` names the
+   * stack map of kstack(n)/ustack(n).
    */
-  stack(id: bigint, user: boolean, pid?: number, mode?: StackMode): string[];
+  stack(id: bigint, user: boolean, opts?: StackOptions): string[];
   /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
   symbol(addr: bigint, user: boolean, pid?: number): string;
   /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to print strftime() timestamps. */
@@ -70,7 +77,8 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const raw = readInt(b, off, 8, true);
       const id = t.user ? BigInt.asIntN(32, raw) : raw;
       const pid = t.user ? Number(BigInt.asUintN(64, raw) >> 32n) : undefined;
-      let frames = id < 0n ? [] : sym.stack(id, t.user, pid, t.mode);
+      const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
+      let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
       if (t.limit !== undefined) frames = frames.slice(0, t.limit);
       return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }) };
     }

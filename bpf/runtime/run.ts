@@ -7,7 +7,7 @@ import { marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "../codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
@@ -78,7 +78,7 @@ export class LoadedRun {
   load(): void {
     const fds = new Map<string, number>();
     for (const m of this.spec.maps) {
-      if (m.name === STACKS_MAP) {
+      if (stacksMapDepth(m.name) !== undefined) {
         fds.set(m.name, native.rawFd(this.maps.stackMap(m)));
         continue;
       }

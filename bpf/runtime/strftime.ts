@@ -81,7 +81,6 @@ function conv(c: string, d: Date): string {
     case "Y": return String(d.getFullYear());
     case "z": return tzOffset(d);
     case "Z": return tzName(d);
-    case "+": return `${conv("a", d)} ${conv("b", d)} ${conv("e", d)} ${conv("T", d)} ${conv("Z", d)} ${d.getFullYear()}`;
     case "%": return "%";
     default: return `%${c}`;
   }

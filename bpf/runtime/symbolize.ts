@@ -7,8 +7,7 @@
 // the program runs) and kept: frames of a process that has exited since still resolve.
 import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
-import type { Symbolizer } from "../maps/codec.ts";
-import type { StackMode } from "../check/types.ts";
+import type { StackOptions, Symbolizer } from "../maps/codec.ts";
 import type { Session } from "../session.ts";
 
 let kallsyms: Kallsyms | undefined | null = null;
@@ -48,7 +47,7 @@ export class ProcessSymbolizer implements Symbolizer {
   readonly #files: ElfCache = new Map();
   #boot: { at: number; value: bigint } | undefined;
 
-  constructor(private readonly rawStack: (id: bigint) => bigint[]) {}
+  constructor(private readonly rawStack: (id: bigint, depth?: number) => bigint[]) {}
 
   /** Read (once) the memory map of `pid`, while it still runs. */
   prime(pid: number): void {
@@ -92,8 +91,9 @@ export class ProcessSymbolizer implements Symbolizer {
     return this.#procs.get(pid)?.resolve(addr).symbol ?? `0x${hex(addr)}`;
   }
 
-  stack(id: bigint, user: boolean, pid?: number, mode: StackMode = "bpftrace"): string[] {
-    return this.rawStack(id).map((addr) => {
+  stack(id: bigint, user: boolean, opts: StackOptions = {}): string[] {
+    const { pid, mode = "bpftrace" } = opts;
+    return this.rawStack(id, opts.depth).map((addr) => {
       if (mode === "raw") return hex(addr);
       if (!user) {
         const k = this.kernelFrame(addr).text;
@@ -113,5 +113,5 @@ export class ProcessSymbolizer implements Symbolizer {
 }
 
 export function makeSymbolizer(session: Session): Symbolizer {
-  return new ProcessSymbolizer((id) => session.rawStack(id));
+  return new ProcessSymbolizer((id, depth) => session.rawStack(id, depth));
 }

@@ -157,6 +157,15 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     expect(stacks()).toBe(0);
   });
 
+  it("ustack(1) keeps one frame in its own stack map: two call paths of leaf() are one key", async () => {
+    const w = await startWorkload(pie, ["4", "300", "direct"]);
+    const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ { @full[ustack] = count(); @one[ustack(1)] = count(); }`, w, { settleMs: 100 });
+    expect(mapOf(r.maps, "@full").entries.map((e) => e.value)).toEqual([{ kind: "count", value: 4n }, { kind: "count", value: 4n }]);
+    expect(formatMap(mapOf(r.maps, "@one"))).toBe("@one[\n        leaf+0\n]: 8\n");
+    session.dropMap("@full");
+    session.dropMap("@one");
+  });
+
   it("*uaddr(\"counter\") reads the probed binary's global (uint32, non-PIE)", async () => {
     const w = await startWorkload(nopie, ["3", "0"]);
     const r = await traceWorkload(session, `uprobe:${nopie}:leaf /pid == $1/ { printf("%d %d\\n", arg0, *uaddr("counter")); }`, w);

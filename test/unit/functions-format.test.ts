@@ -115,9 +115,9 @@ describe("user stacks and usym carry their pid", () => {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 7n, true);
     const seen: unknown[] = [];
-    const sym = { stack: (id: bigint, user: boolean, pid?: number, mode?: string) => (seen.push([id, user, pid, mode]), ["a+1", "b+2", "c+3"]), symbol: () => "" };
+    const sym = { stack: (id: bigint, user: boolean, o?: object) => (seen.push([id, user, o]), ["a+1", "b+2", "c+3"]), symbol: () => "" };
     expect(decodeValue({ k: "stack", user: true, limit: 2, mode: "perf" }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2"], user: true, mode: "perf" });
-    expect(seen).toEqual([[7n, true, 4321, "perf"]]);
+    expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }]]);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 0xfffffff2n, true); // -EFAULT
     expect(decodeValue({ k: "stack", user: true }, b, 0, sym)).toEqual({ kind: "stack", frames: [], user: true });
   });
