@@ -45,6 +45,7 @@ export function realtimeAtBoot(): bigint {
 export class ProcessSymbolizer implements Symbolizer {
   readonly #procs = new Map<number, UserSymbolizer | null>();
   readonly #files: ElfCache = new Map();
+  readonly #refreshed = new Map<number, number>();
   #boot: { at: number; value: bigint } | undefined;
 
   constructor(private readonly rawStack: (id: bigint, depth?: number) => bigint[]) {}
@@ -64,6 +65,7 @@ export class ProcessSymbolizer implements Symbolizer {
   /** Drop the per-process maps (no map refers to their stacks any more). */
   forgetProcesses(): void {
     this.#procs.clear();
+    this.#refreshed.clear();
   }
 
   /** "name+off" of a kernel address, or its hex. */
@@ -72,11 +74,27 @@ export class ProcessSymbolizer implements Symbolizer {
     return hit ? { text: `${hit.symbol.name}+${hit.offset}`, known: true } : { text: `0x${hex(addr)}`, known: false };
   }
 
+  /** The address in process `pid`; a live process re-reads its maps (at most once a second) for an unmapped address (dlopen). */
+  resolveUser(addr: bigint, pid: number) {
+    this.prime(pid);
+    const f = this.#procs.get(pid)?.resolve(addr);
+    if (f && f.path !== "") return f;
+    const now = Date.now();
+    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f;
+    this.#refreshed.set(pid, now);
+    try {
+      const fresh = UserSymbolizer.forPid(pid, this.#files);
+      this.#procs.set(pid, fresh);
+      return fresh.resolve(addr);
+    } catch {
+      return f; // exited: keep the maps read while it ran
+    }
+  }
+
   /** "name+off" of a user address in `pid`, with the module for perf mode. */
   userFrame(addr: bigint, pid: number | undefined): { text: string; module: string } {
     if (pid === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
-    this.prime(pid);
-    const f = this.#procs.get(pid)?.resolve(addr);
+    const f = this.resolveUser(addr, pid);
     if (!f || f.symbol === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
     return { text: `${f.symbol}+${f.offset ?? 0}`, module: f.path };
   }
@@ -87,8 +105,7 @@ export class ProcessSymbolizer implements Symbolizer {
       return hit ? hit.symbol.name : `0x${hex(addr)}`;
     }
     if (pid === undefined) return `0x${hex(addr)}`;
-    this.prime(pid);
-    return this.#procs.get(pid)?.resolve(addr).symbol ?? `0x${hex(addr)}`;
+    return this.resolveUser(addr, pid)?.symbol ?? `0x${hex(addr)}`;
   }
 
   stack(id: bigint, user: boolean, opts: StackOptions = {}): string[] {
