@@ -171,7 +171,7 @@ export function typeName(t: Type): string {
     case "inet":
       return "inet";
     case "timestamp":
-      return "timestamp";
+      return `timestamp(${JSON.stringify(t.format)})`;
     case "macaddr":
       return "macaddr";
     case "none":

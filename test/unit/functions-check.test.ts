@@ -41,7 +41,7 @@ describe("types", () => {
   it("strftime is a timestamp that carries its format; different formats do not mix", () => {
     expect(callType('BEGIN { @t = strftime("%H:%M", nsecs); }', "strftime")).toEqual({ k: "timestamp", format: "%H:%M" });
     expect(compatible({ k: "timestamp", format: "%H" }, { k: "timestamp", format: "%M" })).toBe(false);
-    expect(messages('BEGIN { @t = strftime("%H", nsecs); @t = strftime("%M", nsecs); }')).toEqual(["@t holds timestamp; cannot assign timestamp"]);
+    expect(messages('BEGIN { @t = strftime("%H", nsecs); @t = strftime("%M", nsecs); }')).toEqual(['@t holds timestamp("%H"); cannot assign timestamp("%M")']);
   });
 
   it("ntop is inet, macaddr macaddr, kaddr and cgroupid uint64", () => {
