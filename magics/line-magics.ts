@@ -94,7 +94,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       settings.pid = arg === "off" || arg === "" ? undefined : Number(arg);
       return ok;
     case "%bytecode": {
-      const r = session.compile(arg, m.origin, settings.positional, settings.options);
+      const r = session.compile(arg, m.origin, settings.positional, { programOptions: settings.options });
       if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };
       ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack)\n${disassemble(p.insns)}`).join("\n\n") + "\n");
       return ok;

@@ -15,6 +15,7 @@ import { closest } from "./suggest.ts";
 import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import type { Btf } from "../btf/btf.ts";
+import { stackModeArg } from "./value-functions.ts";
 import {
   type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -52,6 +53,8 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
+  /** bpftrace's --unsafe: allow system(). */
+  readonly unsafe?: boolean;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -565,6 +568,8 @@ class Checker {
         if (e.op === "!") return bool;
         if (e.op === "*") {
           if (inMemory(t)) return t; // `*` of a struct value read by `.`
+          // bpftrace reads 8 bytes of kernel memory at an integer address (`*kaddr("avenrun")`).
+          if (t.k === "int") return u64;
           if (t.k !== "ptr") {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
@@ -745,13 +750,18 @@ class Checker {
         if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
       }
     } else {
-      argTypes = e.args.map((a) => this.expr(a, s));
+      // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
+      const isMode = (a: A.Expr, i: number) => i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined;
+      argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
     }
     const r = f.check({
       argTypes,
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
       constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+      probe: s.concrete,
+      env: this.opts.env,
+      unsafe: this.opts.unsafe ?? false,
     });
     if (typeof r === "string") {
       this.err(e.span, r);
@@ -837,7 +847,7 @@ class Checker {
     specs.forEach((spec, i) => {
       const t = args[i]!;
       const a = e.args[i + 1]!;
-      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
+      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
         this.err(a.span, `printf: %s cannot print ${typeName(t)}`);
       } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
         this.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);

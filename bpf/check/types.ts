@@ -7,14 +7,21 @@
 
 export type IntBits = 8 | 16 | 32 | 64;
 
+/** How stack frames print: bpftrace (default), perf (address, symbol, module), raw (addresses). */
+export type StackMode = "bpftrace" | "perf" | "raw";
+
 export type Type =
   | { readonly k: "int"; readonly bits: IntBits; readonly signed: boolean }
   | { readonly k: "bool" }
   | { readonly k: "string"; readonly size: number }
   | { readonly k: "buffer"; readonly size: number }
   | { readonly k: "tuple"; readonly elements: readonly Type[] }
-  /** A kernel or user stack, stored as the id returned by bpf_get_stackid (u64). */
-  | { readonly k: "stack"; readonly user: boolean }
+  /**
+   * A kernel or user stack, stored as the id returned by bpf_get_stackid (u64); a user
+   * stack also carries the pid in the upper 32 bits (bpftrace keys them by stackid + pid).
+   * `limit` is kstack(n)/ustack(n)'s frame count; `mode` bpftrace's stack mode.
+   */
+  | { readonly k: "stack"; readonly user: boolean; readonly limit?: number; readonly mode?: StackMode }
   /**
    * A number printed through a name table: an address as a kernel/user symbol (ksym(),
    * usym(), func in kprobes), or with `table`, a syscall number as its name
@@ -40,6 +47,10 @@ export type Type =
   | { readonly k: "array"; readonly element: Type; readonly length: number }
   /** ntop() result: an address family plus 16 bytes. */
   | { readonly k: "inet" }
+  /** strftime() result: nanoseconds since boot (CLOCK_BOOTTIME), formatted in user space. */
+  | { readonly k: "timestamp"; readonly format: string }
+  /** macaddr() result: 6 bytes printed as "AA:BB:CC:DD:EE:FF". */
+  | { readonly k: "macaddr" }
   /** Statements and calls that produce no value. */
   | { readonly k: "none" };
 
@@ -101,8 +112,9 @@ export function sizeOf(t: Type): number {
       return t.size;
     case "tuple":
       return tupleLayout(t.elements).size;
-    case "stack":
     case "sym":
+      return t.user ? 16 : 8; // usym: address, pid
+    case "stack":
     case "ptr":
       return 8;
     case "record":
@@ -111,6 +123,10 @@ export function sizeOf(t: Type): number {
       return sizeOf(t.element) * t.length;
     case "inet":
       return 24;
+    case "timestamp":
+      return 8;
+    case "macaddr":
+      return 6;
     case "none":
       return 0;
   }
@@ -123,6 +139,7 @@ export function alignOf(t: Type): number {
     case "bool":
     case "string":
     case "buffer":
+    case "macaddr":
       return 1;
     case "tuple":
       return Math.max(1, ...t.elements.map(alignOf));
@@ -130,6 +147,7 @@ export function alignOf(t: Type): number {
       return alignOf(t.element);
     case "record":
     case "inet":
+    case "timestamp":
     case "stack":
     case "sym":
     case "ptr":
@@ -167,7 +185,7 @@ export function typeName(t: Type): string {
     case "tuple":
       return `(${t.elements.map(typeName).join(", ")})`;
     case "stack":
-      return t.user ? "ustack" : "kstack";
+      return `${t.user ? "ustack" : "kstack"}${t.mode && t.mode !== "bpftrace" ? `(${t.mode})` : ""}${t.limit !== undefined ? `[${t.limit}]` : ""}`;
     case "sym":
       return t.table === "syscall" ? "syscall_name" : t.table === "errno" ? "strerror" : t.user ? "usym" : "ksym";
     case "ptr":
@@ -178,6 +196,10 @@ export function typeName(t: Type): string {
       return `${typeName(t.element)}[${t.length}]`;
     case "inet":
       return "inet";
+    case "timestamp":
+      return `timestamp(${JSON.stringify(t.format)})`;
+    case "macaddr":
+      return "macaddr";
     case "none":
       return "none";
   }
@@ -197,6 +219,9 @@ export function compatible(a: Type, b: Type): boolean {
   if (a.k === "ptr" && b.k === "ptr") return true;
   if (a.k === "ptr" && b.k === "int") return true;
   if (a.k === "sym" && b.k === "sym") return a.user === b.user && a.table === b.table;
+  // The format and the stack shape are part of how the stored value prints.
+  if (a.k === "timestamp" && b.k === "timestamp") return a.format === b.format;
+  if (a.k === "stack" && b.k === "stack") return typeName(a) === typeName(b);
   return a.k === b.k;
 }
 

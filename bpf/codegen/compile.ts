@@ -18,7 +18,7 @@ import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH, ZERO_MAP,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -30,6 +30,8 @@ export interface CompileOptions {
   readonly programOptions?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
+  /** bpftrace's --unsafe: allow system() (refused by default, with bpftrace's message). */
+  readonly unsafe?: boolean;
 }
 
 export interface CompileResult {
@@ -52,6 +54,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
+    unsafe: opts.unsafe,
   });
   const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
@@ -79,7 +82,10 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     startNs: opts.startNs ?? 0n,
     source,
     origin: opts.origin,
+    env: opts.env,
     needStacks: false,
+    stackDepths: new Set(),
+    needScratch: 0,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
@@ -94,7 +100,11 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
     maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   }
+  if (shared.needScratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: shared.needScratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
+  for (const d of [...shared.stackDepths].sort((a, b) => a - b)) {
+    maps.push({ name: stacksMapName(d), type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * d, maxEntries: 4096 });
+  }
   return {
     maps,
     programs,

@@ -14,12 +14,15 @@ import type { BtfField } from "../check/btf-types.ts";
 import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
-import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
-import type { UsdtArgSpec } from "../probes/index.ts";
+import { ArgRegs, BPF_ANY, PtRegs } from "../abi.ts";
+import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { Emitter, H } from "./emitter.ts";
 import { Frame } from "./frame.ts";
+import * as VC from "./value-calls.ts";
+import { log2BucketK } from "./hist-bucket.ts";
+import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
+import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 
 export class CodegenError extends Error {
@@ -42,7 +45,13 @@ export interface SharedState {
   readonly startNs: bigint;
   readonly source: string;
   readonly origin: string;
+  /** The machine's facts: kaddr() and cgroupid() resolve through them. */
+  readonly env?: ProbeEnv;
   needStacks: boolean;
+  /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
+  readonly stackDepths: Set<number>;
+  /** Bytes of the per-CPU scratch value some record needs (0: no scratch map). */
+  needScratch: number;
 }
 
 export interface Loop {
@@ -565,7 +574,7 @@ export class ProbeGenerator {
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(name === "ustack");
+        return this.stackId(name === "ustack", this.type(x));
     }
     const m = /^(s?)arg(\d+)$/.exec(name);
     if (m) {
@@ -616,9 +625,8 @@ export class ProbeGenerator {
     this.truncate(R0, t);
   }
 
-  stackId(user: boolean): void {
-    this.shared.needStacks = true;
-    this.e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, STACKS_MAP), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
+  stackId(user: boolean, t?: Type): void {
+    VC.stackId(this, user, t?.k === "stack" ? t.limit : undefined);
   }
 
   // --- fields ----------------------------------------------------------------------
@@ -735,6 +743,8 @@ export class ProbeGenerator {
       this.scalar(x);
       const size = Math.min(8, sizeOf(t)) as 1 | 2 | 4 | 8;
       e.emit(asm.stx(size, R10, off, R0));
+      // usym values carry the pid whose address space they are in (symbolised per process).
+      if (t.k === "sym" && t.user) e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32), asm.stx(8, R10, off + 8, R0));
       return;
     }
     const size = sizeOf(t);
@@ -1050,8 +1060,8 @@ export class ProbeGenerator {
     if (kind === "hist" || kind === "lhist") {
       e.emit(asm.ldx(8, R1, R10, vSlot));
       if (kind === "hist") {
-        if (info.histK) throw new CodegenError("hist(n, k) with k > 0 is not supported yet", call.span);
-        this.log2Bucket();
+        if (info.histK) log2BucketK(e, info.histK, () => this.placeNop());
+        else this.log2Bucket();
       } else this.linearBucket(info);
       e.emit(asm.stx(8, R10, k.bucketOff!, R0));
     }
@@ -1201,9 +1211,13 @@ export class ProbeGenerator {
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(x.callee === "ustack");
+        return this.stackId(x.callee === "ustack", this.type(x));
       case "sizeof":
         return this.scalar(x.args[0]!);
+      case "kaddr":
+      case "uaddr":
+      case "cgroupid":
+        return VC.constantCall(this, x);
       case "reg": {
         const name = (x.args[0] as A.StrLit).value;
         const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
@@ -1283,7 +1297,7 @@ export class ProbeGenerator {
       case "strftime":
       case "ntop":
       case "macaddr":
-        throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
+        return VC.storeValueCall(this, x, off);
       default:
         if (isScalar(t)) {
           this.callScalar(x);
@@ -1301,7 +1315,12 @@ export class ProbeGenerator {
     switch (x.callee) {
       case "printf":
       case "system":
+      case "cat":
         return this.printf(x);
+      case "join": {
+        const sep = x.args[1]?.kind === "StrLit" ? x.args[1].value : " ";
+        return VC.join(this, x, this.action({ kind: "join", separator: sep, count: JOIN_ARGNUM, size: JOIN_ARGSIZE }));
+      }
       case "exit": {
         const id = this.action({ kind: "exit" });
         const rec = this.frame.alloc(16);
@@ -1386,7 +1405,8 @@ export class ProbeGenerator {
     const argTypes = x.args.slice(1).map((a) => this.type(a));
     const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
     const args: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-    const id = this.action(x.callee === "system" ? { kind: "system", format: fmt, specs, args } : { kind: "printf", format: fmt, specs, args });
+    const kind = x.callee === "system" || x.callee === "cat" ? x.callee : "printf";
+    const id = this.action({ kind, format: fmt, specs, args });
     const size = Math.max(8, layout.size);
     const rec = this.frame.alloc(size);
     e.zero(rec, size);
@@ -1416,7 +1436,8 @@ export class ProbeGenerator {
 
 /** Builtins that are exactly one helper call, its result in r0. */
 const ONE_CALL_BUILTINS: Record<string, number> = {
-  nsecs: H.ktime_get_ns,
+  // bpftrace: nsecs is nsecs(boot), CLOCK_BOOTTIME, what strftime() expects
+  nsecs: H.ktime_get_boot_ns,
   cpu: H.get_smp_processor_id,
   numaid: H.get_numa_node_id,
   cgroup: H.get_current_cgroup_id,

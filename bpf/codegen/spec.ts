@@ -52,8 +52,9 @@ export type Action =
   | { readonly kind: "clear"; readonly map: string }
   | { readonly kind: "zero"; readonly map: string }
   | { readonly kind: "time"; readonly format: string }
+  /** payload: `count` NUL-padded strings of `size` bytes; an empty one ends the list. */
   | { readonly kind: "join"; readonly separator: string; readonly count: number; readonly size: number }
-  | { readonly kind: "cat"; readonly format: string; readonly args: readonly ArgLayout[] }
+  | { readonly kind: "cat"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
   | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] };
 
 /** Where one argument sits in an event record (offset from the record start). */
@@ -79,6 +80,23 @@ export const STACKS_MAP = "__stacks";
  * verifier cannot know, which for-map loops add to the probe's variables (for-map.ts).
  */
 export const ZERO_MAP = "__zero";
+/** A per-CPU array of one big value: records too large for the 512-byte stack (join). */
+export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;
+
+/**
+ * The stack-trace map of kstack(n)/ustack(n): one per depth, as bpftrace has, because the
+ * kernel hashes only the frames a map keeps: stacks that differ below frame n share an id.
+ */
+export function stacksMapName(depth: number = STACK_DEPTH): string {
+  return depth === STACK_DEPTH ? STACKS_MAP : `${STACKS_MAP}_${depth}`;
+}
+
+/** The depth of a stack-trace map named by stacksMapName, or undefined for other maps. */
+export function stacksMapDepth(name: string): number | undefined {
+  if (name === STACKS_MAP) return STACK_DEPTH;
+  const m = /^__stacks_(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

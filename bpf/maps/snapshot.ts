@@ -7,7 +7,7 @@ export type Value =
   | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
   | { readonly kind: "str"; readonly value: string }
   /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
-  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean }
+  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean; readonly mode?: "bpftrace" | "perf" | "raw" }
   | { readonly kind: "tuple"; readonly elements: readonly Value[] }
   /** Bytes from buf(): printed as \x escapes where not printable. */
   | { readonly kind: "buf"; readonly bytes: Uint8Array }

@@ -19,10 +19,14 @@ export function hexFormatBuffer(bytes: Uint8Array): string {
   return out;
 }
 
-/** A stack as bpftrace prints it: "\n" then "        frame\n" per frame. */
-export function stackText(frames: readonly string[]): string {
+/**
+ * A stack as bpftrace prints it: "\n" then "        frame\n" per frame; perf mode
+ * indents with a tab, raw mode not at all (BPFtrace::get_stack).
+ */
+export function stackText(frames: readonly string[], mode: "bpftrace" | "perf" | "raw" = "bpftrace"): string {
+  const indent = mode === "perf" ? "\t" : mode === "raw" ? "" : STACK_INDENT;
   let out = "\n";
-  for (const f of frames) out += `${STACK_INDENT}${f}\n`;
+  for (const f of frames) out += `${indent}${f}\n`;
   return out;
 }
 
@@ -39,7 +43,7 @@ export function valueText(v: Value, div = 1n): string {
     case "str":
       return v.value;
     case "stack":
-      return stackText(v.frames);
+      return stackText(v.frames, v.mode);
     case "tuple":
       return `(${v.elements.map((e) => valueText(e, div)).join(", ")})`;
     case "buf":

@@ -58,4 +58,10 @@ export interface ProbeEnv {
   resolveBinary(path: string): string | undefined;
   features(): KernelFeatures;
   possibleCpus(): number;
+  /** Address of a kernel symbol (/proc/kallsyms), for kaddr(); absent: not known here. */
+  kernelSymbolAddress?(name: string): bigint | undefined;
+  /** cgroup v2 id of a cgroupfs path (the directory's inode), for cgroupid(). */
+  cgroupId?(path: string): bigint | undefined;
+  /** Virtual address and size of any ELF symbol (functions and data), for uaddr(). */
+  elfSymbol?(path: string, name: string): { readonly address: bigint; readonly size: number } | undefined;
 }

@@ -7,11 +7,13 @@ import { marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "../codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
+import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
+import type { Symbolizer } from "../maps/codec.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -26,6 +28,8 @@ export interface MapProvider {
    * stack ids, which must stay resolvable after the run that made them has ended.
    */
   stackMap(spec: MapSpec): OwnedFd;
+  /** Symbols, user stacks and timestamps for printf/print arguments. */
+  readonly symbolizer?: Symbolizer;
 }
 
 export interface RunHooks {
@@ -38,6 +42,8 @@ export interface RunHooks {
   started?(probes: number): void;
   /** Events the ring buffer had no room for, reported once at the end (default: an output line). */
   lost?(count: bigint): void;
+  /** Errors of cat()/system() (bpftrace writes them to stderr); default: `output`. */
+  errorOutput?(text: string): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -79,7 +85,7 @@ export class LoadedRun {
   load(): void {
     const fds = new Map<string, number>();
     for (const m of this.spec.maps) {
-      if (m.name === STACKS_MAP) {
+      if (stacksMapDepth(m.name) !== undefined) {
         fds.set(m.name, native.rawFd(this.maps.stackMap(m)));
         continue;
       }
@@ -162,7 +168,7 @@ export class LoadedRun {
     if (!a) return;
     switch (a.kind) {
       case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec));
+        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
         return;
       case "exit":
         if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
@@ -171,7 +177,7 @@ export class LoadedRun {
         this.hooks.output(this.maps.printMap(a.map, a.top, a.div));
         return;
       case "print_value":
-        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset))}\n`);
+        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer))}\n`);
         return;
       case "clear":
         this.maps.clearMap(a.map);
@@ -183,11 +189,22 @@ export class LoadedRun {
         this.hooks.output(strftime(a.format, new Date()));
         return;
       case "system":
-        this.hooks.output(`[system() needs --unsafe: ${formatRecord(a.format, a.specs, a.args, rec).trim()}]\n`);
+        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        return;
+      case "cat":
+        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        return;
+      case "join":
+        this.hooks.output(joinText(rec, a.separator, a.count, a.size));
         return;
       default:
         return;
     }
+  }
+
+  actionOutput(r: ActionOutput): void {
+    if (r.out) this.hooks.output(r.out);
+    if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
   }
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
