@@ -180,6 +180,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       programOptions: args.options,
       signal: ctl.signal,
       output: (text) => emit(json ? formatPrintfJson(text) : text),
+      errorOutput: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {
