@@ -31,7 +31,9 @@ OPTIONS:
     -f FORMAT      output format: text (default) or json
     -o FILE        write output to FILE
     -q             quiet: no "Attaching N probes..." line
-    --dry-run      parse and check only; print diagnostics (exit 1 on error)
+    --dry-run      parse, check and compile only; print diagnostics (exit 1 on error).
+                   Probe types this kernel refuses (kprobes, fentry) are compiled
+                   anyway, with a warning that a real run here fails
     --info         print what this kernel supports
     --unsafe       allow unsafe functions (system, signal)
     -h, --help     this text
@@ -144,7 +146,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional, programOptions: args.options });
+      const r = compile(source, { env, origin, positional: args.positional, programOptions: args.options, anyKernel: true });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
@@ -181,6 +183,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       signal: ctl.signal,
       output: (text) => emit(json ? formatPrintfJson(text) : text),
       errorOutput: (text) => process.stderr.write(text),
+      warnings: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {

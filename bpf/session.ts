@@ -39,6 +39,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly attached?: (count: number) => void;
   /** bpftrace's --unsafe: allow system(). */
   readonly unsafe?: boolean;
+  /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
+  readonly warnings?: (text: string) => void;
 }
 
 export interface SessionRunResult extends RunResult {
@@ -85,6 +87,7 @@ export class Session implements MapProvider {
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
     const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe });
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
+    if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
     const { tick, unsafe: _unsafe, ...hooks } = opts;
     const had = new Set(this.#maps.keys());

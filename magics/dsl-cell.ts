@@ -68,6 +68,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs: flags.durationMs ?? settings.durationMs,
       background: flags.background,
       output: (text) => ctx.stream("stdout", text),
+      errorOutput: (text) => ctx.stream("stderr", text),
+      warnings: (text) => ctx.stream("stderr", text),
       attached: () => {
         live = true;
         ctx.display({ "text/plain": "(no map data yet)" }, { displayId });

@@ -42,7 +42,8 @@ const table: BuiltinInfo[] = [
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
-    type: (p) => (p.func !== undefined ? str(DEFAULT_STRLEN) : `func is not available in ${p.provider} probes`),
+    // kprobes name their function by address (ksym), as bpftrace's func does there
+    type: (p) => (p.func === undefined ? `func is not available in ${p.provider} probes` : p.provider === "kprobe" || p.provider === "kretprobe" ? { k: "sym", user: false } : str(DEFAULT_STRLEN)),
   },
   {
     name: "retval",

@@ -32,6 +32,8 @@ export interface CompileOptions {
   readonly startNs?: bigint;
   /** bpftrace's --unsafe: allow system() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
+  /** `--dry-run`: probe types this kernel refuses are compiled anyway, with a warning. */
+  readonly anyKernel?: boolean;
 }
 
 export interface CompileResult {
@@ -55,6 +57,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     origin: opts.origin,
     positional: opts.positional,
     unsafe: opts.unsafe,
+    anyKernel: opts.anyKernel,
   });
   const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };

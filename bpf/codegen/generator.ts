@@ -575,6 +575,10 @@ export class ProbeGenerator {
       case "kstack":
       case "ustack":
         return this.stackId(name === "ustack", this.type(x));
+      case "func":
+        // kprobe/kretprobe: the probed function's address, named by ksym when printed
+        e.emit(asm.mov(R1, R6), asm.call(H.get_func_ip));
+        return;
     }
     const m = /^(s?)arg(\d+)$/.exec(name);
     if (m) {
@@ -1201,6 +1205,7 @@ export class ProbeGenerator {
       case "ksym":
       case "usym":
       case "syscall_name":
+      case "cgroup_path":
       case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);
