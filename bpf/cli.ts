@@ -4,6 +4,7 @@
 //   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
 import { Session, CompileFailure } from "./session.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
@@ -67,7 +68,13 @@ function parseArgs(argv: string[]): Args | string {
       if (v === undefined) throw new Error(`${x} needs a value`);
       return v;
     };
-    if (a.prog !== undefined || a.file !== undefined) {
+    // Options may follow the program, as getopt lets them in bpftrace (`-e PROG -c CMD`);
+    // after `--` everything is the program's (positional parameters and getopt options).
+    if (x === "--") {
+      a.positional.push(...argv.slice(i));
+      break;
+    }
+    if ((a.prog !== undefined || a.file !== undefined) && !/^-[a-zA-Z-]/.test(x)) {
       a.positional.push(x);
       continue;
     }
@@ -94,7 +101,8 @@ function parseArgs(argv: string[]): Args | string {
       case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
       default:
         if (x.startsWith("-") && x !== "-") return `unknown option ${x}`;
-        a.file = x;
+        if (a.prog !== undefined || a.file !== undefined) a.positional.push(x);
+        else a.file = x;
     }
   }
   const split = splitProgramArgs(a.positional);
@@ -165,7 +173,17 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
   const stop = () => ctl.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  let child: ChildProcess | undefined;
+  // -c CMD: the child exists before the program compiles (its pid is `cpid`) and waits,
+  // blocked on a pipe, until every probe is attached; then it execs CMD (split on spaces
+  // and found on $PATH, as bpftrace does).
+  const child: ChildProcess | undefined = args.cmd
+    ? spawn("/bin/sh", ["-c", 'read _ <&3; exec "$@"', "sh", ...args.cmd.split(/\s+/).filter(Boolean)], { stdio: ["inherit", "inherit", "inherit", "pipe"] })
+    : undefined;
+  child?.on("exit", stop);
+  const release = () => {
+    const gate = child?.stdio[3] as Writable | undefined;
+    if (gate && !gate.writableEnded) gate.end("go\n");
+  };
   const json = args.format === "json";
   // BEGIN's output waits until everything is attached: bpftrace reads the ring buffer
   // only after printing "Attached N probes"
@@ -193,17 +211,13 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
         }
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         flush();
+        release();
       },
       lost: (n) => {
         if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
         else process.stderr.write(`Lost ${n} events\n`);
       },
-      attached: () => {
-        if (args.cmd) {
-          child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });
-          child.on("exit", stop);
-        }
-      },
+      cpid: child?.pid,
     });
     flush();
     // bpftrace ends its text output with two newlines, then prints the maps

@@ -39,6 +39,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly attached?: (count: number) => void;
   /** bpftrace's --unsafe: allow system(). */
   readonly unsafe?: boolean;
+  /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
+  readonly cpid?: number;
   /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
   readonly warnings?: (text: string) => void;
 }
@@ -79,17 +81,17 @@ export class Session implements MapProvider {
     this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly programOptions?: readonly string[]; readonly unsafe?: boolean } = {}): CompileResult {
-    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe });
+  compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly programOptions?: readonly string[]; readonly unsafe?: boolean; readonly cpid?: number } = {}): CompileResult {
+    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid });
   }
 
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
-    const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe });
+    const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe, cpid: opts.cpid });
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;

@@ -36,6 +36,7 @@ const table: BuiltinInfo[] = [
   { name: "comm", doc: "Name of the current task (16 bytes, like /proc/PID/comm).", type: always(str(COMM_SIZE)) },
   { name: "cgroup", doc: "cgroup v2 id of the current task.", type: always(u64) },
   { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
+  { name: "cpid", doc: "Pid of the child process started with -c CMD (0 without -c).", type: always(u32) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
   { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
   { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: always(str(DEFAULT_STRLEN)) },

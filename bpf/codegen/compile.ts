@@ -32,6 +32,8 @@ export interface CompileOptions {
   readonly startNs?: bigint;
   /** bpftrace's --unsafe: allow system() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
+  /** The pid of the `-c CMD` child, for `cpid`. */
+  readonly cpid?: number;
   /** `--dry-run`: probe types this kernel refuses are compiled anyway, with a warning. */
   readonly anyKernel?: boolean;
 }
@@ -83,6 +85,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     positional: checked.positional,
     cpus: opts.env.possibleCpus(),
     startNs: opts.startNs ?? 0n,
+    cpid: opts.cpid ?? 0,
     source,
     origin: opts.origin,
     env: opts.env,

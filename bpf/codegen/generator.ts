@@ -43,6 +43,8 @@ export interface SharedState {
   readonly cpus: number;
   /** ktime at the start of the run, for `elapsed` (patched in as a constant). */
   readonly startNs: bigint;
+  /** The pid of `-c CMD`'s child (bpftrace's cpid), 0 without one. */
+  readonly cpid: number;
   readonly source: string;
   readonly origin: string;
   /** The machine's facts: kaddr() and cgroupid() resolve through them. */
@@ -559,6 +561,9 @@ export class ProbeGenerator {
         return;
       case "gid":
         e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
+        return;
+      case "cpid":
+        e.emit(asm.movImm(R0, this.shared.cpid));
         return;
       case "elapsed":
         e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));

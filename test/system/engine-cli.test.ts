@@ -130,6 +130,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stderr).toContain("tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_exit_read");
   });
 
+  it("-c CMD after -e: the child waits until the probes are attached, cpid is its pid, the run ends when it exits", async () => {
+    const out = await cli(["-e", 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { @execs[str(args.filename)] = count(); } tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { printf("child %d left\\n", cpid == pid); }', "-c", "/bin/true --ignored"]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("child 1 left\n\n\n@execs[/bin/true]: 1\n");
+  });
+
   it("exit(N) sets the exit code", async () => {
     const out = await cli(["-q", "-e", "BEGIN { exit(3); }"]);
     expect(out.code).toBe(3);
