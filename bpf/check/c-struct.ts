@@ -98,7 +98,10 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
         for (let i = 0; i < stars!.length; i++) t = { k: "ptr", to: t, user: false };
       }
       if (!t) return `${def.name}: unknown type '${typeWords}' of member '${name}'`;
-      const lens = [...dims!.matchAll(/\[\s*(\w*)\s*\]/g)].map((x) => Number(x[1] || 0));
+      const dimTexts = [...dims!.matchAll(/\[\s*(\w*)\s*\]/g)].map((x) => x[1] ?? "");
+      const bad = dimTexts.find((x) => !/^(0x[0-9a-f]+|\d*)$/i.test(x));
+      if (bad !== undefined) return `${def.name}: the size of array '${name}' must be a number, not '${bad}'`;
+      const lens = dimTexts.map((x) => Number(x || 0));
       for (let i = lens.length - 1; i >= 0; i--) {
         const n = lens[i]!;
         t = t.k === "int" && t.bits === 8 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };

@@ -493,11 +493,9 @@ class Checker {
       const call = st.value as A.CallExpr;
       const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = {};
       if (kind === "lhist") {
-        extra.lhist = {
-          min: constInt(call.args[1]!, this.positional) ?? 0n,
-          max: constInt(call.args[2]!, this.positional) ?? 1n,
-          step: constInt(call.args[3]!, this.positional) ?? 1n,
-        };
+        // a missing argument is reported by lhist()'s own check; these stay defined
+        const arg = (i: number, dflt: bigint) => (call.args[i] ? (constInt(call.args[i]!, this.positional) ?? dflt) : dflt);
+        extra.lhist = { min: arg(1, 0n), max: arg(2, 1n), step: arg(3, 1n) };
       }
       if (kind === "hist") extra.histK = Number(call.args[1] ? (constInt(call.args[1], this.positional) ?? 0n) : 0n);
       this.defineMap(target, keyTypes, kind, s64, extra);

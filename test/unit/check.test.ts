@@ -219,6 +219,7 @@ function registryWithCount(name: string, origin: string): MapRegistry {
 
 const cases: GoldenCase[] = [
   { title: "unknown identifier with did-you-mean", source: "BEGIN { @t = nsec; }" },
+  { title: "lhist with too few arguments", source: "BEGIN { @l = lhist(1); }" },
   { title: "a variable read after the block that assigned it", source: "BEGIN { if (1) { $z = 3; } @z = $z; for ($i : 0..2) { } @i = $i; }" },
   { title: "unknown function with did-you-mean", source: "BEGIN { @c = cont(); }" },
   { title: "unknown tracepoint with did-you-mean", source: "tracepoint:syscalls:sys_enter_opnat { @n = count(); }" },
