@@ -58,7 +58,7 @@ const table: BuiltinInfo[] = [
   },
   { name: "kstack", doc: "Kernel stack trace (symbolised through /proc/kallsyms).", type: always({ k: "stack", user: false }) },
   { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
-  { name: "username", doc: "Name of the current user.", type: always(str(DEFAULT_STRLEN)) },
+  { name: "username", doc: "Name of the current user (the uid, named from /etc/passwd when printed).", type: always({ k: "sym", user: false, table: "username" }) },
   { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
 ];
 

@@ -27,7 +27,7 @@ export type Type =
    * usym(), func in kprobes), or with `table`, a syscall number as its name
    * (syscall_name()) or an errno as strerror()'s message. Named in user space when read.
    */
-  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" | "cgroup"; readonly filter?: string }
+  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" | "cgroup" | "username"; readonly filter?: string }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */

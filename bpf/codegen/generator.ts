@@ -557,6 +557,7 @@ export class ProbeGenerator {
         e.emit(asm.call(H.get_current_pid_tgid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
         return;
       case "uid":
+      case "username":
         e.emit(asm.call(H.get_current_uid_gid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
         return;
       case "gid":

@@ -24,6 +24,8 @@ export interface Symbolizer {
   stack(id: bigint, user: boolean, opts?: StackOptions): string[];
   /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
   symbol(addr: bigint, user: boolean, pid?: number): string;
+  /** `username`: the name of a uid (from /etc/passwd), or undefined when it has none. */
+  userName?(uid: number): string | undefined;
   /** cgroup_path(): the cgroup's paths in the mounted hierarchies whose name matches `filter`. */
   cgroupPath?(id: bigint, filter?: string): string;
   /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to print strftime() timestamps. */
@@ -98,6 +100,7 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     case "sym": {
       const addr = readInt(b, off, 8, false);
       if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
+      if (t.table === "username") return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
       if (t.table) return { kind: "str", value: tableName(t.table, addr) };
       const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
       return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };

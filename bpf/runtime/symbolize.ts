@@ -10,6 +10,7 @@ import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../s
 import type { StackOptions, Symbolizer } from "../maps/codec.ts";
 import type { Session } from "../session.ts";
 import { cgroupPath } from "./cgroup-path.ts";
+import { userName } from "./user-name.ts";
 
 let kallsyms: Kallsyms | undefined | null = null;
 
@@ -124,6 +125,10 @@ export class ProcessSymbolizer implements Symbolizer {
 
   cgroupPath(id: bigint, filter?: string): string {
     return cgroupPath(id, filter);
+  }
+
+  userName(uid: number): string | undefined {
+    return userName(uid);
   }
 
   realtimeAtBoot(): bigint {

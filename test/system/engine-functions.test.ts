@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -190,6 +190,11 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     const [a, b] = text.trim().split(" ");
     expect(a).toBe(b);
     expect(Number(a)).toBeGreaterThan(0);
+  });
+
+  it("username names the current uid from /etc/passwd, in printf and as a map key", async () => {
+    const text = await collect(session, 'BEGIN { printf("%s %d\\n", username, uid); exit(); }');
+    expect(text).toBe(`${userInfo().username} ${userInfo().uid}\n`);
   });
 
   it("cgroup_path(id) names a cgroup by its path in each hierarchy, as bpftrace prints it", async () => {
