@@ -5,6 +5,8 @@
 // NUL-padded byte arrays (default 64 bytes, BPFTRACE_MAX_STRLEN), tuples are C structs
 // with natural alignment, stacks are stored as stack ids (u64) and symbolised on read.
 
+import type { StackMode } from "../settings.ts";
+
 export type IntBits = 8 | 16 | 32 | 64;
 
 export type Type =
@@ -14,7 +16,7 @@ export type Type =
   | { readonly k: "buffer"; readonly size: number }
   | { readonly k: "tuple"; readonly elements: readonly Type[] }
   /** A kernel or user stack, stored as the id returned by bpf_get_stackid (u64). */
-  | { readonly k: "stack"; readonly user: boolean }
+  | { readonly k: "stack"; readonly user: boolean; readonly mode?: StackMode }
   /** An address printed as a kernel/user symbol (ksym(), usym(), func in kprobes). */
   | { readonly k: "sym"; readonly user: boolean }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
@@ -43,7 +45,7 @@ export const u8: Type = { k: "int", bits: 8, signed: false };
 export const bool: Type = { k: "bool" };
 export const none: Type = { k: "none" };
 
-/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64). */
+/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64); the max_strlen setting changes it per program. */
 export const DEFAULT_STRLEN = 64;
 export const COMM_SIZE = 16;
 

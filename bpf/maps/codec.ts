@@ -8,6 +8,8 @@ import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
 export interface Symbolizer {
   /** Frames of a stack id from the stack map (innermost first), formatted like bpftrace. */
   stack(id: bigint, user: boolean): string[];
+  /** The addresses of a stack id's frames, innermost first (for stack_mode perf and raw). */
+  addrs?(id: bigint): bigint[];
   /** "vfs_read+5" for a kernel address (ksym), or a user symbol. */
   symbol(addr: bigint, user: boolean): string;
 }
@@ -50,7 +52,9 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     }
     case "stack": {
       const id = readInt(b, off, 8, true);
-      return { kind: "stack", frames: id < 0n ? [] : sym.stack(id, t.user), user: t.user };
+      const frames = id < 0n ? [] : sym.stack(id, t.user);
+      if (!t.mode || t.mode === "bpftrace") return { kind: "stack", frames, user: t.user };
+      return { kind: "stack", frames, user: t.user, mode: t.mode, addrs: id < 0n ? [] : (sym.addrs?.(id) ?? []) };
     }
     case "sym":
       return { kind: "text", text: sym.symbol(readInt(b, off, 8, false), t.user) };

@@ -3,6 +3,7 @@
 // line after a leading newline, buffers with \x escapes.
 
 import type { Value } from "../maps/snapshot.ts";
+import type { StackMode } from "../settings.ts";
 
 /** Stack frames are indented by 8 spaces (BPFtrace::get_stack, indent = 8). */
 const STACK_INDENT = " ".repeat(8);
@@ -19,10 +20,21 @@ export function hexFormatBuffer(bytes: Uint8Array): string {
   return out;
 }
 
-/** A stack as bpftrace prints it: "\n" then "        frame\n" per frame. */
-export function stackText(frames: readonly string[]): string {
+/**
+ * A stack as bpftrace prints it (BPFtrace::get_stack): "\n", then per frame
+ * "        frame\n" (stack_mode bpftrace), "\tffffffff81234567 frame\n" (perf) or
+ * "ffffffff81234567\n" (raw).
+ */
+export function stackText(frames: readonly string[], mode: StackMode = "bpftrace", addrs: readonly bigint[] = []): string {
   let out = "\n";
-  for (const f of frames) out += `${STACK_INDENT}${f}\n`;
+  if (mode === "bpftrace" || addrs.length !== frames.length) {
+    for (const f of frames) out += `${STACK_INDENT}${f}\n`;
+    return out;
+  }
+  frames.forEach((f, i) => {
+    const hex = addrs[i]!.toString(16);
+    out += mode === "raw" ? `${hex}\n` : `\t${hex} ${f}\n`;
+  });
   return out;
 }
 
@@ -39,7 +51,7 @@ export function valueText(v: Value, div = 1n): string {
     case "str":
       return v.value;
     case "stack":
-      return stackText(v.frames);
+      return stackText(v.frames, v.mode, v.addrs);
     case "tuple":
       return `(${v.elements.map((e) => valueText(e, div)).join(", ")})`;
     case "buf":

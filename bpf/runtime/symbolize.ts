@@ -25,5 +25,6 @@ export function makeSymbolizer(session: Session): Symbolizer {
   return {
     symbol: sym,
     stack: (id, user) => session.rawStack(id).map((a) => sym(a, user)),
+    addrs: (id) => session.rawStack(id),
   };
 }
