@@ -13,6 +13,7 @@ import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { STACK_DEPTH } from "./codegen/spec.ts";
+import type { Settings } from "./settings.ts";
 
 export class CompileFailure extends Error {
   constructor(
@@ -34,7 +35,16 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly tick?: (maps: MapSnapshot[]) => void;
   readonly positional?: readonly string[];
   readonly attached?: (count: number) => void;
+  /** -p PID / %pid: scope the probes to this process; the run ends when it exits. */
+  readonly pid?: number;
+  /** --unsafe: allow system(), signal(), override(). */
+  readonly unsafe?: boolean;
+  /** BPFTRACE_* settings from the environment (bpf/settings.ts); they win over `config = {}`. */
+  readonly settings?: Partial<Settings>;
 }
+
+/** What compile takes besides the source, from a run's options. */
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -64,18 +74,27 @@ export class Session implements MapProvider {
     symbolizer?: (session: Session) => Symbolizer,
   ) {
     this.cpus = env.possibleCpus();
-    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
+    this.symbolizer = symbolizer
+      ? symbolizer(this)
+      : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), addrs: (id) => this.rawStack(id), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = []): CompileResult {
-    return compile(source, { env: this.env, registry: this.registry, origin, positional, startNs: monotonicNs() });
+  compile(source: string, origin: string, positional: readonly string[] = [], extras: CompileExtras = {}): CompileResult {
+    return compile(source, {
+      env: this.env, registry: this.registry, origin, positional, startNs: monotonicNs(),
+      ...(extras.pid !== undefined && { pid: extras.pid }),
+      ...(extras.unsafe !== undefined && { unsafe: extras.unsafe }),
+      ...(extras.settings && { settings: extras.settings }),
+    });
   }
 
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
-    const res = this.compile(source, opts.origin, opts.positional);
+    const res = this.compile(source, opts.origin, opts.positional, opts);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     const spec = res.spec;
+    const warnings = res.diagnostics.filter((d) => d.severity === "warning");
+    if (warnings.length) (opts.warning ?? opts.output)(`${renderDiagnostics(warnings, source, opts.origin)}\n`);
     const { tick, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     let out: Awaited<ReturnType<typeof runToEnd>>;
@@ -96,7 +115,7 @@ export class Session implements MapProvider {
       this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
       return { ...out, maps: [] };
     }
-    return { ...out, maps: this.snapshots(spec.written) };
+    return { ...out, maps: spec.settings?.printMapsOnExit === false ? [] : this.snapshots(spec.written) };
   }
 
   /** Stop a background job: detach, run END, release; returns its maps. */

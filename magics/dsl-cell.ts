@@ -14,6 +14,7 @@ export interface NotebookSettings {
   positional: string[];
   /** Default duration of a DSL cell (%timeout), in ms. */
   durationMs: number | undefined;
+  /** %pid: the process the following cells are scoped to (like -p PID). */
   pid: number | undefined;
 }
 
@@ -65,6 +66,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs: flags.durationMs ?? settings.durationMs,
       background: flags.background,
       output: (text) => ctx.stream("stdout", text),
+      warning: (text) => ctx.stream("stderr", text),
+      ...(settings.pid !== undefined && { pid: settings.pid }),
       attached: () => {
         live = true;
         ctx.display({ "text/plain": "(no map data yet)" }, { displayId });

@@ -10,8 +10,10 @@ import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
-import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict } from "./map-registry.ts";
+import { type MapInfo, type MapRegistry, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
+import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
+import { missingProbeDiagnostic, stackModeArg, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
   type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -43,6 +45,10 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
+  /** max_strlen, max_map_keys, stack_mode, missing_probes (bpf/settings.ts); defaults without. */
+  readonly settings?: Settings;
+  /** --unsafe: allow system(), signal(), override(). */
+  readonly unsafe?: boolean;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -64,12 +70,18 @@ class Checker {
   diags: Diagnostic[] = [];
   changed = false;
   readonly positional: readonly string[];
+  readonly settings: Settings;
+
+  get maxKeys(): number {
+    return this.settings.maxMapKeys;
+  }
 
   constructor(
     readonly program: A.Program,
     readonly opts: CheckOptions,
   ) {
     this.positional = opts.positional ?? [];
+    this.settings = opts.settings ?? DEFAULT_SETTINGS;
     for (const d of program.mapDecls) {
       this.maps.set(d.name, {
         name: d.name, valueKind: "value", keyTypes: [], valueType: none, declaredType: d.mapType,
@@ -87,7 +99,10 @@ class Checker {
       for (const ap of probe.attachPoints) {
         const r = expandAttachPoint(ap, this.opts.env);
         if (r.ok) concrete.push(...r.probes);
-        else expandDiags.push(diagnostic("SemanticError", ap.span, r.message, r.hints ?? []));
+        else {
+          const d = missingProbeDiagnostic(ap, r, this.settings.missingProbes);
+          if (d) expandDiags.push(d);
+        }
       }
       expanded.push({ probe, concrete });
     }
@@ -171,7 +186,7 @@ class Checker {
     const prev = this.maps.get(e.name) ?? (this.opts.registry?.get(e.name) ? { ...this.opts.registry.get(e.name)! } : undefined);
     if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
       this.maps.set(e.name, {
-        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? DEFAULT_MAX_ENTRIES,
+        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? this.maxKeys,
         origin: this.opts.origin, declaredType: prev?.declaredType, ...extra,
       });
       this.changed = true;
@@ -231,7 +246,7 @@ class Checker {
     const m = this.maps.get(e.name) ?? this.adoptFromRegistry(e.name);
     if (!m) {
       // Not written (yet): later passes may learn its type.
-      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
       this.changed = true;
       return u64;
     }
@@ -461,7 +476,7 @@ class Checker {
           this.err(e.span, t);
           return u64;
         }
-        return t;
+        return withSettings(t, this.settings);
       }
       case "VarExpr": {
         const t = s.vars.get(e.name);
@@ -630,7 +645,7 @@ class Checker {
           }
           if (a.keys.length) this.mapKeyTypes(a, s);
           if (e.callee === "delete" || e.callee === "clear" || e.callee === "zero") this.written.add(a.name);
-          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
           const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
           s.types.set(a, t);
           return t;
@@ -645,9 +660,13 @@ class Checker {
         if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
       }
     } else {
-      argTypes = e.args.map((a) => this.expr(a, s));
+      // kstack(perf, 8): the mode is a bare word, not an expression
+      argTypes = e.args.map((a, i) => (i === 0 && stackModeArg(e) ? u64 : this.expr(a, s)));
     }
+    const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
+    if (unsafe) this.err(e.span, unsafe, [], "SemanticError");
     const r = f.check({
+      maxStrlen: this.settings.maxStrlen,
       argTypes,
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
@@ -658,7 +677,7 @@ class Checker {
       return u64;
     }
     if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
-    return r;
+    return withSettings(r, this.settings, stackModeArg(e));
   }
 
   checkPrintf(e: A.CallExpr, args: Type[]): void {

@@ -15,6 +15,8 @@ import type { ProbeEnv } from "../probes/index.ts";
 import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
+import { scopeToPid } from "./pid-scope.ts";
+import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
 import {
   type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH,
 } from "./spec.ts";
@@ -26,6 +28,12 @@ export interface CompileOptions {
   readonly positional?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
+  /** Settings from the environment (BPFTRACE_*): they win over the program's config block. */
+  readonly settings?: Partial<Settings>;
+  /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
+  readonly pid?: number;
+  /** --unsafe: allow system(), signal(), override(). */
+  readonly unsafe?: boolean;
 }
 
 export interface CompileResult {
@@ -34,21 +42,28 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Pages of perf_rb_pages are 4 KiB, as bpftrace presumes (compile does not ask the machine). */
+const PAGE_SIZE = 4096;
+
 export function compile(source: string, opts: CompileOptions): CompileResult {
   const parsed = parse(source);
   if (!parsed.program || hasErrors(parsed.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: parsed.diagnostics };
   }
+  const { settings, diagnostics: configDiags } = programSettings(parsed.program.config, opts.settings);
+  if (hasErrors(configDiags)) return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...configDiags] };
   const checked = check(splitSpecialProbes(parsed.program), {
     env: opts.env,
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
+    settings,
+    unsafe: opts.unsafe ?? false,
   });
-  const diags = [...parsed.diagnostics, ...checked.diagnostics];
+  const diags = [...parsed.diagnostics, ...configDiags, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
   try {
-    const spec = generate(checked, source, opts);
+    const spec = { ...generate(checked, source, opts, settings), diagnostics: diags };
     return { spec, checked, diagnostics: diags };
   } catch (e) {
     if (e instanceof CodegenError) {
@@ -61,7 +76,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   }
 }
 
-export function generate(checked: CheckedProgram, source: string, opts: CompileOptions): ProgramSpec {
+export function generate(checked: CheckedProgram, source: string, opts: CompileOptions, settings: Settings = DEFAULT_SETTINGS): ProgramSpec {
   const actions: Action[] = [];
   const shared: SharedState = {
     maps: checked.maps,
@@ -72,16 +87,17 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     source,
     origin: opts.origin,
     needStacks: false,
+    pid: opts.pid,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
     const insns = g.e.finish();
-    return { probe: cp.concrete, insns, stackSize: g.frame.highWater };
+    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
-  maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
-  maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
+  maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + checked.maps.size });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   return {
     maps,
@@ -89,6 +105,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     actions,
     written: [...checked.written].filter((m) => checked.maps.has(m)),
     diagnostics: checked.diagnostics,
+    settings,
+    ...(opts.pid !== undefined && { pid: opts.pid }),
   };
 }
 

@@ -19,6 +19,8 @@ import { Emitter, H } from "./emitter.ts";
 import { Frame } from "./frame.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
+import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
+import { countMapFull } from "./map-full.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -41,6 +43,8 @@ export interface SharedState {
   readonly source: string;
   readonly origin: string;
   needStacks: boolean;
+  /** -p PID: probes that cannot be scoped when attached return early for other processes. */
+  readonly pid?: number | undefined;
 }
 
 interface Loop {
@@ -74,6 +78,7 @@ export class ProbeGenerator {
     const { e } = this;
     e.comment(`${this.shared.origin}: ${this.cp.concrete.name}`);
     e.emit(asm.mov(R6, R1));
+    if (needsPidFilter(this.cp.concrete, this.shared.pid)) emitPidFilter(e, this.shared.pid!, this.exitLabel);
     for (const [name, type] of this.cp.vars) {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
       this.vars.set(name, { off, type });
@@ -784,6 +789,7 @@ export class ProbeGenerator {
     e.stackAddr(R2, keyOff);
     e.stackAddr(R3, valOff);
     e.emit(asm.movImm(R4, BPF_ANY), asm.call(H.map_update_elem));
+    countMapFull(this, name);
   }
 
   readMapScalar(x: A.MapExpr): void {

@@ -1,6 +1,7 @@
 // One run of a compiled program: load → BEGIN → attach → events until exit/interrupt/
 // timeout → detach → END → release. Every kernel object a run creates is owned here and
 // released on every path (an error while loading or attaching detaches what was attached).
+import { spawnSync } from "node:child_process";
 import * as native from "../../native/index.ts";
 import type { OwnedFd } from "../../native/index.ts";
 import { marshal } from "../asm/index.ts";
@@ -12,6 +13,8 @@ import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
+import { mapFullCounts, mapFullWarning } from "./map-full.ts";
+import { watchProcessExit } from "./process-exit.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -31,6 +34,8 @@ export interface MapProvider {
 export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
+  /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: output. */
+  warning?(text: string): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -41,7 +46,7 @@ export interface RunHooks {
   readonly background?: boolean;
 }
 
-export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached";
+export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached" | "process-exit";
 
 export interface RunResult {
   readonly reason: EndReason;
@@ -94,6 +99,7 @@ export class LoadedRun {
         context: `load program "${p.probe.name}"`,
         ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
         ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
+        ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
       });
       this.progs.push({ spec: p, fd });
     }
@@ -119,11 +125,21 @@ export class LoadedRun {
         this.links.push(...attach(p.spec.probe.attach, p.fd));
       } catch (e) {
         const msg = (e as Error).message;
+        const missing = this.spec.settings?.missingProbes ?? "error";
+        if (missing !== "error") {
+          if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
+          continue;
+        }
         throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
       }
       n++;
     }
     return n;
+  }
+
+  warn(text: string): void {
+    if (this.hooks.warning) this.hooks.warning(text);
+    else this.hooks.output(text);
   }
 
   get attachedCount(): number {
@@ -161,9 +177,13 @@ export class LoadedRun {
       case "time":
         this.hooks.output(strftime(a.format, new Date()));
         return;
-      case "system":
-        this.hooks.output(`[system() needs --unsafe: ${formatRecord(a.format, a.specs, a.args, rec).trim()}]\n`);
+      case "system": {
+        // Only reachable with --unsafe (the checker refuses system() without it). Like
+        // bpftrace, the command runs to its end before the next event is handled.
+        const r = spawnSync("/bin/sh", ["-c", formatRecord(a.format, a.specs, a.args, rec)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        if (r.stdout) this.hooks.output(r.stdout);
         return;
+      }
       default:
         return;
     }
@@ -177,6 +197,7 @@ export class LoadedRun {
       const finish = (r: EndReason) => {
         if (done) return;
         done = true;
+        target?.stop();
         clearTimeout(timer);
         clearInterval(this.#ticker);
         this.#ticker = undefined;
@@ -186,6 +207,7 @@ export class LoadedRun {
       };
       const onAbort = () => finish("interrupt");
       const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
+      const target = this.spec.pid !== undefined ? watchProcessExit(this.spec.pid, () => finish("process-exit")) : undefined;
       if (signal?.aborted) return finish("interrupt");
       signal?.addEventListener("abort", onAbort);
       this.ring?.onReadable(() => {
@@ -252,6 +274,8 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     run.drain();
     const lost = run.lost();
     if (lost > 0n) hooks.output(`Lost ${lost} events\n`);
+    const drops = run.internal.get(DROPS_MAP);
+    if (drops) for (const [map, n] of mapFullCounts(spec, drops)) run.warn(mapFullWarning(map, n));
     return { reason, exitCode: run.exitCode ?? 0, lost, run };
   } finally {
     if (!detached) run.close();
