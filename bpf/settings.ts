@@ -7,8 +7,8 @@
 //
 // One deliberate difference: max_strlen is the size of a string in bytes, its NUL included
 // (a string holds max_strlen - 1 characters), as bpftrace's BPFTRACE_STRLEN always was and
-// with its old default of 64. bpftrace 0.24 made it the number of characters with a
-// default of 1024 kept off the BPF stack; Tracebook keeps strings on the 512-byte stack.
+// with its old default of 64. Current bpftrace counts characters, with a default of 1024
+// kept off the BPF stack; Tracebook keeps strings on the 512-byte stack.
 
 import type { ConfigItem } from "./lang/ast.ts";
 import { type Diagnostic, diagnostic } from "./diagnostic.ts";

@@ -6,7 +6,10 @@ import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { startC, workloadBinary } from "../helpers/workload.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PYTHON_WORKLOAD, startC, startWorkload, workloadBinary } from "../helpers/workload.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = `${ROOT}bin/tracebook.js`;
@@ -133,6 +136,27 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
       expect(out.stdout).toMatch(/^Attaching 2 probes...\n__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n@calls: 5\n@exits: 1\n@route\[3\]: 1\n/);
       expect(out.stdout).toContain("@route[1]: 2\n");
       expect(out.stdout).toContain("@route[2]: 2\n");
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it("-p PID: USDT probes (with a semaphore) fire only in that process", async () => {
+    const PY = "/usr/bin/python3.11";
+    const script = join(mkdtempSync(join(tmpdir(), "tracebook-py-")), "work.py");
+    writeFileSync(script, PYTHON_WORKLOAD);
+    const [a, b] = [await startWorkload(PY, [script, "6"], { release: "stdin" }), await startWorkload(PY, [script, "4"], { release: "stdin" })];
+    try {
+      const out = await cli(["-p", String(b.pid), "-e", `usdt:${PY}:python:function__entry { @calls[str(arg1)] = count(); @pids[pid] = count(); }`], {
+        env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1" },
+        onLine: (line) => {
+          if (line === "__BPFTRACE_NOTIFY_PROBES_ATTACHED") void Promise.all([a.go(), b.go()]);
+        },
+      });
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain("@calls[target]: 4\n");
+      expect(out.stdout.match(/^@pids\[(\d+)\]/gm)).toEqual([`@pids[${b.pid}]`]);
     } finally {
       a.kill();
       b.kill();
