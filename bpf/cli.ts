@@ -15,11 +15,15 @@ import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
 import type { CompileEnv } from "./env.ts";
 import { makeSymbolizer } from "./runtime/symbolize.ts";
+import { expand, parse, splitProgramArgs } from "./lang/index.ts";
 
 const USAGE = `USAGE:
     tracebook [options] filename [args...]
     tracebook [options] - [args...]
     tracebook [options] -e 'program' [args...]
+
+    args: positional parameters ($1, $2, ...) and, after '--', the program's
+    named options (getopt): -- --name=value --flag; '-- --help' lists them
 
 OPTIONS:
     -e 'program'   execute this program
@@ -51,6 +55,9 @@ interface Args {
   prog?: string;
   file?: string;
   positional: string[];
+  /** Named program options after `--`, without the dashes: "depth=5", "errname". */
+  options: string[];
+  help: boolean;
   list?: string;
   verbose: boolean;
   pid?: number;
@@ -65,7 +72,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const a: Args = { positional: [], verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
+  const a: Args = { positional: [], options: [], help: false, verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const next = () => {
@@ -106,6 +113,7 @@ function parseArgs(argv: string[]): Args | string {
       case "--dry-run": a.dryRun = true; break;
       case "--info": a.info = true; break;
       case "--unsafe": a.unsafe = true; break;
+      case "-h": case "--help": a.help = true; break;
       case "-": a.file = "/dev/stdin"; break;
       case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
       default:
@@ -113,6 +121,9 @@ function parseArgs(argv: string[]): Args | string {
         a.file = x;
     }
   }
+  const split = splitProgramArgs(a.positional);
+  a.positional = split.positional;
+  a.options = split.options;
   return a;
 }
 
@@ -129,7 +140,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 1;
   }
-  if (argv.includes("-h") || argv.includes("--help")) {
+  if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
@@ -164,6 +175,10 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     const origin = args.prog !== undefined ? "stdin" : (args.file ?? "stdin");
+    if (args.options.includes("help")) {
+      process.stderr.write(`${programHelp(source)}\n`);
+      return 1;
+    }
     if (args.dryRun) {
       const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args) });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
@@ -181,6 +196,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
 function compileExtras(args: Args): CompileExtras {
   return {
     unsafe: args.unsafe,
+    programOptions: args.options,
     ...(args.pid !== undefined && { pid: args.pid }),
     ...(args.settings && { settings: args.settings }),
   };
@@ -194,25 +210,49 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
   process.on("SIGTERM", stop);
   let child: ChildProcess | undefined;
   const json = args.format === "json";
+  // BEGIN's output waits until everything is attached: bpftrace reads the ring buffer
+  // only after printing "Attached N probes"
+  let pending: string[] | undefined = [];
+  const emit = (s: string) => (pending ? pending.push(s) : write(s));
+  const flush = () => {
+    for (const s of pending ?? []) write(s);
+    pending = undefined;
+  };
   try {
     const res = await session.run(source, {
       origin,
       positional: args.positional,
+      programOptions: args.options,
       signal: ctl.signal,
       ...compileExtras(args),
-      output: (text) => write(json ? `${formatPrintfJson(text)}\n` : text),
+      output: (text) => emit(json ? formatPrintfJson(text) : text),
+      errorOutput: (text) => process.stderr.write(text),
       warning: (text) => process.stderr.write(text),
-      attached: (n) => {
-        if (!args.quiet) write(json ? `{"type": "attached_probes", "data": {"probes": ${n}}}\n` : `Attaching ${n} probe${n === 1 ? "" : "s"}...\n`);
+      // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
+      // harnesses' readiness line on stdout.
+      started: (n) => {
+        if (!args.quiet) {
+          if (json) write(`{"type": "attached_probes", "count": ${n}, "data": {"probes": ${n}}}\n`);
+          else process.stderr.write(`Attached ${n} probe${n === 1 ? "" : "s"}\n`);
+        }
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+        flush();
+      },
+      lost: (n) => {
+        if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
+        else process.stderr.write(`Lost ${n} events\n`);
+      },
+      attached: () => {
         if (args.cmd) {
           child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });
           child.on("exit", stop);
         }
       },
     });
-    if (res.maps.length && !json) write("\n");
-    for (const m of res.maps) write(json ? `${formatMapJson(m)}\n` : formatMap(m));
+    flush();
+    // bpftrace ends its text output with two newlines, then prints the maps
+    if (!json) write("\n\n");
+    for (const m of res.maps) write(json ? formatMapJson(m) : formatMap(m));
     return res.exitCode;
   } catch (e) {
     if (e instanceof CompileFailure) {
@@ -221,9 +261,18 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
     }
     throw e;
   } finally {
+    flush();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     child?.kill();
     session.close();
   }
+}
+
+/** `tool.bt -- --help`: the options the program reads with getopt(), as bpftrace lists them. */
+function programHelp(source: string): string {
+  const parsed = parse(source);
+  const options = parsed.program ? expand(parsed.program).options : [];
+  if (options.length === 0) return "HINT: no custom program options defined.";
+  return `HINT: expected program options:\n${options.map((o) => `--${o.name}${o.description ? `: ${o.description}` : ""}`).join("\n")}`;
 }

@@ -15,6 +15,7 @@ import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Btf } from "./btf/btf.ts";
 import { ElfFile, type ElfSymbol } from "./elf/elf-file.ts";
 import { functionSymbols } from "./elf/symbols.ts";
+import { Kallsyms } from "./symbols/kallsyms.ts";
 import { usdtProbes as readUsdtProbes, type UsdtProbe } from "./elf/usdt.ts";
 import type { KernelFeatures, ProbeEnv } from "./probes/probe-env.ts";
 import { findTracefs, listTracepoints as readTracepointList, readFormat, type FormatFile } from "./probes/tracefs.ts";
@@ -64,6 +65,10 @@ interface Source {
   resolveBinary(path: string): string | undefined;
   /** Traceable kernel functions (available_filter_functions), when readable. */
   traceableFunctions(): ReadonlySet<string> | undefined;
+  /** Text of /proc/kallsyms (kaddr). */
+  readKallsyms?(): string | undefined;
+  /** Inode of a path (cgroupid), as a bigint. */
+  inodeOf?(path: string): bigint | undefined;
   /** Raw tracepoint names to offer when there is no BTF. */
   fallbackRawTracepoints(): readonly string[] | undefined;
 }
@@ -84,6 +89,7 @@ class FactsEnv implements CompileEnv {
   private kernelFunctions: string[] | undefined;
   private rawTracepoints: string[] | undefined;
   private featureValue: KernelFeatures | undefined;
+  private kallsyms: Kallsyms | null | undefined;
 
   constructor(private readonly src: Source) {
     this.kernelRelease = src.kernelRelease;
@@ -184,6 +190,23 @@ class FactsEnv implements CompileEnv {
 
   resolveBinary(path: string): string | undefined {
     return this.src.resolveBinary(path);
+  }
+
+  kernelSymbolAddress(name: string): bigint | undefined {
+    if (this.kallsyms === undefined) {
+      const text = this.src.readKallsyms?.();
+      this.kallsyms = text === undefined ? null : Kallsyms.parse(text);
+    }
+    return this.kallsyms?.address(name);
+  }
+
+  cgroupId(path: string): bigint | undefined {
+    return this.src.inodeOf?.(path);
+  }
+
+  elfSymbol(path: string, name: string): { address: bigint; size: number } | undefined {
+    const s = this.elfSymbols(path).find((x) => x.name === name);
+    return s ? { address: BigInt(s.value), size: Number(s.size) } : undefined;
   }
 
   features(): KernelFeatures {
@@ -331,6 +354,14 @@ function liveSource(opts: LiveEnvOptions): Source {
     resolveBinary: (path) => resolveBinaryOnHost(path) ?? resolveLibrary(path),
     traceableFunctions: readTraceable,
     fallbackRawTracepoints: () => undefined,
+    readKallsyms: () => readText("/proc/kallsyms"),
+    inodeOf: (path) => {
+      try {
+        return statSync(path, { bigint: true }).ino;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -353,6 +384,10 @@ export interface RecordedManifest {
   readonly files?: Readonly<Record<string, string>>;
   readonly kernelFunctions?: readonly string[];
   readonly rawTracepoints?: readonly string[];
+  /** Kernel symbols for kaddr(): name → address ("0xffffffff81000000"). */
+  readonly kallsyms?: Readonly<Record<string, string>>;
+  /** cgroup paths for cgroupid(): path → id. */
+  readonly cgroups?: Readonly<Record<string, string>>;
 }
 
 /** Facts recorded in a directory (see the top of this file), for tests; `overrides` replace env.json's. */
@@ -379,5 +414,8 @@ export function recordedEnv(dir: string, overrides: RecordedManifest = {}): Comp
     },
     traceableFunctions: () => (m.kernelFunctions ? new Set(m.kernelFunctions) : undefined),
     fallbackRawTracepoints: () => m.rawTracepoints,
+    readKallsyms: () =>
+      m.kallsyms ? Object.entries(m.kallsyms).map(([n, a]) => `${BigInt(a).toString(16).padStart(16, "0")} T ${n}`).join("\n") : undefined,
+    inodeOf: (path) => (m.cgroups?.[path] !== undefined ? BigInt(m.cgroups[path]!) : undefined),
   });
 }

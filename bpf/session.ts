@@ -4,7 +4,8 @@
 import * as native from "../native/index.ts";
 import type { OwnedFd } from "../native/index.ts";
 import { compile, type CompileResult } from "./codegen/compile.ts";
-import type { MapSpec } from "./codegen/spec.ts";
+import type { MapSpec, ProgramSpec } from "./codegen/spec.ts";
+import { holdsStacks, mapPidOffsets, pidsIn } from "./maps/user-pids.ts";
 import { MapRegistry } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
@@ -12,7 +13,7 @@ import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
-import { STACK_DEPTH } from "./codegen/spec.ts";
+import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 import type { Settings } from "./settings.ts";
 
 export class CompileFailure extends Error {
@@ -34,17 +35,19 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   /** About once a second while probes are attached: the maps the program writes, now. */
   readonly tick?: (maps: MapSnapshot[]) => void;
   readonly positional?: readonly string[];
+  /** Named program options for getopt() ("depth=5", "errname"). */
+  readonly programOptions?: readonly string[];
   readonly attached?: (count: number) => void;
   /** -p PID / %pid: scope the probes to this process; the run ends when it exits. */
   readonly pid?: number;
-  /** --unsafe: allow system(), signal(), override(). */
+  /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/settings.ts); they win over `config = {}`. */
   readonly settings?: Partial<Settings>;
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings">;
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -65,7 +68,12 @@ export class Session implements MapProvider {
   readonly #maps = new Map<string, KernelMap>();
   readonly jobs = new Map<number, Job>();
   #nextJob = 1;
-  #stacks: OwnedFd | undefined;
+  /** The stack-trace maps by name (one per kstack(n)/ustack(n) depth). */
+  readonly #stacks = new Map<string, OwnedFd>();
+  /** Stops the user-stack priming of each background job (see primeWhileRunning). */
+  readonly #priming = new Map<number, () => void>();
+  /** Runs in progress (not background jobs): their programs may be writing stack ids. */
+  #running = 0;
   readonly cpus: number;
   readonly symbolizer: Symbolizer;
 
@@ -74,17 +82,14 @@ export class Session implements MapProvider {
     symbolizer?: (session: Session) => Symbolizer,
   ) {
     this.cpus = env.possibleCpus();
-    this.symbolizer = symbolizer
-      ? symbolizer(this)
-      : { stack: (id) => this.rawStack(id).map((a) => `0x${a.toString(16)}`), addrs: (id) => this.rawStack(id), symbol: (a) => `0x${a.toString(16)}` };
+    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = [], extras: CompileExtras = {}): CompileResult {
+  compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, startNs: monotonicNs(),
-      ...(extras.pid !== undefined && { pid: extras.pid }),
-      ...(extras.unsafe !== undefined && { unsafe: extras.unsafe }),
-      ...(extras.settings && { settings: extras.settings }),
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe,
+      ...(opts.pid !== undefined && { pid: opts.pid }),
+      ...(opts.settings && { settings: opts.settings }),
     });
   }
 
@@ -94,28 +99,82 @@ export class Session implements MapProvider {
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     const spec = res.spec;
     const warnings = res.diagnostics.filter((d) => d.severity === "warning");
-    if (warnings.length) (opts.warning ?? opts.output)(`${renderDiagnostics(warnings, source, opts.origin)}\n`);
-    const { tick, ...hooks } = opts;
+    if (warnings.length) (opts.warning ?? opts.errorOutput ?? opts.output)(`${renderDiagnostics(warnings, source, opts.origin)}\n`);
+    const { tick, unsafe: _unsafe, pid: _pid, settings: _settings, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
+    const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;
+    this.#running++;
     try {
       out = await runToEnd(spec, this, {
         ...hooks,
         ...(tick && { tick: () => tick(this.snapshots(spec.written)) }),
       });
     } catch (e) {
+      stopPriming();
       // A run that failed (verifier, attach) must not leave the maps it created: they are
       // not in the registry, and would block a later cell that uses the name differently.
       for (const name of [...this.#maps.keys()]) if (!had.has(name) && !this.registry.get(name)) this.dropMap(name);
       throw e;
+    } finally {
+      this.#running--;
     }
+    if (out.reason !== "detached") stopPriming();
+    else this.#priming.set(this.#nextJob, stopPriming);
     for (const m of spec.maps) if (m.info && !this.registry.get(m.name)) this.registry.set(m.info);
     if (out.reason === "detached") {
       const id = this.#nextJob++;
       this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
       return { ...out, maps: [] };
     }
-    return { ...out, maps: spec.settings?.printMapsOnExit === false ? [] : this.snapshots(spec.written) };
+    const maps = spec.settings?.printMapsOnExit === false ? [] : this.snapshots(spec.written);
+    this.releaseStacks();
+    return { ...out, maps };
+  }
+
+  /**
+   * While a program whose maps hold user stacks (or usym values) runs, read the memory
+   * maps of the processes they name every 100 ms: a process that exits before the maps
+   * are printed still has its frames symbolised. Returns the function that stops it.
+   */
+  primeWhileRunning(spec: ProgramSpec): () => void {
+    const prime = this.symbolizer.prime?.bind(this.symbolizer);
+    const watched = spec.maps.flatMap((m) => {
+      const at = m.info ? mapPidOffsets(m.info) : undefined;
+      return at ? [{ name: m.name, at }] : [];
+    });
+    if (!prime || watched.length === 0) return () => {};
+    const scan = () => {
+      for (const w of watched) {
+        const km = this.#maps.get(w.name);
+        if (!km?.spec.info) continue;
+        const { keys, values } = native.mapEntries(km.fd, km.spec.keySize, lookupValueSize(km.spec.info, this.cpus));
+        for (const pid of pidsIn(keys.map((key, i) => ({ key, value: values[i]! })), w.at)) prime(pid);
+      }
+    };
+    const timer = setInterval(scan, 100);
+    return () => {
+      clearInterval(timer);
+      scan();
+    };
+  }
+
+  /**
+   * Empty the stack map when no map refers to a stack any more (and no job runs): stack
+   * ids would otherwise pile up for the whole session.
+   */
+  releaseStacks(): void {
+    if (this.#stacks.size === 0 || this.jobs.size > 0 || this.#running > 0) return;
+    for (const km of this.#maps.values()) {
+      if (km.spec.info && holdsStacks(km.spec.info) && native.mapGetNextKey(km.fd, undefined, km.spec.keySize) !== undefined) return;
+    }
+    for (const fd of this.#stacks.values()) {
+      let key: Uint8Array | undefined;
+      const keys: Uint8Array[] = [];
+      while ((key = native.mapGetNextKey(fd, key, 4)) !== undefined) keys.push(key);
+      for (const k of keys) native.mapDelete(fd, k);
+    }
+    this.symbolizer.forgetProcesses?.();
   }
 
   /** Stop a background job: detach, run END, release; returns its maps. */
@@ -128,7 +187,11 @@ export class Session implements MapProvider {
     job.run.runSpecial("end");
     job.run.drain();
     job.run.close();
-    return this.snapshots(job.written);
+    this.#priming.get(id)?.();
+    this.#priming.delete(id);
+    const maps = this.snapshots(job.written);
+    this.releaseStacks();
+    return maps;
   }
 
   /** Snapshots of the named maps that have entries, in name order (as bpftrace prints them). */
@@ -156,19 +219,25 @@ export class Session implements MapProvider {
   }
 
   stackMap(spec: MapSpec): OwnedFd {
-    this.#stacks ??= native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: "tb_stacks" });
-    return this.#stacks;
+    let fd = this.#stacks.get(spec.name);
+    if (!fd) {
+      fd = native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name.replace(/^__/, "tb_") });
+      this.#stacks.set(spec.name, fd);
+    }
+    return fd;
   }
 
-  rawStack(id: bigint): bigint[] {
-    if (!this.#stacks) return [];
+  /** The addresses of stack `id` in the stack map of `depth` frames (innermost first). */
+  rawStack(id: bigint, depth: number = STACK_DEPTH): bigint[] {
+    const fd = this.#stacks.get(stacksMapName(depth));
+    if (!fd) return [];
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, Number(id), true);
-    const v = native.mapLookup(this.#stacks, key, 8 * STACK_DEPTH);
+    const v = native.mapLookup(fd, key, 8 * depth);
     if (!v) return [];
     const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
     const out: bigint[] = [];
-    for (let i = 0; i < STACK_DEPTH; i++) {
+    for (let i = 0; i < depth; i++) {
       const a = dv.getBigUint64(i * 8, true);
       if (a === 0n) break;
       out.push(a);
@@ -199,6 +268,7 @@ export class Session implements MapProvider {
     const keys: Uint8Array[] = [];
     while ((key = native.mapGetNextKey(km.fd, key, km.spec.keySize)) !== undefined) keys.push(key);
     for (const k of keys) native.mapDelete(km.fd, k);
+    this.releaseStacks();
   }
 
   zeroMap(name: string): void {
@@ -217,6 +287,7 @@ export class Session implements MapProvider {
     if (!km) return false;
     km.fd.close();
     this.#maps.delete(name);
+    this.releaseStacks();
     return true;
   }
 
@@ -235,8 +306,8 @@ export class Session implements MapProvider {
     }
     for (const km of this.#maps.values()) km.fd.close();
     this.#maps.clear();
-    this.#stacks?.close();
-    this.#stacks = undefined;
+    for (const fd of this.#stacks.values()) fd.close();
+    this.#stacks.clear();
   }
 }
 

@@ -13,7 +13,9 @@
 import type { ConfigItem } from "./lang/ast.ts";
 import { type Diagnostic, diagnostic } from "./diagnostic.ts";
 
-export type StackMode = "bpftrace" | "perf" | "raw";
+import type { StackMode } from "./check/types.ts";
+
+export type { StackMode };
 export type MissingProbes = "error" | "warn" | "ignore";
 
 export interface Settings {

@@ -12,6 +12,8 @@ import { errorOutcome } from "./interpreter.ts";
 
 export interface NotebookSettings {
   positional: string[];
+  /** Named program options for getopt() (%params ... -- --name=value), without the dashes. */
+  options: string[];
   /** Default duration of a DSL cell (%timeout), in ms. */
   durationMs: number | undefined;
   /** %pid: the process the following cells are scoped to (like -p PID). */
@@ -62,6 +64,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     const res = await session.run(source, {
       origin,
       positional: settings.positional,
+      programOptions: settings.options,
       signal: ctx.signal,
       durationMs: flags.durationMs ?? settings.durationMs,
       background: flags.background,

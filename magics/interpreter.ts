@@ -28,7 +28,7 @@ export function errorOutcome(e: unknown): ExecuteOutcome {
 
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
-  const settings: NotebookSettings = { positional: [], durationMs: undefined, pid: undefined };
+  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
   const ts = new TsCells(session, settings);
   // Load vega in the background so the first chart does not wait for it.
   setTimeout(() => void import("../kernel/display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);

@@ -7,6 +7,7 @@ import { renderDiagnostics } from "../bpf/diagnostic.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { parseDuration } from "./dsl-cell.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
+import { splitProgramArgs } from "../bpf/lang/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 
 export interface MagicInfo {
@@ -23,7 +24,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%print", usage: "%print @map", doc: "Display a map now." },
   { name: "%clear", usage: "%clear @map", doc: "Forget a map (its kernel map is freed)." },
   { name: "%timeout", usage: "%timeout 10s | off", doc: "Default duration of a DSL cell." },
-  { name: "%params", usage: "%params ARG...", doc: "Positional parameters $1, $2, ... for the following cells." },
+  { name: "%params", usage: "%params ARG... [-- --name=value --flag]", doc: "Positional parameters $1, $2, ... and named options for getopt() for the following cells." },
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background]", doc: "Run the cell as a bpftrace program (the default)." },
@@ -84,9 +85,12 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       settings.durationMs = ms;
       return ok;
     }
-    case "%params":
-      settings.positional = rest.filter(Boolean);
+    case "%params": {
+      const split = splitProgramArgs(rest.filter(Boolean));
+      settings.positional = split.positional;
+      settings.options = split.options;
       return ok;
+    }
     case "%pid": {
       if (arg === "") {
         ctx.stream("stdout", settings.pid === undefined ? "no target process (%pid PID sets one)\n" : `target process: ${settings.pid}\n`);
@@ -102,7 +106,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       return ok;
     }
     case "%bytecode": {
-      const r = session.compile(arg, m.origin, settings.positional);
+      const r = session.compile(arg, m.origin, settings.positional, { programOptions: settings.options });
       if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };
       ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack)\n${disassemble(p.insns)}`).join("\n\n") + "\n");
       return ok;

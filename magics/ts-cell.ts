@@ -85,6 +85,7 @@ export class TsCells {
         const res = await session.run(program, {
           origin: "tb.run",
           positional: settings.positional,
+          programOptions: settings.options,
           durationMs: opts.for,
           output: (t) => this.#ctx?.stream("stdout", t),
           ...(this.#ctx && { signal: this.#ctx.signal }),

@@ -95,6 +95,11 @@ export interface ProgLoadAttr {
   name?: string;
   expectedAttachType?: number;
   progBtfFd?: number;
+  /** sizeof(struct bpf_func_info) as user space lays it out: 8. */
+  funcInfoRecSize?: number;
+  /** Address of func_info_cnt struct bpf_func_info records. */
+  funcInfo?: bigint;
+  funcInfoCnt?: number;
   attachBtfId?: number;
   /** attach_btf_obj_fd and attach_prog_fd share this slot. */
   attachBtfObjFd?: number;
@@ -115,6 +120,9 @@ export function encodeProgLoad(a: ProgLoadAttr): Uint8Array {
   if (a.name) buf.set(objName(a.name), 48); // prog_name[16]
   dv.setUint32(68, a.expectedAttachType ?? 0, true); // expected_attach_type
   dv.setUint32(72, a.progBtfFd ?? 0, true); // prog_btf_fd
+  dv.setUint32(76, a.funcInfoRecSize ?? 0, true); // func_info_rec_size
+  dv.setBigUint64(80, a.funcInfo ?? 0n, true); // func_info
+  dv.setUint32(88, a.funcInfoCnt ?? 0, true); // func_info_cnt
   dv.setUint32(108, a.attachBtfId ?? 0, true); // attach_btf_id
   dv.setUint32(112, a.attachBtfObjFd ?? 0, true); // attach_btf_obj_fd / attach_prog_fd
   dv.setBigUint64(120, a.fdArray ?? 0n, true); // fd_array
@@ -122,6 +130,31 @@ export function encodeProgLoad(a: ProgLoadAttr): Uint8Array {
 }
 /** log_true_size (6.4+): the log length the kernel wanted to write, 0 on older kernels. */
 export const PROG_LOAD_LOG_TRUE_SIZE_OFFSET = 136;
+
+/** sizeof(struct bpf_func_info): u32 insn_off, u32 type_id. */
+export const FUNC_INFO_REC_SIZE = 8;
+
+/** struct bpf_func_info records, back to back. */
+export function encodeFuncInfo(recs: readonly { insnOff: number; typeId: number }[]): Uint8Array {
+  const buf = new Uint8Array(recs.length * FUNC_INFO_REC_SIZE);
+  const dv = new DataView(buf.buffer);
+  recs.forEach((r, i) => {
+    dv.setUint32(i * FUNC_INFO_REC_SIZE, r.insnOff, true); // insn_off (in 8-byte slots)
+    dv.setUint32(i * FUNC_INFO_REC_SIZE + 4, r.typeId, true); // type_id (a BTF_KIND_FUNC)
+  });
+  return buf;
+}
+
+/** BPF_BTF_LOAD (4.18) */
+export function encodeBtfLoad(btf: bigint, btfSize: number, logBuf: bigint, logSize: number, logLevel: number): Uint8Array {
+  const { buf, dv } = attr();
+  dv.setBigUint64(0, btf, true); // btf
+  dv.setBigUint64(8, logBuf, true); // btf_log_buf
+  dv.setUint32(16, btfSize, true); // btf_size
+  dv.setUint32(20, logSize, true); // btf_log_size
+  dv.setUint32(24, logLevel, true); // btf_log_level
+  return buf;
+}
 
 /** BPF_PROG_TEST_RUN; retval at 4 and duration at 36 are read back. */
 export function encodeProgTestRun(

@@ -187,6 +187,10 @@ export interface ProgLoadOptions {
   logSize?: number;
   /** Prefix for error messages, e.g. `load program "tracepoint:syscalls:sys_enter_openat"`. */
   context?: string;
+  /** The program's BTF (btfLoad), required with funcInfo. */
+  btf?: Fd;
+  /** One record per function (main at 0, then each subprogram), in instruction order. */
+  funcInfo?: readonly { insnOff: number; typeId: number }[];
 }
 
 function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
@@ -195,6 +199,8 @@ function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
   }
   const license = A.cString(o.license ?? "GPL");
   const log = logLevel > 0 ? new Uint8Array(logSize) : undefined;
+  const funcInfo = o.funcInfo && o.funcInfo.length > 0 ? A.encodeFuncInfo(o.funcInfo) : undefined;
+  if (funcInfo && o.btf === undefined) throw new RangeError("func_info needs the program's BTF (btf)");
   const attr = A.encodeProgLoad({
     type: o.type,
     insnCount: o.insns.byteLength / 8,
@@ -208,8 +214,11 @@ function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
     ...(o.expectedAttachType !== undefined && { expectedAttachType: o.expectedAttachType }),
     ...(o.attachBtfId !== undefined && { attachBtfId: o.attachBtfId }),
     ...(o.attachBtfObjFd !== undefined && { attachBtfObjFd: o.attachBtfObjFd }),
+    ...(o.btf !== undefined && { progBtfFd: rawFd(o.btf) }),
+    ...(funcInfo && { funcInfoRecSize: A.FUNC_INFO_REC_SIZE, funcInfo: libc.addressOf(funcInfo), funcInfoCnt: o.funcInfo!.length }),
   });
-  const r = libc.bpf(BpfCmd.PROG_LOAD, attr, o.insns, license, ...(log ? [log] : []));
+  const pins = [...(log ? [log] : []), ...(funcInfo ? [funcInfo] : [])];
+  const r = libc.bpf(BpfCmd.PROG_LOAD, attr, o.insns, license, ...pins);
   let text = "";
   if (log) {
     const end = log.indexOf(0);
@@ -243,6 +252,30 @@ export function progLoadWithLog(o: ProgLoadOptions): { fd: OwnedFd; log: string 
 /** BPF_PROG_LOAD; see progLoadWithLog for the error behaviour. */
 export function progLoad(o: ProgLoadOptions): OwnedFd {
   return progLoadWithLog(o).fd;
+}
+
+/**
+ * BPF_BTF_LOAD (4.18): the kernel checks the blob and returns a BTF object fd, e.g. a
+ * program's own types for prog_btf_fd. A rejected blob is retried with a log; the
+ * SyscallError then carries the log's last line as a hint.
+ */
+export function btfLoad(blob: Uint8Array, opts: { context?: string; logSize?: number } = {}): OwnedFd {
+  if (blob.byteLength === 0) throw new RangeError("BTF blob is empty");
+  const once = (logLevel: number) => {
+    const log = logLevel > 0 ? new Uint8Array(opts.logSize ?? 64 * 1024) : undefined;
+    const attr = A.encodeBtfLoad(libc.addressOf(blob), blob.byteLength, log ? libc.addressOf(log) : 0n, log?.byteLength ?? 0, logLevel);
+    const r = libc.bpf(BpfCmd.BTF_LOAD, attr, blob, ...(log ? [log] : []));
+    const end = log ? log.indexOf(0) : 0;
+    const text = log ? new TextDecoder().decode(end < 0 ? log : log.subarray(0, end)) : "";
+    return { r, text };
+  };
+  let { r, text } = once(0);
+  if (r.value >= 0) return new OwnedFd(r.value, "btf");
+  ({ r, text } = once(1));
+  if (r.value >= 0) return new OwnedFd(r.value, "btf");
+  // The BTF log ends with the reason ("[3] FUNC_PROTO  Invalid arg#1"); it becomes a hint.
+  const reason = text.trim().split("\n").filter((l) => l.trim() !== "").pop();
+  throw new SyscallError("BPF_BTF_LOAD", r.errno, { context: opts.context ?? "load BTF", hints: reason ? [`kernel says: ${reason.trim()}`] : [] });
 }
 
 /**

@@ -30,6 +30,7 @@ export {
   BatchUnsupportedError,
   progLoad,
   progLoadWithLog,
+  btfLoad,
   linkCreate,
   rawTracepointOpen,
   progTestRun,
@@ -60,6 +61,7 @@ export {
   PERF_ATTR_SIZE,
   type PerfEventAttr,
 } from "./perf.ts";
+export { Clock, clockNs } from "./clock.ts";
 export { Mapping, openMappingCount, pageSize, PROT_READ, PROT_WRITE, MAP_SHARED } from "./mmap.ts";
 export { watchReadable, waitReadable, type FdWatch } from "./poll.ts";
 export { pidfdOpen } from "./pidfd.ts";

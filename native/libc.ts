@@ -26,6 +26,7 @@ const cFcntl = lib.func("fcntl", "int", ["int", "int", "int"]);
 const cEpollCreate1 = lib.func("epoll_create1", "int", ["int"]);
 const cEpollCtl = lib.func("epoll_ctl", "int", ["int", "int", "int", "void *"]);
 const cEpollWait = lib.func("epoll_wait", "int", ["int", "void *", "int", "int"]);
+const cClockGettime = lib.func("clock_gettime", "int", ["int", "void *"]);
 const sysPidfdOpen = lib.func("syscall", "long", ["long", "long", "ulong"]);
 /** __NR_pidfd_open: 434 on x86_64 and in the asm-generic table (aarch64) alike. */
 const NR_PIDFD_OPEN = 434;
@@ -153,3 +154,9 @@ export function viewOf(addr: bigint, length: number): ArrayBuffer {
 /** Watch a file descriptor from the libuv loop (level-triggered). */
 export const pollFd = koffi.node.poll;
 export type PollHandle = ReturnType<typeof koffi.node.poll>;
+
+/** clock_gettime(2) into a 16-byte struct timespec. */
+export function clockGettime(clock: number, ts: Uint8Array): Result {
+  const value = cClockGettime(clock, ts) as number;
+  return { value, errno: value < 0 ? koffi.errno() : 0 };
+}

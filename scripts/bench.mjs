@@ -18,7 +18,8 @@ const tools = [
 function runOnce(cmd, args, trigger) {
   const t0 = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // bpftrace (0.18+) and tracebook print the readiness line once every probe is attached
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1" } });
     let hwm = 0;
     const sample = setInterval(() => {
       try {
@@ -29,7 +30,7 @@ function runOnce(cmd, args, trigger) {
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
-      if (trigger && out.includes("Attaching")) trigger();
+      if (trigger && (out.includes("__BPFTRACE_NOTIFY_PROBES_ATTACHED") || out.includes("Attaching"))) trigger(); // bpftrace 0.17: no readiness line
     });
     child.on("exit", (code) => {
       clearInterval(sample);

@@ -19,5 +19,6 @@ export {
   marshal, unmarshal, labelSlots, slotIndices, targetField,
   type MarshalOptions, type TargetField,
 } from "./marshal.ts";
+export { dropUnreachable } from "./reachable.ts";
 export { disassemble, formatInstruction, type DisasmContext } from "./disasm.ts";
 export { helpers, helperName, MAX_HELPER_ID, type HelperName } from "./helpers.ts";

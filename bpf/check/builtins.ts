@@ -29,7 +29,7 @@ const table: BuiltinInfo[] = [
   { name: "tid", doc: "Thread id (the kernel's pid) of the current task.", type: always(u32) },
   { name: "uid", doc: "User id of the current task.", type: always(u32) },
   { name: "gid", doc: "Group id of the current task.", type: always(u32) },
-  { name: "nsecs", doc: "Nanoseconds since boot (CLOCK_MONOTONIC, bpf_ktime_get_ns).", type: always(u64) },
+  { name: "nsecs", doc: "Nanoseconds since boot, suspend included (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), as nsecs(boot) in bpftrace.", type: always(u64) },
   { name: "elapsed", doc: "Nanoseconds since the program started.", type: always(u64) },
   { name: "cpu", doc: "The CPU the probe fired on.", type: always(u32) },
   { name: "numaid", doc: "The NUMA node the probe fired on.", type: always(u32) },

@@ -10,12 +10,16 @@ import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
-import { type MapInfo, type MapRegistry, conflict } from "./map-registry.ts";
+import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
+import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
+import type { Btf } from "../btf/btf.ts";
+import { stackModeArg } from "./value-functions.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
-import { missingProbeDiagnostic, stackModeArg, unsafeCallError, withSettings } from "./settings-rules.ts";
+import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
-  type Type, bool, compatible, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+  type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
 
 export interface CheckedProbe {
@@ -25,6 +29,12 @@ export interface CheckedProbe {
   readonly types: ReadonlyMap<A.Expr, Type>;
   /** Type of every `$variable` of this probe. */
   readonly vars: ReadonlyMap<string, Type>;
+  /** Kernel struct members read through BTF, by the `a->b` / `a.b` that reads them. */
+  readonly fields: ReadonlyMap<A.FieldExpr, BtfField>;
+  /** Expressions whose value is known here: enum constants, offsetof, sizeof of kernel types. */
+  readonly consts: ReadonlyMap<A.Expr, bigint>;
+  /** Builtins defined as other expressions (ppid is curtask->real_parent->tgid): generate these instead. */
+  readonly rewrites: ReadonlyMap<A.Expr, A.Expr>;
 }
 
 export interface CheckedProgram {
@@ -47,7 +57,7 @@ export interface CheckOptions {
   readonly positional?: readonly string[];
   /** max_strlen, max_map_keys, stack_mode, missing_probes (bpf/settings.ts); defaults without. */
   readonly settings?: Settings;
-  /** --unsafe: allow system(), signal(), override(). */
+  /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
 }
 
@@ -56,6 +66,14 @@ type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
 class ProbeScope {
   readonly types = new Map<A.Expr, Type>();
   readonly vars = new Map<string, Type>();
+  readonly fields = new Map<A.FieldExpr, BtfField>();
+  readonly consts = new Map<A.Expr, bigint>();
+  readonly rewrites = new Map<A.Expr, A.Expr>();
+  /**
+   * The `$variables` in scope here: a variable belongs to the block that first assigns
+   * it (bpftrace's lexical scoping). `vars` keeps every variable's type for codegen.
+   */
+  visible = new Set<string>();
   loopDepth = 0;
   constructor(readonly concrete: ConcreteProbe) {}
 }
@@ -69,6 +87,9 @@ class Checker {
   readonly written = new Set<string>();
   diags: Diagnostic[] = [];
   changed = false;
+  private btfValue: Btf | null | undefined;
+  /** Structs and unions the program defines, by name ("struct Foo"). */
+  readonly cstructs = new Map<string, CRecord>();
   readonly positional: readonly string[];
   readonly settings: Settings;
 
@@ -90,7 +111,33 @@ class Checker {
     }
   }
 
+  /** Lay out the program's own struct and union definitions, in order. */
+  defineStructs(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    const kernelAlign = (rec: CRecord) => {
+      const btf = this.btf();
+      return btf && rec.btfId !== undefined ? btfAlign(btf, rec.btfId) : 8;
+    };
+    for (const def of this.program.structs) {
+      // a placeholder first, so `struct Foo *next` inside Foo points at Foo
+      this.cstructs.set(def.name, { k: "record", name: def.name, size: 0, fields: [], layout: "c", align: 1 });
+      const lookup = (name: string): Type | undefined => {
+        const known = namedType(name) ?? this.cstructs.get(name);
+        if (known) return known;
+        const btf = this.btf();
+        return btf ? btfNamedType(btf, name, false) : undefined;
+      };
+      const rec = layoutStruct(def, lookup, kernelAlign);
+      if (typeof rec === "string") {
+        out.push(diagnostic("SemanticError", def.span, rec));
+        this.cstructs.delete(def.name);
+      } else this.cstructs.set(def.name, rec);
+    }
+    return out;
+  }
+
   run(): CheckedProgram {
+    const structDiags = this.defineStructs();
     // Expand attach points first: a probe that cannot attach here is an error on its span.
     const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
     const expandDiags: Diagnostic[] = [];
@@ -130,8 +177,14 @@ class Checker {
       maps,
       written: this.written,
       positional: this.positional,
-      diagnostics: [...expandDiags, ...this.diags],
+      diagnostics: [...structDiags, ...expandDiags, ...this.diags],
     };
+  }
+
+  /** vmlinux BTF, loaded the first time a program needs a kernel type. */
+  btf(): Btf | undefined {
+    if (this.btfValue === undefined) this.btfValue = this.opts.env.btf?.() ?? null;
+    return this.btfValue ?? undefined;
   }
 
   registryHint(name: string): string[] {
@@ -233,11 +286,14 @@ class Checker {
   }
 
   mapKeyTypes(e: A.MapExpr, s: ProbeScope): Type[] {
-    return e.keys.map((k) => {
+    const types = e.keys.map((k) => {
       const t = this.expr(k, s);
       if (t.k === "none" || t.k === "record") this.err(k.span, `a map key cannot be ${typeName(t)}`);
       return keyNormal(t);
     });
+    // `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys)
+    const only = types.length === 1 ? types[0]! : undefined;
+    return only?.k === "tuple" && only.elements.length > 1 ? [...only.elements] : types;
   }
 
   /** A map read in an expression. */
@@ -290,7 +346,7 @@ class Checker {
       this.truthy(probe.predicate, t);
     }
     this.block(probe.body, s);
-    return { probe, concrete, types: s.types, vars: s.vars };
+    return { probe, concrete, types: s.types, vars: s.vars, fields: s.fields, consts: s.consts, rewrites: s.rewrites };
   }
 
   truthy(e: A.Expr, t: Type): void {
@@ -298,7 +354,16 @@ class Checker {
   }
 
   block(b: A.Block, s: ProbeScope): void {
+    const outer = s.visible;
+    s.visible = new Set(outer);
     for (const st of b.statements) this.stmt(st, s);
+    s.visible = outer;
+  }
+
+  /** A `$variable` read: assigned in this block or an enclosing one. */
+  checkVisible(e: A.VarExpr, s: ProbeScope): void {
+    if (!s.vars.has(e.name) || s.visible.has(e.name)) return;
+    this.err(e.span, `${e.name} is not in scope here: it is assigned inside a block that has ended`, [`declare it before that block: let ${e.name};`]);
   }
 
   stmt(st: A.Stmt, s: ProbeScope): void {
@@ -345,10 +410,13 @@ class Checker {
         const a = this.expr(st.start, s);
         const b = this.expr(st.end, s);
         if (!isScalar(a) || !isScalar(b)) this.err(st.span, "a for range needs integer bounds");
+        const outer = s.visible;
+        s.visible = new Set(outer);
         this.setVar(st.variable, s64, st.span, s);
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
+        s.visible = outer;
         return;
       }
       case "ForMapStmt": {
@@ -357,12 +425,18 @@ class Checker {
           this.err(st.map.span, `unknown map ${st.map.name}`, this.registryHint(st.map.name));
           return;
         }
-        const key: Type = m.keyTypes.length === 1 ? m.keyTypes[0]! : m.keyTypes.length === 0 ? u64 : { k: "tuple", elements: m.keyTypes };
-        const val = m.valueKind === "value" ? m.valueType : s64;
-        this.setVar(st.variable, { k: "tuple", elements: [key, val] }, st.span, s);
+        // $kv belongs to the loop (bpftrace scopes it so): two loops may use one name for
+        // maps of different types, and codegen gives each loop its own slot.
+        const outer = s.vars.get(st.variable);
+        const outerVisible = s.visible;
+        s.visible = new Set([...outerVisible, st.variable]);
+        s.vars.set(st.variable, entryType(m));
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
+        s.visible = outerVisible;
+        if (outer) s.vars.set(st.variable, outer);
+        else s.vars.delete(st.variable);
         return;
       }
       case "JumpStmt":
@@ -375,6 +449,9 @@ class Checker {
   }
 
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
+    s.visible.add(name);
+    // A kernel struct is held by its address, as a pointer to it.
+    if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false };
     const prev = s.vars.get(name);
     if (!prev) {
       s.vars.set(name, t);
@@ -431,12 +508,15 @@ class Checker {
     s.types.set(target, keyNormal(v));
   }
 
-  typeSpec(t: A.TypeSpec): Type {
-    const base = namedType(t.name);
+  typeSpec(t: A.TypeSpec, user = false): Type {
+    const own = namedType(t.name) ?? this.cstructs.get(t.name);
+    const btf = own ? undefined : this.btf();
+    let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
+    if (base?.k === "record" && user) base = { ...base, user };
     let ty: Type = base ?? { k: "record", name: t.name, size: 0 };
     if (t.arraySize !== undefined) ty = t.name === "string" ? str(t.arraySize) : { k: "array", element: ty, length: t.arraySize };
-    for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user: false };
-    if (!base && t.pointerDepth === 0) this.err(t.span, `unknown type '${t.name}'`);
+    for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
+    if (!base && (t.pointerDepth === 0 || btf)) this.err(t.span, `unknown type '${t.name}'`, btf ? [] : ["kernel types need BTF (/sys/kernel/btf/vmlinux)"]);
     return ty;
   }
 
@@ -463,6 +543,8 @@ class Checker {
         return /^-?\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v) ? s64 : str(Math.max(1, Buffer.byteLength(v) + 1));
       }
       case "IdentExpr": {
+        const kernel = this.kernelIdent(e, s);
+        if (kernel) return kernel;
         const b = builtins.get(e.name);
         if (!b) {
           this.err(e.span, `unknown identifier '${e.name}'`, (() => {
@@ -487,6 +569,7 @@ class Checker {
           })());
           return u64;
         }
+        this.checkVisible(e, s);
         return t;
       }
       case "MapExpr":
@@ -497,6 +580,9 @@ class Checker {
         const t = this.expr(e.operand, s);
         if (e.op === "!") return bool;
         if (e.op === "*") {
+          if (inMemory(t)) return t; // `*` of a struct value read by `.`
+          // bpftrace reads 8 bytes of kernel memory at an integer address (`*kaddr("avenrun")`).
+          if (t.k === "int") return u64;
           if (t.k !== "ptr") {
             this.err(e.span, `cannot dereference ${typeName(t)}`);
             return u64;
@@ -510,6 +596,7 @@ class Checker {
       case "UpdateExpr": {
         if (e.target.kind === "VarExpr") {
           if (!s.vars.has(e.target.name)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
+          else this.checkVisible(e.target, s);
           const t = s.vars.get(e.target.name) ?? s64;
           s.types.set(e.target, t);
           return t;
@@ -548,20 +635,38 @@ class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type);
+        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
         return to;
       }
       case "SizeofExpr": {
-        if (e.target.kind === "TypeSpec") {
-          const t = this.typeSpec(e.target);
-          if (sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
-        } else this.expr(e.target, s);
+        const t = e.target.kind === "TypeSpec" ? this.typeSpec(e.target) : this.expr(e.target, s);
+        if (e.target.kind === "TypeSpec" && sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
+        if (t.k === "record") s.consts.set(e, BigInt(t.size));
         return u64;
       }
-      case "OffsetofExpr":
-        this.err(e.span, "offsetof() needs BTF struct layouts, which are not supported yet", [], "SemanticError");
+      case "BlockExpr": {
+        // a macro used as a value: its statements, then its last expression, in one scope
+        const outer = s.visible;
+        s.visible = new Set(outer);
+        for (const st of e.block.statements) this.stmt(st, s);
+        const t = e.value ? this.expr(e.value, s) : none;
+        s.visible = outer;
+        return t;
+      }
+      case "OffsetofExpr": {
+        const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
+        const rec = t.k === "ptr" ? t.to : t;
+        const btf = this.btf();
+        if (rec.k !== "record" || rec.btfId === undefined || !btf) {
+          this.err(e.span, `offsetof() needs a kernel struct or union, not ${typeName(t)}`);
+          return u64;
+        }
+        const off = btfOffsetOf(btf, rec, e.fields);
+        if (typeof off === "string") this.err(e.span, off);
+        else s.consts.set(e, BigInt(off));
         return u64;
+      }
     }
   }
 
@@ -614,10 +719,7 @@ class Checker {
       this.err(e.span, `${typeName(t)} has no field '${e.field}'`);
       return u64;
     }
-    if (!rec.fields) {
-      this.err(e.span, `${rec.name}: kernel struct fields through BTF are not supported yet`, [], "SemanticError");
-      return u64;
-    }
+    if (!rec.fields || rec.layout === "c") return this.kernelField(e, rec, s);
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
@@ -628,6 +730,7 @@ class Checker {
   }
 
   call(e: A.CallExpr, s: ProbeScope): Type {
+    if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return this.taskRewrite(e, e.callee, e.args[0], s);
     const f = functions.get(e.callee);
     if (!f) {
       const near = closest(e.callee, functions.keys());
@@ -660,8 +763,9 @@ class Checker {
         if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
       }
     } else {
-      // kstack(perf, 8): the mode is a bare word, not an expression
-      argTypes = e.args.map((a, i) => (i === 0 && stackModeArg(e) ? u64 : this.expr(a, s)));
+      // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
+      const isMode = (a: A.Expr, i: number) => i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined;
+      argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
     }
     const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
     if (unsafe) this.err(e.span, unsafe, [], "SemanticError");
@@ -671,13 +775,78 @@ class Checker {
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
       constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+      probe: s.concrete,
+      env: this.opts.env,
+      unsafe: this.opts.unsafe ?? false,
     });
     if (typeof r === "string") {
       this.err(e.span, r);
       return u64;
     }
     if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
-    return withSettings(r, this.settings, stackModeArg(e));
+    return withSettings(r, this.settings);
+  }
+
+  // --- kernel types through BTF ------------------------------------------------------
+
+  /** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
+  kernelIdent(e: A.IdentExpr, s: ProbeScope): Type | undefined {
+    if (e.name === "ppid" || e.name === "pcomm") return this.taskRewrite(e, e.name, undefined, s);
+    if (e.name === "curtask") {
+      const btf = this.btf();
+      const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
+      return task ? { k: "ptr", to: task, user: false } : undefined;
+    }
+    if (builtins.has(e.name)) return undefined;
+    const btf = this.btf();
+    const v = btf ? btfEnumValue(btf, e.name) : undefined;
+    if (v === undefined) return undefined;
+    s.consts.set(e, v);
+    return s64;
+  }
+
+  /** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
+  taskRewrite(e: A.Expr, name: "ppid" | "pcomm", task: A.Expr | undefined, s: ProbeScope): Type {
+    const span = e.span;
+    const base: A.Expr = task ?? { kind: "IdentExpr", name: "curtask", span };
+    const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
+    let x: A.Expr = name === "ppid" ? hop(hop(base, "real_parent"), "tgid") : hop(hop(base, "group_leader"), "comm");
+    if (name === "ppid") x = { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: x, span };
+    if (!this.btf()) {
+      this.err(span, `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`);
+      return u64;
+    }
+    s.rewrites.set(e, x);
+    return this.expr(x, s);
+  }
+
+  /** `p->field` / `r.field` on a kernel struct or union. */
+  kernelField(e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
+    if (rec.layout === "c") {
+      const full = { ...(this.cstructs.get(rec.name) ?? rec), user: rec.user };
+      const f = cField(full, e.field);
+      if (!f) {
+        const near = closest(e.field, (full.fields ?? []).map((x) => x.name));
+        this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+        return u64;
+      }
+      s.fields.set(e, f);
+      return f.type;
+    }
+    const btf = this.btf();
+    if (rec.btfId === undefined || !btf) {
+      this.err(e.span, `${rec.name} is not known here: kernel types need BTF (/sys/kernel/btf/vmlinux)`);
+      return u64;
+    }
+    const f = btfField(btf, rec, e.field);
+    if (!f) {
+      const names = btfFieldNames(btf, rec);
+      const near = closest(e.field, names);
+      this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+      return u64;
+    }
+    s.fields.set(e, f);
+    return f.type;
   }
 
   checkPrintf(e: A.CallExpr, args: Type[]): void {
@@ -694,7 +863,7 @@ class Checker {
     specs.forEach((spec, i) => {
       const t = args[i]!;
       const a = e.args[i + 1]!;
-      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
+      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
         this.err(a.span, `printf: %s cannot print ${typeName(t)}`);
       } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
         this.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
@@ -703,6 +872,11 @@ class Checker {
       }
     });
   }
+}
+
+/** Pointers made from integers in uprobes and USDT point into the traced process. */
+function userSpace(p: ConcreteProbe): boolean {
+  return p.provider === "uprobe" || p.provider === "uretprobe" || p.provider === "usdt";
 }
 
 function isUnsigned64(t: Type): boolean {
@@ -714,7 +888,6 @@ function keyNormal(t: Type): Type {
   if (t.k === "int") return int(64, t.signed);
   if (t.k === "bool") return u64;
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
-  if (t.k === "ptr" || t.k === "sym") return t.k === "sym" ? t : u64;
   return t;
 }
 

@@ -3,6 +3,8 @@
 // functions that may only be assigned to a map (`@m[k] = count()`).
 import type { CallExpr, Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "./map-registry.ts";
+import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
+import * as V from "./value-functions.ts";
 import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
 
 export interface CallCheck {
@@ -14,6 +16,11 @@ export interface CallCheck {
   /** The constant value of argument i, if it is an integer literal (after folding). */
   constInt(i: number): bigint | undefined;
   constStr(i: number): string | undefined;
+  /** The probe being checked and the machine's facts (kaddr, uaddr, cgroupid). */
+  readonly probe?: ConcreteProbe;
+  readonly env?: ProbeEnv;
+  /** --unsafe: system() is allowed. */
+  readonly unsafe?: boolean;
 }
 
 export interface FunctionInfo {
@@ -94,7 +101,7 @@ const table: FunctionInfo[] = [
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
   fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
   fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map.", (c) => arity(c, 1, 2) ?? none, { mapArgs: true }),
+  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => arity(c, 1, 2) ?? bool, { mapArgs: true }),
   fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
@@ -112,24 +119,26 @@ const table: FunctionInfo[] = [
   }),
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
-  fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol.", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "kaddr() needs a string literal" : u64)),
-  fn("ntop", "ntop([af,] addr)", "Format an IPv4/IPv6 address.", (c) => arity(c, 1, 2) ?? { k: "inet" }),
+  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "syscall" }),
+  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "errno" }),
+  fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
+  fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),
   fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool),
   fn("strlen", "strlen(s)", "Length of a string.", (c) => arity(c, 1) ?? u64),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
-  fn("strftime", "strftime(fmt, nsecs)", "Format a timestamp (printed with %s).", (c) => arity(c, 2) ?? str(DEFAULT_STRLEN)),
-  fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", (c) => arity(c, 1, 2) ?? none),
+  fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
+  fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
   fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none),
-  fn("system", "system(fmt, ...)", "Run a shell command (needs --unsafe).", (c) => (c.argTypes.length < 1 ? "system() needs a format string" : none)),
-  fn("cat", "cat(filename)", "Print a file's contents.", (c) => arity(c, 1) ?? none),
-  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", () => ({ k: "stack", user: false })),
-  fn("ustack", "ustack([mode,] [limit])", "User stack trace.", () => ({ k: "stack", user: true })),
+  fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
+  fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
+  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", V.checkStack),
+  fn("ustack", "ustack([mode,] [limit])", "User stack trace, symbolised per process.", V.checkStack),
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
-  fn("uaddr", "uaddr(\"symbol\")", "Address of a user symbol.", (c) => arity(c, 1) ?? u64),
-  fn("cgroupid", "cgroupid(path)", "cgroup id of a path.", (c) => arity(c, 1) ?? u64),
-  fn("macaddr", "macaddr(addr)", "Format a MAC address.", (c) => arity(c, 1) ?? str(18)),
+  fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
+  fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
+  fn("macaddr", "macaddr(addr)", "Format 6 bytes as a MAC address.", V.checkMacaddr),
   fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),

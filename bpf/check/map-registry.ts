@@ -51,6 +51,17 @@ export function keyLayout(info: MapInfo): { offsets: number[]; size: number; buc
   return { offsets, size: Math.max(size, 1), bucketOffset };
 }
 
+/**
+ * The type of `$kv` in `for ($kv : @m)`: (key, value), the key a tuple for a multi-key
+ * map (u64 for a scalar map), the value int64 for count/sum/min/max/avg.
+ */
+export function entryType(info: Pick<MapInfo, "keyTypes" | "valueKind" | "valueType">): Type {
+  const n = info.keyTypes.length;
+  const key: Type = n === 1 ? info.keyTypes[0]! : n === 0 ? { k: "int", bits: 64, signed: false } : { k: "tuple", elements: info.keyTypes };
+  const value: Type = info.valueKind === "value" ? info.valueType : { k: "int", bits: 64, signed: true };
+  return { k: "tuple", elements: [key, value] };
+}
+
 /** Size of one value (per CPU for per-CPU maps). */
 export function valueSize(info: MapInfo): number {
   switch (info.valueKind) {

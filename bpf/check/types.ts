@@ -5,9 +5,10 @@
 // NUL-padded byte arrays (default 64 bytes, BPFTRACE_MAX_STRLEN), tuples are C structs
 // with natural alignment, stacks are stored as stack ids (u64) and symbolised on read.
 
-import type { StackMode } from "../settings.ts";
-
 export type IntBits = 8 | 16 | 32 | 64;
+
+/** How stack frames print: bpftrace (default), perf (address, symbol, module), raw (addresses). */
+export type StackMode = "bpftrace" | "perf" | "raw";
 
 export type Type =
   | { readonly k: "int"; readonly bits: IntBits; readonly signed: boolean }
@@ -15,17 +16,41 @@ export type Type =
   | { readonly k: "string"; readonly size: number }
   | { readonly k: "buffer"; readonly size: number }
   | { readonly k: "tuple"; readonly elements: readonly Type[] }
-  /** A kernel or user stack, stored as the id returned by bpf_get_stackid (u64). */
-  | { readonly k: "stack"; readonly user: boolean; readonly mode?: StackMode }
-  /** An address printed as a kernel/user symbol (ksym(), usym(), func in kprobes). */
-  | { readonly k: "sym"; readonly user: boolean }
+  /**
+   * A kernel or user stack, stored as the id returned by bpf_get_stackid (u64); a user
+   * stack also carries the pid in the upper 32 bits (bpftrace keys them by stackid + pid).
+   * `limit` is kstack(n)/ustack(n)'s frame count; `mode` bpftrace's stack mode.
+   */
+  | { readonly k: "stack"; readonly user: boolean; readonly limit?: number; readonly mode?: StackMode }
+  /**
+   * A number printed through a name table: an address as a kernel/user symbol (ksym(),
+   * usym(), func in kprobes), or with `table`, a syscall number as its name
+   * (syscall_name()) or an errno as strerror()'s message. Named in user space when read.
+   */
+  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
-  | { readonly k: "record"; readonly name: string; readonly size: number; readonly btfId?: number; readonly fields?: readonly RecordField[] }
+  | {
+      readonly k: "record";
+      readonly name: string;
+      readonly size: number;
+      /** A kernel type: fields are looked up in BTF by bpf/check/btf-types.ts. */
+      readonly btfId?: number;
+      readonly fields?: readonly RecordField[];
+      /** The record lives in user memory (reached through a user pointer). */
+      readonly user?: boolean;
+      /** A struct or union defined in the program, laid out as C does (bpf/check/c-struct.ts). */
+      readonly layout?: "c";
+      readonly align?: number;
+    }
   | { readonly k: "array"; readonly element: Type; readonly length: number }
   /** ntop() result: an address family plus 16 bytes. */
   | { readonly k: "inet" }
+  /** strftime() result: nanoseconds since boot (CLOCK_BOOTTIME), formatted in user space. */
+  | { readonly k: "timestamp"; readonly format: string }
+  /** macaddr() result: 6 bytes printed as "AA:BB:CC:DD:EE:FF". */
+  | { readonly k: "macaddr" }
   /** Statements and calls that produce no value. */
   | { readonly k: "none" };
 
@@ -35,6 +60,8 @@ export interface RecordField {
   readonly offset: number; // bytes
   /** `__data_loc char[]` tracepoint fields: u32 (len << 16 | offset) into the record. */
   readonly dataLoc?: boolean;
+  /** Bitfields of program-defined structs. */
+  readonly bits?: { readonly loadSize: 1 | 2 | 4 | 8; readonly shift: number; readonly width: number };
 }
 
 export const u64: Type = { k: "int", bits: 64, signed: false };
@@ -45,7 +72,7 @@ export const u8: Type = { k: "int", bits: 8, signed: false };
 export const bool: Type = { k: "bool" };
 export const none: Type = { k: "none" };
 
-/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64); the max_strlen setting changes it per program. */
+/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64). */
 export const DEFAULT_STRLEN = 64;
 export const COMM_SIZE = 16;
 
@@ -59,6 +86,14 @@ export function int(bits: IntBits, signed: boolean): Type {
 
 export function isInt(t: Type): t is Extract<Type, { k: "int" }> {
   return t.k === "int";
+}
+
+/**
+ * A struct that lives in kernel or user memory (a kernel type, or one the program
+ * defines): read field by field through its address, never copied whole.
+ */
+export function inMemory(t: Type): t is Extract<Type, { k: "record" }> {
+  return t.k === "record" && (t.btfId !== undefined || t.layout === "c");
 }
 
 /** Types held in a register (integers, bools, pointers, symbols, stack ids). */
@@ -77,8 +112,9 @@ export function sizeOf(t: Type): number {
       return t.size;
     case "tuple":
       return tupleLayout(t.elements).size;
-    case "stack":
     case "sym":
+      return t.user ? 16 : 8; // usym: address, pid
+    case "stack":
     case "ptr":
       return 8;
     case "record":
@@ -87,6 +123,10 @@ export function sizeOf(t: Type): number {
       return sizeOf(t.element) * t.length;
     case "inet":
       return 24;
+    case "timestamp":
+      return 8;
+    case "macaddr":
+      return 6;
     case "none":
       return 0;
   }
@@ -99,6 +139,7 @@ export function alignOf(t: Type): number {
     case "bool":
     case "string":
     case "buffer":
+    case "macaddr":
       return 1;
     case "tuple":
       return Math.max(1, ...t.elements.map(alignOf));
@@ -106,6 +147,7 @@ export function alignOf(t: Type): number {
       return alignOf(t.element);
     case "record":
     case "inet":
+    case "timestamp":
     case "stack":
     case "sym":
     case "ptr":
@@ -143,9 +185,9 @@ export function typeName(t: Type): string {
     case "tuple":
       return `(${t.elements.map(typeName).join(", ")})`;
     case "stack":
-      return t.user ? "ustack" : "kstack";
+      return `${t.user ? "ustack" : "kstack"}${t.mode && t.mode !== "bpftrace" ? `(${t.mode})` : ""}${t.limit !== undefined ? `[${t.limit}]` : ""}`;
     case "sym":
-      return t.user ? "usym" : "ksym";
+      return t.table === "syscall" ? "syscall_name" : t.table === "errno" ? "strerror" : t.user ? "usym" : "ksym";
     case "ptr":
       return `${typeName(t.to)} *`;
     case "record":
@@ -154,6 +196,10 @@ export function typeName(t: Type): string {
       return `${typeName(t.element)}[${t.length}]`;
     case "inet":
       return "inet";
+    case "timestamp":
+      return `timestamp(${JSON.stringify(t.format)})`;
+    case "macaddr":
+      return "macaddr";
     case "none":
       return "none";
   }
@@ -172,6 +218,10 @@ export function compatible(a: Type, b: Type): boolean {
   }
   if (a.k === "ptr" && b.k === "ptr") return true;
   if (a.k === "ptr" && b.k === "int") return true;
+  if (a.k === "sym" && b.k === "sym") return a.user === b.user && a.table === b.table;
+  // The format and the stack shape are part of how the stored value prints.
+  if (a.k === "timestamp" && b.k === "timestamp") return a.format === b.format;
+  if (a.k === "stack" && b.k === "stack") return typeName(a) === typeName(b);
   return a.k === b.k;
 }
 

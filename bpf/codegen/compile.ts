@@ -2,11 +2,12 @@
 // through the ProbeEnv.
 //
 //   parse (bpf/lang)   text → AST, syntax diagnostics
+//   expand (bpf/lang)  macros inlined, #defines applied, getopt() → the option's value
 //   check (bpf/check)  AST → typed probes (one per concrete attach point) + map types,
 //                      against the notebook's map registry
 //   codegen (here)     typed probes → one instruction stream per probe + the maps and the
 //                      ring-buffer actions (printf formats, exit, print, ...) they use
-import { parse } from "../lang/index.ts";
+import { expand, parse } from "../lang/index.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../diagnostic.ts";
@@ -15,10 +16,11 @@ import type { ProbeEnv } from "../probes/index.ts";
 import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
+import { progBtf } from "./func-info.ts";
 import { scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -26,13 +28,15 @@ export interface CompileOptions {
   readonly registry?: MapRegistry;
   readonly origin: string; // "cell[3]", "stdin", "script.bt"
   readonly positional?: readonly string[];
+  /** Named program options for getopt(), as given after `--` without it: "depth=5", "errname". */
+  readonly programOptions?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
   /** Settings from the environment (BPFTRACE_*): they win over the program's config block. */
   readonly settings?: Partial<Settings>;
   /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
   readonly pid?: number;
-  /** --unsafe: allow system(), signal(), override(). */
+  /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
 }
 
@@ -50,9 +54,13 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   if (!parsed.program || hasErrors(parsed.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: parsed.diagnostics };
   }
+  const expanded = expand(parsed.program, { programOptions: opts.programOptions });
+  if (hasErrors(expanded.diagnostics)) {
+    return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
+  }
   const { settings, diagnostics: configDiags } = programSettings(parsed.program.config, opts.settings);
-  if (hasErrors(configDiags)) return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...configDiags] };
-  const checked = check(splitSpecialProbes(parsed.program), {
+  if (hasErrors(configDiags)) return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags] };
+  const checked = check(splitSpecialProbes(expanded.program), {
     env: opts.env,
     registry: opts.registry,
     origin: opts.origin,
@@ -60,7 +68,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     settings,
     unsafe: opts.unsafe ?? false,
   });
-  const diags = [...parsed.diagnostics, ...configDiags, ...checked.diagnostics];
+  const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
   try {
     const spec = { ...generate(checked, source, opts, settings), diagnostics: diags };
@@ -86,19 +94,30 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     startNs: opts.startNs ?? 0n,
     source,
     origin: opts.origin,
+    env: opts.env,
     needStacks: false,
+    stackDepths: new Set(),
+    needScratch: 0,
     pid: opts.pid,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
     const insns = g.e.finish();
-    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater };
+    const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
+    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + checked.maps.size });
+  if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
+    maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  }
+  if (shared.needScratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: shared.needScratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
+  for (const d of [...shared.stackDepths].sort((a, b) => a - b)) {
+    maps.push({ name: stacksMapName(d), type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * d, maxEntries: 4096 });
+  }
   return {
     maps,
     programs,

@@ -9,6 +9,7 @@ export const H = {
   map_update_elem: helpers.map_update_elem!,
   map_delete_elem: helpers.map_delete_elem!,
   ktime_get_ns: helpers.ktime_get_ns!,
+  ktime_get_boot_ns: helpers.ktime_get_boot_ns!,
   get_prandom_u32: helpers.get_prandom_u32!,
   get_smp_processor_id: helpers.get_smp_processor_id!,
   get_current_pid_tgid: helpers.get_current_pid_tgid!,

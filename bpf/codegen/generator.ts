@@ -10,15 +10,20 @@
 import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
+import type { BtfField } from "../check/btf-types.ts";
 import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
-import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName } from "../check/types.ts";
-import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
-import type { UsdtArgSpec } from "../probes/index.ts";
+import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
+import { ArgRegs, BPF_ANY, PtRegs } from "../abi.ts";
+import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { Emitter, H } from "./emitter.ts";
 import { Frame } from "./frame.ts";
+import * as VC from "./value-calls.ts";
+import { log2BucketK } from "./hist-bucket.ts";
+import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
+import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
+import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
 import { countMapFull } from "./map-full.ts";
 
@@ -42,22 +47,31 @@ export interface SharedState {
   readonly startNs: bigint;
   readonly source: string;
   readonly origin: string;
+  /** The machine's facts: kaddr() and cgroupid() resolve through them. */
+  readonly env?: ProbeEnv;
   needStacks: boolean;
+  /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
+  readonly stackDepths: Set<number>;
+  /** Bytes of the per-CPU scratch value some record needs (0: no scratch map). */
+  needScratch: number;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
 }
 
-interface Loop {
+export interface Loop {
   readonly brk: string;
   readonly cont: string;
 }
 
 export class ProbeGenerator {
-  readonly e: Emitter;
+  /** Where code goes; a for-map loop swaps in its callback's stream (for-map.ts). */
+  e: Emitter;
   readonly frame = new Frame();
   readonly vars = new Map<string, { off: number; type: Type }>();
-  readonly loops: Loop[] = [];
-  readonly exitLabel: string;
+  loops: Loop[] = [];
+  exitLabel: string;
+  /** Callbacks of for-map loops, appended after the main function. */
+  readonly subprogs: CallbackCode[] = [];
 
   constructor(
     readonly cp: CheckedProbe,
@@ -93,6 +107,7 @@ export class ProbeGenerator {
     this.block(this.cp.probe.body);
     e.place(this.exitLabel);
     e.emit(asm.movImm(R0, 0), asm.exit());
+    for (const s of this.subprogs) e.emit(...s.insns);
   }
 
   srcComment(span: A.Span): void {
@@ -188,7 +203,7 @@ export class ProbeGenerator {
         return;
       }
       case "ForMapStmt":
-        throw new CodegenError("for ($kv : @map) loops are not supported yet", st.span);
+        return forMapStmt(this, st, this.subprogs);
       case "JumpStmt": {
         if (st.jump === "return") {
           e.emit(asm.ja(this.exitLabel));
@@ -211,6 +226,11 @@ export class ProbeGenerator {
   }
 
   discard(x: A.Expr): void {
+    if (x.kind === "BlockExpr") {
+      this.block(x.block);
+      if (x.value) this.discard(x.value);
+      return;
+    }
     const t = this.type(x);
     if (isScalar(t)) this.scalar(x);
     else if (t.k !== "none") this.value(x);
@@ -260,6 +280,11 @@ export class ProbeGenerator {
   scalar(x: A.Expr): void {
     const { e } = this;
     const t = this.type(x);
+    const known = this.cp.consts.get(x);
+    if (known !== undefined) return this.loadConst(known);
+    const rewrite = this.cp.rewrites.get(x);
+    if (rewrite) return this.scalar(rewrite);
+    if (inMemory(t)) return void this.recordAddress(x);
     switch (x.kind) {
       case "IntLit":
         return this.loadConst(x.value);
@@ -359,6 +384,10 @@ export class ProbeGenerator {
         e.emit(asm.movImm(R0, size));
         return;
       }
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.scalar(x.value);
+        throw new CodegenError("this block (a macro without a final value) has no value", x.span);
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
@@ -541,13 +570,16 @@ export class ProbeGenerator {
         return;
       case "retval":
         if (p.positional === "raw") {
-          throw new CodegenError("retval in fexit needs the function's argument count from BTF (not supported yet)", x.span);
+          if (p.retvalOffset === undefined) throw new CodegenError(`retval: ${p.name} has no BTF prototype`, x.span);
+          e.emit(asm.ldx(8, R0, R6, p.retvalOffset));
+          this.truncate(R0, this.type(x));
+          return;
         }
         e.emit(asm.ldx(8, R0, R6, PtRegs.rax));
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(name === "ustack");
+        return this.stackId(name === "ustack", this.type(x));
     }
     const m = /^(s?)arg(\d+)$/.exec(name);
     if (m) {
@@ -598,9 +630,8 @@ export class ProbeGenerator {
     this.truncate(R0, t);
   }
 
-  stackId(user: boolean): void {
-    this.shared.needStacks = true;
-    this.e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, STACKS_MAP), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
+  stackId(user: boolean, t?: Type): void {
+    VC.stackId(this, user, t?.k === "stack" ? t.limit : undefined);
   }
 
   // --- fields ----------------------------------------------------------------------
@@ -620,6 +651,8 @@ export class ProbeGenerator {
 
   fieldScalar(x: A.FieldExpr): void {
     const t = this.type(x);
+    const member = this.cp.fields.get(x);
+    if (member) return this.kernelMember(x, member);
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
@@ -632,7 +665,63 @@ export class ProbeGenerator {
       this.loadScalar(R0, R6, f.offset, t);
       return;
     }
+    if (this.cp.concrete.context === "raw_args") {
+      // fentry/fexit/tp_btf: each argument is a u64 slot of the context
+      this.e.emit(asm.ldx(8, R0, R6, f.offset));
+      this.truncate(R0, t);
+      return;
+    }
     throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
+  }
+
+  // --- kernel structs through BTF ----------------------------------------------------
+
+  /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
+  recordAddress(x: A.Expr): boolean {
+    const t = this.type(x);
+    const user = t.k === "record" ? (t.user ?? false) : false;
+    const member = x.kind === "FieldExpr" ? this.cp.fields.get(x) : undefined;
+    if (x.kind === "FieldExpr" && member) return this.memberAddress(x, member);
+    if (x.kind === "UnaryExpr" && x.op === "*") {
+      this.scalar(x.operand);
+      return user;
+    }
+    throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
+  }
+
+  /** r0 = address of the member `x` reads; returns whether it is in user memory. */
+  memberAddress(x: A.FieldExpr, f: BtfField): boolean {
+    const ot = this.type(x.object);
+    let user: boolean;
+    if (ot.k === "ptr") {
+      this.scalar(x.object);
+      user = ot.user;
+    } else user = this.recordAddress(x.object);
+    if (f.offset) this.e.emit(asm.addImm(R0, f.offset));
+    return user;
+  }
+
+  /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
+  kernelMember(x: A.FieldExpr, f: BtfField): void {
+    const { e } = this;
+    const user = this.memberAddress(x, f);
+    if (f.type.k === "record") return;
+    if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
+    if (!f.bits) return this.readPointer(R0, 0, f.type, user);
+    this.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
+    if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
+    const drop = 64 - f.bits.width;
+    e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
+  }
+
+  /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
+  kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
+    const { e } = this;
+    const user = this.memberAddress(x, f);
+    e.zero(off, size);
+    e.emit(asm.mov(R3, R0));
+    e.stackAddr(R1, off);
+    e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
   }
 
   // --- aggregate values (stack slots) ------------------------------------------------
@@ -652,11 +741,15 @@ export class ProbeGenerator {
   /** Write the value of `x` at r10+off, laid out as `t` (which may be wider than x's type). */
   storeInto(x: A.Expr, off: number, t: Type): void {
     const { e } = this;
+    const rewrite = this.cp.rewrites.get(x);
+    if (rewrite) return this.storeInto(rewrite, off, t);
     const xt = this.type(x);
     if (isScalar(t) || t.k === "int") {
       this.scalar(x);
       const size = Math.min(8, sizeOf(t)) as 1 | 2 | 4 | 8;
       e.emit(asm.stx(size, R10, off, R0));
+      // usym values carry the pid whose address space they are in (symbolised per process).
+      if (t.k === "sym" && t.user) e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32), asm.stx(8, R10, off + 8, R0));
       return;
     }
     const size = sizeOf(t);
@@ -693,6 +786,10 @@ export class ProbeGenerator {
         return this.readMapValue(x, off, t);
       case "CallExpr":
         return this.callValue(x, off, t);
+      case "BlockExpr":
+        this.block(x.block);
+        if (x.value) return this.storeInto(x.value, off, t);
+        break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;
         const { offsets } = tupleLayout(t.elements);
@@ -713,6 +810,8 @@ export class ProbeGenerator {
         return;
       }
       case "FieldExpr": {
+        const member = this.cp.fields.get(x);
+        if (member) return this.kernelMemberBytes(x, member, off, size);
         const fld = this.fieldOf(x);
         if (fld && this.cp.concrete.context === "tracepoint") {
           e.zero(off, size);
@@ -967,8 +1066,8 @@ export class ProbeGenerator {
     if (kind === "hist" || kind === "lhist") {
       e.emit(asm.ldx(8, R1, R10, vSlot));
       if (kind === "hist") {
-        if (info.histK) throw new CodegenError("hist(n, k) with k > 0 is not supported yet", call.span);
-        this.log2Bucket();
+        if (info.histK) log2BucketK(e, info.histK, () => this.placeNop());
+        else this.log2Bucket();
       } else this.linearBucket(info);
       e.emit(asm.stx(8, R10, k.bucketOff!, R0));
     }
@@ -1083,6 +1182,18 @@ export class ProbeGenerator {
       }
       case "strcontains":
         return this.strcontains(x);
+      case "delete": {
+        // bpf_map_delete_elem returns 0 when it deleted the key: the value is that success.
+        this.callStmt(x);
+        const no = e.label("delno");
+        const end = e.label("delend");
+        e.emit(asm.jneImm(R0, 0, no), asm.movImm(R0, 1), asm.ja(end));
+        e.place(no);
+        e.emit(asm.movImm(R0, 0));
+        e.place(end);
+        this.placeNop();
+        return;
+      }
       case "has_key": {
         const m = x.args[0] as A.MapExpr;
         const info = this.mapInfo(m.name, m.span);
@@ -1095,6 +1206,8 @@ export class ProbeGenerator {
       }
       case "ksym":
       case "usym":
+      case "syscall_name":
+      case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);
         if (x.callee === "bswap") {
@@ -1104,9 +1217,13 @@ export class ProbeGenerator {
         return;
       case "kstack":
       case "ustack":
-        return this.stackId(x.callee === "ustack");
+        return this.stackId(x.callee === "ustack", this.type(x));
       case "sizeof":
         return this.scalar(x.args[0]!);
+      case "kaddr":
+      case "uaddr":
+      case "cgroupid":
+        return VC.constantCall(this, x);
       case "reg": {
         const name = (x.args[0] as A.StrLit).value;
         const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
@@ -1186,7 +1303,7 @@ export class ProbeGenerator {
       case "strftime":
       case "ntop":
       case "macaddr":
-        throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
+        return VC.storeValueCall(this, x, off);
       default:
         if (isScalar(t)) {
           this.callScalar(x);
@@ -1204,7 +1321,12 @@ export class ProbeGenerator {
     switch (x.callee) {
       case "printf":
       case "system":
+      case "cat":
         return this.printf(x);
+      case "join": {
+        const sep = x.args[1]?.kind === "StrLit" ? x.args[1].value : " ";
+        return VC.join(this, x, this.action({ kind: "join", separator: sep, count: JOIN_ARGNUM, size: JOIN_ARGSIZE }));
+      }
       case "exit": {
         const id = this.action({ kind: "exit" });
         const rec = this.frame.alloc(16);
@@ -1289,7 +1411,8 @@ export class ProbeGenerator {
     const argTypes = x.args.slice(1).map((a) => this.type(a));
     const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
     const args: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-    const id = this.action(x.callee === "system" ? { kind: "system", format: fmt, specs, args } : { kind: "printf", format: fmt, specs, args });
+    const kind = x.callee === "system" || x.callee === "cat" ? x.callee : "printf";
+    const id = this.action({ kind, format: fmt, specs, args });
     const size = Math.max(8, layout.size);
     const rec = this.frame.alloc(size);
     e.zero(rec, size);
@@ -1319,7 +1442,8 @@ export class ProbeGenerator {
 
 /** Builtins that are exactly one helper call, its result in r0. */
 const ONE_CALL_BUILTINS: Record<string, number> = {
-  nsecs: H.ktime_get_ns,
+  // bpftrace: nsecs is nsecs(boot), CLOCK_BOOTTIME, what strftime() expects
+  nsecs: H.ktime_get_boot_ns,
   cpu: H.get_smp_processor_id,
   numaid: H.get_numa_node_id,
   cgroup: H.get_current_cgroup_id,

@@ -24,6 +24,24 @@ export interface ProgSpec {
   readonly insns: readonly Instruction[];
   /** Bytes of stack the program uses (≤ 512). */
   readonly stackSize: number;
+  /** Type information for a program with subprograms (callbacks); undefined for one function. */
+  readonly btf?: ProgBtf;
+}
+
+/**
+ * What BPF_PROG_LOAD needs besides the instructions once a program has subprograms: a BTF
+ * blob with one FUNC per function (the runtime loads it with BPF_BTF_LOAD and passes the
+ * fd as prog_btf_fd) and one struct bpf_func_info per function, in instruction order.
+ */
+export interface ProgBtf {
+  readonly blob: Uint8Array;
+  readonly funcInfo: readonly FuncInfo[];
+}
+
+/** struct bpf_func_info: the function's first instruction (in 8-byte slots) and its FUNC id. */
+export interface FuncInfo {
+  readonly insnOff: number;
+  readonly typeId: number;
 }
 
 /** A record in the event ring buffer starts with a u64 action id; these say what follows. */
@@ -35,8 +53,9 @@ export type Action =
   | { readonly kind: "clear"; readonly map: string }
   | { readonly kind: "zero"; readonly map: string }
   | { readonly kind: "time"; readonly format: string }
+  /** payload: `count` NUL-padded strings of `size` bytes; an empty one ends the list. */
   | { readonly kind: "join"; readonly separator: string; readonly count: number; readonly size: number }
-  | { readonly kind: "cat"; readonly format: string; readonly args: readonly ArgLayout[] }
+  | { readonly kind: "cat"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
   | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] };
 
 /** Where one argument sits in an event record (offset from the record start). */
@@ -66,6 +85,28 @@ export const EVENTS_MAP = "__events";
  */
 export const DROPS_MAP = "__drops";
 export const STACKS_MAP = "__stacks";
+/**
+ * One u64 that is always 0 and that no program writes: reading it gives a value the
+ * verifier cannot know, which for-map loops add to the probe's variables (for-map.ts).
+ */
+export const ZERO_MAP = "__zero";
+/** A per-CPU array of one big value: records too large for the 512-byte stack (join). */
+export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;
+
+/**
+ * The stack-trace map of kstack(n)/ustack(n): one per depth, as bpftrace has, because the
+ * kernel hashes only the frames a map keeps: stacks that differ below frame n share an id.
+ */
+export function stacksMapName(depth: number = STACK_DEPTH): string {
+  return depth === STACK_DEPTH ? STACKS_MAP : `${STACKS_MAP}_${depth}`;
+}
+
+/** The depth of a stack-trace map named by stacksMapName, or undefined for other maps. */
+export function stacksMapDepth(name: string): number | undefined {
+  if (name === STACKS_MAP) return STACK_DEPTH;
+  const m = /^__stacks_(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

@@ -56,6 +56,8 @@ export interface MacroDef {
   readonly name: string;
   readonly params: readonly string[];
   readonly body: Block;
+  /** The body ends in an expression without ';': that expression is the macro's value. */
+  readonly valued?: boolean;
   readonly span: Span;
 }
 
@@ -234,7 +236,8 @@ export type Expr =
   | TupleExpr
   | CastExpr
   | SizeofExpr
-  | OffsetofExpr;
+  | OffsetofExpr
+  | BlockExpr;
 
 /**
  * 42, 0x2a, 052, 0b101, 1_000, 1e6, durations `5s`/`100ms`/`10us`/`1ns`. `raw` is the text
@@ -390,6 +393,18 @@ export interface OffsetofExpr {
   readonly kind: "OffsetofExpr";
   readonly type: TypeSpec | Expr;
   readonly fields: readonly string[];
+  readonly span: Span;
+}
+
+/**
+ * `{ stmt; stmt; value }`: the statements run, then `value` is the expression's value
+ * (undefined: no value). bpftrace's block expression; made by macro expansion
+ * (bpf/lang/macro-expand.ts) where a macro with statements is used as a value.
+ */
+export interface BlockExpr {
+  readonly kind: "BlockExpr";
+  readonly block: Block;
+  readonly value: Expr | undefined;
   readonly span: Span;
 }
 

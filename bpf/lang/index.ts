@@ -3,7 +3,9 @@
 // it knows nothing of probes that exist on this machine, types, or bytecode.
 // It must not import native/, kernel/ or magics/ (nor bpf/check or bpf/codegen).
 export type * from "./ast.ts";
-export { parse, type ParseOptions, type ParseResult } from "./parse.ts";
+export { parse, parseExpression, type ParseOptions, type ParseResult } from "./parse.ts";
+export { expand, type ExpandOptions, type ExpandResult } from "./expand.ts";
+export { splitProgramArgs, type ProgramOption } from "./program-options.ts";
 export { isComplete, type Completeness } from "./complete.ts";
 export { tokenAt, type TokenAtCursor } from "./token-at.ts";
 export { printExpr, printStmt, printProgram, printType, printAttachPoint } from "./printer.ts";

@@ -65,6 +65,11 @@ export function scan(src: SourceText, options: ScanOptions = {}): ScanResult {
   return new Scanner(src, options).run();
 }
 
+/** The tokens of a code fragment (a #define's value), lexed as inside a probe body. */
+export function lexFragment(src: SourceText): { tokens: Token[]; diagnostics: Diagnostic[] } {
+  return new Scanner(src, {}).fragment();
+}
+
 class Scanner {
   private readonly text: string;
   private pos = 0;
@@ -131,6 +136,12 @@ class Scanner {
       tokens: this.all,
       openAtEof: this.openAtEof,
     };
+  }
+
+  fragment(): { tokens: Token[]; diagnostics: Diagnostic[] } {
+    const tokens: Token[] = [];
+    for (let t = this.lex("code"); t !== undefined; t = this.lex("code")) tokens.push(t);
+    return { tokens, diagnostics: this.diags };
   }
 
   // ---- top-level items ----

@@ -2,9 +2,10 @@
 import { EOF, type IRecognitionException } from "chevrotain";
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../diagnostic.ts";
-import { scan, type ScanItem, type ScanOptions } from "./lexer.ts";
+import { lexFragment, scan, type ScanItem, type ScanOptions } from "./lexer.ts";
 import { Grammar } from "./parser.ts";
 import { SourceText } from "./source.ts";
+import * as T from "./tokens.ts";
 
 export type ParseOptions = ScanOptions;
 
@@ -73,7 +74,7 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
       }
       case "macro": {
         const m = g.macroDef();
-        if (m !== undefined) macros.push(m);
+        if (m !== undefined) macros.push(valued(m, item));
         break;
       }
       case "import": {
@@ -104,6 +105,35 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
     macros,
   };
   return { program, diagnostics: sortAndDedupe(diagnostics) };
+}
+
+/** A macro whose body ends in an expression without ';' has that expression as its value. */
+function valued(m: A.MacroDef, item: ScanItem): A.MacroDef {
+  const last = m.body.statements[m.body.statements.length - 1];
+  if (last?.kind !== "ExprStmt") return m;
+  const close = item.tokens.findIndex((t) => t.tokenType === T.RCurly && t.endExclusive === m.body.span.endOffset);
+  const before = item.tokens[close - 1];
+  return before === undefined || before.tokenType === T.Semi ? m : { ...m, valued: true };
+}
+
+/**
+ * Parse one expression (a #define's replacement text). Spans are offsets into `text`.
+ * Never throws; `expr` is undefined when the text is not exactly one expression.
+ */
+export function parseExpression(text: string): { expr: A.Expr | undefined; diagnostics: Diagnostic[] } {
+  const src = new SourceText(text);
+  try {
+    const lexed = lexFragment(src);
+    if (lexed.tokens.length === 0) return { expr: undefined, diagnostics: lexed.diagnostics };
+    const g = getGrammar();
+    g.load(src, lexed.tokens);
+    const expr = g.expression();
+    const errors = [...lexed.diagnostics, ...g.errors.map((e) => diagnostic("ParseError", src.span(0, text.length), e.message)), ...g.extra];
+    return { expr: errors.length === 0 ? expr : undefined, diagnostics: errors };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { expr: undefined, diagnostics: [diagnostic("ParseError", src.span(0, 0), `internal parser error: ${msg}`)] };
+  }
 }
 
 function recognitionErrors(

@@ -62,6 +62,10 @@ export function printExpr(e: A.Expr): string {
       return `sizeof(${printTarget(e.target)})`;
     case "OffsetofExpr":
       return `offsetof(${printTarget(e.type)}, ${e.fields.join(".")})`;
+    case "BlockExpr": {
+      const parts = [...e.block.statements.map((s) => printStmt(s)), ...(e.value ? [printExpr(e.value)] : [])];
+      return `{ ${parts.join(" ")} }`;
+    }
   }
 }
 

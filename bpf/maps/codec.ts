@@ -2,22 +2,45 @@
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
-import { type Type, sizeOf, tupleLayout } from "../check/types.ts";
+import { type StackMode, type Type, sizeOf, tupleLayout } from "../check/types.ts";
+import { formatBootTimestamp } from "../runtime/strftime.ts";
+import { inetText, macText } from "./value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
+import { ERRNO_NAMES, SYSCALL_NAMES } from "./name-tables.ts";
+
+export interface StackOptions {
+  readonly pid?: number;
+  readonly mode?: StackMode;
+  readonly depth?: number;
+}
 
 export interface Symbolizer {
-  /** Frames of a stack id from the stack map (innermost first), formatted like bpftrace. */
-  stack(id: bigint, user: boolean): string[];
-  /** The addresses of a stack id's frames, innermost first (for stack_mode perf and raw). */
-  addrs?(id: bigint): bigint[];
-  /** "vfs_read+5" for a kernel address (ksym), or a user symbol. */
-  symbol(addr: bigint, user: boolean): string;
+  /**
+   * Frames of a stack id from the stack map (innermost first), formatted like bpftrace
+   * for `mode`: "func+off" (bpftrace), "addr func+off (module)" (perf), "addr" (raw).
+   * User stacks come with the pid whose address space they belong to; `depth` names the
+   * stack map of kstack(n)/ustack(n).
+   */
+  stack(id: bigint, user: boolean, opts?: StackOptions): string[];
+  /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
+  symbol(addr: bigint, user: boolean, pid?: number): string;
+  /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to print strftime() timestamps. */
+  realtimeAtBoot?(): bigint;
+  /** Read process `pid`'s memory map now, while it runs (its stacks print later). */
+  prime?(pid: number): void;
+  /** Forget the per-process state (nothing refers to those stacks any more). */
+  forgetProcesses?(): void;
 }
 
 const NO_SYMBOLS: Symbolizer = {
   stack: (id) => [`<stack ${id}>`],
   symbol: (addr) => `0x${addr.toString(16)}`,
 };
+
+/** Without a clock source: realtime minus monotonic time (equal to boot time while never suspended). */
+function approximateRealtimeAtBoot(): bigint {
+  return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+}
 
 function readInt(b: Uint8Array, off: number, bytes: number, signed: boolean): bigint {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -33,6 +56,16 @@ export function cString(b: Uint8Array, off: number, size: number): string {
   const slice = b.subarray(off, off + size);
   const end = slice.indexOf(0);
   return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
+}
+
+/**
+ * syscall_name() and strerror() of a number, as bpftrace prints them: the argument is a C
+ * int (bpftrace casts it to int32); an unknown errno reads as glibc's "Unknown error N".
+ */
+export function tableName(table: "syscall" | "errno", v: bigint): string {
+  const n = Number(BigInt.asIntN(32, v));
+  if (table === "syscall") return SYSCALL_NAMES.get(n) ?? "Unknown syscall";
+  return ERRNO_NAMES.get(n)?.[1] ?? `Unknown error ${n}`;
 }
 
 /** Decode one value of type `t` at `off`. */
@@ -51,13 +84,29 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
     }
     case "stack": {
-      const id = readInt(b, off, 8, true);
-      const frames = id < 0n ? [] : sym.stack(id, t.user);
-      if (!t.mode || t.mode === "bpftrace") return { kind: "stack", frames, user: t.user };
-      return { kind: "stack", frames, user: t.user, mode: t.mode, addrs: id < 0n ? [] : (sym.addrs?.(id) ?? []) };
+      // A user stack holds the pid in its high 32 bits (bpf/codegen/value-calls.ts).
+      const raw = readInt(b, off, 8, true);
+      const id = t.user ? BigInt.asIntN(32, raw) : raw;
+      const pid = t.user ? Number(BigInt.asUintN(64, raw) >> 32n) : undefined;
+      const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
+      let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
+      if (t.limit !== undefined) frames = frames.slice(0, t.limit);
+      return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }) };
     }
-    case "sym":
-      return { kind: "text", text: sym.symbol(readInt(b, off, 8, false), t.user) };
+    case "sym": {
+      const addr = readInt(b, off, 8, false);
+      if (t.table) return { kind: "str", value: tableName(t.table, addr) };
+      const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
+      return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };
+    }
+    case "inet":
+      return { kind: "text", text: inetText(Number(readInt(b, off, 8, false)), b.subarray(off + 8, off + 24)), origin: "inet" };
+    case "macaddr":
+      return { kind: "text", text: macText(b.subarray(off, off + 6)), origin: "mac_address" };
+    case "timestamp": {
+      const boot = sym.realtimeAtBoot?.() ?? approximateRealtimeAtBoot();
+      return { kind: "text", text: formatBootTimestamp(t.format, readInt(b, off, 8, false), boot), origin: "timestamp" };
+    }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}` };
     case "array": {
@@ -139,7 +188,7 @@ export function decodeMap(
       g.buckets[bucket] = agg.value;
     }
     for (const g of groups.values()) {
-      if (info.valueKind === "hist") out.push({ key: g.key, value: { kind: "hist", buckets: g.buckets } });
+      if (info.valueKind === "hist") out.push({ key: g.key, value: { kind: "hist", buckets: g.buckets, ...(info.histK ? { bits: info.histK } : {}) } });
       else {
         const { min, max, step } = info.lhist!;
         out.push({ key: g.key, value: { kind: "lhist", min, max, step, buckets: g.buckets } });

@@ -2,17 +2,12 @@
 // (per-CPU values already summed). The display layer (kernel/display/) and the text
 // formatter (bpf/output/) take these; the session produces them from kernel maps.
 
-import type { StackMode } from "../settings.ts";
-
 /** A decoded key part or plain map value. */
 export type Value =
   | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
   | { readonly kind: "str"; readonly value: string }
-  /**
-   * A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). With a
-   * stack_mode other than bpftrace, `addrs` are the frames' addresses (perf and raw print them).
-   */
-  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean; readonly mode?: StackMode; readonly addrs?: readonly bigint[] }
+  /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
+  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean; readonly mode?: "bpftrace" | "perf" | "raw" }
   | { readonly kind: "tuple"; readonly elements: readonly Value[] }
   /** Bytes from buf(): printed as \x escapes where not printable. */
   | { readonly kind: "buf"; readonly bytes: Uint8Array }

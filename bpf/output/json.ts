@@ -51,7 +51,7 @@ function plainText(v: Value): string {
     case "str":
       return v.value;
     case "stack":
-      return stackText(v.frames, v.mode, v.addrs);
+      return stackText(v.frames);
     case "buf":
       return hexFormatBuffer(v.bytes);
     case "text":

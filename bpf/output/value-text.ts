@@ -3,7 +3,6 @@
 // line after a leading newline, buffers with \x escapes.
 
 import type { Value } from "../maps/snapshot.ts";
-import type { StackMode } from "../settings.ts";
 
 /** Stack frames are indented by 8 spaces (BPFtrace::get_stack, indent = 8). */
 const STACK_INDENT = " ".repeat(8);
@@ -21,20 +20,13 @@ export function hexFormatBuffer(bytes: Uint8Array): string {
 }
 
 /**
- * A stack as bpftrace prints it (BPFtrace::get_stack): "\n", then per frame
- * "        frame\n" (stack_mode bpftrace), "\tffffffff81234567 frame\n" (perf) or
- * "ffffffff81234567\n" (raw).
+ * A stack as bpftrace prints it: "\n" then "        frame\n" per frame; perf mode
+ * indents with a tab, raw mode not at all (BPFtrace::get_stack).
  */
-export function stackText(frames: readonly string[], mode: StackMode = "bpftrace", addrs: readonly bigint[] = []): string {
+export function stackText(frames: readonly string[], mode: "bpftrace" | "perf" | "raw" = "bpftrace"): string {
+  const indent = mode === "perf" ? "\t" : mode === "raw" ? "" : STACK_INDENT;
   let out = "\n";
-  if (mode === "bpftrace" || addrs.length !== frames.length) {
-    for (const f of frames) out += `${STACK_INDENT}${f}\n`;
-    return out;
-  }
-  frames.forEach((f, i) => {
-    const hex = addrs[i]!.toString(16);
-    out += mode === "raw" ? `${hex}\n` : `\t${hex} ${f}\n`;
-  });
+  for (const f of frames) out += `${indent}${f}\n`;
   return out;
 }
 
@@ -51,7 +43,7 @@ export function valueText(v: Value, div = 1n): string {
     case "str":
       return v.value;
     case "stack":
-      return stackText(v.frames, v.mode, v.addrs);
+      return stackText(v.frames, v.mode);
     case "tuple":
       return `(${v.elements.map((e) => valueText(e, div)).join(", ")})`;
     case "buf":

@@ -9,6 +9,8 @@ import type { AttachPoint } from "../lang/ast.ts";
 import type { ConcreteProbe, Expansion, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 import type { ProbeEnv } from "./probe-env.ts";
+import { type Type, s64 } from "../check/types.ts";
+import { btfArgsRecord, btfType } from "../check/btf-types.ts";
 
 /** Tracepoints that observe roughly what a kernel function does: `vfs_read` → sys_enter_read/sys_exit_read. */
 export function nearestTracepoints(func: string, env: ProbeEnv): string[] {
@@ -49,6 +51,7 @@ function fentryProbes(kind: "fentry" | "fexit", funcs: string[], env: ProbeEnv):
   for (const func of funcs) {
     const btfId = env.btfId(func, "func");
     if (btfId === undefined) return fail(`${kind}:${func}: no such kernel function in BTF`);
+    const typed = btfArgs(func, env);
     probes.push({
       provider: kind,
       name: `${kind}:${func}`,
@@ -59,10 +62,23 @@ function fentryProbes(kind: "fentry" | "fexit", funcs: string[], env: ProbeEnv):
       positional: "raw",
       func,
       hasRetval: kind === "fexit",
+      ...(typed ? { args: typed.args, retvalType: typed.ret, retvalOffset: typed.retOffset } : {}),
       attach: { kind: "fentry", func, btfId, ret: kind === "fexit" },
     });
   }
   return { ok: true, probes };
+}
+
+/**
+ * fentry/fexit `args`: the function's parameters by name, each a u64 slot of the context
+ * (ctx[i]), typed through BTF; fexit's return value is the slot after the last parameter.
+ */
+function btfArgs(func: string, env: ProbeEnv): { args: Type; ret: Type; retOffset: number } | undefined {
+  const btf = env.btf?.();
+  const sig = btf?.funcProto(func);
+  if (!btf || !sig) return undefined;
+  const ret = sig.ret === 0 ? s64 : btfType(btf, sig.ret, false);
+  return { args: btfArgsRecord(btf, func, sig.params), ret, retOffset: 8 * sig.params.length };
 }
 
 function kprobeProvider(kind: "kprobe" | "kretprobe"): Provider {

@@ -2,6 +2,7 @@
 // compile stays pure (STYLE.md §1): the live implementation reads tracefs, BTF and ELF
 // files; tests hand in recorded ones.
 import type { UsdtArgSpec } from "./provider.ts";
+import type { Btf } from "../btf/btf.ts";
 
 export interface TracepointField {
   readonly name: string;
@@ -46,6 +47,8 @@ export interface ProbeEnv {
   listRawTracepoints(): readonly string[];
   /** BTF type id of a typedef or function in vmlinux. */
   btfId(name: string, kind: "typedef" | "func"): number | undefined;
+  /** vmlinux BTF, for kernel struct fields, casts, enum constants and offsetof. */
+  btf?(): Btf | undefined;
   /** Kernel functions (from BTF FUNC entries), for kprobe/fentry wildcards and hints. */
   listKernelFunctions(): readonly string[];
   /** File offset of an ELF symbol (function) in `path`, for uprobes; resolves PATH like bpftrace (bare names via $PATH). */
@@ -55,4 +58,10 @@ export interface ProbeEnv {
   resolveBinary(path: string): string | undefined;
   features(): KernelFeatures;
   possibleCpus(): number;
+  /** Address of a kernel symbol (/proc/kallsyms), for kaddr(); absent: not known here. */
+  kernelSymbolAddress?(name: string): bigint | undefined;
+  /** cgroup v2 id of a cgroupfs path (the directory's inode), for cgroupid(). */
+  cgroupId?(path: string): bigint | undefined;
+  /** Virtual address and size of any ELF symbol (functions and data), for uaddr(). */
+  elfSymbol?(path: string, name: string): { readonly address: bigint; readonly size: number } | undefined;
 }

@@ -44,6 +44,8 @@ export interface ConcreteProbe {
   readonly hasRetval?: boolean;
   /** retval's type where known (fexit through BTF). */
   readonly retvalType?: Type;
+  /** fexit: where retval sits in the raw u64 context (after the arguments). */
+  readonly retvalOffset?: number;
   readonly attach: AttachSpec;
 }
 

@@ -1,7 +1,10 @@
 // rawtracepoint:NAME — BPF_RAW_TRACEPOINT_OPEN by name; arg0..argN are the tracepoint's
-// raw u64 arguments (for sys_enter: arg0 = struct pt_regs *, arg1 = syscall id).
+// raw u64 arguments (for sys_enter: arg0 = struct pt_regs *, arg1 = syscall id), and
+// `args.NAME` the same arguments by name, typed through BTF (`args.regs`, `args.id`).
 import { ProgType } from "../abi.ts";
 import { closest } from "../check/suggest.ts";
+import { btfArgsRecord } from "../check/btf-types.ts";
+import type { Btf } from "../btf/index.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 
@@ -18,7 +21,9 @@ export const rawtracepoint: Provider = {
       return fail(`raw tracepoint not found: ${name}`, near ? [`did you mean rawtracepoint:${near}?`] : []);
     }
     if (names.length === 0) return fail(`no raw tracepoint matches ${name}`);
+    const btf = env.btf?.();
     const probes: ConcreteProbe[] = names.map((n) => ({
+      ...(btf && { args: argsOf(btf, n) }),
       provider: "rawtracepoint",
       name: `rawtracepoint:${n}`,
       progType: ProgType.RAW_TRACEPOINT,
@@ -29,3 +34,8 @@ export const rawtracepoint: Provider = {
     return { ok: true, probes };
   },
 };
+
+function argsOf(btf: Btf, name: string) {
+  const params = btf.rawTracepointParams(name);
+  return params ? btfArgsRecord(btf, name, params) : undefined;
+}

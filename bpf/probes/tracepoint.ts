@@ -4,12 +4,16 @@
 import { ProgType } from "../abi.ts";
 import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits } from "../check/types.ts";
 import { closest } from "../check/suggest.ts";
+import { btfNamedType } from "../check/btf-types.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 import type { TracepointField, TracepointFormat } from "./probe-env.ts";
 
+/** Looks up a kernel struct by name ("struct __kernel_timespec") for pointer fields. */
+export type StructLookup = (name: string, user: boolean) => Type | undefined;
+
 /** The C type of a format-file field, as one of our types. */
-export function fieldType(f: TracepointField, userPointers: boolean): { type: Type; dataLoc: boolean } {
+export function fieldType(f: TracepointField, userPointers: boolean, structs?: StructLookup): { type: Type; dataLoc: boolean } {
   const c = f.cType.replace(/\b(const|volatile|struct|enum|__user)\b/g, " ").replace(/\s+/g, " ").trim();
   if (f.isDataLoc) return { type: { k: "string", size: DEFAULT_STRLEN }, dataLoc: true };
   const base = c.replace(/\[.*\]$/, "").trim();
@@ -24,6 +28,9 @@ export function fieldType(f: TracepointField, userPointers: boolean): { type: Ty
     return { type: { k: "array", element, length: len }, dataLoc: false };
   }
   if (c.includes("*")) {
+    const named = /^\s*(?:const\s+)?(struct|union)\s+(\w+)\s*\*$/.exec(f.cType);
+    const record = named && structs ? structs(`${named[1]} ${named[2]}`, userPointers) : undefined;
+    if (record) return { type: { k: "ptr", to: record, user: userPointers }, dataLoc: false };
     const pointee = /char/.test(c) ? int(8, true) : int(64, false);
     return { type: { k: "ptr", to: pointee, user: userPointers }, dataLoc: false };
   }
@@ -32,12 +39,12 @@ export function fieldType(f: TracepointField, userPointers: boolean): { type: Ty
   return { type: int(bits, f.signed), dataLoc: false };
 }
 
-export function argsRecord(category: string, event: string, format: TracepointFormat): Type {
+export function argsRecord(category: string, event: string, format: TracepointFormat, structs?: StructLookup): Type {
   const userPointers = category === "syscalls";
   const fields: RecordField[] = format.fields
     .filter((f) => !f.name.startsWith("common_"))
     .map((f) => {
-      const { type, dataLoc } = fieldType(f, userPointers);
+      const { type, dataLoc } = fieldType(f, userPointers, structs);
       return { name: f.name, type, offset: f.offset, dataLoc };
     });
   const size = Math.max(0, ...format.fields.map((f) => f.offset + f.size));
@@ -69,7 +76,10 @@ export const tracepoint: Provider = {
         name: `tracepoint:${cat}:${ev}`,
         progType: ProgType.TRACEPOINT,
         context: "tracepoint",
-        args: argsRecord(cat, ev, format),
+        args: argsRecord(cat, ev, format, (name, user) => {
+          const btf = env.btf?.();
+          return btf ? btfNamedType(btf, name, user) : undefined;
+        }),
         attach: { kind: "tracepoint", category: cat, event: ev, id: format.id },
       });
     }

@@ -1,6 +1,6 @@
 // printf in user space: the program sends its arguments through the ring buffer; the
-// format string stays here and is applied as C's printf would (flags, width, precision,
-// length modifiers ignored for the value, as bpftrace does).
+// format string stays here and is applied as C's printf would (flags, width, precision;
+// `h` and `hh` narrow an integer to 16 and 8 bits, as C's printf does for bpftrace).
 import type { FormatSpec } from "../check/checker.ts";
 import { parseFormat } from "../check/checker.ts";
 import { decodeValue, type Symbolizer } from "../maps/codec.ts";
@@ -26,25 +26,30 @@ function intOf(v: Value): bigint {
   return 0n;
 }
 
+/** The bits a length modifier leaves of an integer argument (`hh` → 8, `h` → 16). */
+function lengthBits(length: string): number {
+  return length === "hh" ? 8 : length === "h" ? 16 : 64;
+}
+
 export function formatOne(spec: FormatSpec, v: Value): string {
   const { flags, width, precision, conv } = spec;
+  const bits = lengthBits(spec.length);
   switch (conv) {
     case "d":
     case "i": {
       let n = intOf(v);
-      if (v.kind === "int" && !v.signed) n = BigInt.asIntN(64, n);
+      n = BigInt.asIntN(bits, n);
       let s = n.toString();
       if (n >= 0n && flags.includes("+")) s = `+${s}`;
       else if (n >= 0n && flags.includes(" ")) s = ` ${s}`;
       return pad(s, flags, width, true);
     }
     case "u":
-      return pad(BigInt.asUintN(64, intOf(v)).toString(), flags, width, true);
+      return pad(BigInt.asUintN(bits, intOf(v)).toString(), flags, width, true);
     case "x":
     case "X":
     case "o": {
-      let n = intOf(v);
-      if (n < 0n) n = BigInt.asUintN(64, n);
+      const n = BigInt.asUintN(bits, intOf(v));
       let s = n.toString(conv === "o" ? 8 : 16);
       if (conv === "X") s = s.toUpperCase();
       if (flags.includes("#") && n !== 0n) s = (conv === "o" ? "0" : conv === "X" ? "0X" : "0x") + s;

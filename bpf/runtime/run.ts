@@ -1,20 +1,21 @@
 // One run of a compiled program: load → BEGIN → attach → events until exit/interrupt/
 // timeout → detach → END → release. Every kernel object a run creates is owned here and
 // released on every path (an error while loading or attaching detaches what was attached).
-import { spawnSync } from "node:child_process";
 import * as native from "../../native/index.ts";
 import type { OwnedFd } from "../../native/index.ts";
 import { marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "../codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
+import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
+import type { Symbolizer } from "../maps/codec.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -29,13 +30,24 @@ export interface MapProvider {
    * stack ids, which must stay resolvable after the run that made them has ended.
    */
   stackMap(spec: MapSpec): OwnedFd;
+  /** Symbols, user stacks and timestamps for printf/print arguments. */
+  readonly symbolizer?: Symbolizer;
 }
 
 export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
-  /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: output. */
+  /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: errorOutput, then output. */
   warning?(text: string): void;
+  /**
+   * Called once BEGIN has run and every other probe is attached (or BEGIN called exit),
+   * with the number of probes, BEGIN and END included: bpftrace's "Attached N probes".
+   */
+  started?(probes: number): void;
+  /** Events the ring buffer had no room for, reported once at the end (default: an output line). */
+  lost?(count: bigint): void;
+  /** Errors of cat()/system() (bpftrace writes them to stderr); default: `output`. */
+  errorOutput?(text: string): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached. */
@@ -77,7 +89,7 @@ export class LoadedRun {
   load(): void {
     const fds = new Map<string, number>();
     for (const m of this.spec.maps) {
-      if (m.name === STACKS_MAP) {
+      if (stacksMapDepth(m.name) !== undefined) {
         fds.set(m.name, native.rawFd(this.maps.stackMap(m)));
         continue;
       }
@@ -91,17 +103,24 @@ export class LoadedRun {
     }
     for (const p of this.spec.programs) {
       const insns = marshal(p.insns, { maps: fds });
-      const fd = native.progLoad({
-        type: p.probe.progType,
-        insns,
-        name: progName(p),
-        license: "GPL",
-        context: `load program "${p.probe.name}"`,
-        ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
-        ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
-        ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
-      });
-      this.progs.push({ spec: p, fd });
+      // A program with subprograms brings its own BTF; the loaded program keeps a reference.
+      const btf = p.btf ? native.btfLoad(p.btf.blob, { context: `load BTF of "${p.probe.name}"` }) : undefined;
+      try {
+        const fd = native.progLoad({
+          type: p.probe.progType,
+          insns,
+          name: progName(p),
+          license: "GPL",
+          context: `load program "${p.probe.name}"`,
+          ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
+          ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
+          ...(btf && p.btf && { btf, funcInfo: p.btf.funcInfo }),
+          ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
+        });
+        this.progs.push({ spec: p, fd });
+      } finally {
+        btf?.close();
+      }
     }
     this.ring = RingBuffer.open(this.internal.get(EVENTS_MAP)!, this.spec.maps.find((m) => m.name === EVENTS_MAP)!.maxEntries);
   }
@@ -138,8 +157,14 @@ export class LoadedRun {
   }
 
   warn(text: string): void {
-    if (this.hooks.warning) this.hooks.warning(text);
-    else this.hooks.output(text);
+    (this.hooks.warning ?? this.hooks.errorOutput ?? this.hooks.output)(text);
+  }
+
+  /** Probes as bpftrace counts them: each attach point, BEGIN and END once each. */
+  get probeCount(): number {
+    const special = new Set(this.progs.map((p) => (p.spec.probe.attach.kind === "run" ? p.spec.probe.attach.when : undefined)));
+    special.delete(undefined);
+    return this.attachedCount + special.size;
   }
 
   get attachedCount(): number {
@@ -157,7 +182,7 @@ export class LoadedRun {
     if (!a) return;
     switch (a.kind) {
       case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec));
+        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
         return;
       case "exit":
         if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
@@ -166,7 +191,7 @@ export class LoadedRun {
         this.hooks.output(this.maps.printMap(a.map, a.top, a.div));
         return;
       case "print_value":
-        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset))}\n`);
+        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer))}\n`);
         return;
       case "clear":
         this.maps.clearMap(a.map);
@@ -177,16 +202,23 @@ export class LoadedRun {
       case "time":
         this.hooks.output(strftime(a.format, new Date()));
         return;
-      case "system": {
-        // Only reachable with --unsafe (the checker refuses system() without it). Like
-        // bpftrace, the command runs to its end before the next event is handled.
-        const r = spawnSync("/bin/sh", ["-c", formatRecord(a.format, a.specs, a.args, rec)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-        if (r.stdout) this.hooks.output(r.stdout);
+      case "system":
+        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
         return;
-      }
+      case "cat":
+        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        return;
+      case "join":
+        this.hooks.output(joinText(rec, a.separator, a.count, a.size));
+        return;
       default:
         return;
     }
+  }
+
+  actionOutput(r: ActionOutput): void {
+    if (r.out) this.hooks.output(r.out);
+    if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
   }
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
@@ -261,19 +293,23 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     run.runSpecial("begin");
     if (run.exitCode === undefined && run.attachedCount > 0) {
       const n = run.attachAll();
+      hooks.started?.(run.probeCount);
       hooks.attached?.(n);
       if (hooks.background) {
         detached = true;
         return { reason: "detached", exitCode: 0, lost: 0n, run };
       }
       reason = await run.wait();
-    } else if (run.exitCode !== undefined) reason = "exit";
+    } else {
+      hooks.started?.(run.probeCount);
+      if (run.exitCode !== undefined) reason = "exit";
+    }
     run.detach();
     run.drain();
     run.runSpecial("end");
     run.drain();
     const lost = run.lost();
-    if (lost > 0n) hooks.output(`Lost ${lost} events\n`);
+    if (lost > 0n) hooks.lost ? hooks.lost(lost) : hooks.output(`Lost ${lost} events\n`);
     const drops = run.internal.get(DROPS_MAP);
     if (drops) for (const [map, n] of mapFullCounts(spec, drops)) run.warn(mapFullWarning(map, n));
     return { reason, exitCode: run.exitCode ?? 0, lost, run };

@@ -1,6 +1,13 @@
-// Symbols for stacks and ksym(): kernel addresses through /proc/kallsyms.
-import { loadKallsyms, type Kallsyms } from "../symbols/index.ts";
-import type { Symbolizer } from "../maps/codec.ts";
+// Symbols for stacks, ksym() and usym(): kernel addresses through /proc/kallsyms, user
+// addresses through the process's /proc/PID/maps and the ELF symbols of its files (one
+// UserSymbolizer per pid, the parsed ELF files shared), and the boot-time offset that
+// turns strftime() timestamps into wall-clock time.
+//
+// A process's maps are read the first time one of its pids is seen (`prime`, called while
+// the program runs) and kept: frames of a process that has exited since still resolve.
+import { Clock, clockNs } from "../../native/index.ts";
+import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
+import type { StackOptions, Symbolizer } from "../maps/codec.ts";
 import type { Session } from "../session.ts";
 
 let kallsyms: Kallsyms | undefined | null = null;
@@ -16,15 +23,112 @@ function kernelSymbols(): Kallsyms | undefined {
   return kallsyms;
 }
 
+const hex = (a: bigint) => a.toString(16);
+
+/**
+ * CLOCK_REALTIME - CLOCK_BOOTTIME, from the pair read closest together of five (as
+ * bpftrace's get_delta_with_boottime does), so a timestamp converts within microseconds.
+ */
+export function realtimeAtBoot(): bigint {
+  let best: { delta: bigint; value: bigint } | undefined;
+  for (let i = 0; i < 5; i++) {
+    const before = clockNs(Clock.REALTIME);
+    const boot = clockNs(Clock.BOOTTIME);
+    const after = clockNs(Clock.REALTIME);
+    const delta = after - before;
+    if (!best || delta < best.delta) best = { delta, value: (before + after) / 2n - boot };
+  }
+  return best!.value;
+}
+
+/** A session's symbolizer, with its per-pid caches. */
+export class ProcessSymbolizer implements Symbolizer {
+  readonly #procs = new Map<number, UserSymbolizer | null>();
+  readonly #files: ElfCache = new Map();
+  readonly #refreshed = new Map<number, number>();
+  #boot: { at: number; value: bigint } | undefined;
+
+  constructor(private readonly rawStack: (id: bigint, depth?: number) => bigint[]) {}
+
+  /** Read (once) the memory map of `pid`, while it still runs. */
+  prime(pid: number): void {
+    if (this.#procs.has(pid)) return;
+    let s: UserSymbolizer | null = null;
+    try {
+      s = UserSymbolizer.forPid(pid, this.#files);
+    } catch {
+      s = null; // gone already (or a kernel thread): its frames stay addresses
+    }
+    this.#procs.set(pid, s);
+  }
+
+  /** Drop the per-process maps (no map refers to their stacks any more). */
+  forgetProcesses(): void {
+    this.#procs.clear();
+    this.#refreshed.clear();
+  }
+
+  /** "name+off" of a kernel address, or its hex. */
+  kernelFrame(addr: bigint): { text: string; known: boolean } {
+    const hit = kernelSymbols()?.lookup(addr);
+    return hit ? { text: `${hit.symbol.name}+${hit.offset}`, known: true } : { text: `0x${hex(addr)}`, known: false };
+  }
+
+  /** The address in process `pid`; a live process re-reads its maps (at most once a second) for an unmapped address (dlopen). */
+  resolveUser(addr: bigint, pid: number) {
+    this.prime(pid);
+    const f = this.#procs.get(pid)?.resolve(addr);
+    if (f && f.path !== "") return f;
+    const now = Date.now();
+    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f;
+    this.#refreshed.set(pid, now);
+    try {
+      const fresh = UserSymbolizer.forPid(pid, this.#files);
+      this.#procs.set(pid, fresh);
+      return fresh.resolve(addr);
+    } catch {
+      return f; // exited: keep the maps read while it ran
+    }
+  }
+
+  /** "name+off" of a user address in `pid`, with the module for perf mode. */
+  userFrame(addr: bigint, pid: number | undefined): { text: string; module: string } {
+    if (pid === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
+    const f = this.resolveUser(addr, pid);
+    if (!f || f.symbol === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
+    return { text: `${f.symbol}+${f.offset ?? 0}`, module: f.path };
+  }
+
+  symbol(addr: bigint, user: boolean, pid?: number): string {
+    if (!user) {
+      const hit = kernelSymbols()?.lookup(addr);
+      return hit ? hit.symbol.name : `0x${hex(addr)}`;
+    }
+    if (pid === undefined) return `0x${hex(addr)}`;
+    return this.resolveUser(addr, pid)?.symbol ?? `0x${hex(addr)}`;
+  }
+
+  stack(id: bigint, user: boolean, opts: StackOptions = {}): string[] {
+    const { pid, mode = "bpftrace" } = opts;
+    return this.rawStack(id, opts.depth).map((addr) => {
+      if (mode === "raw") return hex(addr);
+      if (!user) {
+        const k = this.kernelFrame(addr).text;
+        return mode === "perf" ? `${hex(addr)} ${k}` : k;
+      }
+      const u = this.userFrame(addr, pid);
+      return mode === "perf" ? `${hex(addr)} ${u.text} (${u.module})` : u.text;
+    });
+  }
+
+  realtimeAtBoot(): bigint {
+    // Re-measured at most once a second: the realtime clock may be stepped (NTP, settime).
+    const now = Date.now();
+    if (!this.#boot || now - this.#boot.at > 1000) this.#boot = { at: now, value: realtimeAtBoot() };
+    return this.#boot.value;
+  }
+}
+
 export function makeSymbolizer(session: Session): Symbolizer {
-  const sym = (addr: bigint, user: boolean): string => {
-    if (user) return `0x${addr.toString(16)}`;
-    const k = kernelSymbols();
-    return k ? k.format(addr) : `0x${addr.toString(16)}`;
-  };
-  return {
-    symbol: sym,
-    stack: (id, user) => session.rawStack(id).map((a) => sym(a, user)),
-    addrs: (id) => session.rawStack(id),
-  };
+  return new ProcessSymbolizer((id, depth) => session.rawStack(id, depth));
 }

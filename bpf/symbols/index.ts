@@ -6,7 +6,7 @@ import { Kallsyms } from "./kallsyms.ts";
 
 export { Kallsyms, type KernelSymbol } from "./kallsyms.ts";
 export { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
-export { UserSymbolizer, type FileReader, type UserFrame } from "./user-symbolizer.ts";
+export { UserSymbolizer, type ElfCache, type FileReader, type LoadedElf, type UserFrame } from "./user-symbolizer.ts";
 
 /** Read and parse /proc/kallsyms (about 120k symbols; read it once and keep it). */
 export function loadKallsyms(path = "/proc/kallsyms"): Kallsyms {

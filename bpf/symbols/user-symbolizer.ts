@@ -2,7 +2,9 @@
 // the ELF virtual address → the function containing it. Pure given its inputs (the maps
 // text and a way to read files); `forPid` wires it to /proc.
 import { readFileSync } from "node:fs";
-import { ElfFile } from "../elf/elf-file.ts";
+import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
+
+const NT_GNU_BUILD_ID = 3;
 import { AddressIndex } from "../elf/symbols.ts";
 import { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
 
@@ -18,21 +20,30 @@ export interface UserFrame {
 /** Reads a file of the target process's view (e.g. through /proc/PID/root). */
 export type FileReader = (path: string) => Uint8Array | undefined;
 
-interface Loaded {
+export interface LoadedElf {
   readonly elf: ElfFile;
   readonly index: AddressIndex;
 }
 
+/** Parsed ELF files by path, shared by the symbolizers of several processes. */
+export type ElfCache = Map<string, LoadedElf | null>;
+
 export class UserSymbolizer {
   private readonly maps: readonly MapsEntry[];
-  private readonly files = new Map<string, Loaded | null>();
 
-  constructor(mapsText: string, private readonly read: FileReader) {
+  constructor(
+    mapsText: string,
+    private readonly read: FileReader,
+    private readonly files: ElfCache = new Map(),
+  ) {
     this.maps = parseMaps(mapsText);
   }
 
-  /** A symbolizer for a live process: /proc/PID/maps, files read through /proc/PID/root. */
-  static forPid(pid: number): UserSymbolizer {
+  /**
+   * A symbolizer for a live process: /proc/PID/maps (read now: the process may exit
+   * later and its frames must still resolve), files read through /proc/PID/root.
+   */
+  static forPid(pid: number, files?: ElfCache): UserSymbolizer {
     const maps = readFileSync(`/proc/${pid}/maps`, "utf8");
     return new UserSymbolizer(maps, (path) => {
       for (const p of [`/proc/${pid}/root${path}`, path]) {
@@ -43,7 +54,7 @@ export class UserSymbolizer {
         }
       }
       return undefined;
-    });
+    }, files);
   }
 
   resolve(address: bigint): UserFrame {
@@ -67,15 +78,33 @@ export class UserSymbolizer {
     return f.offset ? `${f.symbol}+${f.offset}` : f.symbol;
   }
 
-  private load(path: string): Loaded | undefined {
+  /** .symtab of /usr/lib/debug/.build-id/NN/REST.debug when the file has no .symtab. */
+  private debugSymbols(elf: ElfFile): readonly ElfSymbol[] | undefined {
+    if (elf.section(".symtab")) return undefined;
+    const id = elf.notes(".note.gnu.build-id").find((n) => n.name === "GNU" && n.type === NT_GNU_BUILD_ID);
+    if (!id || id.desc.length < 2) return undefined;
+    const hex = Buffer.from(id.desc).toString("hex");
+    const bytes = this.read(`/usr/lib/debug/.build-id/${hex.slice(0, 2)}/${hex.slice(2)}.debug`);
+    if (!bytes) return undefined;
+    try {
+      return ElfFile.parse(bytes).symbols().filter((s) => s.table === "symtab");
+    } catch {
+      return undefined;
+    }
+  }
+
+  private load(path: string): LoadedElf | undefined {
     const hit = this.files.get(path);
     if (hit !== undefined) return hit ?? undefined;
-    let loaded: Loaded | null = null;
+    let loaded: LoadedElf | null = null;
     try {
       const bytes = this.read(path);
       if (bytes) {
         const elf = ElfFile.parse(bytes);
-        loaded = { elf, index: new AddressIndex(elf.symbols()) };
+        // A stripped library's local functions (__libc_start_call_main) are in its
+        // detached debug file, found by build id as bcc finds it.
+        const debug = this.debugSymbols(elf);
+        loaded = { elf, index: new AddressIndex(debug ? [...elf.symbols(), ...debug] : elf.symbols()) };
       }
     } catch {
       loaded = null; // not an ELF file, or unreadable: frames stay addresses

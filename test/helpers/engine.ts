@@ -23,7 +23,7 @@ export async function traceWorkload(
   session: Session,
   source: string,
   w: Workload | undefined,
-  opts: { origin?: string; extra?: readonly string[]; timeoutMs?: number; settleMs?: number } = {},
+  opts: { origin?: string; extra?: readonly string[]; programOptions?: readonly string[]; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<TracedRun> {
   let text = "";
   let attachedCount: number | undefined;
@@ -34,6 +34,7 @@ export async function traceWorkload(
     const res = await session.run(source, {
       origin: opts.origin ?? "cell[1]",
       positional: [...(w ? [String(w.pid)] : []), ...(opts.extra ?? [])],
+      programOptions: opts.programOptions,
       signal: ctl.signal,
       output: (t) => {
         text += t;

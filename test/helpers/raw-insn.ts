@@ -22,11 +22,13 @@ export function prog(...insns: Uint8Array[]): Uint8Array {
 export const MOV64_IMM = 0xb7; // BPF_ALU64 | BPF_MOV | BPF_K
 export const MOV64_REG = 0xbf; // BPF_ALU64 | BPF_MOV | BPF_X
 export const ADD64_IMM = 0x07; // BPF_ALU64 | BPF_ADD | BPF_K
+export const ADD64_REG = 0x0f; // BPF_ALU64 | BPF_ADD | BPF_X
 export const AND64_IMM = 0x57; // BPF_ALU64 | BPF_AND | BPF_K
 export const LDX_DW = 0x79; // BPF_LDX | BPF_MEM | BPF_DW
 export const STX_DW = 0x7b; // BPF_STX | BPF_MEM | BPF_DW
 export const STX_W = 0x63; // BPF_STX | BPF_MEM | BPF_W
 export const ST_W = 0x62; // BPF_ST | BPF_MEM | BPF_W
+export const ST_DW = 0x7a; // BPF_ST | BPF_MEM | BPF_DW
 export const LD_IMM64 = 0x18; // BPF_LD | BPF_IMM | BPF_DW
 export const JEQ_IMM = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 export const JNE_IMM = 0x55; // BPF_JMP | BPF_JNE | BPF_K

@@ -1,4 +1,4 @@
-// The bpftrace-compatible CLI, built and spawned: "Attaching N probes...", the
+// The bpftrace-compatible CLI, built and spawned: "Attached N probes" on stderr, the
 // __BPFTRACE_NOTIFY_PROBES_ATTACHED line test harnesses wait for, --dry-run exit codes,
 // the kprobe error before anything is attached, SIGINT and SIGTERM printing the maps, and
 // bpftrace's settings: -p PID, --unsafe, BPFTRACE_* / config = { ... }, the map-full warning.
@@ -51,7 +51,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "pipe" });
   });
 
-  it("prints Attaching N probes..., the notify line once attached, and the maps on SIGINT", async () => {
+  it("prints Attached N probes (stderr), the notify line once attached, and the maps on SIGINT", async () => {
     const w = await startC(["openat", "6", "/nonexistent/cli"]);
     let notified = false;
     const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); } tracepoint:syscalls:sys_exit_openat /pid == $1/ { @r[args->ret] = count(); }", String(w.pid)], {
@@ -67,17 +67,36 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(notified).toBe(true);
     expect(out.code).toBe(0);
     const lines = out.stdout.split("\n");
-    expect(lines[0]).toBe("Attaching 2 probes...");
-    expect(lines[1]).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
+    expect(out.stderr).toBe("Attached 2 probes\n");
+    expect(lines[0]).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
     expect(lines.filter((l) => l === "__BPFTRACE_NOTIFY_PROBES_ATTACHED")).toHaveLength(1);
     expect(out.stdout).toContain("@n: 6\n");
     expect(out.stdout).toContain("@r[-2]: 6\n");
   });
 
-  it("-q leaves out the Attaching line; exit() ends the run with the maps", async () => {
+  it("stdout is the program's output then two newlines and the maps; Attached counts BEGIN and END, as bpftrace's does", async () => {
+    const out = await cli(["-e", 'BEGIN { printf("hi\\n"); @a = 1; exit(); } END { } tracepoint:syscalls:sys_enter_openat { }']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe("Attached 3 probes\n");
+    expect(out.stdout).toBe("hi\n\n\n@a: 1\n");
+  });
+
+  it("-f json: NDJSON records as bpftrace's, attached_probes first, no blank lines", async () => {
+    const out = await cli(["-f", "json", "-e", 'BEGIN { printf("hi %d\\n", 5); @a = count(); @m[1, "x"] = 2; exit(); }']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe([
+      '{"type": "attached_probes", "count": 1, "data": {"probes": 1}}',
+      '{"type": "printf", "data": "hi 5\\n"}',
+      '{"type": "map", "data": {"@a": 1}}',
+      '{"type": "map", "data": {"@m": {"1,x": 2}}}',
+      "",
+    ].join("\n"));
+  });
+
+  it("-q leaves out the Attached line; exit() ends the run with the maps", async () => {
     const out = await cli(["-q", "-e", 'BEGIN { @x = sum(3); @x = sum(4); printf("hello\\n"); exit(); }']);
     expect(out.code).toBe(0);
-    expect(out.stdout).not.toContain("Attaching");
+    expect(out.stderr).toBe("");
     expect(out.stdout).toContain("hello\n");
     expect(out.stdout).toContain("@x: 7\n");
   });
@@ -91,6 +110,20 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const unknown = await cli(["--dry-run", "-e", "tracepoint:syscalls:sys_enter_opnat { @n = count(); }"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("did you mean tracepoint:syscalls:sys_enter_openat");
+  });
+
+  it("takes program options after --: typed by getopt()'s default, listed by -- --help, unknown ones refused", async () => {
+    const prog = 'BEGIN { printf("%d %d %s\\n", getopt("depth", 35, "max depth"), getopt("errname"), getopt("who", "me")); exit(); }';
+    const given = await cli(["-e", prog, "p1", "--", "--depth=5", "--errname", "--who=you"]);
+    expect(given.stdout).toContain("5 1 you\n");
+    const defaults = await cli(["-e", prog]);
+    expect(defaults.stdout).toContain("35 0 me\n");
+    const help = await cli(["-e", prog, "--", "--help"]);
+    expect(help.code).toBe(1);
+    expect(help.stderr).toBe("HINT: expected program options:\n--depth: max depth\n--errname\n--who\n");
+    const unknown = await cli(["--dry-run", "-e", prog, "--", "--dpth=5"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("error: unexpected program command line options: --dpth");
   });
 
   it("kprobe:vfs_read exits 1 with the clear error, before anything is attached", async () => {
@@ -116,7 +149,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const out = await traced(["-q", "-e", 'tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); } END { printf("end ran\\n"); }', String(w.pid)], w, {}, (kill) => setTimeout(() => kill("SIGTERM"), 100));
     w.kill();
     expect(out.code).toBe(0);
-    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\nend ran\n\n@n: 4\n");
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\nend ran\n\n\n@n: 4\n");
   });
 
   it("-p PID: a uprobe counts only that copy's calls, and the run ends when it exits", async () => {
@@ -130,10 +163,10 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
           if (line === "__BPFTRACE_NOTIFY_PROBES_ATTACHED") void Promise.all([a.go(), b.go()]);
         },
       });
-      expect(out.stderr).toBe("");
+      expect(out.stderr).toBe("Attached 2 probes\n");
       expect(out.code).toBe(0);
       // b: handleRequest(1 + i % 3) for i < 5 → routes 1, 2, 3, 1, 2; one exit_group (a's is filtered out)
-      expect(out.stdout).toMatch(/^Attaching 2 probes...\n__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n@calls: 5\n@exits: 1\n@route\[3\]: 1\n/);
+      expect(out.stdout).toMatch(/^__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@calls: 5\n@exits: 1\n@route\[3\]: 1\n/);
       expect(out.stdout).toContain("@route[1]: 2\n");
       expect(out.stdout).toContain("@route[2]: 2\n");
     } finally {
@@ -177,11 +210,11 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const prog = 'config = { max_strlen = 12 } tracepoint:syscalls:sys_enter_openat /pid == $1/ { printf("[%s]\\n", str(args.filename)); }';
     const out = await traced(["-q", "-e", prog, String(w.pid)], w, { BPFTRACE_MAX_STRLEN: "8" }, (kill) => setTimeout(() => kill("SIGINT"), 100));
     w.kill();
-    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexi]\n[/nonexi]\n");
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexi]\n[/nonexi]\n\n\n");
     const w2 = await startC(["openat", "1", "/nonexistent/a-long-path"]);
     const out2 = await traced(["-q", "-e", prog, String(w2.pid)], w2, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
     w2.kill();
-    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexisten]\n");
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexisten]\n\n\n");
   });
 
   it("stack_mode=perf prints each frame as a tab, the address in hex and the symbol", async () => {
@@ -209,7 +242,8 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     w.kill();
     expect(out.code).toBe(0);
     expect(out.stderr).toContain("warning: tracepoint not found: syscalls:sys_enter_no_such_call (skipped: missing_probes = warn)");
-    expect(out.stdout).toBe("Attaching 1 probe...\n__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n@n: 5\n");
+    expect(out.stderr).toContain("Attached 1 probe\n");
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 5\n");
     const strict = await cli(["-e", prog.replace("missing_probes = warn", "missing_probes = error"), "1"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain("error: tracepoint not found: syscalls:sys_enter_no_such_call");
@@ -218,7 +252,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   it("a full map: the updates that did not fit are counted in the kernel and warned about once at the end", async () => {
     const out = await cli(["-q", "-e", "let @m = hash(4); BEGIN { $i = 0; while ($i < 10) { @m[$i] = $i * 10; $i++; } exit(); }"]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toBe("\n@m[0]: 0\n@m[1]: 10\n@m[2]: 20\n@m[3]: 30\n");
+    expect(out.stdout).toBe("\n\n@m[0]: 0\n@m[1]: 10\n@m[2]: 20\n@m[3]: 30\n");
     expect(out.stderr).toBe(
       "WARNING: @m: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (6 failed updates)\n",
     );
@@ -234,13 +268,13 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(safe.stderr).toContain("error: system() is an unsafe function being used in safe mode");
     const unsafe = await cli(["-q", "--unsafe", "-e", 'BEGIN { system("echo from system %d", 42); exit(); }']);
     expect(unsafe.code).toBe(0);
-    expect(unsafe.stdout).toBe("from system 42\n");
+    expect(unsafe.stdout).toBe("from system 42\n\n\n");
   });
 
   it("options may follow -e, as with bpftrace's getopt: -c after the program runs the command", async () => {
     const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat { @n = count(); }", "-q", "-c", "echo from the child"]);
     expect(out.code).toBe(0);
-    expect(out.stdout).not.toContain("Attaching");
+    expect(out.stderr).not.toContain("Attached");
     expect(out.stdout).toContain("from the child\n");
     expect(out.stdout).toMatch(/@n: \d+\n$/);
   });

@@ -106,6 +106,20 @@ describe("tracepoint args from the recorded format", () => {
   });
 });
 
+describe("scratch variable scope", () => {
+  it("a variable belongs to the block that assigns it; blocks inside it see it; let declares it earlier", () => {
+    checkClean("BEGIN { $a = 1; if ($a) { $b = $a + 1; if ($b) { @x = $a + $b; } } let $c; if (1) { $c = 2; } @c = $c; }");
+    checkClean("BEGIN { if (1) { $t = 1; } else { $t = 2; } }");
+  });
+});
+
+describe("map keys", () => {
+  it("a tuple key is the same map key as its elements written out", () => {
+    const c = checkClean('BEGIN { $k = (1, "a"); @m[$k] = 5; @m[2, "b"] = 6; @n = @m[(3, "c")]; delete(@m, $k); }');
+    expect(c.maps.get("@m")!.keyTypes.map(typeName)).toEqual(["int64", "string[2]"]);
+  });
+});
+
 describe("map kinds", () => {
   const src = [
     "tracepoint:syscalls:sys_enter_openat {",
@@ -195,6 +209,7 @@ function registryWithCount(name: string, origin: string): MapRegistry {
 
 const cases: GoldenCase[] = [
   { title: "unknown identifier with did-you-mean", source: "BEGIN { @t = nsec; }" },
+  { title: "a variable read after the block that assigned it", source: "BEGIN { if (1) { $z = 3; } @z = $z; for ($i : 0..2) { } @i = $i; }" },
   { title: "unknown function with did-you-mean", source: "BEGIN { @c = cont(); }" },
   { title: "unknown tracepoint with did-you-mean", source: "tracepoint:syscalls:sys_enter_opnat { @n = count(); }" },
   { title: "unknown tracepoint field", source: "tracepoint:syscalls:sys_enter_openat { @f = str(args->filenam); }" },

@@ -1,11 +1,11 @@
-// parse, isComplete and tokenAt must never throw, whatever the input: random token
+// parse, expand (macros, #defines, getopt), isComplete and tokenAt must never throw, whatever the input: random token
 // soups, and mutations (deletions, duplications, swaps, truncations) of the fixtures.
 // Deterministic (seeded) and bounded in time (~5 s in total).
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { isComplete, parse, tokenAt } from "../../bpf/lang/index.ts";
+import { expand, isComplete, parse, tokenAt } from "../../bpf/lang/index.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/bt");
 const sources = [
@@ -34,6 +34,8 @@ const pieces = [
   "fn", "macro", "import", "if", "else", "for", "while", "unroll", "break", "continue", "return", "sizeof",
   "offsetof", "true", "false", "(uint32)", "(struct task_struct *)", "printf", "count()", "comm", "pid",
   "args", "\n", " ", "\t", "`", "\u00e9", "\0",
+  "macro m($v, @m, e) { $v += e; @m[e] = 1; $v }", "macro n() { n }", "m($x, @m, 1)", "n", "X", "#define F(a) (a + X)",
+  "F(2)", 'getopt("x", 1)', "getopt(",
 ];
 
 function check(src: string): void {
@@ -43,6 +45,11 @@ function check(src: string): void {
     if (!(d.span.offset >= 0 && d.span.endOffset <= src.length && d.span.offset <= d.span.endOffset)) {
       throw new Error(`bad span ${JSON.stringify(d.span)} for ${JSON.stringify(src)}`);
     }
+  }
+  if (r.program) {
+    const x = expand(r.program, { programOptions: ["x=1"] });
+    const internal = x.diagnostics.find((d) => d.message.startsWith("internal error"));
+    if (internal) throw new Error(`${internal.message} for ${JSON.stringify(src)}`);
   }
   expect(["complete", "incomplete", "invalid"]).toContain(isComplete(src));
   for (const off of [0, src.length >> 1, src.length, src.length + 1, -1]) tokenAt(src, off);

@@ -59,6 +59,26 @@ describe("bpf_attr encoders", () => {
     expect(new TextDecoder().decode(b.subarray(48, 54))).toBe("tp_btf");
     expect([u32(b, 68), u32(b, 108), u32(b, 112)]).toEqual([23, 777, 9]);
   });
+  it("BPF_PROG_LOAD with the program's BTF and func_info", () => {
+    const b = A.encodeProgLoad({
+      type: 17, insnCount: 9, insns: 0x100n, license: 0x200n, logLevel: 0, logSize: 0, logBuf: 0n,
+      progBtfFd: 11, funcInfoRecSize: A.FUNC_INFO_REC_SIZE, funcInfo: 0x400n, funcInfoCnt: 2,
+    });
+    // prog_btf_fd 72, func_info_rec_size 76, func_info 80, func_info_cnt 88
+    expect([u32(b, 72), u32(b, 76), u64(b, 80), u32(b, 88)]).toEqual([11, 8, 0x400n, 2]);
+    expect(nonZero(b).every((i) => i < 24 || (i >= 72 && i < 92))).toBe(true);
+    // struct bpf_func_info { u32 insn_off; u32 type_id; }
+    const fi = A.encodeFuncInfo([{ insnOff: 0, typeId: 4 }, { insnOff: 37, typeId: 6 }]);
+    expect([...fi]).toEqual([0, 0, 0, 0, 4, 0, 0, 0, 37, 0, 0, 0, 6, 0, 0, 0]);
+  });
+  it("BPF_BTF_LOAD", () => {
+    const b = A.encodeBtfLoad(0x500n, 84, 0x600n, 4096, 1);
+    expect(BpfCmd.BTF_LOAD).toBe(18);
+    expect(bpfCmdName(BpfCmd.BTF_LOAD)).toBe("BPF_BTF_LOAD");
+    // btf 0, btf_log_buf 8, btf_size 16, btf_log_size 20, btf_log_level 24
+    expect([u64(b, 0), u64(b, 8), u32(b, 16), u32(b, 20), u32(b, 24)]).toEqual([0x500n, 0x600n, 84, 4096, 1]);
+    expect(Math.max(...nonZero(b))).toBeLessThan(28);
+  });
   it("BPF_PROG_TEST_RUN and BPF_RAW_TRACEPOINT_OPEN", () => {
     const t = A.encodeProgTestRun(4, 0x40n, 16);
     expect([u32(t, 0), u32(t, 40), u64(t, 48)]).toEqual([4, 16, 0x40n]);

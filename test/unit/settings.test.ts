@@ -12,7 +12,6 @@ import { EVENTS_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/settings.ts";
-import { stackText } from "../../bpf/output/index.ts";
 import { parse } from "../../bpf/lang/index.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,15 +100,7 @@ describe("what the settings change", () => {
     const keyOf = (src: string, extra: Partial<CompileOptions> = {}) => clean(src, extra).maps.find((m) => m.name === "@k")?.info?.keyTypes[0];
     expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false });
     expect(keyOf("config = { stack_mode = perf } tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false, mode: "perf" });
-    expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack(raw, 5)] = count(); }", { settings: { stackMode: "perf" } })).toEqual({ k: "stack", user: false, mode: "raw" });
-  });
-
-  it("stack modes print as bpftrace's get_stack does", () => {
-    const frames = ["do_sys_openat2+100", "__x64_sys_openat+85"];
-    const addrs = [0xffffffff81234567n, 0xffffffff8123abcdn];
-    expect(stackText(frames)).toBe("\n        do_sys_openat2+100\n        __x64_sys_openat+85\n");
-    expect(stackText(frames, "perf", addrs)).toBe("\n\tffffffff81234567 do_sys_openat2+100\n\tffffffff8123abcd __x64_sys_openat+85\n");
-    expect(stackText(frames, "raw", addrs)).toBe("\nffffffff81234567\nffffffff8123abcd\n");
+    expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack(raw, 5)] = count(); }", { settings: { stackMode: "perf" } })).toEqual({ k: "stack", user: false, mode: "raw", limit: 5 });
   });
 
   it("missing_probes = warn skips an attach point that does not exist, with a warning; ignore says nothing", () => {

@@ -1,0 +1,138 @@
+// Checks of the functions whose value is formatted in user space or resolved at compile
+// time (bpftrace docs/stdlib.md): strftime, ntop, macaddr, kaddr, uaddr, usym, cgroupid,
+// join, cat, system, kstack/ustack. functions.ts lists them; codegen is
+// bpf/codegen/value-calls.ts.
+import type { CallCheck } from "./functions.ts";
+import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 } from "./types.ts";
+
+/** bpftrace's join(): at most 16 elements of at most 1024 bytes each (join_argnum/argsize). */
+export const JOIN_ARGNUM = 16;
+export const JOIN_ARGSIZE = 1024;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
+
+function count(c: CallCheck, min: number, max = min): string | null {
+  const n = c.argTypes.length;
+  if (n >= min && n <= max) return null;
+  const want = min === max ? `${min}` : `${min} to ${max}`;
+  return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
+}
+
+/** Bytes of an array-like argument (char[N], uint8[N], buffer), or undefined. */
+export function byteLength(t: Type): number | undefined {
+  if (t.k === "string" || t.k === "buffer") return t.size;
+  if (t.k === "array") return sizeOf(t);
+  return undefined;
+}
+
+export function checkStrftime(c: CallCheck): Type | string {
+  const a = count(c, 2);
+  if (a) return a;
+  const fmt = c.constStr(0);
+  if (fmt === undefined) return "strftime() needs a format string literal as its first argument";
+  const t = c.argTypes[1]!;
+  if (!isScalar(t)) return `strftime() needs a timestamp in nanoseconds, not ${typeName(t)}`;
+  const v = c.constInt(1);
+  if (v !== undefined && v < 0n) return "strftime() does not accept negative timestamps";
+  return { k: "timestamp", format: fmt };
+}
+
+export function checkNtop(c: CallCheck): Type | string {
+  const a = count(c, 1, 2);
+  if (a) return a;
+  const addr = c.argTypes[c.argTypes.length - 1]!;
+  if (c.argTypes.length === 2 && !isScalar(c.argTypes[0]!)) return `ntop() address family must be an integer, not ${typeName(c.argTypes[0]!)}`;
+  const n = byteLength(addr);
+  if (n === undefined && !isScalar(addr)) return `ntop() needs an integer or a 4- or 16-byte array, not ${typeName(addr)}`;
+  if (n !== undefined && n !== 4 && n !== 16) return `ntop() needs a 4-byte (IPv4) or 16-byte (IPv6) array, not ${n} bytes`;
+  return { k: "inet" };
+}
+
+export function checkMacaddr(c: CallCheck): Type | string {
+  const a = count(c, 1);
+  if (a) return a;
+  const t = c.argTypes[0]!;
+  const n = byteLength(t);
+  if (n === undefined && !isScalar(t)) return `macaddr() needs a 6-byte array or a pointer, not ${typeName(t)}`;
+  if (n !== undefined && n < 6) return `macaddr() needs at least 6 bytes, not ${n}`;
+  return { k: "macaddr" };
+}
+
+export function checkKaddr(c: CallCheck): Type | string {
+  const a = count(c, 1);
+  if (a) return a;
+  const name = c.constStr(0);
+  if (name === undefined) return "kaddr() needs a string literal";
+  const lookup = c.env?.kernelSymbolAddress;
+  if (!lookup) return u64; // no kernel symbols in this environment: resolved as 0
+  const addr = lookup.call(c.env, name);
+  if (addr === undefined) return `kaddr(): no kernel symbol '${name}' in /proc/kallsyms`;
+  return u64;
+}
+
+/** uaddr("sym"): a user pointer into the probed binary, sized by the ELF symbol (1/2/4/8 bytes). */
+export function checkUaddr(c: CallCheck): Type | string {
+  const a = count(c, 1);
+  if (a) return a;
+  const name = c.constStr(0);
+  if (name === undefined) return "uaddr() needs a string literal";
+  const p = c.probe;
+  if (!p || p.attach.kind !== "uprobe") return `uaddr() is only available in uprobe, uretprobe and usdt probes${p ? `, not ${p.provider}` : ""}`;
+  const sym = c.env?.elfSymbol?.(p.attach.path, name);
+  if (c.env?.elfSymbol && !sym) return `uaddr(): no symbol '${name}' in ${p.attach.path}`;
+  const bits = sym && [1, 2, 4, 8].includes(sym.size) ? ((sym.size * 8) as 8 | 16 | 32 | 64) : 64;
+  return { k: "ptr", to: int(bits, false), user: true };
+}
+
+export function checkCgroupid(c: CallCheck): Type | string {
+  const a = count(c, 1);
+  if (a) return a;
+  const path = c.constStr(0);
+  if (path === undefined) return "cgroupid() needs a string literal path";
+  const lookup = c.env?.cgroupId;
+  if (lookup && lookup.call(c.env, path) === undefined) return `cgroupid(): no cgroup at '${path}'`;
+  return u64;
+}
+
+export function checkJoin(c: CallCheck): Type | string {
+  const a = count(c, 1, 2);
+  if (a) return a;
+  const t = c.argTypes[0]!;
+  if (!(t.k === "ptr" || t.k === "int")) return `join() needs an array of strings (char *arr[]), not ${typeName(t)}`;
+  if (c.argTypes.length === 2 && c.constStr(1) === undefined) return "join() separator must be a string literal";
+  return none;
+}
+
+/** cat(fmt, ...) and system(fmt, ...): a printf-style format, formatted in user space. */
+export function checkFormatted(c: CallCheck): Type | string {
+  if (c.argTypes.length < 1 || c.constStr(0) === undefined) return `${c.call.callee}() needs a format string literal as its first argument`;
+  if (c.call.callee === "system" && !c.unsafe) return "system() is an unsafe function being used in safe mode";
+  return none;
+}
+
+/** The stack mode named by an identifier argument of kstack()/ustack(), if it is one. */
+export function stackModeArg(name: string): StackMode | undefined {
+  return STACK_MODES.find((m) => m === name);
+}
+
+/** kstack([mode,] [limit]) / ustack([mode,] [limit]); mode arguments are not evaluated. */
+export function checkStack(c: CallCheck): Type | string {
+  const user = c.call.callee === "ustack";
+  const a = count(c, 0, 2);
+  if (a) return a;
+  let mode: StackMode | undefined;
+  let limit: number | undefined;
+  for (const [i, arg] of c.call.args.entries()) {
+    if (arg.kind === "IdentExpr" && stackModeArg(arg.name) && i === 0) {
+      mode = stackModeArg(arg.name);
+      continue;
+    }
+    const n = c.constInt(i);
+    if (n === undefined) return `${c.call.callee}() takes a mode (bpftrace, perf, raw) and a constant frame limit`;
+    if (n < 1n || n > 1024n) return `${c.call.callee}() frame limit must be between 1 and 1024`;
+    limit = Number(n);
+  }
+  return { k: "stack", user, ...(mode && mode !== "bpftrace" && { mode }), ...(limit !== undefined && { limit }) };
+}

@@ -1,0 +1,37 @@
+// The expansion passes between parse and check, in bpftrace's order
+// (src/ast/passes/parse_passes.h): macros first (a macro's expression parameter may share
+// a name with a #define: the parameter wins), then C #defines on what is left, then the
+// getopt() calls, which macros and defines may have produced. Pure; never throws.
+import type * as A from "./ast.ts";
+import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { expandDefines } from "./define-expand.ts";
+import { expandMacros } from "./macro-expand.ts";
+import { resolveGetopt, type ProgramOption } from "./program-options.ts";
+
+export interface ExpandOptions {
+  /** Named program options as given after `--`, without their `--`: "depth=5", "errname". */
+  readonly programOptions?: readonly string[];
+}
+
+export interface ExpandResult {
+  readonly program: A.Program;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The options the program reads with getopt(), for `--help`. */
+  readonly options: readonly ProgramOption[];
+}
+
+export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResult {
+  try {
+    const macros = expandMacros(program);
+    const defines = expandDefines(macros.program);
+    const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
+    return {
+      program: getopt.program,
+      diagnostics: [...macros.diagnostics, ...defines.diagnostics, ...getopt.diagnostics],
+      options: getopt.options,
+    };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { program, diagnostics: [diagnostic("SemanticError", program.span, `internal error in macro expansion: ${msg}`)], options: [] };
+  }
+}

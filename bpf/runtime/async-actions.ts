@@ -1,0 +1,65 @@
+// The actions that happen in user space when their ring-buffer record arrives, as
+// bpftrace's async handlers do them: join() prints the strings the program copied,
+// cat() prints a file, system() runs a shell command (only compiled with --unsafe).
+import { closeSync, openSync, readSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cString } from "../maps/codec.ts";
+
+/** bpftrace's max_cat_bytes: cat() prints at most this much of a file. */
+export const MAX_CAT_BYTES = 10240;
+
+/** What an action prints on stdout, and an error for stderr (bpftrace's "ERROR: ..."). */
+export interface ActionOutput {
+  readonly out: string;
+  readonly err?: string;
+}
+
+/** A join record: u64 action id, then `count` strings of `size` bytes; an empty one ends it. */
+export function joinText(rec: Uint8Array, separator: string, count: number, size: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const off = 8 + i * size;
+    if (off >= rec.byteLength || rec[off] === 0) break;
+    parts.push(cString(rec, off, size));
+  }
+  return `${parts.join(separator)}\n`;
+}
+
+/** cat(): the first MAX_CAT_BYTES of the file, as is. */
+export function catFile(path: string): ActionOutput {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    return { out: "", err: `ERROR: failed to open file '${path}': ${describe(e)}\n` };
+  }
+  try {
+    const buf = Buffer.alloc(MAX_CAT_BYTES);
+    let n = 0;
+    // /proc and /sys files report size 0: read until EOF or the limit.
+    for (;;) {
+      const r = readSync(fd, buf, n, MAX_CAT_BYTES - n, null);
+      if (r <= 0) break;
+      n += r;
+      if (n >= MAX_CAT_BYTES) break;
+    }
+    return { out: buf.subarray(0, n).toString("utf8") };
+  } catch (e) {
+    return { out: "", err: `ERROR: failed to read file '${path}': ${describe(e)}\n` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** system(): `sh -c cmd`, its stdout printed and its stderr passed on (bpftrace 0.17). */
+export function runSystem(cmd: string): ActionOutput {
+  const r = spawnSync("/bin/sh", ["-c", cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) return { out: "", err: `ERROR: system("${cmd}"): ${r.error.message}\n` };
+  return { out: r.stdout ?? "", ...(r.stderr ? { err: r.stderr } : {}) };
+}
+
+function describe(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const texts: Record<string, string> = { ENOENT: "No such file or directory", EACCES: "Permission denied", EISDIR: "Is a directory" };
+  return (code && texts[code]) ?? (e as Error).message;
+}

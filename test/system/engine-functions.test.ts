@@ -1,0 +1,221 @@
+// The functions formatted in user space or resolved at compile time, against this kernel:
+// strftime (wall clock), ntop (IPv4/IPv6 of real TCP connections), join (argv of a real
+// execve), ustack symbolised per process (a gcc-built workload that exited before the
+// maps were printed), usym, uaddr, macaddr, kaddr + `*` on an integer, cgroupid, cat,
+// system (--unsafe only), hist(n, k).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, connect, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
+import { startWorkload } from "../helpers/workload.ts";
+import { CompileFailure } from "../../bpf/session.ts";
+import { formatMap } from "../../bpf/output/index.ts";
+import { machineEnv } from "../../bpf/runtime/features.ts";
+import * as native from "../../native/index.ts";
+
+const SOURCE = fileURLToPath(new URL("../fixtures/workload/funcs.c", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "tracebook-funcs-"));
+/** PIE (the default) for ustack; non-PIE for uaddr (bpftrace uses the ELF address as is). */
+function build(name: string, pie: boolean): string {
+  const out = join(dir, name);
+  execFileSync("gcc", ["-O1", "-g", "-fno-omit-frame-pointer", ...(pie ? [] : ["-no-pie"]), "-o", out, SOURCE], { stdio: "pipe" });
+  return out;
+}
+
+async function collect(session: ReturnType<typeof newSession>, source: string, opts: { unsafe?: boolean } = {}): Promise<string> {
+  let text = "";
+  await session.run(source, { origin: "cell[1]", output: (t) => (text += t), ...opts });
+  return text;
+}
+
+describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the other functions", () => {
+  const fdsBefore = native.openFdCount();
+  const session = newSession();
+  const pie = build("tbfuncs", true);
+  const nopie = build("tbfuncs-nopie", false);
+  afterAll(() => {
+    session.close();
+    expect(native.openFdCount()).toBe(fdsBefore);
+  });
+
+  it("strftime(\"%H:%M:%S\", nsecs) in BEGIN is the wall clock (within a second); %s and %f", async () => {
+    const before = Date.now();
+    const text = await collect(session, 'BEGIN { printf("%s|%s|%s\\n", strftime("%H:%M:%S", nsecs), strftime("%s", nsecs), strftime("%f", nsecs)); exit(); }');
+    const after = Date.now();
+    const [hms, secs, us] = text.trim().split("|") as [string, string, string];
+    const [h, m, s] = hms.split(":").map(Number) as [number, number, number];
+    const d = new Date(before);
+    const printed = new Date(d.getFullYear(), d.getMonth(), d.getDate(), h, m, s).getTime();
+    const dayMs = 86_400_000;
+    const diff = (((printed - before) % dayMs) + dayMs + dayMs / 2) % dayMs - dayMs / 2;
+    expect(diff).toBeGreaterThanOrEqual(-1000);
+    expect(diff).toBeLessThanOrEqual(after - before + 1000);
+    expect(Math.abs(Number(secs) * 1000 - before)).toBeLessThanOrEqual(after - before + 1000);
+    expect(us).toMatch(/^\d{6}$/);
+  });
+
+  it("strftime values are map keys and values; both print formatted", async () => {
+    const year = new Date().getFullYear();
+    await collect(session, 'BEGIN { @t = strftime("%Y", nsecs); @k[strftime("%Y", nsecs)] = count(); exit(); }');
+    expect(formatMap(mapOf(session.snapshots(["@t", "@k"]), "@t"))).toBe(`@t: ${year}\n`);
+    expect(formatMap(mapOf(session.snapshots(["@t", "@k"]), "@k"))).toBe(`@k[${year}]: 1\n`);
+    session.dropMap("@t");
+    session.dropMap("@k");
+  });
+
+  it("ntop: IPv4 from an integer (with and without AF_INET)", async () => {
+    const text = await collect(session, 'BEGIN { printf("%s %s %s\\n", ntop(0x0100007f), ntop(2, 0x0201a8c0), ntop(0xffffffff)); exit(); }');
+    expect(text).toBe("127.0.0.1 192.168.1.2 255.255.255.255\n");
+  });
+
+  it("ntop of inet_sock_set_state's 4- and 16-byte addresses: 127.0.0.1 and ::1", async () => {
+    const servers = await Promise.all(["127.0.0.1", "::1"].map((host) => new Promise<ReturnType<typeof createServer>>((resolve) => {
+      const srv = createServer((sock) => sock.end());
+      srv.listen(0, host, () => resolve(srv));
+    })));
+    const ports = servers.map((s) => (s.address() as AddressInfo).port);
+    const ctl = new AbortController();
+    let text = "";
+    const prog = `tracepoint:sock:inet_sock_set_state /args.newstate == 2 && (args.dport == ${ports[0]} || args.dport == ${ports[1]})/ {
+      printf("%d %s %s\\n", args.dport, args.family == 2 ? ntop(args.daddr) : ntop(args.daddr_v6), ntop(10, args.saddr_v6));
+    }`;
+    const run = session.run(prog, {
+      origin: "cell[1]",
+      signal: ctl.signal,
+      output: (t) => (text += t),
+      attached: () => {
+        let left = 2;
+        for (const [i, host] of ["127.0.0.1", "::1"].entries()) {
+          const c = connect(ports[i]!, host, () => c.end());
+          c.on("close", () => {
+            if (--left === 0) setTimeout(() => ctl.abort(), 50);
+          });
+        }
+      },
+    });
+    await run;
+    for (const s of servers) s.close();
+    // TCP_SYN_SENT (2) once per connection; the IPv4 socket's v6 source is the mapped ::ffff:127.0.0.1
+    expect(text.split("\n").filter(Boolean).sort()).toEqual([`${ports[0]} 127.0.0.1 ::ffff:127.0.0.1`, `${ports[1]} ::1 ::1`].sort());
+  });
+
+  it("join(args.argv) prints an execve's argv: space, custom separator, at most 16 elements", async () => {
+    const args = Array.from({ length: 20 }, (_, i) => `a${i}`);
+    const ctl = new AbortController();
+    let text = "";
+    const prog = 'tracepoint:syscalls:sys_enter_execve /str(args.filename) == "/bin/echo"/ { join(args.argv); join(args.argv, ","); }';
+    await session.run(prog, {
+      origin: "cell[1]",
+      signal: ctl.signal,
+      output: (t) => (text += t),
+      attached: () => {
+        const a = spawn("/bin/echo", ["alpha", "beta gamma"], { stdio: "ignore" });
+        a.on("exit", () => {
+          const b = spawn("/bin/echo", args, { stdio: "ignore" });
+          b.on("exit", () => setTimeout(() => ctl.abort(), 50));
+        });
+      },
+    });
+    expect(text).toBe(
+      "/bin/echo alpha beta gamma\n/bin/echo,alpha,beta gamma\n" +
+        `/bin/echo ${args.slice(0, 15).join(" ")}\n/bin/echo,${args.slice(0, 15).join(",")}\n`,
+    );
+  });
+
+  it("ustack is symbolised per process after it exited: leaf+0, outer, main, exact count; usym, macaddr of user memory", async () => {
+    const w = await startWorkload(pie, ["7", "300"]);
+    const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ {
+      @s[ustack] = count(); @p[ustack(perf, 2)] = count(); @n[ustack(2)] = count();
+      printf("%s %s\\n", usym(reg("ip")), macaddr(arg1));
+    }`, w, { settleMs: 100 });
+    expect(r.workloadExit).toBe(0);
+    expect(r.lines).toEqual(Array(7).fill("leaf 00:1B:21:3C:4D:5E"));
+    const s = mapOf(r.maps, "@s");
+    expect(s.entries).toHaveLength(1);
+    const e = s.entries[0]!;
+    expect(e.value).toEqual({ kind: "count", value: 7n });
+    const frames = e.key[0]!.kind === "stack" ? e.key[0]!.frames : [];
+    // At the entry of leaf its caller's frame is not yet linked: leaf, then outer (middle's caller).
+    expect(frames[0]).toBe("leaf+0");
+    expect(frames[1]).toMatch(/^outer\+\d+$/);
+    expect(frames[2]).toMatch(/^main\+\d+$/);
+    expect(formatMap(s)).toMatch(/^@s\[\n {8}leaf\+0\n {8}outer\+\d+\n {8}main\+\d+\n/);
+    expect(formatMap(mapOf(r.maps, "@n"))).toMatch(/^@n\[\n {8}leaf\+0\n {8}outer\+\d+\n\]: 7\n$/);
+    expect(formatMap(mapOf(r.maps, "@p"))).toMatch(new RegExp(`^@p\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${pie}\\)\\n\\t[0-9a-f]+ outer\\+\\d+ \\(${pie}\\)\\n\\]: 7\\n$`));
+    // The stack map is emptied once no map refers to a stack any more.
+    const stacks = () => Array.from({ length: 4096 }, (_, id) => session.rawStack(BigInt(id)).length).filter((n) => n > 0).length;
+    expect(stacks()).toBeGreaterThan(0);
+    session.dropMap("@s");
+    session.dropMap("@p");
+    expect(stacks()).toBeGreaterThan(0);
+    session.dropMap("@n");
+    expect(stacks()).toBe(0);
+  });
+
+  it("ustack(1) keeps one frame in its own stack map: two call paths of leaf() are one key", async () => {
+    const w = await startWorkload(pie, ["4", "300", "direct"]);
+    const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ { @full[ustack] = count(); @one[ustack(1)] = count(); }`, w, { settleMs: 100 });
+    expect(mapOf(r.maps, "@full").entries.map((e) => e.value)).toEqual([{ kind: "count", value: 4n }, { kind: "count", value: 4n }]);
+    expect(formatMap(mapOf(r.maps, "@one"))).toBe("@one[\n        leaf+0\n]: 8\n");
+    session.dropMap("@full");
+    session.dropMap("@one");
+  });
+
+  it("*uaddr(\"counter\") reads the probed binary's global (uint32, non-PIE)", async () => {
+    const w = await startWorkload(nopie, ["3", "0"]);
+    const r = await traceWorkload(session, `uprobe:${nopie}:leaf /pid == $1/ { printf("%d %d\\n", arg0, *uaddr("counter")); }`, w);
+    // counter starts at 0x2a and leaf adds i after the read
+    expect(r.lines).toEqual(["0 42", "1 42", "2 43"]);
+  });
+
+  it("kaddr is /proc/kallsyms' address; `*` on an integer reads 8 bytes of kernel memory (the task's comm)", async () => {
+    const kall = readFileSync("/proc/kallsyms", "utf8").split("\n").find((l) => l.endsWith(" default_banner"))!.split(" ")[0]!;
+    const btf = machineEnv().btf()!;
+    const comm = btf.member(btf.findByName("task_struct", "struct")!, "comm")!.offsetBits / 8;
+    const w = await startWorkload(pie, ["1", "0"]);
+    const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ { printf("%lx %lx\\n", kaddr("default_banner"), *((uint64)curtask + ${comm})); }`, w);
+    const expected = Buffer.alloc(8);
+    expected.write("tbfuncs");
+    expect(r.lines).toEqual([`${kall.replace(/^0+/, "")} ${expected.readBigUInt64LE().toString(16)}`]);
+  });
+
+  it("cgroupid(path) is the cgroup id the kernel reports for this process", async () => {
+    const rel = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))!.slice(3);
+    const text = await collect(session, `BEGIN { printf("%d %d\\n", cgroupid("/sys/fs/cgroup${rel}"), cgroup); exit(); }`);
+    const [a, b] = text.trim().split(" ");
+    expect(a).toBe(b);
+    expect(Number(a)).toBeGreaterThan(0);
+  });
+
+  it("cat prints a file (name formatted like printf); a missing file is an error line", async () => {
+    const file = join(dir, "cat-7.txt");
+    writeFileSync(file, "line one\nline two\n");
+    const text = await collect(session, `BEGIN { cat("${dir}/cat-%d.txt", 7); cat("${dir}/none"); printf("end\\n"); exit(); }`);
+    expect(text).toBe(`line one\nline two\nERROR: failed to open file '${dir}/none': No such file or directory\nend\n`);
+  });
+
+  it("system() is refused without unsafe (bpftrace's message) and runs the command with it", async () => {
+    const err = await collect(session, 'BEGIN { system("echo %d", 42); exit(); }').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CompileFailure);
+    expect((err as CompileFailure).diagnostics.map((d) => d.message)).toEqual(["system() is an unsafe function being used in safe mode"]);
+    expect(await collect(session, 'BEGIN { system("echo %d", 42); printf("after\\n"); exit(); }', { unsafe: true })).toBe("42\nafter\n");
+  });
+
+  it("hist(n, 2): each power of two split in 4 buckets, printed as bpftrace prints them", async () => {
+    const values = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 20, 100, -1];
+    await collect(session, `BEGIN { ${values.map((v) => `@h = hist(${v}, 2);`).join(" ")} exit(); }`);
+    const row = (label: string, n: number) => `${label.padEnd(16)}${String(n).padStart(8)} |${"@".repeat(n * 52).padEnd(52)}|\n`;
+    const rows = [
+      ["(..., 0)", 1], ["[0]", 1], ["[1]", 1], ["[2]", 1], ["[3]", 1], ["[4]", 1], ["[5]", 1], ["[6]", 1], ["[7]", 1],
+      ["[8, 10)", 1], ["[10, 12)", 1], ["[12, 14)", 1], ["[14, 16)", 0], ["[16, 20)", 1], ["[20, 24)", 1], ["[24, 28)", 0],
+      ["[28, 32)", 0], ["[32, 40)", 0], ["[40, 48)", 0], ["[48, 56)", 0], ["[56, 64)", 0], ["[64, 80)", 0], ["[80, 96)", 0], ["[96, 112)", 1],
+    ] as const;
+    expect(formatMap(mapOf(session.snapshots(["@h"]), "@h"))).toBe(`@h:\n${rows.map(([l, n]) => row(l, n)).join("")}\n`);
+    session.dropMap("@h");
+  });
+});

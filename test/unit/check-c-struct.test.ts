@@ -1,0 +1,47 @@
+// Program-defined structs and unions (bpf/check/c-struct.ts): the C layout rules that
+// decide every member's offset — natural alignment, bitfield packing, packed, unions —
+// pinned against what gcc computes for the same definitions on x86-64.
+import { describe, expect, it } from "vitest";
+import { layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
+import { typeName } from "../../bpf/check/types.ts";
+import type { StructDef } from "../../bpf/lang/ast.ts";
+
+const span = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 } as unknown as StructDef["span"];
+
+function layout(text: string, known: Record<string, CRecord> = {}): CRecord | string {
+  const name = /^(struct|union)\s+(\w+)/.exec(text)!;
+  return layoutStruct({ kind: "StructDef", name: `${name[1]} ${name[2]}`, text, span }, (n) => known[n], () => 8);
+}
+
+function offsets(text: string, known: Record<string, CRecord> = {}): string {
+  const r = layout(text, known);
+  if (typeof r === "string") return r;
+  const fields = (r.fields ?? []).map((f) => `${f.name}:${typeName(f.type)}@${f.offset}${f.bits ? `.${f.bits.shift}/${f.bits.width}` : ""}`);
+  return `${fields.join(" ")} size=${r.size} align=${r.align}`;
+}
+
+describe("C layout of program structs", () => {
+  it.each([
+    ["struct a { char c; int i; long l; };", "c:int8@0 i:int32@4 l:int64@8 size=16 align=8"],
+    // a pointer to a type the lookup does not know yet is a byte pointer (the checker hands in a placeholder for self-references)
+    ["struct b { int id; char name[12]; struct b *next; };", "id:int32@0 name:string[12]@4 next:uint8 *@16 size=24 align=8"],
+    ["struct c { unsigned int f : 3; unsigned int g : 9; long long t; };", "f:uint32@0.0/3 g:uint32@0.3/9 t:int64@8 size=16 align=8"],
+    ["struct d { unsigned char a : 5; unsigned char b : 5; };", "a:uint8@0.0/5 b:uint8@1.0/5 size=2 align=1"],
+    ["struct e { char c; int i; } __attribute__((packed));", "c:int8@0 i:int32@1 size=5 align=1"],
+    ["union f { int a; long b; char s[3]; };", "a:int32@0 b:int64@0 s:string[3]@0 size=8 align=8"],
+    ["struct g { short x, y; unsigned long long z[2]; };", "x:int16@0 y:int16@2 z:uint64[2]@8 size=24 align=8"],
+    ["struct h { const char *p; void (*fn)(int, long); };", "p:int8 *@0 fn:uint8 *@8 size=16 align=8"],
+  ])("%s", (text, want) => {
+    expect(offsets(text)).toBe(want);
+  });
+
+  it("embeds earlier definitions by value with their alignment", () => {
+    const inner = layout("struct in { short a; char b; };") as CRecord;
+    expect(offsets("struct out { char c; struct in i; int z; };", { "struct in": inner })).toBe("c:int8@0 i:struct in@2 z:int32@8 size=12 align=4");
+  });
+
+  it("says what it cannot read", () => {
+    expect(layout("struct x { struct { int a; } inner; };")).toMatch(/nested struct or union definitions are not supported/);
+    expect(layout("struct x { mystery_t m; };")).toBe("struct x: unknown type 'mystery_t' of member 'm'");
+  });
+});

@@ -1,0 +1,112 @@
+// Checking and compiling the functions resolved at compile time or formatted in user space
+// (bpf/check/value-functions.ts, bpf/codegen/value-calls.ts) against a recorded machine
+// with a few kernel symbols and a cgroup: their types, bpftrace's error messages, the
+// unsafe gate of system(), and what codegen adds (the join scratch map, constants).
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { MapType } from "../../bpf/abi.ts";
+import { disassemble } from "../../bpf/asm/index.ts";
+import { compile } from "../../bpf/codegen/compile.ts";
+import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { recordedEnv } from "../../bpf/env.ts";
+import { compatible } from "../../bpf/check/types.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const env = recordedEnv(join(here, "../fixtures/tracefs"), {
+  kallsyms: { avenrun: "0xffffffff83a0c2e0", jiffies_64: "0xffffffff83805000" },
+  cgroups: { "/sys/fs/cgroup/system.slice": "57" },
+});
+
+function messages(source: string, unsafe = false): string[] {
+  return compile(source, { env, origin: "cell[1]", unsafe }).diagnostics.map((d) => d.message);
+}
+
+function clean(source: string, unsafe = false): ProgramSpec {
+  const r = compile(source, { env, origin: "cell[1]", unsafe });
+  expect(renderDiagnostics(r.diagnostics, source, "cell[1]")).toBe("");
+  return r.spec!;
+}
+
+/** The type the checker gave the first call of `callee` in the single probe. */
+function callType(source: string, callee: string): unknown {
+  const r = compile(source, { env, origin: "cell[1]" });
+  const cp = r.checked!.probes[0]!;
+  for (const [e, t] of cp.types) if (e.kind === "CallExpr" && e.callee === callee) return t;
+  return undefined;
+}
+
+describe("types", () => {
+  it("strftime is a timestamp that carries its format; different formats do not mix", () => {
+    expect(callType('BEGIN { @t = strftime("%H:%M", nsecs); }', "strftime")).toEqual({ k: "timestamp", format: "%H:%M" });
+    expect(compatible({ k: "timestamp", format: "%H" }, { k: "timestamp", format: "%M" })).toBe(false);
+    expect(messages('BEGIN { @t = strftime("%H", nsecs); @t = strftime("%M", nsecs); }')).toEqual(['@t holds timestamp("%H"); cannot assign timestamp("%M")']);
+  });
+
+  it("ntop is inet, macaddr macaddr, kaddr and cgroupid uint64", () => {
+    expect(callType("BEGIN { $a = ntop(1); }", "ntop")).toEqual({ k: "inet" });
+    expect(callType('BEGIN { $m = macaddr("abcdef"); }', "macaddr")).toEqual({ k: "macaddr" });
+    expect(callType('BEGIN { $k = kaddr("avenrun"); }', "kaddr")).toEqual({ k: "int", bits: 64, signed: false });
+  });
+
+  it("kstack/ustack take a mode word and a frame limit", () => {
+    expect(callType("BEGIN { @[ustack(perf, 3)] = count(); }", "ustack")).toEqual({ k: "stack", user: true, mode: "perf", limit: 3 });
+    expect(callType("BEGIN { @[kstack(raw)] = count(); }", "kstack")).toEqual({ k: "stack", user: false, mode: "raw" });
+    expect(callType("BEGIN { @[kstack(5)] = count(); }", "kstack")).toEqual({ k: "stack", user: false, limit: 5 });
+  });
+});
+
+describe("errors", () => {
+  it.each([
+    ['BEGIN { printf("%s", strftime("%H", -1)); }', "strftime() does not accept negative timestamps"],
+    ['BEGIN { $f = "%H"; printf("%s", strftime($f, 1)); }', "strftime() needs a format string literal as its first argument"],
+    ['BEGIN { $s = "abcdefgh"; printf("%s", ntop($s)); }', "ntop() needs a 4-byte (IPv4) or 16-byte (IPv6) array, not 9 bytes"],
+    ['BEGIN { $s = "abc"; printf("%s", macaddr($s)); }', "macaddr() needs at least 6 bytes, not 4"],
+    ['BEGIN { printf("%d", kaddr("no_such_symbol")); }', "kaddr(): no kernel symbol 'no_such_symbol' in /proc/kallsyms"],
+    ['BEGIN { printf("%d", cgroupid("/sys/fs/cgroup/nope")); }', "cgroupid(): no cgroup at '/sys/fs/cgroup/nope'"],
+    ['BEGIN { printf("%d", uaddr("x")); }', "uaddr() is only available in uprobe, uretprobe and usdt probes, not BEGIN"],
+    ['BEGIN { join(comm); }', "join() needs an array of strings (char *arr[]), not string[16]"],
+    ["BEGIN { @[ustack(fast)] = count(); }", "unknown identifier 'fast'"],
+    ["BEGIN { @[ustack(0)] = count(); }", "ustack() frame limit must be between 1 and 1024"],
+    ['BEGIN { system("ls"); }', "system() is an unsafe function being used in safe mode"],
+  ])("%s", (source, message) => {
+    expect(messages(source)).toContain(message);
+  });
+
+  it("system() compiles with unsafe; cat() needs no unsafe", () => {
+    const spec = clean('BEGIN { system("echo %d", 1); cat("/proc/%d/comm", pid); }', true);
+    expect(spec.actions.map((a) => a.kind)).toEqual(["system", "cat"]);
+  });
+});
+
+describe("codegen", () => {
+  it("`*` on an integer (kaddr) reads 8 bytes of kernel memory, as in loads.bt", () => {
+    const spec = clean('BEGIN { $avenrun = kaddr("avenrun"); $load1 = *$avenrun; printf("%d\\n", $load1); }');
+    const text = disassemble(spec.programs[0]!.insns);
+    expect(text).toContain("r0 = 0xffffffff83a0c2e0 ll");
+    expect(text).toMatch(/r2 = 8\n\s+\d+: call 113 ; bpf_probe_read_kernel\n/);
+  });
+
+  it("join sends its record from a per-CPU scratch value of 8 + 16 × 1024 bytes", () => {
+    const spec = clean("tracepoint:syscalls:sys_enter_execve { join(args.argv); join(args.argv, \",\"); }");
+    expect(spec.maps.find((m) => m.name === SCRATCH_MAP)).toMatchObject({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8 + 16 * 1024, maxEntries: 1 });
+    expect(spec.actions).toEqual([
+      { kind: "join", separator: " ", count: 16, size: 1024 },
+      { kind: "join", separator: ",", count: 16, size: 1024 },
+    ]);
+  });
+
+  it("hist(n, k) with k = 1..5 compiles; the map remembers k", () => {
+    for (const k of [1, 2, 5]) {
+      const r = compile(`BEGIN { @h = hist(7, ${k}); }`, { env, origin: "cell[1]" });
+      expect(r.diagnostics).toEqual([]);
+      expect(r.checked!.maps.get("@h")?.histK).toBe(k);
+    }
+  });
+
+  it("cgroupid is the recorded path's id, as a constant", () => {
+    const spec = clean('BEGIN { printf("%d\\n", cgroupid("/sys/fs/cgroup/system.slice")); }');
+    expect(disassemble(spec.programs[0]!.insns)).toContain("r0 = 57\n");
+  });
+});

@@ -1,0 +1,21 @@
+// printf's user-space half (bpf/runtime/printf.ts): C's conversions applied to decoded
+// values, with what C's printf does for the length modifiers bpftrace passes through
+// (`%hhd` of 257 is 1, `%hx` of 0x12345 is 2345).
+import { describe, expect, it } from "vitest";
+import { applyFormat } from "../../bpf/runtime/printf.ts";
+import type { Value } from "../../bpf/maps/snapshot.ts";
+
+const i = (v: bigint, signed = true): Value => ({ kind: "int", value: v, signed });
+
+describe("printf conversions", () => {
+  it.each([
+    ["%d %u %x %X %o", [i(-1n), i(5n), i(255n), i(255n), i(8n)], "-1 5 ff FF 10"],
+    ["%5d|%-5d|%05d|%+d|% d", [i(3n), i(3n), i(-3n), i(3n), i(3n)], "    3|3    |-0003|+3| 3"],
+    ["%hhd %hd %hhu %hx", [i(257n), i(65537n), i(-1n), i(0x12345n)], "1 1 255 2345"],
+    ["%lu %lld %llx", [i(-1n), i(-2n), i(-1n)], "18446744073709551615 -2 ffffffffffffffff"],
+    ["%#x %#o %c %%", [i(255n), i(8n), i(65n)], "0xff 010 A %"],
+    ["%s|%10s|%-4s|%.2s", [{ kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hello" }], "hi|        hi|hi  |he"],
+  ] as [string, Value[], string][])("%s", (fmt, values, want) => {
+    expect(applyFormat(fmt, values)).toBe(want);
+  });
+});
