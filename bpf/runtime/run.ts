@@ -79,6 +79,8 @@ export class LoadedRun {
   exitCode: number | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Probes that failed to attach and were skipped (missing_probes = warn / ignore). */
+  #skipped = 0;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -147,6 +149,7 @@ export class LoadedRun {
         const missing = this.spec.settings?.missingProbes ?? "error";
         if (missing !== "error") {
           if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
+          this.#skipped++;
           continue;
         }
         throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
@@ -164,7 +167,7 @@ export class LoadedRun {
   get probeCount(): number {
     const special = new Set(this.progs.map((p) => (p.spec.probe.attach.kind === "run" ? p.spec.probe.attach.when : undefined)));
     special.delete(undefined);
-    return this.attachedCount + special.size;
+    return this.attachedCount - this.#skipped + special.size;
   }
 
   get attachedCount(): number {

@@ -247,6 +247,16 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const strict = await cli(["-e", prog.replace("missing_probes = warn", "missing_probes = error"), "1"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain("error: tracepoint not found: syscalls:sys_enter_no_such_call");
+ 
+    // A probe that expands but fails to attach (an offset past the end of the file) is skipped too
+    const w2 = await startC(["openat", "3", "/nonexistent/missing"]);
+    const bad = `config = { missing_probes = warn } uprobe:${workloadBinary()}:0xfffffff0 { @u = count(); } tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); }`;
+    const out2 = await traced(["-e", bad, String(w2.pid)], w2, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w2.kill();
+    expect(out2.code).toBe(0);
+    expect(out2.stderr).toContain(`WARNING: attach "uprobe:${workloadBinary()}:0xfffffff0": perf_event_open: EINVAL`);
+    expect(out2.stderr).toContain("Attached 1 probe\n");
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 3\n");
   });
 
   it("a full map: the updates that did not fit are counted in the kernel and warned about once at the end", async () => {
