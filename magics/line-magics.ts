@@ -27,7 +27,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%params", usage: "%params ARG... [-- --name=value --flag]", doc: "Positional parameters $1, $2, ... and named options for getopt() for the following cells." },
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
-  { name: "%%bt", usage: "%%bt [--for 10s] [--background]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
 

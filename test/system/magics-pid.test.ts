@@ -1,4 +1,4 @@
-// The notebook's %pid: it scopes the following DSL cells like `-p PID` (a uprobe counts
+// The notebook's %pid (and %%bt --pid for one cell): it scopes the following DSL cells like `-p PID` (a uprobe counts
 // only that process's calls; the cell ends by itself when the process exits), `%pid`
 // alone shows it, `%pid off` clears it, and a process that does not exist is refused.
 // Driven through the real interpreter (magics/interpreter.ts) with real BPF programs.
@@ -52,6 +52,23 @@ describe.skipIf(skipWithoutBpf())("%pid", () => {
       expect(traced.texts.at(-1)).toBe("@calls: 4\n");
       expect((await cell(interp, "%pid off")).outcome).toEqual({ status: "ok" });
       expect((await cell(interp, "%pid")).stdout).toBe("no target process (%pid PID sets one)\n");
+    } finally {
+      a.kill();
+      b.kill();
+      await interp.shutdown();
+    }
+  });
+
+  it("%%bt --pid N scopes one cell", async () => {
+    const interp = createInterpreter();
+    const bin = workloadBinary();
+    const [a, b] = [await startC(["uprobe", "3", "/a"]), await startC(["uprobe", "2", "/b"])];
+    try {
+      const traced = await cell(interp, `%%bt --pid ${a.pid}\nuprobe:${bin}:handleRequest { @calls = count(); }`, () => void Promise.all([a.go(), b.go()]));
+      expect(traced.outcome).toEqual({ status: "ok" });
+      expect(traced.texts.at(-1)).toBe("@calls: 3\n");
+      expect((await cell(interp, "%pid")).stdout).toBe("no target process (%pid PID sets one)\n");
+      expect((await cell(interp, "%%bt --pid 4194000\nBEGIN { exit(); }")).outcome).toMatchObject({ status: "error", evalue: "%%bt --pid: no such process: 4194000" });
     } finally {
       a.kill();
       b.kill();
