@@ -4,6 +4,7 @@
 //   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
 import { Session, CompileFailure, type CompileExtras } from "./session.ts";
 import { settingsFromEnv, type Settings } from "./settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
@@ -34,7 +35,9 @@ OPTIONS:
     -f FORMAT      output format: text (default) or json
     -o FILE        write output to FILE
     -q             quiet: no "Attaching N probes..." line
-    --dry-run      parse and check only; print diagnostics (exit 1 on error)
+    --dry-run      parse, check and compile only; print diagnostics (exit 1 on error).
+                   Probe types this kernel refuses (kprobes, fentry) are compiled
+                   anyway, with a warning that a real run here fails
     --info         print what this kernel supports
     --unsafe       allow unsafe functions (system, signal, override)
 
@@ -80,13 +83,13 @@ function parseArgs(argv: string[]): Args | string {
       if (v === undefined) throw new Error(`${x} needs a value`);
       return v;
     };
-    // Options may come anywhere, as with bpftrace's getopt (`-e PROG -c CMD`); words that
-    // are not options, after the program, and everything after `--` are its parameters.
+    // Options may follow the program, as getopt lets them in bpftrace (`-e PROG -c CMD`);
+    // after `--` everything is the program's (positional parameters and getopt options).
     if (x === "--") {
-      a.positional.push(...argv.slice(i + 1));
+      a.positional.push(...argv.slice(i));
       break;
     }
-    if ((a.prog !== undefined || a.file !== undefined) && (!x.startsWith("-") || x === "-" || /^-\d/.test(x))) {
+    if ((a.prog !== undefined || a.file !== undefined) && !/^-[a-zA-Z-]/.test(x)) {
       a.positional.push(x);
       continue;
     }
@@ -118,7 +121,8 @@ function parseArgs(argv: string[]): Args | string {
       case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
       default:
         if (x.startsWith("-") && x !== "-") return `unknown option ${x}`;
-        a.file = x;
+        if (a.prog !== undefined || a.file !== undefined) a.positional.push(x);
+        else a.file = x;
     }
   }
   const split = splitProgramArgs(a.positional);
@@ -180,7 +184,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args) });
+      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args), anyKernel: true });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
@@ -208,7 +212,17 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
   const stop = () => ctl.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  let child: ChildProcess | undefined;
+  // -c CMD: the child exists before the program compiles (its pid is `cpid`) and waits,
+  // blocked on a pipe, until every probe is attached; then it execs CMD (split on spaces
+  // and found on $PATH, as bpftrace does).
+  const child: ChildProcess | undefined = args.cmd
+    ? spawn("/bin/sh", ["-c", 'read _ <&3; exec "$@"', "sh", ...args.cmd.split(/\s+/).filter(Boolean)], { stdio: ["inherit", "inherit", "inherit", "pipe"] })
+    : undefined;
+  child?.on("exit", stop);
+  const release = () => {
+    const gate = child?.stdio[3] as Writable | undefined;
+    if (gate && !gate.writableEnded) gate.end("go\n");
+  };
   const json = args.format === "json";
   // BEGIN's output waits until everything is attached: bpftrace reads the ring buffer
   // only after printing "Attached N probes"
@@ -227,6 +241,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       ...compileExtras(args),
       output: (text) => emit(json ? formatPrintfJson(text) : text),
       errorOutput: (text) => process.stderr.write(text),
+      warnings: (text) => process.stderr.write(text),
       warning: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
@@ -237,17 +252,13 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
         }
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         flush();
+        release();
       },
       lost: (n) => {
         if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
         else process.stderr.write(`Lost ${n} events\n`);
       },
-      attached: () => {
-        if (args.cmd) {
-          child = spawn("/bin/sh", ["-c", args.cmd], { stdio: "inherit" });
-          child.on("exit", stop);
-        }
-      },
+      cpid: child?.pid,
     });
     flush();
     // bpftrace ends its text output with two newlines, then prints the maps

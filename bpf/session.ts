@@ -44,10 +44,14 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly unsafe?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/settings.ts); they win over `config = {}`. */
   readonly settings?: Partial<Settings>;
+  /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
+  readonly cpid?: number;
+  /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
+  readonly warnings?: (text: string) => void;
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions">;
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -87,7 +91,7 @@ export class Session implements MapProvider {
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe,
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.settings && { settings: opts.settings }),
     });
@@ -97,10 +101,9 @@ export class Session implements MapProvider {
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
     const res = this.compile(source, opts.origin, opts.positional, opts);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
+    if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const warnings = res.diagnostics.filter((d) => d.severity === "warning");
-    if (warnings.length) (opts.warning ?? opts.errorOutput ?? opts.output)(`${renderDiagnostics(warnings, source, opts.origin)}\n`);
-    const { tick, unsafe: _unsafe, pid: _pid, settings: _settings, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;

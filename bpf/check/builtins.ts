@@ -36,13 +36,15 @@ const table: BuiltinInfo[] = [
   { name: "comm", doc: "Name of the current task (16 bytes, like /proc/PID/comm).", type: always(str(COMM_SIZE)) },
   { name: "cgroup", doc: "cgroup v2 id of the current task.", type: always(u64) },
   { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
+  { name: "cpid", doc: "Pid of the child process started with -c CMD (0 without -c).", type: always(u32) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
   { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
   { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: always(str(DEFAULT_STRLEN)) },
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
-    type: (p) => (p.func !== undefined ? str(DEFAULT_STRLEN) : `func is not available in ${p.provider} probes`),
+    // kprobes name their function by address (ksym), as bpftrace's func does there
+    type: (p) => (p.func === undefined ? `func is not available in ${p.provider} probes` : p.provider === "kprobe" || p.provider === "kretprobe" ? { k: "sym", user: false } : str(DEFAULT_STRLEN)),
   },
   {
     name: "retval",

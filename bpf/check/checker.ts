@@ -59,6 +59,12 @@ export interface CheckOptions {
   readonly settings?: Settings;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
+  /**
+   * Check for any kernel (`--dry-run`): a probe type this kernel refuses (kprobes,
+   * trampolines, a hardware PMU) is checked as if it were allowed, with a warning that a
+   * real run here fails.
+   */
+  readonly anyKernel?: boolean;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -145,8 +151,12 @@ class Checker {
       const concrete: ConcreteProbe[] = [];
       for (const ap of probe.attachPoints) {
         const r = expandAttachPoint(ap, this.opts.env);
+        const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env)) : undefined;
         if (r.ok) concrete.push(...r.probes);
-        else {
+        else if (relaxed?.ok) {
+          concrete.push(...relaxed.probes);
+          expandDiags.push(diagnostic("SemanticError", ap.span, `${r.message} (checked as if it were allowed; a real run here fails)`, r.hints ?? [], "warning"));
+        } else {
           const d = missingProbeDiagnostic(ap, r, this.settings.missingProbes);
           if (d) expandDiags.push(d);
         }
@@ -229,6 +239,10 @@ class Checker {
 
   err(span: A.Span, message: string, hints: string[] = [], kind: Diagnostic["kind"] = "TypeError"): void {
     this.diags.push(diagnostic(kind, span, message, hints));
+  }
+
+  warn(span: A.Span, message: string, hints: string[] = []): void {
+    this.diags.push(diagnostic("TypeError", span, message, hints, "warning"));
   }
 
   // --- maps ----------------------------------------------------------------------------
@@ -381,6 +395,11 @@ class Checker {
       case "VarDeclStmt": {
         const t = st.type ? this.typeSpec(st.type) : undefined;
         const v = st.value ? this.expr(st.value, s) : undefined;
+        if (!t && !v) {
+          // `let $x;`: in scope from here, typed by its first assignment (0 until then)
+          s.visible.add(st.name);
+          return;
+        }
         const ty = t ?? v ?? u64;
         if (t && v && !compatible(t, v)) this.err(st.span, `cannot initialise ${st.name}: ${typeName(t)} from ${typeName(v)}`);
         this.setVar(st.name, ty, st.span, s);
@@ -562,6 +581,11 @@ class Checker {
       }
       case "VarExpr": {
         const t = s.vars.get(e.name);
+        if (!t && s.visible.has(e.name)) {
+          this.warn(e.span, `${e.name} is used before it was assigned: it reads 0`);
+          s.vars.set(e.name, u64);
+          return u64;
+        }
         if (!t) {
           this.err(e.span, `${e.name} is used before it is assigned`, (() => {
             const near = closest(e.name, s.vars.keys());
@@ -872,6 +896,14 @@ class Checker {
       }
     });
   }
+}
+
+/** `env` on a kernel that allows every probe type: kprobes, trampolines, a hardware PMU. */
+function withAllFeatures(env: ProbeEnv): ProbeEnv {
+  const all = { ...env.features(), kprobes: true, trampolines: true, hardwarePmu: true };
+  return new Proxy(env, {
+    get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
+  });
 }
 
 /** Pointers made from integers in uprobes and USDT point into the traced process. */

@@ -120,6 +120,13 @@ const table: FunctionInfo[] = [
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
   fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "syscall" }),
+  fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
+    const bad = arity(c, 1, 2) ?? intArg(c, 0);
+    if (bad) return bad;
+    const filter = c.constStr(1);
+    if (c.argTypes.length === 2 && filter === undefined) return "cgroup_path(): the filter must be a string literal";
+    return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
+  }),
   fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "errno" }),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
   fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),

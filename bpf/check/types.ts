@@ -27,7 +27,7 @@ export type Type =
    * usym(), func in kprobes), or with `table`, a syscall number as its name
    * (syscall_name()) or an errno as strerror()'s message. Named in user space when read.
    */
-  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" }
+  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" | "cgroup"; readonly filter?: string }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
@@ -218,7 +218,7 @@ export function compatible(a: Type, b: Type): boolean {
   }
   if (a.k === "ptr" && b.k === "ptr") return true;
   if (a.k === "ptr" && b.k === "int") return true;
-  if (a.k === "sym" && b.k === "sym") return a.user === b.user && a.table === b.table;
+  if (a.k === "sym" && b.k === "sym") return a.user === b.user && a.table === b.table && a.filter === b.filter;
   // The format and the stack shape are part of how the stored value prints.
   if (a.k === "timestamp" && b.k === "timestamp") return a.format === b.format;
   if (a.k === "stack" && b.k === "stack") return typeName(a) === typeName(b);

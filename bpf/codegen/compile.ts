@@ -38,6 +38,10 @@ export interface CompileOptions {
   readonly pid?: number;
   /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
+  /** The pid of the `-c CMD` child, for `cpid`. */
+  readonly cpid?: number;
+  /** `--dry-run`: probe types this kernel refuses are compiled anyway, with a warning. */
+  readonly anyKernel?: boolean;
 }
 
 export interface CompileResult {
@@ -67,6 +71,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     positional: opts.positional,
     settings,
     unsafe: opts.unsafe ?? false,
+    anyKernel: opts.anyKernel,
   });
   const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
@@ -92,6 +97,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     positional: checked.positional,
     cpus: opts.env.possibleCpus(),
     startNs: opts.startNs ?? 0n,
+    cpid: opts.cpid ?? 0,
     source,
     origin: opts.origin,
     env: opts.env,

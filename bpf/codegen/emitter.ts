@@ -16,6 +16,7 @@ export const H = {
   get_current_uid_gid: helpers.get_current_uid_gid!,
   get_current_comm: helpers.get_current_comm!,
   get_stackid: helpers.get_stackid!,
+  get_func_ip: helpers.get_func_ip!,
   get_current_task: helpers.get_current_task!,
   get_numa_node_id: helpers.get_numa_node_id!,
   get_current_cgroup_id: helpers.get_current_cgroup_id!,

@@ -45,6 +45,8 @@ export interface SharedState {
   readonly cpus: number;
   /** ktime at the start of the run, for `elapsed` (patched in as a constant). */
   readonly startNs: bigint;
+  /** The pid of `-c CMD`'s child (bpftrace's cpid), 0 without one. */
+  readonly cpid: number;
   readonly source: string;
   readonly origin: string;
   /** The machine's facts: kaddr() and cgroupid() resolve through them. */
@@ -565,6 +567,9 @@ export class ProbeGenerator {
       case "gid":
         e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
         return;
+      case "cpid":
+        e.emit(asm.movImm(R0, this.shared.cpid));
+        return;
       case "elapsed":
         e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));
         return;
@@ -580,6 +585,10 @@ export class ProbeGenerator {
       case "kstack":
       case "ustack":
         return this.stackId(name === "ustack", this.type(x));
+      case "func":
+        // kprobe/kretprobe: the probed function's address, named by ksym when printed
+        e.emit(asm.mov(R1, R6), asm.call(H.get_func_ip));
+        return;
     }
     const m = /^(s?)arg(\d+)$/.exec(name);
     if (m) {
@@ -1207,6 +1216,7 @@ export class ProbeGenerator {
       case "ksym":
       case "usym":
       case "syscall_name":
+      case "cgroup_path":
       case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);

@@ -24,6 +24,8 @@ export interface Symbolizer {
   stack(id: bigint, user: boolean, opts?: StackOptions): string[];
   /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
   symbol(addr: bigint, user: boolean, pid?: number): string;
+  /** cgroup_path(): the cgroup's paths in the mounted hierarchies whose name matches `filter`. */
+  cgroupPath?(id: bigint, filter?: string): string;
   /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to print strftime() timestamps. */
   realtimeAtBoot?(): bigint;
   /** Read process `pid`'s memory map now, while it runs (its stacks print later). */
@@ -95,6 +97,7 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     }
     case "sym": {
       const addr = readInt(b, off, 8, false);
+      if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
       if (t.table) return { kind: "str", value: tableName(t.table, addr) };
       const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
       return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };

@@ -9,6 +9,7 @@ import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
 import type { StackOptions, Symbolizer } from "../maps/codec.ts";
 import type { Session } from "../session.ts";
+import { cgroupPath } from "./cgroup-path.ts";
 
 let kallsyms: Kallsyms | undefined | null = null;
 
@@ -119,6 +120,10 @@ export class ProcessSymbolizer implements Symbolizer {
       const u = this.userFrame(addr, pid);
       return mode === "perf" ? `${hex(addr)} ${u.text} (${u.module})` : u.text;
     });
+  }
+
+  cgroupPath(id: bigint, filter?: string): string {
+    return cgroupPath(id, filter);
   }
 
   realtimeAtBoot(): bigint {

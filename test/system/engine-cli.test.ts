@@ -281,12 +281,10 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(unsafe.stdout).toBe("from system 42\n\n\n");
   });
 
-  it("options may follow -e, as with bpftrace's getopt: -c after the program runs the command", async () => {
-    const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat { @n = count(); }", "-q", "-c", "echo from the child"]);
+  it("-c CMD after -e: the child waits until the probes are attached, cpid is its pid, the run ends when it exits", async () => {
+    const out = await cli(["-e", 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { @execs[str(args.filename)] = count(); } tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { printf("child %d left\\n", cpid == pid); }', "-c", "/bin/true --ignored"]);
     expect(out.code).toBe(0);
-    expect(out.stderr).not.toContain("Attached");
-    expect(out.stdout).toContain("from the child\n");
-    expect(out.stdout).toMatch(/@n: \d+\n$/);
+    expect(out.stdout).toBe("child 1 left\n\n\n@execs[/bin/true]: 1\n");
   });
 
   it("exit(N) sets the exit code", async () => {

@@ -4,7 +4,7 @@
 // maps were printed), usym, uaddr, macaddr, kaddr + `*` on an integer, cgroupid, cat,
 // system (--unsafe only), hist(n, k).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -190,6 +190,20 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     const [a, b] = text.trim().split(" ");
     expect(a).toBe(b);
     expect(Number(a)).toBeGreaterThan(0);
+  });
+
+  it("cgroup_path(id) names a cgroup by its path in each hierarchy, as bpftrace prints it", async () => {
+    const base = readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")).find((f) => f[0] === "cgroup2")?.[1];
+    expect(base, "a cgroup2 hierarchy is mounted").toBeDefined();
+    const name = `tracebook-cgpath-${process.pid}`;
+    mkdirSync(join(base!, name));
+    try {
+      const id = statSync(join(base!, name), { bigint: true }).ino;
+      const text = await collect(session, `BEGIN { printf("%s\\n", cgroup_path(${id}, "unified")); @[cgroup_path(${id})] = count(); exit(); }`);
+      expect(text).toBe(`unified:/${name}\n`);
+    } finally {
+      rmdirSync(join(base!, name));
+    }
   });
 
   it("cat prints a file (name formatted like printf); a missing file is an error line", async () => {

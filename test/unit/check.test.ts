@@ -188,6 +188,16 @@ describe("probes this machine cannot attach", () => {
     expect(hints).toContain("tracepoint:syscalls:sys_exit_read");
   });
 
+  it("--dry-run (anyKernel) checks a kprobe as if it were allowed, with a warning that a real run fails here", () => {
+    const parsed = parse("kprobe:vfs_read { @reads[func] = count(); }");
+    const checked = check(parsed.program!, { env, origin: "cell[1]", anyKernel: true });
+    const d = only(checked.diagnostics);
+    expect(d.severity).toBe("warning");
+    expect(d.message).toContain("checked as if it were allowed; a real run here fails");
+    expect(only(checked.probes).concrete.provider).toBe("kprobe");
+    expect(typeName(checked.maps.get("@reads")!.keyTypes[0]!)).toBe("ksym");
+  });
+
   it("an unknown tracepoint suggests the nearest one", () => {
     const d = only(checkSource("tracepoint:syscalls:sys_enter_opnat { }").diagnostics);
     expect(d.hints.join("\n")).toContain("tracepoint:syscalls:sys_enter_openat");
