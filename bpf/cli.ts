@@ -5,7 +5,9 @@
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
-import { Session, CompileFailure } from "./session.ts";
+import { Session, CompileFailure, type CompileExtras } from "./session.ts";
+import { settingsFromEnv, type Settings } from "./settings.ts";
+import { parsePid } from "./runtime/process-exit.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
 import { formatMap, formatMapJson, formatPrintfJson } from "./output/index.ts";
@@ -27,7 +29,8 @@ const USAGE = `USAGE:
 OPTIONS:
     -e 'program'   execute this program
     -l [pattern]   list probes (-lv with their arguments)
-    -p PID         enable USDT probes on PID
+    -p PID         trace process PID only (uprobes/USDT attach to it, other probes
+                   filter on it); end when it exits
     -c 'CMD'       run CMD and trace it; end when it exits
     -f FORMAT      output format: text (default) or json
     -o FILE        write output to FILE
@@ -36,7 +39,18 @@ OPTIONS:
                    Probe types this kernel refuses (kprobes, fentry) are compiled
                    anyway, with a warning that a real run here fails
     --info         print what this kernel supports
-    --unsafe       allow unsafe functions (system, signal)
+    --unsafe       allow unsafe functions (system, signal, override)
+
+ENVIRONMENT:
+    BPFTRACE_MAX_STRLEN [64]          string size in bytes, NUL included (old name BPFTRACE_STRLEN)
+    BPFTRACE_MAX_MAP_KEYS [4096]      max entries of a map without a declaration (old: BPFTRACE_MAP_KEYS_MAX)
+    BPFTRACE_STACK_MODE [bpftrace]    kstack/ustack output: bpftrace, perf or raw
+    BPFTRACE_MISSING_PROBES [error]   a probe that does not exist here: error, warn or ignore
+    BPFTRACE_LOG_SIZE                 verifier log size in bytes
+    BPFTRACE_PERF_RB_PAGES            event ring buffer size in 4 KiB pages (a power of two)
+    BPFTRACE_PRINT_MAPS_ON_EXIT [1]   print the maps when the program ends
+    The same names, lower case without BPFTRACE_, in a config = { ... } block; the
+    environment wins
     -h, --help     this text
     -V, --version  version`;
 
@@ -57,6 +71,7 @@ interface Args {
   dryRun: boolean;
   info: boolean;
   unsafe: boolean;
+  settings?: Partial<Settings>;
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -83,7 +98,12 @@ function parseArgs(argv: string[]): Args | string {
       case "-l": a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
       case "-lv": case "-vl": a.verbose = true; a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
       case "-v": a.verbose = true; break;
-      case "-p": a.pid = Number(next()); break;
+      case "-p": case "--pid": {
+        const pid = parsePid(next());
+        if (typeof pid === "string") throw new Error(pid);
+        a.pid = pid;
+        break;
+      }
       case "-c": a.cmd = next(); break;
       case "-f": {
         const f = next();
@@ -128,6 +148,16 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.pid !== undefined && args.cmd !== undefined) {
+    process.stderr.write(`ERROR: USAGE: Cannot use both -c and -p.\n${USAGE}\n`);
+    return 1;
+  }
+  const fromEnv = settingsFromEnv(process.env);
+  if (fromEnv.errors.length) {
+    process.stderr.write(fromEnv.errors.map((e) => `ERROR: ${e}\n`).join(""));
+    return 1;
+  }
+  args.settings = fromEnv.settings;
   const outFd = args.out ? openSync(args.out, "w") : 1;
   const write = (s: string) => writeSync(outFd, s);
   const env = machineEnv();
@@ -154,7 +184,7 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional, programOptions: args.options, anyKernel: true });
+      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args), anyKernel: true });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
@@ -165,6 +195,15 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   } finally {
     if (outFd !== 1) closeSync(outFd);
   }
+}
+
+function compileExtras(args: Args): CompileExtras {
+  return {
+    unsafe: args.unsafe,
+    programOptions: args.options,
+    ...(args.pid !== undefined && { pid: args.pid }),
+    ...(args.settings && { settings: args.settings }),
+  };
 }
 
 async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void): Promise<number> {
@@ -199,9 +238,11 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
+      ...compileExtras(args),
       output: (text) => emit(json ? formatPrintfJson(text) : text),
       errorOutput: (text) => process.stderr.write(text),
       warnings: (text) => process.stderr.write(text),
+      warning: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {

@@ -14,6 +14,7 @@ import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
+import type { Settings } from "./settings.ts";
 
 export class CompileFailure extends Error {
   constructor(
@@ -37,13 +38,20 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   /** Named program options for getopt() ("depth=5", "errname"). */
   readonly programOptions?: readonly string[];
   readonly attached?: (count: number) => void;
-  /** bpftrace's --unsafe: allow system(). */
+  /** -p PID / %pid: scope the probes to this process; the run ends when it exits. */
+  readonly pid?: number;
+  /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
+  /** BPFTRACE_* settings from the environment (bpf/settings.ts); they win over `config = {}`. */
+  readonly settings?: Partial<Settings>;
   /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
   readonly cpid?: number;
   /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
   readonly warnings?: (text: string) => void;
 }
+
+/** What compile takes besides the source, from a run's options. */
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -81,17 +89,21 @@ export class Session implements MapProvider {
     this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly programOptions?: readonly string[]; readonly unsafe?: boolean; readonly cpid?: number } = {}): CompileResult {
-    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid });
+  compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
+    return compile(source, {
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid,
+      ...(opts.pid !== undefined && { pid: opts.pid }),
+      ...(opts.settings && { settings: opts.settings }),
+    });
   }
 
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
-    const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe, cpid: opts.cpid });
+    const res = this.compile(source, opts.origin, opts.positional, opts);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;
@@ -118,7 +130,7 @@ export class Session implements MapProvider {
       this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
       return { ...out, maps: [] };
     }
-    const maps = this.snapshots(spec.written);
+    const maps = spec.settings?.printMapsOnExit === false ? [] : this.snapshots(spec.written);
     this.releaseStacks();
     return { ...out, maps };
   }

@@ -9,6 +9,7 @@ import { formatMap } from "../bpf/output/index.ts";
 import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
+import { parsePid } from "../bpf/runtime/process-exit.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -16,6 +17,7 @@ export interface NotebookSettings {
   options: string[];
   /** Default duration of a DSL cell (%timeout), in ms. */
   durationMs: number | undefined;
+  /** %pid: the process the following cells are scoped to (like -p PID). */
   pid: number | undefined;
 }
 
@@ -31,6 +33,8 @@ export function parseDuration(s: string): number | undefined {
 interface CellFlags {
   durationMs?: number;
   background: boolean;
+  /** --pid N: this cell only, like %pid N. */
+  pid?: number;
 }
 
 function parseFlags(header: string): CellFlags | string {
@@ -44,7 +48,12 @@ function parseFlags(header: string): CellFlags | string {
       const ms = v ? parseDuration(v) : undefined;
       if (ms === undefined) return `%%bt --for needs a duration like 10s or 500ms, got '${v ?? ""}'`;
       f.durationMs = ms;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background)`;
+    } else if (w === "--pid" || w.startsWith("--pid=")) {
+      const v = w.includes("=") ? w.slice(6) : words[++i];
+      const pid = parsePid(v ?? "");
+      if (typeof pid === "string") return `%%bt --pid: ${pid}`;
+      f.pid = pid;
+    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID)`;
   }
   return f;
 }
@@ -70,6 +79,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
       warnings: (text) => ctx.stream("stderr", text),
+      warning: (text) => ctx.stream("stderr", text),
+      ...((flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
       attached: () => {
         live = true;
         ctx.display({ "text/plain": "(no map data yet)" }, { displayId });

@@ -6,6 +6,7 @@ import { mapBundleWithSvg } from "../kernel/display/index.ts";
 import { renderDiagnostics } from "../bpf/diagnostic.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { parseDuration } from "./dsl-cell.ts";
+import { parsePid } from "../bpf/runtime/process-exit.ts";
 import { splitProgramArgs } from "../bpf/lang/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 
@@ -24,9 +25,9 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%clear", usage: "%clear @map", doc: "Forget a map (its kernel map is freed)." },
   { name: "%timeout", usage: "%timeout 10s | off", doc: "Default duration of a DSL cell." },
   { name: "%params", usage: "%params ARG... [-- --name=value --flag]", doc: "Positional parameters $1, $2, ... and named options for getopt() for the following cells." },
-  { name: "%pid", usage: "%pid PID | off", doc: "Target process (-p PID)." },
+  { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
-  { name: "%%bt", usage: "%%bt [--for 10s] [--background]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
 
@@ -90,9 +91,20 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       settings.options = split.options;
       return ok;
     }
-    case "%pid":
-      settings.pid = arg === "off" || arg === "" ? undefined : Number(arg);
+    case "%pid": {
+      if (arg === "") {
+        ctx.stream("stdout", settings.pid === undefined ? "no target process (%pid PID sets one)\n" : `target process: ${settings.pid}\n`);
+        return ok;
+      }
+      if (arg === "off") {
+        settings.pid = undefined;
+        return ok;
+      }
+      const pid = parsePid(arg);
+      if (typeof pid === "string") return usage(`%pid: ${pid}`);
+      settings.pid = pid;
       return ok;
+    }
     case "%bytecode": {
       const r = session.compile(arg, m.origin, settings.positional, { programOptions: settings.options });
       if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };

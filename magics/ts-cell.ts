@@ -87,7 +87,9 @@ export class TsCells {
           positional: settings.positional,
           programOptions: settings.options,
           durationMs: opts.for,
+          ...(settings.pid !== undefined && { pid: settings.pid }),
           output: (t) => this.#ctx?.stream("stdout", t),
+          warning: (t) => this.#ctx?.stream("stderr", t),
           ...(this.#ctx && { signal: this.#ctx.signal }),
         });
         return Object.fromEntries(res.maps.map((m) => [m.name, rows(m)]));

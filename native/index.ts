@@ -64,3 +64,4 @@ export {
 export { Clock, clockNs } from "./clock.ts";
 export { Mapping, openMappingCount, pageSize, PROT_READ, PROT_WRITE, MAP_SHARED } from "./mmap.ts";
 export { watchReadable, waitReadable, type FdWatch } from "./poll.ts";
+export { pidfdOpen } from "./pidfd.ts";

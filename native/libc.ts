@@ -27,6 +27,9 @@ const cEpollCreate1 = lib.func("epoll_create1", "int", ["int"]);
 const cEpollCtl = lib.func("epoll_ctl", "int", ["int", "int", "int", "void *"]);
 const cEpollWait = lib.func("epoll_wait", "int", ["int", "void *", "int", "int"]);
 const cClockGettime = lib.func("clock_gettime", "int", ["int", "void *"]);
+const sysPidfdOpen = lib.func("syscall", "long", ["long", "long", "ulong"]);
+/** __NR_pidfd_open: 434 on x86_64 and in the asm-generic table (aarch64) alike. */
+const NR_PIDFD_OPEN = 434;
 
 /** A raw result: `value` is what the call returned, `errno` is meaningful when it failed. */
 export interface Result {
@@ -126,6 +129,12 @@ export function epollCtl(epfd: number, op: number, fd: number, event: Uint8Array
 /** epoll_wait(2): blocks the calling thread up to `timeoutMs`; only for short waits. */
 export function epollWait(epfd: number, events: Uint8Array, maxEvents: number, timeoutMs: number): Result {
   const value = cEpollWait(epfd, events, maxEvents, timeoutMs) as number;
+  return { value, errno: value < 0 ? koffi.errno() : 0 };
+}
+
+/** pidfd_open(2) (Linux 5.3): an fd that becomes readable when the process exits. */
+export function pidfdOpen(pid: number, flags = 0): Result {
+  const value = Number(sysPidfdOpen(NR_PIDFD_OPEN, pid, flags));
   return { value, errno: value < 0 ? koffi.errno() : 0 };
 }
 

@@ -10,12 +10,14 @@ import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
-import { type MapInfo, type MapRegistry, DEFAULT_MAX_ENTRIES, conflict, entryType } from "./map-registry.ts";
+import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
 import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import type { Btf } from "../btf/btf.ts";
 import { stackModeArg } from "./value-functions.ts";
+import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
+import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
   type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -53,7 +55,9 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
-  /** bpftrace's --unsafe: allow system(). */
+  /** max_strlen, max_map_keys, stack_mode, missing_probes (bpf/settings.ts); defaults without. */
+  readonly settings?: Settings;
+  /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
   /**
    * Check for any kernel (`--dry-run`): a probe type this kernel refuses (kprobes,
@@ -93,12 +97,18 @@ class Checker {
   /** Structs and unions the program defines, by name ("struct Foo"). */
   readonly cstructs = new Map<string, CRecord>();
   readonly positional: readonly string[];
+  readonly settings: Settings;
+
+  get maxKeys(): number {
+    return this.settings.maxMapKeys;
+  }
 
   constructor(
     readonly program: A.Program,
     readonly opts: CheckOptions,
   ) {
     this.positional = opts.positional ?? [];
+    this.settings = opts.settings ?? DEFAULT_SETTINGS;
     for (const d of program.mapDecls) {
       this.maps.set(d.name, {
         name: d.name, valueKind: "value", keyTypes: [], valueType: none, declaredType: d.mapType,
@@ -146,7 +156,10 @@ class Checker {
         else if (relaxed?.ok) {
           concrete.push(...relaxed.probes);
           expandDiags.push(diagnostic("SemanticError", ap.span, `${r.message} (checked as if it were allowed; a real run here fails)`, r.hints ?? [], "warning"));
-        } else expandDiags.push(diagnostic("SemanticError", ap.span, r.message, r.hints ?? []));
+        } else {
+          const d = missingProbeDiagnostic(ap, r, this.settings.missingProbes);
+          if (d) expandDiags.push(d);
+        }
       }
       expanded.push({ probe, concrete });
     }
@@ -240,7 +253,7 @@ class Checker {
     const prev = this.maps.get(e.name) ?? (this.opts.registry?.get(e.name) ? { ...this.opts.registry.get(e.name)! } : undefined);
     if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
       this.maps.set(e.name, {
-        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? DEFAULT_MAX_ENTRIES,
+        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? this.maxKeys,
         origin: this.opts.origin, declaredType: prev?.declaredType, ...extra,
       });
       this.changed = true;
@@ -303,7 +316,7 @@ class Checker {
     const m = this.maps.get(e.name) ?? this.adoptFromRegistry(e.name);
     if (!m) {
       // Not written (yet): later passes may learn its type.
-      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
       this.changed = true;
       return u64;
     }
@@ -562,7 +575,7 @@ class Checker {
           this.err(e.span, t);
           return u64;
         }
-        return t;
+        return withSettings(t, this.settings);
       }
       case "VarExpr": {
         const t = s.vars.get(e.name);
@@ -757,7 +770,7 @@ class Checker {
           }
           if (a.keys.length) this.mapKeyTypes(a, s);
           if (e.callee === "delete" || e.callee === "clear" || e.callee === "zero") this.written.add(a.name);
-          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: DEFAULT_MAX_ENTRIES, origin: this.opts.origin });
+          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
           const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
           s.types.set(a, t);
           return t;
@@ -776,7 +789,10 @@ class Checker {
       const isMode = (a: A.Expr, i: number) => i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined;
       argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
     }
+    const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
+    if (unsafe) this.err(e.span, unsafe, [], "SemanticError");
     const r = f.check({
+      maxStrlen: this.settings.maxStrlen,
       argTypes,
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
@@ -790,7 +806,7 @@ class Checker {
       return u64;
     }
     if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
-    return r;
+    return withSettings(r, this.settings);
   }
 
   // --- kernel types through BTF ------------------------------------------------------

@@ -8,6 +8,8 @@ import * as V from "./value-functions.ts";
 import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
 
 export interface CallCheck {
+  /** The program's max_strlen: the size of a string str() reads. */
+  readonly maxStrlen?: number;
   /** Types of the (already checked) arguments. */
   readonly argTypes: readonly Type[];
   readonly call: CallExpr;
@@ -107,7 +109,7 @@ const table: FunctionInfo[] = [
     if (t.k === "string") return t;
     if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
     const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, 1024) : DEFAULT_STRLEN);
+    return str(n !== undefined ? Math.min(Number(n) + 1, 1024) : (c.maxStrlen ?? DEFAULT_STRLEN));
   }),
   fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);

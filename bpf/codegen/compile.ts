@@ -17,6 +17,8 @@ import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
+import { scopeToPid } from "./pid-scope.ts";
+import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
 import {
   type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
@@ -30,7 +32,11 @@ export interface CompileOptions {
   readonly programOptions?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
-  /** bpftrace's --unsafe: allow system() (refused by default, with bpftrace's message). */
+  /** Settings from the environment (BPFTRACE_*): they win over the program's config block. */
+  readonly settings?: Partial<Settings>;
+  /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
+  readonly pid?: number;
+  /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
   /** The pid of the `-c CMD` child, for `cpid`. */
   readonly cpid?: number;
@@ -44,6 +50,9 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Pages of perf_rb_pages are 4 KiB, as bpftrace presumes (compile does not ask the machine). */
+const PAGE_SIZE = 4096;
+
 export function compile(source: string, opts: CompileOptions): CompileResult {
   const parsed = parse(source);
   if (!parsed.program || hasErrors(parsed.diagnostics)) {
@@ -53,18 +62,21 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
   }
+  const { settings, diagnostics: configDiags } = programSettings(parsed.program.config, opts.settings);
+  if (hasErrors(configDiags)) return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags] };
   const checked = check(splitSpecialProbes(expanded.program), {
     env: opts.env,
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
-    unsafe: opts.unsafe,
+    settings,
+    unsafe: opts.unsafe ?? false,
     anyKernel: opts.anyKernel,
   });
-  const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...checked.diagnostics];
+  const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
   try {
-    const spec = generate(checked, source, opts);
+    const spec = { ...generate(checked, source, opts, settings), diagnostics: diags };
     return { spec, checked, diagnostics: diags };
   } catch (e) {
     if (e instanceof CodegenError) {
@@ -77,7 +89,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   }
 }
 
-export function generate(checked: CheckedProgram, source: string, opts: CompileOptions): ProgramSpec {
+export function generate(checked: CheckedProgram, source: string, opts: CompileOptions, settings: Settings = DEFAULT_SETTINGS): ProgramSpec {
   const actions: Action[] = [];
   const shared: SharedState = {
     maps: checked.maps,
@@ -92,17 +104,18 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     needStacks: false,
     stackDepths: new Set(),
     needScratch: 0,
+    pid: opts.pid,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
     const insns = g.e.finish();
     const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
-    return { probe: cp.concrete, insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
+    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
-  maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
-  maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
+  maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + checked.maps.size });
   if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
     maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   }
@@ -117,6 +130,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     actions,
     written: [...checked.written].filter((m) => checked.maps.has(m)),
     diagnostics: checked.diagnostics,
+    settings,
+    ...(opts.pid !== undefined && { pid: opts.pid }),
   };
 }
 

@@ -24,6 +24,8 @@ import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
+import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
+import { countMapFull } from "./map-full.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -54,6 +56,8 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** Bytes of the per-CPU scratch value some record needs (0: no scratch map). */
   needScratch: number;
+  /** -p PID: probes that cannot be scoped when attached return early for other processes. */
+  readonly pid?: number | undefined;
 }
 
 export interface Loop {
@@ -90,6 +94,7 @@ export class ProbeGenerator {
     const { e } = this;
     e.comment(`${this.shared.origin}: ${this.cp.concrete.name}`);
     e.emit(asm.mov(R6, R1));
+    if (needsPidFilter(this.cp.concrete, this.shared.pid)) emitPidFilter(e, this.shared.pid!, this.exitLabel);
     for (const [name, type] of this.cp.vars) {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
       this.vars.set(name, { off, type });
@@ -893,6 +898,7 @@ export class ProbeGenerator {
     e.stackAddr(R2, keyOff);
     e.stackAddr(R3, valOff);
     e.emit(asm.movImm(R4, BPF_ANY), asm.call(H.map_update_elem));
+    countMapFull(this, name);
   }
 
   readMapScalar(x: A.MapExpr): void {

@@ -6,6 +6,7 @@ import type { FormatSpec } from "../check/checker.ts";
 import type { Type } from "../check/types.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import type { Settings } from "../settings.ts";
 
 /** A kernel map the programs reference by name (ldMapFd). */
 export interface MapSpec {
@@ -70,9 +71,18 @@ export interface ProgramSpec {
   /** Maps the program writes; printed when it ends. */
   readonly written: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
+  /** The program's settings (config block + environment); defaults when absent. */
+  readonly settings?: Settings;
+  /** -p PID: the run ends when this process does. */
+  readonly pid?: number;
 }
 
 export const EVENTS_MAP = "__events";
+/**
+ * Counters the programs bump (an array of u64): slot 0 counts events lost because the ring
+ * buffer was full, slot 1 + i the updates of the i-th user map (in ProgramSpec.maps
+ * order) that failed because the map was full (-E2BIG).
+ */
 export const DROPS_MAP = "__drops";
 export const STACKS_MAP = "__stacks";
 /**

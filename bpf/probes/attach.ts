@@ -68,8 +68,10 @@ export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
               config: spec.config,
               ...(spec.freq !== undefined ? { sampleFreq: spec.freq } : { samplePeriod: spec.period ?? 1 }),
               disabled: true,
+              // -p PID: count that process (and the threads it starts) on every CPU, as bpftrace does
+              ...(spec.pid !== undefined && { inherit: true }),
             },
-            -1,
+            spec.pid ?? -1,
             cpu,
           );
           fds.push(withPerf(fd, prog));

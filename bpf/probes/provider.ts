@@ -16,7 +16,7 @@ export type ContextKind =
 
 export type AttachSpec =
   | { readonly kind: "run"; readonly when: "begin" | "end" }
-  | { readonly kind: "perf"; readonly type: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: "one" | "all" }
+  | { readonly kind: "perf"; readonly type: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: "one" | "all"; readonly pid?: number }
   | { readonly kind: "tracepoint"; readonly category: string; readonly event: string; readonly id: number }
   | { readonly kind: "raw_tracepoint"; readonly name: string }
   | { readonly kind: "tp_btf"; readonly name: string; readonly btfId: number }

@@ -12,6 +12,8 @@ import { decodeValue } from "../maps/codec.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
+import { mapFullCounts, mapFullWarning } from "./map-full.ts";
+import { watchProcessExit } from "./process-exit.ts";
 import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
 import type { Symbolizer } from "../maps/codec.ts";
 
@@ -35,6 +37,8 @@ export interface MapProvider {
 export interface RunHooks {
   /** printf lines and print() output, in order. */
   output(text: string): void;
+  /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: errorOutput, then output. */
+  warning?(text: string): void;
   /**
    * Called once BEGIN has run and every other probe is attached (or BEGIN called exit),
    * with the number of probes, BEGIN and END included: bpftrace's "Attached N probes".
@@ -54,7 +58,7 @@ export interface RunHooks {
   readonly background?: boolean;
 }
 
-export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached";
+export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached" | "process-exit";
 
 export interface RunResult {
   readonly reason: EndReason;
@@ -75,6 +79,8 @@ export class LoadedRun {
   exitCode: number | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Probes that failed to attach and were skipped (missing_probes = warn / ignore). */
+  #skipped = 0;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -111,6 +117,7 @@ export class LoadedRun {
           ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
           ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
           ...(btf && p.btf && { btf, funcInfo: p.btf.funcInfo }),
+          ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
         });
         this.progs.push({ spec: p, fd });
       } finally {
@@ -139,6 +146,12 @@ export class LoadedRun {
         this.links.push(...attach(p.spec.probe.attach, p.fd));
       } catch (e) {
         const msg = (e as Error).message;
+        const missing = this.spec.settings?.missingProbes ?? "error";
+        if (missing !== "error") {
+          if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
+          this.#skipped++;
+          continue;
+        }
         throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
       }
       n++;
@@ -146,11 +159,15 @@ export class LoadedRun {
     return n;
   }
 
+  warn(text: string): void {
+    (this.hooks.warning ?? this.hooks.errorOutput ?? this.hooks.output)(text);
+  }
+
   /** Probes as bpftrace counts them: each attach point, BEGIN and END once each. */
   get probeCount(): number {
     const special = new Set(this.progs.map((p) => (p.spec.probe.attach.kind === "run" ? p.spec.probe.attach.when : undefined)));
     special.delete(undefined);
-    return this.attachedCount + special.size;
+    return this.attachedCount - this.#skipped + special.size;
   }
 
   get attachedCount(): number {
@@ -215,6 +232,7 @@ export class LoadedRun {
       const finish = (r: EndReason) => {
         if (done) return;
         done = true;
+        target?.stop();
         clearTimeout(timer);
         clearInterval(this.#ticker);
         this.#ticker = undefined;
@@ -224,6 +242,7 @@ export class LoadedRun {
       };
       const onAbort = () => finish("interrupt");
       const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
+      const target = this.spec.pid !== undefined ? watchProcessExit(this.spec.pid, () => finish("process-exit")) : undefined;
       if (signal?.aborted) return finish("interrupt");
       signal?.addEventListener("abort", onAbort);
       this.ring?.onReadable(() => {
@@ -294,6 +313,8 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     run.drain();
     const lost = run.lost();
     if (lost > 0n) hooks.lost ? hooks.lost(lost) : hooks.output(`Lost ${lost} events\n`);
+    const drops = run.internal.get(DROPS_MAP);
+    if (drops) for (const [map, n] of mapFullCounts(spec, drops)) run.warn(mapFullWarning(map, n));
     return { reason, exitCode: run.exitCode ?? 0, lost, run };
   } finally {
     if (!detached) run.close();

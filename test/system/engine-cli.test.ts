@@ -1,11 +1,15 @@
 // The bpftrace-compatible CLI, built and spawned: "Attached N probes" on stderr, the
 // __BPFTRACE_NOTIFY_PROBES_ATTACHED line test harnesses wait for, --dry-run exit codes,
-// the kprobe error before anything is attached, and SIGINT printing the maps.
+// the kprobe error before anything is attached, SIGINT and SIGTERM printing the maps, and
+// bpftrace's settings: -p PID, --unsafe, BPFTRACE_* / config = { ... }, the map-full warning.
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { startC } from "../helpers/workload.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PYTHON_WORKLOAD, startC, startWorkload, workloadBinary } from "../helpers/workload.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = `${ROOT}bin/tracebook.js`;
@@ -128,6 +132,153 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toBe("");
     expect(out.stderr).toContain("kprobe:vfs_read");
     expect(out.stderr).toContain("tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_exit_read");
+  });
+
+  /** Run `args` and release the workload once the probes are attached. */
+  async function traced(args: string[], w: { go(): Promise<number | null> }, env: NodeJS.ProcessEnv = {}, after?: (kill: (s: NodeJS.Signals) => void) => void): Promise<Out> {
+    return cli(args, {
+      env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1", ...env },
+      onLine: (line, kill) => {
+        if (line === "__BPFTRACE_NOTIFY_PROBES_ATTACHED") void w.go().then(() => after?.(kill));
+      },
+    });
+  }
+
+  it("SIGTERM ends a run like SIGINT: END runs, then the maps are printed", async () => {
+    const w = await startC(["openat", "4", "/nonexistent/term"]);
+    const out = await traced(["-q", "-e", 'tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); } END { printf("end ran\\n"); }', String(w.pid)], w, {}, (kill) => setTimeout(() => kill("SIGTERM"), 100));
+    w.kill();
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\nend ran\n\n\n@n: 4\n");
+  });
+
+  it("-p PID: a uprobe counts only that copy's calls, and the run ends when it exits", async () => {
+    const bin = workloadBinary();
+    const [a, b] = [await startC(["uprobe", "7", "/a"]), await startC(["uprobe", "5", "/b"])];
+    try {
+      const out = await cli(["-p", String(b.pid), "-e", `uprobe:${bin}:handleRequest { @calls = count(); @route[arg0] = count(); } tracepoint:syscalls:sys_enter_exit_group { @exits = count(); }`], {
+        env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1" },
+        // No signal: the run must end by itself once b has exited.
+        onLine: (line) => {
+          if (line === "__BPFTRACE_NOTIFY_PROBES_ATTACHED") void Promise.all([a.go(), b.go()]);
+        },
+      });
+      expect(out.stderr).toBe("Attached 2 probes\n");
+      expect(out.code).toBe(0);
+      // b: handleRequest(1 + i % 3) for i < 5 → routes 1, 2, 3, 1, 2; one exit_group (a's is filtered out)
+      expect(out.stdout).toMatch(/^__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@calls: 5\n@exits: 1\n@route\[3\]: 1\n/);
+      expect(out.stdout).toContain("@route[1]: 2\n");
+      expect(out.stdout).toContain("@route[2]: 2\n");
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it("-p PID: USDT probes (with a semaphore) fire only in that process", async () => {
+    const PY = "/usr/bin/python3.11";
+    const script = join(mkdtempSync(join(tmpdir(), "tracebook-py-")), "work.py");
+    writeFileSync(script, PYTHON_WORKLOAD);
+    const [a, b] = [await startWorkload(PY, [script, "6"], { release: "stdin" }), await startWorkload(PY, [script, "4"], { release: "stdin" })];
+    try {
+      const out = await cli(["-p", String(b.pid), "-e", `usdt:${PY}:python:function__entry { @calls[str(arg1)] = count(); @pids[pid] = count(); }`], {
+        env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1" },
+        onLine: (line) => {
+          if (line === "__BPFTRACE_NOTIFY_PROBES_ATTACHED") void Promise.all([a.go(), b.go()]);
+        },
+      });
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain("@calls[target]: 4\n");
+      expect(out.stdout.match(/^@pids\[(\d+)\]/gm)).toEqual([`@pids[${b.pid}]`]);
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it("-p with a process that does not exist is a clear error; -p and -c together are refused", async () => {
+    const out = await cli(["-p", "4194000", "-e", "BEGIN { exit(); }"]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe("ERROR: no such process: 4194000\n");
+    const both = await cli(["-p", String(process.pid), "-c", "true", "-e", "BEGIN { exit(); }"]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("ERROR: USAGE: Cannot use both -c and -p.");
+  });
+
+  it("max_strlen: strings are cut at the configured size, the environment winning over config", async () => {
+    const w = await startC(["openat", "2", "/nonexistent/a-long-path"]);
+    const prog = 'config = { max_strlen = 12 } tracepoint:syscalls:sys_enter_openat /pid == $1/ { printf("[%s]\\n", str(args.filename)); }';
+    const out = await traced(["-q", "-e", prog, String(w.pid)], w, { BPFTRACE_MAX_STRLEN: "8" }, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w.kill();
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexi]\n[/nonexi]\n\n\n");
+    const w2 = await startC(["openat", "1", "/nonexistent/a-long-path"]);
+    const out2 = await traced(["-q", "-e", prog, String(w2.pid)], w2, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w2.kill();
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexisten]\n\n\n");
+  });
+
+  it("stack_mode=perf prints each frame as a tab, the address in hex and the symbol", async () => {
+    const w = await startC(["openat", "3", "/nonexistent/stack"]);
+    const out = await traced(["-q", "-e", "config = { stack_mode = perf } tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[kstack] = count(); }", String(w.pid)], w, {}, (kill) =>
+      setTimeout(() => kill("SIGINT"), 100),
+    );
+    w.kill();
+    const lines = out.stdout.split("\n");
+    const start = lines.indexOf("@[");
+    const end = lines.findIndex((l) => l.startsWith("]: "));
+    expect(start).toBeGreaterThan(0);
+    expect(lines[end]).toBe("]: 3");
+    const frames = lines.slice(start + 1, end);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(f).toMatch(/^\tffffffff[0-9a-f]{8} \w+\+\d+$/);
+    const raw = await cli(["-q", "-e", "BEGIN { exit(); } tracepoint:syscalls:sys_enter_openat { @[kstack(raw)] = count(); }"]);
+    expect(raw.code).toBe(0);
+  });
+
+  it("missing_probes = warn: a tracepoint that does not exist is skipped with a warning, the rest runs", async () => {
+    const w = await startC(["openat", "5", "/nonexistent/missing"]);
+    const prog = "config = { missing_probes = warn; } tracepoint:syscalls:sys_enter_no_such_call, tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); }";
+    const out = await traced(["-e", prog, String(w.pid)], w, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w.kill();
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain("warning: tracepoint not found: syscalls:sys_enter_no_such_call (skipped: missing_probes = warn)");
+    expect(out.stderr).toContain("Attached 1 probe\n");
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 5\n");
+    const strict = await cli(["-e", prog.replace("missing_probes = warn", "missing_probes = error"), "1"]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain("error: tracepoint not found: syscalls:sys_enter_no_such_call");
+ 
+    // A probe that expands but fails to attach (an offset past the end of the file) is skipped too
+    const w2 = await startC(["openat", "3", "/nonexistent/missing"]);
+    const bad = `config = { missing_probes = warn } uprobe:${workloadBinary()}:0xfffffff0 { @u = count(); } tracepoint:syscalls:sys_enter_openat /pid == $1/ { @n = count(); }`;
+    const out2 = await traced(["-e", bad, String(w2.pid)], w2, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w2.kill();
+    expect(out2.code).toBe(0);
+    expect(out2.stderr).toContain(`WARNING: attach "uprobe:${workloadBinary()}:0xfffffff0": perf_event_open: EINVAL`);
+    expect(out2.stderr).toContain("Attached 1 probe\n");
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 3\n");
+  });
+
+  it("a full map: the updates that did not fit are counted in the kernel and warned about once at the end", async () => {
+    const out = await cli(["-q", "-e", "let @m = hash(4); BEGIN { $i = 0; while ($i < 10) { @m[$i] = $i * 10; $i++; } exit(); }"]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("\n\n@m[0]: 0\n@m[1]: 10\n@m[2]: 20\n@m[3]: 30\n");
+    expect(out.stderr).toBe(
+      "WARNING: @m: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (6 failed updates)\n",
+    );
+    const keys = await cli(["-q", "-e", "BEGIN { $i = 0; while ($i < 10) { @k[$i] = count(); $i++; } exit(); }"], { env: { BPFTRACE_MAX_MAP_KEYS: "3" } });
+    expect(keys.stdout.match(/^@k\[/gm)).toHaveLength(3);
+    expect(keys.stderr).toContain("WARNING: @k: Map full; can't update element.");
+    expect(keys.stderr).toContain("(7 failed updates)");
+  });
+
+  it("--unsafe: system() is refused without it and runs with it", async () => {
+    const safe = await cli(["-q", "-e", 'BEGIN { system("echo from system %d", 42); exit(); }']);
+    expect(safe.code).toBe(1);
+    expect(safe.stderr).toContain("error: system() is an unsafe function being used in safe mode");
+    const unsafe = await cli(["-q", "--unsafe", "-e", 'BEGIN { system("echo from system %d", 42); exit(); }']);
+    expect(unsafe.code).toBe(0);
+    expect(unsafe.stdout).toBe("from system 42\n\n\n");
   });
 
   it("-c CMD after -e: the child waits until the probes are attached, cpid is its pid, the run ends when it exits", async () => {

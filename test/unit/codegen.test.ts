@@ -73,7 +73,8 @@ describe("map specs", () => {
 
   it("adds the event ring buffer and the drop counter", () => {
     expect(mapByName(spec, EVENTS_MAP)).toEqual({ name: "__events", type: 27, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
-    expect(mapByName(spec, DROPS_MAP)).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+    // slot 0: lost events; slot 1 + i: failed updates of the i-th user map (map full)
+    expect(mapByName(spec, DROPS_MAP)).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + spec.maps.filter((m) => m.info).length });
     expect(new Set(spec.maps.map((m) => m.name)).size).toBe(spec.maps.length);
   });
 

@@ -1,0 +1,36 @@
+// What the program's settings (bpf/settings.ts) and --unsafe change in checking: attach
+// points that do not exist here under missing_probes, the stack_mode that kstack/ustack
+// values print with, and the functions bpftrace refuses without --unsafe.
+import type { AttachPoint } from "../lang/ast.ts";
+import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { findProvider, type Expansion } from "../probes/index.ts";
+import type { MissingProbes, Settings } from "../settings.ts";
+import type { Type } from "./types.ts";
+
+/**
+ * The diagnostic for an attach point that did not expand: an error, or under
+ * missing_probes = warn a warning (the attach point is skipped), or nothing (ignore).
+ * An unknown probe type is not a missing probe: it stays an error.
+ */
+export function missingProbeDiagnostic(ap: AttachPoint, r: Extract<Expansion, { ok: false }>, mode: MissingProbes): Diagnostic | undefined {
+  if (mode === "error" || !findProvider(ap.provider)) return diagnostic("SemanticError", ap.span, r.message, r.hints ?? []);
+  if (mode === "ignore") return undefined;
+  return diagnostic("SemanticError", ap.span, `${r.message} (skipped: missing_probes = warn)`, r.hints ?? [], "warning");
+}
+
+/**
+ * kstack/ustack values without a mode of their own (`kstack(perf)` sets one) print in the
+ * program's stack_mode; bpftrace's own mode is left out of the type (it is the default).
+ */
+export function withSettings(t: Type, s: Settings): Type {
+  if (t.k !== "stack" || t.mode !== undefined || s.stackMode === "bpftrace") return t;
+  return { ...t, mode: s.stackMode };
+}
+
+/** bpftrace's unsafe functions: they need --unsafe (system() is checked with its arguments, in value-functions.ts). */
+export const UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set(["signal", "signal_thread", "override", "write_user"]);
+
+/** bpftrace's error for an unsafe call without --unsafe, or undefined. */
+export function unsafeCallError(callee: string, unsafe: boolean): string | undefined {
+  return !unsafe && UNSAFE_FUNCTIONS.has(callee) ? `${callee}() is an unsafe function being used in safe mode` : undefined;
+}

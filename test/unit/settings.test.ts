@@ -1,0 +1,162 @@
+// bpftrace's config variables (bpf/settings.ts) and what they change in compile: the
+// `config = { ... }` block, BPFTRACE_* environment variables winning over it, bpftrace's
+// error texts for bad names and values, max_strlen / max_map_keys / stack_mode /
+// missing_probes / perf_rb_pages in the checked types and map specs, the --unsafe gate,
+// and -p PID scoping (pid in the attach spec, or a pid test at the program's entry).
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { disassemble } from "../../bpf/asm/index.ts";
+import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
+import { EVENTS_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { recordedEnv } from "../../bpf/env.ts";
+import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/settings.ts";
+import { parse } from "../../bpf/lang/index.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const env = recordedEnv(join(here, "../fixtures/tracefs"));
+
+function build(source: string, extra: Partial<CompileOptions> = {}): { spec: ProgramSpec | undefined; text: string } {
+  const r = compile(source, { env, origin: "stdin", ...extra });
+  return { spec: r.spec, text: renderDiagnostics(r.diagnostics, source, "stdin") };
+}
+
+function clean(source: string, extra: Partial<CompileOptions> = {}): ProgramSpec {
+  const { spec, text } = build(source, extra);
+  expect(text).toBe("");
+  if (!spec) throw new Error("no spec");
+  return spec;
+}
+
+function config(source: string) {
+  const p = parse(source).program;
+  if (!p) throw new Error("no program");
+  return p.config;
+}
+
+describe("settings from the environment", () => {
+  it("reads bpftrace's names and the old ones; the new name wins", () => {
+    const r = settingsFromEnv({ BPFTRACE_MAX_STRLEN: "32", BPFTRACE_MAP_KEYS_MAX: "10", BPFTRACE_STACK_MODE: "perf", BPFTRACE_MISSING_PROBES: "warn" });
+    expect(r.errors).toEqual([]);
+    expect(r.settings).toEqual({ maxStrlen: 32, maxMapKeys: 10, stackMode: "perf", missingProbes: "warn" });
+    expect(settingsFromEnv({ BPFTRACE_STRLEN: "16", BPFTRACE_MAX_STRLEN: "24" }).settings.maxStrlen).toBe(24);
+    expect(settingsFromEnv({ BPFTRACE_MAX_MAP_KEYS: "100", BPFTRACE_MAP_KEYS_MAX: "5" }).settings.maxMapKeys).toBe(100);
+    expect(settingsFromEnv({ HOME: "/root" }).settings).toEqual({});
+  });
+
+  it("refuses bad values with bpftrace's words", () => {
+    expect(settingsFromEnv({ BPFTRACE_MAX_STRLEN: "lots" }).errors).toEqual(["BPFTRACE_MAX_STRLEN: expecting a number, got lots"]);
+    expect(settingsFromEnv({ BPFTRACE_STACK_MODE: "fancy" }).errors).toEqual([
+      "BPFTRACE_STACK_MODE: Invalid value for stack_mode: valid values are bpftrace, raw, and perf.",
+    ]);
+    expect(settingsFromEnv({ BPFTRACE_MISSING_PROBES: "maybe" }).errors).toEqual([
+      "BPFTRACE_MISSING_PROBES: Invalid value for missing_probes: valid values are ignore, warn, and error.",
+    ]);
+    expect(settingsFromEnv({ BPFTRACE_PERF_RB_PAGES: "3" }).errors).toEqual(["BPFTRACE_PERF_RB_PAGES: must be a power of two, got 3"]);
+  });
+});
+
+describe("the config block", () => {
+  it("applies over the defaults; the environment wins over it", () => {
+    const items = config("config = { max_strlen = 128; stack_mode = perf; max_map_keys = 100; missing_probes = warn } BEGIN { exit(); }");
+    expect(programSettings(items).settings).toEqual({ ...DEFAULT_SETTINGS, maxStrlen: 128, stackMode: "perf", maxMapKeys: 100, missingProbes: "warn" });
+    expect(programSettings(items, { stackMode: "raw" }).settings.stackMode).toBe("raw");
+    expect(programSettings([]).settings).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it("accepts the BPFTRACE_ and upper-case spellings of a name", () => {
+    const items = config("config = { BPFTRACE_STACK_MODE = raw; MAX_MAP_KEYS = 7 } BEGIN { exit(); }");
+    expect(programSettings(items).settings).toMatchObject({ stackMode: "raw", maxMapKeys: 7 });
+  });
+
+  it("an unknown name or a bad value is an error on the item; an old name is a warning", () => {
+    expect(build("config = { max_strlenn = 3 } BEGIN { exit(); }").text).toBe(
+      ["stdin:1:12-26: error: max_strlenn: not a known configuration option", "config = { max_strlenn = 3 } BEGIN { exit(); }", "           ~~~~~~~~~~~~~~~"].join("\n"),
+    );
+    expect(build("config = { missing_probes = 1 } BEGIN { exit(); }").text).toContain("error: missing_probes: Invalid value for missing_probes: valid values are ignore, warn, and error.");
+    expect(build("config = { btf = 1 } BEGIN { exit(); }").text).toContain("error: btf: can only be set as an environment variable");
+    const renamed = build("config = { map_keys_max = 8 } BEGIN { @m[1] = 1; exit(); }");
+    expect(renamed.text).toContain("warning: map_keys_max has been renamed, please use max_map_keys");
+    expect(renamed.spec?.maps.find((m) => m.name === "@m")?.maxEntries).toBe(8);
+  });
+});
+
+describe("what the settings change", () => {
+  it("max_strlen is the size of str()'s string (default 64)", () => {
+    const src = 'tracepoint:syscalls:sys_enter_openat { @s[str(args.filename)] = count(); }';
+    expect(clean(src).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 64 }]);
+    expect(clean(`config = { max_strlen = 16 } ${src}`).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 16 }]);
+    expect(clean(src, { settings: { maxStrlen: 24 } }).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 24 }]);
+  });
+
+  it("max_map_keys sizes maps without a declaration; a declaration keeps its own size", () => {
+    const spec = clean("config = { max_map_keys = 100 } let @d = hash(4); BEGIN { @a[1] = count(); @d[2] = 1; exit(); }");
+    expect(spec.maps.find((m) => m.name === "@a")?.maxEntries).toBe(100);
+    expect(spec.maps.find((m) => m.name === "@d")?.maxEntries).toBe(4);
+  });
+
+  it("stack_mode goes into kstack's type; kstack(raw) overrides it at the call", () => {
+    const keyOf = (src: string, extra: Partial<CompileOptions> = {}) => clean(src, extra).maps.find((m) => m.name === "@k")?.info?.keyTypes[0];
+    expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false });
+    expect(keyOf("config = { stack_mode = perf } tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false, mode: "perf" });
+    expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack(raw, 5)] = count(); }", { settings: { stackMode: "perf" } })).toEqual({ k: "stack", user: false, mode: "raw", limit: 5 });
+  });
+
+  it("missing_probes = warn skips an attach point that does not exist, with a warning; ignore says nothing", () => {
+    const src = "tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat { @n = count(); }";
+    expect(build(src).text).toContain("error: tracepoint not found: syscalls:sys_enter_open");
+    const warn = build(`config = { missing_probes = warn } ${src}`);
+    expect(warn.text).toContain("warning: tracepoint not found: syscalls:sys_enter_open (skipped: missing_probes = warn)");
+    expect(warn.spec?.programs.map((p) => p.probe.name)).toEqual(["tracepoint:syscalls:sys_enter_openat"]);
+    const ignore = build(src, { settings: { missingProbes: "ignore" } });
+    expect(ignore.text).toBe("");
+    expect(ignore.spec?.programs).toHaveLength(1);
+    expect(build("config = { missing_probes = ignore } tracepointt:syscalls:sys_enter_open { }").text).toContain("error: unknown probe type 'tracepointt'");
+  });
+
+  it("perf_rb_pages sizes the event ring buffer", () => {
+    expect(clean("BEGIN { exit(); }", { settings: { perfRbPages: 64 } }).maps.find((m) => m.name === EVENTS_MAP)?.maxEntries).toBe(64 * 4096);
+  });
+
+  it("print_maps_on_exit = false is kept for the runtime", () => {
+    expect(clean("config = { print_maps_on_exit = false } BEGIN { exit(); }").settings?.printMapsOnExit).toBe(false);
+  });
+});
+
+describe("--unsafe", () => {
+  it("system() and signal() need it, with bpftrace's message", () => {
+    expect(build('BEGIN { system("echo hi"); exit(); }').text).toContain("error: system() is an unsafe function being used in safe mode");
+    expect(build('tracepoint:syscalls:sys_enter_openat { signal("KILL"); }').text).toContain("error: signal() is an unsafe function being used in safe mode");
+    clean('BEGIN { system("echo hi"); exit(); }', { unsafe: true });
+    clean('tracepoint:syscalls:sys_enter_openat { signal("KILL"); }', { unsafe: true });
+  });
+});
+
+describe("-p PID", () => {
+  const pidTest = (spec: ProgramSpec, name: string) => {
+    const p = spec.programs.find((x) => x.probe.name === name);
+    if (!p) throw new Error(`no program ${name}`);
+    return disassemble(p.insns).includes("-p 4242: other processes return here");
+  };
+
+  it("kernel probes test the pid at entry; BEGIN, END and interval do not", () => {
+    const spec = clean("BEGIN { } tracepoint:syscalls:sys_enter_openat { @n = count(); } rawtracepoint:sys_enter { @r = count(); } interval:s:1 { exit(); } END { }", { pid: 4242 });
+    expect(pidTest(spec, "tracepoint:syscalls:sys_enter_openat")).toBe(true);
+    expect(pidTest(spec, "rawtracepoint:sys_enter")).toBe(true);
+    expect(pidTest(spec, "interval:s:1")).toBe(false);
+    expect(pidTest(spec, "BEGIN")).toBe(false);
+    expect(pidTest(spec, "END")).toBe(false);
+    expect(spec.pid).toBe(4242);
+    expect(pidTest(clean("tracepoint:syscalls:sys_enter_openat { @n = count(); }"), "tracepoint:syscalls:sys_enter_openat")).toBe(false);
+  });
+
+  it("profile probes are scoped when attached (perf_event_open's pid), without a test", () => {
+    const spec = clean("profile:hz:99 { @p = count(); } interval:s:1 { exit(); }", { pid: 4242 });
+    const profile = spec.programs.find((p) => p.probe.name.startsWith("profile"))!;
+    expect(profile.probe.attach).toMatchObject({ kind: "perf", pid: 4242 });
+    expect(pidTest(spec, profile.probe.name)).toBe(false);
+    const interval = spec.programs.find((p) => p.probe.name.startsWith("interval"))!;
+    expect(interval.probe.attach).not.toHaveProperty("pid");
+  });
+});
