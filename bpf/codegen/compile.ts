@@ -16,8 +16,9 @@ import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
+import { withScratch } from "./scratch.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STACKS_MAP, STACK_DEPTH, ZERO_MAP,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -77,9 +78,10 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
-    const insns = g.e.finish();
+    const scratchSize = g.frame.scratchSize;
+    const insns = withScratch(g.e.finish(), { size: scratchSize, callbacks: g.subprogs.length > 0, exitLabel: g.exitLabel, map: SCRATCH_MAP });
     const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
-    return { probe: cp.concrete, insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
+    return { probe: cp.concrete, insns, stackSize: g.frame.highWater, scratchSize, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_SIZE });
@@ -87,6 +89,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
     maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   }
+  const scratch = Math.max(0, ...programs.map((p) => p.scratchSize ?? 0));
+  if (scratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: scratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   return {
     maps,

@@ -16,7 +16,8 @@ import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
 import { ArgRegs, BPF_ANY, BPF_F_USER_STACK, PtRegs } from "../abi.ts";
 import type { UsdtArgSpec } from "../probes/index.ts";
-import { Emitter, H } from "./emitter.ts";
+import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
+import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP, STACKS_MAP } from "./spec.ts";
@@ -503,7 +504,8 @@ export class ProbeGenerator {
       const oa = this.value(a);
       const ob = this.value(b);
       const n = Math.min(sizeOf(ta), sizeOf(tb));
-      for (let i = 0; i < n; i++) {
+      if (n > INLINE_BYTES) compareBytesLoop(e, oa, ob, n, ne, end);
+      else for (let i = 0; i < n; i++) {
         e.emit(asm.ldx(1, R1, R10, oa + i), asm.ldx(1, R2, R10, ob + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
       }
     }
@@ -695,8 +697,8 @@ export class ProbeGenerator {
   /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
   kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
     const { e } = this;
+    e.zero(off, size); // before the address: a large zero is a helper call
     const user = this.memberAddress(x, f);
-    e.zero(off, size);
     e.emit(asm.mov(R3, R0));
     e.stackAddr(R1, off);
     e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
@@ -1138,7 +1140,8 @@ export class ProbeGenerator {
         const ne = e.label("sncne");
         const end = e.label("sncend");
         const lim = Math.min(n, sizeOf(this.type(x.args[0]!)), sizeOf(this.type(x.args[1]!)));
-        for (let i = 0; i < lim; i++) {
+        if (lim > INLINE_BYTES) compareBytesLoop(e, a, b, lim, ne, end);
+        else for (let i = 0; i < lim; i++) {
           e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
         }
         e.place(end);
@@ -1203,7 +1206,8 @@ export class ProbeGenerator {
       e.emit(asm.movImm(R0, 1));
       return;
     }
-    for (let i = 0; i + bytes.length <= hsize - 1; i++) {
+    if (hsize > INLINE_BYTES) containsLoop(e, hay, hsize, bytes, found, end);
+    else for (let i = 0; i + bytes.length <= hsize - 1; i++) {
       const next = e.label("scnext");
       for (let j = 0; j < bytes.length; j++) {
         e.emit(asm.ldx(1, R1, R10, hay + i + j), asm.jneImm(R1, bytes[j]!, next));

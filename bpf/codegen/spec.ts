@@ -23,6 +23,8 @@ export interface ProgSpec {
   readonly insns: readonly Instruction[];
   /** Bytes of stack the program uses (≤ 512). */
   readonly stackSize: number;
+  /** Bytes of the per-CPU scratch area (SCRATCH_MAP) it uses beyond the stack; 0 for none. */
+  readonly scratchSize?: number;
   /** Type information for a program with subprograms (callbacks); undefined for one function. */
   readonly btf?: ProgBtf;
 }
@@ -79,6 +81,11 @@ export const STACKS_MAP = "__stacks";
  * verifier cannot know, which for-map loops add to the probe's variables (for-map.ts).
  */
 export const ZERO_MAP = "__zero";
+/**
+ * One per-CPU value holding what does not fit in the BPF stack (bpf/codegen/scratch.ts),
+ * as large as the largest need of the programs of one compile.
+ */
+export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export const STACK_DEPTH = 127;
