@@ -1,12 +1,12 @@
 // The builtin variables (bare identifiers) and their types, per probe context.
 import type { ConcreteProbe } from "../probes/provider.ts";
-import { COMM_SIZE, DEFAULT_STRLEN, type Type, int, str, u32, u64, s64 } from "./types.ts";
+import { COMM_SIZE, type Type, int, str, u32, u64, s64 } from "./types.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
   readonly doc: string;
-  /** The type in this probe, or an error message when the probe cannot provide it. */
-  type(probe: ConcreteProbe): Type | string;
+  /** The type in this probe (strings not sized by the probe are `strlen` bytes), or an error message when the probe cannot provide it. */
+  type(probe: ConcreteProbe, strlen: number): Type | string;
 }
 
 const always = (t: Type) => () => t;
@@ -38,11 +38,11 @@ const table: BuiltinInfo[] = [
   { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
   { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
-  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: always(str(DEFAULT_STRLEN)) },
+  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: (_, n) => str(n) },
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
-    type: (p) => (p.func !== undefined ? str(DEFAULT_STRLEN) : `func is not available in ${p.provider} probes`),
+    type: (p, n) => (p.func !== undefined ? str(n) : `func is not available in ${p.provider} probes`),
   },
   {
     name: "retval",
@@ -56,7 +56,7 @@ const table: BuiltinInfo[] = [
   },
   { name: "kstack", doc: "Kernel stack trace (symbolised through /proc/kallsyms).", type: always({ k: "stack", user: false }) },
   { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
-  { name: "username", doc: "Name of the current user.", type: always(str(DEFAULT_STRLEN)) },
+  { name: "username", doc: "Name of the current user.", type: (_, n) => str(n) },
   { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
 ];
 

@@ -16,7 +16,7 @@ import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfName
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import type { Btf } from "../btf/btf.ts";
 import {
-  type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+  type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
 
 export interface CheckedProbe {
@@ -52,6 +52,8 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
+  /** max_strlen; DEFAULT_STRLEN (bpftrace's 1024) when not set. */
+  readonly maxStrlen?: number;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -79,12 +81,15 @@ class Checker {
   /** Structs and unions the program defines, by name ("struct Foo"). */
   readonly cstructs = new Map<string, CRecord>();
   readonly positional: readonly string[];
+  /** The size of strings the program does not size itself (types.ts DEFAULT_STRLEN). */
+  readonly strlen: number;
 
   constructor(
     readonly program: A.Program,
     readonly opts: CheckOptions,
   ) {
     this.positional = opts.positional ?? [];
+    this.strlen = opts.maxStrlen ?? DEFAULT_STRLEN;
     for (const d of program.mapDecls) {
       this.maps.set(d.name, {
         name: d.name, valueKind: "value", keyTypes: [], valueType: none, declaredType: d.mapType,
@@ -469,7 +474,7 @@ class Checker {
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
-    const own = namedType(t.name) ?? this.cstructs.get(t.name);
+    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
     if (base?.k === "record" && user) base = { ...base, user };
@@ -513,7 +518,7 @@ class Checker {
           })());
           return u64;
         }
-        const t = b.type(s.concrete);
+        const t = b.type(s.concrete, this.strlen);
         if (typeof t === "string") {
           this.err(e.span, t);
           return u64;
@@ -673,7 +678,7 @@ class Checker {
       this.err(e.span, `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
       return u64;
     }
-    return f.type;
+    return f.dataLoc ? str(this.strlen) : f.type;
   }
 
   call(e: A.CallExpr, s: ProbeScope): Type {
@@ -717,6 +722,7 @@ class Checker {
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
       constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+      maxStrlen: this.strlen,
     });
     if (typeof r === "string") {
       this.err(e.span, r);

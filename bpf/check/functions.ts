@@ -3,7 +3,7 @@
 // functions that may only be assigned to a map (`@m[k] = count()`).
 import type { CallExpr, Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "./map-registry.ts";
-import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
+import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
 
 export interface CallCheck {
   /** Types of the (already checked) arguments. */
@@ -12,6 +12,8 @@ export interface CallCheck {
   /** The constant value of argument i, if it is an integer literal (after folding). */
   constInt(i: number): bigint | undefined;
   constStr(i: number): string | undefined;
+  /** max_strlen: the size of str(p) and the most str(p, n) and buf(p, n) read (types.ts DEFAULT_STRLEN). */
+  readonly maxStrlen: number;
 }
 
 export interface FunctionInfo {
@@ -100,13 +102,13 @@ const table: FunctionInfo[] = [
     if (t.k === "string") return t;
     if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
     const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, 1024) : DEFAULT_STRLEN);
+    return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
   }),
   fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
     const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), 256) : 64 };
+    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
   }),
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
@@ -117,7 +119,7 @@ const table: FunctionInfo[] = [
   fn("strlen", "strlen(s)", "Length of a string.", (c) => arity(c, 1) ?? u64),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
-  fn("strftime", "strftime(fmt, nsecs)", "Format a timestamp (printed with %s).", (c) => arity(c, 2) ?? str(DEFAULT_STRLEN)),
+  fn("strftime", "strftime(fmt, nsecs)", "Format a timestamp (printed with %s).", (c) => arity(c, 2) ?? str(c.maxStrlen)),
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", (c) => arity(c, 1, 2) ?? none),
   fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none),
   fn("system", "system(fmt, ...)", "Run a shell command (needs --unsafe).", (c) => (c.argTypes.length < 1 ? "system() needs a format string" : none)),

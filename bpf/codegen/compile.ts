@@ -28,6 +28,8 @@ export interface CompileOptions {
   readonly positional?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
+  /** max_strlen (BPFTRACE_MAX_STRLEN, `config = { max_strlen = N }`); bpftrace's 1024 when not set. */
+  readonly maxStrlen?: number;
 }
 
 export interface CompileResult {
@@ -46,6 +48,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     registry: opts.registry,
     origin: opts.origin,
     positional: opts.positional,
+    maxStrlen: opts.maxStrlen,
   });
   const diags = [...parsed.diagnostics, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };

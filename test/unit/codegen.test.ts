@@ -145,8 +145,8 @@ describe("actions", () => {
     // The record: u64 action id at 0, then the arguments as a C struct.
     expect(a.args).toEqual([
       { type: str(16), offset: 8 },
-      { type: str(64), offset: 24 },
-      { type: u32, offset: 88 },
+      { type: str(1024), offset: 24 },
+      { type: u32, offset: 1048 },
     ]);
   });
 
