@@ -52,7 +52,7 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
-  /** max_strlen; DEFAULT_STRLEN (bpftrace's 1024) when not set. */
+  /** max_strlen (1 or more; at most about 32000, the scratch area's size); DEFAULT_STRLEN (bpftrace's 1024) when not set. */
   readonly maxStrlen?: number;
 }
 

@@ -4,7 +4,10 @@
 //   r6 = the context pointer for the whole program (saved at entry);
 //   an integer expression leaves its value in r0; binary operators spill the left operand
 //   to a stack temporary while the right one is computed (helper calls clobber r1-r5);
-//   strings, tuples and buffers live in stack slots — `value()` returns their offset.
+//   strings, tuples and buffers live in stack slots — `value()` returns their offset
+//   (slots over 64 bytes are in the per-CPU scratch area, addressed like the stack until
+//   scratch.ts rewrites them: frame.ts);
+//   r7 = the scratch pointer, set at entry when the program needs one (scratch.ts).
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
 import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
@@ -1202,8 +1205,10 @@ export class ProbeGenerator {
     const hsize = sizeOf(this.type(x.args[0]!));
     const found = e.label("scfound");
     const end = e.label("scend");
-    if (bytes.length === 0) {
-      e.emit(asm.movImm(R0, 1));
+    if (bytes.length === 0 || bytes.length > hsize - 1) {
+      // empty needle: always found; one longer than the haystack can hold: never (and no
+      // position to test, so `found` would be unreachable code)
+      e.emit(asm.movImm(R0, bytes.length === 0 ? 1 : 0));
       return;
     }
     if (hsize > INLINE_BYTES) containsLoop(e, hay, hsize, bytes, found, end);

@@ -7,6 +7,9 @@ import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { startC } from "../helpers/workload.ts";
 import { mapOf, newSession, scalar, traceWorkload } from "../helpers/engine.ts";
 import * as native from "../../native/index.ts";
+import { marshal } from "../../bpf/asm/index.ts";
+import { compile } from "../../bpf/codegen/compile.ts";
+import { machineEnv } from "../../bpf/runtime/features.ts";
 
 const N = 7;
 // 300 characters; every component is under NAME_MAX (255), the file does not exist
@@ -60,5 +63,43 @@ END { for ($kv : @files) { printf("end %s %s %d\\n", $kv.0.0, $kv.0.1, $kv.1); }
     const line = `${PATH}|myapp|${PATH}|${PATH.slice(0, 10)}`;
     expect(r.lines).toEqual([...Array.from({ length: N }, () => line), `end ${PATH} myapp ${N}`]);
     for (const name of ["@equal", "@differ", "@contains", "@prefix"]) expect(scalar(r.maps, name), name).toBe(BigInt(N));
+  });
+
+  // What max_strlen (the maxStrlen compile option) allows: every size loads, the loops over
+  // 4096-byte strings included (the verifier walks them byte by byte).
+  it.each([1, 7, 64, 513, 1024, 4096])("programs compiled for max_strlen %i load into the kernel", (n) => {
+    const source = `
+tracepoint:syscalls:sys_enter_openat {
+  $a = str(args->filename);
+  $b = str(args->filename);
+  if ($a == $b && strcontains($a, "needle/") && strncmp($a, $b, 5000) == 0) { @hits[$a, comm] = count(); }
+  printf("%s %s %s\\n", $a, comm, str(args->filename));
+}
+END { for ($kv : @hits) { printf("%s %d\\n", $kv.0.0, $kv.1); } }`;
+    const r = compile(source, { env: machineEnv(), origin: "cell[4]", maxStrlen: n });
+    expect(r.diagnostics).toEqual([]);
+    const spec = r.spec!;
+    const owned = spec.maps.map((m) => native.mapCreate({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: "tb_strlen" }));
+    const fds = new Map(spec.maps.map((m, i) => [m.name, native.rawFd(owned[i]!)]));
+    try {
+      for (const p of spec.programs) {
+        const btf = p.btf ? native.btfLoad(p.btf.blob, {}) : undefined;
+        try {
+          const fd = native.progLoad({
+            type: p.probe.progType,
+            insns: marshal(p.insns, { maps: fds }),
+            license: "GPL",
+            context: `load program "${p.probe.name}" (max_strlen ${n})`,
+            ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
+            ...(btf && p.btf && { btf, funcInfo: p.btf.funcInfo }),
+          });
+          fd.close();
+        } finally {
+          btf?.close();
+        }
+      }
+    } finally {
+      for (const fd of owned) fd.close();
+    }
   });
 });

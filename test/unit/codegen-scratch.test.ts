@@ -5,7 +5,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { MapType } from "../../bpf/abi.ts";
-import { asm, opcodes, R0, R1, R2, R3, R6, R7, R9, R10, type Instruction } from "../../bpf/asm/index.ts";
+import { asm, dropUnreachable, opcodes, R0, R1, R2, R3, R6, R7, R9, R10, type Instruction } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { Frame, FrameOverflow, MAX_SCRATCH, SCRATCH_BASE } from "../../bpf/codegen/frame.ts";
 import { toScratch, withScratch } from "../../bpf/codegen/scratch.ts";
@@ -153,5 +153,15 @@ describe("compile", () => {
     expect(cb.slice(0, 5).some((i) => cls(i) === opcodes.CLASS_LDX && i.dst === R7 && i.src === R9)).toBe(true);
     expect(cb.some((i) => i.dst === R10 || i.src === R10)).toBe(false);
     expect(Math.min(...stackOffsets(end.insns))).toBeGreaterThanOrEqual(-512);
+  });
+
+  it("strcontains with a needle longer than the haystack holds leaves no unreachable code (small max_strlen)", () => {
+    for (const maxStrlen of [1, 7]) {
+      const r = compile('tracepoint:syscalls:sys_enter_openat { if (strcontains(str(args->filename), "needle/")) { @n = count(); } }', { env, origin: "cell[1]", maxStrlen });
+      const p = r.spec!.programs[0]!;
+      expect(dropUnreachable(p.insns)).toHaveLength(p.insns.length);
+    }
+    const spec = compileClean('tracepoint:syscalls:sys_enter_openat { if (strcontains(comm, "longer than sixteen")) { @n = count(); } }');
+    expect(dropUnreachable(spec.programs[0]!.insns)).toHaveLength(spec.programs[0]!.insns.length);
   });
 });
