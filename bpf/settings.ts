@@ -13,7 +13,7 @@
 import type { ConfigItem } from "./lang/ast.ts";
 import { type Diagnostic, diagnostic } from "./diagnostic.ts";
 
-import type { StackMode } from "./check/types.ts";
+import { DEFAULT_STRLEN, type StackMode } from "./check/types.ts";
 
 export type { StackMode };
 export type MissingProbes = "error" | "warn" | "ignore";
@@ -36,7 +36,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  maxStrlen: 64,
+  maxStrlen: DEFAULT_STRLEN,
   maxMapKeys: 4096,
   stackMode: "bpftrace",
   missingProbes: "error",
@@ -79,6 +79,8 @@ const ignored: Setter = () => undefined;
 const SETTERS: Readonly<Record<string, Setter>> = {
   max_strlen: number((d, n) => {
     if (n < 2) return "must be at least 2";
+    // what does not fit the BPF stack lives in a per-CPU scratch value of at most 32 KiB
+    if (n > 32_000) return "must be at most 32000";
     d.maxStrlen = n;
     return undefined;
   }),

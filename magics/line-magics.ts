@@ -108,7 +108,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%bytecode": {
       const r = session.compile(arg, m.origin, settings.positional, { programOptions: settings.options });
       if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };
-      ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack)\n${disassemble(p.insns)}`).join("\n\n") + "\n");
+      ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack${p.scratchSize ? `, ${p.scratchSize} of per-CPU scratch` : ""})\n${disassemble(p.insns)}`).join("\n\n") + "\n");
       return ok;
     }
     default:

@@ -9,6 +9,10 @@ const cases = [
   { name: "hello (BEGIN + printf + exit)", prog: 'BEGIN { printf("hello, world\\n"); exit(); }' },
   { name: "count + hist in BEGIN", prog: "BEGIN { @c = count(); @h = hist(5); @h = hist(100); exit(); }" },
   { name: "tracepoint attach + 1 event", prog: "tracepoint:syscalls:sys_enter_getppid { @n = count(); exit(); } BEGIN { }" },
+  {
+    name: "str() key + printf, 1 event",
+    prog: 'tracepoint:syscalls:sys_enter_openat /comm == "sh"/ { @[str(args->filename)] = count(); printf("%s\\n", str(args->filename)); exit(); }',
+  },
 ];
 const tools = [
   { tool: "tracebook", cmd: (p) => [process.execPath, ["bin/tracebook.js", "-e", p]] },
@@ -48,7 +52,7 @@ for (const c of cases) {
     const rss = [];
     for (let i = 0; i < RUNS; i++) {
       const [cmd, args] = t.cmd(c.prog);
-      const trigger = c.prog.includes("getppid") ? () => setTimeout(() => spawnSync("/bin/sh", ["-c", "true"]), 20) : undefined;
+      const trigger = /getppid|openat/.test(c.prog) ? () => setTimeout(() => spawnSync("/bin/sh", ["-c", "true"]), 20) : undefined;
       const r = await runOnce(cmd, args, trigger);
       if (r.code !== 0) {
         times.push(NaN);

@@ -1,12 +1,12 @@
 // The builtin variables (bare identifiers) and their types, per probe context.
 import type { ConcreteProbe } from "../probes/provider.ts";
-import { COMM_SIZE, DEFAULT_STRLEN, type Type, int, str, u32, u64, s64 } from "./types.ts";
+import { COMM_SIZE, type Type, int, str, u32, u64, s64 } from "./types.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
   readonly doc: string;
-  /** The type in this probe, or an error message when the probe cannot provide it. */
-  type(probe: ConcreteProbe): Type | string;
+  /** The type in this probe (strings not sized by the probe are `strlen` bytes), or an error message when the probe cannot provide it. */
+  type(probe: ConcreteProbe, strlen: number): Type | string;
 }
 
 const always = (t: Type) => () => t;
@@ -39,12 +39,12 @@ const table: BuiltinInfo[] = [
   { name: "cpid", doc: "Pid of the child process started with -c CMD (0 without -c).", type: always(u32) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
   { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
-  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: always(str(DEFAULT_STRLEN)) },
+  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: (_, n) => str(n) },
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
     // kprobes name their function by address (ksym), as bpftrace's func does there
-    type: (p) => (p.func === undefined ? `func is not available in ${p.provider} probes` : p.provider === "kprobe" || p.provider === "kretprobe" ? { k: "sym", user: false } : str(DEFAULT_STRLEN)),
+    type: (p, n) => (p.func === undefined ? `func is not available in ${p.provider} probes` : p.provider === "kprobe" || p.provider === "kretprobe" ? { k: "sym", user: false } : str(n)),
   },
   {
     name: "retval",

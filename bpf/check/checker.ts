@@ -19,7 +19,7 @@ import { stackModeArg } from "./value-functions.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
 import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
-  type Type, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
+  type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
 
 export interface CheckedProbe {
@@ -65,6 +65,8 @@ export interface CheckOptions {
    * real run here fails.
    */
   readonly anyKernel?: boolean;
+  /** max_strlen (1 or more; at most about 32000, the scratch area's size); DEFAULT_STRLEN (bpftrace's 1024) when not set. */
+  readonly maxStrlen?: number;
 }
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
@@ -102,6 +104,8 @@ class Checker {
   get maxKeys(): number {
     return this.settings.maxMapKeys;
   }
+  /** The size of strings the program does not size itself (types.ts DEFAULT_STRLEN). */
+  readonly strlen: number;
 
   constructor(
     readonly program: A.Program,
@@ -109,6 +113,7 @@ class Checker {
   ) {
     this.positional = opts.positional ?? [];
     this.settings = opts.settings ?? DEFAULT_SETTINGS;
+    this.strlen = opts.maxStrlen ?? this.settings.maxStrlen;
     for (const d of program.mapDecls) {
       this.maps.set(d.name, {
         name: d.name, valueKind: "value", keyTypes: [], valueType: none, declaredType: d.mapType,
@@ -526,7 +531,7 @@ class Checker {
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
-    const own = namedType(t.name) ?? this.cstructs.get(t.name);
+    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
     if (base?.k === "record" && user) base = { ...base, user };
@@ -570,7 +575,7 @@ class Checker {
           })());
           return u64;
         }
-        const t = b.type(s.concrete);
+        const t = b.type(s.concrete, this.strlen);
         if (typeof t === "string") {
           this.err(e.span, t);
           return u64;
@@ -748,7 +753,7 @@ class Checker {
       this.err(e.span, `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
       return u64;
     }
-    return f.type;
+    return f.dataLoc ? str(this.strlen) : f.type;
   }
 
   call(e: A.CallExpr, s: ProbeScope): Type {
@@ -792,7 +797,6 @@ class Checker {
     const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
     if (unsafe) this.err(e.span, unsafe, [], "SemanticError");
     const r = f.check({
-      maxStrlen: this.settings.maxStrlen,
       argTypes,
       call: e,
       constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
@@ -800,6 +804,7 @@ class Checker {
       probe: s.concrete,
       env: this.opts.env,
       unsafe: this.opts.unsafe ?? false,
+      maxStrlen: this.strlen,
     });
     if (typeof r === "string") {
       this.err(e.span, r);

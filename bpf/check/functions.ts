@@ -8,8 +8,6 @@ import * as V from "./value-functions.ts";
 import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
 
 export interface CallCheck {
-  /** The program's max_strlen: the size of a string str() reads. */
-  readonly maxStrlen?: number;
   /** Types of the (already checked) arguments. */
   readonly argTypes: readonly Type[];
   readonly call: CallExpr;
@@ -21,6 +19,8 @@ export interface CallCheck {
   readonly env?: ProbeEnv;
   /** --unsafe: system() is allowed. */
   readonly unsafe?: boolean;
+  /** max_strlen: the size of str(p) and the most str(p, n) and buf(p, n) read (types.ts DEFAULT_STRLEN). */
+  readonly maxStrlen: number;
 }
 
 export interface FunctionInfo {
@@ -109,13 +109,13 @@ const table: FunctionInfo[] = [
     if (t.k === "string") return t;
     if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
     const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, 1024) : (c.maxStrlen ?? DEFAULT_STRLEN));
+    return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
   }),
   fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
     const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), 256) : 64 };
+    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
   }),
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),

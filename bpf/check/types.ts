@@ -2,7 +2,7 @@
 // BPF stack, in a map key or value, and in a ring-buffer record).
 //
 // Layout rules follow bpftrace: integers are stored at their width, strings are fixed-size
-// NUL-padded byte arrays (default 64 bytes, BPFTRACE_MAX_STRLEN), tuples are C structs
+// NUL-padded byte arrays (default 1024 bytes, max_strlen), tuples are C structs
 // with natural alignment, stacks are stored as stack ids (u64) and symbolised on read.
 
 export type IntBits = 8 | 16 | 32 | 64;
@@ -72,8 +72,15 @@ export const u8: Type = { k: "int", bits: 8, signed: false };
 export const bool: Type = { k: "bool" };
 export const none: Type = { k: "none" };
 
-/** bpftrace's default string size (BPFTRACE_MAX_STRLEN = 64). */
-export const DEFAULT_STRLEN = 64;
+/**
+ * bpftrace's default max_strlen (docs/language.md, Config Variables: 1024): the size of
+ * strings the program does not size itself (str(p), __data_loc fields, `probe`, a
+ * `string` declaration) and the most str(p, n) and buf(p, n) read. This is the only place
+ * the default lives; a program's own setting (BPFTRACE_MAX_STRLEN, `config = {
+ * max_strlen = N }`) reaches the checker as CheckOptions.maxStrlen. Any size from 1 up
+ * works: what does not fit in the BPF stack goes to the scratch area (codegen/frame.ts).
+ */
+export const DEFAULT_STRLEN = 1024;
 export const COMM_SIZE = 16;
 
 export function str(size: number = DEFAULT_STRLEN): Type {

@@ -19,6 +19,7 @@ import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
 import { scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
+import { withScratch } from "./scratch.ts";
 import {
   type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
@@ -42,6 +43,8 @@ export interface CompileOptions {
   readonly cpid?: number;
   /** `--dry-run`: probe types this kernel refuses are compiled anyway, with a warning. */
   readonly anyKernel?: boolean;
+  /** max_strlen (BPFTRACE_MAX_STRLEN, `config = { max_strlen = N }`); bpftrace's 1024 when not set. */
+  readonly maxStrlen?: number;
 }
 
 export interface CompileResult {
@@ -72,6 +75,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     settings,
     unsafe: opts.unsafe ?? false,
     anyKernel: opts.anyKernel,
+    maxStrlen: opts.maxStrlen,
   });
   const diags = [...parsed.diagnostics, ...expanded.diagnostics, ...configDiags, ...checked.diagnostics];
   if (hasErrors(diags)) return { spec: undefined, checked, diagnostics: diags };
@@ -103,15 +107,15 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     env: opts.env,
     needStacks: false,
     stackDepths: new Set(),
-    needScratch: 0,
     pid: opts.pid,
   };
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
-    const insns = g.e.finish();
+    const scratchSize = g.frame.scratchSize;
+    const insns = withScratch(g.e.finish(), { size: scratchSize, callbacks: g.subprogs.length > 0, exitLabel: g.exitLabel, map: SCRATCH_MAP });
     const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
-    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater, ...(btf && { btf }) };
+    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater, scratchSize, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
@@ -119,7 +123,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
     maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   }
-  if (shared.needScratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: shared.needScratch, maxEntries: 1 });
+  const scratch = Math.max(0, ...programs.map((p) => p.scratchSize ?? 0));
+  if (scratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: scratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   for (const d of [...shared.stackDepths].sort((a, b) => a - b)) {
     maps.push({ name: stacksMapName(d), type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * d, maxEntries: 4096 });

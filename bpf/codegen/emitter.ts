@@ -2,7 +2,14 @@
 // comments for %bytecode, and the small idioms every generator needs (copy, zero, store a
 // constant). Invariant: a label placed with `place` is on the next emitted instruction;
 // several labels on one instruction are aliased to the first when the stream is finished.
-import { asm, helpers, type Instruction, type Reg, R0, R10, withComment, withLabel } from "../asm/index.ts";
+//
+// `zero` and `copy` of more than INLINE_BYTES are one helper call instead of a store per
+// word (a 1024-byte string would be 128 of them): they clobber r0-r5 then, so callers keep
+// nothing live in those registers across them (the generator never does; it spills).
+import { asm, helpers, type Instruction, type Reg, R0, R1, R2, R3, R10, withComment, withLabel } from "../asm/index.ts";
+
+/** Zeroed, copied and stored byte by byte (inline) up to this size; above it, by a helper call. */
+export const INLINE_BYTES = 64;
 
 export const H = {
   map_lookup_elem: helpers.map_lookup_elem!,
@@ -79,8 +86,17 @@ export class Emitter {
     return this.insns.map((i) => (i.target !== undefined && this.#aliases.has(i.target) ? { ...i, target: resolve(i.target) } : i));
   }
 
-  /** Zero `size` bytes at r10+off (off and size multiples of... anything; wide stores where aligned). */
+  /**
+   * Zero `size` bytes at r10+off: inline stores up to INLINE_BYTES; above that one
+   * bpf_probe_read_kernel(dst, size, NULL), which fails and zeroes its destination (the
+   * kernel's documented behaviour on failure). Clobbers r0-r5 above INLINE_BYTES.
+   */
   zero(off: number, size: number): void {
+    if (size > INLINE_BYTES) {
+      this.stackAddr(R1, off);
+      this.emit(asm.movImm(R2, size), asm.movImm(R3, 0), asm.call(H.probe_read_kernel));
+      return;
+    }
     let p = 0;
     while (p < size) {
       const left = size - p;
@@ -90,8 +106,22 @@ export class Emitter {
     }
   }
 
-  /** Copy `size` bytes from [src+srcOff] to [dst+dstOff] with loads/stores through `tmp`. */
+  /**
+   * Copy `size` bytes from [src+srcOff] to [dst+dstOff]: loads/stores through `tmp` up to
+   * INLINE_BYTES, above that one bpf_probe_read_kernel (the source is the program's own
+   * stack, scratch area, map value or context), clobbering r0-r5.
+   */
   copy(dst: Reg, dstOff: number, src: Reg, srcOff: number, size: number, tmp: Reg = R0): void {
+    if (size > INLINE_BYTES) {
+      if (dst >= R1 && dst <= 5) throw new Error(`internal: copy to r${dst} + ${dstOff} would be clobbered by its own arguments`);
+      // r3 first: src may be r1 or r2
+      if (src !== R3) this.emit(asm.mov(R3, src));
+      if (srcOff !== 0) this.emit(asm.addImm(R3, srcOff));
+      if (dst === R10) this.stackAddr(R1, dstOff);
+      else this.emit(asm.mov(R1, dst), asm.addImm(R1, dstOff));
+      this.emit(asm.movImm(R2, size), asm.call(H.probe_read_kernel));
+      return;
+    }
     let p = 0;
     while (p < size) {
       const left = size - p;
@@ -102,8 +132,13 @@ export class Emitter {
     }
   }
 
-  /** Store constant bytes at r10+off (strings: NUL padded to `size`). */
+  /** Store constant bytes at r10+off (strings: NUL padded to `size`; clobbers r0-r5 above INLINE_BYTES). */
   storeBytes(off: number, bytes: Uint8Array, size: number, tmp: Reg = R0): void {
+    if (size > INLINE_BYTES) {
+      // zero the slot by one call, then store only the words that hold text
+      this.zero(off, size);
+      size = Math.min(size, Math.ceil(bytes.length / 8) * 8);
+    }
     const buf = new Uint8Array(size);
     buf.set(bytes.subarray(0, size));
     let p = 0;

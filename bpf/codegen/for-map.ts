@@ -13,6 +13,7 @@
 //   main:                                  callback(map r1, key r2, value r3, ctx r4):
 //     *(u64 *)(r10 + flag) = 0               r9 = r4; r9 += -ctxSlot
 //     *(u64 *)(r10 + ctxSlot) = r6           r6 = *(u64 *)(r9 + ctxSlot)   ; the probe context
+//     *(u64 *)(r10 + scratchSlot) = r7       r7 = *(u64 *)(r9 + scratchSlot) ; scratch.ts
 //     r1 = map; r2 = subprog; r3 = r10 + ctxSlot; r4 = 0
 //     call for_each_map_elem                 $kv = (*key, *value or the per-CPU sum)
 //     if *(u64 *)(r10 + flag) != 0 goto exit body...
@@ -29,7 +30,8 @@
 // the body could still keep the states apart.)
 //
 // Invariant: code generated for a callback body never names r9 (checked when rewriting).
-import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
+// Its scratch accesses go through r7 (toScratch) before r10 becomes r9.
+import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { entryType, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
 import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../check/types.ts";
@@ -37,6 +39,7 @@ import { Emitter, H } from "./emitter.ts";
 import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";
 import { CodegenError, type ProbeGenerator } from "./generator.ts";
+import { toScratch } from "./scratch.ts";
 
 /** The callback's parameters, as bpf_for_each_map_elem calls it. */
 export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
@@ -59,9 +62,11 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
   const { offsets } = tupleLayout(kvType.elements);
   const keySize = keyLayout(info).size;
 
-  const ctxSlot = g.frame.alloc(8); // the probe context; the callback finds this frame from here
-  const flagSlot = g.frame.alloc(8); // set when the body leaves the probe (return, exit())
-  const keySlot = g.frame.alloc(keySize); // the key, on the stack for map_lookup_percpu_elem
+  const ctxSlot = g.frame.alloc(8, 8, "stack"); // the probe context; the callback finds this frame from here
+  const scratchSlot = g.frame.alloc(8, 8, "stack"); // the scratch pointer (r7)
+  const flagSlot = g.frame.alloc(8, 8, "stack"); // set when the body leaves the probe (return, exit())
+  const valueSlot = g.frame.alloc(8, 8, "stack"); // the value pointer, kept across helper calls
+  const keySlot = g.frame.alloc(keySize); // the key, for map_lookup_percpu_elem
 
   const outer = g.e;
   const entry = outer.label("for_each_cb");
@@ -73,7 +78,8 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
       outer.emit(asm.ldx(size, R0, R10, v.off), asm.add(R0, R1), asm.stx(size, R10, v.off, R0));
     }
   }
-  outer.emit(asm.st(8, R10, flagSlot, 0), asm.stx(8, R10, ctxSlot, R6), asm.ldMapFd(R1, info.name), asm.ldFunc(R2, entry));
+  outer.emit(asm.st(8, R10, flagSlot, 0), asm.stx(8, R10, ctxSlot, R6), asm.stx(8, R10, scratchSlot, R7));
+  outer.emit(asm.ldMapFd(R1, info.name), asm.ldFunc(R2, entry));
   outer.stackAddr(R3, ctxSlot);
   outer.emit(asm.movImm(R4, 0), asm.call(H.for_each_map_elem));
   outer.emit(asm.ldx(8, R0, R10, flagSlot), asm.jneImm(R0, 0, g.exitLabel));
@@ -88,8 +94,10 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
   g.loops = [{ brk, cont }];
   g.vars.set(st.variable, kv);
   try {
-    cb.emit(asm.ldx(8, R6, R10, ctxSlot));
-    // key (r2) and value (r3) are read before the first helper call clobbers them
+    cb.emit(asm.ldx(8, R6, R10, ctxSlot), asm.ldx(8, R7, R10, scratchSlot));
+    // the key (r2) is copied first; the value pointer (r3) is kept, since a large copy or
+    // zero is a helper call that clobbers r1-r5
+    cb.emit(asm.stx(8, R10, valueSlot, R3));
     cb.copy(R10, keySlot, R2, 0, keySize);
     cb.zero(kv.off, sizeOf(kv.type));
     cb.copy(R10, kv.off + offsets[0]!, R10, keySlot, Math.min(keySize, sizeOf(keyType)));
@@ -98,6 +106,7 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
       g.readPerCpu(info, keySlot);
       cb.emit(asm.stx(8, R10, kv.off + offsets[1]!, R0));
     } else {
+      cb.emit(asm.ldx(8, R3, R10, valueSlot));
       cb.copy(R10, kv.off + offsets[1]!, R3, 0, Math.min(valueSize(info), sizeOf(valType)));
     }
     g.block(st.body);
@@ -115,7 +124,7 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
     else g.vars.delete(st.variable);
   }
   // The epilogues the body never jumps to (no `break`, say) would be "unreachable insn"s.
-  const body = dropUnreachable(cb.finish()).map(inCallerFrame);
+  const body = toScratch(dropUnreachable(cb.finish())).map(inCallerFrame);
   subprogs.push({
     name: `map_for_each_cb_${subprogs.length}`,
     label: entry,

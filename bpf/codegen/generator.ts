@@ -4,7 +4,10 @@
 //   r6 = the context pointer for the whole program (saved at entry);
 //   an integer expression leaves its value in r0; binary operators spill the left operand
 //   to a stack temporary while the right one is computed (helper calls clobber r1-r5);
-//   strings, tuples and buffers live in stack slots — `value()` returns their offset.
+//   strings, tuples and buffers live in stack slots — `value()` returns their offset
+//   (slots over 64 bytes are in the per-CPU scratch area, addressed like the stack until
+//   scratch.ts rewrites them: frame.ts);
+//   r7 = the scratch pointer, set at entry when the program needs one (scratch.ts).
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
 import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
@@ -16,7 +19,8 @@ import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
 import { ArgRegs, BPF_ANY, PtRegs } from "../abi.ts";
 import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
-import { Emitter, H } from "./emitter.ts";
+import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
+import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import { log2BucketK } from "./hist-bucket.ts";
@@ -54,8 +58,6 @@ export interface SharedState {
   needStacks: boolean;
   /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
   readonly stackDepths: Set<number>;
-  /** Bytes of the per-CPU scratch value some record needs (0: no scratch map). */
-  needScratch: number;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
 }
@@ -528,7 +530,8 @@ export class ProbeGenerator {
       const oa = this.value(a);
       const ob = this.value(b);
       const n = Math.min(sizeOf(ta), sizeOf(tb));
-      for (let i = 0; i < n; i++) {
+      if (n > INLINE_BYTES) compareBytesLoop(e, oa, ob, n, ne, end);
+      else for (let i = 0; i < n; i++) {
         e.emit(asm.ldx(1, R1, R10, oa + i), asm.ldx(1, R2, R10, ob + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
       }
     }
@@ -727,8 +730,8 @@ export class ProbeGenerator {
   /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
   kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
     const { e } = this;
+    e.zero(off, size); // before the address: a large zero is a helper call
     const user = this.memberAddress(x, f);
-    e.zero(off, size);
     e.emit(asm.mov(R3, R0));
     e.stackAddr(R1, off);
     e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
@@ -1177,7 +1180,8 @@ export class ProbeGenerator {
         const ne = e.label("sncne");
         const end = e.label("sncend");
         const lim = Math.min(n, sizeOf(this.type(x.args[0]!)), sizeOf(this.type(x.args[1]!)));
-        for (let i = 0; i < lim; i++) {
+        if (lim > INLINE_BYTES) compareBytesLoop(e, a, b, lim, ne, end);
+        else for (let i = 0; i < lim; i++) {
           e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
         }
         e.place(end);
@@ -1257,11 +1261,14 @@ export class ProbeGenerator {
     const hsize = sizeOf(this.type(x.args[0]!));
     const found = e.label("scfound");
     const end = e.label("scend");
-    if (bytes.length === 0) {
-      e.emit(asm.movImm(R0, 1));
+    if (bytes.length === 0 || bytes.length > hsize - 1) {
+      // empty needle: always found; one longer than the haystack can hold: never (and no
+      // position to test, so `found` would be unreachable code)
+      e.emit(asm.movImm(R0, bytes.length === 0 ? 1 : 0));
       return;
     }
-    for (let i = 0; i + bytes.length <= hsize - 1; i++) {
+    if (hsize > INLINE_BYTES) containsLoop(e, hay, hsize, bytes, found, end);
+    else for (let i = 0; i + bytes.length <= hsize - 1; i++) {
       const next = e.label("scnext");
       for (let j = 0; j < bytes.length; j++) {
         e.emit(asm.ldx(1, R1, R10, hay + i + j), asm.jneImm(R1, bytes[j]!, next));

@@ -24,6 +24,8 @@ export interface ProgSpec {
   readonly insns: readonly Instruction[];
   /** Bytes of stack the program uses (≤ 512). */
   readonly stackSize: number;
+  /** Bytes of the per-CPU scratch area (SCRATCH_MAP) it uses beyond the stack; 0 for none. */
+  readonly scratchSize?: number;
   /** Type information for a program with subprograms (callbacks); undefined for one function. */
   readonly btf?: ProgBtf;
 }
@@ -90,7 +92,10 @@ export const STACKS_MAP = "__stacks";
  * verifier cannot know, which for-map loops add to the probe's variables (for-map.ts).
  */
 export const ZERO_MAP = "__zero";
-/** A per-CPU array of one big value: records too large for the 512-byte stack (join). */
+/**
+ * One per-CPU value holding what does not fit in the BPF stack (bpf/codegen/scratch.ts),
+ * as large as the largest need of the programs of one compile.
+ */
 export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */

@@ -16,7 +16,7 @@ import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../che
 import { BPF_F_USER_STACK } from "../abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError, type ProbeGenerator } from "./generator.ts";
-import { DROPS_MAP, EVENTS_MAP, SCRATCH_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
+import { DROPS_MAP, EVENTS_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
 
 /** Whether a pointer-ish argument points into user memory (as str() decides). */
 function userPointer(g: ProbeGenerator, t: Type): boolean {
@@ -106,42 +106,40 @@ export function stackId(g: ProbeGenerator, user: boolean, limit?: number): void 
 }
 
 /**
- * join(arr[, sep]): read up to 16 pointers of `arr` and the strings they point to into the
- * scratch value, then send it. An empty string ends the list (user space stops there).
+ * join(arr[, sep]): read up to 16 pointers of `arr` and the strings they point to into one
+ * record (beyond the BPF stack, so in the scratch value: bpf/codegen/scratch.ts), then send
+ * it. An empty string ends the list (user space stops there).
  */
 export function join(g: ProbeGenerator, x: A.CallExpr, actionId: number): void {
   const { e } = g;
   const size = 8 + JOIN_ARGNUM * JOIN_ARGSIZE;
-  g.shared.needScratch = Math.max(g.shared.needScratch, size);
   const user = userPointer(g, g.type(x.args[0]!));
+  const rec = g.frame.alloc(size);
   const key = g.frame.alloc(8);
   const base = g.frame.alloc(8);
-  const ptr = g.frame.alloc(8);
   const elem = g.frame.alloc(8);
   const done = e.label("jdone");
-  const out = e.label("jout");
   g.scalar(x.args[0]!);
-  e.emit(asm.stx(8, R10, base, R0), asm.st(4, R10, key, 0), asm.ldMapFd(R1, SCRATCH_MAP));
-  e.stackAddr(R2, key);
-  e.emit(asm.call(H.map_lookup_elem), asm.jeqImm(R0, 0, out), asm.stx(8, R10, ptr, R0));
+  e.emit(asm.stx(8, R10, base, R0));
   g.loadConst(BigInt(actionId));
-  e.emit(asm.ldx(8, R1, R10, ptr), asm.stx(8, R1, 0, R0));
+  e.emit(asm.stx(8, R10, rec, R0));
   // The scratch value keeps the previous event's strings: clear every first byte.
-  for (let i = 0; i < JOIN_ARGNUM; i++) e.emit(asm.st(1, R1, 8 + i * JOIN_ARGSIZE, 0));
+  for (let i = 0; i < JOIN_ARGNUM; i++) e.emit(asm.st(1, R10, rec + 8 + i * JOIN_ARGSIZE, 0));
   for (let i = 0; i < JOIN_ARGNUM; i++) {
     e.stackAddr(R1, elem);
     e.emit(asm.movImm(R2, 8), asm.ldx(8, R3, R10, base), asm.addImm(R3, i * 8), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
     e.emit(asm.jneImm(R0, 0, done), asm.ldx(8, R3, R10, elem), asm.jeqImm(R3, 0, done));
-    e.emit(asm.ldx(8, R1, R10, ptr), asm.addImm(R1, 8 + i * JOIN_ARGSIZE), asm.movImm(R2, JOIN_ARGSIZE));
-    e.emit(asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
+    e.stackAddr(R1, rec + 8 + i * JOIN_ARGSIZE);
+    e.emit(asm.movImm(R2, JOIN_ARGSIZE), asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
   }
   e.place(done);
   const ok = e.label("jok");
-  e.emit(asm.ldMapFd(R1, EVENTS_MAP), asm.ldx(8, R2, R10, ptr), asm.movImm(R3, size), asm.movImm(R4, 0), asm.call(H.ringbuf_output));
+  e.emit(asm.ldMapFd(R1, EVENTS_MAP));
+  e.stackAddr(R2, rec);
+  e.emit(asm.movImm(R3, size), asm.movImm(R4, 0), asm.call(H.ringbuf_output));
   e.emit(asm.jeqImm(R0, 0, ok), asm.st(4, R10, key, 0), asm.ldMapFd(R1, DROPS_MAP));
   e.stackAddr(R2, key);
   e.emit(asm.call(H.map_lookup_elem), asm.jeqImm(R0, 0, ok), asm.movImm(R1, 1), asm.atomic("add", 8, R0, 0, R1));
   e.place(ok);
-  e.place(out);
   g.placeNop();
 }

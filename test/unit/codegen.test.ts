@@ -146,8 +146,8 @@ describe("actions", () => {
     // The record: u64 action id at 0, then the arguments as a C struct.
     expect(a.args).toEqual([
       { type: str(16), offset: 8 },
-      { type: str(64), offset: 24 },
-      { type: u32, offset: 88 },
+      { type: str(1024), offset: 24 },
+      { type: u32, offset: 1048 },
     ]);
   });
 
@@ -180,9 +180,17 @@ describe("source comments", () => {
 });
 
 describe("errors are diagnostics", () => {
-  it("a program too large for the BPF stack is a CodegenError, not a throw", () => {
+  it("a program larger than the BPF stack compiles: the rest is in the scratch area (codegen-scratch.test.ts)", () => {
     const args = Array.from({ length: 10 }, (_, i) => `str(${i})`).join(", ");
     const source = `BEGIN { printf("${"%s ".repeat(10)}\\n", ${args}); }`;
+    const spec = compileClean(source);
+    expect(spec.programs[0]!.stackSize).toBeLessThanOrEqual(512);
+    expect(spec.programs[0]!.scratchSize).toBeGreaterThan(512);
+  });
+
+  it("more than the scratch area holds is a CodegenError, not a throw", () => {
+    const args = Array.from({ length: 40 }, (_, i) => `str(${i}, 1000)`).join(", ");
+    const source = `BEGIN { printf("${"%s ".repeat(40)}\\n", ${args}); }`;
     let r: CompileResult | undefined;
     expect(() => {
       r = compile(source, { env, origin: "cell[1]" });
@@ -190,7 +198,7 @@ describe("errors are diagnostics", () => {
     expect(r?.spec).toBeUndefined();
     const d = r?.diagnostics.find((x) => x.kind === "CodegenError");
     expect(d?.severity).toBe("error");
-    expect(d?.message).toContain("512 bytes");
+    expect(d?.message).toContain("bytes of scratch space");
     expect(d?.span.line).toBe(1);
   });
 

@@ -83,9 +83,9 @@ describe("the config block", () => {
 });
 
 describe("what the settings change", () => {
-  it("max_strlen is the size of str()'s string (default 64)", () => {
+  it("max_strlen is the size of str()'s string (default 1024, bpftrace's)", () => {
     const src = 'tracepoint:syscalls:sys_enter_openat { @s[str(args.filename)] = count(); }';
-    expect(clean(src).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 64 }]);
+    expect(clean(src).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 1024 }]);
     expect(clean(`config = { max_strlen = 16 } ${src}`).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 16 }]);
     expect(clean(src, { settings: { maxStrlen: 24 } }).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 24 }]);
   });
