@@ -241,7 +241,6 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       ...compileExtras(args),
       output: (text) => emit(json ? formatPrintfJson(text) : text),
       errorOutput: (text) => process.stderr.write(text),
-      warnings: (text) => process.stderr.write(text),
       warning: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.

@@ -46,8 +46,6 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly settings?: Partial<Settings>;
   /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
   readonly cpid?: number;
-  /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
-  readonly warnings?: (text: string) => void;
 }
 
 /** What compile takes besides the source, from a run's options. */
@@ -101,7 +99,8 @@ export class Session implements MapProvider {
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
     const res = this.compile(source, opts.origin, opts.positional, opts);
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
-    if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
+    // a program that compiled may still have warnings (bpftrace prints them to stderr)
+    if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
     const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, ...hooks } = opts;
     const had = new Set(this.#maps.keys());

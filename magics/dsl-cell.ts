@@ -78,7 +78,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       background: flags.background,
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
-      warnings: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),
       ...((flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
       attached: () => {
