@@ -331,6 +331,13 @@ class Checker {
     }
     if (keyTypes.length !== m.keyTypes.length) {
       this.err(e.span, `${e.name} has ${m.keyTypes.length} key${m.keyTypes.length === 1 ? "" : "s"}, not ${keyTypes.length}`);
+    } else {
+      keyTypes.forEach((k, i) => {
+        const want = m.keyTypes[i]!;
+        if (compatible(want, k)) return;
+        const named = want.k === "sym" && want.table ? [`its keys are numbers that print as names (${want.table}); look them up by number`] : [];
+        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(want)}, not ${typeName(k)}`, named);
+      });
     }
     switch (m.valueKind) {
       case "value":
