@@ -1,0 +1,161 @@
+// C preprocessor tokens and macro expansion, for the header reader (c-headers.ts): enough
+// of C's rules to expand `#if` conditions (`__GNUC_PREREQ (4, 8)`, `defined X`) and the
+// values of object-like macros (`AF_INET` → `PF_INET` → `2`). Stringising (#), pasting (##)
+// and variadic macros are not supported: a macro that uses them does not expand, and what
+// needs it is not a constant we can use. Pure; never throws on input.
+
+export type CTokenKind = "num" | "ident" | "char" | "str" | "punct";
+
+export interface CToken {
+  readonly kind: CTokenKind;
+  readonly text: string;
+}
+
+export interface CMacro {
+  /** Parameter names of a function-like macro; undefined for an object-like one. */
+  readonly params: readonly string[] | undefined;
+  /** The replacement text; tokenized on first expansion (most macros a header defines never are). */
+  readonly text: string;
+  tokens?: readonly CToken[];
+}
+
+export function macro(params: readonly string[] | undefined, text: string): CMacro {
+  return { params, text };
+}
+
+function bodyOf(m: CMacro): readonly CToken[] {
+  m.tokens ??= tokenize(m.text);
+  return m.tokens;
+}
+
+export type MacroTable = ReadonlyMap<string, CMacro>;
+
+const PUNCT3 = ["<<=", ">>=", "..."];
+const PUNCT2 = ["<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "->", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="];
+
+const SPACE = /[ \t\r\f\v\n]+/y;
+const IDENT = /[A-Za-z_$][\w$]*/y;
+const PPNUM = /\.?[0-9](?:[eEpP][+-]|[\w.])*/y;
+const QUOTED = /'(?:\\.|[^'\\])*'?|"(?:\\.|[^"\\])*"?/y;
+
+function at(re: RegExp, text: string, i: number): string | undefined {
+  re.lastIndex = i;
+  return re.exec(text)?.[0];
+}
+
+/** Tokens of one logical line (comments already removed). */
+export function tokenize(text: string): CToken[] {
+  const out: CToken[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    let m: string | undefined;
+    if ((m = at(SPACE, text, i)) !== undefined) {
+      i += m.length;
+    } else if ((m = at(IDENT, text, i)) !== undefined) {
+      i += m.length;
+      // L'x', u8"..." and friends: a prefix glued to a literal.
+      if ((text[i] === "'" || text[i] === '"') && /^(L|u|U|u8)$/.test(m)) continue;
+      out.push({ kind: "ident", text: m });
+    } else if ((m = at(PPNUM, text, i)) !== undefined) {
+      // A pp-number: digits, letters, dots, and e+/e-/p+/p- exponents.
+      out.push({ kind: "num", text: m });
+      i += m.length;
+    } else if ((m = at(QUOTED, text, i)) !== undefined) {
+      out.push({ kind: c === "'" ? "char" : "str", text: m });
+      i += m.length;
+    } else {
+      const rest = text.slice(i, i + 3);
+      const p = PUNCT3.find((x) => rest.startsWith(x)) ?? PUNCT2.find((x) => rest.startsWith(x)) ?? c;
+      out.push({ kind: "punct", text: p });
+      i += p.length;
+    }
+  }
+  return out;
+}
+
+/** Parses `NAME value` or `NAME(a, b) value` (the text after `#define`). */
+export function parseDefine(rest: string): { name: string; macro: CMacro } | undefined {
+  const m = /^([A-Za-z_]\w*)(\(([^)]*)\))?/.exec(rest);
+  if (m === null) return undefined;
+  const params = m[2] === undefined ? undefined : (m[3] ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+  return { name: m[1] as string, macro: macro(params, rest.slice(m[0].length)) };
+}
+
+/** Too deep a chain of macros: give up rather than recurse without bound. */
+const MAX_DEPTH = 64;
+
+export class ExpandFailure extends Error {}
+
+/**
+ * Expands the macros in `tokens`. With `inIf`, `defined X` and `defined(X)` become 1 or 0
+ * first (C evaluates them before expansion). Throws ExpandFailure on what it cannot do
+ * (a macro using # or ##, unbalanced arguments, a chain deeper than MAX_DEPTH).
+ */
+export function expandTokens(tokens: readonly CToken[], macros: MacroTable, inIf: boolean, active: readonly string[] = []): CToken[] {
+  if (active.length > MAX_DEPTH) throw new ExpandFailure("macro chain too deep");
+  const out: CToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as CToken;
+    if (t.kind !== "ident") {
+      out.push(t);
+      continue;
+    }
+    if (inIf && t.text === "defined") {
+      const paren = tokens[i + 1]?.text === "(";
+      const id = tokens[i + (paren ? 2 : 1)];
+      if (id?.kind !== "ident" || (paren && tokens[i + 3]?.text !== ")")) throw new ExpandFailure("malformed defined");
+      out.push({ kind: "num", text: macros.has(id.text) ? "1" : "0" });
+      i += paren ? 3 : 1;
+      continue;
+    }
+    const m = macros.get(t.text);
+    if (m === undefined || active.includes(t.text)) {
+      out.push(t);
+      continue;
+    }
+    const replacement = bodyOf(m);
+    if (replacement.some((b) => b.text === "#" || b.text === "##" || b.text === "__VA_ARGS__")) throw new ExpandFailure(`macro ${t.text} uses # or ##`);
+    if (m.params === undefined) {
+      out.push(...expandTokens(replacement, macros, inIf, [...active, t.text]));
+      continue;
+    }
+    if (tokens[i + 1]?.text !== "(") {
+      out.push(t); // a function-like macro's name without arguments is just a name
+      continue;
+    }
+    const { args, end } = collectArgs(tokens, i + 1);
+    if (!(args.length === m.params.length || (m.params.length === 0 && args.length === 1 && args[0]!.length === 0))) {
+      throw new ExpandFailure(`macro ${t.text} takes ${m.params.length} arguments`);
+    }
+    const expandedArgs = args.map((a) => expandTokens(a, macros, inIf, active));
+    const body: CToken[] = [];
+    for (const b of replacement) {
+      const p = b.kind === "ident" ? m.params.indexOf(b.text) : -1;
+      if (p >= 0) body.push(...(expandedArgs[p] ?? []));
+      else body.push(b);
+    }
+    out.push(...expandTokens(body, macros, inIf, [...active, t.text]));
+    i = end;
+  }
+  return out;
+}
+
+/** The arguments of a call whose '(' is at `open`, split at top-level commas; `end` is the ')'. */
+function collectArgs(tokens: readonly CToken[], open: number): { args: CToken[][]; end: number } {
+  const args: CToken[][] = [[]];
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i] as CToken;
+    if (t.text === "(") {
+      if (depth++ === 0) continue;
+    } else if (t.text === ")") {
+      if (--depth === 0) return { args, end: i };
+    } else if (t.text === "," && depth === 1) {
+      args.push([]);
+      continue;
+    }
+    args[args.length - 1]!.push(t);
+  }
+  throw new ExpandFailure("unbalanced macro arguments");
+}
