@@ -41,6 +41,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly unsafe?: boolean;
   /** The rendered warnings of a program that compiled (bpftrace prints them to stderr). */
   readonly warnings?: (text: string) => void;
+  /** The program's file, for `#include "file"`. */
+  readonly sourcePath?: string;
 }
 
 export interface SessionRunResult extends RunResult {
@@ -79,17 +81,17 @@ export class Session implements MapProvider {
     this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
   }
 
-  compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly programOptions?: readonly string[]; readonly unsafe?: boolean } = {}): CompileResult {
-    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe });
+  compile(source: string, origin: string, positional: readonly string[] = [], opts: { readonly programOptions?: readonly string[]; readonly unsafe?: boolean; readonly sourcePath?: string } = {}): CompileResult {
+    return compile(source, { env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, sourcePath: opts.sourcePath });
   }
 
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
-    const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe });
+    const res = this.compile(source, opts.origin, opts.positional, { programOptions: opts.programOptions, unsafe: opts.unsafe, sourcePath: opts.sourcePath });
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
     if (res.diagnostics.length) opts.warnings?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, sourcePath: _sourcePath, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;
