@@ -34,6 +34,8 @@ export interface CompileEnv extends ProbeEnv {
   elfSymbols(path: string): readonly ElfSymbol[];
   /** USDT probes of an ELF file, with the file offsets of pc and semaphore. */
   usdtProbes(path: string): readonly UsdtProbe[];
+  /** A C header for `#include` (see ProbeEnv); cached per env. */
+  readHeader(name: string, quoted: boolean, from?: string): { readonly path: string; readonly text: string } | undefined;
   /** `uname -r`. */
   readonly kernelRelease: string;
   readonly onlineCpus: number;

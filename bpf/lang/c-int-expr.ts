@@ -28,7 +28,9 @@ export function evaluateInt(tokens: readonly CToken[], mode: EvalMode): CInt | u
 
 class NotConstant extends Error {}
 
-function wrap(v: bigint, bits: 32 | 64, unsigned: boolean): CInt {
+function wrap(v: bigint, bits: 32 | 64, unsigned: boolean): CInt;
+function wrap(v: bigint, bits: 8 | 16 | 32 | 64, unsigned: boolean): { v: bigint; bits: number; unsigned: boolean };
+function wrap(v: bigint, bits: 8 | 16 | 32 | 64, unsigned: boolean): { v: bigint; bits: number; unsigned: boolean } {
   return { v: unsigned ? BigInt.asUintN(bits, v) : BigInt.asIntN(bits, v), bits, unsigned };
 }
 
@@ -63,11 +65,13 @@ function charLiteral(text: string): bigint | undefined {
   return e === undefined ? undefined : BigInt(e);
 }
 
-const TYPE_WORDS = new Set(["unsigned", "signed", "int", "long", "short", "char", "const", "volatile", "_Bool", "__signed__"]);
+const TYPE_WORDS = new Set(["unsigned", "signed", "int", "long", "short", "char", "const", "volatile", "__signed__"]);
 const TYPEDEF = /^(__)?[us](8|16|32|64)$|^u?int(8|16|32|64)_t$|^(s?size_t|ptrdiff_t|intptr_t|uintptr_t)$/;
 
 class IntParser {
   private i = 0;
+  /** Inside an operand C does not evaluate (`0 && x`, `1 ? a : x`): a division by zero there is fine. */
+  private unevaluated = 0;
   constructor(private readonly t: readonly CToken[], private readonly mode: EvalMode) {}
 
   atEnd(): boolean {
@@ -91,11 +95,20 @@ class IntParser {
   conditional(): CInt {
     const c = this.binary(0);
     if (!this.take("?")) return c;
-    const a = this.conditional();
+    const a = this.operand(c.v === 0n, () => this.conditional());
     this.expect(":");
-    const b = this.conditional();
+    const b = this.operand(c.v !== 0n, () => this.conditional());
     const [x, y] = convert(a, b);
     return c.v !== 0n ? x : y;
+  }
+
+  private operand(skipped: boolean, parse: () => CInt): CInt {
+    if (skipped) this.unevaluated++;
+    try {
+      return parse();
+    } finally {
+      if (skipped) this.unevaluated--;
+    }
   }
 
   private binary(minPrec: number): CInt {
@@ -106,13 +119,12 @@ class IntParser {
       if (this.peek()?.kind !== "punct" || prec === undefined || prec < minPrec) return left;
       this.i++;
       if (op === "&&" || op === "||") {
-        // Both sides must parse; only the value short-circuits (a division by zero on the
-        // side not taken is still fine in C, so it is here).
-        const right = this.binary(prec + 1);
+        const right = this.operand(op === "&&" ? left.v === 0n : left.v !== 0n, () => this.binary(prec + 1));
         left = int(op === "&&" ? left.v !== 0n && right.v !== 0n : left.v !== 0n || right.v !== 0n);
         continue;
       }
-      left = apply(op, left, this.binary(prec + 1));
+      const right = this.binary(prec + 1);
+      left = this.unevaluated > 0 && (op === "/" || op === "%" || op === "<<" || op === ">>") ? { v: 0n, bits: left.bits, unsigned: left.unsigned } : apply(op, left, right);
     }
   }
 
@@ -130,8 +142,9 @@ class IntParser {
     if (t.text === "(") {
       const cast = this.castType();
       if (cast !== undefined) {
-        const v = this.unary();
-        return wrap(v.v, cast.bits, cast.unsigned);
+        const v = wrap(this.unary().v, cast.bits, cast.unsigned);
+        // char and short promote to int at once.
+        return v.bits < 32 ? { v: v.v, bits: 32, unsigned: false } : (v as CInt);
       }
       this.i++;
       const v = this.conditional();
@@ -156,7 +169,8 @@ class IntParser {
   }
 
   /** `(unsigned long)` and friends at the cursor: consumes them and returns the type. */
-  private castType(): { bits: 32 | 64; unsigned: boolean } | undefined {
+  private castType(): { bits: 8 | 16 | 32 | 64; unsigned: boolean } | undefined {
+    if (this.mode === "if") return undefined; // no types in #if: the words are names there, and 0
     let j = this.i + 1;
     const words: string[] = [];
     while (this.t[j]?.kind === "ident" && (TYPE_WORDS.has(this.t[j]!.text) || TYPEDEF.test(this.t[j]!.text))) words.push(this.t[j++]!.text);
@@ -164,11 +178,13 @@ class IntParser {
     this.i = j + 1;
     const name = words.filter((w) => w !== "const" && w !== "volatile").join(" ");
     const td = /(8|16|32|64)/.exec(name);
-    const unsigned = name.includes("unsigned") || /^(__)?u\d|^uint|^size_t|^uintptr_t/.test(name) || name === "_Bool";
-    if (td !== null && TYPEDEF.test(name)) return { bits: Number(td[1]) > 32 ? 64 : 32, unsigned };
+    const unsigned = name.includes("unsigned") || /^(__)?u\d|^uint|^size_t|^uintptr_t/.test(name);
+    if (td !== null && TYPEDEF.test(name)) return { bits: Number(td[1]) as 8 | 16 | 32 | 64, unsigned };
     if (/^(s?size_t|ptrdiff_t|u?intptr_t)$/.test(name)) return { bits: 64, unsigned };
-    if (this.mode === "if") return { bits: 64, unsigned };
-    return { bits: name.includes("long") ? 64 : 32, unsigned };
+    if (name.includes("char")) return { bits: 8, unsigned };
+    if (name.includes("short")) return { bits: 16, unsigned };
+    if (name.includes("long")) return { bits: 64, unsigned };
+    return { bits: 32, unsigned };
   }
 }
 
