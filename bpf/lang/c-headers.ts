@@ -242,52 +242,104 @@ class HeaderReader {
   }
 }
 
-/** Comments and string literals, for one pass that blanks the comments out. */
-const LEXICAL = /\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+/** What starts a comment or a literal (a literal may hold what looks like a comment). */
+const SPECIAL = /\/\*|\/\/|"|'/g;
 
+/**
+ * One line without its comments (translation phase 3); `open` when a block comment runs on
+ * past its end.
+ */
+function stripComments(l: string): { code: string; open: boolean } {
+  let out = "";
+  let i = 0;
+  for (;;) {
+    SPECIAL.lastIndex = i;
+    const m = SPECIAL.exec(l);
+    if (m === null) return { code: out + l.slice(i), open: false };
+    out += l.slice(i, m.index);
+    if (m[0] === "//") return { code: out, open: false };
+    if (m[0] === "/*") {
+      const close = l.indexOf("*/", m.index + 2);
+      if (close < 0) return { code: out, open: true };
+      out += " ";
+      i = close + 2;
+      continue;
+    }
+    let j = m.index + 1;
+    while (j < l.length && l[j] !== m[0]) j += l[j] === "\\" ? 2 : 1;
+    out += l.slice(m.index, j + 1);
+    i = j + 1;
+  }
+}
+
+const DIRECTIVE = /^\s*#\s*([A-Za-z_]\w*)\s*(.*)$/;
+
+/**
+ * The directive lines of a header, line by line (most of a header is declarations and
+ * comments: they only move the comment state). Lines are spliced at a trailing backslash
+ * first, and comments removed, as translation phases 2 and 3 do.
+ */
 function parse(text: string): ParsedHeader {
   let p = parsedFiles.get(text);
   if (p !== undefined) return p;
-  // Splice continuation lines first (keeping the line count with trailing newlines), then
-  // blank comments out (keeping their newlines), as translation phases 2 and 3 do.
-  const lines = text.split("\n");
-  const logical: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    let l = lines[i]!;
-    let extra = 0;
-    while (l.endsWith("\\") && i + 1 < lines.length) {
-      l = l.slice(0, -1) + lines[++i]!;
-      extra++;
-    }
-    logical.push(l + "\n".repeat(extra));
-  }
-  const clean = logical.join("\n").replace(LEXICAL, (m) => (m.startsWith("/*") ? m.replace(/[^\n]/g, "") || " " : m.startsWith("//") ? "" : m));
   const out: Directive[] = [];
+  let inComment = false;
+  let codeBefore = false; // declarations before the first directive
+  let codeAfter = false; // declarations after the latest directive
+  let pos = 0;
   let line = 0;
-  for (const l of clean.split("\n")) {
+  while (pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    let l = text.slice(pos, end);
     line++;
-    const m = /^\s*#\s*([A-Za-z_]\w*)\s*(.*)$/.exec(l);
-    if (m !== null) out.push({ line, name: m[1]!, rest: m[2]!.trim() });
+    const at = line;
+    pos = end + 1;
+    while (l.endsWith("\\") && pos < text.length) {
+      end = text.indexOf("\n", pos);
+      if (end < 0) end = text.length;
+      l = l.slice(0, -1) + text.slice(pos, end);
+      line++;
+      pos = end + 1;
+    }
+    if (inComment) {
+      const close = l.indexOf("*/");
+      if (close < 0) continue;
+      l = ` ${l.slice(close + 2)}`;
+      inComment = false;
+    }
+    if (l.includes("/")) {
+      const s = stripComments(l);
+      l = s.code;
+      inComment = s.open;
+    }
+    const m = DIRECTIVE.exec(l);
+    if (m !== null) {
+      out.push({ line: at, name: m[1]!, rest: m[2]!.trim() });
+      codeAfter = false;
+    } else if (l.trim() !== "") {
+      if (out.length === 0) codeBefore = true;
+      codeAfter = true;
+    }
   }
-  p = { directives: out, guard: guardOf(out, clean) };
+  p = { directives: out, guard: codeBefore || codeAfter ? undefined : guardOf(out) };
   parsedFiles.set(text, p);
   return p;
 }
 
-function guardOf(ds: readonly Directive[], clean: string): string | undefined {
+/** X when `#ifndef X` / `#define X` ... `#endif` is the whole file (declarations outside it were ruled out). */
+function guardOf(ds: readonly Directive[]): string | undefined {
   const first = ds[0];
   const last = ds[ds.length - 1];
   const id = first?.name === "ifndef" ? /^[A-Za-z_]\w*$/.exec(first.rest)?.[0] : undefined;
-  if (id === undefined || ds[1]?.name !== "define" || !new RegExp(`^${id}\\b`).test(ds[1].rest) || last?.name !== "endif") return undefined;
-  // The #ifndef must close at the last #endif, and nothing but blanks may sit outside it.
+  if (id === undefined || ds[1]?.name !== "define" || /^[A-Za-z_]\w*/.exec(ds[1].rest)?.[0] !== id || last?.name !== "endif") return undefined;
+  // The #ifndef must close at the last #endif.
   let depth = 0;
   for (let i = 0; i < ds.length; i++) {
     const n = ds[i]!.name;
     if (n === "if" || n === "ifdef" || n === "ifndef") depth++;
     else if (n === "endif" && --depth === 0 && i !== ds.length - 1) return undefined;
   }
-  const lines = clean.split("\n");
-  const outside = [...lines.slice(0, first!.line - 1), ...lines.slice(last!.line)];
-  return outside.every((l) => l.trim() === "") ? id : undefined;
+  return id;
 }
 

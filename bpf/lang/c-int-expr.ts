@@ -36,6 +36,7 @@ function wrap(v: bigint, bits: 8 | 16 | 32 | 64, unsigned: boolean): { v: bigint
 
 /** Literal `text` as C types it (6.4.4.1), or undefined when it is not an integer. */
 export function intLiteral(text: string, mode: EvalMode): CInt | undefined {
+  if (text.length < 10 && /^(?:[1-9][0-9]*|0)$/.test(text)) return { v: BigInt(text), bits: mode === "if" ? 64 : 32, unsigned: false };
   const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)([uUlL]*)$/.exec(text);
   if (m === null) return undefined;
   const digits = m[1] as string;

@@ -30,45 +30,29 @@ function bodyOf(m: CMacro): readonly CToken[] {
 
 export type MacroTable = ReadonlyMap<string, CMacro>;
 
-const PUNCT3 = ["<<=", ">>=", "..."];
-const PUNCT2 = ["<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "##", "->", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="];
-
-const SPACE = /[ \t\r\f\v\n]+/y;
-const IDENT = /[A-Za-z_$][\w$]*/y;
-const PPNUM = /\.?[0-9](?:[eEpP][+-]|[\w.])*/y;
-const QUOTED = /'(?:\\.|[^'\\])*'?|"(?:\\.|[^"\\])*"?/y;
-
-function at(re: RegExp, text: string, i: number): string | undefined {
-  re.lastIndex = i;
-  return re.exec(text)?.[0];
-}
+/**
+ * One token at a time: blanks, an identifier, a pp-number (digits, letters, dots and
+ * e+/e-/p+/p- exponents), a character or string literal, a punctuator.
+ */
+const TOKEN = /[ \t\r\f\v\n]+|([A-Za-z_$][\w$]*)|(\.?[0-9](?:[eEpP][+-]|[\w.])*)|('(?:\\.|[^'\\])*'?|"(?:\\.|[^"\\])*"?)|(<<=|>>=|\.\.\.|<<|>>|<=|>=|==|!=|&&|\|\||##|->|\+\+|--|[-+*\/%&|^]=|[^])/y;
 
 /** Tokens of one logical line (comments already removed). */
 export function tokenize(text: string): CToken[] {
   const out: CToken[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    let m: string | undefined;
-    if ((m = at(SPACE, text, i)) !== undefined) {
-      i += m.length;
-    } else if ((m = at(IDENT, text, i)) !== undefined) {
-      i += m.length;
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while (TOKEN.lastIndex < text.length && (m = TOKEN.exec(text)) !== null) {
+    if (m[1] !== undefined) {
       // L'x', u8"..." and friends: a prefix glued to a literal.
-      if ((text[i] === "'" || text[i] === '"') && /^(L|u|U|u8)$/.test(m)) continue;
-      out.push({ kind: "ident", text: m });
-    } else if ((m = at(PPNUM, text, i)) !== undefined) {
-      // A pp-number: digits, letters, dots, and e+/e-/p+/p- exponents.
-      out.push({ kind: "num", text: m });
-      i += m.length;
-    } else if ((m = at(QUOTED, text, i)) !== undefined) {
-      out.push({ kind: c === "'" ? "char" : "str", text: m });
-      i += m.length;
-    } else {
-      const rest = text.slice(i, i + 3);
-      const p = PUNCT3.find((x) => rest.startsWith(x)) ?? PUNCT2.find((x) => rest.startsWith(x)) ?? c;
-      out.push({ kind: "punct", text: p });
-      i += p.length;
+      const next = text[TOKEN.lastIndex];
+      if ((next === "'" || next === '"') && (m[1] === "L" || m[1] === "u" || m[1] === "U" || m[1] === "u8")) continue;
+      out.push({ kind: "ident", text: m[1] });
+    } else if (m[2] !== undefined) {
+      out.push({ kind: "num", text: m[2] });
+    } else if (m[3] !== undefined) {
+      out.push({ kind: m[3][0] === "'" ? "char" : "str", text: m[3] });
+    } else if (m[4] !== undefined) {
+      out.push({ kind: "punct", text: m[4] });
     }
   }
   return out;
