@@ -8,8 +8,7 @@
 //                      against the notebook's map registry
 //   codegen (here)     typed probes → one instruction stream per probe + the maps and the
 //                      ring-buffer actions (printf formats, exit, print, ...) they use
-import { expand, parse } from "../lang/index.ts";
-import { readIncludes } from "../lang/includes.ts";
+import { expand, parse, readIncludes } from "../lang/index.ts";
 import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";

@@ -1,8 +1,9 @@
 // C preprocessor tokens and macro expansion, for the header reader (c-headers.ts): enough
 // of C's rules to expand `#if` conditions (`__GNUC_PREREQ (4, 8)`, `defined X`) and the
-// values of object-like macros (`AF_INET` → `PF_INET` → `2`). Stringising (#), pasting (##)
-// and variadic macros are not supported: a macro that uses them does not expand, and what
-// needs it is not a constant we can use. Pure; never throws on input.
+// values of object-like macros (`AF_INET` → `PF_INET` → `2`), with pasting (`__GLIBC_USE(F)`
+// is `__GLIBC_USE_ ## F`), stringising and variadic macros. Simplified from C's rules in one
+// way: a macro is not expanded again inside its own expansion (no per-token hide sets).
+// Pure; throws only ExpandFailure, on what it cannot do.
 
 export type CTokenKind = "num" | "ident" | "char" | "str" | "punct";
 
@@ -74,7 +75,7 @@ export class ExpandFailure extends Error {}
 /**
  * Expands the macros in `tokens`. With `inIf`, `defined X` and `defined(X)` become 1 or 0
  * first (C evaluates them before expansion). Throws ExpandFailure on what it cannot do
- * (a macro using # or ##, unbalanced arguments, a chain deeper than MAX_DEPTH).
+ * (wrong or unbalanced arguments, a chain deeper than MAX_DEPTH).
  */
 export function expandTokens(tokens: readonly CToken[], macros: MacroTable, inIf: boolean, active: readonly string[] = []): CToken[] {
   if (active.length > MAX_DEPTH) throw new ExpandFailure("macro chain too deep");
@@ -99,30 +100,64 @@ export function expandTokens(tokens: readonly CToken[], macros: MacroTable, inIf
       continue;
     }
     const replacement = bodyOf(m);
-    if (replacement.some((b) => b.text === "#" || b.text === "##" || b.text === "__VA_ARGS__")) throw new ExpandFailure(`macro ${t.text} uses # or ##`);
     if (m.params === undefined) {
-      out.push(...expandTokens(replacement, macros, inIf, [...active, t.text]));
+      out.push(...expandTokens(paste(replacement), macros, inIf, [...active, t.text]));
       continue;
     }
     if (tokens[i + 1]?.text !== "(") {
       out.push(t); // a function-like macro's name without arguments is just a name
       continue;
     }
-    const { args, end } = collectArgs(tokens, i + 1);
+    const { args: given, end } = collectArgs(tokens, i + 1);
+    const variadic = m.params[m.params.length - 1] === "...";
+    const named = variadic ? m.params.length - 1 : m.params.length;
+    const args = variadic ? [...given.slice(0, named), joinArgs(given.slice(named))] : given;
     if (!(args.length === m.params.length || (m.params.length === 0 && args.length === 1 && args[0]!.length === 0))) {
       throw new ExpandFailure(`macro ${t.text} takes ${m.params.length} arguments`);
     }
-    const expandedArgs = args.map((a) => expandTokens(a, macros, inIf, active));
+    const param = (b: CToken | undefined) => (b?.kind === "ident" ? m.params!.indexOf(b.text === "__VA_ARGS__" && variadic ? "..." : b.text) : -1);
     const body: CToken[] = [];
-    for (const b of replacement) {
-      const p = b.kind === "ident" ? m.params.indexOf(b.text) : -1;
-      if (p >= 0) body.push(...(expandedArgs[p] ?? []));
-      else body.push(b);
+    for (let k = 0; k < replacement.length; k++) {
+      const b = replacement[k]!;
+      if (b.text === "#" && param(replacement[k + 1]) >= 0) {
+        // Stringising: the argument's spelling.
+        body.push({ kind: "str", text: JSON.stringify(args[param(replacement[++k])]!.map((x) => x.text).join(" ")) });
+        continue;
+      }
+      const p = param(b);
+      if (p < 0) {
+        body.push(b);
+        continue;
+      }
+      // Next to ## an argument is pasted as written; elsewhere it is expanded first.
+      const pasted = replacement[k - 1]?.text === "##" || replacement[k + 1]?.text === "##";
+      body.push(...(pasted ? args[p]! : expandTokens(args[p]!, macros, inIf, active)));
     }
-    out.push(...expandTokens(body, macros, inIf, [...active, t.text]));
+    out.push(...expandTokens(paste(body), macros, inIf, [...active, t.text]));
     i = end;
   }
   return out;
+}
+
+/** `a ## b`: the two tokens' spellings joined, read again as tokens. */
+function paste(tokens: readonly CToken[]): readonly CToken[] {
+  if (!tokens.some((t) => t.text === "##")) return tokens;
+  const out: CToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text !== "##") {
+      out.push(t);
+      continue;
+    }
+    const left = out.pop()?.text ?? "";
+    const right = tokens[++i]?.text ?? "";
+    out.push(...tokenize(left + right));
+  }
+  return out;
+}
+
+function joinArgs(rest: readonly CToken[][]): CToken[] {
+  return rest.flatMap((a, i) => (i === 0 ? a : [{ kind: "punct", text: "," } as CToken, ...a]));
 }
 
 /** The arguments of a call whose '(' is at `open`, split at top-level commas; `end` is the ')'. */

@@ -159,8 +159,8 @@ describe("caching", () => {
 
 describe("#if arithmetic (C's rules, in memory)", () => {
   /** Which of the numbered #if lines hold, for one header made of them. */
-  function holds(conds: readonly string[]): (boolean | "unknown")[] {
-    const text = conds.map((c, i) => `#if ${c}\n#define T${i} 1\n#else\n#define F${i} 1\n#endif`).join("\n");
+  function holds(conds: readonly string[], prelude = ""): (boolean | "unknown")[] {
+    const text = prelude + conds.map((c, i) => `#if ${c}\n#define T${i} 1\n#else\n#define F${i} 1\n#endif`).join("\n");
     const scan = scanHeaders([{ kind: "include", name: "t.h", quoted: false }], (name) => (name === "t.h" ? { path: "/t.h", text } : undefined));
     return conds.map((_, i) => (scan.constant(`T${i}`) === 1n ? true : scan.constant(`F${i}`) === 1n ? false : "unknown"));
   }
@@ -179,5 +179,18 @@ describe("#if arithmetic (C's rules, in memory)", () => {
     ["1 +", "unknown"],
   ] as const)("#if %s", (cond, want) => {
     expect(holds([cond])).toEqual([want]);
+  });
+
+  it("expand pasting (glibc's __GLIBC_USE), stringising and variadic macros", () => {
+    const prelude = [
+      "#define __GLIBC_USE(F) __GLIBC_USE_ ## F",
+      "#define __GLIBC_USE_ISOC2X 1",
+      "#define __GLIBC_USE_LIB_EXT2 0",
+      "#define FIRST(a, ...) a",
+      "#define LAST(...) LAST_ ## __VA_ARGS__",
+      "#define LAST_7 7",
+      "",
+    ].join("\n");
+    expect(holds(["__GLIBC_USE (ISOC2X)", "__GLIBC_USE (LIB_EXT2)", "FIRST(1, 0, 0)", "LAST(7) == 7"], prelude)).toEqual([true, false, true, true]);
   });
 });
