@@ -179,16 +179,17 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     const origin = args.prog !== undefined ? "stdin" : (args.file ?? "stdin");
+    const sourcePath = args.prog === undefined && args.file !== "/dev/stdin" ? args.file : undefined;
     if (args.options.includes("help")) {
       process.stderr.write(`${programHelp(source)}\n`);
       return 1;
     }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args), anyKernel: true });
+      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args), anyKernel: true, sourcePath });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
-    return await runProgram(source, origin, args, env, write);
+    return await runProgram(source, origin, args, env, write, sourcePath);
   } catch (e) {
     process.stderr.write(`${describeError(e).text}\n`);
     return 1;
@@ -206,7 +207,7 @@ function compileExtras(args: Args): CompileExtras {
   };
 }
 
-async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void): Promise<number> {
+async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void, sourcePath?: string): Promise<number> {
   const session = new Session(env, makeSymbolizer);
   const ctl = new AbortController();
   const stop = () => ctl.abort();
@@ -235,6 +236,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
   try {
     const res = await session.run(source, {
       origin,
+      sourcePath,
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,

@@ -9,9 +9,11 @@
 //               "features": { "kprobes": false, "trampolines": false, "hardwarePmu": false },
 //               "btf": "vmlinux.btf",                                  (relative to dir; optional)
 //               "files": { "/usr/bin/python3.11": "bin/python3.11" },  (ELF files by their path)
-//               "kernelFunctions": ["vfs_read"], "rawTracepoints": ["sys_enter"] }  (without btf)
+//               "kernelFunctions": ["vfs_read"], "rawTracepoints": ["sys_enter"],  (without btf)
+//               "headers": "headers" }     (the include directory for #include; default headers/)
+//   headers/<name>   C headers for `#include <name>` (and "name" at top level)
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Btf } from "./btf/btf.ts";
 import { ElfFile, type ElfSymbol } from "./elf/elf-file.ts";
 import { functionSymbols } from "./elf/symbols.ts";
@@ -32,6 +34,8 @@ export interface CompileEnv extends ProbeEnv {
   elfSymbols(path: string): readonly ElfSymbol[];
   /** USDT probes of an ELF file, with the file offsets of pc and semaphore. */
   usdtProbes(path: string): readonly UsdtProbe[];
+  /** A C header for `#include` (see ProbeEnv); cached per env. */
+  readHeader(name: string, quoted: boolean, from?: string): { readonly path: string; readonly text: string } | undefined;
   /** `uname -r`. */
   readonly kernelRelease: string;
   readonly onlineCpus: number;
@@ -71,6 +75,10 @@ interface Source {
   inodeOf?(path: string): bigint | undefined;
   /** Raw tracepoint names to offer when there is no BTF. */
   fallbackRawTracepoints(): readonly string[] | undefined;
+  /** Where `#include <name>` looks, in order. */
+  readonly includeDirs: readonly string[];
+  /** Where a top-level `#include "name"` looks first when the program has no file. */
+  readonly workingDir: string;
 }
 
 interface ElfFacts {
@@ -90,6 +98,8 @@ class FactsEnv implements CompileEnv {
   private rawTracepoints: string[] | undefined;
   private featureValue: KernelFeatures | undefined;
   private kallsyms: Kallsyms | null | undefined;
+  private readonly headerTexts = new Map<string, string | null>();
+  private readonly headers = new Map<string, { path: string; text: string } | null>();
 
   constructor(private readonly src: Source) {
     this.kernelRelease = src.kernelRelease;
@@ -209,6 +219,27 @@ class FactsEnv implements CompileEnv {
     return s ? { address: BigInt(s.value), size: Number(s.size) } : undefined;
   }
 
+  readHeader(name: string, quoted: boolean, from?: string): { path: string; text: string } | undefined {
+    const here = quoted ? (from === undefined ? this.src.workingDir : dirname(from)) : "";
+    const key = `${here}\0${name}`;
+    let hit = this.headers.get(key);
+    if (hit === undefined) {
+      // Plain concatenation: path.join's normalising is most of the cost of a cold lookup.
+      const candidates = isAbsolute(name) ? [name] : [...(quoted ? [`${here}/${name}`] : []), ...this.src.includeDirs.map((d) => `${d}/${name}`)];
+      hit = null;
+      for (const path of candidates) {
+        let text = this.headerTexts.get(path);
+        if (text === undefined) this.headerTexts.set(path, (text = readHeaderText(path) ?? null));
+        if (text !== null) {
+          hit = { path, text };
+          break;
+        }
+      }
+      this.headers.set(key, hit);
+    }
+    return hit ?? undefined;
+  }
+
   features(): KernelFeatures {
     this.featureValue ??= this.src.features();
     return this.featureValue;
@@ -241,6 +272,11 @@ function readText(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A file's text; a missing one costs no exception (most include directories miss). */
+function readHeaderText(path: string): string | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ? readText(path) : undefined;
 }
 
 function isFile(p: string): boolean {
@@ -355,6 +391,9 @@ function liveSource(opts: LiveEnvOptions): Source {
     traceableFunctions: readTraceable,
     fallbackRawTracepoints: () => undefined,
     readKallsyms: () => readText("/proc/kallsyms"),
+    // clang's default order (bpftrace hands its #includes to clang).
+    includeDirs: ["/usr/local/include", `/usr/include/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`, "/usr/include"],
+    workingDir: process.cwd(),
     inodeOf: (path) => {
       try {
         return statSync(path, { bigint: true }).ino;
@@ -388,6 +427,8 @@ export interface RecordedManifest {
   readonly kallsyms?: Readonly<Record<string, string>>;
   /** cgroup paths for cgroupid(): path → id. */
   readonly cgroups?: Readonly<Record<string, string>>;
+  /** The include directory for `#include` (default "headers"). */
+  readonly headers?: string;
 }
 
 /** Facts recorded in a directory (see the top of this file), for tests; `overrides` replace env.json's. */
@@ -417,5 +458,7 @@ export function recordedEnv(dir: string, overrides: RecordedManifest = {}): Comp
     readKallsyms: () =>
       m.kallsyms ? Object.entries(m.kallsyms).map(([n, a]) => `${BigInt(a).toString(16).padStart(16, "0")} T ${n}`).join("\n") : undefined,
     inodeOf: (path) => (m.cgroups?.[path] !== undefined ? BigInt(m.cgroups[path]!) : undefined),
+    includeDirs: [local(m.headers ?? "headers")],
+    workingDir: local(m.headers ?? "headers"),
   });
 }

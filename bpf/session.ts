@@ -46,10 +46,12 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly settings?: Partial<Settings>;
   /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
   readonly cpid?: number;
+  /** The program's file, for `#include "file"`. */
+  readonly sourcePath?: string;
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid">;
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -89,7 +91,7 @@ export class Session implements MapProvider {
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid,
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.settings && { settings: opts.settings }),
     });
@@ -102,7 +104,7 @@ export class Session implements MapProvider {
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, sourcePath: _sourcePath, ...hooks } = opts;
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;

@@ -2,12 +2,14 @@
 // through the ProbeEnv.
 //
 //   parse (bpf/lang)   text → AST, syntax diagnostics
-//   expand (bpf/lang)  macros inlined, #defines applied, getopt() → the option's value
+//   includes (bpf/lang) the #included headers read (through the env) for their constants
+//   expand (bpf/lang)  macros inlined, #defines and header constants applied, getopt() → the option's value
 //   check (bpf/check)  AST → typed probes (one per concrete attach point) + map types,
 //                      against the notebook's map registry
 //   codegen (here)     typed probes → one instruction stream per probe + the maps and the
 //                      ring-buffer actions (printf formats, exit, print, ...) they use
-import { expand, parse } from "../lang/index.ts";
+import { expand, parse, readIncludes } from "../lang/index.ts";
+import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../diagnostic.ts";
@@ -45,6 +47,8 @@ export interface CompileOptions {
   readonly anyKernel?: boolean;
   /** max_strlen (BPFTRACE_MAX_STRLEN, `config = { max_strlen = N }`); bpftrace's 1024 when not set. */
   readonly maxStrlen?: number;
+  /** The program's file, for `#include "file"` (absent: the working directory). */
+  readonly sourcePath?: string;
 }
 
 export interface CompileResult {
@@ -61,7 +65,14 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   if (!parsed.program || hasErrors(parsed.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: parsed.diagnostics };
   }
-  const expanded = expand(parsed.program, { programOptions: opts.programOptions });
+  const env = opts.env;
+  const included = readIncludes(parsed.program, (name, quoted, from) => env.readHeader?.(name, quoted, from), env, opts.sourcePath);
+  if (hasErrors(included.diagnostics)) {
+    return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...included.diagnostics] };
+  }
+  // A builtin is no identifier to bpftrace (its lexer makes it a keyword): no header macro replaces it.
+  const headerConstant = (name: string) => (builtins.has(name) || name === "ppid" || name === "pcomm" ? undefined : included.constant(name));
+  const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant });
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
   }

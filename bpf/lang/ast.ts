@@ -33,6 +33,8 @@ export interface Program {
    * hand-built Programs need not list them.
    */
   readonly defines?: readonly CDefine[];
+  /** Added by the parser: the active `#include` lines, with whether they were "quoted" and where. */
+  readonly includeDirectives?: readonly CInclude[];
   /** Added by the parser: `macro name($a, @b, c) { ... }` definitions. */
   readonly macros?: readonly MacroDef[];
 }
@@ -44,6 +46,14 @@ export interface CDefine {
   /** Parameter names of a function-like macro; undefined for an object-like one. */
   readonly params: readonly string[] | undefined;
   readonly value: string;
+  readonly span: Span;
+}
+
+/** `#include <name>` or `#include "name"`. */
+export interface CInclude {
+  readonly kind: "CInclude";
+  readonly name: string;
+  readonly quoted: boolean;
   readonly span: Span;
 }
 

@@ -4,18 +4,24 @@
 // (src/ast/passes/c_macro_expansion.cpp); we do the same, and also expand a call of a
 // function-like define with the right number of arguments. The replacement carries the
 // span of the identifier it replaces, so errors in it point at the use.
+//
+// Constants from #included headers (includes.ts) are expanded the same way, as bpftrace's
+// clang parse makes every header macro a define; the program's own #defines win over them.
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../diagnostic.ts";
 import { parseExpression } from "./parse.ts";
 import { Transformer, cloneAt } from "./transform.ts";
 
-export function expandDefines(program: A.Program): { program: A.Program; diagnostics: Diagnostic[] } {
+/** A header constant by name (undefined: none, or a name that must not be replaced, such as a builtin). */
+export type HeaderConstant = (name: string) => bigint | undefined;
+
+export function expandDefines(program: A.Program, headerConstant?: HeaderConstant): { program: A.Program; diagnostics: Diagnostic[] } {
   const defines = program.defines ?? [];
   const diagnostics: Diagnostic[] = [];
-  if (defines.length === 0) return { program, diagnostics };
+  if (defines.length === 0 && headerConstant === undefined) return { program, diagnostics };
   const byName = new Map<string, A.CDefine>();
   for (const d of defines) byName.set(d.name, d);
-  return { program: new DefineExpander(byName, diagnostics).program(program), diagnostics };
+  return { program: new DefineExpander(byName, diagnostics, headerConstant).program(program), diagnostics };
 }
 
 class DefineExpander extends Transformer {
@@ -25,6 +31,7 @@ class DefineExpander extends Transformer {
   constructor(
     private readonly defines: ReadonlyMap<string, A.CDefine>,
     private readonly diags: Diagnostic[],
+    private readonly headerConstant?: HeaderConstant,
   ) {
     super();
   }
@@ -33,6 +40,8 @@ class DefineExpander extends Transformer {
     if (e.kind === "IdentExpr") {
       const d = this.defines.get(e.name);
       if (d !== undefined && d.params === undefined) return this.replace(d, e, new Map());
+      const v = d === undefined ? this.headerConstant?.(e.name) : undefined;
+      if (v !== undefined) return constantAt(v, e.span);
     }
     if (e.kind === "CallExpr") {
       const d = this.defines.get(e.callee);
@@ -78,6 +87,12 @@ class DefineExpander extends Transformer {
     if (!this.parsed.has(d.name)) this.parsed.set(d.name, parseExpression(d.value).expr);
     return this.parsed.get(d.name);
   }
+}
+
+/** A header constant where its name was: `-100` is `-(100)`, as the parser would read it. */
+function constantAt(v: bigint, span: A.Span): A.Expr {
+  const lit: A.IntLit = { kind: "IntLit", value: v < 0n ? -v : v, raw: String(v < 0n ? -v : v), span };
+  return v < 0n ? { kind: "UnaryExpr", op: "-", operand: lit, span } : lit;
 }
 
 /** Replaces a function-like define's parameters by the call's (already expanded) arguments. */

@@ -1,16 +1,19 @@
 // The expansion passes between parse and check, in bpftrace's order
 // (src/ast/passes/parse_passes.h): macros first (a macro's expression parameter may share
 // a name with a #define: the parameter wins), then C #defines on what is left, then the
-// getopt() calls, which macros and defines may have produced. Pure; never throws.
+// getopt() calls, which macros and defines may have produced. Header constants expand
+// with the #defines. Pure; never throws.
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../diagnostic.ts";
-import { expandDefines } from "./define-expand.ts";
+import { expandDefines, type HeaderConstant } from "./define-expand.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";
 
 export interface ExpandOptions {
   /** Named program options as given after `--`, without their `--`: "depth=5", "errname". */
   readonly programOptions?: readonly string[];
+  /** Constants of the program's #includes (includes.ts), used where no #define of the program names them. */
+  readonly headerConstant?: HeaderConstant;
 }
 
 export interface ExpandResult {
@@ -23,7 +26,7 @@ export interface ExpandResult {
 export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResult {
   try {
     const macros = expandMacros(program);
-    const defines = expandDefines(macros.program);
+    const defines = expandDefines(macros.program, opts.headerConstant);
     const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
     return {
       program: getopt.program,

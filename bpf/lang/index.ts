@@ -5,6 +5,7 @@
 export type * from "./ast.ts";
 export { parse, parseExpression, type ParseOptions, type ParseResult } from "./parse.ts";
 export { expand, type ExpandOptions, type ExpandResult } from "./expand.ts";
+export { readIncludes, type IncludedConstants } from "./includes.ts";
 export { splitProgramArgs, type ProgramOption } from "./program-options.ts";
 export { isComplete, type Completeness } from "./complete.ts";
 export { tokenAt, type TokenAtCursor } from "./token-at.ts";

@@ -19,7 +19,7 @@
 // Each item is parsed on its own by the chevrotain grammar (parser.ts), so an error in one
 // probe does not swallow the next.
 import { createTokenInstance, type TokenType } from "chevrotain";
-import type { CDefine, StructDef } from "./ast.ts";
+import type { CDefine, CInclude, StructDef } from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../diagnostic.ts";
 import { scanAttachPoint, splitAttachPoint } from "./attach-point.ts";
 import { scanInteger, scanString, type LiteralProblem } from "./literals.ts";
@@ -40,6 +40,7 @@ export interface ScanItem {
 export interface ScanResult {
   readonly items: readonly ScanItem[];
   readonly includes: readonly string[];
+  readonly includeDirectives: readonly CInclude[];
   readonly defines: readonly CDefine[];
   readonly structs: readonly StructDef[];
   readonly diagnostics: readonly Diagnostic[];
@@ -77,6 +78,7 @@ class Scanner {
   private readonly items: ScanItem[] = [];
   private readonly all: Token[] = [];
   private readonly includes: string[] = [];
+  private readonly includeDirectives: CInclude[] = [];
   private readonly defines: CDefine[] = [];
   private readonly structs: StructDef[] = [];
   private readonly pp: Preprocessor;
@@ -130,6 +132,7 @@ class Scanner {
     return {
       items: this.items,
       includes: this.includes,
+      includeDirectives: this.includeDirectives,
       defines: this.defines,
       structs: this.structs,
       diagnostics: this.diags,
@@ -337,7 +340,10 @@ class Scanner {
       this.pos++;
     }
     const end = this.pos;
-    const problem = this.pp.directive(line.trimEnd(), { includes: this.includes, defines: this.defines }, (name, params, value) => ({
+    const onInclude = (name: string, quoted: boolean) => {
+      this.includeDirectives.push({ kind: "CInclude", name, quoted, span: this.src.span(start, end) });
+    };
+    const problem = this.pp.directive(line.trimEnd(), { includes: this.includes, defines: this.defines, onInclude }, (name, params, value) => ({
       kind: "CDefine", name, params, value, span: this.src.span(start, end),
     }));
     if (problem !== undefined) {

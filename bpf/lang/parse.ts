@@ -102,6 +102,7 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
     probes,
     span: src.span(0, src.text.length),
     defines: scanned.defines,
+    includeDirectives: scanned.includeDirectives,
     macros,
   };
   return { program, diagnostics: sortAndDedupe(diagnostics) };

@@ -9,6 +9,8 @@ import type { CDefine } from "./ast.ts";
 export interface DirectiveEffects {
   readonly includes: string[];
   readonly defines: CDefine[];
+  /** Told of each active #include, with whether it was "quoted". */
+  readonly onInclude?: (name: string, quoted: boolean) => void;
 }
 
 export type DirectiveProblem = { message: string; hints?: string[]; severity: "error" | "warning" };
@@ -95,6 +97,7 @@ export class Preprocessor {
           return { message: "malformed #include: expected <file> or \"file\"", severity: "error" };
         }
         effects.includes.push(inc[1] ?? inc[2] ?? "");
+        effects.onInclude?.(inc[1] ?? inc[2] ?? "", inc[2] !== undefined);
         return undefined;
       }
       case "define": {

@@ -64,4 +64,9 @@ export interface ProbeEnv {
   cgroupId?(path: string): bigint | undefined;
   /** Virtual address and size of any ELF symbol (functions and data), for uaddr(). */
   elfSymbol?(path: string, name: string): { readonly address: bigint; readonly size: number } | undefined;
+  /**
+   * A C header for `#include`: `<name>` from the system include path, `"name"` first next
+   * to `from` (the including file; undefined: the working directory). Absent: not found.
+   */
+  readHeader?(name: string, quoted: boolean, from?: string): { readonly path: string; readonly text: string } | undefined;
 }
