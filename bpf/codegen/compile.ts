@@ -126,7 +126,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     const scratchSize = g.frame.scratchSize;
     const insns = withScratch(g.e.finish(), { size: scratchSize, callbacks: g.subprogs.length > 0, exitLabel: g.exitLabel, map: SCRATCH_MAP });
     const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
-    return { probe: scopeToPid(cp.concrete, opts.pid), insns, stackSize: g.frame.highWater, scratchSize, ...(btf && { btf }) };
+    // -c CMD: bpftrace attaches uprobes/USDT/perf probes to the child only (no pid filter)
+    return { probe: scopeToPid(cp.concrete, opts.pid ?? (opts.cpid || undefined)), insns, stackSize: g.frame.highWater, scratchSize, ...(btf && { btf }) };
   });
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });

@@ -287,6 +287,19 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toBe("child 1 left\n\n\n@execs[/bin/true]: 1\n");
   });
 
+  it("-c CMD attaches uprobes to the child only, as bpftrace does: another copy of the program is not counted", async () => {
+    const other = await startC(["uprobe", "200000", "/other"]);
+    void other.go();
+    try {
+      const out = await cli(["-e", "uprobe:" + workloadBinary() + ":handleRequest { @calls[pid == cpid] = count(); }", "-c", `${workloadBinary()} uprobe 5 /child`], { env: { WORKLOAD_NOW: "1" } });
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain("@calls[1]: 5\n");
+      expect(out.stdout).not.toContain("@calls[0]");
+    } finally {
+      other.kill();
+    }
+  });
+
   it("exit(N) sets the exit code", async () => {
     const out = await cli(["-q", "-e", "BEGIN { exit(3); }"]);
     expect(out.code).toBe(3);
