@@ -288,7 +288,8 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   });
 
   it("-c CMD attaches uprobes to the child only, as bpftrace does: another copy of the program is not counted", async () => {
-    const other = await startC(["uprobe", "200000", "/other"]);
+    // runs for seconds unprobed (a probed call costs microseconds), so it overlaps the -c run
+    const other = await startC(["uprobe", "2000000000", "/other"]);
     void other.go();
     try {
       const out = await cli(["-e", "uprobe:" + workloadBinary() + ":handleRequest { @calls[pid == cpid] = count(); }", "-c", `${workloadBinary()} uprobe 5 /child`], { env: { WORKLOAD_NOW: "1" } });
