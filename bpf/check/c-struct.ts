@@ -5,7 +5,7 @@
 // is a record with `layout: "c"`, read through pointers like a kernel struct.
 import type { StructDef } from "../lang/ast.ts";
 import type { BtfField } from "./btf-types.ts";
-import { type RecordField, type Type, int, str } from "./types.ts";
+import { type RecordField, type Type, int, sizeOf, str } from "./types.ts";
 
 export type CRecord = Extract<Type, { k: "record" }>;
 
@@ -39,24 +39,6 @@ export function cAlign(t: Type, kernelAlign: (rec: CRecord) => number): number {
       return cAlign(t.element, kernelAlign);
     case "record":
       return t.layout === "c" ? (t.align ?? 1) : kernelAlign(t);
-    default:
-      return 8;
-  }
-}
-
-function sizeOfMember(t: Type): number {
-  switch (t.k) {
-    case "int":
-      return t.bits / 8;
-    case "bool":
-      return 1;
-    case "string":
-    case "buffer":
-      return t.size;
-    case "array":
-      return sizeOfMember(t.element) * t.length;
-    case "record":
-      return t.size;
     default:
       return 8;
   }
@@ -106,7 +88,7 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
         const n = lens[i]!;
         t = t.k === "int" && t.bits === 8 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };
       }
-      const msize = sizeOfMember(t);
+      const msize = sizeOf(t);
       const malign = packed ? 1 : cAlign(t, kernelAlign);
       align = Math.max(align, malign);
       if (bitsText !== undefined) {

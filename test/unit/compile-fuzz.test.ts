@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { rng } from "../helpers/rng.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { sample } from "../helpers/btf-sample.ts";
@@ -27,17 +28,6 @@ const seeds = [
   "rawtracepoint:sched_demo { @ids[args.cpu, args.p->pid] = count(); } interval:s:1 { print(@ids, 3); zero(@ids); }",
 ];
 const subs = ["(", ")", "->", ".", "*", "$x", "@m", "0", '"s"', "{", "}", ";", "curtask", "args", ",", "[", "]", "==", "=", "+", "-1", "(struct S *)", "$kv.0"];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("compile never throws", () => {
   it("the seeds compile cleanly", () => {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { rng } from "../helpers/rng.ts";
 import { expand, isComplete, parse, tokenAt } from "../../bpf/lang/index.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/bt");
@@ -12,18 +13,6 @@ const sources = [
   ...readdirSync(fixtures).filter((f) => f.endsWith(".bt")).map((f) => join(fixtures, f)),
   ...readdirSync(join(fixtures, "tools")).filter((f) => f.endsWith(".bt")).map((f) => join(fixtures, "tools", f)),
 ].map((f) => readFileSync(f, "utf8"));
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pieces = [
   "BEGIN", "END", "kprobe:vfs_read", "uprobe:/bin/bash:readline", "t:syscalls:sys_enter_*", "interval:s:1",
