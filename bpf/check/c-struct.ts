@@ -5,7 +5,7 @@
 // is a record with `layout: "c"`, read through pointers like a kernel struct.
 import type { StructDef } from "../lang/ast.ts";
 import type { BtfField } from "./btf-types.ts";
-import { type RecordField, type Type, int, sizeOf, str } from "./types.ts";
+import { type RecordField, type Type, alignOf, int, sizeOf, str } from "./types.ts";
 
 export type CRecord = Extract<Type, { k: "record" }>;
 
@@ -26,22 +26,11 @@ function baseName(words: string): string {
   return words.replace(/\b(const|volatile|restrict|__user|__rcu)\b/g, " ").replace(/\s+/g, " ").trim();
 }
 
-/** Alignment of a member type in a C layout. */
+/** Alignment of a member type in a C layout: a struct's is its widest member's. */
 export function cAlign(t: Type, kernelAlign: (rec: CRecord) => number): number {
-  switch (t.k) {
-    case "int":
-      return t.bits / 8;
-    case "bool":
-    case "string":
-    case "buffer":
-      return 1;
-    case "array":
-      return cAlign(t.element, kernelAlign);
-    case "record":
-      return t.layout === "c" ? (t.align ?? 1) : kernelAlign(t);
-    default:
-      return 8;
-  }
+  if (t.k === "record") return t.layout === "c" ? (t.align ?? 1) : kernelAlign(t);
+  if (t.k === "array") return cAlign(t.element, kernelAlign);
+  return alignOf(t);
 }
 
 /**
