@@ -27,10 +27,15 @@ export class Grammar extends EmbeddedActionsParser {
   /** Diagnostics from semantic actions (chevrotain's own are in `errors`). */
   extra: Diagnostic[] = [];
 
-  constructor() {
+  /**
+   * `validate` runs chevrotain's grammar checks (ambiguities, left recursion): about 70 ms
+   * at every start-up, so they run in the unit tests (lang-parse.test.ts) instead.
+   */
+  constructor(opts: { validate?: boolean } = {}) {
     super(T.allTokenTypes as TokenType[], {
       recoveryEnabled: true,
       maxLookahead: 3,
+      skipValidations: !opts.validate,
       errorMessageProvider: messages,
     });
     this.performSelfAnalysis();

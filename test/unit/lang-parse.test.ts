@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type * as A from "../../bpf/lang/ast.ts";
 import { isComplete, parse, printExpr, printProgram, printStmt, tokenAt } from "../../bpf/lang/index.ts";
+import { Grammar } from "../../bpf/lang/parser.ts";
 
 /** Parse, asserting there are no diagnostics at all. */
 function ok(src: string): A.Program {
@@ -435,5 +436,11 @@ describe("printProgram", () => {
   it("round-trips a program to a stable text", () => {
     const p = ok('kprobe:vfs_read /comm == "bash"/ { @[comm] = count(); }');
     expect(printProgram(p)).toBe('kprobe[vfs_read] /(comm == "bash")/ {\n  @[comm] = count();\n}\n');
+  });
+});
+
+describe("the grammar", () => {
+  it("passes chevrotain's own validations (skipped at start-up for speed)", () => {
+    expect(() => new Grammar({ validate: true })).not.toThrow();
   });
 });
