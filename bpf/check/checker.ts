@@ -154,7 +154,8 @@ class Checker {
     const expandDiags: Diagnostic[] = [];
     for (const probe of this.program.probes) {
       const concrete: ConcreteProbe[] = [];
-      for (const ap of probe.attachPoints) {
+      for (const written of probe.attachPoints) {
+        const ap = withPositional(written, this.positional);
         const r = expandAttachPoint(ap, this.opts.env);
         const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env)) : undefined;
         if (r.ok) concrete.push(...r.probes);
@@ -906,6 +907,16 @@ class Checker {
       }
     });
   }
+}
+
+/**
+ * `$1`..`$N` (and `$#`) in an attach point are the positional parameters' text, as
+ * bpftrace substitutes them: `uprobe:$1:main`, `interval:ms:$2`. A missing one is "".
+ */
+function withPositional(ap: A.AttachPoint, positional: readonly string[]): A.AttachPoint {
+  if (!ap.raw.includes("$")) return ap;
+  const sub = (s: string) => s.replace(/\$(#|\d+)/g, (_, n: string) => (n === "#" ? String(positional.length) : (positional[Number(n) - 1] ?? "")));
+  return { ...ap, raw: sub(ap.raw), parts: ap.parts.map(sub) };
 }
 
 /** `env` on a kernel that allows every probe type: kprobes, trampolines, a hardware PMU. */

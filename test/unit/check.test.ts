@@ -198,6 +198,11 @@ describe("probes this machine cannot attach", () => {
     expect(typeName(checked.maps.get("@reads")!.keyTypes[0]!)).toBe("ksym");
   });
 
+  it("positional parameters in attach points are their text, as bpftrace substitutes them", () => {
+    const c = checkClean("tracepoint:syscalls:sys_enter_$1 { @n = count(); }", { positional: ["read"] });
+    expect(only(c.probes).concrete.name).toBe("tracepoint:syscalls:sys_enter_read");
+  });
+
   it("an unknown tracepoint suggests the nearest one", () => {
     const d = only(checkSource("tracepoint:syscalls:sys_enter_opnat { }").diagnostics);
     expect(d.hints.join("\n")).toContain("tracepoint:syscalls:sys_enter_openat");
