@@ -48,6 +48,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly cpid?: number;
   /** The program's file, for `#include "file"`. */
   readonly sourcePath?: string;
+  /** The notebook cell running it: a background job of the same cell is replaced. */
+  readonly cell?: string;
 }
 
 /** What compile takes besides the source, from a run's options. */
@@ -60,6 +62,8 @@ export interface SessionRunResult extends RunResult {
 
 export interface Job {
   readonly id: number;
+  /** The notebook cell that started it (re-running the cell replaces the job). */
+  readonly cell?: string;
   readonly origin: string;
   readonly source: string;
   readonly run: LoadedRun;
@@ -104,7 +108,9 @@ export class Session implements MapProvider {
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, sourcePath: _sourcePath, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    // re-running a cell replaces the programs it left running in the background
+    if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
     let out: Awaited<ReturnType<typeof runToEnd>>;
@@ -128,7 +134,7 @@ export class Session implements MapProvider {
     for (const m of spec.maps) if (m.info && !this.registry.get(m.name)) this.registry.set(m.info);
     if (out.reason === "detached") {
       const id = this.#nextJob++;
-      this.jobs.set(id, { id, origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
+      this.jobs.set(id, { id, ...(opts.cell !== undefined && { cell: opts.cell }), origin: opts.origin, source, run: out.run, written: spec.written, started: new Date() });
       return { ...out, maps: [] };
     }
     const maps = spec.settings?.printMapsOnExit === false ? [] : this.snapshots(spec.written);

@@ -14,6 +14,7 @@ const STREAM_MAX_BATCH = 64 * 1024;
 export class CellOutput implements CellContext {
   readonly executionCount: number;
   readonly signal: AbortSignal;
+  cellId?: string;
   readonly #publish: PublishToCell;
   readonly #flushMs: number;
   #pending: { name: "stdout" | "stderr"; text: string } | undefined;

@@ -191,6 +191,8 @@ export class Kernel {
     this.#current = abort;
     const out = new CellOutput(count, abort.signal, (t, content) => this.#publish(t, content, msg),
       this.#opts.streamFlushMs ?? STREAM_FLUSH_MS);
+    const cellId = (msg.metadata as { cellId?: unknown } | undefined)?.cellId;
+    if (typeof cellId === "string" && cellId) out.cellId = cellId;
     let outcome: ExecuteOutcome;
     try {
       outcome = await this.#opts.interpreter.execute(code, out);

@@ -20,6 +20,11 @@ export interface CellContext {
   display(data: MimeBundle, options?: DisplayOptions): void;
   /** Aborted when the user interrupts (interrupt_request or SIGINT). */
   readonly signal: AbortSignal;
+  /**
+   * The notebook cell this code comes from, when the front end says (execute_request
+   * metadata.cellId: JupyterLab, Notebook 7, nbclient); the same across re-runs.
+   */
+  readonly cellId?: string;
 }
 
 export type ExecuteOutcome =

@@ -76,6 +76,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       signal: ctx.signal,
       durationMs: flags.durationMs ?? settings.durationMs,
       background: flags.background,
+      ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),

@@ -194,21 +194,22 @@ export class ZmqClient {
     throw new Error("kernel never published on iopub");
   }
 
-  frames(msgType: string, content: JsonObject = {}, signer = this.signer): { msgId: string; frames: Buffer[] } {
+  frames(msgType: string, content: JsonObject = {}, signer = this.signer, metadata: JsonObject = {}): { msgId: string; frames: Buffer[] } {
     const header = newHeader(msgType, this.session, "test");
-    return { msgId: header.msg_id, frames: encode({ identities: [], header, parent_header: {}, metadata: {}, content }, signer) };
+    return { msgId: header.msg_id, frames: encode({ identities: [], header, parent_header: {}, metadata, content }, signer) };
   }
 
-  async send(channel: "shell" | "control", msgType: string, content: JsonObject = {}): Promise<string> {
-    const { msgId, frames } = this.frames(msgType, content);
+  async send(channel: "shell" | "control", msgType: string, content: JsonObject = {}, metadata: JsonObject = {}): Promise<string> {
+    const { msgId, frames } = this.frames(msgType, content, this.signer, metadata);
     await this[channel].send(frames);
     return msgId;
   }
 
-  async execute(code: string): Promise<string> {
+  /** An execute_request; `cellId` goes in its metadata, as JupyterLab and nbclient send it. */
+  async execute(code: string, cellId?: string): Promise<string> {
     return this.send("shell", "execute_request", {
       code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true,
-    });
+    }, cellId === undefined ? {} : { cellId });
   }
 
   children(msgId: string, channel?: Channel): Message[] {

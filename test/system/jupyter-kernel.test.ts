@@ -172,6 +172,25 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       expect(err.traceback[0]).toMatch(new RegExp(`^cell\\[${String(c.reply.content.execution_count)}\\]:1:9`));
     });
 
+    it("re-running a cell (same metadata.cellId) replaces the background job it left; another cell's job stays", async () => {
+      const bg = "%%bt --background\ninterval:ms:50 { @bgticks = count(); }";
+      const first = await kernel().client.complete(await kernel().client.execute(bg, "cell-A"), 20_000);
+      expect(first.reply.content.status).toBe("ok");
+      const other = await kernel().client.complete(await kernel().client.execute("%%bt --background\ninterval:ms:50 { @othertick = count(); }", "cell-B"), 20_000);
+      expect(other.reply.content.status).toBe("ok");
+      const progsWithTwo = bpfProgIds(kernel().proc.pid!).length;
+      const again = await kernel().client.complete(await kernel().client.execute(bg, "cell-A"), 20_000);
+      expect(again.reply.content.status).toBe("ok");
+      const jobs = streamText((await run(kernel(), "%jobs")).iopub).trim().split("\n");
+      expect(jobs).toHaveLength(2);
+      expect(jobs.filter((l) => l.includes("@bgticks"))).toHaveLength(1);
+      expect(jobs.filter((l) => l.includes("@othertick"))).toHaveLength(1);
+      // the replaced job's program is gone: as many programs as with two jobs
+      expect(bpfProgIds(kernel().proc.pid!).length).toBe(progsWithTwo);
+      for (const line of jobs) await run(kernel(), `%stop ${/^\[(\d+)\]/.exec(line)![1]}`);
+      expect(streamText((await run(kernel(), "%jobs")).iopub)).toBe("no background jobs\n");
+    });
+
     it("reports a parse error with line:col and a caret, and keeps serving", async () => {
       const { reply, iopub } = await run(kernel(), 'BEGIN {\n  printf("a\\n") exit();\n}');
       expect(reply.content).toMatchObject({ status: "error", ename: "ParseError" });
