@@ -1,5 +1,5 @@
 // complete_request: probe names from this machine (tracefs, BTF, ELF symbols), builtins,
-// functions, keywords, the session's maps, and magics.
+// functions, keywords, the session's maps, magics, and the fields after `->` / `.`.
 import type { CompleteResult } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
 import { tokenAt } from "../bpf/lang/index.ts";
@@ -8,6 +8,7 @@ import { functions } from "../bpf/check/functions.ts";
 import { providers } from "../bpf/probes/index.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import type { MagicInfo } from "./line-magics.ts";
+import { completeMembers } from "./complete-members.ts";
 
 const KEYWORDS = ["if", "else", "while", "for", "unroll", "return", "break", "continue", "let", "config", "BEGIN", "END", "struct", "true", "false"];
 
@@ -26,6 +27,9 @@ export function complete(session: Session, code: string, pos: number, magics: re
     const t = mm[2]!;
     return { matches: uniq(magics.map((x) => x.name).filter((n) => n.startsWith(t))), cursorStart: pos - t.length, cursorEnd: pos, metadata: {} };
   }
+  // after `->` or `.`: the fields of what stands before it (args, kernel structs, tuples)
+  const members = completeMembers(session, code, pos);
+  if (members && members.matches.length) return { matches: members.matches, cursorStart: members.start, cursorEnd: pos, metadata: {} };
   const tok = tokenAt(code, Math.max(0, pos - 1));
   let text: string;
   let start: number;
