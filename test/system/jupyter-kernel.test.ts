@@ -191,6 +191,13 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       expect(streamText((await run(kernel(), "%jobs")).iopub)).toBe("no background jobs\n");
     });
 
+    it("completes the members of the running kernel's task_struct after curtask->", async () => {
+      const code = "BEGIN { printf(\"%d\\n\", curtask->real_par";
+      const id = await kernel().client.send("shell", "complete_request", { code, cursor_pos: code.length });
+      const { reply } = await kernel().client.complete(id);
+      expect(reply.content).toMatchObject({ status: "ok", matches: ["real_parent"], cursor_start: code.length - "real_par".length, cursor_end: code.length });
+    });
+
     it("reports a parse error with line:col and a caret, and keeps serving", async () => {
       const { reply, iopub } = await run(kernel(), 'BEGIN {\n  printf("a\\n") exit();\n}');
       expect(reply.content).toMatchObject({ status: "error", ename: "ParseError" });
