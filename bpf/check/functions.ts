@@ -119,7 +119,8 @@ const table: FunctionInfo[] = [
   }),
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
-  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "syscall" }),
+  // bpftrace's stdlib: a string[64] from a table, in the kernel (bpf/codegen/name-tables.ts)
+  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), a string[64]: \"read\", \"Unknown syscall\".", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
     const bad = arity(c, 1, 2) ?? intArg(c, 0);
     if (bad) return bad;
@@ -127,7 +128,7 @@ const table: FunctionInfo[] = [
     if (c.argTypes.length === 2 && filter === undefined) return "cgroup_path(): the filter must be a string literal";
     return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
   }),
-  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror), printed with %s.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false, table: "errno" }),
+  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
   fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),

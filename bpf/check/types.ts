@@ -23,11 +23,11 @@ export type Type =
    */
   | { readonly k: "stack"; readonly user: boolean; readonly limit?: number; readonly mode?: StackMode }
   /**
-   * A number printed through a name table: an address as a kernel/user symbol (ksym(),
-   * usym(), func in kprobes), or with `table`, a syscall number as its name
-   * (syscall_name()) or an errno as strerror()'s message. Named in user space when read.
+   * A number named in user space when it is printed, as bpftrace does: an address as a
+   * kernel/user symbol (ksym(), usym(), func in kprobes), or with `table`, a cgroup id as
+   * its paths (cgroup_path()) or a uid as its user name (username).
    */
-  | { readonly k: "sym"; readonly user: boolean; readonly table?: "syscall" | "errno" | "cgroup" | "username"; readonly filter?: string }
+  | { readonly k: "sym"; readonly user: boolean; readonly table?: "cgroup" | "username"; readonly filter?: string }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
   | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
@@ -194,7 +194,7 @@ export function typeName(t: Type): string {
     case "stack":
       return `${t.user ? "ustack" : "kstack"}${t.mode && t.mode !== "bpftrace" ? `(${t.mode})` : ""}${t.limit !== undefined ? `[${t.limit}]` : ""}`;
     case "sym":
-      return t.table === "syscall" ? "syscall_name" : t.table === "errno" ? "strerror" : t.user ? "usym" : "ksym";
+      return t.table === "cgroup" ? "cgroup_path" : t.table === "username" ? "username" : t.user ? "usym" : "ksym";
     case "ptr":
       return `${typeName(t.to)} *`;
     case "record":

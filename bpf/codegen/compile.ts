@@ -22,6 +22,7 @@ import { progBtf } from "./func-info.ts";
 import { scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
 import { withScratch } from "./scratch.ts";
+import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import {
   type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
@@ -132,9 +133,9 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   const maps: MapSpec[] = [...checked.maps.values()].map(mapSpec);
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + checked.maps.size });
-  if (programs.some((p) => p.insns.some((i) => i.mapRef === ZERO_MAP))) {
-    maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
-  }
+  const refs = new Set(programs.flatMap((p) => p.insns.flatMap((i) => (i.mapRef ? [i.mapRef] : []))));
+  if (refs.has(ZERO_MAP)) maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  for (const table of nameTablesUsed(refs)) maps.push(nameTableMap(table));
   const scratch = Math.max(0, ...programs.map((p) => p.scratchSize ?? 0));
   if (scratch > 0) maps.push({ name: SCRATCH_MAP, type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: scratch, maxEntries: 1 });
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });

@@ -14,6 +14,7 @@ import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
 import type { BtfField } from "../check/btf-types.ts";
+import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
 import { constInt, namedType, parseFormat } from "../check/checker.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
@@ -1220,9 +1221,7 @@ export class ProbeGenerator {
       }
       case "ksym":
       case "usym":
-      case "syscall_name":
       case "cgroup_path":
-      case "strerror":
       case "bswap":
         this.scalar(x.args[0]!);
         if (x.callee === "bswap") {
@@ -1322,6 +1321,10 @@ export class ProbeGenerator {
       case "ntop":
       case "macaddr":
         return VC.storeValueCall(this, x, off);
+      case "syscall_name":
+      case "strerror":
+        if (size > NAME_STRLEN) e.zero(off, size);
+        return emitTableName(this, x, x.callee, off);
       default:
         if (isScalar(t)) {
           this.callScalar(x);

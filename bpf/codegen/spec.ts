@@ -17,6 +17,8 @@ export interface MapSpec {
   readonly maxEntries: number;
   /** The user map this kernel map holds; undefined for internal maps. */
   readonly info?: MapInfo;
+  /** Values written once the map is created (entry i at key i): constant tables. */
+  readonly init?: readonly Uint8Array[];
 }
 
 export interface ProgSpec {

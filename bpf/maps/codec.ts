@@ -6,7 +6,6 @@ import { type StackMode, type Type, sizeOf, tupleLayout } from "../check/types.t
 import { formatBootTimestamp } from "../runtime/strftime.ts";
 import { inetText, macText } from "./value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
-import { ERRNO_NAMES, SYSCALL_NAMES } from "./name-tables.ts";
 
 export interface StackOptions {
   readonly pid?: number;
@@ -62,16 +61,6 @@ export function cString(b: Uint8Array, off: number, size: number): string {
   return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
 }
 
-/**
- * syscall_name() and strerror() of a number, as bpftrace prints them: the argument is a C
- * int (bpftrace casts it to int32); an unknown errno reads as glibc's "Unknown error N".
- */
-export function tableName(table: "syscall" | "errno", v: bigint): string {
-  const n = Number(BigInt.asIntN(32, v));
-  if (table === "syscall") return SYSCALL_NAMES.get(n) ?? "Unknown syscall";
-  return ERRNO_NAMES.get(n)?.[1] ?? `Unknown error ${n}`;
-}
-
 /** Decode one value of type `t` at `off`. */
 export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
   switch (t.k) {
@@ -101,7 +90,6 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const addr = readInt(b, off, 8, false);
       if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
       if (t.table === "username") return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
-      if (t.table) return { kind: "str", value: tableName(t.table, addr) };
       const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
       return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };
     }

@@ -101,6 +101,11 @@ export class LoadedRun {
       }
       const fd = native.mapCreate({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name.replace(/^__/, "tb_") });
       this.internal.set(m.name, fd);
+      m.init?.forEach((value, i) => {
+        const key = new Uint8Array(4);
+        new DataView(key.buffer).setUint32(0, i, true);
+        native.mapUpdate(fd, key, value);
+      });
       fds.set(m.name, native.rawFd(fd));
     }
     for (const p of this.spec.programs) {
