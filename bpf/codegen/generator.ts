@@ -23,6 +23,7 @@ import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
 import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
+import * as SC from "./stdlib-calls.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
@@ -60,6 +61,8 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
+  /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
+  readonly taiOffsetNs?: bigint | undefined;
 }
 
 export interface Loop {
@@ -551,6 +554,7 @@ export class ProbeGenerator {
     const { e } = this;
     const p = this.cp.concrete;
     const name = x.name;
+    if (SC.builtinScalar(this, name)) return;
     const helper = ONE_CALL_BUILTINS[name];
     if (helper !== undefined) {
       e.emit(asm.call(helper));
@@ -782,6 +786,7 @@ export class ProbeGenerator {
           e.emit(asm.movImm(R2, Math.min(16, size)), asm.call(H.get_current_comm));
           return;
         }
+        if (x.name === "probetype") return e.storeBytes(off, SC.probeTypeText(this), size);
         if (x.name === "probe" || x.name === "func") {
           const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
           e.storeBytes(off, Buffer.from(text), size);
@@ -1247,6 +1252,7 @@ export class ProbeGenerator {
         return;
       }
       default:
+        if (SC.callScalar(this, x)) return;
         if (isScalar(this.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
         throw new CodegenError(`${x.callee}() has no numeric value`, x.span);
     }
@@ -1323,6 +1329,7 @@ export class ProbeGenerator {
       case "macaddr":
         return VC.storeValueCall(this, x, off);
       default:
+        if (SC.callValue(this, x, off, t)) return;
         if (isScalar(t)) {
           this.callScalar(x);
           e.emit(asm.stx(8, R10, off, R0));
@@ -1404,6 +1411,7 @@ export class ProbeGenerator {
         return;
       }
       default:
+        if (SC.callStmt(this, x)) return;
         this.discard(x);
     }
   }
