@@ -18,6 +18,7 @@ import type { Btf } from "../btf/btf.ts";
 import { stackModeArg } from "./value-functions.ts";
 import { bareWordArg } from "./stdlib-functions.ts";
 import { foldConst } from "./const-fold.ts";
+import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
 import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
@@ -679,6 +680,9 @@ class Checker {
       case "CastExpr": {
         const from = this.expr(e.expr, s);
         const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
+        const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
+        if (typeof arrayCast === "string") this.err(e.span, arrayCast);
+        else if (arrayCast) return arrayCast;
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
         return to;
       }

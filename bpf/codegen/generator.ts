@@ -380,8 +380,10 @@ export class ProbeGenerator {
         const from = this.type(x.expr);
         if (isScalar(from)) this.scalar(x.expr);
         else if (from.k === "array") {
+          // same size as the integer (checker/array-cast.ts)
           const off = this.value(x.expr);
-          e.emit(asm.ldx(8, R0, R10, off));
+          this.loadScalar(R0, R10, off, t);
+          return;
         } else throw new CodegenError(`cannot cast ${typeName(from)}`, x.span);
         this.truncate(R0, t);
         return;
@@ -807,6 +809,9 @@ export class ProbeGenerator {
       case "BlockExpr":
         this.block(x.block);
         if (x.value) return this.storeInto(x.value, off, t);
+        break;
+      case "CastExpr":
+        if (t.k === "array") return SC.arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;

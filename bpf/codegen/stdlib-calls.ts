@@ -305,3 +305,19 @@ function stackLength(g: ProbeGenerator, arg: A.Expr): void {
   e.place(ok);
   e.emit(asm.rshImm(R0, 3));
 }
+
+/** `(int8[N])v`: the integer's bytes (or another array's) into the array at r10+off. */
+export function arrayCast(g: ProbeGenerator, x: A.CastExpr, off: number, t: Type): void {
+  const from = g.type(x.expr);
+  const size = sizeOf(t);
+  if (from.k === "array") {
+    const src = g.value(x.expr);
+    g.e.copy(R10, off, R10, src, size);
+    return;
+  }
+  // the integer's low `size` bytes (little-endian: its first bytes), any size up to 8
+  const tmp = g.frame.alloc(8);
+  g.scalar(x.expr);
+  g.e.emit(asm.stx(8, R10, tmp, R0));
+  g.e.copy(R10, off, R10, tmp, size);
+}
