@@ -155,7 +155,6 @@ const table: FunctionInfo[] = [
   fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),
-  fn("percpu_kaddr", "percpu_kaddr(\"sym\"[, cpu])", "Address of a per-CPU kernel variable.", () => u64),
   fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none),
   fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
   fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
