@@ -95,7 +95,7 @@ export class Session implements MapProvider {
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath,
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.settings && { settings: opts.settings }),
     });

@@ -8,6 +8,7 @@ export const Clock = {
   REALTIME: 0, // CLOCK_REALTIME
   MONOTONIC: 1, // CLOCK_MONOTONIC
   BOOTTIME: 7, // CLOCK_BOOTTIME
+  TAI: 11, // CLOCK_TAI
 } as const;
 
 /** The clock's time in nanoseconds. */
@@ -17,4 +18,20 @@ export function clockNs(clock: number): bigint {
   if (r.value < 0) throw new SyscallError("clock_gettime", r.errno);
   const dv = new DataView(ts.buffer);
   return dv.getBigInt64(0, true) * 1_000_000_000n + dv.getBigInt64(8, true);
+}
+
+/**
+ * CLOCK_TAI - CLOCK_BOOTTIME, read as bpftrace does for nsecs(sw_tai): TAI between two
+ * boot-time reads (the "triple vdso sandwich"), against their midpoint.
+ */
+export function taiOffsetNs(): bigint {
+  // the narrowest of a few sandwiches: the first calls are slow (FFI warm-up)
+  let best: { window: bigint; offset: bigint } | undefined;
+  for (let i = 0; i < 8; i++) {
+    const before = clockNs(Clock.BOOTTIME);
+    const tai = clockNs(Clock.TAI);
+    const after = clockNs(Clock.BOOTTIME);
+    if (!best || after - before < best.window) best = { window: after - before, offset: tai - (before + after) / 2n };
+  }
+  return best!.offset;
 }

@@ -61,7 +61,7 @@ export {
   PERF_ATTR_SIZE,
   type PerfEventAttr,
 } from "./perf.ts";
-export { Clock, clockNs } from "./clock.ts";
+export { Clock, clockNs, taiOffsetNs } from "./clock.ts";
 export { Mapping, openMappingCount, pageSize, PROT_READ, PROT_WRITE, MAP_SHARED } from "./mmap.ts";
 export { watchReadable, waitReadable, type FdWatch } from "./poll.ts";
 export { pidfdOpen } from "./pidfd.ts";

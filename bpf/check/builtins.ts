@@ -1,6 +1,7 @@
 // The builtin variables (bare identifiers) and their types, per probe context.
 import type { ConcreteProbe } from "../probes/provider.ts";
-import { COMM_SIZE, type Type, int, str, u32, u64, s64 } from "./types.ts";
+import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "./types.ts";
+import { probeTypeName } from "./probe-type.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
@@ -60,6 +61,9 @@ const table: BuiltinInfo[] = [
   { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
   { name: "username", doc: "Name of the current user (the uid, named from /etc/passwd when printed).", type: always({ k: "sym", user: false, table: "username" }) },
   { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
+  { name: "ncpus", doc: "Number of possible CPUs (as bpftrace counts them: /sys/devices/system/cpu/possible).", type: always(u64) },
+  { name: "probetype", doc: "Name of the probe type: tracepoint, uprobe, profile, special (BEGIN/END), ...", type: (p) => str(probeTypeName(p).length + 1) },
+  { name: "usermode", doc: "1 when the probe fired in user mode (the pt_regs' cs), else 0; 1 in BEGIN/END.", type: always(u8) },
 ];
 
 for (let i = 0; i < 16; i++) {

@@ -16,6 +16,9 @@ import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfName
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import type { Btf } from "../btf/btf.ts";
 import { stackModeArg } from "./value-functions.ts";
+import { bareWordArg } from "./stdlib-functions.ts";
+import { foldConst } from "./const-fold.ts";
+import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
 import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
 import {
@@ -83,6 +86,8 @@ class ProbeScope {
    */
   visible = new Set<string>();
   loopDepth = 0;
+  /** Depth of branches a constant condition never takes (fail() there is not reached). */
+  dead = 0;
   constructor(readonly concrete: ConcreteProbe) {}
 }
 
@@ -420,9 +425,14 @@ class Checker {
       }
       case "IfStmt": {
         this.truthy(st.cond, this.expr(st.cond, s));
+        const known = foldConst(st.cond, s.consts, this.positional);
+        if (known === 0n) s.dead++;
         this.block(st.then, s);
+        if (known === 0n) s.dead--;
+        if (known !== undefined && known !== 0n) s.dead++;
         if (st.else?.kind === "Block") this.block(st.else, s);
         else if (st.else) this.stmt(st.else, s);
+        if (known !== undefined && known !== 0n) s.dead--;
         return;
       }
       case "WhileStmt":
@@ -671,6 +681,9 @@ class Checker {
       case "CastExpr": {
         const from = this.expr(e.expr, s);
         const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
+        const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
+        if (typeof arrayCast === "string") this.err(e.span, arrayCast);
+        else if (arrayCast) return arrayCast;
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
         return to;
       }
@@ -799,7 +812,7 @@ class Checker {
       }
     } else {
       // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
-      const isMode = (a: A.Expr, i: number) => i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined;
+      const isMode = (a: A.Expr, i: number) => (i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined) || bareWordArg(e.callee, a, i);
       argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
     }
     const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
@@ -813,6 +826,9 @@ class Checker {
       env: this.opts.env,
       unsafe: this.opts.unsafe ?? false,
       maxStrlen: this.strlen,
+      constValue: (i) => (e.args[i] ? foldConst(e.args[i]!, s.consts, this.positional) : undefined),
+      setConst: (v) => s.consts.set(e, v),
+      live: s.dead === 0,
     });
     if (typeof r === "string") {
       this.err(e.span, r);

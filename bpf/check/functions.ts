@@ -5,6 +5,7 @@ import type { CallExpr, Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "./map-registry.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
 import * as V from "./value-functions.ts";
+import { STDLIB_FUNCTIONS } from "./stdlib-functions.ts";
 import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
 
 export interface CallCheck {
@@ -21,6 +22,12 @@ export interface CallCheck {
   readonly unsafe?: boolean;
   /** max_strlen: the size of str(p) and the most str(p, n) and buf(p, n) read (types.ts DEFAULT_STRLEN). */
   readonly maxStrlen: number;
+  /** The value of argument i when known at compile time (literals, is_str(), sizeof, ...). */
+  constValue?(i: number): bigint | undefined;
+  /** Record the call's own value as known at compile time (is_str(), strcap("...")). */
+  setConst?(v: bigint): void;
+  /** False inside a branch that a constant condition never takes: fail() is not reached there. */
+  readonly live?: boolean;
 }
 
 export interface FunctionInfo {
@@ -133,7 +140,6 @@ const table: FunctionInfo[] = [
   fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),
   fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool),
-  fn("strlen", "strlen(s)", "Length of a string.", (c) => arity(c, 1) ?? u64),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
   fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
@@ -150,10 +156,10 @@ const table: FunctionInfo[] = [
   fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),
-  fn("percpu_kaddr", "percpu_kaddr(\"sym\"[, cpu])", "Address of a per-CPU kernel variable.", () => u64),
   fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none),
   fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
   fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
+  ...STDLIB_FUNCTIONS,
 ];
 
 export const functions: ReadonlyMap<string, FunctionInfo> = new Map(table.map((f) => [f.name, f]));

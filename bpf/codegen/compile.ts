@@ -36,6 +36,8 @@ export interface CompileOptions {
   readonly programOptions?: readonly string[];
   /** bpf_ktime_get_ns() at the start of the run, for `elapsed`. */
   readonly startNs?: bigint;
+  /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai) (0 when not given). */
+  readonly taiOffsetNs?: bigint;
   /** Settings from the environment (BPFTRACE_*): they win over the program's config block. */
   readonly settings?: Partial<Settings>;
   /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
@@ -113,6 +115,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     positional: checked.positional,
     cpus: opts.env.possibleCpus(),
     startNs: opts.startNs ?? 0n,
+    taiOffsetNs: opts.taiOffsetNs,
     cpid: opts.cpid ?? 0,
     source,
     origin: opts.origin,

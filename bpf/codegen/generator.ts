@@ -24,6 +24,7 @@ import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
 import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
+import * as SC from "./stdlib-calls.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
@@ -61,6 +62,8 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
+  /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
+  readonly taiOffsetNs?: bigint | undefined;
 }
 
 export interface Loop {
@@ -378,8 +381,10 @@ export class ProbeGenerator {
         const from = this.type(x.expr);
         if (isScalar(from)) this.scalar(x.expr);
         else if (from.k === "array") {
+          // same size as the integer (checker/array-cast.ts)
           const off = this.value(x.expr);
-          e.emit(asm.ldx(8, R0, R10, off));
+          this.loadScalar(R0, R10, off, t);
+          return;
         } else throw new CodegenError(`cannot cast ${typeName(from)}`, x.span);
         this.truncate(R0, t);
         return;
@@ -552,6 +557,7 @@ export class ProbeGenerator {
     const { e } = this;
     const p = this.cp.concrete;
     const name = x.name;
+    if (SC.builtinScalar(this, name)) return;
     const helper = ONE_CALL_BUILTINS[name];
     if (helper !== undefined) {
       e.emit(asm.call(helper));
@@ -783,6 +789,7 @@ export class ProbeGenerator {
           e.emit(asm.movImm(R2, Math.min(16, size)), asm.call(H.get_current_comm));
           return;
         }
+        if (x.name === "probetype") return e.storeBytes(off, SC.probeTypeText(this), size);
         if (x.name === "probe" || x.name === "func") {
           const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
           e.storeBytes(off, Buffer.from(text), size);
@@ -803,6 +810,9 @@ export class ProbeGenerator {
       case "BlockExpr":
         this.block(x.block);
         if (x.value) return this.storeInto(x.value, off, t);
+        break;
+      case "CastExpr":
+        if (t.k === "array") return SC.arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;
@@ -1246,6 +1256,7 @@ export class ProbeGenerator {
         return;
       }
       default:
+        if (SC.callScalar(this, x)) return;
         if (isScalar(this.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
         throw new CodegenError(`${x.callee}() has no numeric value`, x.span);
     }
@@ -1326,6 +1337,7 @@ export class ProbeGenerator {
         if (size > NAME_STRLEN) e.zero(off, size);
         return emitTableName(this, x, x.callee, off);
       default:
+        if (SC.callValue(this, x, off, t)) return;
         if (isScalar(t)) {
           this.callScalar(x);
           e.emit(asm.stx(8, R10, off, R0));
@@ -1407,6 +1419,7 @@ export class ProbeGenerator {
         return;
       }
       default:
+        if (SC.callStmt(this, x)) return;
         this.discard(x);
     }
   }

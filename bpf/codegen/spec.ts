@@ -60,7 +60,9 @@ export type Action =
   /** payload: `count` NUL-padded strings of `size` bytes; an empty one ends the list. */
   | { readonly kind: "join"; readonly separator: string; readonly count: number; readonly size: number }
   | { readonly kind: "cat"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
-  | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] };
+  | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
+  /** errorf()/warnf() (and a failed assert()): printf's record, printed with the call's location. */
+  | { readonly kind: "errorf" | "warnf"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[]; readonly location: string };
 
 /** Where one argument sits in an event record (offset from the record start). */
 export interface ArgLayout {

@@ -259,6 +259,8 @@ export class Grammar extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.jumpStmt) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       {
+        // before exprStatement, which may also start with '{' (a block expression)
+        IGNORE_AMBIGUITIES: true,
         ALT: () => {
           const block = this.SUBRULE(this.block);
           return this.ACTION((): A.Stmt => ({ kind: "BlockStmt", block, span: block.span }));
@@ -661,8 +663,26 @@ export class Grammar extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.sizeofExpr) },
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
       { ALT: () => this.SUBRULE(this.parenExpr) },
+      { ALT: () => this.SUBRULE(this.blockExpr) },
     ]);
   }, { recoveryValueFunc: () => this.placeholder() });
+
+  /**
+   * `{ let $b = 1; $b }` as a value (bpftrace's block expressions): the statements, then
+   * the last one's expression when no ';' follows it. In statement position a `{` starts
+   * a block statement (statement's alternatives come first).
+   */
+  blockExpr = this.RULE("blockExpr", (): A.Expr => {
+    const block = this.SUBRULE(this.block);
+    return this.ACTION((): A.Expr => {
+      const last = block.statements[block.statements.length - 1];
+      const closeStart = block.span.endOffset - 1;
+      let before: Token | undefined;
+      for (const t of this.itemTokens) if (t.endExclusive <= closeStart) before = t;
+      if (last?.kind !== "ExprStmt" || before?.tokenType === T.Semi) return { kind: "BlockExpr", block, value: undefined, span: block.span };
+      return { kind: "BlockExpr", block: { ...block, statements: block.statements.slice(0, -1) }, value: last.expr, span: block.span };
+    });
+  });
 
   mapExpr = this.RULE("mapExpr", (): A.MapExpr => {
     const name = this.CONSUME(T.MapName);

@@ -219,9 +219,20 @@ export class LoadedRun {
       case "join":
         this.hooks.output(joinText(rec, a.separator, a.count, a.size));
         return;
+      case "errorf":
+      case "warnf":
+        this.severityOutput(a, formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
+        return;
       default:
         return;
     }
+  }
+
+  /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
+  severityOutput(a: Extract<Action, { kind: "errorf" | "warnf" }>, text: string): void {
+    const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${text.replace(/\n$/, "")}\n`;
+    if (a.kind === "warnf") this.warn(line);
+    else (this.hooks.errorOutput ?? this.hooks.output)(line);
   }
 
   actionOutput(r: ActionOutput): void {

@@ -1,0 +1,187 @@
+// Checks of bpftrace's smaller standard-library functions (docs/stdlib.md): string
+// helpers (strlen, strcap, strstr, memcmp), clocks and namespaces (nsecs(mode),
+// pid(ns), tid(ns)), compile-time introspection (is_str, is_integer, ..., static_assert,
+// fail), pton, errorf/warnf/assert, kptr/uptr, len and percpu_kaddr. functions.ts lists
+// them; codegen is bpf/codegen/stdlib-calls.ts.
+import type * as A from "../lang/ast.ts";
+import type { CallCheck, FunctionInfo } from "./functions.ts";
+import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "./types.ts";
+import { parsePton } from "./pton.ts";
+
+/** nsecs(MODE): the clock of each mode (bpftrace's TimestampMode). */
+export const CLOCK_MODES = ["monotonic", "boot", "tai", "sw_tai"] as const;
+/** pid(NS) / tid(NS): the namespace the id is seen from. */
+export const PID_NAMESPACES = ["curr_ns", "init"] as const;
+
+/** Arguments that are bare words rather than expressions: nsecs(tai), pid(init). */
+export function bareWordArg(callee: string, a: A.Expr, i: number): boolean {
+  if (i !== 0 || a.kind !== "IdentExpr") return false;
+  if (callee === "nsecs") return (CLOCK_MODES as readonly string[]).includes(a.name);
+  if (callee === "pid" || callee === "tid") return (PID_NAMESPACES as readonly string[]).includes(a.name);
+  return false;
+}
+
+function arity(c: CallCheck, min: number, max = min): string | null {
+  const n = c.argTypes.length;
+  if (n >= min && n <= max) return null;
+  const want = min === max ? `${min}` : `${min} to ${max}`;
+  return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
+}
+
+/** A string-like value: a string, a char array or a pointer (read as a string). */
+function stringLike(c: CallCheck, i: number): string | null {
+  const t = c.argTypes[i]!;
+  if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8) || t.k === "ptr" || t.k === "int") return null;
+  return `${c.call.callee}() argument ${i + 1} must be a string, not ${typeName(t)}`;
+}
+
+/** The compile-time answer of an is_* question about a type. */
+function introspect(callee: string, t: Type, arg: A.Expr): boolean {
+  switch (callee) {
+    case "is_str":
+      return t.k === "string";
+    case "is_integer":
+      return t.k === "int";
+    case "is_unsigned_integer":
+      return t.k === "int" && !t.signed;
+    case "is_ptr":
+      return t.k === "ptr";
+    case "is_array":
+      return t.k === "array";
+    default: // is_literal
+      return arg.kind === "IntLit" || arg.kind === "StrLit" || arg.kind === "BoolLit" || (arg.kind === "UnaryExpr" && arg.op === "-" && arg.operand.kind === "IntLit");
+  }
+}
+
+function isQuestion(name: string): FunctionInfo {
+  return {
+    name,
+    signature: `bool ${name}(any expression)`,
+    doc: `Whether the expression is ${name === "is_literal" ? "a literal" : name.slice(3).replace(/_/g, " ")}, known at compile time.`,
+    check(c) {
+      const a = arity(c, 1);
+      if (a) return a;
+      c.setConst?.(introspect(name, c.argTypes[0]!, c.call.args[0]!) ? 1n : 0n);
+      return bool;
+    },
+  };
+}
+
+/** fail(fmt, ...): the format applied to the literal arguments, at compile time. */
+export function formatLiterals(c: CallCheck): string | undefined {
+  const fmt = c.constStr(0);
+  if (fmt === undefined) return undefined;
+  let i = 1;
+  return fmt.replace(/%(%|-?\d*(?:l{0,2}|h{0,2}|z)?([a-zA-Z]))/g, (whole, body: string) => {
+    if (body === "%") return "%";
+    const v = c.constStr(i) ?? c.constInt(i)?.toString();
+    i++;
+    return v ?? whole;
+  });
+}
+
+function checkFormatFn(c: CallCheck): Type | string {
+  if (c.argTypes.length < 1 || c.constStr(0) === undefined) return `${c.call.callee}() needs a format string literal as its first argument`;
+  return none;
+}
+
+const fn = (name: string, signature: string, doc: string, check: FunctionInfo["check"], extra: Partial<FunctionInfo> = {}): FunctionInfo => ({
+  name, signature, doc, check, ...extra,
+});
+
+export const STDLIB_FUNCTIONS: readonly FunctionInfo[] = [
+  fn("strlen", "uint64 strlen(string | int8[] | int8 *s)", "Length of a string-like value (bytes before the NUL, at most its capacity).", (c) => arity(c, 1) ?? stringLike(c, 0) ?? u64),
+  fn("strcap", "int64 strcap(string | int8[] | int8 *s)", "Capacity of a string-like value: its size for strings and arrays, its length for pointers.", (c) => {
+    const bad = arity(c, 1) ?? stringLike(c, 0);
+    if (bad) return bad;
+    const t = c.argTypes[0]!;
+    if (t.k === "string") c.setConst?.(BigInt(t.size));
+    else if (t.k === "array") c.setConst?.(BigInt(t.length));
+    return s64;
+  }),
+  fn("strstr", "int64 strstr(string haystack, string needle)", "Index of the first occurrence of needle in haystack, -1 when there is none.", (c) => arity(c, 2) ?? stringLike(c, 0) ?? stringLike(c, 1) ?? s64),
+  fn("memcmp", "int memcmp(left, right, uint64 count)", "Compare the first count bytes: 0 when equal, negative when left is smaller at the first difference.", (c) => {
+    const bad = arity(c, 3);
+    if (bad) return bad;
+    for (const i of [0, 1]) {
+      const t = c.argTypes[i]!;
+      if (isScalar(t) || t.k === "none") return `memcmp() argument ${i + 1} must be a value in memory (string, array, tuple, buffer), not ${typeName(t)}`;
+    }
+    if (!isScalar(c.argTypes[2]!)) return `memcmp() count must be an integer, not ${typeName(c.argTypes[2]!)}`;
+    const n = c.constInt(2);
+    if (n !== undefined && n < 0n) return "memcmp() count must not be negative";
+    return int(32, true);
+  }),
+  fn("pton", "char[4] | char[16] pton(const string addr)", "An IPv4 or IPv6 address in text as its bytes (network order), at compile time.", (c) => {
+    const bad = arity(c, 1);
+    if (bad) return bad;
+    const text = c.constStr(0);
+    if (text === undefined) return "pton() needs a string literal";
+    const bytes = parsePton(text);
+    if (typeof bytes === "string") return bytes;
+    return { k: "array", element: int(8, true), length: bytes.length };
+  }),
+  fn("nsecs", "uint64 nsecs([monotonic|boot|tai|sw_tai])", "Nanoseconds of a kernel clock: boot (default, CLOCK_BOOTTIME), monotonic, tai or sw_tai.", (c) => {
+    const bad = arity(c, 0, 1);
+    if (bad) return bad;
+    const a = c.call.args[0];
+    if (a && !bareWordArg("nsecs", a, 0)) return `nsecs() takes a clock: ${CLOCK_MODES.join(", ")}`;
+    return u64;
+  }),
+  ...(["pid", "tid"] as const).map((name) =>
+    fn(name, `uint32 ${name}([curr_ns|init])`, `The ${name === "pid" ? "process" : "thread"} id, seen from bpftrace's pid namespace (curr_ns, default) or the initial one (init).`, (c) => {
+      const bad = arity(c, 0, 1);
+      if (bad) return bad;
+      const a = c.call.args[0];
+      if (a && !bareWordArg(name, a, 0)) return `${name}() takes a pid namespace: ${PID_NAMESPACES.join(", ")}`;
+      return u32;
+    }),
+  ),
+  fn("ncpus", "uint64 ncpus()", "Number of possible CPUs.", (c) => arity(c, 0) ?? u64),
+  fn("usermode", "uint8 usermode()", "1 when the probe fired in user mode, else 0.", (c) => arity(c, 0) ?? u8),
+  fn("probetype", "string probetype()", "Name of the probe type: tracepoint, uprobe, special (BEGIN/END), ...", (c) => arity(c, 0) ?? str(16)),
+  ...["is_str", "is_integer", "is_unsigned_integer", "is_ptr", "is_array", "is_literal"].map(isQuestion),
+  fn("static_assert", "void static_assert(bool condition, string msg)", "Fail the compilation when the condition is false.", (c) => {
+    const bad = arity(c, 2);
+    if (bad) return bad;
+    if (c.constStr(1) === undefined) return "static_assert() needs a message string literal";
+    const v = c.constValue?.(0);
+    if (v === undefined) return "static_assert() needs a condition known at compile time";
+    if (v === 0n && c.live !== false) return `static assertion failed: ${c.constStr(1)}`;
+    return none;
+  }),
+  fn("fail", "void fail(const string fmt, args...)", "A compile-time error where it is reached (its arguments must be literals).", (c) => {
+    const bad = checkFormatFn(c);
+    if (bad !== none) return bad;
+    const text = formatLiterals(c);
+    if (text === undefined) return "fail() needs a format string literal";
+    if (c.live !== false) return text;
+    return none;
+  }),
+  fn("errorf", "void errorf(const string fmt, args...)", "Print a formatted error with the call's source location (stderr).", checkFormatFn),
+  fn("warnf", "void warnf(const string fmt, args...)", "Print a formatted warning with the call's source location (stderr).", checkFormatFn),
+  fn("assert", "void assert(bool condition, string message)", "When the condition is false: print \"assert failed: message\" as an error and exit with code 1.", (c) => {
+    const bad = arity(c, 2);
+    if (bad) return bad;
+    if (!isScalar(c.argTypes[0]!) && c.argTypes[0]!.k !== "string") return `assert() condition must be an integer or a bool, not ${typeName(c.argTypes[0]!)}`;
+    if (c.constStr(1) === undefined) return "assert() needs a message string literal";
+    return none;
+  }),
+  fn("percpu_kaddr", 'uint64 *percpu_kaddr("sym"[, int cpu])', "Address of a per-CPU kernel variable on this CPU or on `cpu` (NULL past the last CPU).", (c) => {
+    const bad = arity(c, 1, 2);
+    if (bad) return bad;
+    if (c.constStr(0) === undefined) return "percpu_kaddr() needs the variable's name as a string literal";
+    if (c.argTypes[1] && !isScalar(c.argTypes[1])) return `percpu_kaddr() cpu must be an integer, not ${typeName(c.argTypes[1])}`;
+    return { k: "ptr", to: u64, user: false };
+  }),
+  ...(["kptr", "uptr"] as const).map((name) =>
+    fn(name, `T * ${name}(T * ptr)`, `Mark a pointer as a ${name === "kptr" ? "kernel" : "user"} address space pointer.`, (c) => {
+      const bad = arity(c, 1);
+      if (bad) return bad;
+      const t = c.argTypes[0]!;
+      if (t.k === "ptr") return { ...t, user: name === "uptr" };
+      if (t.k === "int") return t;
+      return `${name}() needs a pointer, not ${typeName(t)}`;
+    }),
+  ),
+];
