@@ -1,7 +1,7 @@
 // Bundles the `tracebook` CLI and kernel into dist/tracebook.js (ESM, Node 20).
 // Dependencies stay external (koffi and zeromq are native addons; vega loads its own data).
 //   node scripts/build.mjs
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -29,8 +29,9 @@ const missingLazyModules = {
   },
 };
 
-await esbuild.build({
+const result = await esbuild.build({
   absWorkingDir: root,
+  metafile: true,
   // Code splitting: the CLI path (`tracebook -e`) must not load zeromq or vega, and the
   // kernel loads the engine when it first needs it; dynamic imports become chunks.
   entryPoints: { tracebook: "kernel/main.ts" },
@@ -50,4 +51,8 @@ await esbuild.build({
   // Bundled CommonJS dependencies, if any, need require() in an ES module.
   banner: { js: 'import { createRequire as __tbCreateRequire } from "node:module"; const require = __tbCreateRequire(import.meta.url);' },
 });
+// Chunk names carry a content hash: remove the chunks earlier builds left behind.
+const outputs = new Set(Object.keys(result.metafile.outputs).map((p) => resolve(root, p)));
+const chunks = resolve(root, "dist/chunks");
+for (const f of readdirSync(chunks)) if (!outputs.has(resolve(chunks, f))) rmSync(resolve(chunks, f));
 console.log("build: dist/tracebook.js");
