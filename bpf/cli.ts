@@ -159,7 +159,16 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   }
   args.settings = fromEnv.settings;
   const outFd = args.out ? openSync(args.out, "w") : 1;
-  const write = (s: string) => writeSync(outFd, s);
+  const write = (s: string) => {
+    try {
+      writeSync(outFd, s);
+    } catch (e) {
+      // the reader went away (`| head`): end as a C program does on SIGPIPE; the kernel
+      // detaches every probe when the process's BPF fds close
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") process.exit(141);
+      throw e;
+    }
+  };
   const env = machineEnv();
   try {
     if (args.info) {
