@@ -10,7 +10,7 @@ import { settingsFromEnv, type Settings } from "./settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
-import { formatMap, formatMapJson, formatPrintfJson } from "./output/index.ts";
+import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
 import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
@@ -250,7 +250,14 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       programOptions: args.options,
       signal: ctl.signal,
       ...compileExtras(args),
-      output: (text) => emit(json ? formatPrintfJson(text) : text),
+      output: (text, meta) => {
+        if (!json) return emit(text);
+        if (meta?.kind === "map") {
+          const snap = session.snapshot(meta.map);
+          return emit(snap ? formatMapJson(snap, { top: meta.top, div: BigInt(meta.div) }) : "");
+        }
+        emit(formatOutputJson(text, meta?.kind ?? "printf", meta?.kind === "value" ? meta.value : undefined));
+      },
       errorOutput: (text) => process.stderr.write(text),
       warning: (text) => process.stderr.write(text),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the

@@ -126,6 +126,16 @@ export function formatMapJson(snap: MapSnapshot, opts: PrintOptions = {}): strin
   return `{"type": "${jsonMapType(snap.valueKind)}", "data": {"${jsonEscape(snap.name)}": ${body}}}\n`;
 }
 
+/**
+ * A line of program output in `-f json` mode, as bpftrace's JsonOutput writes it:
+ * {"type": "printf" | "time" | "cat" | "join" | "syscall", "data": TEXT}, and print(value)
+ * as {"type": "value", "data": VALUE}.
+ */
+export function formatOutputJson(text: string, kind: "printf" | "time" | "cat" | "join" | "syscall" | "value", value?: Value): string {
+  if (kind === "value" && value) return `{"type": "value", "data": ${valueJson(value)}}\n`;
+  return `{"type": "${kind}", "data": "${jsonEscape(text)}"}\n`;
+}
+
 /** A printf() line in `-f json` mode. */
 export function formatPrintfJson(text: string): string {
   return `{"type": "printf", "data": "${jsonEscape(text)}"}\n`;

@@ -9,6 +9,7 @@ import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
 import { DROPS_MAP, EVENTS_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
+import type { Value } from "../maps/snapshot.ts";
 import { formatRecord } from "./printf.ts";
 import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
@@ -34,9 +35,18 @@ export interface MapProvider {
   readonly symbolizer?: Symbolizer;
 }
 
+/**
+ * What produced an output line, for bpftrace's `-f json` records: printf, print(value),
+ * print(@map) (with its top/div), time(), cat(), join(), system().
+ */
+export type OutputMeta =
+  | { readonly kind: "printf" | "time" | "cat" | "join" | "syscall" }
+  | { readonly kind: "value"; readonly value: Value }
+  | { readonly kind: "map"; readonly map: string; readonly top: number; readonly div: number };
+
 export interface RunHooks {
-  /** printf lines and print() output, in order. */
-  output(text: string): void;
+  /** printf lines and print() output, in order, as text; `meta` says what made them. */
+  output(text: string, meta?: OutputMeta): void;
   /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: errorOutput, then output. */
   warning?(text: string): void;
   /**
@@ -190,16 +200,19 @@ export class LoadedRun {
     if (!a) return;
     switch (a.kind) {
       case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
+        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer), { kind: "printf" });
         return;
       case "exit":
         if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
         return;
       case "print":
-        this.hooks.output(this.maps.printMap(a.map, a.top, a.div));
+        this.hooks.output(this.maps.printMap(a.map, a.top, a.div), { kind: "map", map: a.map, top: a.top, div: a.div });
         return;
       case "print_value":
-        this.hooks.output(`${valueText(decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer))}\n`);
+      {
+        const value = decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer);
+        this.hooks.output(`${valueText(value)}\n`, { kind: "value", value });
+      }
         return;
       case "clear":
         this.maps.clearMap(a.map);
@@ -208,16 +221,16 @@ export class LoadedRun {
         this.maps.zeroMap(a.map);
         return;
       case "time":
-        this.hooks.output(strftime(a.format, new Date()));
+        this.hooks.output(strftime(a.format, new Date()), { kind: "time" });
         return;
       case "system":
-        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "syscall");
         return;
       case "cat":
-        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)));
+        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "cat");
         return;
       case "join":
-        this.hooks.output(joinText(rec, a.separator, a.count, a.size));
+        this.hooks.output(joinText(rec, a.separator, a.count, a.size), { kind: "join" });
         return;
       case "errorf":
       case "warnf":
@@ -235,8 +248,8 @@ export class LoadedRun {
     else (this.hooks.errorOutput ?? this.hooks.output)(line);
   }
 
-  actionOutput(r: ActionOutput): void {
-    if (r.out) this.hooks.output(r.out);
+  actionOutput(r: ActionOutput, kind: "cat" | "syscall"): void {
+    if (r.out) this.hooks.output(r.out, { kind });
     if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
   }
 

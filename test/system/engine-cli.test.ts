@@ -82,11 +82,15 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   });
 
   it("-f json: NDJSON records as bpftrace's, attached_probes first, no blank lines", async () => {
-    const out = await cli(["-f", "json", "-e", 'BEGIN { printf("hi %d\\n", 5); @a = count(); @m[1, "x"] = 2; exit(); }']);
+    const out = await cli(["-f", "json", "-e", 'BEGIN { printf("hi %d\\n", 5); print(7); print((1, "a")); time("at\\n"); @a = count(); @m[1, "x"] = 2; print(@a); exit(); }']);
     expect(out.code).toBe(0);
     expect(out.stdout).toBe([
       '{"type": "attached_probes", "count": 1, "data": {"probes": 1}}',
       '{"type": "printf", "data": "hi 5\\n"}',
+      '{"type": "value", "data": 7}',
+      '{"type": "value", "data": [1,"a"]}',
+      '{"type": "time", "data": "at\\n"}',
+      '{"type": "map", "data": {"@a": 1}}',
       '{"type": "map", "data": {"@a": 1}}',
       '{"type": "map", "data": {"@m": {"1,x": 2}}}',
       "",
