@@ -11,7 +11,7 @@ import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./env.ts";
-import { runToEnd, type RunHooks, type RunResult, type LoadedRun, type MapProvider } from "./runtime/run.ts";
+import { runToEnd, type RunHooks, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 import type { Settings } from "./settings.ts";
@@ -185,6 +185,26 @@ export class Session implements MapProvider {
       for (const k of keys) native.mapDelete(fd, k);
     }
     this.symbolizer.forgetProcesses?.();
+  }
+
+  /**
+   * %verifier: compile and load a program without attaching it, with the verifier's log
+   * at `level` (1: its walk over the instructions, 4: statistics), then unload it. Maps
+   * the load had to create for it are dropped again.
+   */
+  verify(source: string, origin: string, level: number, positional: readonly string[] = [], opts: CompileExtras = {}): { probe: string; log: string }[] {
+    const res = this.compile(source, origin, positional, opts);
+    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, origin));
+    const had = new Set(this.#maps.keys());
+    const run = new LoadedRun(res.spec, this, { output: () => {} });
+    const logs: { probe: string; log: string }[] = [];
+    try {
+      run.load({ level, log: (probe, log) => logs.push({ probe, log }) });
+    } finally {
+      run.close();
+      for (const name of [...this.#maps.keys()]) if (!had.has(name) && !this.registry.get(name)) this.dropMap(name);
+    }
+    return logs;
   }
 
   /** Stop a background job: detach, run END, release; returns its maps. */

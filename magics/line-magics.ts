@@ -27,6 +27,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%params", usage: "%params ARG... [-- --name=value --flag]", doc: "Positional parameters $1, $2, ... and named options for getopt() for the following cells." },
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
+  { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
@@ -109,6 +110,14 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       const r = session.compile(arg, m.origin, settings.positional, { programOptions: settings.options });
       if (!r.spec) return { status: "error", ename: r.diagnostics[0]?.kind ?? "ParseError", evalue: r.diagnostics[0]?.message ?? "", traceback: renderDiagnostics(r.diagnostics, arg, m.origin).split("\n") };
       ctx.stream("stdout", r.spec.programs.map((p) => `${p.probe.name} (${p.insns.length} instructions, ${p.stackSize} bytes of stack${p.scratchSize ? `, ${p.scratchSize} of per-CPU scratch` : ""})\n${disassemble(p.insns)}`).join("\n\n") + "\n");
+      return ok;
+    }
+    case "%verifier": {
+      const verbose = rest[0] === "-v";
+      const program = verbose ? rest.slice(1).join(" ") : arg;
+      // BPF_LOG_LEVEL1 (the walk) or BPF_LOG_STATS
+      const logs = session.verify(program, m.origin, verbose ? 1 : 4, settings.positional, { programOptions: settings.options });
+      ctx.stream("stdout", logs.map((l) => `${l.probe}:\n${l.log.trimEnd()}`).join("\n\n") + "\n");
       return ok;
     }
     default:

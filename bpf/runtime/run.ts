@@ -98,7 +98,12 @@ export class LoadedRun {
     readonly hooks: RunHooks,
   ) {}
 
-  load(): void {
+  /**
+   * Create the maps and load the programs. With `verifierLog` (%verifier), each program is
+   * loaded with that BPF log level (1: the verifier's walk, 4: its statistics) and the log
+   * handed over.
+   */
+  load(verifierLog?: { level: number; log(probe: string, text: string): void }): void {
     const fds = new Map<string, number>();
     for (const m of this.spec.maps) {
       if (stacksMapDepth(m.name) !== undefined) {
@@ -123,7 +128,8 @@ export class LoadedRun {
       // A program with subprograms brings its own BTF; the loaded program keeps a reference.
       const btf = p.btf ? native.btfLoad(p.btf.blob, { context: `load BTF of "${p.probe.name}"` }) : undefined;
       try {
-        const fd = native.progLoad({
+        const { fd, log } = native.progLoadWithLog({
+          ...(verifierLog && { logLevel: verifierLog.level }),
           type: p.probe.progType,
           insns,
           name: progName(p),
@@ -135,6 +141,7 @@ export class LoadedRun {
           ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
         });
         this.progs.push({ spec: p, fd });
+        verifierLog?.log(p.probe.name, log);
       } finally {
         btf?.close();
       }

@@ -191,6 +191,17 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       expect(streamText((await run(kernel(), "%jobs")).iopub)).toBe("no background jobs\n");
     });
 
+    it("%verifier loads a program without attaching it and shows the verifier's statistics; nothing stays loaded", async () => {
+      const progsBefore = bpfProgIds(kernel().proc.pid!).length;
+      const { reply, iopub } = await run(kernel(), "%verifier tracepoint:syscalls:sys_enter_openat { @verified[comm] = count(); }");
+      expect(reply.content.status).toBe("ok");
+      const text = streamText(iopub);
+      expect(text).toMatch(/^tracepoint:syscalls:sys_enter_openat:\n/);
+      expect(text).toMatch(/processed \d+ insns \(limit 1000000\)/);
+      expect(bpfProgIds(kernel().proc.pid!).length).toBe(progsBefore);
+      expect(streamText((await run(kernel(), "%maps")).iopub)).not.toContain("@verified");
+    });
+
     it("completes the members of the running kernel's task_struct after curtask->", async () => {
       const code = "BEGIN { printf(\"%d\\n\", curtask->real_par";
       const id = await kernel().client.send("shell", "complete_request", { code, cursor_pos: code.length });
