@@ -30,6 +30,7 @@ import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
 import { countMapFull } from "./map-full.ts";
+import { storeRecord } from "./record-copy.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -766,6 +767,7 @@ export class ProbeGenerator {
       return;
     }
     const size = sizeOf(t);
+    if (t.k === "record" && storeRecord(this, x, off, t)) return;
     switch (x.kind) {
       case "StrLit":
         e.storeBytes(off, Buffer.from(x.value), size);
