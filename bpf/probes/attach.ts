@@ -56,6 +56,7 @@ function withPerf(fd: OwnedFd, prog: OwnedFd): OwnedFd {
 export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
   switch (spec.kind) {
     case "run":
+    case "signal":
       return [];
     case "perf": {
       const cpus = spec.cpus === "one" ? [native.onlineCpus()[0] ?? 0] : native.onlineCpus();

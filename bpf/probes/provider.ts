@@ -16,6 +16,8 @@ export type ContextKind =
 
 export type AttachSpec =
   | { readonly kind: "run"; readonly when: "begin" | "end" }
+  /** self:signal:SIG: run by BPF_PROG_TEST_RUN when this process receives the signal (bpf/runtime/self-signal.ts). */
+  | { readonly kind: "signal"; readonly signal: "SIGUSR1" }
   | { readonly kind: "perf"; readonly type: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: "one" | "all"; readonly pid?: number }
   | { readonly kind: "tracepoint"; readonly category: string; readonly event: string; readonly id: number }
   | { readonly kind: "raw_tracepoint"; readonly name: string }

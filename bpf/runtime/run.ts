@@ -14,6 +14,7 @@ import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
+import { watchSelfSignals } from "./self-signal.ts";
 import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
 import type { Symbolizer } from "../maps/codec.ts";
 
@@ -81,6 +82,10 @@ export class LoadedRun {
   #closed = false;
   /** Probes that failed to attach and were skipped (missing_probes = warn / ignore). */
   #skipped = 0;
+  /** Stops listening for the signals of self:signal probes (bpf/runtime/self-signal.ts). */
+  #stopSignals: (() => void) | undefined;
+  /** Called after self:signal programs ran. */
+  #afterSignal: (() => void) | undefined;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -139,6 +144,8 @@ export class LoadedRun {
   }
 
   attachAll(): number {
+    // self:signal probes listen from now on, before the run says it is attached
+    this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
     let n = 0;
     for (const p of this.progs) {
       if (p.spec.probe.attach.kind === "run") continue;
@@ -233,12 +240,17 @@ export class LoadedRun {
         if (done) return;
         done = true;
         target?.stop();
+        this.#afterSignal = undefined;
         clearTimeout(timer);
         clearInterval(this.#ticker);
         this.#ticker = undefined;
         this.ring?.onReadable(null);
         signal?.removeEventListener("abort", onAbort);
         resolve(r);
+      };
+      // a self:signal probe that called exit() ends the run
+      this.#afterSignal = () => {
+        if (this.exitCode !== undefined) finish("exit");
       };
       const onAbort = () => finish("interrupt");
       const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
@@ -255,6 +267,8 @@ export class LoadedRun {
   }
 
   detach(): void {
+    this.#stopSignals?.();
+    this.#stopSignals = undefined;
     for (const l of this.links.splice(0)) l.close();
   }
 
