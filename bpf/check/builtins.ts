@@ -60,6 +60,7 @@ const table: BuiltinInfo[] = [
   { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
   { name: "username", doc: "Name of the current user (the uid, named from /etc/passwd when printed).", type: always({ k: "sym", user: false, table: "username" }) },
   { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
+  { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
 ];
 
 for (let i = 0; i < 16; i++) {

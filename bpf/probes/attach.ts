@@ -89,6 +89,9 @@ export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
     }
     case "raw_tracepoint":
       return [native.rawTracepointOpen(spec.name, prog)];
+    case "iter":
+      // no iter_info: task iterators walk every task of the pid namespace
+      return [native.linkCreate({ progFd: prog, targetFd: 0, attachType: native.AttachType.TRACE_ITER })];
     case "tp_btf":
     case "fentry":
       return [native.rawTracepointOpen(null, prog)];

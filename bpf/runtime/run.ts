@@ -15,6 +15,7 @@ import { strftime } from "./strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
+import { runIterators } from "./iterate.ts";
 import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
 import type { Symbolizer } from "../maps/codec.ts";
 
@@ -76,6 +77,8 @@ export class LoadedRun {
   readonly internal = new Map<string, OwnedFd>();
   readonly progs: { spec: ProgSpec; fd: OwnedFd }[] = [];
   readonly links: OwnedFd[] = [];
+  /** Links of iter: programs, read once all probes are attached (bpf/runtime/iterate.ts). */
+  readonly iterLinks: OwnedFd[] = [];
   ring: RingBuffer | undefined;
   exitCode: number | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
@@ -150,7 +153,9 @@ export class LoadedRun {
     for (const p of this.progs) {
       if (p.spec.probe.attach.kind === "run") continue;
       try {
-        this.links.push(...attach(p.spec.probe.attach, p.fd));
+        const fds = attach(p.spec.probe.attach, p.fd);
+        this.links.push(...fds);
+        if (p.spec.probe.attach.kind === "iter") this.iterLinks.push(...fds);
       } catch (e) {
         const msg = (e as Error).message;
         const missing = this.spec.settings?.missingProbes ?? "error";
@@ -269,6 +274,7 @@ export class LoadedRun {
   detach(): void {
     this.#stopSignals?.();
     this.#stopSignals = undefined;
+    this.iterLinks.length = 0;
     for (const l of this.links.splice(0)) l.close();
   }
 
@@ -316,7 +322,11 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
         detached = true;
         return { reason: "detached", exitCode: 0, lost: 0n, run };
       }
-      reason = await run.wait();
+      if (run.iterLinks.length > 0) {
+        // an iterator program is the whole run: read it to its end, then END
+        runIterators(run.iterLinks, () => run.drain(), () => run.exitCode !== undefined);
+        reason = "exit";
+      } else reason = await run.wait();
     } else {
       hooks.started?.(run.probeCount);
       if (run.exitCode !== undefined) reason = "exit";
