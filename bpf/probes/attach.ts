@@ -68,6 +68,7 @@ export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
               type: spec.type,
               config: spec.config,
               ...(spec.freq !== undefined ? { sampleFreq: spec.freq } : { samplePeriod: spec.period ?? 1 }),
+              ...(spec.breakpoint && { bpType: spec.breakpoint.type, config1: spec.breakpoint.addr, config2: spec.breakpoint.len }),
               disabled: true,
               // -p PID: count that process (and the threads it starts) on every CPU, as bpftrace does
               ...(spec.pid !== undefined && { inherit: true }),

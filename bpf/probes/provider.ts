@@ -21,7 +21,17 @@ export type AttachSpec =
   | { readonly kind: "signal"; readonly signal: "SIGUSR1" }
   /** iter:NAME: BPF_LINK_CREATE (BPF_TRACE_ITER), then read through BPF_ITER_CREATE (bpf/runtime/iterate.ts). */
   | { readonly kind: "iter"; readonly name: string }
-  | { readonly kind: "perf"; readonly type: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: "one" | "all"; readonly pid?: number }
+  | {
+      readonly kind: "perf";
+      readonly type: number;
+      readonly config: number;
+      readonly period?: number;
+      readonly freq?: number;
+      readonly cpus: "one" | "all";
+      readonly pid?: number;
+      /** PERF_TYPE_BREAKPOINT (watchpoint:): bp_addr, bp_len, bp_type. */
+      readonly breakpoint?: { readonly addr: bigint; readonly len: number; readonly type: number };
+    }
   | { readonly kind: "tracepoint"; readonly category: string; readonly event: string; readonly id: number }
   | { readonly kind: "raw_tracepoint"; readonly name: string }
   | { readonly kind: "tp_btf"; readonly name: string; readonly btfId: number }

@@ -71,3 +71,22 @@ export function machineEnv(): CompileEnv {
   }
   return machine;
 }
+
+let breakpoints: boolean | undefined;
+
+/**
+ * Whether hardware breakpoints (watchpoint:) can be opened: perf_event_open of a
+ * PERF_TYPE_BREAKPOINT write watch on an address of this process. Virtual machines
+ * without debug registers, or a perf_event_paranoid that forbids it, mean no.
+ */
+export function breakpointsAllowed(): boolean {
+  if (breakpoints !== undefined) return breakpoints;
+  try {
+    const fd = native.perfEventOpen({ type: 5 /* PERF_TYPE_BREAKPOINT */, config: 0, samplePeriod: 1, disabled: true, bpType: 2, config1: 0x1000n, config2: 8 }, 0, -1);
+    fd.close();
+    breakpoints = true;
+  } catch {
+    breakpoints = false;
+  }
+  return breakpoints;
+}
