@@ -18,6 +18,8 @@ function plain(v: Value): unknown {
     case "int": return v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value;
     case "str": return v.value;
     case "tuple": return v.elements.map(plain);
+    case "array": return v.elements.map(plain);
+    case "record": return Object.fromEntries(v.fields.map((f) => [f.name, plain(f.value)]));
     case "stack": return v.frames;
     default: return valueText(v);
   }

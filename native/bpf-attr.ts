@@ -216,6 +216,13 @@ export function encodeLinkCreate(a: LinkCreateAttr, perfEvent: boolean): Uint8Ar
   return buf;
 }
 
+/** BPF_ITER_CREATE: iter_create.link_fd, iter_create.flags (0). */
+export function encodeIterCreate(linkFd: number): Uint8Array {
+  const { dv, buf } = attr();
+  dv.setUint32(0, linkFd, true); // iter_create.link_fd
+  return buf;
+}
+
 /** BPF_*_GET_NEXT_ID (next_id read back at 4) and BPF_*_GET_FD_BY_ID. */
 export function encodeGetId(id: number, openFlags = 0): Uint8Array {
   const { dv, buf } = attr();

@@ -19,6 +19,7 @@ export const BpfCmd = {
   BTF_LOAD: 18, // BPF_BTF_LOAD (4.18)
   MAP_LOOKUP_BATCH: 24, // BPF_MAP_LOOKUP_BATCH (5.6)
   LINK_CREATE: 28, // BPF_LINK_CREATE (5.7)
+  ITER_CREATE: 33, // BPF_ITER_CREATE (5.8)
 } as const;
 
 /** The name a bpf_cmd value is reported under in SyscallError.call. */

@@ -291,6 +291,14 @@ export function linkCreate(a: Omit<A.LinkCreateAttr, "progFd" | "targetFd"> & { 
 }
 
 /**
+ * BPF_ITER_CREATE (5.8): a new seq_file over a BPF_TRACE_ITER link. Each read(2) of the
+ * returned fd runs the iterator program on the next objects; read returns 0 at the end.
+ */
+export function iterCreate(link: Fd): OwnedFd {
+  return new OwnedFd(sys(BpfCmd.ITER_CREATE, A.encodeIterCreate(rawFd(link)), "create iterator"), "iter");
+}
+
+/**
  * BPF_RAW_TRACEPOINT_OPEN: attaches a RAW_TRACEPOINT program to tracepoint `name`
  * (e.g. "sys_enter"), or, with name null, a TRACING program by its attach_btf_id.
  */

@@ -32,6 +32,7 @@ export {
   progLoadWithLog,
   btfLoad,
   linkCreate,
+  iterCreate,
   rawTracepointOpen,
   progTestRun,
   objGetInfoByFd,

@@ -67,6 +67,8 @@ export interface PerfEventAttr {
   config1?: bigint | number;
   /** config2: probe_offset for the probe PMUs. */
   config2?: bigint | number;
+  /** bp_type (PERF_TYPE_BREAKPOINT): HW_BREAKPOINT_R 1, W 2, X 4; bp_addr is config1, bp_len config2. */
+  bpType?: number;
 }
 
 /** Bit numbers in the flags word at offset 40 of struct perf_event_attr. */
@@ -95,6 +97,7 @@ export function encodePerfEventAttr(a: PerfEventAttr): Uint8Array {
   set(freq, BIT.freq);
   dv.setBigUint64(40, flags, true); // disabled:1, inherit:1, ..., freq:1 (bit 10), ...
   dv.setUint32(48, a.wakeupEvents ?? 0, true); // wakeup_events
+  dv.setUint32(52, a.bpType ?? 0, true); // bp_type
   dv.setBigUint64(56, BigInt(a.config1 ?? 0), true); // config1 (uprobe_path)
   dv.setBigUint64(64, BigInt(a.config2 ?? 0), true); // config2 (probe_offset)
   return buf;

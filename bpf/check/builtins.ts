@@ -64,6 +64,7 @@ const table: BuiltinInfo[] = [
   { name: "ncpus", doc: "Number of possible CPUs (as bpftrace counts them: /sys/devices/system/cpu/possible).", type: always(u64) },
   { name: "probetype", doc: "Name of the probe type: tracepoint, uprobe, profile, special (BEGIN/END), ...", type: (p) => str(probeTypeName(p).length + 1) },
   { name: "usermode", doc: "1 when the probe fired in user mode (the pt_regs' cs), else 0; 1 in BEGIN/END.", type: always(u8) },
+  { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
 ];
 
 for (let i = 0; i < 16; i++) {

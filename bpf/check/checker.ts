@@ -14,6 +14,7 @@ import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-regis
 import { closest } from "./suggest.ts";
 import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
+import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { stackModeArg } from "./value-functions.ts";
 import { bareWordArg } from "./stdlib-functions.ts";
@@ -493,7 +494,7 @@ class Checker {
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
     s.visible.add(name);
     // A kernel struct is held by its address, as a pointer to it.
-    if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false };
+    if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false, byValue: true };
     const prev = s.vars.get(name);
     if (!prev) {
       s.vars.set(name, t);
@@ -511,7 +512,8 @@ class Checker {
     const kind = aggregationOf(st.value);
     if (target.kind === "VarExpr") {
       if (kind) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
-      const v = this.expr(st.value, s);
+      let v = this.expr(st.value, s);
+      if (v.k === "record" && !inMemory(v)) s.types.set(st.value, (v = structValueType(v, this.btf(), this.strlen, this.cstructs)));
       if (st.op !== "=") {
         const prev = s.vars.get(target.name);
         if (!prev) this.err(target.span, `${target.name} is used before it is assigned`);
@@ -538,7 +540,8 @@ class Checker {
       s.types.set(target, s64);
       return;
     }
-    const v = this.expr(st.value, s);
+    const v = structValueType(this.expr(st.value, s), this.btf(), this.strlen, this.cstructs);
+    s.types.set(st.value, v);
     if (v.k === "none") {
       this.err(st.value.span, "this expression has no value to assign");
       return;
@@ -835,6 +838,9 @@ class Checker {
       return u64;
     }
     if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
+    // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
+    const printed = e.callee === "print" && e.args[0]?.kind !== "MapExpr" ? e.args[0] : undefined;
+    if (printed && (argTypes[0]?.k === "record" || (argTypes[0]?.k === "ptr" && argTypes[0].byValue))) s.types.set(printed, structValueType(argTypes[0], this.btf(), this.strlen, this.cstructs));
     return withSettings(r, this.settings);
   }
 

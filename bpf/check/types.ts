@@ -29,7 +29,13 @@ export type Type =
    */
   | { readonly k: "sym"; readonly user: boolean; readonly table?: "cgroup" | "username"; readonly filter?: string }
   /** A pointer; `to` is a BTF type id (kernel types) or an int/struct type of our own. */
-  | { readonly k: "ptr"; readonly to: Type; readonly user: boolean }
+  | {
+      readonly k: "ptr";
+      readonly to: Type;
+      readonly user: boolean;
+      /** A variable holding a struct (`$s = *$p`) by its address: it prints and stores as the struct. */
+      readonly byValue?: true;
+    }
   /** A kernel struct/union known through BTF (or a tracepoint's args record). */
   | {
       readonly k: "record";

@@ -23,6 +23,7 @@ import { scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
 import { withScratch } from "./scratch.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
+import { iterMixError } from "./iter-entry.ts";
 import {
   type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
@@ -124,6 +125,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     stackDepths: new Set(),
     pid: opts.pid,
   };
+  const mixed = iterMixError(checked.probes);
+  if (mixed) throw mixed;
   const programs: ProgSpec[] = checked.probes.map((cp, i) => {
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();

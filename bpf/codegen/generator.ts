@@ -32,6 +32,8 @@ import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
 import { countMapFull } from "./map-full.ts";
+import { storeRecord } from "./record-copy.ts";
+import { emitIterEntry } from "./iter-entry.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -101,6 +103,7 @@ export class ProbeGenerator {
     e.comment(`${this.shared.origin}: ${this.cp.concrete.name}`);
     e.emit(asm.mov(R6, R1));
     if (needsPidFilter(this.cp.concrete, this.shared.pid)) emitPidFilter(e, this.shared.pid!, this.exitLabel);
+    if (this.cp.concrete.context === "iter") emitIterEntry(e, this.exitLabel, this.frame.alloc(8));
     for (const [name, type] of this.cp.vars) {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
       this.vars.set(name, { off, type });
@@ -564,6 +567,9 @@ export class ProbeGenerator {
       return;
     }
     switch (name) {
+      case "ctx":
+        e.emit(asm.mov(R0, R6));
+        return;
       case "pid":
       case "__builtin_pid":
         e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32));
@@ -773,6 +779,7 @@ export class ProbeGenerator {
       return;
     }
     const size = sizeOf(t);
+    if (t.k === "record" && storeRecord(this, x, off, t)) return;
     switch (x.kind) {
       case "StrLit":
         e.storeBytes(off, Buffer.from(x.value), size);

@@ -22,7 +22,8 @@ export function scopeToPid(p: ConcreteProbe, pid: number | undefined): ConcreteP
 /** Whether the program must test the pid itself. */
 export function needsPidFilter(p: ConcreteProbe, pid: number | undefined): boolean {
   if (pid === undefined || scopedAtAttach(p)) return false;
-  return p.attach.kind !== "run" && !(p.attach.kind === "perf" && p.attach.cpus === "one");
+  // programs the run itself starts (BEGIN/END, self:signal, iterators) are not another process's
+  return p.attach.kind !== "run" && p.attach.kind !== "signal" && !(p.attach.kind === "perf" && p.attach.cpus === "one");
 }
 
 /** if ((bpf_get_current_pid_tgid() >> 32) != pid) goto exit */

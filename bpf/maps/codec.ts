@@ -102,19 +102,29 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       return { kind: "text", text: formatBootTimestamp(t.format, readInt(b, off, 8, false), boot), origin: "timestamp" };
     }
     case "ptr":
-      return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}` };
+      return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };
     case "array": {
       const es = sizeOf(t.element);
-      const parts: string[] = [];
-      for (let i = 0; i < t.length; i++) {
-        const v = decodeValue(t.element, b, off + i * es, sym);
-        parts.push(v.kind === "int" ? v.value.toString() : "?");
-      }
-      return { kind: "text", text: `[${parts.join(",")}]` };
+      const elements: Value[] = [];
+      for (let i = 0; i < t.length; i++) elements.push(decodeValue(t.element, b, off + i * es, sym));
+      return { kind: "array", elements };
     }
+    case "record":
+      return decodeRecord(t, b, off, sym);
     default:
       return { kind: "text", text: "?" };
   }
+}
+
+/** A struct value's fields (bitfields shifted and masked; pointers as addresses). */
+function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: number, sym: Symbolizer): Value {
+  const fields = (t.fields ?? []).map((f) => {
+    if (!f.bits) return { name: f.name, value: decodeValue(f.type, b, off + f.offset, sym) };
+    const raw = BigInt.asUintN(f.bits.width, readInt(b, off + f.offset, f.bits.loadSize, false) >> BigInt(f.bits.shift));
+    const signed = f.type.k === "int" && f.type.signed;
+    return { name: f.name, value: { kind: "int" as const, value: signed ? BigInt.asIntN(f.bits.width, raw) : raw, signed } };
+  });
+  return { kind: "record", fields };
 }
 
 /** Combine the per-CPU copies of one value into an Aggregate. */

@@ -9,6 +9,10 @@ export type Value =
   /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
   | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean; readonly mode?: "bpftrace" | "perf" | "raw" }
   | { readonly kind: "tuple"; readonly elements: readonly Value[] }
+  /** A struct (bpftrace's Primitive::Record): fields in declaration order. */
+  | { readonly kind: "record"; readonly fields: readonly { readonly name: string; readonly value: Value }[] }
+  /** A C array (bpftrace's Primitive::Array). */
+  | { readonly kind: "array"; readonly elements: readonly Value[] }
   /** Bytes from buf(): printed as \x escapes where not printable. */
   | { readonly kind: "buf"; readonly bytes: Uint8Array }
   /**

@@ -60,13 +60,24 @@ function plainText(v: Value): string {
       return String(v.value);
     case "tuple":
       return v.elements.map(plainText).join(", ");
+    case "record":
+    case "array":
+      return valueJson(v);
   }
 }
 
 /** A value: integers bare, tuples as arrays without spaces, everything else a string. */
 function valueJson(v: Value, div = 1n): string {
   if (v.kind === "int") return String(divide(v.value, div));
-  if (v.kind === "tuple") return `[${v.elements.map((e) => valueJson(e, div)).join(",")}]`;
+  // bpftrace prints pointers in JSON as numbers (`@ = (int16 *)0x32` is {"@": 50})
+  // (quoted when a double cannot hold them, as bpftrace's JsonEmitter does for any integer)
+  if (v.kind === "text" && v.origin === "pointer") {
+    const n = BigInt(v.text);
+    return BigInt(Number(n)) === n ? String(n) : `"${n}"`;
+  }
+  if (v.kind === "tuple" || v.kind === "array") return `[${v.elements.map((e) => valueJson(e, div)).join(",")}]`;
+  // bpftrace's JsonEmitter<Primitive::Record>: an object, spaced
+  if (v.kind === "record") return `{${v.fields.map((f) => `"${jsonEscape(f.name)}": ${valueJson(f.value, div)}`).join(", ")}}`;
   return `"${jsonEscape(plainText(v))}"`;
 }
 

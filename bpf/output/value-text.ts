@@ -50,6 +50,11 @@ export function valueText(v: Value, div = 1n): string {
       return hexFormatBuffer(v.bytes);
     case "text":
       return v.text;
+    case "record":
+      // bpftrace's TextEmitter<Primitive::Record>: structs always get spaces, arrays none
+      return v.fields.length ? `{ ${v.fields.map((f) => `.${f.name} = ${valueText(f.value, div)}`).join(", ")} }` : "{}";
+    case "array":
+      return `[${v.elements.map((e) => valueText(e, div)).join(",")}]`;
   }
 }
 

@@ -56,6 +56,7 @@ function withPerf(fd: OwnedFd, prog: OwnedFd): OwnedFd {
 export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
   switch (spec.kind) {
     case "run":
+    case "signal":
       return [];
     case "perf": {
       const cpus = spec.cpus === "one" ? [native.onlineCpus()[0] ?? 0] : native.onlineCpus();
@@ -67,6 +68,7 @@ export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
               type: spec.type,
               config: spec.config,
               ...(spec.freq !== undefined ? { sampleFreq: spec.freq } : { samplePeriod: spec.period ?? 1 }),
+              ...(spec.breakpoint && { bpType: spec.breakpoint.type, config1: spec.breakpoint.addr, config2: spec.breakpoint.len }),
               disabled: true,
               // -p PID: count that process (and the threads it starts) on every CPU, as bpftrace does
               ...(spec.pid !== undefined && { inherit: true }),
@@ -88,6 +90,9 @@ export function attach(spec: AttachSpec, prog: OwnedFd): OwnedFd[] {
     }
     case "raw_tracepoint":
       return [native.rawTracepointOpen(spec.name, prog)];
+    case "iter":
+      // no iter_info: task iterators walk every task of the pid namespace
+      return [native.linkCreate({ progFd: prog, targetFd: 0, attachType: native.AttachType.TRACE_ITER })];
     case "tp_btf":
     case "fentry":
       return [native.rawTracepointOpen(null, prog)];

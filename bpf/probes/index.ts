@@ -4,6 +4,9 @@
 import type { AttachPoint } from "../lang/ast.ts";
 import { closest } from "../check/suggest.ts";
 import { begin, end } from "./special.ts";
+import { self } from "./self.ts";
+import { iter } from "./iter.ts";
+import { watchpoint } from "./watchpoint.ts";
 import { interval, profile } from "./timed.ts";
 import { hardware, software } from "./perf-events.ts";
 import { tracepoint } from "./tracepoint.ts";
@@ -20,6 +23,7 @@ export type { ProbeEnv, TracepointField, TracepointFormat, UsdtProbeInfo, Kernel
 export const providers: readonly Provider[] = [
   begin, end, interval, profile, software, hardware, tracepoint, rawtracepoint,
   kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt,
+  self, iter, watchpoint,
 ];
 
 const byName = new Map<string, Provider>();

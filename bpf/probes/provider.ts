@@ -12,11 +12,26 @@ export type ContextKind =
   | "pt_regs" // kprobe, uprobe, usdt, and perf events (bpf_perf_event_data starts with regs)
   | "tracepoint" // the trace record: fields at their format-file offsets
   | "raw_args" // u64 args[] of a raw tracepoint, tp_btf, fentry/fexit
+  | "iter" // struct bpf_iter__<name> *: meta, then the object (NULL on the last call)
   ;
 
 export type AttachSpec =
   | { readonly kind: "run"; readonly when: "begin" | "end" }
-  | { readonly kind: "perf"; readonly type: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: "one" | "all"; readonly pid?: number }
+  /** self:signal:SIG: run by BPF_PROG_TEST_RUN when this process receives the signal (bpf/runtime/self-signal.ts). */
+  | { readonly kind: "signal"; readonly signal: "SIGUSR1" }
+  /** iter:NAME: BPF_LINK_CREATE (BPF_TRACE_ITER), then read through BPF_ITER_CREATE (bpf/runtime/iterate.ts). */
+  | { readonly kind: "iter"; readonly name: string }
+  | {
+      readonly kind: "perf";
+      readonly type: number;
+      readonly config: number;
+      readonly period?: number;
+      readonly freq?: number;
+      readonly cpus: "one" | "all";
+      readonly pid?: number;
+      /** PERF_TYPE_BREAKPOINT (watchpoint:): bp_addr, bp_len, bp_type. */
+      readonly breakpoint?: { readonly addr: bigint; readonly len: number; readonly type: number };
+    }
   | { readonly kind: "tracepoint"; readonly category: string; readonly event: string; readonly id: number }
   | { readonly kind: "raw_tracepoint"; readonly name: string }
   | { readonly kind: "tp_btf"; readonly name: string; readonly btfId: number }
@@ -34,6 +49,8 @@ export interface ConcreteProbe {
   readonly context: ContextKind;
   /** `args` record for tracepoints, tp_btf, fentry/fexit, usdt (named fields). */
   readonly args?: Type;
+  /** `ctx`: the context pointer, typed (iter: struct bpf_iter__<name> *). */
+  readonly ctx?: Type;
   /** Where arg0..argN come from: registers (kprobe/uprobe) or the raw u64 array. */
   readonly positional?: "regs" | "raw" | "usdt";
   /** USDT argument specs, one per argN. */

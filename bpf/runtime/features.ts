@@ -33,6 +33,34 @@ export function trampolinesAllowed(env: CompileEnv): boolean {
   return trampolines;
 }
 
+let iterators: boolean | undefined;
+
+/**
+ * Whether BPF iterators load (5.8): `r0 = 0; exit` as BPF_PROG_TYPE_TRACING /
+ * BPF_TRACE_ITER on the FUNC bpf_iter_task. A kernel without it, or one that refuses the
+ * load (as trampolines are refused under some lockdown setups), means no.
+ */
+export function iteratorsAllowed(env: CompileEnv): boolean {
+  if (iterators !== undefined) return iterators;
+  const id = env.btfId("bpf_iter_task", "func");
+  if (id === undefined) return (iterators = false);
+  try {
+    const fd = native.progLoad({
+      type: ProgType.TRACING,
+      expectedAttachType: AttachType.TRACE_ITER,
+      attachBtfId: id,
+      insns: marshal([asm.movImm(R0, 0), asm.exit()]),
+      license: "GPL",
+      name: "tb_feature",
+    });
+    fd.close();
+    iterators = true;
+  } catch {
+    iterators = false;
+  }
+  return iterators;
+}
+
 let machine: CompileEnv | undefined;
 
 /** This machine's facts, with the trampoline answer from the feature probe (asked lazily). */
@@ -42,4 +70,23 @@ export function machineEnv(): CompileEnv {
     machine = env;
   }
   return machine;
+}
+
+let breakpoints: boolean | undefined;
+
+/**
+ * Whether hardware breakpoints (watchpoint:) can be opened: perf_event_open of a
+ * PERF_TYPE_BREAKPOINT write watch on an address of this process. Virtual machines
+ * without debug registers, or a perf_event_paranoid that forbids it, mean no.
+ */
+export function breakpointsAllowed(): boolean {
+  if (breakpoints !== undefined) return breakpoints;
+  try {
+    const fd = native.perfEventOpen({ type: 5 /* PERF_TYPE_BREAKPOINT */, config: 0, samplePeriod: 1, disabled: true, bpType: 2, config1: 0x1000n, config2: 8 }, 0, -1);
+    fd.close();
+    breakpoints = true;
+  } catch {
+    breakpoints = false;
+  }
+  return breakpoints;
 }

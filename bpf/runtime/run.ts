@@ -15,6 +15,8 @@ import { valueText } from "../output/index.ts";
 import { strftime } from "./strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
+import { watchSelfSignals } from "./self-signal.ts";
+import { runIterators } from "./iterate.ts";
 import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
 import type { Symbolizer } from "../maps/codec.ts";
 
@@ -85,12 +87,18 @@ export class LoadedRun {
   readonly internal = new Map<string, OwnedFd>();
   readonly progs: { spec: ProgSpec; fd: OwnedFd }[] = [];
   readonly links: OwnedFd[] = [];
+  /** Links of iter: programs, read once all probes are attached (bpf/runtime/iterate.ts). */
+  readonly iterLinks: OwnedFd[] = [];
   ring: RingBuffer | undefined;
   exitCode: number | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   /** Probes that failed to attach and were skipped (missing_probes = warn / ignore). */
   #skipped = 0;
+  /** Stops listening for the signals of self:signal probes (bpf/runtime/self-signal.ts). */
+  #stopSignals: (() => void) | undefined;
+  /** Called after self:signal programs ran. */
+  #afterSignal: (() => void) | undefined;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -161,11 +169,15 @@ export class LoadedRun {
   }
 
   attachAll(): number {
+    // self:signal probes listen from now on, before the run says it is attached
+    this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
     let n = 0;
     for (const p of this.progs) {
       if (p.spec.probe.attach.kind === "run") continue;
       try {
-        this.links.push(...attach(p.spec.probe.attach, p.fd));
+        const fds = attach(p.spec.probe.attach, p.fd);
+        this.links.push(...fds);
+        if (p.spec.probe.attach.kind === "iter") this.iterLinks.push(...fds);
       } catch (e) {
         const msg = (e as Error).message;
         const missing = this.spec.settings?.missingProbes ?? "error";
@@ -269,12 +281,17 @@ export class LoadedRun {
         if (done) return;
         done = true;
         target?.stop();
+        this.#afterSignal = undefined;
         clearTimeout(timer);
         clearInterval(this.#ticker);
         this.#ticker = undefined;
         this.ring?.onReadable(null);
         signal?.removeEventListener("abort", onAbort);
         resolve(r);
+      };
+      // a self:signal probe that called exit() ends the run
+      this.#afterSignal = () => {
+        if (this.exitCode !== undefined) finish("exit");
       };
       const onAbort = () => finish("interrupt");
       const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
@@ -291,6 +308,9 @@ export class LoadedRun {
   }
 
   detach(): void {
+    this.#stopSignals?.();
+    this.#stopSignals = undefined;
+    this.iterLinks.length = 0;
     for (const l of this.links.splice(0)) l.close();
   }
 
@@ -338,7 +358,11 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
         detached = true;
         return { reason: "detached", exitCode: 0, lost: 0n, run };
       }
-      reason = await run.wait();
+      if (run.iterLinks.length > 0) {
+        // an iterator program is the whole run: read it to its end, then END
+        runIterators(run.iterLinks, () => run.drain(), () => run.exitCode !== undefined);
+        reason = "exit";
+      } else reason = await run.wait();
     } else {
       hooks.started?.(run.probeCount);
       if (run.exitCode !== undefined) reason = "exit";

@@ -46,3 +46,13 @@ export function skipWithoutBpf(): boolean {
   console.warn(`skipping: ${reason}`);
   return true;
 }
+
+/**
+ * For `describe.skipIf(...)`: true (with the reason logged) when this kernel refuses a
+ * feature the tests need. A refused feature is a skip even under TRACEBOOK_REQUIRE_BPF=1.
+ */
+export function featureSkip(refusedBecause: string | null): boolean {
+  if (refusedBecause === null) return false;
+  console.warn(`skipping: ${refusedBecause}`);
+  return true;
+}
