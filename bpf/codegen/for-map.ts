@@ -40,6 +40,7 @@ import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";
 import { CodegenError, type ProbeGenerator } from "./generator.ts";
 import { toScratch } from "./scratch.ts";
+import * as M from "./map-ops.ts";
 
 /** The callback's parameters, as bpf_for_each_map_elem calls it. */
 export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
@@ -50,7 +51,7 @@ export interface CallbackCode extends Subprog {
 }
 
 export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
-  const info = g.mapInfo(st.map.name, st.map.span);
+  const info = M.mapInfo(g, st.map.name, st.map.span);
   if (info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "stats") {
     throw new CodegenError(`for loops cannot iterate over a ${info.valueKind}() map`, st.map.span);
   }
@@ -103,7 +104,7 @@ export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: Callba
     cb.copy(R10, kv.off + offsets[0]!, R10, keySlot, Math.min(keySize, sizeOf(keyType)));
     if (isPerCpu(info)) {
       // bpftrace's value of a count/sum/min/max/avg map: all CPUs combined
-      g.readPerCpu(info, keySlot);
+      M.readPerCpu(g, info, keySlot);
       cb.emit(asm.stx(8, R10, kv.off + offsets[1]!, R0));
     } else {
       cb.emit(asm.ldx(8, R3, R10, valueSlot));

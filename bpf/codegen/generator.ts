@@ -10,30 +10,27 @@
 //   r7 = the scratch pointer, set at entry when the program needs one (scratch.ts).
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
-import { asm, type Reg, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
+import { asm, type Reg, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
 import type { BtfField } from "../check/btf-types.ts";
-import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
-import { constInt, namedType, parseFormat } from "../check/checker.ts";
-import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
+import { constInt, namedType } from "../check/checker.ts";
+import { type MapInfo } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
-import { ArgRegs, BPF_ANY, PtRegs } from "../abi.ts";
+import { ArgRegs, PtRegs } from "../abi.ts";
 import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
-import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
+import { compareBytesLoop } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
-import { log2BucketK } from "./hist-bucket.ts";
-import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
-import type { Action, ArgLayout } from "./spec.ts";
-import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
+import type { Action } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
-import { countMapFull } from "./map-full.ts";
 import { storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
+import * as M from "./map-ops.ts";
+import * as C from "./calls.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -146,11 +143,11 @@ export class ProbeGenerator {
     const { e } = this;
     switch (st.kind) {
       case "ExprStmt":
-        if (st.expr.kind === "CallExpr") return this.callStmt(st.expr);
+        if (st.expr.kind === "CallExpr") return C.callStmt(this, st.expr);
         this.discard(st.expr);
         return;
       case "AssignStmt":
-        return this.assign(st);
+        return M.assign(this, st);
       case "VarDeclStmt": {
         if (!st.value) return;
         const v = this.vars.get(st.name)!;
@@ -315,7 +312,7 @@ export class ProbeGenerator {
         return;
       }
       case "MapExpr":
-        return this.readMapScalar(x);
+        return M.readMapScalar(this, x);
       case "BinaryExpr":
         return this.binary(x);
       case "UnaryExpr": {
@@ -343,7 +340,7 @@ export class ProbeGenerator {
         return;
       }
       case "UpdateExpr":
-        return this.update(x);
+        return M.update(this, x);
       case "TernaryExpr": {
         const f = e.label("tf");
         const end = e.label("te");
@@ -357,7 +354,7 @@ export class ProbeGenerator {
         return;
       }
       case "CallExpr":
-        return this.callScalar(x);
+        return C.callScalar(this, x);
       case "FieldExpr":
         return this.fieldScalar(x);
       case "IndexExpr": {
@@ -811,9 +808,9 @@ export class ProbeGenerator {
         return;
       }
       case "MapExpr":
-        return this.readMapValue(x, off, t);
+        return M.readMapValue(this, x, off, t);
       case "CallExpr":
-        return this.callValue(x, off, t);
+        return C.callValue(this, x, off, t);
       case "BlockExpr":
         this.block(x.block);
         if (x.value) return this.storeInto(x.value, off, t);
@@ -872,291 +869,17 @@ export class ProbeGenerator {
     throw new CodegenError(`cannot produce a ${typeName(t)} from ${x.kind} here`, x.span);
   }
 
-  // --- maps ------------------------------------------------------------------------
 
-  mapInfo(name: string, span: A.Span): MapInfo {
-    const m = this.shared.maps.get(name);
-    if (!m) throw new CodegenError(`unknown map ${name}`, span);
-    return m;
-  }
 
-  /** Build the kernel key of `@m[keys]` (plus a bucket when given) in a stack slot. */
-  buildKey(x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
-    const layout = keyLayout(info);
-    const off = this.frame.alloc(layout.size);
-    this.e.zero(off, layout.size);
-    if (info.keyTypes.length === 0) return { off, bucketOff: layout.bucketOffset !== undefined ? off + layout.bucketOffset : undefined };
-    if (x.keys.length === 1 && info.keyTypes.length > 1) {
-      // @m[$tuple]: one tuple-typed expression for a multi-key map
-      this.storeInto(x.keys[0]!, off, { k: "tuple", elements: info.keyTypes });
-    } else {
-      x.keys.forEach((k, i) => this.storeInto(k, off + layout.offsets[i]!, info.keyTypes[i]!));
-    }
-    return { off, bucketOff: layout.bucketOffset !== undefined ? off + layout.bucketOffset : undefined };
-  }
 
-  /** The kernel key of `info` from one expression (`delete(@m, k)`, `has_key(@m, k)`). */
-  keyFromExpr(info: MapInfo, k: A.Expr): number {
-    const layout = keyLayout(info);
-    const off = this.frame.alloc(layout.size);
-    this.e.zero(off, layout.size);
-    const t: Type = info.keyTypes.length === 1 ? info.keyTypes[0]! : { k: "tuple", elements: info.keyTypes };
-    this.storeInto(k, off, t);
-    return off;
-  }
 
-  /** r0 = lookup(@m, key at off): pointer or 0. */
-  lookup(name: string, keyOff: number): void {
-    this.e.emit(asm.ldMapFd(R1, name));
-    this.e.stackAddr(R2, keyOff);
-    this.e.emit(asm.call(H.map_lookup_elem));
-  }
 
-  /** update(@m, key at keyOff, value at valOff, BPF_ANY) */
-  updateElem(name: string, keyOff: number, valOff: number): void {
-    const { e } = this;
-    e.emit(asm.ldMapFd(R1, name));
-    e.stackAddr(R2, keyOff);
-    e.stackAddr(R3, valOff);
-    e.emit(asm.movImm(R4, BPF_ANY), asm.call(H.map_update_elem));
-    countMapFull(this, name);
-  }
 
-  readMapScalar(x: A.MapExpr): void {
-    const { e } = this;
-    const info = this.mapInfo(x.name, x.span);
-    const { off } = this.buildKey(x, info);
-    if (isPerCpu(info)) return this.readPerCpu(info, off);
-    this.lookup(x.name, off);
-    const miss = e.label("miss");
-    const done = e.label("got");
-    e.emit(asm.jeqImm(R0, 0, miss));
-    this.loadScalar(R0, R0, 0, info.valueType);
-    e.emit(asm.ja(done));
-    e.place(miss);
-    e.emit(asm.movImm(R0, 0));
-    e.place(done);
-    this.placeNop();
-  }
 
-  /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */
-  readPerCpu(info: MapInfo, keyOff: number): void {
-    const { e } = this;
-    const acc = this.frame.alloc(16); // value, count (avg) / set (min, max)
-    e.emit(asm.st(8, R10, acc, 0), asm.st(8, R10, acc + 8, 0));
-    for (let cpu = 0; cpu < this.shared.cpus; cpu++) {
-      const skip = e.label("cpu");
-      e.emit(asm.ldMapFd(R1, info.name));
-      e.stackAddr(R2, keyOff);
-      e.emit(asm.movImm(R3, cpu), asm.call(H.map_lookup_percpu_elem), asm.jeqImm(R0, 0, skip));
-      e.emit(asm.ldx(8, R1, R0, 0), asm.ldx(8, R2, R10, acc));
-      switch (info.valueKind) {
-        case "count":
-        case "sum":
-          e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2));
-          break;
-        case "avg":
-          e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2), asm.ldx(8, R1, R0, 8), asm.ldx(8, R2, R10, acc + 8), asm.add(R2, R1), asm.stx(8, R10, acc + 8, R2));
-          break;
-        case "min":
-        case "max": {
-          const take = e.label("take");
-          e.emit(asm.ldx(8, R3, R0, 8), asm.jeqImm(R3, 0, skip)); // unset on this CPU
-          e.emit(asm.ldx(8, R3, R10, acc + 8), asm.jeqImm(R3, 0, take));
-          e.emit(info.valueKind === "min" ? asm.jsge(R1, R2, skip) : asm.jsle(R1, R2, skip));
-          e.place(take);
-          e.emit(asm.stx(8, R10, acc, R1), asm.st(8, R10, acc + 8, 1));
-          break;
-        }
-        default:
-          throw new Error(`cannot read ${info.valueKind} in the kernel`);
-      }
-      e.place(skip);
-      this.placeNop();
-    }
-    e.emit(asm.ldx(8, R0, R10, acc));
-    if (info.valueKind === "avg") {
-      const z = e.label("avgz");
-      e.emit(asm.ldx(8, R1, R10, acc + 8), asm.jeqImm(R1, 0, z), asm.sdiv(R0, R1));
-      e.place(z);
-      this.placeNop();
-    }
-  }
 
-  readMapValue(x: A.MapExpr, off: number, t: Type): void {
-    const { e } = this;
-    const info = this.mapInfo(x.name, x.span);
-    const size = sizeOf(t);
-    e.zero(off, size);
-    const k = this.buildKey(x, info);
-    this.lookup(x.name, k.off);
-    const miss = e.label("vmiss");
-    e.emit(asm.jeqImm(R0, 0, miss));
-    e.copy(R10, off, R0, 0, Math.min(size, sizeOf(info.valueType)), R1);
-    e.place(miss);
-    this.placeNop();
-  }
 
-  assign(st: A.AssignStmt): void {
-    const { e } = this;
-    const target = st.target;
-    if (target.kind === "VarExpr") {
-      const v = this.vars.get(target.name)!;
-      if (st.op === "=") return this.storeInto(st.value, v.off, v.type);
-      this.scalar(st.value);
-      e.emit(asm.mov(R2, R0));
-      this.loadScalar(R1, R10, v.off, v.type);
-      this.compound(st.op, R1, R2, v.type);
-      e.emit(asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));
-      return;
-    }
-    const info = this.mapInfo(target.name, target.span);
-    if (info.valueKind !== "value") return this.aggregate(target, info, st.value as A.CallExpr);
-    const k = this.buildKey(target, info);
-    const vsize = sizeOf(info.valueType);
-    const val = this.frame.alloc(Math.max(8, vsize), alignOf(info.valueType));
-    if (st.op === "=") {
-      this.storeInto(st.value, val, info.valueType);
-    } else {
-      this.scalar(st.value);
-      const tmp = this.frame.alloc(8);
-      e.emit(asm.stx(8, R10, tmp, R0));
-      this.lookup(target.name, k.off);
-      const miss = e.label("cmiss");
-      const got = e.label("cgot");
-      e.emit(asm.movImm(R1, 0), asm.jeqImm(R0, 0, miss), asm.ldx(8, R1, R0, 0), asm.ja(got));
-      e.place(miss);
-      e.place(got);
-      e.emit(asm.ldx(8, R2, R10, tmp));
-      this.compound(st.op, R1, R2, info.valueType);
-      e.emit(asm.stx(8, R10, val, R1));
-    }
-    this.updateElem(target.name, k.off, val);
-  }
 
-  /** r1 = r1 OP r2 */
-  compound(op: string, a: Reg, b: Reg, t: Type): void {
-    const signed = t.k === "int" && t.signed;
-    const e = this.e;
-    switch (op) {
-      case "+=": e.emit(asm.add(a, b)); return;
-      case "-=": e.emit(asm.sub(a, b)); return;
-      case "*=": e.emit(asm.mul(a, b)); return;
-      case "/=":
-      case "%=": {
-        const z = e.label("cdz");
-        const end = e.label("cde");
-        e.emit(asm.jeqImm(b, 0, z), signed ? (op === "/=" ? asm.sdiv(a, b) : asm.smod(a, b)) : op === "/=" ? asm.div(a, b) : asm.mod(a, b), asm.ja(end));
-        e.place(z);
-        e.emit(asm.movImm(a, 0));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-      case "&=": e.emit(asm.and(a, b)); return;
-      case "|=": e.emit(asm.or(a, b)); return;
-      case "^=": e.emit(asm.xor(a, b)); return;
-      case "<<=": e.emit(asm.lsh(a, b)); return;
-      case ">>=": e.emit(signed ? asm.arsh(a, b) : asm.rsh(a, b)); return;
-    }
-  }
 
-  update(x: A.UpdateExpr): void {
-    const { e } = this;
-    const delta = x.op === "++" ? 1 : -1;
-    if (x.target.kind === "VarExpr") {
-      const v = this.vars.get(x.target.name)!;
-      this.loadScalar(R0, R10, v.off, v.type);
-      e.emit(asm.mov(R1, R0), asm.addImm(R1, delta), asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));
-      if (x.prefix) e.emit(asm.mov(R0, R1));
-      return;
-    }
-    const info = this.mapInfo(x.target.name, x.target.span);
-    const k = this.buildKey(x.target, info);
-    const val = this.frame.alloc(8);
-    const old = this.frame.alloc(8);
-    this.lookup(x.target.name, k.off);
-    const miss = e.label("umiss");
-    e.emit(asm.movImm(R1, 0), asm.jeqImm(R0, 0, miss), asm.ldx(8, R1, R0, 0));
-    e.place(miss);
-    e.emit(asm.stx(8, R10, old, R1), asm.addImm(R1, delta), asm.stx(8, R10, val, R1));
-    this.updateElem(x.target.name, k.off, val);
-    e.emit(asm.ldx(8, R0, R10, x.prefix ? val : old));
-  }
-
-  /** `@m[k] = count() / sum(v) / min / max / avg / stats / hist / lhist` on a per-CPU map. */
-  aggregate(target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
-    const { e } = this;
-    const kind = info.valueKind;
-    const vSlot = this.frame.alloc(8);
-    if (call.args[0]) {
-      this.scalar(call.args[0]);
-      e.emit(asm.stx(8, R10, vSlot, R0));
-    } else e.emit(asm.st(8, R10, vSlot, 1));
-    const k = this.buildKey(target, info);
-    if (kind === "hist" || kind === "lhist") {
-      e.emit(asm.ldx(8, R1, R10, vSlot));
-      if (kind === "hist") {
-        if (info.histK) log2BucketK(e, info.histK, () => this.placeNop());
-        else this.log2Bucket();
-      } else this.linearBucket(info);
-      e.emit(asm.stx(8, R10, k.bucketOff!, R0));
-    }
-    this.lookup(target.name, k.off);
-    const miss = e.label("amiss");
-    const done = e.label("adone");
-    e.emit(asm.jeqImm(R0, 0, miss), asm.ldx(8, R2, R10, vSlot));
-    // hit: r0 = value pointer, r2 = v
-    switch (kind) {
-      case "count":
-      case "hist":
-      case "lhist":
-        e.emit(asm.ldx(8, R1, R0, 0), asm.addImm(R1, 1), asm.stx(8, R0, 0, R1));
-        break;
-      case "sum":
-        e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1));
-        break;
-      case "avg":
-      case "stats":
-        e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1), asm.ldx(8, R1, R0, 8), asm.addImm(R1, 1), asm.stx(8, R0, 8, R1));
-        break;
-      case "min":
-      case "max": {
-        const store = e.label("mstore");
-        e.emit(asm.ldx(8, R1, R0, 8), asm.jeqImm(R1, 0, store), asm.ldx(8, R1, R0, 0));
-        e.emit(kind === "min" ? asm.jsge(R2, R1, done) : asm.jsle(R2, R1, done));
-        e.place(store);
-        e.emit(asm.stx(8, R0, 0, R2), asm.st(8, R0, 8, 1));
-        break;
-      }
-      default:
-        throw new CodegenError(`unknown aggregation ${kind}`, call.span);
-    }
-    e.emit(asm.ja(done));
-    // miss: insert the first value
-    e.place(miss);
-    const init = this.frame.alloc(16);
-    e.emit(asm.ldx(8, R2, R10, vSlot));
-    switch (kind) {
-      case "count":
-      case "hist":
-      case "lhist":
-        e.emit(asm.st(8, R10, init, 1));
-        break;
-      case "sum":
-        e.emit(asm.stx(8, R10, init, R2));
-        break;
-      case "avg":
-      case "stats":
-      case "min":
-      case "max":
-        e.emit(asm.stx(8, R10, init, R2), asm.st(8, R10, init + 8, 1));
-        break;
-    }
-    this.updateElem(target.name, k.off, init);
-    e.place(done);
-    this.placeNop();
-  }
 
   /** r0 = bpftrace's log2 bucket of the signed value in r1 (0: < 0, 1: 0, i ≥ 2: [2^(i-2), 2^(i-1))). */
   log2Bucket(): void {
@@ -1173,311 +896,14 @@ export class ProbeGenerator {
     this.placeNop();
   }
 
-  /** r0 = lhist bucket of r1: 0 below min, n+1 at or above max, else (v - min) / step + 1. */
-  linearBucket(info: MapInfo): void {
-    const { e } = this;
-    const { min, max, step } = info.lhist!;
-    const n = (max - min) / step;
-    const done = e.label("lhdone");
-    e.emit(asm.movImm(R0, 0), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.jslt(R1, R2, done));
-    e.emit(asm.ldImm64(R0, n + 1n), asm.ldImm64(R2, BigInt.asUintN(64, max)), asm.jsge(R1, R2, done));
-    e.emit(asm.mov(R0, R1), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.sub(R0, R2), asm.ldImm64(R2, step), asm.div(R0, R2), asm.addImm(R0, 1));
-    e.place(done);
-    this.placeNop();
-  }
 
-  // --- calls -----------------------------------------------------------------------
 
-  callScalar(x: A.CallExpr): void {
-    const { e } = this;
-    switch (x.callee) {
-      case "strncmp": {
-        const n = Number(constInt(x.args[2]!, this.shared.positional) ?? 0n);
-        const a = this.value(x.args[0]!);
-        const b = this.value(x.args[1]!);
-        const ne = e.label("sncne");
-        const end = e.label("sncend");
-        const lim = Math.min(n, sizeOf(this.type(x.args[0]!)), sizeOf(this.type(x.args[1]!)));
-        if (lim > INLINE_BYTES) compareBytesLoop(e, a, b, lim, ne, end);
-        else for (let i = 0; i < lim; i++) {
-          e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
-        }
-        e.place(end);
-        e.emit(asm.movImm(R0, 0));
-        const out = e.label("sncout");
-        e.emit(asm.ja(out));
-        e.place(ne);
-        e.emit(asm.movImm(R0, 1));
-        e.place(out);
-        this.placeNop();
-        return;
-      }
-      case "strcontains":
-        return this.strcontains(x);
-      case "delete": {
-        // bpf_map_delete_elem returns 0 when it deleted the key: the value is that success.
-        this.callStmt(x);
-        const no = e.label("delno");
-        const end = e.label("delend");
-        e.emit(asm.jneImm(R0, 0, no), asm.movImm(R0, 1), asm.ja(end));
-        e.place(no);
-        e.emit(asm.movImm(R0, 0));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-      case "has_key": {
-        const m = x.args[0] as A.MapExpr;
-        const info = this.mapInfo(m.name, m.span);
-        this.lookup(m.name, this.keyFromExpr(info, x.args[1]!));
-        const no = e.label("hkno");
-        e.emit(asm.jeqImm(R0, 0, no), asm.movImm(R0, 1));
-        e.place(no);
-        this.placeNop();
-        return;
-      }
-      case "ksym":
-      case "usym":
-      case "cgroup_path":
-      case "bswap":
-        this.scalar(x.args[0]!);
-        if (x.callee === "bswap") {
-          const t = this.type(x.args[0]!);
-          e.emit(asm.bswap(R0, (t.k === "int" ? t.bits : 64) as 64));
-        }
-        return;
-      case "kstack":
-      case "ustack":
-        return this.stackId(x.callee === "ustack", this.type(x));
-      case "sizeof":
-        return this.scalar(x.args[0]!);
-      case "kaddr":
-      case "uaddr":
-      case "cgroupid":
-        return VC.constantCall(this, x);
-      case "reg": {
-        const name = (x.args[0] as A.StrLit).value;
-        const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
-        if (off === undefined) throw new CodegenError(`unknown register '${name}'`, x.span);
-        e.emit(asm.ldx(8, R0, R6, off));
-        return;
-      }
-      default:
-        if (SC.callScalar(this, x)) return;
-        if (isScalar(this.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
-        throw new CodegenError(`${x.callee}() has no numeric value`, x.span);
-    }
-  }
 
-  strcontains(x: A.CallExpr): void {
-    const { e } = this;
-    const hay = this.value(x.args[0]!);
-    const needle = x.args[1]!;
-    if (needle.kind !== "StrLit") throw new CodegenError("strcontains() needs a string literal as the needle (for now)", needle.span);
-    const bytes = Buffer.from(needle.value);
-    const hsize = sizeOf(this.type(x.args[0]!));
-    const found = e.label("scfound");
-    const end = e.label("scend");
-    if (bytes.length === 0 || bytes.length > hsize - 1) {
-      // empty needle: always found; one longer than the haystack can hold: never (and no
-      // position to test, so `found` would be unreachable code)
-      e.emit(asm.movImm(R0, bytes.length === 0 ? 1 : 0));
-      return;
-    }
-    if (hsize > INLINE_BYTES) containsLoop(e, hay, hsize, bytes, found, end);
-    else for (let i = 0; i + bytes.length <= hsize - 1; i++) {
-      const next = e.label("scnext");
-      for (let j = 0; j < bytes.length; j++) {
-        e.emit(asm.ldx(1, R1, R10, hay + i + j), asm.jneImm(R1, bytes[j]!, next));
-      }
-      e.emit(asm.ja(found));
-      e.place(next);
-      e.emit(asm.ldx(1, R1, R10, hay + i), asm.jeqImm(R1, 0, end)); // the haystack ended
-    }
-    e.place(end);
-    e.emit(asm.movImm(R0, 0));
-    const out = e.label("scout");
-    e.emit(asm.ja(out));
-    e.place(found);
-    e.emit(asm.movImm(R0, 1));
-    e.place(out);
-    this.placeNop();
-  }
 
-  callValue(x: A.CallExpr, off: number, t: Type): void {
-    const { e } = this;
-    const size = sizeOf(t);
-    switch (x.callee) {
-      case "str": {
-        const at = this.type(x.args[0]!);
-        if (at.k === "string") {
-          this.storeInto(x.args[0]!, off, t);
-          return;
-        }
-        e.zero(off, size);
-        let n = size;
-        if (x.args[1]) {
-          const c = constInt(x.args[1], this.shared.positional);
-          if (c !== undefined) n = Math.min(size, Number(c) + 1);
-        }
-        this.scalar(x.args[0]!);
-        e.emit(asm.mov(R3, R0));
-        e.stackAddr(R1, off);
-        const user = at.k === "ptr" ? at.user : this.cp.concrete.context === "pt_regs" && this.cp.concrete.provider.startsWith("u");
-        e.emit(asm.movImm(R2, n), asm.call(user || this.cp.concrete.positional === "usdt" ? H.probe_read_user_str : H.probe_read_kernel_str));
-        return;
-      }
-      case "buf": {
-        e.zero(off, size);
-        this.scalar(x.args[0]!);
-        e.emit(asm.mov(R3, R0));
-        e.stackAddr(R1, off);
-        e.emit(asm.movImm(R2, size), asm.call(H.probe_read_user));
-        return;
-      }
-      case "strftime":
-      case "ntop":
-      case "macaddr":
-        return VC.storeValueCall(this, x, off);
-      case "syscall_name":
-      case "strerror":
-        if (size > NAME_STRLEN) e.zero(off, size);
-        return emitTableName(this, x, x.callee, off);
-      default:
-        if (SC.callValue(this, x, off, t)) return;
-        if (isScalar(t)) {
-          this.callScalar(x);
-          e.emit(asm.stx(8, R10, off, R0));
-          return;
-        }
-        throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
-    }
-  }
 
-  // --- statement calls: printf, exit, delete, clear, print ---------------------------
 
-  callStmt(x: A.CallExpr): void {
-    const { e } = this;
-    switch (x.callee) {
-      case "printf":
-      case "system":
-      case "cat":
-        return this.printf(x);
-      case "join": {
-        const sep = x.args[1]?.kind === "StrLit" ? x.args[1].value : " ";
-        return VC.join(this, x, this.action({ kind: "join", separator: sep, count: JOIN_ARGNUM, size: JOIN_ARGSIZE }));
-      }
-      case "exit": {
-        const id = this.action({ kind: "exit" });
-        const rec = this.frame.alloc(16);
-        this.loadConst(BigInt(id));
-        e.emit(asm.stx(8, R10, rec, R0));
-        if (x.args[0]) this.scalar(x.args[0]);
-        else e.emit(asm.movImm(R0, 0));
-        e.emit(asm.stx(8, R10, rec + 8, R0));
-        this.output(rec, 16);
-        e.emit(asm.ja(this.exitLabel));
-        return;
-      }
-      case "delete": {
-        const m = x.args[0] as A.MapExpr;
-        const info = this.mapInfo(m.name, m.span);
-        const keyOff = x.args.length === 2 ? this.keyFromExpr(info, x.args[1]!) : this.buildKey(m, info).off;
-        e.emit(asm.ldMapFd(R1, m.name));
-        e.stackAddr(R2, keyOff);
-        e.emit(asm.call(H.map_delete_elem));
-        return;
-      }
-      case "clear":
-      case "zero": {
-        const m = x.args[0] as A.MapExpr;
-        this.mapInfo(m.name, m.span);
-        return this.simpleAction({ kind: x.callee, map: m.name });
-      }
-      case "print": {
-        const a = x.args[0]!;
-        if (a.kind === "MapExpr" && a.keys.length === 0) {
-          this.mapInfo(a.name, a.span);
-          const top = x.args[1] ? Number(constInt(x.args[1], this.shared.positional) ?? 0n) : 0;
-          const div = x.args[2] ? Number(constInt(x.args[2], this.shared.positional) ?? 1n) : 1;
-          return this.simpleAction({ kind: "print", map: a.name, top, div });
-        }
-        const t = this.type(a);
-        const rec = this.frame.alloc(8 + sizeOf(t), 8);
-        const id = this.action({ kind: "print_value", arg: { type: t, offset: 8 } });
-        this.storeInto(a, rec + 8, t);
-        this.loadConst(BigInt(id));
-        e.emit(asm.stx(8, R10, rec, R0));
-        this.output(rec, 8 + sizeOf(t));
-        return;
-      }
-      case "time": {
-        const fmt = x.args[0]?.kind === "StrLit" ? x.args[0].value : "%H:%M:%S\n";
-        return this.simpleAction({ kind: "time", format: fmt });
-      }
-      case "signal": {
-        const a = x.args[0]!;
-        let sig: number | undefined;
-        if (a.kind === "StrLit") sig = SIGNALS[a.value.replace(/^SIG/, "")];
-        else this.scalar(a);
-        if (a.kind === "StrLit" && sig === undefined) throw new CodegenError(`unknown signal '${a.value}'`, a.span);
-        if (sig !== undefined) e.emit(asm.movImm(R0, sig));
-        e.emit(asm.mov(R1, R0), asm.call(H.send_signal));
-        return;
-      }
-      default:
-        if (SC.callStmt(this, x)) return;
-        this.discard(x);
-    }
-  }
 
-  simpleAction(a: Action): void {
-    const id = this.action(a);
-    const rec = this.frame.alloc(8);
-    this.loadConst(BigInt(id));
-    this.e.emit(asm.stx(8, R10, rec, R0));
-    this.output(rec, 8);
-  }
 
-  action(a: Action): number {
-    this.shared.actions.push(a);
-    return this.shared.actions.length - 1;
-  }
-
-  printf(x: A.CallExpr): void {
-    const { e } = this;
-    const fmt = (x.args[0] as A.StrLit).value;
-    const specs = parseFormat(fmt);
-    if (typeof specs === "string") throw new CodegenError(specs, x.span);
-    const argTypes = x.args.slice(1).map((a) => this.type(a));
-    const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
-    const args: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-    const kind = x.callee === "system" || x.callee === "cat" ? x.callee : "printf";
-    const id = this.action({ kind, format: fmt, specs, args });
-    const size = Math.max(8, layout.size);
-    const rec = this.frame.alloc(size);
-    e.zero(rec, size);
-    x.args.slice(1).forEach((a, i) => this.storeInto(a, rec + args[i]!.offset, argTypes[i]!));
-    this.loadConst(BigInt(id));
-    e.emit(asm.stx(8, R10, rec, R0));
-    this.output(rec, size);
-  }
-
-  /** ringbuf_output(&events, r10+off, size, 0); count a drop when it fails. */
-  output(off: number, size: number): void {
-    const { e } = this;
-    const ok = e.label("out_ok");
-    e.emit(asm.ldMapFd(R1, EVENTS_MAP));
-    e.stackAddr(R2, off);
-    e.emit(asm.movImm(R3, size), asm.movImm(R4, 0), asm.call(H.ringbuf_output), asm.jeqImm(R0, 0, ok));
-    // lost: drops[0] += 1 (an array map; atomic add, programs run on every CPU)
-    const key = this.frame.alloc(8);
-    e.emit(asm.st(4, R10, key, 0), asm.ldMapFd(R1, DROPS_MAP));
-    e.stackAddr(R2, key);
-    e.emit(asm.call(H.map_lookup_elem), asm.jeqImm(R0, 0, ok), asm.movImm(R1, 1), asm.atomic("add", 8, R0, 0, R1));
-    e.place(ok);
-    this.placeNop();
-  }
 
 }
 
@@ -1491,11 +917,6 @@ const ONE_CALL_BUILTINS: Record<string, number> = {
   curtask: H.get_current_task,
   rand: H.get_prandom_u32,
   jiffies: H.jiffies64,
-};
-
-const SIGNALS: Record<string, number> = {
-  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
-  USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
 };
 
 /** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */

@@ -21,6 +21,8 @@ import { CodegenError, type ProbeGenerator } from "./generator.ts";
 import type { ArgLayout } from "./spec.ts";
 import { MAP_CALLBACK_PARAMS } from "./for-map.ts";
 import { STACK_DEPTH } from "./spec.ts";
+import * as M from "./map-ops.ts";
+import * as C from "./calls.ts";
 
 const CLOCK_HELPERS: Record<string, number> = {
   boot: helpers.ktime_get_boot_ns!,
@@ -145,9 +147,9 @@ export function callStmt(g: ProbeGenerator, x: A.CallExpr): boolean {
       g.placeNop();
       severityPrintf(g, "errorf", "assert failed: %s", [x.args[1]!], x.span);
       const rec = g.frame.alloc(16);
-      g.loadConst(BigInt(g.action({ kind: "exit" })));
+      g.loadConst(BigInt(C.action(g, { kind: "exit" })));
       e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));
-      g.output(rec, 16);
+      C.output(g, rec, 16);
       e.emit(asm.ja(g.exitLabel));
       e.place(ok);
       g.placeNop();
@@ -175,14 +177,14 @@ function severityPrintf(g: ProbeGenerator, kind: "errorf" | "warnf", fmt: string
   const argTypes = args.map((a) => g.type(a));
   const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
   const laid: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-  const id = g.action({ kind, format: fmt, specs, args: laid, location: location(g, span) });
+  const id = C.action(g, { kind, format: fmt, specs, args: laid, location: location(g, span) });
   const size = Math.max(8, layout.size);
   const rec = g.frame.alloc(size);
   e.zero(rec, size);
   args.forEach((a, i) => g.storeInto(a, rec + laid[i]!.offset, argTypes[i]!));
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));
-  g.output(rec, size);
+  C.output(g, rec, size);
 }
 
 /** r0 = the bytes before the first NUL of a string or char array (at most its size), or of a C string. */
@@ -281,7 +283,7 @@ function memcmp(g: ProbeGenerator, x: A.CallExpr): void {
 /** r0 = bpf_for_each_map_elem(&map, callback returning 0, NULL, 0): the number of elements. */
 function mapLength(g: ProbeGenerator, m: A.MapExpr): void {
   const { e } = g;
-  const info = g.mapInfo(m.name, m.span);
+  const info = M.mapInfo(g, m.name, m.span);
   if (info.keyTypes.length === 0) throw new CodegenError(`len() expects a map with explicit keys (non-scalar map): ${m.name} has none`, m.span);
   const entry = e.label("len_cb");
   e.emit(asm.ldMapFd(R1, m.name), asm.ldFunc(R2, entry), asm.movImm(R3, 0), asm.movImm(R4, 0), asm.call(H.for_each_map_elem));
