@@ -12,8 +12,12 @@ import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
-import { type BtfField, btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType, btfOffsetOf } from "./btf-types.ts";
-import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
+import * as K from "./kernel-access.ts";
+import { constInt } from "./const-fold.ts";
+import { namedType } from "./named-types.ts";
+import { parseFormat } from "./printf-format.ts";
+import { type BtfField, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { stackModeArg } from "./value-functions.ts";
@@ -75,7 +79,7 @@ export interface CheckOptions {
 
 type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
 
-class ProbeScope {
+export class ProbeScope {
   readonly types = new Map<A.Expr, Type>();
   readonly vars = new Map<string, Type>();
   readonly fields = new Map<A.FieldExpr, BtfField>();
@@ -96,7 +100,7 @@ export function check(program: A.Program, opts: CheckOptions): CheckedProgram {
   return new Checker(program, opts).run();
 }
 
-class Checker {
+export class Checker {
   readonly maps = new Map<string, MapDraft>();
   readonly written = new Set<string>();
   diags: Diagnostic[] = [];
@@ -128,33 +132,9 @@ class Checker {
     }
   }
 
-  /** Lay out the program's own struct and union definitions, in order. */
-  defineStructs(): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    const kernelAlign = (rec: CRecord) => {
-      const btf = this.btf();
-      return btf && rec.btfId !== undefined ? btfAlign(btf, rec.btfId) : 8;
-    };
-    for (const def of this.program.structs) {
-      // a placeholder first, so `struct Foo *next` inside Foo points at Foo
-      this.cstructs.set(def.name, { k: "record", name: def.name, size: 0, fields: [], layout: "c", align: 1 });
-      const lookup = (name: string): Type | undefined => {
-        const known = namedType(name) ?? this.cstructs.get(name);
-        if (known) return known;
-        const btf = this.btf();
-        return btf ? btfNamedType(btf, name, false) : undefined;
-      };
-      const rec = layoutStruct(def, lookup, kernelAlign);
-      if (typeof rec === "string") {
-        out.push(diagnostic("SemanticError", def.span, rec));
-        this.cstructs.delete(def.name);
-      } else this.cstructs.set(def.name, rec);
-    }
-    return out;
-  }
 
   run(): CheckedProgram {
-    const structDiags = this.defineStructs();
+    const structDiags = K.defineStructs(this);
     // Expand attach points first: a probe that cannot attach here is an error on its span.
     const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
     const expandDiags: Diagnostic[] = [];
@@ -586,7 +566,7 @@ class Checker {
         return /^-?\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v) ? s64 : str(Math.max(1, Buffer.byteLength(v) + 1));
       }
       case "IdentExpr": {
-        const kernel = this.kernelIdent(e, s);
+        const kernel = K.kernelIdent(this, e, s);
         if (kernel) return kernel;
         const b = builtins.get(e.name);
         if (!b) {
@@ -770,7 +750,7 @@ class Checker {
       this.err(e.span, `${typeName(t)} has no field '${e.field}'`);
       return u64;
     }
-    if (!rec.fields || rec.layout === "c") return this.kernelField(e, rec, s);
+    if (!rec.fields || rec.layout === "c") return K.kernelField(this, e, rec, s);
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
@@ -781,7 +761,7 @@ class Checker {
   }
 
   call(e: A.CallExpr, s: ProbeScope): Type {
-    if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return this.taskRewrite(e, e.callee, e.args[0], s);
+    if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return K.taskRewrite(this, e, e.callee, e.args[0], s);
     const f = functions.get(e.callee);
     if (!f) {
       const near = closest(e.callee, functions.keys());
@@ -844,67 +824,8 @@ class Checker {
     return withSettings(r, this.settings);
   }
 
-  // --- kernel types through BTF ------------------------------------------------------
 
-  /** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
-  kernelIdent(e: A.IdentExpr, s: ProbeScope): Type | undefined {
-    if (e.name === "ppid" || e.name === "pcomm") return this.taskRewrite(e, e.name, undefined, s);
-    if (e.name === "curtask") {
-      const btf = this.btf();
-      const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
-      return task ? { k: "ptr", to: task, user: false } : undefined;
-    }
-    if (builtins.has(e.name)) return undefined;
-    const btf = this.btf();
-    const v = btf ? btfEnumValue(btf, e.name) : undefined;
-    if (v === undefined) return undefined;
-    s.consts.set(e, v);
-    return s64;
-  }
 
-  /** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
-  taskRewrite(e: A.Expr, name: "ppid" | "pcomm", task: A.Expr | undefined, s: ProbeScope): Type {
-    const span = e.span;
-    const base: A.Expr = task ?? { kind: "IdentExpr", name: "curtask", span };
-    const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
-    let x: A.Expr = name === "ppid" ? hop(hop(base, "real_parent"), "tgid") : hop(hop(base, "group_leader"), "comm");
-    if (name === "ppid") x = { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: x, span };
-    if (!this.btf()) {
-      this.err(span, `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`);
-      return u64;
-    }
-    s.rewrites.set(e, x);
-    return this.expr(x, s);
-  }
-
-  /** `p->field` / `r.field` on a kernel struct or union. */
-  kernelField(e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
-    if (rec.layout === "c") {
-      const full = { ...(this.cstructs.get(rec.name) ?? rec), user: rec.user };
-      const f = cField(full, e.field);
-      if (!f) {
-        const near = closest(e.field, (full.fields ?? []).map((x) => x.name));
-        this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
-        return u64;
-      }
-      s.fields.set(e, f);
-      return f.type;
-    }
-    const btf = this.btf();
-    if (rec.btfId === undefined || !btf) {
-      this.err(e.span, `${rec.name} is not known here: kernel types need BTF (/sys/kernel/btf/vmlinux)`);
-      return u64;
-    }
-    const f = btfField(btf, rec, e.field);
-    if (!f) {
-      const names = btfFieldNames(btf, rec);
-      const near = closest(e.field, names);
-      this.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
-      return u64;
-    }
-    s.fields.set(e, f);
-    return f.type;
-  }
 
   checkPrintf(e: A.CallExpr, args: Type[]): void {
     const fmt = (e.args[0] as A.StrLit).value;
@@ -964,101 +885,6 @@ function keyNormal(t: Type): Type {
   if (t.k === "bool") return u64;
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
   return t;
-}
-
-/** Integer value of a constant expression, folding literals, unary minus, arithmetic and $N. */
-export function constInt(e: A.Expr, positional: readonly string[] = []): bigint | undefined {
-  switch (e.kind) {
-    case "IntLit":
-      return e.value;
-    case "BoolLit":
-      return e.value ? 1n : 0n;
-    case "PositionalExpr": {
-      if (e.count) return BigInt(positional.length);
-      const v = positional[e.index - 1];
-      if (v === undefined) return 0n;
-      try {
-        return BigInt(v);
-      } catch {
-        return undefined;
-      }
-    }
-    case "UnaryExpr": {
-      const v = constInt(e.operand, positional);
-      if (v === undefined) return undefined;
-      return e.op === "-" ? -v : e.op === "~" ? ~v : e.op === "!" ? (v === 0n ? 1n : 0n) : undefined;
-    }
-    case "BinaryExpr": {
-      const a = constInt(e.left, positional);
-      const b = constInt(e.right, positional);
-      if (a === undefined || b === undefined) return undefined;
-      switch (e.op) {
-        case "+": return a + b;
-        case "-": return a - b;
-        case "*": return a * b;
-        case "/": return b === 0n ? undefined : a / b;
-        case "%": return b === 0n ? undefined : a % b;
-        case "<<": return a << b;
-        case ">>": return a >> b;
-        case "&": return a & b;
-        case "|": return a | b;
-        case "^": return a ^ b;
-        default: return undefined;
-      }
-    }
-    default:
-      return undefined;
-  }
-}
-
-const NAMED: Record<string, Type> = {
-  int8: int(8, true), int16: int(16, true), int32: int(32, true), int64: int(64, true),
-  uint8: int(8, false), uint16: int(16, false), uint32: int(32, false), uint64: int(64, false),
-  u8: int(8, false), u16: int(16, false), u32: int(32, false), u64: int(64, false),
-  s8: int(8, true), s16: int(16, true), s32: int(32, true), s64: int(64, true),
-  char: int(8, true), "unsigned char": int(8, false), short: int(16, true), "unsigned short": int(16, false),
-  int: int(32, true), "unsigned int": int(32, false), unsigned: int(32, false), long: int(64, true),
-  "unsigned long": int(64, false), "long long": int(64, true), "unsigned long long": int(64, false),
-  size_t: int(64, false), ssize_t: int(64, true), pid_t: int(32, true), uid_t: int(32, false),
-  bool: bool, string: str(),
-};
-
-export function namedType(name: string): Type | undefined {
-  return NAMED[name];
-}
-
-/** One printf conversion: flags/width/precision as written, and the conversion letter. */
-export interface FormatSpec {
-  readonly text: string; // e.g. "%-16s"
-  readonly flags: string;
-  readonly width: string;
-  readonly precision: string;
-  readonly length: string;
-  readonly conv: string; // d i u x X o c s p r (and rx rh)
-}
-
-/** Split a printf format into literal text and conversions; a string is an error message. */
-export function parseFormat(fmt: string): FormatSpec[] | string {
-  const out: FormatSpec[] = [];
-  const re = /%(%|([-+ #0]*)(\d*|\*)(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([diuxXocsprfeEgG]))/g;
-  let m: RegExpExecArray | null;
-  let last = 0;
-  while ((m = re.exec(fmt)) !== null) {
-    const between = fmt.slice(last, m.index);
-    if (between.includes("%")) return `printf: invalid conversion near '${between.slice(between.indexOf("%"), between.indexOf("%") + 3)}'`;
-    last = re.lastIndex;
-    if (m[1] === "%") continue;
-    let conv = m[6]!;
-    if (conv === "r" && (fmt[re.lastIndex] === "x" || fmt[re.lastIndex] === "h")) {
-      conv += fmt[re.lastIndex];
-      re.lastIndex++;
-      last = re.lastIndex;
-    }
-    if (m[3] === "*") return "printf: '*' widths are not supported";
-    out.push({ text: m[0] + (conv.length > 1 ? conv.slice(1) : ""), flags: m[2] ?? "", width: m[3] ?? "", precision: m[4] ?? "", length: m[5] ?? "", conv });
-  }
-  if (fmt.slice(last).includes("%")) return `printf: invalid conversion '${fmt.slice(last).slice(fmt.slice(last).indexOf("%"), fmt.slice(last).indexOf("%") + 2)}'`;
-  return out;
 }
 
 export { tupleLayout };

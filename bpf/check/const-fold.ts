@@ -3,7 +3,6 @@
 // parameters, the checker's known values (is_str(), sizeof, enum constants) and the
 // operators over them, comparisons and logic included.
 import type * as A from "../lang/ast.ts";
-import { constInt } from "./checker.ts";
 
 export function foldConst(e: A.Expr, consts: ReadonlyMap<A.Expr, bigint>, positional: readonly string[]): bigint | undefined {
   const known = consts.get(e);
@@ -41,5 +40,50 @@ export function foldConst(e: A.Expr, consts: ReadonlyMap<A.Expr, bigint>, positi
     }
     default:
       return constInt(e, positional);
+  }
+}
+
+/** Integer value of a constant expression, folding literals, unary minus, arithmetic and $N. */
+export function constInt(e: A.Expr, positional: readonly string[] = []): bigint | undefined {
+  switch (e.kind) {
+    case "IntLit":
+      return e.value;
+    case "BoolLit":
+      return e.value ? 1n : 0n;
+    case "PositionalExpr": {
+      if (e.count) return BigInt(positional.length);
+      const v = positional[e.index - 1];
+      if (v === undefined) return 0n;
+      try {
+        return BigInt(v);
+      } catch {
+        return undefined;
+      }
+    }
+    case "UnaryExpr": {
+      const v = constInt(e.operand, positional);
+      if (v === undefined) return undefined;
+      return e.op === "-" ? -v : e.op === "~" ? ~v : e.op === "!" ? (v === 0n ? 1n : 0n) : undefined;
+    }
+    case "BinaryExpr": {
+      const a = constInt(e.left, positional);
+      const b = constInt(e.right, positional);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.op) {
+        case "+": return a + b;
+        case "-": return a - b;
+        case "*": return a * b;
+        case "/": return b === 0n ? undefined : a / b;
+        case "%": return b === 0n ? undefined : a % b;
+        case "<<": return a << b;
+        case ">>": return a >> b;
+        case "&": return a & b;
+        case "|": return a | b;
+        case "^": return a ^ b;
+        default: return undefined;
+      }
+    }
+    default:
+      return undefined;
   }
 }

@@ -4,7 +4,8 @@
 import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
-import { constInt, parseFormat } from "../check/checker.ts";
+import { constInt } from "../check/const-fold.ts";
+import { parseFormat } from "../check/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../check/types.ts";
 import { PtRegs } from "../abi.ts";
 import { H, INLINE_BYTES } from "./emitter.ts";

@@ -2,7 +2,7 @@
 // privileges. Loading it into the kernel is the runtime's job (bpf/runtime/).
 import type { Instruction } from "../asm/index.ts";
 import type { MapInfo } from "../check/map-registry.ts";
-import type { FormatSpec } from "../check/checker.ts";
+import type { FormatSpec } from "../check/printf-format.ts";
 import type { Type } from "../check/types.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
 import type { Diagnostic } from "../diagnostic.ts";

@@ -12,7 +12,8 @@
 import { asm, helpers, R0, R1, R2, R3, R4, R5, R6, R10, withLabel } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../check/types.ts";
-import { constInt, parseFormat } from "../check/checker.ts";
+import { constInt } from "../check/const-fold.ts";
+import { parseFormat } from "../check/printf-format.ts";
 import { parsePton } from "../check/pton.ts";
 import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
 import { BPF_F_USER_STACK, PtRegs } from "../abi.ts";

@@ -1,8 +1,8 @@
 // printf in user space: the program sends its arguments through the ring buffer; the
 // format string stays here and is applied as C's printf would (flags, width, precision;
 // `h` and `hh` narrow an integer to 16 and 8 bits, as C's printf does for bpftrace).
-import type { FormatSpec } from "../check/checker.ts";
-import { parseFormat } from "../check/checker.ts";
+import type { FormatSpec } from "../check/printf-format.ts";
+import { parseFormat } from "../check/printf-format.ts";
 import { decodeValue, type Symbolizer } from "../maps/codec.ts";
 import type { Value } from "../maps/snapshot.ts";
 import type { ArgLayout } from "../codegen/spec.ts";

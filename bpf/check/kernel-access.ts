@@ -1,0 +1,97 @@
+// The checker's kernel side: identifiers that mean kernel things (curtask's BTF type,
+// ppid/pcomm as task_struct walks, enum constants), members of kernel structs through BTF
+// and of the structs the program defines (laid out by c-struct.ts).
+import type * as A from "../lang/ast.ts";
+import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { builtins } from "./builtins.ts";
+import { closest } from "./suggest.ts";
+import { namedType } from "./named-types.ts";
+import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "./btf-types.ts";
+import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
+import { type Type, s64, u64 } from "./types.ts";
+import type { Checker, ProbeScope } from "./checker.ts";
+
+/** Lay out the program's own struct and union definitions, in order. */
+export function defineStructs(c: Checker): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const kernelAlign = (rec: CRecord) => {
+    const btf = c.btf();
+    return btf && rec.btfId !== undefined ? btfAlign(btf, rec.btfId) : 8;
+  };
+  for (const def of c.program.structs) {
+    // a placeholder first, so `struct Foo *next` inside Foo points at Foo
+    c.cstructs.set(def.name, { k: "record", name: def.name, size: 0, fields: [], layout: "c", align: 1 });
+    const lookup = (name: string): Type | undefined => {
+      const known = namedType(name) ?? c.cstructs.get(name);
+      if (known) return known;
+      const btf = c.btf();
+      return btf ? btfNamedType(btf, name, false) : undefined;
+    };
+    const rec = layoutStruct(def, lookup, kernelAlign);
+    if (typeof rec === "string") {
+      out.push(diagnostic("SemanticError", def.span, rec));
+      c.cstructs.delete(def.name);
+    } else c.cstructs.set(def.name, rec);
+  }
+  return out;
+}
+
+/** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
+export function kernelIdent(c: Checker, e: A.IdentExpr, s: ProbeScope): Type | undefined {
+  if (e.name === "ppid" || e.name === "pcomm") return taskRewrite(c, e, e.name, undefined, s);
+  if (e.name === "curtask") {
+    const btf = c.btf();
+    const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
+    return task ? { k: "ptr", to: task, user: false } : undefined;
+  }
+  if (builtins.has(e.name)) return undefined;
+  const btf = c.btf();
+  const v = btf ? btfEnumValue(btf, e.name) : undefined;
+  if (v === undefined) return undefined;
+  s.consts.set(e, v);
+  return s64;
+}
+
+/** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
+export function taskRewrite(c: Checker, e: A.Expr, name: "ppid" | "pcomm", task: A.Expr | undefined, s: ProbeScope): Type {
+  const span = e.span;
+  const base: A.Expr = task ?? { kind: "IdentExpr", name: "curtask", span };
+  const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
+  let x: A.Expr = name === "ppid" ? hop(hop(base, "real_parent"), "tgid") : hop(hop(base, "group_leader"), "comm");
+  if (name === "ppid") x = { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: x, span };
+  if (!c.btf()) {
+    c.err(span, `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`);
+    return u64;
+  }
+  s.rewrites.set(e, x);
+  return c.expr(x, s);
+}
+
+/** `p->field` / `r.field` on a kernel struct or union. */
+export function kernelField(c: Checker, e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
+  if (rec.layout === "c") {
+    const full = { ...(c.cstructs.get(rec.name) ?? rec), user: rec.user };
+    const f = cField(full, e.field);
+    if (!f) {
+      const near = closest(e.field, (full.fields ?? []).map((x) => x.name));
+      c.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+      return u64;
+    }
+    s.fields.set(e, f);
+    return f.type;
+  }
+  const btf = c.btf();
+  if (rec.btfId === undefined || !btf) {
+    c.err(e.span, `${rec.name} is not known here: kernel types need BTF (/sys/kernel/btf/vmlinux)`);
+    return u64;
+  }
+  const f = btfField(btf, rec, e.field);
+  if (!f) {
+    const names = btfFieldNames(btf, rec);
+    const near = closest(e.field, names);
+    c.err(e.span, `${rec.name} has no field '${e.field}'`, near ? [`did you mean ${near}?`] : []);
+    return u64;
+  }
+  s.fields.set(e, f);
+  return f.type;
+}
