@@ -2,49 +2,16 @@
 // __BPFTRACE_NOTIFY_PROBES_ATTACHED line test harnesses wait for, --dry-run exit codes,
 // the kprobe error before anything is attached, SIGINT and SIGTERM printing the maps, and
 // bpftrace's settings: -p PID, --unsafe, BPFTRACE_* / config = { ... }, the map-full warning.
-import { execFileSync, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PYTHON_WORKLOAD, startC, startWorkload, workloadBinary } from "../helpers/workload.ts";
+import { type CliOut, ROOT, runCli } from "../helpers/cli.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = `${ROOT}bin/tracebook.js`;
-
-interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI; `onLine` sees stdout lines as they come and may signal the child. */
-function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let buf = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 15_000);
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d;
-      buf += d;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        opts.onLine?.(line, (s) => child.kill(s));
-      }
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   beforeAll(() => {
@@ -139,7 +106,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   });
 
   /** Run `args` and release the workload once the probes are attached. */
-  async function traced(args: string[], w: { go(): Promise<number | null> }, env: NodeJS.ProcessEnv = {}, after?: (kill: (s: NodeJS.Signals) => void) => void): Promise<Out> {
+  async function traced(args: string[], w: { go(): Promise<number | null> }, env: NodeJS.ProcessEnv = {}, after?: (kill: (s: NodeJS.Signals) => void) => void): Promise<CliOut> {
     return cli(args, {
       env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: "1", ...env },
       onLine: (line, kill) => {
