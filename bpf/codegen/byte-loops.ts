@@ -13,8 +13,19 @@
 //
 // Both take slots as r10 offsets (stack or scratch: stackAddr is rewritten for the
 // latter) and clobber r1-r5.
-import { asm, R1, R2, R3, R4, R5 } from "../asm/index.ts";
-import type { Emitter } from "./emitter.ts";
+import { asm, R1, R2, R3, R4, R5, R10 } from "../asm/index.ts";
+import { type Emitter, INLINE_BYTES } from "./emitter.ts";
+
+/**
+ * Compare `n` bytes at r10+a and r10+b as compareBytesLoop does: unrolled for short
+ * strings, a bounded loop beyond INLINE_BYTES.
+ */
+export function compareBytes(e: Emitter, a: number, b: number, n: number, ne: string, eq: string): void {
+  if (n > INLINE_BYTES) return compareBytesLoop(e, a, b, n, ne, eq);
+  for (let i = 0; i < n; i++) {
+    e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, eq));
+  }
+}
 
 /**
  * Compare `n` bytes at r10+a and r10+b: jump to `ne` at the first byte that differs, to

@@ -9,7 +9,7 @@ import { parseFormat } from "../check/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../check/types.ts";
 import { PtRegs } from "../abi.ts";
 import { H, INLINE_BYTES } from "./emitter.ts";
-import { compareBytesLoop, containsLoop } from "./byte-loops.ts";
+import { compareBytes, containsLoop } from "./byte-loops.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
@@ -28,10 +28,7 @@ export function callScalar(g: ProbeGenerator, x: A.CallExpr): void {
       const ne = e.label("sncne");
       const end = e.label("sncend");
       const lim = Math.min(n, sizeOf(g.type(x.args[0]!)), sizeOf(g.type(x.args[1]!)));
-      if (lim > INLINE_BYTES) compareBytesLoop(e, a, b, lim, ne, end);
-      else for (let i = 0; i < lim; i++) {
-        e.emit(asm.ldx(1, R1, R10, a + i), asm.ldx(1, R2, R10, b + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
-      }
+      compareBytes(e, a, b, lim, ne, end);
       e.place(end);
       e.emit(asm.movImm(R0, 0));
       const out = e.label("sncout");

@@ -20,8 +20,8 @@ import { type MapInfo } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../check/types.ts";
 import { ArgRegs, PtRegs } from "../abi.ts";
 import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
-import { Emitter, H, INLINE_BYTES } from "./emitter.ts";
-import { compareBytesLoop } from "./byte-loops.ts";
+import { Emitter, H } from "./emitter.ts";
+import { compareBytes } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
@@ -537,10 +537,7 @@ export class ProbeGenerator {
       const oa = this.value(a);
       const ob = this.value(b);
       const n = Math.min(sizeOf(ta), sizeOf(tb));
-      if (n > INLINE_BYTES) compareBytesLoop(e, oa, ob, n, ne, end);
-      else for (let i = 0; i < n; i++) {
-        e.emit(asm.ldx(1, R1, R10, oa + i), asm.ldx(1, R2, R10, ob + i), asm.jne(R1, R2, ne), asm.jeqImm(R1, 0, end));
-      }
+      compareBytes(e, oa, ob, n, ne, end);
     }
     e.place(end);
     e.emit(asm.movImm(R0, 1));
