@@ -3,7 +3,8 @@
 // (probe types this kernel cannot attach are compiled anyway) and loaded with
 // BPF_PROG_LOAD, kprobe programs included (BPF_PROG_TYPE_KPROBE loads without the kprobe
 // PMU; only attaching needs it). fentry/fexit programs load only where trampolines are
-// allowed. Nothing is attached.
+// allowed. Nothing is attached. A second test does the same for mutated programs (a few
+// seconds of them, seeded): whatever compiles must load.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { LoadedRun } from "../../bpf/runtime/run.ts";
 import { machineEnv } from "../../bpf/runtime/features.ts";
 import { Session } from "../../bpf/session.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { rng } from "../helpers/rng.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/bt", import.meta.url));
 const files = [fixtures, join(fixtures, "tools")].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".bt")).map((f) => join(d, f)));
@@ -43,4 +45,47 @@ describe.skipIf(skipWithoutBpf())("engine: the verifier accepts what we generate
     // 44 of the 57 fixtures compile on this machine (README lists the others and why)
     expect(loaded).toBeGreaterThanOrEqual(44);
   });
+
+  it("mutated programs that compile load too (seeded, a few seconds; FUZZ_MS=60000 for longer)", () => {
+    const env = machineEnv();
+    const seeds = [
+      ...files.map((f) => readFileSync(f, "utf8")),
+      'tracepoint:syscalls:sys_enter_openat { $p = str(args.filename); if ($p == "/etc") { @[comm, $p] = count(); } @h = hist(args.flags); @l = lhist(args.mode, 0, 100, 10); @s = stats(args.flags); }',
+      'BEGIN { $t = (1, "a", curtask->pid); @m[$t] = 5; for ($kv : @m) { printf("%d %s\\n", $kv.0.0, $kv.0.1); } @x = len(@m); @y = strlen("abc"); exit(); }',
+      "tracepoint:sched:sched_switch { @[args.prev_comm, args.next_pid] = count(); @p = avg(args.prev_pid); print(args); }",
+      "rawtracepoint:sys_enter { @[syscall_name(args.id)] = count(); @e[strerror(args.id)] = count(); @r = args.regs->di; }",
+    ];
+    const subs = ["(", ")", "->", ".", "*", "$x", "@m", "0", '"s"', "{", "}", ";", "curtask", "args", ",", "==", "+", "-1", "str(", "comm", "pid"];
+    const rand = rng(20261125);
+    const failures: string[] = [];
+    let loaded = 0;
+    const t0 = Date.now();
+    while (Date.now() - t0 < Number(process.env.FUZZ_MS ?? 5000)) {
+      const toks = seeds[Math.floor(rand() * seeds.length)]!.split(/(\s+|[(){};,[\]])/).filter((x) => x !== "");
+      for (let k = 1 + Math.floor(rand() * 2); k > 0; k--) {
+        const i = Math.floor(rand() * toks.length);
+        const op = rand();
+        if (op < 0.35) toks.splice(i, 1);
+        else if (op < 0.6) toks.splice(i, 0, toks[Math.floor(rand() * toks.length)]!);
+        else toks[i] = subs[Math.floor(rand() * subs.length)]!;
+      }
+      const src = toks.join("");
+      const r = compile(src, { env, origin: "fuzz", anyKernel: true });
+      if (!r.spec) continue;
+      const programs = r.spec.programs.filter((p) => env.features().trampolines || (p.probe.provider !== "fentry" && p.probe.provider !== "fexit"));
+      const session = new Session(env);
+      const run = new LoadedRun({ ...r.spec, programs }, session, { output: () => {} });
+      try {
+        run.load();
+        loaded++;
+      } catch (e) {
+        failures.push(`${(e as Error).message.split("\n").slice(0, 3).join(" | ")}\n>>> ${src}`);
+      } finally {
+        run.close();
+        session.close();
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(loaded).toBeGreaterThan(20);
+  }, 600_000);
 });
