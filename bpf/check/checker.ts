@@ -13,19 +13,17 @@ import { functions, aggregationOf } from "./functions.ts";
 import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
 import * as K from "./kernel-access.ts";
+import * as CC from "./call-check.ts";
 import { constInt } from "./const-fold.ts";
 import { namedType } from "./named-types.ts";
-import { parseFormat } from "./printf-format.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "./btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
-import { stackModeArg } from "./value-functions.ts";
-import { bareWordArg } from "./stdlib-functions.ts";
 import { foldConst } from "./const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
-import { missingProbeDiagnostic, unsafeCallError, withSettings } from "./settings-rules.ts";
+import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
 import {
   type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "./types.ts";
@@ -645,7 +643,7 @@ export class Checker {
         return unify(a, b);
       }
       case "CallExpr":
-        return this.call(e, s);
+        return CC.checkCall(this, e, s);
       case "FieldExpr":
         return this.field(e, s);
       case "IndexExpr": {
@@ -760,96 +758,10 @@ export class Checker {
     return f.dataLoc ? str(this.strlen) : f.type;
   }
 
-  call(e: A.CallExpr, s: ProbeScope): Type {
-    if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return K.taskRewrite(this, e, e.callee, e.args[0], s);
-    const f = functions.get(e.callee);
-    if (!f) {
-      const near = closest(e.callee, functions.keys());
-      this.err(e.span, `unknown function '${e.callee}'`, near ? [`did you mean ${near}()?`] : []);
-      for (const a of e.args) this.expr(a, s);
-      return u64;
-    }
-    let argTypes: Type[];
-    if (f.mapArgs) {
-      argTypes = e.args.map((a, i) => {
-        if (i === 0 && a.kind === "MapExpr") {
-          const m = this.maps.get(a.name) ?? this.adoptFromRegistry(a.name);
-          if (!m && e.callee !== "print") {
-            this.err(a.span, `unknown map ${a.name}`, this.registryHint(a.name));
-          }
-          if (a.keys.length) this.mapKeyTypes(a, s);
-          if (e.callee === "delete" || e.callee === "clear" || e.callee === "zero") this.written.add(a.name);
-          if (!m) this.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
-          const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
-          s.types.set(a, t);
-          return t;
-        }
-        if (i === 0 && ["delete", "clear", "zero", "has_key"].includes(e.callee)) {
-          this.err(a.span, `${e.callee}() needs a map as its first argument`);
-        }
-        return this.expr(a, s);
-      });
-      if (e.callee === "delete" && e.args[0]?.kind === "MapExpr" && e.args.length === 1 && e.args[0].keys.length === 0) {
-        const m = this.maps.get(e.args[0].name);
-        if (m && m.keyTypes.length > 0) this.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
-      }
-    } else {
-      // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
-      const isMode = (a: A.Expr, i: number) => (i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined) || bareWordArg(e.callee, a, i);
-      argTypes = e.args.map((a, i) => (isMode(a, i) ? none : this.expr(a, s)));
-    }
-    const unsafe = unsafeCallError(e.callee, this.opts.unsafe ?? false);
-    if (unsafe) this.err(e.span, unsafe, [], "SemanticError");
-    const r = f.check({
-      argTypes,
-      call: e,
-      constInt: (i) => (e.args[i] ? constInt(e.args[i]!, this.positional) : undefined),
-      constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
-      probe: s.concrete,
-      env: this.opts.env,
-      unsafe: this.opts.unsafe ?? false,
-      maxStrlen: this.strlen,
-      constValue: (i) => (e.args[i] ? foldConst(e.args[i]!, s.consts, this.positional) : undefined),
-      setConst: (v) => s.consts.set(e, v),
-      live: s.dead === 0,
-    });
-    if (typeof r === "string") {
-      this.err(e.span, r);
-      return u64;
-    }
-    if (e.callee === "printf") this.checkPrintf(e, argTypes.slice(1));
-    // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
-    const printed = e.callee === "print" && e.args[0]?.kind !== "MapExpr" ? e.args[0] : undefined;
-    if (printed && (argTypes[0]?.k === "record" || (argTypes[0]?.k === "ptr" && argTypes[0].byValue))) s.types.set(printed, structValueType(argTypes[0], this.btf(), this.strlen, this.cstructs));
-    return withSettings(r, this.settings);
-  }
 
 
 
 
-  checkPrintf(e: A.CallExpr, args: Type[]): void {
-    const fmt = (e.args[0] as A.StrLit).value;
-    const specs = parseFormat(fmt);
-    if (typeof specs === "string") {
-      this.err(e.args[0]!.span, specs);
-      return;
-    }
-    if (specs.length !== args.length) {
-      this.err(e.span, `printf: the format has ${specs.length} conversion${specs.length === 1 ? "" : "s"} but ${args.length} argument${args.length === 1 ? " was" : "s were"} given`);
-      return;
-    }
-    specs.forEach((spec, i) => {
-      const t = args[i]!;
-      const a = e.args[i + 1]!;
-      if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
-        this.err(a.span, `printf: %s cannot print ${typeName(t)}`);
-      } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
-        this.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
-      } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
-        this.err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);
-      }
-    });
-  }
 }
 
 /**
