@@ -11,6 +11,7 @@ import { Session, CompileFailure } from "../../bpf/session.ts";
 import { makeSymbolizer } from "../../bpf/runtime/symbolize.ts";
 import { formatMap, formatMapJson } from "../../bpf/output/index.ts";
 import { rng } from "../helpers/rng.ts";
+import { mutateProgram } from "../helpers/mutate.ts";
 import * as native from "../../native/index.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 
@@ -32,15 +33,7 @@ it("whatever compiles runs, prints its maps and detaches: no exception but a typ
   const session = new Session(env, makeSymbolizer);
   const t0 = Date.now();
   while (Date.now() - t0 < Number(process.env.FUZZ_MS ?? 5000)) {
-    const toks = seeds[Math.floor(rand() * seeds.length)]!.split(/(\s+|[(){};,[\]])/).filter((x) => x !== "");
-    for (let k = 1 + Math.floor(rand() * 2); k > 0; k--) {
-      const i = Math.floor(rand() * toks.length);
-      const op = rand();
-      if (op < 0.35) toks.splice(i, 1);
-      else if (op < 0.6) toks.splice(i, 0, toks[Math.floor(rand() * toks.length)]!);
-      else toks[i] = subs[Math.floor(rand() * subs.length)]!;
-    }
-    const src = toks.join("");
+    const src = mutateProgram(seeds[Math.floor(rand() * seeds.length)]!, rand, subs, 2);
     try {
       const r = await session.run(src, { origin: `f${ran}`, durationMs: 30, output: () => {}, errorOutput: () => {}, warning: () => {} });
       for (const m of r.maps) { formatMap(m); formatMapJson(m); }

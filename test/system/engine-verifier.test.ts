@@ -15,6 +15,7 @@ import { machineEnv } from "../../bpf/runtime/features.ts";
 import { Session } from "../../bpf/session.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { rng } from "../helpers/rng.ts";
+import { mutateProgram } from "../helpers/mutate.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/bt", import.meta.url));
 const files = [fixtures, join(fixtures, "tools")].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".bt")).map((f) => join(d, f)));
@@ -61,15 +62,7 @@ describe.skipIf(skipWithoutBpf())("engine: the verifier accepts what we generate
     let loaded = 0;
     const t0 = Date.now();
     while (Date.now() - t0 < Number(process.env.FUZZ_MS ?? 5000)) {
-      const toks = seeds[Math.floor(rand() * seeds.length)]!.split(/(\s+|[(){};,[\]])/).filter((x) => x !== "");
-      for (let k = 1 + Math.floor(rand() * 2); k > 0; k--) {
-        const i = Math.floor(rand() * toks.length);
-        const op = rand();
-        if (op < 0.35) toks.splice(i, 1);
-        else if (op < 0.6) toks.splice(i, 0, toks[Math.floor(rand() * toks.length)]!);
-        else toks[i] = subs[Math.floor(rand() * subs.length)]!;
-      }
-      const src = toks.join("");
+      const src = mutateProgram(seeds[Math.floor(rand() * seeds.length)]!, rand, subs, 2);
       const r = compile(src, { env, origin: "fuzz", anyKernel: true });
       if (!r.spec) continue;
       const programs = r.spec.programs.filter((p) => env.features().trampolines || (p.probe.provider !== "fentry" && p.probe.provider !== "fexit"));

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { rng } from "../helpers/rng.ts";
+import { mutateProgram } from "../helpers/mutate.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { sample } from "../helpers/btf-sample.ts";
@@ -43,15 +44,7 @@ describe("compile never throws", () => {
     let n = 0;
     while (Date.now() - t0 < Number(process.env.FUZZ_MS ?? 4000)) {
       const seed = seeds[Math.floor(rand() * seeds.length)]!;
-      const toks = seed.split(/(\s+|[(){};,[\]])/).filter((x) => x !== "");
-      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
-        const i = Math.floor(rand() * toks.length);
-        const op = rand();
-        if (op < 0.35) toks.splice(i, 1);
-        else if (op < 0.6) toks.splice(i, 0, toks[Math.floor(rand() * toks.length)]!);
-        else toks[i] = subs[Math.floor(rand() * subs.length)]!;
-      }
-      const src = toks.join("");
+      const src = mutateProgram(seed, rand, subs, 3);
       try {
         compile(src, { env, origin: "fuzz", anyKernel: true });
       } catch (e) {
