@@ -30,14 +30,7 @@ export function callScalar(g: ProbeGenerator, x: A.CallExpr): void {
       const lim = Math.min(n, sizeOf(g.type(x.args[0]!)), sizeOf(g.type(x.args[1]!)));
       compareBytes(e, a, b, lim, ne, end);
       e.place(end);
-      e.emit(asm.movImm(R0, 0));
-      const out = e.label("sncout");
-      e.emit(asm.ja(out));
-      e.place(ne);
-      e.emit(asm.movImm(R0, 1));
-      e.place(out);
-      g.placeNop();
-      return;
+      return g.flag(0, ne, 1);
     }
     case "strcontains":
       return strcontains(g, x);
@@ -122,13 +115,7 @@ export function strcontains(g: ProbeGenerator, x: A.CallExpr): void {
     e.emit(asm.ldx(1, R1, R10, hay + i), asm.jeqImm(R1, 0, end)); // the haystack ended
   }
   e.place(end);
-  e.emit(asm.movImm(R0, 0));
-  const out = e.label("scout");
-  e.emit(asm.ja(out));
-  e.place(found);
-  e.emit(asm.movImm(R0, 1));
-  e.place(out);
-  g.placeNop();
+  g.flag(0, found, 1);
 }
 
 export function callValue(g: ProbeGenerator, x: A.CallExpr, off: number, t: Type): void {

@@ -234,6 +234,20 @@ export class ProbeGenerator {
     this.e.emit(asm.mov(R0, R0));
   }
 
+  /**
+   * A 0/1 result from control flow: r0 = `fallThrough` on the path that reaches this point,
+   * `jumped` on the paths that jump to `label` (placed here).
+   */
+  flag(fallThrough: 0 | 1, label: string, jumped: 0 | 1): void {
+    const { e } = this;
+    const out = e.label("flag");
+    e.emit(asm.movImm(R0, fallThrough), asm.ja(out));
+    e.place(label);
+    e.emit(asm.movImm(R0, jumped));
+    e.place(out);
+    this.placeNop();
+  }
+
   discard(x: A.Expr): void {
     if (x.kind === "BlockExpr") {
       this.block(x.block);
@@ -319,14 +333,8 @@ export class ProbeGenerator {
       case "UnaryExpr": {
         if (x.op === "!") {
           const f = e.label("notf");
-          const end = e.label("note");
           this.cond(x.operand, f);
-          e.emit(asm.movImm(R0, 0), asm.ja(end));
-          e.place(f);
-          e.emit(asm.movImm(R0, 1));
-          e.place(end);
-          this.placeNop();
-          return;
+          return this.flag(0, f, 1);
         }
         if (x.op === "*") {
           this.scalar(x.operand);
@@ -540,13 +548,7 @@ export class ProbeGenerator {
       compareBytes(e, oa, ob, n, ne, end);
     }
     e.place(end);
-    e.emit(asm.movImm(R0, 1));
-    const out = e.label("sout");
-    e.emit(asm.ja(out));
-    e.place(ne);
-    e.emit(asm.movImm(R0, 0));
-    e.place(out);
-    this.placeNop();
+    this.flag(1, ne, 0);
   }
 
   // --- builtins ----------------------------------------------------------------------
