@@ -81,3 +81,15 @@ for i in range(int(sys.argv[1])):
     target(i)
 os._exit(0)
 `;
+
+/** workload.c's `struct request`, as a program defines it (for `workload struct N`). */
+export const REQUEST_STRUCT = `
+struct request {
+  int id;
+  char name[12];
+  struct request *next;
+  unsigned int flags : 3;
+  unsigned int more : 9;
+  long long total;
+};
+`;

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Btf } from "../../bpf/btf/index.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { startC, workloadBinary } from "../helpers/workload.ts";
+import { REQUEST_STRUCT, startC, workloadBinary } from "../helpers/workload.ts";
 import { newSession, scalar, traceWorkload } from "../helpers/engine.ts";
 
 const N = 7;
@@ -60,16 +60,7 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
   it("a struct the program defines is laid out as C does and read from user memory", async () => {
     const N = 5;
     const w = await startC(["struct", String(N)]);
-    const prog = `
-struct request {
-  int id;
-  char name[12];
-  struct request *next;
-  unsigned int flags : 3;
-  unsigned int more : 9;
-  long long total;
-};
-uprobe:${workloadBinary()}:handleStruct {
+    const prog = `${REQUEST_STRUCT}uprobe:${workloadBinary()}:handleStruct {
   $r = (struct request *)arg0;
   @req[$r->id, $r->name, $r->next->id, $r->next->name, $r->flags, $r->more, $r->total, sizeof(struct request)] = count();
 }`;

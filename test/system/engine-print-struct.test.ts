@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { formatMap, formatMapJson } from "../../bpf/output/index.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { startC, workloadBinary } from "../helpers/workload.ts";
+import { REQUEST_STRUCT, startC, workloadBinary } from "../helpers/workload.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
 
 const N = 3;
@@ -33,16 +33,7 @@ describe.skipIf(skipWithoutBpf())("engine: struct values", () => {
 
   it("a program-defined struct with bitfields, printed and stored", async () => {
     const w = await startC(["struct", String(N)]);
-    const prog = `
-struct request {
-  int id;
-  char name[12];
-  struct request *next;
-  unsigned int flags : 3;
-  unsigned int more : 9;
-  long long total;
-};
-uprobe:${workloadBinary()}:handleStruct {
+    const prog = `${REQUEST_STRUCT}uprobe:${workloadBinary()}:handleStruct {
   $r = (struct request *)arg0;
   print(*$r);
   @next = *$r->next;
