@@ -4,7 +4,7 @@
 // bpftrace's text). `%%bt --for 10s` bounds the run; `%%bt --background` returns once the
 // probes are attached.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
-import { mapBundle, mapBundleWithSvg } from "../kernel/display/index.ts";
+import { mapBundle, mapBundleWithSvg } from "./display/index.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
 import type { MagicContext } from "./interpreter.ts";

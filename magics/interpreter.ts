@@ -1,6 +1,6 @@
 // magics/: what a cell means (DESIGN.md). The Interpreter the Jupyter kernel drives: a DSL
 // cell is one bpftrace program run through the session; `%%ts` cells are TypeScript over
-// the session; `%name args` lines are line magics. Imports bpf/ and kernel/display; never
+// the session; `%name args` lines are line magics. Imports bpf/ and magics/display; never
 // zeromq or the transport.
 import type { CellContext, CompleteResult, ExecuteOutcome, InspectResult, Interpreter, IsCompleteResult } from "../kernel/interpreter.ts";
 import { Session } from "../bpf/session.ts";
@@ -31,7 +31,7 @@ export function createInterpreter(): Interpreter {
   const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
   const ts = new TsCells(session, settings);
   // Load vega in the background so the first chart does not wait for it.
-  setTimeout(() => void import("../kernel/display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);
+  setTimeout(() => void import("./display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);
 
   return {
     languageInfo: {

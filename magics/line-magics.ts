@@ -2,7 +2,7 @@
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
-import { mapBundleWithSvg } from "../kernel/display/index.ts";
+import { mapBundleWithSvg } from "./display/index.ts";
 import { renderDiagnostics } from "../bpf/diagnostic.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { parseDuration } from "./dsl-cell.ts";

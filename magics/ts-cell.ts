@@ -7,7 +7,7 @@ import { transform } from "esbuild";
 import type { CellContext, ExecuteOutcome, MimeBundle } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
 import type { MapSnapshot, Value } from "../bpf/maps/snapshot.ts";
-import { mapBundleWithSvg, renderSvg } from "../kernel/display/index.ts";
+import { mapBundleWithSvg, renderSvg } from "./display/index.ts";
 import { formatMap, valueText } from "../bpf/output/index.ts";
 import type { NotebookSettings } from "./dsl-cell.ts";
 

@@ -1,5 +1,5 @@
 // A decoded, point-in-time copy of one BPF map, as user space sees it after reading
-// (per-CPU values already summed). The display layer (kernel/display/) and the text
+// (per-CPU values already summed). The display layer (magics/display/) and the text
 // formatter (bpf/output/) take these; the session produces them from kernel maps.
 
 /** A decoded key part or plain map value. */

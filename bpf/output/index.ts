@@ -1,7 +1,7 @@
 // bpf/output owns bpftrace-compatible renderings of map snapshots and printf lines: the
 // text bpftrace prints at exit and on print(@m, top, div), and its `-f json` lines. It
 // depends only on bpf/maps/snapshot.ts; it must not import native/, the session, or
-// anything Jupyter (kernel/display/ builds rich output on top of it).
+// anything Jupyter (magics/display/ builds rich output on top of it).
 
 export { formatMap, type PrintOptions } from "./text.ts";
 export { formatMapJson, formatOutputJson, formatPrintfJson, jsonEscape, jsonMapType } from "./json.ts";

@@ -8,7 +8,7 @@ import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { formatMap } from "../../bpf/output/index.ts";
-import { mapBundle, mapBundleWithSvg, outputKind, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../kernel/display/index.ts";
+import { mapBundle, mapBundleWithSvg, outputKind, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { count, hist, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
 

@@ -1,8 +1,8 @@
 // Stack-keyed maps: the partition behind the icicle chart and the folded stacks text.
 
 import { describe, expect, it } from "vitest";
-import { foldedStacks, partition, stackPath } from "../../kernel/display/flame-graph.ts";
-import { mapBundle, VEGA_LITE_MIME } from "../../kernel/display/index.ts";
+import { foldedStacks, partition, stackPath } from "../../magics/display/flame-graph.ts";
+import { mapBundle, VEGA_LITE_MIME } from "../../magics/display/index.ts";
 import { count, snap, stack, str } from "./golden/output/fixtures.ts";
 
 const s = snap("@", "count", [

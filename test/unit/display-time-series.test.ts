@@ -3,7 +3,7 @@
 import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { formatMap } from "../../bpf/output/index.ts";
-import { timeSeriesBundle, timeSeriesBundleWithSvg, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../kernel/display/index.ts";
+import { timeSeriesBundle, timeSeriesBundleWithSvg, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
 import { count, hist, scalar, snap, str } from "./golden/output/fixtures.ts";
 
 const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);

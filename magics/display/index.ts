@@ -1,4 +1,4 @@
-// kernel/display owns turning map snapshots into Jupyter MIME bundles, richest first:
+// magics/display owns turning map snapshots into Jupyter MIME bundles, richest first:
 // Vega-Lite v5 chart, the same chart as server-side SVG, an HTML table, and bpftrace's
 // text (bpf/output). One file per output kind (DESIGN.md "What a cell returns"); this
 // file picks the kind. It takes snapshots as plain data: it must not import native/, the
