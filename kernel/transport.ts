@@ -30,7 +30,12 @@ export async function bindTransport(
     stdin: new zmq.Router(),
     iopub: new zmq.Publisher(),
   };
-  const hb = new zmq.Reply();
+  // The heartbeat is a ROUTER, not a REP: it echoes each request back to its sender, as
+  // REP would for the REQ sockets clients use, but it drops what a peer that stopped
+  // reading cannot take (a REP send to a full pipe never resolves, and a REP that cannot
+  // reply never receives again: one client that does not read its echoes stopped the
+  // heartbeat for every client; test/system/jupyter-wire-fuzz.test.ts).
+  const hb = new zmq.Router();
   const all = [...Object.values(sockets), hb];
   for (const s of all) s.linger = LINGER_MS;
   try {
@@ -58,7 +63,13 @@ export async function bindTransport(
   void receiveLoop("stdin", sockets.stdin as zmq.Router);
   void (async () => {
     try {
-      for await (const ping of hb) await hb.send(ping);
+      for await (const ping of hb) {
+        try {
+          await hb.send(ping);
+        } catch {
+          // the peer went away, or cannot take more: its echo is dropped
+        }
+      }
     } catch (e) {
       if (!hb.closed) log(`heartbeat socket: ${(e as Error).message}`);
     }

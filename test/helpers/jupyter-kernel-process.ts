@@ -157,9 +157,12 @@ export class ZmqClient {
   readonly iopub = new zmq.Subscriber({ linger: 0 });
   readonly hb = new zmq.Request({ linger: 0, receiveTimeout: 2000 });
   readonly #ports: Ports;
+  /** The kernel's ports, for tests that open sockets of their own (wire fuzzing). */
+  readonly ports: Ports & { readonly stdin_port: number };
 
   constructor(ports: Ports, key: string) {
     this.#ports = ports;
+    this.ports = { ...ports, stdin_port: (ports as Ports & { stdin_port?: number }).stdin_port ?? 0 };
     this.signer = new Signer(key);
   }
 
