@@ -4,7 +4,7 @@ import type { InspectResult } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
 import { tokenAt } from "../bpf/lang/index.ts";
 import { builtins } from "../bpf/check/builtins.ts";
-import { functions } from "../bpf/check/functions.ts";
+import { functions } from "../bpf/functions/index.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import type { MagicInfo } from "./line-magics.ts";

@@ -1,8 +1,8 @@
-// The checker's calls: function calls against the function table (bpf/check/functions.ts),
+// The checker's calls: function calls against the function registry (bpf/functions/),
 // with the map arguments of delete/clear/zero/has_key/print, ppid()/pcomm(task), unsafe
 // functions, and printf's format against its arguments.
 import type * as A from "../lang/ast.ts";
-import { functions } from "./functions.ts";
+import { functions } from "../functions/index.ts";
 import { closest } from "./suggest.ts";
 import * as K from "./kernel-access.ts";
 import { constInt } from "./const-fold.ts";

@@ -9,7 +9,7 @@ import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
-import { functions, aggregationOf } from "./functions.ts";
+import { functions, aggregationOf } from "../functions/index.ts";
 import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
 import * as K from "./kernel-access.ts";

@@ -1,10 +1,10 @@
 // Checks of bpftrace's smaller standard-library functions (docs/stdlib.md): string
 // helpers (strlen, strcap, strstr, memcmp), clocks and namespaces (nsecs(mode),
 // pid(ns), tid(ns)), compile-time introspection (is_str, is_integer, ..., static_assert,
-// fail), pton, errorf/warnf/assert, kptr/uptr, len and percpu_kaddr. functions.ts lists
+// fail), pton, errorf/warnf/assert, kptr/uptr, len and percpu_kaddr. bpf/functions/index.ts lists
 // them; codegen is bpf/codegen/stdlib-calls.ts.
 import type * as A from "../lang/ast.ts";
-import type { CallCheck, FunctionInfo } from "./functions.ts";
+import { type CallCheck, type FunctionRow, arity, fn } from "../functions/row.ts";
 import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "./types.ts";
 import { parsePton } from "./pton.ts";
 
@@ -21,12 +21,6 @@ export function bareWordArg(callee: string, a: A.Expr, i: number): boolean {
   return false;
 }
 
-function arity(c: CallCheck, min: number, max = min): string | null {
-  const n = c.argTypes.length;
-  if (n >= min && n <= max) return null;
-  const want = min === max ? `${min}` : `${min} to ${max}`;
-  return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
-}
 
 /** A string-like value: a string, a char array or a pointer (read as a string). */
 function stringLike(c: CallCheck, i: number): string | null {
@@ -53,7 +47,7 @@ function introspect(callee: string, t: Type, arg: A.Expr): boolean {
   }
 }
 
-function isQuestion(name: string): FunctionInfo {
+function isQuestion(name: string): FunctionRow {
   return {
     name,
     signature: `bool ${name}(any expression)`,
@@ -85,11 +79,8 @@ function checkFormatFn(c: CallCheck): Type | string {
   return none;
 }
 
-const fn = (name: string, signature: string, doc: string, check: FunctionInfo["check"], extra: Partial<FunctionInfo> = {}): FunctionInfo => ({
-  name, signature, doc, check, ...extra,
-});
 
-export const STDLIB_FUNCTIONS: readonly FunctionInfo[] = [
+export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
   fn("strlen", "uint64 strlen(string | int8[] | int8 *s)", "Length of a string-like value (bytes before the NUL, at most its capacity).", (c) => arity(c, 1) ?? stringLike(c, 0) ?? u64),
   fn("strcap", "int64 strcap(string | int8[] | int8 *s)", "Capacity of a string-like value: its size for strings and arrays, its length for pointers.", (c) => {
     const bad = arity(c, 1) ?? stringLike(c, 0);

@@ -1,8 +1,8 @@
 // Checks of the functions whose value is formatted in user space or resolved at compile
 // time (bpftrace docs/stdlib.md): strftime, ntop, macaddr, kaddr, uaddr, usym, cgroupid,
-// join, cat, system, kstack/ustack. functions.ts lists them; codegen is
+// join, cat, system, kstack/ustack. bpf/functions/index.ts lists them; codegen is
 // bpf/codegen/value-calls.ts.
-import type { CallCheck } from "./functions.ts";
+import { type CallCheck, arity } from "../functions/row.ts";
 import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 } from "./types.ts";
 
 /** bpftrace's join(): at most 16 elements of at most 1024 bytes each (join_argnum/argsize). */
@@ -13,12 +13,6 @@ export const AF_INET6 = 10;
 
 const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
 
-function count(c: CallCheck, min: number, max = min): string | null {
-  const n = c.argTypes.length;
-  if (n >= min && n <= max) return null;
-  const want = min === max ? `${min}` : `${min} to ${max}`;
-  return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
-}
 
 /** Bytes of an array-like argument (char[N], uint8[N], buffer), or undefined. */
 export function byteLength(t: Type): number | undefined {
@@ -28,7 +22,7 @@ export function byteLength(t: Type): number | undefined {
 }
 
 export function checkStrftime(c: CallCheck): Type | string {
-  const a = count(c, 2);
+  const a = arity(c, 2);
   if (a) return a;
   const fmt = c.constStr(0);
   if (fmt === undefined) return "strftime() needs a format string literal as its first argument";
@@ -40,7 +34,7 @@ export function checkStrftime(c: CallCheck): Type | string {
 }
 
 export function checkNtop(c: CallCheck): Type | string {
-  const a = count(c, 1, 2);
+  const a = arity(c, 1, 2);
   if (a) return a;
   const addr = c.argTypes[c.argTypes.length - 1]!;
   if (c.argTypes.length === 2 && !isScalar(c.argTypes[0]!)) return `ntop() address family must be an integer, not ${typeName(c.argTypes[0]!)}`;
@@ -51,7 +45,7 @@ export function checkNtop(c: CallCheck): Type | string {
 }
 
 export function checkMacaddr(c: CallCheck): Type | string {
-  const a = count(c, 1);
+  const a = arity(c, 1);
   if (a) return a;
   const t = c.argTypes[0]!;
   const n = byteLength(t);
@@ -61,7 +55,7 @@ export function checkMacaddr(c: CallCheck): Type | string {
 }
 
 export function checkKaddr(c: CallCheck): Type | string {
-  const a = count(c, 1);
+  const a = arity(c, 1);
   if (a) return a;
   const name = c.constStr(0);
   if (name === undefined) return "kaddr() needs a string literal";
@@ -74,7 +68,7 @@ export function checkKaddr(c: CallCheck): Type | string {
 
 /** uaddr("sym"): a user pointer into the probed binary, sized by the ELF symbol (1/2/4/8 bytes). */
 export function checkUaddr(c: CallCheck): Type | string {
-  const a = count(c, 1);
+  const a = arity(c, 1);
   if (a) return a;
   const name = c.constStr(0);
   if (name === undefined) return "uaddr() needs a string literal";
@@ -87,7 +81,7 @@ export function checkUaddr(c: CallCheck): Type | string {
 }
 
 export function checkCgroupid(c: CallCheck): Type | string {
-  const a = count(c, 1);
+  const a = arity(c, 1);
   if (a) return a;
   const path = c.constStr(0);
   if (path === undefined) return "cgroupid() needs a string literal path";
@@ -97,7 +91,7 @@ export function checkCgroupid(c: CallCheck): Type | string {
 }
 
 export function checkJoin(c: CallCheck): Type | string {
-  const a = count(c, 1, 2);
+  const a = arity(c, 1, 2);
   if (a) return a;
   const t = c.argTypes[0]!;
   if (!(t.k === "ptr" || t.k === "int")) return `join() needs an array of strings (char *arr[]), not ${typeName(t)}`;
@@ -120,7 +114,7 @@ export function stackModeArg(name: string): StackMode | undefined {
 /** kstack([mode,] [limit]) / ustack([mode,] [limit]); mode arguments are not evaluated. */
 export function checkStack(c: CallCheck): Type | string {
   const user = c.call.callee === "ustack";
-  const a = count(c, 0, 2);
+  const a = arity(c, 0, 2);
   if (a) return a;
   let mode: StackMode | undefined;
   let limit: number | undefined;

@@ -15,10 +15,11 @@ import * as SC from "./stdlib-calls.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
-import { type ProbeGenerator, CodegenError } from "./generator.ts";
+import { CodegenError } from "./generator.ts";
+import type { EmitContext } from "./emit-context.ts";
 import * as M from "./map-ops.ts";
 
-export function callScalar(g: ProbeGenerator, x: A.CallExpr): void {
+export function callScalar(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   switch (x.callee) {
     case "strncmp": {
@@ -89,7 +90,7 @@ export function callScalar(g: ProbeGenerator, x: A.CallExpr): void {
   }
 }
 
-export function strcontains(g: ProbeGenerator, x: A.CallExpr): void {
+export function strcontains(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   const hay = g.value(x.args[0]!);
   const needle = x.args[1]!;
@@ -118,7 +119,7 @@ export function strcontains(g: ProbeGenerator, x: A.CallExpr): void {
   g.flag(0, found, 1);
 }
 
-export function callValue(g: ProbeGenerator, x: A.CallExpr, off: number, t: Type): void {
+export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
   switch (x.callee) {
@@ -168,7 +169,7 @@ export function callValue(g: ProbeGenerator, x: A.CallExpr, off: number, t: Type
   }
 }
 
-export function callStmt(g: ProbeGenerator, x: A.CallExpr): void {
+export function callStmt(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   switch (x.callee) {
     case "printf":
@@ -243,7 +244,7 @@ export function callStmt(g: ProbeGenerator, x: A.CallExpr): void {
   }
 }
 
-export function simpleAction(g: ProbeGenerator, a: Action): void {
+export function simpleAction(g: EmitContext, a: Action): void {
   const id = action(g, a);
   const rec = g.frame.alloc(8);
   g.loadConst(BigInt(id));
@@ -251,12 +252,12 @@ export function simpleAction(g: ProbeGenerator, a: Action): void {
   output(g, rec, 8);
 }
 
-export function action(g: ProbeGenerator, a: Action): number {
+export function action(g: EmitContext, a: Action): number {
   g.shared.actions.push(a);
   return g.shared.actions.length - 1;
 }
 
-export function printf(g: ProbeGenerator, x: A.CallExpr): void {
+export function printf(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   const fmt = (x.args[0] as A.StrLit).value;
   const specs = parseFormat(fmt);
@@ -276,7 +277,7 @@ export function printf(g: ProbeGenerator, x: A.CallExpr): void {
 }
 
 /** ringbuf_output(&events, r10+off, size, 0); count a drop when it fails. */
-export function output(g: ProbeGenerator, off: number, size: number): void {
+export function output(g: EmitContext, off: number, size: number): void {
   const { e } = g;
   const ok = e.label("out_ok");
   e.emit(asm.ldMapFd(R1, EVENTS_MAP));

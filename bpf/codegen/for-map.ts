@@ -38,19 +38,17 @@ import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../check/type
 import { Emitter, H } from "./emitter.ts";
 import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";
-import { CodegenError, type ProbeGenerator } from "./generator.ts";
+import { CodegenError } from "./generator.ts";
+import type { CallbackCode, EmitContext } from "./emit-context.ts";
 import { toScratch } from "./scratch.ts";
 import * as M from "./map-ops.ts";
 
 /** The callback's parameters, as bpf_for_each_map_elem calls it. */
 export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
 
-/** A callback subprogram, finished: its instructions start with its label. */
-export interface CallbackCode extends Subprog {
-  readonly insns: readonly Instruction[];
-}
+export type { CallbackCode } from "./emit-context.ts";
 
-export function forMapStmt(g: ProbeGenerator, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
+export function forMapStmt(g: EmitContext, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
   const info = M.mapInfo(g, st.map.name, st.map.span);
   if (info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "stats") {
     throw new CodegenError(`for loops cannot iterate over a ${info.valueKind}() map`, st.map.span);

@@ -32,6 +32,7 @@ import { storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
+import type { EmitContext, SharedState, Loop } from "./emit-context.ts";
 
 export class CodegenError extends Error {
   constructor(
@@ -42,36 +43,9 @@ export class CodegenError extends Error {
   }
 }
 
-/** What all programs of one compile share. */
-export interface SharedState {
-  readonly maps: ReadonlyMap<string, MapInfo>;
-  readonly actions: Action[];
-  readonly positional: readonly string[];
-  /** Possible CPUs: per-CPU map reads in the kernel sum this many copies. */
-  readonly cpus: number;
-  /** ktime at the start of the run, for `elapsed` (patched in as a constant). */
-  readonly startNs: bigint;
-  /** The pid of `-c CMD`'s child (bpftrace's cpid), 0 without one. */
-  readonly cpid: number;
-  readonly source: string;
-  readonly origin: string;
-  /** The machine's facts: kaddr() and cgroupid() resolve through them. */
-  readonly env?: ProbeEnv;
-  needStacks: boolean;
-  /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
-  readonly stackDepths: Set<number>;
-  /** -p PID: probes that cannot be scoped when attached return early for other processes. */
-  readonly pid?: number | undefined;
-  /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
-  readonly taiOffsetNs?: bigint | undefined;
-}
+export type { SharedState, Loop } from "./emit-context.ts";
 
-export interface Loop {
-  readonly brk: string;
-  readonly cont: string;
-}
-
-export class ProbeGenerator {
+export class ProbeGenerator implements EmitContext {
   /** Where code goes; a for-map loop swaps in its callback's stream (for-map.ts). */
   e: Emitter;
   readonly frame = new Frame();

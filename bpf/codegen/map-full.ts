@@ -4,7 +4,7 @@
 // warns once per map, in bpftrace's words (bpf/runtime/map-full.ts).
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
 import { H } from "./emitter.ts";
-import type { ProbeGenerator } from "./generator.ts";
+import type { EmitContext } from "./emit-context.ts";
 import { DROPS_MAP } from "./spec.ts";
 
 /** -E2BIG: what bpf_map_update_elem returns for a new key in a full hash map. */
@@ -16,7 +16,7 @@ export function mapFullSlot(mapNames: Iterable<string>, name: string): number {
 }
 
 /** After a map_update_elem call (its result in r0): count -E2BIG in the map's slot. */
-export function countMapFull(g: ProbeGenerator, map: string): void {
+export function countMapFull(g: EmitContext, map: string): void {
   const slot = mapFullSlot(g.shared.maps.keys(), map);
   if (slot === 0) return;
   const { e } = g;

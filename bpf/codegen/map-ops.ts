@@ -9,16 +9,17 @@ import { BPF_ANY } from "../abi.ts";
 import { H } from "./emitter.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { countMapFull } from "./map-full.ts";
-import { type ProbeGenerator, CodegenError } from "./generator.ts";
+import { CodegenError } from "./generator.ts";
+import type { EmitContext } from "./emit-context.ts";
 
-export function mapInfo(g: ProbeGenerator, name: string, span: A.Span): MapInfo {
+export function mapInfo(g: EmitContext, name: string, span: A.Span): MapInfo {
   const m = g.shared.maps.get(name);
   if (!m) throw new CodegenError(`unknown map ${name}`, span);
   return m;
 }
 
 /** Build the kernel key of `@m[keys]` (plus a bucket when given) in a stack slot. */
-export function buildKey(g: ProbeGenerator, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+export function buildKey(g: EmitContext, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -33,7 +34,7 @@ export function buildKey(g: ProbeGenerator, x: A.MapExpr, info: MapInfo): { off:
 }
 
 /** The kernel key of `info` from one expression (`delete(@m, k)`, `has_key(@m, k)`). */
-export function keyFromExpr(g: ProbeGenerator, info: MapInfo, k: A.Expr): number {
+export function keyFromExpr(g: EmitContext, info: MapInfo, k: A.Expr): number {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -43,14 +44,14 @@ export function keyFromExpr(g: ProbeGenerator, info: MapInfo, k: A.Expr): number
 }
 
 /** r0 = lookup(@m, key at off): pointer or 0. */
-export function lookup(g: ProbeGenerator, name: string, keyOff: number): void {
+export function lookup(g: EmitContext, name: string, keyOff: number): void {
   g.e.emit(asm.ldMapFd(R1, name));
   g.e.stackAddr(R2, keyOff);
   g.e.emit(asm.call(H.map_lookup_elem));
 }
 
 /** update(@m, key at keyOff, value at valOff, BPF_ANY) */
-export function updateElem(g: ProbeGenerator, name: string, keyOff: number, valOff: number): void {
+export function updateElem(g: EmitContext, name: string, keyOff: number, valOff: number): void {
   const { e } = g;
   e.emit(asm.ldMapFd(R1, name));
   e.stackAddr(R2, keyOff);
@@ -59,7 +60,7 @@ export function updateElem(g: ProbeGenerator, name: string, keyOff: number, valO
   countMapFull(g, name);
 }
 
-export function readMapScalar(g: ProbeGenerator, x: A.MapExpr): void {
+export function readMapScalar(g: EmitContext, x: A.MapExpr): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const { off } = buildKey(g, x, info);
@@ -77,7 +78,7 @@ export function readMapScalar(g: ProbeGenerator, x: A.MapExpr): void {
 }
 
 /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */
-export function readPerCpu(g: ProbeGenerator, info: MapInfo, keyOff: number): void {
+export function readPerCpu(g: EmitContext, info: MapInfo, keyOff: number): void {
   const { e } = g;
   const acc = g.frame.alloc(16); // value, count (avg) / set (min, max)
   e.emit(asm.st(8, R10, acc, 0), asm.st(8, R10, acc + 8, 0));
@@ -120,7 +121,7 @@ export function readPerCpu(g: ProbeGenerator, info: MapInfo, keyOff: number): vo
   }
 }
 
-export function readMapValue(g: ProbeGenerator, x: A.MapExpr, off: number, t: Type): void {
+export function readMapValue(g: EmitContext, x: A.MapExpr, off: number, t: Type): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const size = sizeOf(t);
@@ -134,7 +135,7 @@ export function readMapValue(g: ProbeGenerator, x: A.MapExpr, off: number, t: Ty
   g.placeNop();
 }
 
-export function assign(g: ProbeGenerator, st: A.AssignStmt): void {
+export function assign(g: EmitContext, st: A.AssignStmt): void {
   const { e } = g;
   const target = st.target;
   if (target.kind === "VarExpr") {
@@ -172,7 +173,7 @@ export function assign(g: ProbeGenerator, st: A.AssignStmt): void {
 }
 
 /** r1 = r1 OP r2 */
-export function compound(g: ProbeGenerator, op: string, a: Reg, b: Reg, t: Type): void {
+export function compound(g: EmitContext, op: string, a: Reg, b: Reg, t: Type): void {
   const signed = t.k === "int" && t.signed;
   const e = g.e;
   switch (op) {
@@ -198,7 +199,7 @@ export function compound(g: ProbeGenerator, op: string, a: Reg, b: Reg, t: Type)
   }
 }
 
-export function update(g: ProbeGenerator, x: A.UpdateExpr): void {
+export function update(g: EmitContext, x: A.UpdateExpr): void {
   const { e } = g;
   const delta = x.op === "++" ? 1 : -1;
   if (x.target.kind === "VarExpr") {
@@ -222,7 +223,7 @@ export function update(g: ProbeGenerator, x: A.UpdateExpr): void {
 }
 
 /** `@m[k] = count() / sum(v) / min / max / avg / stats / hist / lhist` on a per-CPU map. */
-export function aggregate(g: ProbeGenerator, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
+export function aggregate(g: EmitContext, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
   const { e } = g;
   const kind = info.valueKind;
   const vSlot = g.frame.alloc(8);
@@ -296,7 +297,7 @@ export function aggregate(g: ProbeGenerator, target: A.MapExpr, info: MapInfo, c
 }
 
 /** r0 = lhist bucket of r1: 0 below min, n+1 at or above max, else (v - min) / step + 1. */
-export function linearBucket(g: ProbeGenerator, info: MapInfo): void {
+export function linearBucket(g: EmitContext, info: MapInfo): void {
   const { e } = g;
   const { min, max, step } = info.lhist!;
   const n = (max - min) / step;

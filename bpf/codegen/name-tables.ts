@@ -6,7 +6,7 @@
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
 import { MapType } from "../abi.ts";
 import { ERRNO_NAMES, SYSCALL_NAMES } from "../maps/name-tables.ts";
-import type { ProbeGenerator } from "./generator.ts";
+import type { EmitContext } from "./emit-context.ts";
 import { H } from "./emitter.ts";
 import type { MapSpec } from "./spec.ts";
 import type * as A from "../lang/ast.ts";
@@ -44,7 +44,7 @@ export function nameTablesUsed(mapRefs: ReadonlySet<string>): Table[] {
 }
 
 /** Write the name of `x.args[0]` (as a C int) into the string slot at r10+off. */
-export function emitTableName(g: ProbeGenerator, x: A.CallExpr, table: Table, off: number): void {
+export function emitTableName(g: EmitContext, x: A.CallExpr, table: Table, off: number): void {
   const { e } = g;
   const { map, unknown } = TABLES[table];
   const key = g.frame.alloc(8);

@@ -15,18 +15,19 @@ import type { Type } from "../check/types.ts";
 import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
 import { BPF_F_USER_STACK } from "../abi.ts";
 import { H } from "./emitter.ts";
-import { CodegenError, type ProbeGenerator } from "./generator.ts";
+import { CodegenError } from "./generator.ts";
+import type { EmitContext } from "./emit-context.ts";
 import { DROPS_MAP, EVENTS_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
 
 /** Whether a pointer-ish argument points into user memory (as str() decides). */
-function userPointer(g: ProbeGenerator, t: Type): boolean {
+function userPointer(g: EmitContext, t: Type): boolean {
   if (t.k === "ptr") return t.user;
   const p = g.cp.concrete;
   return p.positional === "usdt" || (p.context === "pt_regs" && p.provider.startsWith("u"));
 }
 
 /** Store the value of strftime/ntop/macaddr call `x` at r10+off. */
-export function storeValueCall(g: ProbeGenerator, x: A.CallExpr, off: number): void {
+export function storeValueCall(g: EmitContext, x: A.CallExpr, off: number): void {
   const { e } = g;
   switch (x.callee) {
     case "strftime":
@@ -74,7 +75,7 @@ export function storeValueCall(g: ProbeGenerator, x: A.CallExpr, off: number): v
 }
 
 /** r0 = the compile-time constant of kaddr/uaddr/cgroupid. */
-export function constantCall(g: ProbeGenerator, x: A.CallExpr): void {
+export function constantCall(g: EmitContext, x: A.CallExpr): void {
   const name = (x.args[0] as A.StrLit).value;
   const env = g.shared.env;
   let v: bigint | undefined;
@@ -93,7 +94,7 @@ export function constantCall(g: ProbeGenerator, x: A.CallExpr): void {
 }
 
 /** r0 = bpf_get_stackid(ctx, &stacks, flags); a user stack gets the pid in its high half. */
-export function stackId(g: ProbeGenerator, user: boolean, limit?: number): void {
+export function stackId(g: EmitContext, user: boolean, limit?: number): void {
   const { e } = g;
   const depth = Math.min(limit ?? STACK_DEPTH, STACK_DEPTH);
   if (depth === STACK_DEPTH) g.shared.needStacks = true;
@@ -110,7 +111,7 @@ export function stackId(g: ProbeGenerator, user: boolean, limit?: number): void 
  * record (beyond the BPF stack, so in the scratch value: bpf/codegen/scratch.ts), then send
  * it. An empty string ends the list (user space stops there).
  */
-export function join(g: ProbeGenerator, x: A.CallExpr, actionId: number): void {
+export function join(g: EmitContext, x: A.CallExpr, actionId: number): void {
   const { e } = g;
   const size = 8 + JOIN_ARGNUM * JOIN_ARGSIZE;
   const user = userPointer(g, g.type(x.args[0]!));

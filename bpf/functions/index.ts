@@ -1,62 +1,16 @@
-// The functions of the language: their documentation, and how a call is checked.
-// Codegen has the matching emitters (bpf/codegen/calls.ts); aggregations are the
-// functions that may only be assigned to a map (`@m[k] = count()`).
-import type { CallExpr, Expr } from "../lang/ast.ts";
-import type { MapValueKind } from "./map-registry.ts";
-import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
-import * as V from "./value-functions.ts";
-import { STDLIB_FUNCTIONS } from "./stdlib-functions.ts";
-import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
+// The registry of the language's functions: every row (bpf/functions/row.ts), and a
+// lookup by name that the checker, codegen and magics' complete/inspect read.
+// Aggregations are the functions that may only be assigned to a map (`@m[k] = count()`).
+import type { Expr } from "../lang/ast.ts";
+import type { MapValueKind } from "../check/map-registry.ts";
+import * as V from "../check/value-functions.ts";
+import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
+import { none, str, u64, s64, bool, isScalar, typeName } from "../check/types.ts";
+import { type FunctionRow, arity, fn, intArg } from "./row.ts";
 
-export interface CallCheck {
-  /** Types of the (already checked) arguments. */
-  readonly argTypes: readonly Type[];
-  readonly call: CallExpr;
-  /** The constant value of argument i, if it is an integer literal (after folding). */
-  constInt(i: number): bigint | undefined;
-  constStr(i: number): string | undefined;
-  /** The probe being checked and the machine's facts (kaddr, uaddr, cgroupid). */
-  readonly probe?: ConcreteProbe;
-  readonly env?: ProbeEnv;
-  /** --unsafe: system() is allowed. */
-  readonly unsafe?: boolean;
-  /** max_strlen: the size of str(p) and the most str(p, n) and buf(p, n) read (types.ts DEFAULT_STRLEN). */
-  readonly maxStrlen: number;
-  /** The value of argument i when known at compile time (literals, is_str(), sizeof, ...). */
-  constValue?(i: number): bigint | undefined;
-  /** Record the call's own value as known at compile time (is_str(), strcap("...")). */
-  setConst?(v: bigint): void;
-  /** False inside a branch that a constant condition never takes: fail() is not reached there. */
-  readonly live?: boolean;
-}
+export type { CallCheck, FunctionRow } from "./row.ts";
 
-export interface FunctionInfo {
-  readonly name: string;
-  readonly signature: string;
-  readonly doc: string;
-  /** Set for count/sum/hist/...: the map value kind a call makes. */
-  readonly aggregation?: MapValueKind;
-  /** Arguments that are maps (delete, clear, print...) are checked as map references. */
-  readonly mapArgs?: boolean;
-  check(c: CallCheck): Type | string;
-}
-
-function arity(c: CallCheck, min: number, max = min): string | null {
-  const n = c.argTypes.length;
-  if (n < min || n > max) {
-    const want = min === max ? `${min}` : `${min} to ${max}`;
-    return `${c.call.callee}() takes ${want} argument${max === 1 ? "" : "s"}, got ${n}`;
-  }
-  return null;
-}
-
-function intArg(c: CallCheck, i: number): string | null {
-  const t = c.argTypes[i];
-  if (t && (t.k === "int" || t.k === "bool" || t.k === "ptr" || t.k === "sym")) return null;
-  return `${c.call.callee}() argument ${i + 1} must be an integer, not ${t ? typeName(t) : "nothing"}`;
-}
-
-function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signature: string): FunctionInfo {
+function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signature: string): FunctionRow {
   return {
     name,
     signature,
@@ -87,11 +41,7 @@ function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signa
   };
 }
 
-function fn(name: string, signature: string, doc: string, check: (c: CallCheck) => Type | string, extra: Partial<FunctionInfo> = {}): FunctionInfo {
-  return { name, signature, doc, check, ...extra };
-}
-
-const table: FunctionInfo[] = [
+const table: FunctionRow[] = [
   agg("count", "count", 0, "Count how many times it is called (per-CPU, summed on read).", "count()"),
   agg("sum", "sum", 1, "Sum of the values.", "sum(int n)"),
   agg("min", "min", 1, "Minimum of the values.", "min(int n)"),
@@ -162,11 +112,10 @@ const table: FunctionInfo[] = [
   ...STDLIB_FUNCTIONS,
 ];
 
-export const functions: ReadonlyMap<string, FunctionInfo> = new Map(table.map((f) => [f.name, f]));
+export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.map((f) => [f.name, f]));
 
 /** Map-valued aggregations, as the value of `@m[...] = ...`. */
 export function aggregationOf(e: Expr): MapValueKind | undefined {
   return e.kind === "CallExpr" ? functions.get(e.callee)?.aggregation : undefined;
 }
 
-export { s64, u64 };
