@@ -1,7 +1,6 @@
 // Disassembly is a format we own (%bytecode): pinned by golden text.
 // UPDATE_GOLDEN=1 npx vitest run --project unit test/unit/asm-disasm.test.ts rewrites them.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -9,18 +8,9 @@ import {
   asm, disassemble, formatInstruction, marshal, unmarshal, withComment, withLabel,
   R0, R1, R2, R3, R4, R6, R7, R10, type Instruction,
 } from "../../bpf/asm/index.ts";
+import { golden } from "../helpers/golden.ts";
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), "golden", "asm");
-
-function golden(name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
 
 /** One of every instruction form, shaped like what codegen emits for a small cell. */
 const program: Instruction[] = [
@@ -80,12 +70,12 @@ const program: Instruction[] = [
 
 describe("disassemble", () => {
   it("prints every instruction form (golden)", () => {
-    golden("all-instructions.txt", disassemble(program));
+    golden(join(goldenDir, "all-instructions.txt"), disassemble(program));
   });
 
   it("prints an unmarshalled program with fds and synthesized labels (golden)", () => {
     const maps = new Map([["@calls", 3], ["@fmt", 4]]);
-    golden("unmarshalled.txt", disassemble(unmarshal(marshal(program, { maps }))));
+    golden(join(goldenDir, "unmarshalled.txt"), disassemble(unmarshal(marshal(program, { maps }))));
   });
 
   it("never throws, whatever it is given", () => {

@@ -2,7 +2,7 @@
 // builtins and tracepoint fields, map kinds, the notebook's map registry across cells, and
 // the rendered diagnostics of common mistakes, pinned as golden text in
 // test/unit/golden/check/diagnostics.txt. UPDATE_GOLDEN=1 rewrites it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { renderDiagnostics } from "../../bpf/diagnostic.ts";
 import { recordedEnv, type RecordedManifest } from "../../bpf/env.ts";
 import type * as A from "../../bpf/lang/index.ts";
 import { parse } from "../../bpf/lang/index.ts";
+import { golden } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, "../fixtures/tracefs");
@@ -263,14 +264,7 @@ function render(): string {
 
 describe("rendered diagnostics", () => {
   it("match the golden file", () => {
-    const actual = render();
-    if (process.env.UPDATE_GOLDEN === "1") {
-      mkdirSync(dirname(goldenPath), { recursive: true });
-      writeFileSync(goldenPath, actual);
-      return;
-    }
-    if (!existsSync(goldenPath)) throw new Error(`missing golden ${goldenPath}: run with UPDATE_GOLDEN=1`);
-    expect(actual).toBe(readFileSync(goldenPath, "utf8"));
+    golden(goldenPath, render());
   });
 
   it("every case has at least one error, and none throws", () => {

@@ -1,7 +1,6 @@
 // MIME bundles per output kind: which MIME types, valid Vega-Lite (compiled by vega-lite
 // itself), SVG rendered server-side, escaped HTML, and text/plain exactly as formatMap.
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "vega-lite";
@@ -11,6 +10,7 @@ import { formatMap } from "../../bpf/output/index.ts";
 import { mapBundle, mapBundleWithSvg, outputKind, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { count, hist, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
+import { golden } from "../helpers/golden.ts";
 
 const SVG = "image/svg+xml";
 const HTML = "text/html";
@@ -68,9 +68,7 @@ describe("mapBundleWithSvg", () => {
 
   it("pins the histogram chart spec", () => {
     const spec = JSON.stringify(mapBundle(CASES["hist-conformance"]!.snap)[VEGA_LITE_MIME], null, 2) + "\n";
-    const path = join(GOLDEN, "hist-conformance.vl.json");
-    if (process.env.UPDATE_GOLDEN) writeFileSync(path, spec);
-    expect(spec).toBe(readFileSync(path, "utf8"));
+    golden(join(GOLDEN, "hist-conformance.vl.json"), spec);
   });
 
   it("draws the hist buckets bpftrace prints, in order", () => {

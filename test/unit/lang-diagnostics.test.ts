@@ -1,11 +1,11 @@
 // Rendered parse diagnostics for common mistakes, pinned as golden text in
 // test/unit/golden/lang/diagnostics.txt. UPDATE_GOLDEN=1 rewrites it.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { renderDiagnostics } from "../../bpf/diagnostic.ts";
 import { parse } from "../../bpf/lang/index.ts";
+import { golden } from "../helpers/golden.ts";
 
 const path = join(dirname(fileURLToPath(import.meta.url)), "golden/lang/diagnostics.txt");
 
@@ -53,13 +53,7 @@ function render(): string {
 }
 
 it("renders parse diagnostics for common mistakes", () => {
-  const actual = render();
-  if (process.env.UPDATE_GOLDEN === "1") {
-    writeFileSync(path, actual);
-    return;
-  }
-  if (!existsSync(path)) throw new Error(`missing golden ${path}: run with UPDATE_GOLDEN=1`);
-  expect(actual).toBe(readFileSync(path, "utf8"));
+  golden(path, render());
 });
 
 it("reports at least one error for every case, with a line:col span", () => {

@@ -2,16 +2,16 @@
 // Expanded programs are printed span-free (bpf/lang/printer.ts); bpftrace's tools that
 // use these features are pinned as golden text in test/unit/golden/lang/expanded-*.ast
 // (UPDATE_GOLDEN=1 rewrites them). Misuse is pinned as rendered diagnostics.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { renderDiagnostics } from "../../bpf/diagnostic.ts";
 import { expand, parse, printProgram, printStmt, splitProgramArgs } from "../../bpf/lang/index.ts";
+import { golden, goldenSection } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "../fixtures/bt");
-const update = process.env.UPDATE_GOLDEN === "1";
 
 function expanded(source: string, programOptions: readonly string[] = []) {
   const parsed = parse(source);
@@ -119,27 +119,12 @@ describe("macro misuse", () => {
     ["a repeated parameter", "macro set($x, $x) { $x }\nBEGIN { $a = 1; set($a, $a); }"],
     ["a declaration shadowing a parameter", "macro set($x) { let $x; $x }\nBEGIN { $y = 1; set($y); }"],
   ])("%s", (_title, source) => {
-    const golden = join(here, "golden/lang/macro-errors.txt");
+    const path = join(here, "golden/lang/macro-errors.txt");
     const text = errors(source);
     expect(text).not.toBe("");
-    pinned(golden, _title, `${source}\n---\n${text}`);
+    goldenSection(path, _title, `${source}\n---\n${text}`);
   });
 });
-
-/** Golden text files of several cases each (`=== title` sections), rewritten whole on update. */
-const pins = new Map<string, Map<string, string>>();
-function pinned(path: string, title: string, text: string): void {
-  const file = pins.get(path) ?? new Map<string, string>();
-  pins.set(path, file.set(title, text));
-  if (update) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, [...file].map(([t, x]) => `=== ${t}\n${x}\n`).join("\n"));
-    return;
-  }
-  const want = readFileSync(path, "utf8").split(/^=== /m).find((s) => s.startsWith(`${title}\n`));
-  expect(want, `no golden entry '${title}' in ${path}: run with UPDATE_GOLDEN=1`).toBeDefined();
-  expect(`${title}\n${text}\n`).toBe(want!.replace(/\n+$/, "\n"));
-}
 
 describe("#define", () => {
   it("replaces object-like defines, in the active preprocessor branch (BPFTRACE_HAVE_BTF)", () => {
@@ -164,7 +149,7 @@ describe("#define", () => {
     ["recursion", "#define A B\n#define B A\nBEGIN { @x = A; }"],
     ["wrong argument count", "#define F(a, b) (a + b)\nBEGIN { @x = F(1); }"],
   ])("%s is an error at the use", (title, source) => {
-    pinned(join(here, "golden/lang/define-errors.txt"), title, `${source}\n---\n${errors(source)}`);
+    goldenSection(join(here, "golden/lang/define-errors.txt"), title, `${source}\n---\n${errors(source)}`);
   });
 });
 
@@ -197,7 +182,7 @@ describe("getopt", () => {
     ["a name that is not a literal", 'BEGIN { $n = "x"; @a = getopt($n); }', []],
     ["a default that is not a literal", 'BEGIN { @a = getopt("x", 1 + 1); }', []],
   ] as const)("%s is an error", (title, source, opts) => {
-    pinned(join(here, "golden/lang/getopt-errors.txt"), title, `${source} -- ${opts.join(" ")}\n---\n${errors(source, opts)}`);
+    goldenSection(join(here, "golden/lang/getopt-errors.txt"), title, `${source} -- ${opts.join(" ")}\n---\n${errors(source, opts)}`);
   });
 
   it("splits the words after the program like bpftrace: --x are options, the rest positional", () => {
@@ -212,11 +197,7 @@ describe("bpftrace's tools, expanded", () => {
     expect(renderDiagnostics(r.diagnostics, src, file)).toBe("");
     const path = join(here, "golden/lang", `expanded-${file.replace(/\.bt$/, "")}.ast`);
     const text = printProgram(r.program);
-    if (update || !existsSync(path)) {
-      if (!update) throw new Error(`missing golden ${path}: run with UPDATE_GOLDEN=1`);
-      writeFileSync(path, text);
-    }
-    expect(text).toBe(readFileSync(path, "utf8"));
+    golden(path, text);
   });
 
   it("opensnoop.bt -- --errname --depth=5 takes the options", () => {

@@ -1,15 +1,15 @@
 // The AST of representative programs, printed by bpf/lang/printer.ts (span-free), pinned
 // against test/unit/golden/lang/*.ast. UPDATE_GOLDEN=1 rewrites the golden files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, printProgram } from "../../bpf/lang/index.ts";
+import { golden } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "../fixtures/bt");
 const goldens = join(here, "golden/lang");
-const update = process.env.UPDATE_GOLDEN === "1";
 
 const representative = [
   "constructs.bt",
@@ -21,22 +21,11 @@ const representative = [
   ].map((f) => `tools/${f}`),
 ];
 
-function golden(name: string, actual: string): void {
-  const path = join(goldens, name);
-  if (update || !existsSync(path)) {
-    if (!update) throw new Error(`missing golden ${path}: run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
-
 describe("golden ASTs", () => {
   it.each(representative)("%s", (file) => {
     const r = parse(readFileSync(join(fixtures, file), "utf8"));
     expect(r.diagnostics).toEqual([]);
-    golden(`${file.replace("tools/", "tools-").replace(/\.bt$/, "")}.ast`, printProgram(r.program!));
+    golden(join(goldens, `${file.replace("tools/", "tools-").replace(/\.bt$/, "")}.ast`), printProgram(r.program!));
   });
 });
 

@@ -3,27 +3,21 @@
 // parsed JSON, as bpftrace's own test runner does); every case of output-text.test.ts is
 // also pinned as a golden NDJSON line (name.ndjson.txt, UPDATE_GOLDEN=1 rewrites).
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatMapJson, formatPrintfJson } from "../../bpf/output/index.ts";
 import { count, hist, int, lhist, scalar, snap, stats, str, tuple } from "./golden/output/fixtures.ts";
 import { CASES } from "./golden/output/cases.ts";
+import { golden } from "../helpers/golden.ts";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden", "output");
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
 
 describe("formatMapJson goldens", () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, () => {
       const line = formatMapJson(c.snap, c.opts);
-      golden(`${name}.ndjson.txt`, line);
+      golden(join(GOLDEN, `${name}.ndjson.txt`), line);
       if (line) expect(() => JSON.parse(line)).not.toThrow();
     });
   }

@@ -4,7 +4,7 @@
 // (same text as v0.23 except that v0.17 writes "@h: " with a space before a histogram).
 // Every case is also pinned by a golden file; UPDATE_GOLDEN=1 rewrites them.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -12,14 +12,9 @@ import { formatMap } from "../../bpf/output/index.ts";
 import { barWidth, histBucketOf } from "../../bpf/output/hist.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { count, hist, int, scalar, snap, tuple, str } from "./golden/output/fixtures.ts";
+import { golden } from "../helpers/golden.ts";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden", "output");
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
 
 /** The conformance test's bt_hist_line (Python, double precision). */
 function btHistLine(label: string, n: number, max: number): string {
@@ -29,7 +24,7 @@ function btHistLine(label: string, n: number, max: number): string {
 
 describe("formatMap goldens", () => {
   for (const [name, c] of Object.entries(CASES)) {
-    it(name, () => golden(`${name}.txt`, formatMap(c.snap, c.opts)));
+    it(name, () => golden(join(GOLDEN, `${name}.txt`), formatMap(c.snap, c.opts)));
   }
 });
 

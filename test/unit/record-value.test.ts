@@ -2,7 +2,7 @@
 // map values of a struct hold, how the kernel copies them, and how user space prints them
 // (bpftrace's TextEmitter/JsonEmitter<Primitive::Record>). Kernel types come from the small
 // kernel of test/helpers/btf-sample.ts; tracepoints from the recorded tracefs.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,18 +17,13 @@ import { decodeValue } from "../../bpf/maps/codec.ts";
 import { formatMap, formatMapJson, valueText } from "../../bpf/output/index.ts";
 import { sample } from "../helpers/btf-sample.ts";
 import { int, scalar, snap, str } from "./golden/output/fixtures.ts";
+import { golden } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(here, "golden", "record");
 const dir = mkdtempSync(join(tmpdir(), "tracebook-record-"));
 writeFileSync(join(dir, "vmlinux"), sample().bytes);
 const env = recordedEnv(join(here, "../fixtures/tracefs"), { btf: join(dir, "vmlinux"), features: { kprobes: false, trampolines: true, hardwarePmu: false } });
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
 
 function compiled(source: string) {
   const r = compile(source, { env, origin: "cell[1]" });
@@ -90,7 +85,7 @@ describe("struct values: how they print", () => {
   const v = decodeValue(t, bytes, 0);
 
   it("text: `{ .field = value, ... }`, strings unquoted, pointers in hex", () => {
-    golden("task.txt", `${valueText(v)}\n`);
+    golden(join(GOLDEN, "task.txt"), `${valueText(v)}\n`);
     expect(valueText(v)).toBe("{ .pid = 42, .comm = bash, .a = -1, .b = 4294967295, .flag = 1, .mode = 5, .parent = 0xffff888100001000 }");
   });
 
@@ -105,8 +100,8 @@ describe("struct values: how they print", () => {
 
   it("as a map value, in text and in -f json", () => {
     const m = snap("@t", "value", [{ key: [int(7)], value: { kind: "value", value: v } }]);
-    golden("map.txt", formatMap(m));
-    golden("map.ndjson.txt", formatMapJson(m));
+    golden(join(GOLDEN, "map.txt"), formatMap(m));
+    golden(join(GOLDEN, "map.ndjson.txt"), formatMapJson(m));
     expect(formatMapJson(scalar("@s", { kind: "value", value: { kind: "record", fields: [{ name: "m", value: int(2) }, { name: "s", value: str("x") }] } })))
       .toBe('{"type": "map", "data": {"@s": {"m": 2, "s": "x"}}}\n');
   });
