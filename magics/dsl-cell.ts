@@ -6,7 +6,6 @@
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { mapBundle, mapBundleWithSvg } from "./display/index.ts";
 import { formatMap } from "../bpf/output/index.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
@@ -58,38 +57,51 @@ function parseFlags(header: string): CellFlags | string {
   return f;
 }
 
-function liveText(maps: readonly MapSnapshot[]): string {
-  return maps.length ? maps.map((m) => formatMap(m)).join("\n") : "(no map data yet)";
-}
-
 export async function runDslCell(m: MagicContext, source: string, header: string): Promise<ExecuteOutcome> {
   const flags = parseFlags(header);
   if (typeof flags === "string") return { status: "error", ename: "UsageError", evalue: flags, traceback: [flags] };
   const { session, settings, ctx, origin } = m;
-  const displayId = `tracebook-${origin}-${Date.now().toString(36)}`;
+  const base = `tracebook-${origin}-${Date.now().toString(36)}`;
+  const progressId = `${base}-progress`;
+  // One display per map, keyed by map name: created on the first tick that sees the map,
+  // updated while the cell runs, and replaced by the final rich bundle at the end.
+  const shown = new Set<string>();
+  const mapId = (name: string) => `${base}-map-${name}`;
+  const showMap = (name: string, data: Record<string, unknown>) => {
+    ctx.display(data, { displayId: mapId(name), update: shown.has(name) });
+    shown.add(name);
+  };
   let live = false;
+  let probes = 0;
+  const started = Date.now();
+  const durationMs = flags.durationMs ?? settings.durationMs;
+  const progress = (): string => {
+    const secs = ((Date.now() - started) / 1000).toFixed(0);
+    const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
+    return `${probes} probes attached; running ${of}`;
+  };
   try {
     const res = await session.run(source, {
       origin,
       positional: settings.positional,
       programOptions: settings.options,
       signal: ctx.signal,
-      durationMs: flags.durationMs ?? settings.durationMs,
+      durationMs,
       background: flags.background,
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),
       ...((flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
-      attached: () => {
+      attached: (count) => {
         live = true;
-        ctx.display({ "text/plain": "(no map data yet)" }, { displayId });
+        probes = count;
+        ctx.display({ "text/plain": progress() }, { displayId: progressId });
       },
       tick: (maps) => {
         if (!live) return;
-        const first = maps[0];
-        const rich = maps.length === 1 && first ? mapBundle(first) : {};
-        ctx.display({ ...rich, "text/plain": liveText(maps) }, { displayId, update: true });
+        ctx.display({ "text/plain": progress() }, { displayId: progressId, update: true });
+        for (const snap of maps) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
       },
     });
     if (res.reason === "detached") {
@@ -97,8 +109,12 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       ctx.stream("stdout", `running in the background as job ${id}; %jobs lists jobs, %stop ${id} detaches\n`);
       return { status: "ok" };
     }
-    if (live) ctx.display({ "text/plain": liveText(res.maps) }, { displayId, update: true });
-    for (const snap of res.maps) ctx.display(await mapBundleWithSvg(snap));
+    if (live) {
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const summary = `${probes} probes ran ${secs}s (${res.reason})${res.lost > 0n ? `; ${res.lost} events lost` : ""}`;
+      ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
+    }
+    for (const snap of res.maps) showMap(snap.name, await mapBundleWithSvg(snap));
     return { status: "ok" };
   } catch (e) {
     return errorOutcome(e);
