@@ -153,6 +153,30 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
     });
     const kernel = (): KernelProcess => k as KernelProcess;
 
+    it("shows each map of a live cell once, in its own display, updated while it runs and rich at the end", async () => {
+      const { reply, iopub } = await run(kernel(),
+        "%%bt --for 4s\ninterval:ms:20 { @live_a = count(); @live_b[1] = sum(2); }", 30_000);
+      expect(reply.content.status).toBe("ok");
+      const displayId = (m: Message): string => String((m.content.transient as { display_id?: string } | undefined)?.display_id ?? "");
+      const text = (m: Message): string => String((m.content.data as Record<string, unknown>)["text/plain"] ?? "");
+      for (const name of ["@live_a", "@live_b"]) {
+        const shows = ofType(iopub, "display_data").filter((m) => text(m).includes(`${name}`));
+        expect(shows.length, `${name} is displayed once`).toBe(1);
+        const id = displayId(shows[0] as Message);
+        expect(id).not.toBe("");
+        const updates = ofType(iopub, "update_display_data").filter((m) => displayId(m) === id);
+        expect(updates.length, `${name} updates`).toBeGreaterThanOrEqual(3);
+        // The last update is the final rich bundle, with the map's final text.
+        const last = updates[updates.length - 1] as Message;
+        expect(Object.keys(last.content.data as object).length, "a rich bundle, not text alone").toBeGreaterThanOrEqual(2);
+        expect(text(last)).toContain(name);
+        // No other output repeats the map.
+        const others = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data"), ...ofType(iopub, "execute_result")]
+          .filter((m) => displayId(m) !== id && text(m).includes(`${name}`));
+        expect(others).toEqual([]);
+      }
+    });
+
     it("keeps maps across cells, and names the creating cell on a conflicting use", async () => {
       const a = await run(kernel(), "BEGIN { @x = count(); @x = count(); exit(); }");
       expect(a.reply.content.status).toBe("ok");
