@@ -6,7 +6,7 @@ import type { MapValueKind } from "./map-registry.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
 import * as V from "./value-functions.ts";
 import { STDLIB_FUNCTIONS } from "./stdlib-functions.ts";
-import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "./types.ts";
+import { DEFAULT_STRLEN, type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 
 export interface CallCheck {
   /** Types of the (already checked) arguments. */
