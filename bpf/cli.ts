@@ -9,7 +9,7 @@ import { Session, CompileFailure, type CompileExtras } from "./session.ts";
 import { settingsFromEnv, type Settings } from "./settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
 import { compile } from "./codegen/compile.ts";
-import { renderDiagnostics, hasErrors } from "./diagnostic.ts";
+import { renderDiagnostics, hasErrors } from "./types/diagnostic.ts";
 import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
 import { listProbes } from "./probes/listing.ts";

@@ -2,7 +2,7 @@
 // rejections get the short reason, an explanation of the usual causes, and the log's tail.
 import { SyscallError, VerifierError } from "../native/index.ts";
 import { AttachError } from "./probes/attach.ts";
-import { CompileFailure } from "./session.ts";
+import { CompileFailure } from "./types/errors.ts";
 import { AsmError } from "./asm/index.ts";
 
 export interface DescribedError {

@@ -12,18 +12,12 @@ import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./env.ts";
 import { runToEnd, type RunHooks, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
-import { renderDiagnostics, type Diagnostic } from "./diagnostic.ts";
+import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 import type { Settings } from "./settings.ts";
+import { CompileFailure } from "./types/errors.ts";
 
-export class CompileFailure extends Error {
-  constructor(
-    readonly diagnostics: readonly Diagnostic[],
-    readonly rendered: string,
-  ) {
-    super(rendered);
-  }
-}
+export { CompileFailure };
 
 interface KernelMap {
   readonly spec: MapSpec;

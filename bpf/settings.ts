@@ -11,9 +11,9 @@
 // kept off the BPF stack; Tracebook keeps strings on the 512-byte stack.
 
 import type { ConfigItem } from "./lang/ast.ts";
-import { type Diagnostic, diagnostic } from "./diagnostic.ts";
+import { type Diagnostic, diagnostic } from "./types/diagnostic.ts";
 
-import { DEFAULT_STRLEN, type StackMode } from "./check/types.ts";
+import { DEFAULT_STRLEN, type StackMode } from "./types/types.ts";
 
 export type { StackMode };
 export type MissingProbes = "error" | "warn" | "ignore";

@@ -3,7 +3,7 @@ import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
 import { mapBundleWithSvg } from "./display/index.ts";
-import { renderDiagnostics } from "../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../bpf/types/diagnostic.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { parseDuration } from "./dsl-cell.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";

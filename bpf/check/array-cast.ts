@@ -2,7 +2,7 @@
 // `(uint8[4])0x01020304`, `(int8[])12345` (the length from the value's size) and back,
 // `(uint64)$arr`. Both sides must have the same size; the bytes are kept as they are
 // (no byte swapping: the result follows the machine's byte order).
-import { type Type, sizeOf, typeName } from "./types.ts";
+import { type Type, sizeOf, typeName } from "../types/types.ts";
 
 /**
  * The type of an array cast, an error message, or undefined when `from` → `to` is not an

@@ -1,6 +1,6 @@
 // The builtin variables (bare identifiers) and their types, per probe context.
 import type { ConcreteProbe } from "../probes/provider.ts";
-import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "./types.ts";
+import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "../types/types.ts";
 import { probeTypeName } from "./probe-type.ts";
 
 export interface BuiltinInfo {

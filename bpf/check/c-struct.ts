@@ -5,7 +5,7 @@
 // is a record with `layout: "c"`, read through pointers like a kernel struct.
 import type { StructDef } from "../lang/ast.ts";
 import type { BtfField } from "./btf-types.ts";
-import { type RecordField, type Type, alignOf, int, sizeOf, str } from "./types.ts";
+import { type RecordField, type Type, alignOf, int, sizeOf, str } from "../types/types.ts";
 
 export type CRecord = Extract<Type, { k: "record" }>;
 

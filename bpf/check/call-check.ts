@@ -12,7 +12,7 @@ import { stackModeArg } from "./value-functions.ts";
 import { bareWordArg } from "./stdlib-functions.ts";
 import { foldConst } from "./const-fold.ts";
 import { unsafeCallError, withSettings } from "./settings-rules.ts";
-import { type Type, int, isScalar, none, s64, str, typeName, u64 } from "./types.ts";
+import { type Type, int, isScalar, none, s64, str, typeName, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";
 
 export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {

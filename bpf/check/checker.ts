@@ -6,7 +6,7 @@
 // fine); diagnostics are kept only from the final walk. A probe with several attach points
 // (or a wildcard) is checked once per concrete probe: `args` differs between them.
 import type * as A from "../lang/ast.ts";
-import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "../functions/index.ts";
@@ -26,7 +26,7 @@ import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
 import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
 import {
   type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
-} from "./types.ts";
+} from "../types/types.ts";
 
 export interface CheckedProbe {
   readonly probe: A.Probe;

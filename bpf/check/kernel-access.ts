@@ -2,13 +2,13 @@
 // ppid/pcomm as task_struct walks, enum constants), members of kernel structs through BTF
 // and of the structs the program defines (laid out by c-struct.ts).
 import type * as A from "../lang/ast.ts";
-import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { builtins } from "./builtins.ts";
 import { closest } from "./suggest.ts";
 import { namedType } from "./named-types.ts";
 import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "./btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
-import { type Type, s64, u64 } from "./types.ts";
+import { type Type, s64, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";
 
 /** Lay out the program's own struct and union definitions, in order. */

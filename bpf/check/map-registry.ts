@@ -4,7 +4,7 @@
 // kind (count, hist, plain value, ...) and its key and value types; a later cell that uses
 // `@x` in a conflicting way gets a TypeError naming that cell. Integer widths and string
 // sizes may grow only where the kernel map has not been created yet.
-import { type Type, sizeOf, tupleLayout, typeName, compatible } from "./types.ts";
+import { type Type, sizeOf, tupleLayout, typeName, compatible } from "../types/types.ts";
 
 export type MapValueKind = "value" | "count" | "sum" | "min" | "max" | "avg" | "stats" | "hist" | "lhist";
 

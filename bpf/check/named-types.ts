@@ -1,7 +1,7 @@
 // The type names a program may write in casts, declarations and sizeof: bpftrace's own
 // (uint32, string) and the C spellings it accepts (unsigned long, pid_t). Kernel and
 // program-defined types are looked up elsewhere (btf-types.ts, c-struct.ts).
-import { type Type, bool, int, str } from "./types.ts";
+import { type Type, bool, int, str } from "../types/types.ts";
 
 const NAMED: Record<string, Type> = {
   int8: int(8, true), int16: int(16, true), int32: int(32, true), int64: int(64, true),

@@ -15,7 +15,7 @@
 // scratch slot, like a tuple), not something read through its address.
 import type { Btf } from "../btf/index.ts";
 import { btfType } from "./btf-types.ts";
-import { type RecordField, type Type, inMemory } from "./types.ts";
+import { type RecordField, type Type, inMemory } from "../types/types.ts";
 
 export type RecordType = Extract<Type, { k: "record" }>;
 /** The program's own struct definitions, by name ("struct request"). */

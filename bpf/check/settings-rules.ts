@@ -2,10 +2,10 @@
 // points that do not exist here under missing_probes, the stack_mode that kstack/ustack
 // values print with, and the functions bpftrace refuses without --unsafe.
 import type { AttachPoint } from "../lang/ast.ts";
-import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { findProvider, type Expansion } from "../probes/index.ts";
 import type { MissingProbes, Settings } from "../settings.ts";
-import type { Type } from "./types.ts";
+import type { Type } from "../types/types.ts";
 
 /**
  * The diagnostic for an attach point that did not expand: an error, or under

@@ -5,7 +5,7 @@
 // them; codegen is bpf/codegen/stdlib-calls.ts.
 import type * as A from "../lang/ast.ts";
 import { type CallCheck, type FunctionRow, arity, fn } from "../functions/row.ts";
-import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "./types.ts";
+import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "../types/types.ts";
 import { parsePton } from "./pton.ts";
 
 /** nsecs(MODE): the clock of each mode (bpftrace's TimestampMode). */

@@ -3,7 +3,7 @@
 // join, cat, system, kstack/ustack. bpf/functions/index.ts lists them; codegen is
 // bpf/codegen/value-calls.ts.
 import { type CallCheck, arity } from "../functions/row.ts";
-import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 } from "./types.ts";
+import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 } from "../types/types.ts";
 
 /** bpftrace's join(): at most 16 elements of at most 1024 bytes each (join_argnum/argsize). */
 export const JOIN_ARGNUM = 16;

@@ -6,7 +6,7 @@ import type * as A from "../lang/ast.ts";
 import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
 import { constInt } from "../check/const-fold.ts";
 import { parseFormat } from "../check/printf-format.ts";
-import { type Type, sizeOf, tupleLayout, isScalar } from "../check/types.ts";
+import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
 import { PtRegs } from "../abi.ts";
 import { H, INLINE_BYTES } from "./emitter.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";

@@ -12,7 +12,7 @@ import { expand, parse, readIncludes } from "../lang/index.ts";
 import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
-import { type Diagnostic, diagnostic, hasErrors } from "../diagnostic.ts";
+import { type Diagnostic, diagnostic, hasErrors } from "../types/diagnostic.ts";
 import { MapType } from "../abi.ts";
 import type { ProbeEnv } from "../probes/index.ts";
 import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";

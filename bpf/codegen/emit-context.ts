@@ -7,7 +7,7 @@ import type { Instruction, Reg } from "../asm/index.ts";
 import type { Subprog } from "./func-info.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import type { Type } from "../check/types.ts";
+import type { Type } from "../types/types.ts";
 import type { Emitter } from "./emitter.ts";
 import type { Frame } from "./frame.ts";
 import type { MapInfo } from "../check/map-registry.ts";

@@ -34,7 +34,7 @@
 import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { entryType, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
-import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../check/types.ts";
+import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../types/types.ts";
 import { Emitter, H } from "./emitter.ts";
 import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";

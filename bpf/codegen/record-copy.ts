@@ -11,7 +11,7 @@
 // generator's own cases; this returns false for them.
 import { asm, R0, R1, R2, R3, R6 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type Type, inMemory } from "../check/types.ts";
+import { type Type, inMemory } from "../types/types.ts";
 import { H } from "./emitter.ts";
 import type { EmitContext } from "./emit-context.ts";
 

@@ -3,9 +3,9 @@
 import type { Instruction } from "../asm/index.ts";
 import type { MapInfo } from "../check/map-registry.ts";
 import type { FormatSpec } from "../check/printf-format.ts";
-import type { Type } from "../check/types.ts";
+import type { Type } from "../types/types.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
-import type { Diagnostic } from "../diagnostic.ts";
+import type { Diagnostic } from "../types/diagnostic.ts";
 import type { Settings } from "../settings.ts";
 
 /** A kernel map the programs reference by name (ldMapFd). */

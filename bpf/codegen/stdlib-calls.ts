@@ -11,7 +11,7 @@
 //   len(stack) bpf_get_stack into a scratch buffer: bytes / 8
 import { asm, helpers, R0, R1, R2, R3, R4, R5, R6, R10, withLabel } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../check/types.ts";
+import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.ts";
 import { constInt } from "../check/const-fold.ts";
 import { parseFormat } from "../check/printf-format.ts";
 import { parsePton } from "../check/pton.ts";

@@ -11,7 +11,7 @@
 //             ustack(n) use a stack map of depth n
 import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import type { Type } from "../check/types.ts";
+import type { Type } from "../types/types.ts";
 import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
 import { BPF_F_USER_STACK } from "../abi.ts";
 import { H } from "./emitter.ts";

@@ -5,7 +5,7 @@ import type { Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "../check/map-registry.ts";
 import * as V from "../check/value-functions.ts";
 import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
-import { none, str, u64, s64, bool, isScalar, typeName } from "../check/types.ts";
+import { none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type FunctionRow, arity, fn, intArg } from "./row.ts";
 
 export type { CallCheck, FunctionRow } from "./row.ts";

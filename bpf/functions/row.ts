@@ -6,7 +6,7 @@ import type { CallExpr } from "../lang/ast.ts";
 import type { MapValueKind } from "../check/map-registry.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
 import type { EmitContext } from "../codegen/emit-context.ts";
-import { type Type, typeName } from "../check/types.ts";
+import { type Type, typeName } from "../types/types.ts";
 
 export interface CallCheck {
   /** Types of the (already checked) arguments. */

@@ -5,15 +5,8 @@
 // (types, resolved probes) keep it in side tables keyed by node, never by mutating it.
 // Every node carries a Span so that any pass can point a diagnostic at its source.
 
-/** A source range. Lines and columns are 1-based; offsets are 0-based, end exclusive. */
-export interface Span {
-  readonly line: number;
-  readonly col: number;
-  readonly endLine: number;
-  readonly endCol: number;
-  readonly offset: number;
-  readonly endOffset: number;
-}
+export type { Span } from "../types/span.ts";
+import type { Span } from "../types/span.ts";
 
 export interface Program {
   readonly kind: "Program";

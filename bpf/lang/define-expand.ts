@@ -8,7 +8,7 @@
 // Constants from #included headers (includes.ts) are expanded the same way, as bpftrace's
 // clang parse makes every header macro a define; the program's own #defines win over them.
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { parseExpression } from "./parse.ts";
 import { Transformer, cloneAt } from "./transform.ts";
 

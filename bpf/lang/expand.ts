@@ -4,7 +4,7 @@
 // getopt() calls, which macros and defines may have produced. Header constants expand
 // with the #defines. Pure; never throws.
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { expandDefines, type HeaderConstant } from "./define-expand.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";

@@ -8,7 +8,7 @@
 // the same includes again (the next cell, the next compile) costs nothing: scans are
 // cached per `cacheKey` (the env) for the life of the process.
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { scanHeaders, type HeaderLookup, type HeaderScan, type PreambleStep } from "./c-headers.ts";
 
 export interface IncludedConstants {

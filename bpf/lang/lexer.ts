@@ -20,7 +20,7 @@
 // probe does not swallow the next.
 import { createTokenInstance, type TokenType } from "chevrotain";
 import type { CDefine, CInclude, StructDef } from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { scanAttachPoint, splitAttachPoint } from "./attach-point.ts";
 import { scanInteger, scanString, type LiteralProblem } from "./literals.ts";
 import { Preprocessor } from "./preprocessor.ts";

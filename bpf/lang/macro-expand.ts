@@ -13,7 +13,7 @@
 // BlockExpr when statements must run first). A call to a name no macro has is left alone:
 // the checker reports an unknown function.
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { Transformer, cloneExpr } from "./transform.ts";
 
 type Kind = "var" | "map" | "expr";

@@ -1,7 +1,7 @@
 // parse(): source text → Program + diagnostics. Never throws.
 import { EOF, type IRecognitionException } from "chevrotain";
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { lexFragment, scan, type ScanItem, type ScanOptions } from "./lexer.ts";
 import { Grammar } from "./parser.ts";
 import { SourceText } from "./source.ts";

@@ -10,7 +10,7 @@
 // "<error>", an empty Block) so the rest of the item is still built and checked.
 import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { messages } from "./parse-errors.ts";
 import { joinSpans, type SourceText } from "./source.ts";
 import * as T from "./tokens.ts";

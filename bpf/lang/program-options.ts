@@ -5,7 +5,7 @@
 // so each getopt() call becomes a literal (bpftrace keeps them in global variables that it
 // sets at load time: the same values).
 import type * as A from "./ast.ts";
-import { diagnostic, type Diagnostic } from "../diagnostic.ts";
+import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { Transformer } from "./transform.ts";
 
 export interface ProgramOption {

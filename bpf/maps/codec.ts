@@ -2,7 +2,7 @@
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
-import { type StackMode, type Type, sizeOf, tupleLayout } from "../check/types.ts";
+import { type StackMode, type Type, sizeOf, tupleLayout } from "../types/types.ts";
 import { formatBootTimestamp } from "../runtime/strftime.ts";
 import { inetText, macText } from "./value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";

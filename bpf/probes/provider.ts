@@ -3,7 +3,7 @@
 // context holds (for args, arg0.., retval) and how to attach. Attaching itself is done by
 // the runtime (bpf/probes/attach.ts), from the AttachSpec data.
 import type { AttachPoint } from "../lang/ast.ts";
-import type { Type } from "../check/types.ts";
+import type { Type } from "../types/types.ts";
 import type { ProbeEnv } from "./probe-env.ts";
 
 /** What the program's context pointer (r1 at entry) points to. */

@@ -2,7 +2,7 @@
 // id from tracefs) + PERF_EVENT_IOC_SET_BPF. The program's context is the trace record;
 // `args->field` reads at the offset the tracefs `format` file gives.
 import { ProgType } from "../abi.ts";
-import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits } from "../check/types.ts";
+import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits } from "../types/types.ts";
 import { closest } from "../check/suggest.ts";
 import { btfNamedType } from "../check/btf-types.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";

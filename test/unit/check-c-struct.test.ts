@@ -3,7 +3,7 @@
 // pinned against what gcc computes for the same definitions on x86-64.
 import { describe, expect, it } from "vitest";
 import { layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
-import { typeName } from "../../bpf/check/types.ts";
+import { typeName } from "../../bpf/types/types.ts";
 import type { StructDef } from "../../bpf/lang/ast.ts";
 
 const span = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 } as unknown as StructDef["span"];

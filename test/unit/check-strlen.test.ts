@@ -5,10 +5,10 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { marshal } from "../../bpf/asm/index.ts";
-import { DEFAULT_STRLEN, str, type Type } from "../../bpf/check/types.ts";
+import { DEFAULT_STRLEN, str, type Type } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -10,7 +10,7 @@ import { marshal, opcodes, type Instruction } from "../../bpf/asm/index.ts";
 import { Btf } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { ZERO_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -10,7 +10,7 @@ import { compile } from "../../bpf/codegen/compile.ts";
 import { Frame, FrameOverflow, MAX_SCRATCH, SCRATCH_BASE } from "../../bpf/codegen/frame.ts";
 import { toScratch, withScratch } from "../../bpf/codegen/scratch.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

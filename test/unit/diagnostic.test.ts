@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnostic, renderDiagnostic } from "../../bpf/diagnostic.ts";
+import { diagnostic, renderDiagnostic } from "../../bpf/types/diagnostic.ts";
 
 const span = (line: number, col: number, endCol: number) => ({
   line, col, endLine: line, endCol, offset: 0, endOffset: 0,

@@ -9,9 +9,9 @@ import { MapType } from "../../bpf/abi.ts";
 import { disassemble } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
-import { compatible } from "../../bpf/check/types.ts";
+import { compatible } from "../../bpf/types/types.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"), {

@@ -3,7 +3,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { parse } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { expand, parse, printProgram, printStmt, splitProgramArgs } from "../../bpf/lang/index.ts";
 import { golden, goldenSection } from "../helpers/golden.ts";
 

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv, type CompileEnv } from "../../bpf/env.ts";
 import { printStmt } from "../../bpf/lang/index.ts";
 import { scanHeaders, type HeaderLookup } from "../../bpf/lang/c-headers.ts";

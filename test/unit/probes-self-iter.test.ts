@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { disassemble } from "../../bpf/asm/index.ts";
 import { Kind } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { Builder } from "../helpers/btf-sample.ts";
 

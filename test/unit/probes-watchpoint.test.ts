@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { breakpointType } from "../../bpf/probes/watchpoint.ts";
 import { encodePerfEventAttr } from "../../native/perf.ts";

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { disassemble } from "../../bpf/asm/index.ts";
 import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
 import { EVENTS_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
-import { renderDiagnostics } from "../../bpf/diagnostic.ts";
+import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/env.ts";
 import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/settings.ts";
 import { parse } from "../../bpf/lang/index.ts";

@@ -6,7 +6,7 @@
 //   BEGIN { @x = fake; }
 //                ~~~~
 //   hint: did you mean 'func'?
-import type { Span } from "./lang/ast.ts";
+import type { Span } from "./span.ts";
 
 export type Severity = "error" | "warning";
 

@@ -1,0 +1,11 @@
+// Source spans: where in a cell a node, a diagnostic or an error points.
+
+/** A source range. Lines and columns are 1-based; offsets are 0-based, end exclusive. */
+export interface Span {
+  readonly line: number;
+  readonly col: number;
+  readonly endLine: number;
+  readonly endCol: number;
+  readonly offset: number;
+  readonly endOffset: number;
+}
