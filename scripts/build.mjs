@@ -44,7 +44,7 @@ const result = await esbuild.build({
   target: "node20",
   // Native addons and large lazily-loaded packages stay external. chevrotain is bundled:
   // as an external ES module it loads hundreds of lodash-es files (~0.7 s at start-up).
-  external: ["koffi", "zeromq", "esbuild", "vega", "vega-lite", "@jupyterlab/services"],
+  external: ["koffi", "zeromq", "esbuild", "vega", "vega-lite", "@resvg/resvg-js", "@jupyterlab/services"],
   sourcemap: true,
   logLevel: "warning",
   plugins: [missingLazyModules],

@@ -11,6 +11,7 @@ need_pkgs=(
   python3.11         # carries USDT probes (python:function__entry ...), used by tests
   gcc libc6-dev systemtap-sdt-dev  # test programs with uprobes and USDT probes
   bpftrace           # only for `npm run bench` (measured side by side), never at run time
+  chromium fonts-dejavu-core  # browser tests: notebooks rendered as people see them
 )
 missing=()
 for p in "${need_pkgs[@]}"; do
