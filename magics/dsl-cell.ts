@@ -4,7 +4,8 @@
 // bpftrace's text). `%%bt --for 10s` bounds the run; `%%bt --background` returns once the
 // probes are attached.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
-import { mapBundle, mapBundleWithSvg } from "./display/index.ts";
+import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
+import { provenance } from "./provenance.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
@@ -67,13 +68,28 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   // updated while the cell runs, and replaced by the final rich bundle at the end.
   const shown = new Set<string>();
   const mapId = (name: string) => `${base}-map-${name}`;
-  const showMap = (name: string, data: Record<string, unknown>) => {
-    ctx.display(data, { displayId: mapId(name), update: shown.has(name) });
+  const showMap = (name: string, data: MimeBundle, metadata?: Record<string, unknown>) => {
+    ctx.display(data, { displayId: mapId(name), update: shown.has(name), ...(metadata && { metadata }) });
     shown.add(name);
+  };
+  // Live pictures: each tick draws each map (vega + resvg, tens of ms) unless its previous
+  // drawing is still under way; none lands after the run ended.
+  const drawing = new Map<string, Promise<void>>();
+  let ended = false;
+  const drawLive = (snap: Parameters<typeof mapBundle>[0]) => {
+    if (drawing.has(snap.name)) return;
+    const live = mapDisplay(snap)
+      .then((d) => {
+        if (!ended) showMap(snap.name, { ...d.data, "text/plain": formatMap(snap) }, d.metadata);
+      })
+      .catch(() => undefined)
+      .finally(() => drawing.delete(snap.name));
+    drawing.set(snap.name, live);
   };
   let live = false;
   let probes = 0;
   const started = Date.now();
+  let attachedAt: Date | undefined;
   const durationMs = flags.durationMs ?? settings.durationMs;
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
@@ -96,12 +112,16 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       attached: (count) => {
         live = true;
         probes = count;
+        attachedAt = new Date();
         ctx.display({ "text/plain": progress() }, { displayId: progressId });
       },
       tick: (maps) => {
         if (!live) return;
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: true });
-        for (const snap of maps) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
+        for (const snap of maps) {
+          if (!shown.has(snap.name)) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
+          drawLive(snap);
+        }
       },
     });
     if (res.reason === "detached") {
@@ -114,9 +134,23 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       const summary = `${probes} probes ran ${secs}s (${res.reason})${res.lost > 0n ? `; ${res.lost} events lost` : ""}`;
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
-    for (const snap of res.maps) showMap(snap.name, await mapBundleWithSvg(snap));
+    ended = true;
+    await Promise.all(drawing.values());
+    const prov = provenance({
+      origin,
+      probes: res.probes,
+      started: attachedAt ?? new Date(started),
+      reason: res.reason,
+      lost: res.lost,
+      ...(res.mapFull && { mapFull: res.mapFull }),
+    });
+    for (const snap of res.maps) {
+      const d = await mapDisplay(snap, prov);
+      showMap(snap.name, d.data, d.metadata);
+    }
     return { status: "ok" };
   } catch (e) {
+    ended = true;
     return errorOutcome(e);
   }
 }

@@ -2,7 +2,8 @@
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
-import { mapBundleWithSvg } from "./display/index.ts";
+import { mapDisplay } from "./display/index.ts";
+import { provenance } from "./provenance.ts";
 import { renderDiagnostics } from "../bpf/types/diagnostic.ts";
 import { describeMap } from "../bpf/check/map-registry.ts";
 import { parseDuration } from "./dsl-cell.ts";
@@ -57,9 +58,16 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     }
     case "%stop": {
       const id = Number(arg);
-      const maps = session.stopJob(id);
-      if (!maps) return usage(`%stop: no job ${arg} (see %jobs)`);
-      for (const s of maps) ctx.display(await mapBundleWithSvg(s));
+      const job = session.jobs.get(id);
+      if (!job) return usage(`%stop: no job ${arg} (see %jobs)`);
+      const probes = [...new Set(job.run.progs.map((p) => p.spec.probe.name))];
+      const lost = job.run.lost(); // read before stopJob closes the run's maps
+      const maps = session.stopJob(id) ?? [];
+      const prov = provenance({ origin: job.origin, probes, started: job.started, reason: "stopped", lost });
+      for (const s of maps) {
+        const d = await mapDisplay(s, prov);
+        ctx.display(d.data, { metadata: d.metadata });
+      }
       return ok;
     }
     case "%maps": {
@@ -70,7 +78,8 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%print": {
       const s = session.snapshot(arg);
       if (!s) return usage(`%print: no map ${arg}`);
-      ctx.display(await mapBundleWithSvg(s));
+      const d = await mapDisplay(s, provenance({ origin: m.origin, started: new Date(), reason: "snapshot" }));
+      ctx.display(d.data, { metadata: d.metadata });
       return ok;
     }
     case "%clear":

@@ -7,7 +7,8 @@ import { transform } from "esbuild";
 import type { CellContext, ExecuteOutcome, MimeBundle } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
 import type { MapSnapshot, Value } from "../bpf/maps/snapshot.ts";
-import { mapBundleWithSvg, renderSvg } from "./display/index.ts";
+import { chartDisplay, mapDisplay } from "./display/index.ts";
+import { provenance } from "./provenance.ts";
 import { formatMap, valueText } from "../bpf/output/index.ts";
 import type { NotebookSettings } from "./dsl-cell.ts";
 
@@ -98,11 +99,14 @@ export class TsCells {
       },
       show: async (name: string) => {
         const s = session.snapshot(name);
-        if (s) this.#ctx?.display(await mapBundleWithSvg(s));
+        if (!s) return;
+        const d = await mapDisplay(s, provenance({ started: new Date(), reason: "snapshot" }));
+        this.#ctx?.display(d.data, { metadata: d.metadata });
       },
       chart: async (spec: Record<string, unknown>) => {
         const full = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec };
-        this.#ctx?.display({ "application/vnd.vegalite.v5+json": full, "image/svg+xml": await renderSvg(full), "text/plain": "<chart>" });
+        const d = await chartDisplay(full, "<chart>");
+        this.#ctx?.display(d.data, { metadata: d.metadata });
       },
       jobs: () => [...session.jobs.values()].map((j) => ({ id: j.id, origin: j.origin, source: j.source })),
       stop: (id: number) => session.stopJob(id)?.map((m) => m.name),

@@ -76,6 +76,10 @@ export interface RunResult {
   readonly reason: EndReason;
   readonly exitCode: number;
   readonly lost: bigint;
+  /** The attach points that ran (BEGIN and END included), as the program names them. */
+  readonly probes?: readonly string[];
+  /** Per map, the updates dropped because the map was full. */
+  readonly mapFull?: ReadonlyMap<string, bigint>;
 }
 
 function progName(p: ProgSpec): string {
@@ -374,8 +378,10 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     const lost = run.lost();
     if (lost > 0n) hooks.lost ? hooks.lost(lost) : hooks.output(`Lost ${lost} events\n`);
     const drops = run.internal.get(DROPS_MAP);
-    if (drops) for (const [map, n] of mapFullCounts(spec, drops)) run.warn(mapFullWarning(map, n));
-    return { reason, exitCode: run.exitCode ?? 0, lost, run };
+    const mapFull = drops ? mapFullCounts(spec, drops) : new Map<string, bigint>();
+    for (const [map, n] of mapFull) run.warn(mapFullWarning(map, n));
+    const probes = [...new Set(run.progs.map((p) => p.spec.probe.name))];
+    return { reason, exitCode: run.exitCode ?? 0, lost, probes, mapFull, run };
   } finally {
     if (!detached) run.close();
   }

@@ -3,7 +3,7 @@
 import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { formatMap } from "../../bpf/output/index.ts";
-import { timeSeriesBundle, timeSeriesBundleWithSvg, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
+import { timeSeriesBundle, timeSeriesDisplay, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
 import { count, hist, scalar, snap, str } from "./golden/output/fixtures.ts";
 
 const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -17,8 +17,8 @@ const samples = [1, 2, 3].map((i) => ({
 
 describe("timeSeriesBundle", () => {
   it("plots one line per key over time", async () => {
-    const b = await timeSeriesBundleWithSvg(samples);
-    expect(Object.keys(b)).toEqual([VEGA_LITE_MIME, "image/svg+xml", "text/plain"]);
+    const { data: b } = await timeSeriesDisplay(samples);
+    expect(Object.keys(b)).toEqual([VEGA_LITE_MIME, "image/svg+xml", "image/png", "text/html", "text/plain"]);
     const spec = b[VEGA_LITE_MIME] as { $schema: string; data: { values: { t: number; key: string; value: number }[] } };
     expect(spec.$schema).toBe(VEGA_LITE_SCHEMA);
     expect(() => compile(spec as unknown as Parameters<typeof compile>[0])).not.toThrow();
