@@ -5,6 +5,7 @@
 // walked until the map types stop changing (a map read before the probe that writes it is
 // fine); diagnostics are kept only from the final walk. A probe with several attach points
 // (or a wildcard) is checked once per concrete probe: `args` differs between them.
+import { keyLabel, valueUnit } from "./map-labels.ts";
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
@@ -244,7 +245,7 @@ export class Checker {
     if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
       this.maps.set(e.name, {
         name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? this.maxKeys,
-        origin: this.opts.origin, declaredType: prev?.declaredType, ...extra,
+        origin: this.opts.origin, declaredType: prev?.declaredType, keyNames: e.keys.map(keyLabel), ...extra,
       });
       this.changed = true;
       return;
@@ -514,6 +515,8 @@ export class Checker {
         extra.lhist = { min: arg(1, 0n), max: arg(2, 1n), step: arg(3, 1n) };
       }
       if (kind === "hist") extra.histK = Number(call.args[1] ? (constInt(call.args[1], this.positional) ?? 0n) : 0n);
+      const unit = kind === "count" ? undefined : valueUnit(call.args[0]);
+      if (unit) extra.unit = unit;
       this.defineMap(target, keyTypes, kind, s64, extra);
       s.types.set(target, s64);
       return;
@@ -525,7 +528,8 @@ export class Checker {
       return;
     }
     if (st.op !== "=" && !isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
-    this.defineMap(target, keyTypes, "value", keyNormal(v));
+    const unit = valueUnit(st.value);
+    this.defineMap(target, keyTypes, "value", keyNormal(v), unit ? { unit } : {});
     s.types.set(target, keyNormal(v));
   }
 

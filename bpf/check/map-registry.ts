@@ -29,6 +29,10 @@ export interface MapInfo {
   readonly maxEntries: number;
   /** Where the map was first defined, e.g. "cell[3]" or "stdin". */
   readonly origin: string;
+  /** The key expressions as first written (`@[ppid, comm]`): chart and table headings. */
+  readonly keyNames?: readonly string[];
+  /** The value's unit where the program makes it plain ("ns", "µs", "bytes"). */
+  readonly unit?: string;
 }
 
 /** bpftrace's default map size (BPFTRACE_MAX_MAP_KEYS). */

@@ -201,7 +201,11 @@ export function decodeMap(
   } else {
     for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
   }
-  return { name: info.name, valueKind: info.valueKind, keyed: info.keyTypes.length > 0, entries: out };
+  return {
+    name: info.name, valueKind: info.valueKind, keyed: info.keyTypes.length > 0, entries: out,
+    ...(info.keyNames && info.keyNames.length === info.keyTypes.length && { keyNames: info.keyNames }),
+    ...(info.unit !== undefined && { unit: info.unit }),
+  };
 }
 
 /** Bytes per lookup of a map's value (all CPUs for per-CPU maps). */

@@ -76,4 +76,8 @@ export interface MapSnapshot {
   readonly valueKind: Aggregate["kind"];
   readonly keyed: boolean;
   readonly entries: readonly MapEntry[];
+  /** The key expressions as written (`ppid`, `comm`), where known: chart and table headings. */
+  readonly keyNames?: readonly string[];
+  /** The value's unit where the program makes it plain ("ns", "µs", "bytes"). */
+  readonly unit?: string;
 }

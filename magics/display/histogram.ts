@@ -3,7 +3,7 @@
 
 import type { HistValue, LhistValue, MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { bucketRows, formatMap, orderEntries } from "../../bpf/output/index.ts";
-import { entryLabel } from "./map-values.ts";
+import { entryLabel, skewedScale } from "./map-values.ts";
 import { num, spec, type OutputKind } from "./vega-lite.ts";
 
 const isHist = (v: { kind: string }): v is HistValue | LhistValue => v.kind === "hist" || v.kind === "lhist";
@@ -27,9 +27,18 @@ export const histogram: OutputKind = {
       }));
     });
     if (values.length === 0) return { text };
-    const unit = snap.valueKind === "hist" ? "log2 buckets" : "linear buckets";
+    const buckets = snap.valueKind === "hist" ? "log2 buckets" : "linear buckets";
+    const unit = snap.unit !== undefined ? `${snap.unit}, ${buckets}` : buckets;
+    // skewed counts (a few huge buckets) on a log axis, so a bucket of 31 stays visible
+    const skew = skewedScale(values.map((v) => v.count).filter((c) => c > 0));
+    const y = {
+      field: "count",
+      type: "quantitative",
+      title: skew ? "count, log scale" : "count",
+      ...(skew && { scale: skew.scale }),
+      axis: { format: "~s", ...skew?.axis },
+    };
     const bars = {
-      mark: { type: "bar", tooltip: true, color: "#4c78a8" },
       encoding: {
         x: {
           field: "bucket",
@@ -38,14 +47,27 @@ export const histogram: OutputKind = {
           title: unit,
           axis: { labelAngle: -45 },
         },
-        y: { field: "count", type: "quantitative", title: "count" },
-        tooltip: [
-          { field: "bucket", type: "nominal" },
-          { field: "count", type: "quantitative" },
-          { field: "low", type: "quantitative", title: "min" },
-          { field: "high", type: "quantitative", title: "max" },
-        ],
+        y,
       },
+      layer: [
+        {
+          mark: { type: "bar", tooltip: true, color: "#4c78a8" },
+          encoding: {
+            tooltip: [
+              { field: "bucket", type: "nominal" },
+              { field: "count", type: "quantitative" },
+              { field: "low", type: "quantitative", title: "min" },
+              { field: "high", type: "quantitative", title: "max" },
+            ],
+          },
+        },
+        {
+          // each non-empty bucket's count above its bar: a bucket of 1 next to one of 10^5 stays readable
+          transform: [{ filter: "datum.count > 0" }],
+          mark: { type: "text", baseline: "bottom", dy: -2, fontSize: 9, color: "#333" },
+          encoding: { text: { field: "count", type: "quantitative", format: ".2~s" } },
+        },
+      ],
     };
     if (!snap.keyed) {
       return { text, vegaLite: spec({ title: snap.name, data: { values }, width: { step: 22 }, height: 220, ...bars }) };

@@ -4,7 +4,7 @@
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { formatMap, orderEntries } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
-import { entryLabel, keyCell, keyColumns, keyParts, plotValue, valueTitle } from "./map-values.ts";
+import { entryLabel, keyCell, keyColumns, keyParts, plotValue, skewedScale, valueTitle } from "./map-values.ts";
 import { num, spec, type OutputKind } from "./vega-lite.ts";
 
 /** How many bars the chart shows; the table has every entry. */
@@ -20,8 +20,8 @@ export const keyedBars: OutputKind = {
     const text = formatMap(snap);
     const largestFirst = orderEntries(snap).reverse();
     if (largestFirst.length === 0) return { text };
-    const title = valueTitle(snap.valueKind);
-    const columns = keyColumns(largestFirst);
+    const title = valueTitle(snap);
+    const columns = keyColumns(snap, largestFirst);
     const html = htmlTable({
       caption: snap.name,
       columns: [...columns, title],
@@ -34,21 +34,37 @@ export const keyedBars: OutputKind = {
     });
     const shown = largestFirst.slice(0, TOP_N);
     const values = shown.map((e, rank) => ({ key: entryLabel(snap, e), rank, value: num(plotValue(e.value) ?? 0n) }));
-    const heading = largestFirst.length > TOP_N ? `${snap.name} (top ${TOP_N} of ${largestFirst.length})` : snap.name;
+    const more = largestFirst.length - shown.length;
+    const skew = skewedScale(values.map((v) => v.value));
+    const axisTitle = skew ? `${title}, log scale` : title;
+    const scale = skew && { scale: skew.scale };
+    const y = { field: "key", type: "nominal", sort: { field: "rank", op: "min", order: "ascending" }, title: columns.length === 1 && columns[0] !== "key" ? columns[0] : null, axis: { labelLimit: 260 } };
     const vegaLite = spec({
-      title: heading,
+      title: more > 0 ? { text: `${snap.name}: top ${TOP_N} of ${largestFirst.length}`, subtitle: `${more} more in the table` } : snap.name,
       data: { values },
-      mark: { type: "bar", tooltip: true, color: "#4c78a8" },
       width: 420,
       height: { step: 18 },
-      encoding: {
-        y: { field: "key", type: "nominal", sort: { field: "rank", op: "min", order: "ascending" }, title: null, axis: { labelLimit: 260 } },
-        x: { field: "value", type: "quantitative", title },
-        tooltip: [
-          { field: "key", type: "nominal" },
-          { field: "value", type: "quantitative", title },
-        ],
-      },
+      encoding: { y },
+      layer: [
+        {
+          mark: { type: "bar", tooltip: true, color: "#4c78a8" },
+          encoding: {
+            x: { field: "value", type: "quantitative", title: axisTitle, ...scale, axis: { format: "~s", ...skew?.axis } },
+            tooltip: [
+              { field: "key", type: "nominal", title: columns.join(", ") },
+              { field: "value", type: "quantitative", title, format: "," },
+            ],
+          },
+        },
+        {
+          // the value at the end of each bar: small bars stay readable
+          mark: { type: "text", align: "left", dx: 3, fontSize: 10, color: "#333" },
+          encoding: {
+            x: { field: "value", type: "quantitative", ...scale },
+            text: { field: "value", type: "quantitative", format: ".3~s" },
+          },
+        },
+      ],
     });
     return { text, html, vegaLite };
   },

@@ -15,7 +15,7 @@ export const scalar: OutputKind = {
     if (!e) return { text };
     const n = plotValue(e.value);
     const shown = n !== undefined ? String(n) : e.value.kind === "value" ? valueText(e.value.value) : "";
-    const html = htmlTable({ columns: ["map", valueTitle(snap.valueKind)], numeric: [false, n !== undefined], rows: [[snap.name, shown]] });
+    const html = htmlTable({ columns: ["map", valueTitle(snap)], numeric: [false, n !== undefined], rows: [[snap.name, shown]] });
     return { text, html };
   },
 };

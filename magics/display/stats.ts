@@ -19,7 +19,7 @@ export const stats: OutputKind = {
       .flatMap((e) => (e.value.kind === "stats" ? [{ e, count: e.value.count, total: e.value.total }] : []))
       .map((r) => ({ ...r, average: average(r.count, r.total) }));
     if (rows.length === 0) return { text };
-    const columns = snap.keyed ? keyColumns(rows.map((r) => r.e)) : [];
+    const columns = snap.keyed ? keyColumns(snap, rows.map((r) => r.e)) : [];
     const html = htmlTable({
       caption: snap.name,
       columns: [...columns, ...FIELDS],

@@ -14,10 +14,10 @@ export const table: OutputKind = {
     const text = formatMap(snap);
     const entries = orderEntries(snap);
     if (entries.length === 0) return { text };
-    const columns = keyColumns(entries);
+    const columns = keyColumns(snap, entries);
     const html = htmlTable({
       caption: snap.name,
-      columns: [...columns, valueTitle(snap.valueKind)],
+      columns: [...columns, valueTitle(snap)],
       numeric: [...columns.map(() => false), false],
       rows: entries.map((e) => {
         const cells = keyParts(e).map(keyCell);

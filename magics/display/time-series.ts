@@ -38,7 +38,7 @@ export function timeSeries(samples: readonly Sample[]): Rendering {
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
       x: { field: "t", type: "temporal", title: "time" },
-      y: { field: "value", type: "quantitative", title: first ? valueTitle(first.valueKind) : "value" },
+      y: { field: "value", type: "quantitative", title: first ? valueTitle(first) : "value" },
       color: { field: "key", type: "nominal", sort: keys, title: "key", legend: keys.length > 1 ? {} : null },
       tooltip: [
         { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "time" },

@@ -9,7 +9,7 @@ import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import { mapBundle, mapDisplay, outputKind, provenanceLine, VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type Provenance } from "../../magics/display/index.ts";
 import { CASES } from "./golden/output/cases.ts";
-import { count, hist, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
+import { count, hist, int, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
 import { golden } from "../helpers/golden.ts";
 
 const SVG = "image/svg+xml";
@@ -103,10 +103,10 @@ describe("HTML tables", () => {
     const rows = (b[HTML] as string).match(/<tr>/g) ?? [];
     expect(rows).toHaveLength(31); // header + 30
     expect((b[HTML] as string).indexOf("k29")).toBeLessThan((b[HTML] as string).indexOf("k0<"));
-    const spec = b[VEGA_LITE_MIME] as { title: string; data: { values: { key: string }[] } };
+    const spec = b[VEGA_LITE_MIME] as { title: unknown; data: { values: { key: string }[] } };
     expect(spec.data.values).toHaveLength(20);
     expect(spec.data.values[0]?.key).toBe("k29");
-    expect(spec.title).toBe("@n (top 20 of 30)");
+    expect(spec.title).toEqual({ text: "@n: top 20 of 30", subtitle: "10 more in the table" });
   });
 
   it("give stats their three columns", () => {
@@ -212,5 +212,48 @@ describe("provenance", () => {
     expect(provenanceLine(prov)).toBe(
       "Linux 6.18.0-test on box<1> · 2 probes · 2026-12-02 18:40:01 UTC for 4.0 s (timeout) · 2 events lost · map full: @calls dropped 7 · Tracebook 0.1.0",
     );
+  });
+});
+
+describe("charts that read at a glance", () => {
+  type Enc = { field?: string; title?: unknown; scale?: { type: string } };
+  type Layered = { layer: { mark: { type: string }; encoding: { x: Enc } }[]; encoding: { y: Enc } };
+
+  it("names tuple-key columns after the key expressions", () => {
+    const s = { ...snap("@", "count", [{ key: [int(1), str("bash")], value: count(3) }, { key: [int(2), str("sh")], value: count(1) }]), keyNames: ["ppid", "comm"] };
+    const html = mapBundle(s)[HTML] as string;
+    expect(html).toMatch(/<th[^>]*>ppid<\/th><th[^>]*>comm<\/th><th[^>]*>count<\/th>/);
+    // without names (a map read back from an older notebook): numbered
+    expect(mapBundle({ ...s, keyNames: undefined })[HTML]).toMatch(/>key 1<\/th><th[^>]*>key 2</);
+  });
+
+  it("puts the unit in the axis and column titles", () => {
+    const s = { ...snap("@bytes", "sum", [{ key: [str("cat")], value: { kind: "sum", value: 4096n } }]), unit: "bytes", keyNames: ["comm"] };
+    const b = mapBundle(s);
+    expect(b[HTML]).toContain(">sum (bytes)</th>");
+    expect((b[VEGA_LITE_MIME] as Layered).layer[0]!.encoding.x.title).toBe("sum (bytes)");
+    const h = mapBundle({ ...scalar("@us", hist([3, 40, 700])), unit: "µs" })[VEGA_LITE_MIME] as { encoding: { x: Enc } };
+    expect(h.encoding.x.title).toBe("µs, log2 buckets");
+  });
+
+  it("uses a log scale, and says so, when values span more than two decades; labels every bar", () => {
+    const skewed = snap("@calls", "count", [
+      { key: [str("read")], value: count(90_000) },
+      { key: [str("write")], value: count(40_000) },
+      { key: [str("openat")], value: count(31) },
+    ]);
+    const v = mapBundle(skewed)[VEGA_LITE_MIME] as Layered;
+    expect(v.layer[0]!.encoding.x.scale).toEqual({ type: "symlog" });
+    expect(v.layer[0]!.encoding.x.title).toBe("count, log scale");
+    expect(v.layer.map((l) => l.mark.type)).toEqual(["bar", "text"]);
+    compiles(v);
+    const even = snap("@calls", "count", [{ key: [str("a")], value: count(50) }, { key: [str("b")], value: count(40) }]);
+    expect((mapBundle(even)[VEGA_LITE_MIME] as Layered).layer[0]!.encoding.x.scale).toBeUndefined();
+  });
+
+  it("gives skewed histograms a symlog count axis (empty buckets stay zero)", () => {
+    const h = mapBundle(scalar("@lat", hist([...Array(5000).fill(100), ...Array(31).fill(100_000)])))[VEGA_LITE_MIME] as { encoding: { y: Enc } };
+    expect(h.encoding.y.scale).toEqual({ type: "symlog" });
+    compiles(h);
   });
 });
