@@ -9,6 +9,7 @@ import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
+import { splitWords } from "./header-words.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -37,7 +38,8 @@ interface CellFlags {
 }
 
 function parseFlags(header: string): CellFlags | string {
-  const words = header.split(/\s+/).filter(Boolean);
+  const words = splitWords(header);
+  if (typeof words === "string") return `%%bt: ${words}`;
   const f: CellFlags = { background: false };
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
