@@ -9,6 +9,8 @@ import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
+import type { ChildCommand } from "../bpf/runtime/child-command.ts";
+import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 
 export interface NotebookSettings {
@@ -35,6 +37,8 @@ interface CellFlags {
   background: boolean;
   /** --pid N: this cell only, like %pid N. */
   pid?: number;
+  /** -c CMD / --cmd CMD: run CMD under the probes (magics/cell-command.ts). */
+  cmd?: string;
 }
 
 function parseFlags(header: string): CellFlags | string {
@@ -54,8 +58,14 @@ function parseFlags(header: string): CellFlags | string {
       const pid = parsePid(v ?? "");
       if (typeof pid === "string") return `%%bt --pid: ${pid}`;
       f.pid = pid;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID)`;
+    } else if (w === "-c" || w === "--cmd" || w.startsWith("--cmd=")) {
+      const v = w.startsWith("--cmd=") ? w.slice(6) : words[++i];
+      if (!v?.trim()) return `%%bt ${w.replace(/=.*/, "")} needs a command, like -c "ls -l /tmp"`;
+      f.cmd = v;
+    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD)`;
   }
+  if (f.cmd !== undefined && f.pid !== undefined) return "%%bt: -c and --pid cannot be used together";
+  if (f.cmd !== undefined && f.background) return "%%bt: -c cannot run in the background (the command would be ended at once)";
   return f;
 }
 
@@ -82,7 +92,9 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
     return `${probes} probes attached; running ${of}`;
   };
+  let command: ChildCommand | undefined;
   try {
+    command = flags.cmd !== undefined ? startCellCommand(flags.cmd, ctx) : undefined;
     const res = await session.run(source, {
       origin,
       positional: settings.positional,
@@ -94,7 +106,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),
-      ...((flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
+      // a cell's -c scopes it to its command, over the notebook's %pid
+      ...(command ? commandRunOptions(command) : (flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
       attached: (count) => {
         live = true;
         probes = count;
@@ -120,5 +133,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     return { status: "ok" };
   } catch (e) {
     return errorOutcome(e);
+  } finally {
+    command?.kill();
   }
 }
