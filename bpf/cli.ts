@@ -3,11 +3,10 @@
 //   tracebook -e 'PROG' [args]   tracebook FILE.bt [args]   tracebook - < FILE
 //   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
-import type { Writable } from "node:stream";
 import { Session, CompileFailure, type CompileExtras } from "./session.ts";
 import { settingsFromEnv, type Settings } from "./settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
+import { startCommand } from "./runtime/child-command.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./types/diagnostic.ts";
 import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
@@ -217,22 +216,14 @@ function compileExtras(args: Args): CompileExtras {
 }
 
 async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void, sourcePath?: string): Promise<number> {
+  // -c CMD: started now, held back until every probe is attached (bpf/runtime/child-command.ts);
+  // split on spaces and found on $PATH, as bpftrace does
+  const child = args.cmd ? startCommand(args.cmd.split(/\s+/).filter(Boolean)) : undefined;
   const session = new Session(env, makeSymbolizer);
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  // -c CMD: the child exists before the program compiles (its pid is `cpid`) and waits,
-  // blocked on a pipe, until every probe is attached; then it execs CMD (split on spaces
-  // and found on $PATH, as bpftrace does).
-  const child: ChildProcess | undefined = args.cmd
-    ? spawn("/bin/sh", ["-c", 'read _ <&3; exec "$@"', "sh", ...args.cmd.split(/\s+/).filter(Boolean)], { stdio: ["inherit", "inherit", "inherit", "pipe"] })
-    : undefined;
-  child?.on("exit", stop);
-  const release = () => {
-    const gate = child?.stdio[3] as Writable | undefined;
-    if (gate && !gate.writableEnded) gate.end("go\n");
-  };
   const json = args.format === "json";
   // BEGIN's output waits until everything is attached: bpftrace reads the ring buffer
   // only after printing "Attached N probes"
@@ -269,13 +260,13 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
         }
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         flush();
-        release();
+        child?.release();
       },
       lost: (n) => {
         if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
         else process.stderr.write(`Lost ${n} events\n`);
       },
-      cpid: child?.pid,
+      ...(child && { cpid: child.pid, commandExited: child.exited }),
     });
     flush();
     // bpftrace ends its text output with two newlines, then prints the maps

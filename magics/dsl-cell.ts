@@ -10,6 +10,9 @@ import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
+import type { ChildCommand } from "../bpf/runtime/child-command.ts";
+import { commandRunOptions, startCellCommand } from "./cell-command.ts";
+import { splitWords } from "./header-words.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -35,10 +38,13 @@ interface CellFlags {
   background: boolean;
   /** --pid N: this cell only, like %pid N. */
   pid?: number;
+  /** -c CMD / --cmd CMD: run CMD under the probes (magics/cell-command.ts). */
+  cmd?: string;
 }
 
 function parseFlags(header: string): CellFlags | string {
-  const words = header.split(/\s+/).filter(Boolean);
+  const words = splitWords(header);
+  if (typeof words === "string") return `%%bt: ${words}`;
   const f: CellFlags = { background: false };
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
@@ -53,8 +59,14 @@ function parseFlags(header: string): CellFlags | string {
       const pid = parsePid(v ?? "");
       if (typeof pid === "string") return `%%bt --pid: ${pid}`;
       f.pid = pid;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID)`;
+    } else if (w === "-c" || w === "--cmd" || w.startsWith("--cmd=")) {
+      const v = w.startsWith("--cmd=") ? w.slice(6) : words[++i];
+      if (!v?.trim()) return `%%bt ${w.replace(/=.*/, "")} needs a command, like -c "ls -l /tmp"`;
+      f.cmd = v;
+    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD)`;
   }
+  if (f.cmd !== undefined && f.pid !== undefined) return "%%bt: -c and --pid cannot be used together";
+  if (f.cmd !== undefined && f.background) return "%%bt: -c cannot run in the background (the command would be ended at once)";
   return f;
 }
 
@@ -96,7 +108,9 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
     return `${probes} probes attached; running ${of}`;
   };
+  let command: ChildCommand | undefined;
   try {
+    command = flags.cmd !== undefined ? startCellCommand(flags.cmd, ctx) : undefined;
     const res = await session.run(source, {
       origin,
       positional: settings.positional,
@@ -108,7 +122,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       output: (text) => ctx.stream("stdout", text),
       errorOutput: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),
-      ...((flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
+      // a cell's -c scopes it to its command, over the notebook's %pid
+      ...(command ? commandRunOptions(command) : (flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
       attached: (count) => {
         live = true;
         probes = count;
@@ -152,5 +167,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   } catch (e) {
     ended = true;
     return errorOutcome(e);
+  } finally {
+    command?.kill();
   }
 }

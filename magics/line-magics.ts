@@ -29,7 +29,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
-  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
 

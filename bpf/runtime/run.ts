@@ -65,6 +65,8 @@ export interface RunHooks {
   /** Called about once a second while probes are attached. */
   tick?(): void;
   readonly signal?: AbortSignal;
+  /** Aborted when the `-c CMD` command has exited: the run ends ("process-exit"). */
+  readonly commandExited?: AbortSignal;
   readonly durationMs?: number;
   /** Leave the probes attached and return once BEGIN ran (%%bt --background). */
   readonly background?: boolean;
@@ -278,7 +280,7 @@ export class LoadedRun {
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
   wait(): Promise<EndReason> {
-    const { signal, durationMs } = this.hooks;
+    const { signal, durationMs, commandExited } = this.hooks;
     return new Promise<EndReason>((resolve) => {
       let done = false;
       const finish = (r: EndReason) => {
@@ -291,6 +293,7 @@ export class LoadedRun {
         this.#ticker = undefined;
         this.ring?.onReadable(null);
         signal?.removeEventListener("abort", onAbort);
+        commandExited?.removeEventListener("abort", onCommandExit);
         resolve(r);
       };
       // a self:signal probe that called exit() ends the run
@@ -298,10 +301,13 @@ export class LoadedRun {
         if (this.exitCode !== undefined) finish("exit");
       };
       const onAbort = () => finish("interrupt");
+      const onCommandExit = () => finish("process-exit");
       const timer = durationMs !== undefined ? setTimeout(() => finish("timeout"), durationMs) : undefined;
       const target = this.spec.pid !== undefined ? watchProcessExit(this.spec.pid, () => finish("process-exit")) : undefined;
       if (signal?.aborted) return finish("interrupt");
+      if (commandExited?.aborted) return finish("process-exit");
       signal?.addEventListener("abort", onAbort);
+      commandExited?.addEventListener("abort", onCommandExit);
       this.ring?.onReadable(() => {
         this.drain();
         if (this.exitCode !== undefined) finish("exit");

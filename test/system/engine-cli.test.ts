@@ -258,6 +258,13 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toBe("child 1 left\n\n\n@execs[/bin/true]: 1\n");
   });
 
+  it("-c with a command that does not exist is a clear error, before any probe is attached", async () => {
+    const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat { @ = count(); }", "-c", "tracebook-no-such-command --flag"]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe("ERROR: command not found: tracebook-no-such-command\n");
+    expect(out.stdout).toBe("");
+  });
+
   it("-c CMD attaches uprobes to the child only, as bpftrace does: another copy of the program is not counted", async () => {
     // runs for seconds unprobed (a probed call costs microseconds), so it overlaps the -c run
     const other = await startC(["uprobe", "2000000000", "/other"]);
