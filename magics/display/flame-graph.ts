@@ -1,6 +1,6 @@
 // Maps keyed by stacks (`@[kstack] = count()`, `@[comm, ustack] = sum(x)`): an icicle
 // flame graph (root on top, callees below, width = share of the total) laid out here in
-// TypeScript and drawn with Vega-Lite rect marks, plus the folded stacks
+// TypeScript and drawn with Vega-Lite rect and text marks, plus the folded stacks
 // ("root;caller;callee 42") that flamegraph.pl and speedscope read.
 //
 // The chart merges frames by function (`vfs_read+26` and `vfs_read+31` are one vfs_read,
@@ -13,6 +13,13 @@ import { num, spec, type OutputKind } from "./vega-lite.ts";
 
 const WIDTH = 900;
 const ROW = 18;
+const FONT_SIZE = 10;
+/** A generous average glyph width at FONT_SIZE, so a label fits in the width it is given. */
+const CHAR_PX = 6.5;
+/** Pixels left of and right of a label inside its frame. */
+const PAD_PX = 3;
+/** A frame gets a label when this many characters fit in it. */
+const MIN_LABEL_CHARS = 3;
 /** Frames narrower than this share of the total are left out of the chart (not the text). */
 const MIN_SHARE = 1 / 3000;
 /** How many distinct offsets of a merged frame the tooltip lists. */
@@ -169,15 +176,35 @@ export function partition(snap: MapSnapshot): { rects: FlameRect[]; total: numbe
   return { rects, total, depth: maxDepth + 1 };
 }
 
-/** A warm flame colour derived from the frame name, stable across renders. */
-function flameColour(name: string): string {
+/**
+ * The label a frame `px` pixels wide gets: the name, or as much of it as fits followed by
+ * "…"; "" when fewer than MIN_LABEL_CHARS characters fit.
+ */
+export function frameLabel(name: string, px: number): string {
+  const fits = Math.floor((px - 2 * PAD_PX) / CHAR_PX);
+  if (fits < MIN_LABEL_CHARS) return "";
+  return name.length <= fits ? name : `${name.slice(0, fits - 1)}…`;
+}
+
+/** Colour families: warm for kernel frames, green for user frames, greys for the rest. */
+export const KIND_COLOURS: Readonly<Record<FrameKind, string>> = {
+  kernel: "#e8702a",
+  user: "#3fa362",
+  key: "#9e9e9e",
+  empty: "#d4d4d4",
+};
+
+/**
+ * A shade for the frame, stable across renders, so neighbours of one family stay apart
+ * (flamegraph.pl varies the hue within a palette the same way): an opacity in [0.55, 1].
+ */
+function frameShade(name: string): number {
   let h = 0;
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  const r = 205 + (h % 50);
-  const g = 80 + ((h >>> 8) % 130);
-  const b = 40 + ((h >>> 16) % 40);
-  return `#${[r, g, b].map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+  return 0.55 + (h % 46) / 100;
 }
+
+const KIND_ORDER: readonly FrameKind[] = ["kernel", "user", "key", "empty"];
 
 export const flameGraph: OutputKind = {
   name: "flame-graph",
@@ -194,10 +221,14 @@ export const flameGraph: OutputKind = {
       ...r,
       depth2: r.depth + 1,
       mid: r.depth + 0.5,
-      fill: flameColour(r.name),
-      // Room for the label in pixels; Vega truncates the text to it with an ellipsis.
-      room: Math.max(0, ((r.x1 - r.x0) / total) * WIDTH - 6),
+      shade: frameShade(r.name),
+      // Cut here rather than by Vega's `limit`: without a canvas, vega's toSVG guesses
+      // 0.8 em per character and would cut most labels short.
+      label: frameLabel(r.name, ((r.x1 - r.x0) / total) * WIDTH),
     }));
+    const present = KIND_ORDER.filter((k) => rects.some((r) => r.kind === k));
+    // The root is "key" but no key part: the legend shows "key" only for real ones.
+    const legendKinds = present.filter((k) => k !== "key" || rects.some((r) => r.kind === k && r.depth > 0));
     const x = { field: "x0", type: "quantitative", scale: { domain: [0, total], nice: false, zero: true }, axis: null };
     const y = { field: "depth", type: "quantitative", scale: { domain: [0, depth], reverse: true, nice: false }, axis: null };
     const vegaLite = spec({
@@ -213,7 +244,19 @@ export const flameGraph: OutputKind = {
             x2: { field: "x1" },
             y,
             y2: { field: "depth2" },
-            color: { field: "fill", type: "nominal", scale: null },
+            color: {
+              field: "kind",
+              type: "nominal",
+              scale: { domain: present, range: present.map((k) => KIND_COLOURS[k]) },
+              legend: {
+                title: null,
+                orient: "bottom",
+                direction: "horizontal",
+                values: legendKinds,
+                labelExpr: "datum.label === 'empty' ? 'no stack' : datum.label + (datum.label === 'key' ? ' part' : ' frame')",
+              },
+            },
+            opacity: { field: "shade", type: "quantitative", scale: null },
             tooltip: [
               { field: "name", type: "nominal", title: "frame" },
               { field: "kind", type: "nominal", title: "kind" },
@@ -225,9 +268,9 @@ export const flameGraph: OutputKind = {
           },
         },
         {
-          transform: [{ filter: "datum.room > 24" }],
-          mark: { type: "text", align: "left", baseline: "middle", dx: 3, fontSize: 10, limit: { expr: "datum.room" } },
-          encoding: { x, y: { ...y, field: "mid" }, text: { field: "name", type: "nominal" } },
+          transform: [{ filter: "datum.label !== ''" }],
+          mark: { type: "text", align: "left", baseline: "middle", dx: PAD_PX, fontSize: FONT_SIZE },
+          encoding: { x, y: { ...y, field: "mid" }, text: { field: "label", type: "nominal" } },
         },
       ],
     });

@@ -1,10 +1,10 @@
-// Stack-keyed maps: the partition behind the icicle chart, the
+// Stack-keyed maps: the partition behind the icicle chart, its labels and colours, the
 // spec as JupyterLab's vega-lite (5.6.1) compiles it, and the folded stacks text.
 
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import type { MapEntry, Value } from "../../bpf/maps/snapshot.ts";
-import { foldedStacks, parseFrame, partition, stackPath } from "../../magics/display/flame-graph.ts";
+import { foldedStacks, frameLabel, KIND_COLOURS, parseFrame, partition, stackPath } from "../../magics/display/flame-graph.ts";
 import { mapBundle, VEGA_LITE_MIME } from "../../magics/display/index.ts";
 import { count, snap, stack, str, tuple } from "./golden/output/fixtures.ts";
 
@@ -125,8 +125,56 @@ describe("flame graph", () => {
       ["main", 2, 1, "user"],
       ["vfs_read", 3, 1, "kernel"],
     ]);
+    const labels = flameSpec(m).data.values.map((d) => d.label);
+    expect(labels).toContain("[no kernel stack]");
     // The folded text stays as flamegraph.pl reads it: no frames for an empty stack.
     expect(foldedStacks(m)).toBe("bash 3\nbash;main+3;vfs_read+5 1\n");
+  });
+
+  it("cuts a label to what fits, with an ellipsis, and leaves out ones under three characters", () => {
+    expect(frameLabel("vfs_read", 6 + 8 * 6.5)).toBe("vfs_read");
+    expect(frameLabel("vfs_read", 6 + 7 * 6.5)).toBe("vfs_re…");
+    expect(frameLabel("vfs_read", 6 + 3 * 6.5)).toBe("vf…");
+    expect(frameLabel("vfs_read", 6 + 2.9 * 6.5)).toBe("");
+    expect(frameLabel("f", 10)).toBe("");
+  });
+
+  it("labels every frame of a 48-frame profile that has room for three characters", () => {
+    const spec = flameSpec(profile);
+    const values = spec.data.values;
+    expect(values).toHaveLength(48);
+    const total = values[0]!.x1;
+    const px = (d: Datum) => ((d.x1 - d.x0) / total) * spec.width;
+    const labelled = values.filter((d) => d.label !== "");
+    expect(labelled).toHaveLength(values.filter((d) => px(d) >= 6 + 3 * 6.5).length);
+    // The former rule (more than 24 px of room) labelled 27 of these 48.
+    expect(labelled).toHaveLength(39);
+    for (const d of labelled) {
+      expect(d.label.length * 6.5).toBeLessThanOrEqual(px(d) - 6);
+      expect(d.label === d.name || (d.label.endsWith("…") && d.name.startsWith(d.label.slice(0, -1)))).toBe(true);
+    }
+    expect(values.find((d) => d.name === "[no kernel stack]")?.label).toBe("[no kernel stack]");
+    const vfsRead = values.filter((d) => d.name === "vfs_read");
+    expect(vfsRead).toHaveLength(1);
+    expect(vfsRead[0]?.offsets).toBe("+502");
+    const text = spec.layer[1] as unknown as { encoding: { text: { field: string } } };
+    expect(text.encoding.text.field).toBe("label");
+  });
+
+  it("colours kernel frames warm, user frames green and key parts grey, with a legend", () => {
+    const m = snap("@", "count", [{ key: [tuple(str("bash"), ustack("main+3"), stack("vfs_read+5"))], value: count(1) }]);
+    const color = flameSpec(m).layer[0]?.encoding.color;
+    expect(color?.field).toBe("kind");
+    const colourOf = (kind: string) => color?.scale.range[color.scale.domain.indexOf(kind)];
+    expect(colourOf("kernel")).toBe(KIND_COLOURS.kernel);
+    expect(colourOf("user")).toBe(KIND_COLOURS.user);
+    expect(colourOf("key")).toBe(KIND_COLOURS.key);
+    const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+    const [kr, , kb] = hex(KIND_COLOURS.kernel);
+    const [ur, ug] = hex(KIND_COLOURS.user);
+    expect(kr).toBeGreaterThan(kb + 100); // warm
+    expect(ug).toBeGreaterThan(ur + 50); // green
+    expect(new Set(flameSpec(m).data.values.map((d) => [d.name, d.kind].join(" ")))).toEqual(new Set(["all key", "bash key", "main user", "vfs_read kernel"]));
   });
 
   it("draws rects and labels on one layer each", () => {
