@@ -3,79 +3,11 @@
 // nbclient), with the kernelspec from a temporary prefix and the real interpreter. While
 // each runs, the test keeps its workload running (a file reader for hello; for the
 // investigation, scripts/slow-copy.sh), so every map is certain to have data.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "../helpers/jupyter-kernel-process.ts";
-import { JUPYTER } from "../helpers/jupyter-server.ts";
+import { type Cell, execute, fileReader, HELLO, INVESTIGATION, nbconvertUnavailableReason, slowCopy, text } from "../helpers/notebook-exec.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 
-const NOTEBOOK = join(ROOT, "notebooks/hello.ipynb");
-const INVESTIGATION = join(ROOT, "notebooks/investigation.ipynb");
-
-interface Output {
-  readonly output_type: string;
-  readonly data?: Record<string, unknown>;
-  readonly ename?: string;
-  readonly evalue?: string;
-  readonly text?: string | string[];
-}
-interface Cell {
-  readonly cell_type: string;
-  readonly source: string | string[];
-  readonly outputs?: Output[];
-}
-
-function nbconvertUnavailableReason(): string | null {
-  try {
-    execFileSync(JUPYTER, ["nbconvert", "--version"], { stdio: "ignore" });
-    return null;
-  } catch {
-    return `requires ${JUPYTER} nbconvert (Debian package jupyter-nbconvert)`;
-  }
-}
-
-const text = (v: unknown): string => (Array.isArray(v) ? v.join("") : String(v ?? ""));
-
 const unavailable = nbconvertUnavailableReason();
-
-/** Execute `notebook` with nbconvert while `workload` runs; the executed notebook's cells. */
-async function execute(notebook: string, workload: () => ChildProcess): Promise<{ cells: Cell[]; metadata: Record<string, unknown> }> {
-  ensureBuilt();
-  const prefix = mkdtempSync(join(tmpdir(), "tb-notebook-"));
-  execFileSync(process.execPath, [join(ROOT, "bin/tracebook.js"), "install", "--prefix", prefix], { stdio: "ignore" });
-  const w = workload();
-  try {
-    await promisify(execFile)(
-      JUPYTER,
-      ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=120",
-        "--output-dir", prefix, "--output", "executed", notebook],
-      {
-        env: {
-          ...process.env,
-          JUPYTER_PATH: join(prefix, "share/jupyter"),
-          JUPYTER_CONFIG_DIR: join(prefix, "config"),
-          JUPYTER_DATA_DIR: join(prefix, "data"),
-          JUPYTER_RUNTIME_DIR: join(prefix, "runtime"),
-          PYDEVD_DISABLE_FILE_VALIDATION: "1",
-        },
-        timeout: 180_000,
-      },
-    );
-  } finally {
-    // the workload's children too (the slow copy's dd)
-    try {
-      process.kill(-w.pid!, "SIGKILL");
-    } catch {
-      w.kill("SIGKILL");
-    }
-  }
-  return JSON.parse(readFileSync(join(prefix, "executed.ipynb"), "utf8")) as { cells: Cell[]; metadata: Record<string, unknown> };
-}
 
 /** The code cell whose source contains `marker`. */
 function cellOf(cells: Cell[], marker: string): Cell {
@@ -97,9 +29,7 @@ function lastDisplay(c: Cell, map?: string): Record<string, unknown> {
 describe.skipIf(unavailable !== null || skipWithoutBpf())(`notebooks${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
   it("hello.ipynb executes end to end with nbconvert: no errors, a read-size histogram, a %%ts result", async () => {
     // Opens and reads a file every few milliseconds until killed.
-    const nb = await execute(NOTEBOOK, () =>
-      spawn(process.execPath, ["-e", 'const fs = require("node:fs"); setInterval(() => fs.readFileSync("/proc/self/stat"), 5);'], { stdio: "ignore", detached: true }),
-    );
+    const nb = await execute(HELLO, fileReader);
     expect(nb.metadata.kernelspec).toEqual({ name: "tracebook", display_name: "Tracebook (bpftrace)", language: "bpftrace" });
     const cell = (marker: string) => cellOf(nb.cells, marker);
     expect(errorsOf(nb.cells)).toEqual([]);
@@ -126,7 +56,7 @@ describe.skipIf(unavailable !== null || skipWithoutBpf())(`notebooks${unavailabl
   });
 
   it("investigation.ipynb (the main job) finds the 512-byte copy: syscalls, read sizes, its parent, its stacks, a for-loop over an earlier cell's map", async () => {
-    const nb = await execute(INVESTIGATION, () => spawn("bash", [join(ROOT, "scripts/slow-copy.sh")], { stdio: "ignore", detached: true }));
+    const nb = await execute(INVESTIGATION, slowCopy);
     expect(errorsOf(nb.cells)).toEqual([]);
     const cell = (marker: string) => cellOf(nb.cells, marker);
 
