@@ -3,7 +3,11 @@
 // nbclient), with the kernelspec from a temporary prefix and the real interpreter. While
 // each runs, the test keeps its workload running (a file reader for hello; for the
 // investigation, scripts/slow-copy.sh), so every map is certain to have data.
+import { readFileSync } from "node:fs";
+import { hostname, release } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/jupyter-kernel-process.ts";
 import { type Cell, execute, fileReader, HELLO, INVESTIGATION, nbconvertUnavailableReason, slowCopy, text } from "../helpers/notebook-exec.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 
@@ -82,5 +86,21 @@ describe.skipIf(unavailable !== null || skipWithoutBpf())(`notebooks${unavailabl
 
     const result = text((cell("%%ts").outputs ?? []).find((o) => o.output_type === "execute_result")?.data?.["text/plain"]);
     expect(result).toMatch(/readWriteShare: '\d+%'/);
+
+    // Every map output says where it came from: this machine, the probes, when, how long, what was lost.
+    const maps = nb.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "display_data" && text(o.data?.["text/plain"]).length > 0 && o.data?.["text/html"] !== undefined));
+    expect(maps.length).toBeGreaterThanOrEqual(5);
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    for (const o of maps) {
+      const p = o.metadata?.tracebook as Record<string, unknown> | undefined;
+      expect(p, text(o.data?.["text/plain"]).slice(0, 60)).toBeDefined();
+      expect(p).toMatchObject({ tracebook: version, kernel: release(), host: hostname(), eventsLost: 0, mapFullDrops: {}, ended: "timeout" });
+      expect((p!.probes as string[]).length).toBeGreaterThanOrEqual(1);
+      expect(Date.now() - Date.parse(p!.started as string)).toBeLessThan(10 * 60_000);
+      expect(p!.durationMs as number).toBeGreaterThanOrEqual(1900); // each cell runs --for 2s
+      expect(p!.durationMs as number).toBeLessThan(10_000);
+      expect(text(o.data?.["text/html"])).toContain(`Linux ${release()} on ${hostname()}`);
+    }
+    expect(maps.map((o) => (o.metadata?.tracebook as { probes: string[] }).probes).flat()).toContain("tracepoint:syscalls:sys_enter_read");
   });
 });
