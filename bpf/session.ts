@@ -11,7 +11,7 @@ import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./env.ts";
-import { runToEnd, type RunHooks, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
+import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 import type { Settings } from "./settings.ts";
@@ -27,7 +27,7 @@ interface KernelMap {
 export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly origin: string;
   /** About once a second while probes are attached: the maps the program writes, now. */
-  readonly tick?: (maps: MapSnapshot[]) => void;
+  readonly tick?: (maps: MapSnapshot[], progress: RunProgress) => void;
   readonly positional?: readonly string[];
   /** Named program options for getopt() ("depth=5", "errname"). */
   readonly programOptions?: readonly string[];
@@ -112,7 +112,7 @@ export class Session implements MapProvider {
     try {
       out = await runToEnd(spec, this, {
         ...hooks,
-        ...(tick && { tick: () => tick(this.snapshots(spec.written)) }),
+        ...(tick && { tick: (progress: RunProgress) => tick(this.snapshots(spec.written), progress) }),
       });
     } catch (e) {
       stopPriming();

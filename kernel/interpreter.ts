@@ -59,6 +59,8 @@ export interface Interpreter {
     readonly mimetype: string;
     readonly file_extension: string;
     readonly codemirror_mode?: string;
+    /** The Pygments lexer nbconvert and other exporters highlight cells with. */
+    readonly pygments_lexer?: string;
   };
   readonly banner: string;
   execute(code: string, ctx: CellContext): Promise<ExecuteOutcome>;

@@ -6,6 +6,7 @@
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
+import type { RunProgress } from "../bpf/runtime/run.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
@@ -103,10 +104,12 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   const started = Date.now();
   let attachedAt: Date | undefined;
   const durationMs = flags.durationMs ?? settings.durationMs;
+  let seen: RunProgress = { events: 0, lost: 0n };
+  const events = (p: RunProgress) => `${p.events.toLocaleString("en-US")} events read, ${p.lost.toLocaleString("en-US")} lost`;
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
-    return `${probes} probes attached; running ${of}`;
+    return `${probes} probes attached; running ${of}; ${events(seen)}`;
   };
   let command: ChildCommand | undefined;
   try {
@@ -130,8 +133,9 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         attachedAt = new Date();
         ctx.display({ "text/plain": progress() }, { displayId: progressId });
       },
-      tick: (maps) => {
+      tick: (maps, p) => {
         if (!live) return;
+        seen = p;
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: true });
         for (const snap of maps) {
           if (!shown.has(snap.name)) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
@@ -146,7 +150,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     }
     if (live) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const summary = `${probes} probes ran ${secs}s (${res.reason})${res.lost > 0n ? `; ${res.lost} events lost` : ""}`;
+      const summary = `${probes} probes ran ${secs}s (${res.reason}); ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
     ended = true;

@@ -39,7 +39,9 @@ export function createInterpreter(): Interpreter {
       version: "0.1.0",
       mimetype: "text/x-bpftrace",
       file_extension: ".bt",
+      // bpftrace is C-like: C's highlighting in editors (CodeMirror) and exports (Pygments)
       codemirror_mode: "clike",
+      pygments_lexer: "c",
     },
     banner: "Tracebook — exploratory eBPF tracing in a notebook (bpftrace language, compiled to eBPF by Tracebook)",
 

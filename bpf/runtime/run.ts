@@ -62,14 +62,20 @@ export interface RunHooks {
   errorOutput?(text: string): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
-  /** Called about once a second while probes are attached. */
-  tick?(): void;
+  /** Called about once a second while probes are attached, with what the run has seen so far. */
+  tick?(progress: RunProgress): void;
   readonly signal?: AbortSignal;
   /** Aborted when the `-c CMD` command has exited: the run ends ("process-exit"). */
   readonly commandExited?: AbortSignal;
   readonly durationMs?: number;
   /** Leave the probes attached and return once BEGIN ran (%%bt --background). */
   readonly background?: boolean;
+}
+
+/** A running program's events so far: read from its ring buffer, and lost for want of room. */
+export interface RunProgress {
+  readonly events: number;
+  readonly lost: bigint;
 }
 
 export type EndReason = "exit" | "interrupt" | "timeout" | "begin-only" | "detached" | "process-exit";
@@ -82,6 +88,8 @@ export interface RunResult {
   readonly probes?: readonly string[];
   /** Per map, the updates dropped because the map was full. */
   readonly mapFull?: ReadonlyMap<string, bigint>;
+  /** Ring-buffer events read (printf, print, ... records), END's included. */
+  readonly events?: number;
 }
 
 function progName(p: ProgSpec): string {
@@ -218,7 +226,11 @@ export class LoadedRun {
     this.ring?.drain((rec) => this.event(rec));
   }
 
+  /** Ring-buffer events read so far (printf, print, exit, ... records). */
+  events = 0;
+
   event(rec: Uint8Array): void {
+    this.events++;
     const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const id = Number(dv.getBigUint64(0, true));
     const a: Action | undefined = this.spec.actions[id];
@@ -312,7 +324,7 @@ export class LoadedRun {
         this.drain();
         if (this.exitCode !== undefined) finish("exit");
       });
-      if (this.hooks.tick) this.#ticker = setInterval(() => this.hooks.tick?.(), 1000);
+      if (this.hooks.tick) this.#ticker = setInterval(() => this.hooks.tick?.({ events: this.events, lost: this.lost() }), 1000);
       if (this.exitCode !== undefined) finish("exit");
     });
   }
@@ -387,7 +399,7 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     const mapFull = drops ? mapFullCounts(spec, drops) : new Map<string, bigint>();
     for (const [map, n] of mapFull) run.warn(mapFullWarning(map, n));
     const probes = [...new Set(run.progs.map((p) => p.spec.probe.name))];
-    return { reason, exitCode: run.exitCode ?? 0, lost, probes, mapFull, run };
+    return { reason, exitCode: run.exitCode ?? 0, lost, probes, mapFull, events: run.events, run };
   } finally {
     if (!detached) run.close();
   }

@@ -170,11 +170,30 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
         const last = updates[updates.length - 1] as Message;
         expect(Object.keys(last.content.data as object).length, "a rich bundle, not text alone").toBeGreaterThanOrEqual(2);
         expect(text(last)).toContain(name);
+        // While it runs, a chart is live as a picture too (every front end shows text/html first).
+        const hasPng = (m: Message) => (m.content.data as Record<string, unknown>)["image/png"] !== undefined;
+        const live = updates.slice(0, -1).filter(hasPng);
+        expect(live.length, `${name} live pictures`).toBeGreaterThanOrEqual(hasPng(last) ? 2 : 0);
         // No other output repeats the map.
         const others = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data"), ...ofType(iopub, "execute_result")]
           .filter((m) => displayId(m) !== id && text(m).includes(`${name}`));
         expect(others).toEqual([]);
       }
+    });
+
+    it("says in one line what runs: probes, time of its duration, events read and lost; and sums it up at the end", async () => {
+      const { reply, iopub } = await run(kernel(),
+        '%%bt --for 3s\ninterval:ms:100 { printf("tick\\n"); }', 30_000);
+      expect(reply.content.status).toBe("ok");
+      const texts = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data")]
+        .map((m) => String((m.content.data as Record<string, unknown>)["text/plain"] ?? ""));
+      const running = texts.filter((t) => t.startsWith("1 probes attached"));
+      expect(running.length).toBeGreaterThanOrEqual(2);
+      for (const t of running) expect(t).toMatch(/^1 probes attached; running \ds of 3s; [\d,]+ events read, 0 lost$/);
+      expect(running.some((t) => /; [1-9][\d,]* events read/.test(t))).toBe(true);
+      const ticks = streamText(iopub).split("\n").filter((l) => l === "tick").length;
+      const summary = texts.find((t) => t.startsWith("1 probes ran"));
+      expect(summary).toBe(`1 probes ran ${/ran ([\d.]+)s/.exec(summary ?? "")?.[1]}s (timeout); ${ticks} events read, 0 lost`);
     });
 
     it("keeps maps across cells, and names the creating cell on a conflicting use", async () => {

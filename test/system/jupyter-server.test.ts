@@ -64,6 +64,7 @@ describe.skipIf(skipWithoutBpf())("Tracebook under Jupyter Server", () => {
     await withKernel(async (kernel) => {
       const info = await kernel.info;
       expect(info.language_info.name).toBe("bpftrace");
+      expect(info.language_info).toMatchObject({ pygments_lexer: "c", codemirror_mode: "clike", file_extension: ".bt" });
       expect(info.implementation).toBe("tracebook");
 
       const code = 'BEGIN { printf("hello, world\\n"); exit(); }';

@@ -35,6 +35,8 @@ describe.skipIf(unavailable !== null || skipWithoutBpf())(`notebooks${unavailabl
     // Opens and reads a file every few milliseconds until killed.
     const nb = await execute(HELLO, fileReader);
     expect(nb.metadata.kernelspec).toEqual({ name: "tracebook", display_name: "Tracebook (bpftrace)", language: "bpftrace" });
+    // nbconvert highlights code with the kernel's Pygments lexer (without one it warns and shows plain text)
+    expect(nb.metadata.language_info).toMatchObject({ name: "bpftrace", pygments_lexer: "c" });
     const cell = (marker: string) => cellOf(nb.cells, marker);
     expect(errorsOf(nb.cells)).toEqual([]);
 
