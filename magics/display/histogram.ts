@@ -63,9 +63,9 @@ export const histogram: OutputKind = {
         },
         {
           // each non-empty bucket's count above its bar: a bucket of 1 next to one of 10^5 stays readable
-          transform: [{ filter: "datum.count > 0" }],
+          // (a condition, not a filter: a filtered layer is another data source to a facet)
           mark: { type: "text", baseline: "bottom", dy: -2, fontSize: 9, color: "#333" },
-          encoding: { text: { field: "count", type: "quantitative", format: ".2~s" } },
+          encoding: { text: { condition: { test: "datum.count > 0", field: "count", type: "quantitative", format: ".2~s" }, value: "" } },
         },
       ],
     };
@@ -79,7 +79,8 @@ export const histogram: OutputKind = {
         title: snap.name,
         data: { values },
         facet: { row: { field: "key", type: "nominal", sort: keys, title: null, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top" } } },
-        spec: { width: { step: 22 }, height: 140, ...bars },
+        // one layer: vega-lite 5.6 cannot union a layered facet's independent scales cleanly
+        spec: { width: { step: 22 }, height: 140, mark: bars.layer[0]!.mark, encoding: { ...bars.encoding, ...bars.layer[0]!.encoding } },
         resolve: { scale: { x: "independent", y: "independent" } },
       }),
     };

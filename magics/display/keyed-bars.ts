@@ -49,7 +49,7 @@ export const keyedBars: OutputKind = {
         {
           mark: { type: "bar", tooltip: true, color: "#4c78a8" },
           encoding: {
-            x: { field: "value", type: "quantitative", title: axisTitle, ...scale, axis: { format: "~s", ...skew?.axis } },
+            x: { field: "value", type: "quantitative", title: axisTitle, ...scale, stack: null, axis: { format: "~s", ...skew?.axis } },
             tooltip: [
               { field: "key", type: "nominal", title: columns.join(", ") },
               { field: "value", type: "quantitative", title, format: "," },
@@ -60,7 +60,7 @@ export const keyedBars: OutputKind = {
           // the value at the end of each bar: small bars stay readable
           mark: { type: "text", align: "left", dx: 3, fontSize: 10, color: "#333" },
           encoding: {
-            x: { field: "value", type: "quantitative", ...scale },
+            x: { field: "value", type: "quantitative", ...scale, stack: null },
             text: { field: "value", type: "quantitative", format: ".3~s" },
           },
         },
