@@ -6,6 +6,7 @@
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
+import { PrintedSeries } from "./cell-series.ts";
 import type { RunProgress } from "../bpf/runtime/run.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
@@ -89,6 +90,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   // drawing is still under way; none lands after the run ended.
   const drawing = new Map<string, Promise<void>>();
   let ended = false;
+  const series = new PrintedSeries(ctx, (name) => `${base}-series-${name}`);
   const drawLive = (snap: Parameters<typeof mapBundle>[0]) => {
     if (drawing.has(snap.name)) return;
     const live = mapDisplay(snap)
@@ -122,7 +124,12 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs,
       background: flags.background,
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
-      output: (text) => ctx.stream("stdout", text),
+      output: (text, meta) => {
+        ctx.stream("stdout", text);
+        if (meta?.kind !== "map") return;
+        const snap = session.snapshot(meta.map); // as print() printed it: a clear() after it has not run yet
+        if (snap) series.record(snap);
+      },
       errorOutput: (text) => ctx.stream("stderr", text),
       warning: (text) => ctx.stream("stderr", text),
       // a cell's -c scopes it to its command, over the notebook's %pid
@@ -141,6 +148,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
           if (!shown.has(snap.name)) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
           drawLive(snap);
         }
+        series.tick();
       },
     });
     if (res.reason === "detached") {
@@ -163,6 +171,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       lost: res.lost,
       ...(res.mapFull && { mapFull: res.mapFull }),
     });
+    await series.end(prov);
     for (const snap of res.maps) {
       const d = await mapDisplay(snap, prov);
       showMap(snap.name, d.data, d.metadata);
@@ -170,6 +179,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     return { status: "ok" };
   } catch (e) {
     ended = true;
+    series.abandon();
     return errorOutcome(e);
   } finally {
     command?.kill();

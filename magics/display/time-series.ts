@@ -2,7 +2,7 @@
 // one line per key, and the text bpftrace prints for the same prints, one after another.
 
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
-import { formatMap } from "../../bpf/output/index.ts";
+import { bucketRows, formatMap } from "../../bpf/output/index.ts";
 import { entryLabel, plotValue, valueTitle } from "./map-values.ts";
 import { num, spec, type Rendering } from "./vega-lite.ts";
 
@@ -17,6 +17,8 @@ export const MAX_SERIES = 12;
 
 export function timeSeries(samples: readonly Sample[]): Rendering {
   const text = samples.map((s) => formatMap(s.snap)).join("");
+  const kind = samples[0]?.snap.valueKind;
+  if (kind === "hist" || kind === "lhist") return heatmap(samples, text);
   const points = samples.flatMap((s) =>
     s.snap.entries.flatMap((e) => {
       const v = plotValue(e.value);
@@ -44,6 +46,53 @@ export function timeSeries(samples: readonly Sample[]): Rendering {
         { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "time" },
         { field: "key", type: "nominal" },
         { field: "value", type: "quantitative" },
+      ],
+    },
+  });
+  return { text, vegaLite };
+}
+
+/**
+ * Histograms over time (`interval:s:1 { print(@h); clear(@h); }`): a heatmap, one column
+ * per print, one row per bucket, the count as colour (the keys of a keyed map summed).
+ */
+function heatmap(samples: readonly Sample[], text: string): Rendering {
+  const cells = new Map<string, { t: number; bucket: string; low: number; count: number }>();
+  for (const s of samples) {
+    for (const e of s.snap.entries) {
+      const v = e.value;
+      if (v.kind !== "hist" && v.kind !== "lhist") continue;
+      for (const r of bucketRows(v)) {
+        const low = r.low !== undefined ? num(r.low) : Number.NEGATIVE_INFINITY;
+        const id = `${s.t}\u0000${r.label}`;
+        const c = cells.get(id);
+        if (c) c.count += num(r.count);
+        else cells.set(id, { t: s.t, bucket: r.label, low, count: num(r.count) });
+      }
+    }
+  }
+  if (cells.size === 0) return { text };
+  const all = [...cells.values()];
+  const order = [...new Map(all.map((c) => [c.bucket, c.low])).entries()].sort((a, b) => b[1] - a[1]).map(([b]) => b);
+  // empty buckets stay blank (their rows remain, from the domain)
+  const values = all.filter((c) => c.count > 0);
+  const first = samples[0]!.snap;
+  const buckets = first.valueKind === "hist" ? "log2 buckets" : "linear buckets";
+  const columns = new Set(values.map((c) => c.t)).size;
+  const vegaLite = spec({
+    title: `${first.name} over time`,
+    data: { values: values.map(({ low: _low, ...c }) => c) },
+    width: Math.min(720, Math.max(240, columns * 14)),
+    height: { step: 14 },
+    mark: { type: "rect", tooltip: true },
+    encoding: {
+      x: { field: "t", type: "ordinal", timeUnit: "yearmonthdatehoursminutessecondsmilliseconds", title: "time", axis: { format: "%H:%M:%S", labelAngle: -45, labelOverlap: true } },
+      y: { field: "bucket", type: "ordinal", sort: order, scale: { domain: order }, title: first.unit !== undefined ? `${first.unit}, ${buckets}` : buckets },
+      color: { field: "count", type: "quantitative", scale: { scheme: "blues", type: "symlog" }, title: "count" },
+      tooltip: [
+        { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "time" },
+        { field: "bucket", type: "ordinal" },
+        { field: "count", type: "quantitative" },
       ],
     },
   });

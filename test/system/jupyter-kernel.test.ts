@@ -196,6 +196,28 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       expect(summary).toBe(`1 probes ran ${/ran ([\d.]+)s/.exec(summary ?? "")?.[1]}s (timeout); ${ticks} events read, 0 lost`);
     });
 
+    it("draws a histogram printed over time as a heatmap whose columns hold exactly what each print() printed", async () => {
+      const { reply, iopub } = await run(kernel(),
+        "%%bt --for 3500ms\ninterval:ms:10 { @h = hist(nsecs % 5000); } interval:ms:500 { print(@h); clear(@h); }", 30_000);
+      expect(reply.content.status).toBe("ok");
+      // the counts of each printed histogram, in order
+      const printed = streamText(iopub).split(/^@h:$/m).slice(1)
+        .map((block) => [...block.matchAll(/^[[(][^\n]*?\)?\]?\s+(\d+) \|/gm)].reduce((a, m) => a + Number(m[1]), 0));
+      expect(printed.length).toBeGreaterThanOrEqual(5);
+      const id = (m: Message) => String((m.content.transient as { display_id?: string } | undefined)?.display_id ?? "");
+      const all = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data")];
+      const series = all.filter((m) => id(m).endsWith("-series-@h"));
+      expect(ofType(iopub, "display_data").filter((m) => id(m).endsWith("-series-@h"))).toHaveLength(1);
+      const last = series.at(-1)!.content as { data: Record<string, unknown>; metadata: Record<string, unknown> };
+      const spec = last.data["application/vnd.vegalite.v5+json"] as { mark: { type: string }; data: { values: { t: number; count: number }[] } };
+      expect(spec.mark.type).toBe("rect");
+      const columns = new Map<number, number>();
+      for (const v of spec.data.values) columns.set(v.t, (columns.get(v.t) ?? 0) + v.count);
+      expect([...columns.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n)).toEqual(printed);
+      expect(last.data["image/png"]).toBeDefined();
+      expect(last.metadata.tracebook).toMatchObject({ ended: "timeout" });
+    });
+
     it("keeps maps across cells, and names the creating cell on a conflicting use", async () => {
       const a = await run(kernel(), "BEGIN { @x = count(); @x = count(); exit(); }");
       expect(a.reply.content.status).toBe("ok");

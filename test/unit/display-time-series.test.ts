@@ -34,7 +34,7 @@ describe("timeSeriesBundle", () => {
     );
   });
 
-  it("plots a scalar and a histogram's total", () => {
+  it("plots a scalar", () => {
     const s = timeSeriesBundle([
       { t: t0, snap: scalar("@n", count(1)) },
       { t: t0 + 1000, snap: scalar("@n", count(4)) },
@@ -43,11 +43,33 @@ describe("timeSeriesBundle", () => {
       { t: t0, key: "@n", value: 1 },
       { t: t0 + 1000, key: "@n", value: 4 },
     ]);
-    const h = timeSeriesBundle([{ t: t0, snap: scalar("@h", hist([1, 2, 3])) }]);
-    expect((h[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values).toEqual([{ t: t0, key: "@h", value: 3 }]);
   });
 
   it("gives text only when there is nothing to plot", () => {
     expect(Object.keys(timeSeriesBundle([]))).toEqual(["text/plain"]);
+  });
+});
+
+describe("histograms over time", () => {
+  const prints = [1, 2, 3].map((i) => ({
+    t: t0 + i * 1000,
+    snap: snap("@us", "hist", [
+      { key: [str("dd")], value: hist([...Array(i * 10).fill(100), 5000]) },
+      { key: [str("cp")], value: hist(Array(i).fill(100)) },
+    ]),
+  }));
+
+  it("are a heatmap: a column per print, a row per bucket, keys summed, largest buckets on top", async () => {
+    const { data } = await timeSeriesDisplay(prints);
+    const spec = data[VEGA_LITE_MIME] as { mark: { type: string }; data: { values: { t: number; bucket: string; count: number }[] }; encoding: { y: { sort: string[] } } };
+    expect(spec.mark.type).toBe("rect");
+    const at = (t: number, bucket: string) => spec.data.values.find((v) => v.t === t && v.bucket === bucket)?.count;
+    expect(at(t0 + 2000, "[64, 128)")).toBe(22); // dd's 20 and cp's 2
+    expect(at(t0 + 3000, "[4K, 8K)")).toBe(1);
+    expect(spec.encoding.y.sort[0]).toBe("[4K, 8K)");
+    expect(spec.encoding.y.sort.at(-1)).toBe("[64, 128)");
+    expect(() => compile(spec as unknown as Parameters<typeof compile>[0])).not.toThrow();
+    expect(data["image/png"]).toBeDefined();
+    expect(data["text/plain"]).toBe(prints.map((p) => formatMap(p.snap)).join(""));
   });
 });

@@ -92,7 +92,7 @@ const CASES: [string, MapSnapshot, string, boolean][] = [
 const SERIES: [string, MimeBundle][] = [
   ["keyed counts over time", timeSeriesBundle([1, 2, 3].map((i) => ({ t: t0 + i * 1000, snap: syscalls(i) })))],
   ["a scalar over time", timeSeriesBundle([1, 2].map((i) => ({ t: t0 + i * 1000, snap: scalar("@n", count(i)) })))],
-  ["a histogram's total over time", timeSeriesBundle([1, 2].map((i) => ({ t: t0 + i * 1000, snap: scalar("@h", hist(Array.from({ length: i }, () => 64))) })))],
+  ["a histogram over time (heatmap)", timeSeriesBundle([1, 2].map((i) => ({ t: t0 + i * 1000, snap: scalar("@h", hist(Array.from({ length: i }, () => 64))) })))],
 ];
 
 describe("Vega-Lite specs under vega-lite 5.6.1 (JupyterLab 4)", () => {
