@@ -225,6 +225,8 @@ export const flameGraph: OutputKind = {
       // Cut here rather than by Vega's `limit`: without a canvas, vega's toSVG guesses
       // 0.8 em per character and would cut most labels short.
       label: frameLabel(r.name, ((r.x1 - r.x0) / total) * WIDTH),
+      // the full name on hover in the SVG (svg.ts turns a mark's description into its <title>)
+      about: `${r.name}${r.offsets ? ` (${r.offsets})` : ""}: ${r.value} ${snap.valueKind}, ${r.share}% of the total (${r.kind === "empty" ? "no stack" : r.kind})`,
     }));
     const present = KIND_ORDER.filter((k) => rects.some((r) => r.kind === k));
     // The root is "key" but no key part: the legend shows "key" only for real ones.
@@ -257,6 +259,7 @@ export const flameGraph: OutputKind = {
               },
             },
             opacity: { field: "shade", type: "quantitative", scale: null },
+            description: { field: "about", type: "nominal" },
             tooltip: [
               { field: "name", type: "nominal", title: "frame" },
               { field: "kind", type: "nominal", title: "kind" },
@@ -269,7 +272,7 @@ export const flameGraph: OutputKind = {
         },
         {
           transform: [{ filter: "datum.label !== ''" }],
-          mark: { type: "text", align: "left", baseline: "middle", dx: PAD_PX, fontSize: FONT_SIZE },
+          mark: { type: "text", align: "left", baseline: "middle", dx: PAD_PX, fontSize: FONT_SIZE, aria: false },
           encoding: { x, y: { ...y, field: "mid" }, text: { field: "label", type: "nominal" } },
         },
       ],

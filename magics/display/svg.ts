@@ -19,7 +19,7 @@ async function load(): Promise<Renderer> {
       const compiled = vl.compile(copy).spec;
       const view = new vega.View(vega.parse(compiled), { renderer: "none" });
       try {
-        return await view.toSVG();
+        return withTitles(await view.toSVG());
       } finally {
         view.finalize();
       }
@@ -34,4 +34,14 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     throw e;
   });
   return (await loading).svg(spec);
+}
+
+/**
+ * Every mark item's description (vega's aria-label) also as its <title>, so hovering a bar
+ * or a flame-graph frame in the SVG shows its name and value, as the Vega-Lite tooltip does.
+ */
+export function withTitles(svg: string): string {
+  return svg.replace(/<(path|rect|text|line|circle)\b([^>]*?)\saria-label="([^"]*)"([^>]*?)\/>/g, (_m, tag: string, a: string, label: string, b: string) =>
+    `<${tag}${a} aria-label="${label}"${b}><title>${label}</title></${tag}>`,
+  );
 }

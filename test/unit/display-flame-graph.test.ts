@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import type { MapEntry, Value } from "../../bpf/maps/snapshot.ts";
 import { foldedStacks, frameLabel, KIND_COLOURS, parseFrame, partition, stackPath } from "../../magics/display/flame-graph.ts";
-import { mapBundle, VEGA_LITE_MIME } from "../../magics/display/index.ts";
+import { mapBundle, mapDisplay, VEGA_LITE_MIME } from "../../magics/display/index.ts";
 import { count, snap, stack, str, tuple } from "./golden/output/fixtures.ts";
 
 const s = snap("@", "count", [
@@ -211,5 +211,22 @@ describe("flame graph", () => {
       expect(vl5.compile(structuredClone(spec), { logger }).spec).toBeDefined();
     }
     expect(messages).toEqual([]);
+  });
+});
+
+describe("the flame graph's SVG", () => {
+  it("gives every frame a <title> with its full name, offsets, value and share (hover in any SVG view)", async () => {
+    const long = "a_very_long_kernel_function_name_that_cannot_fit_in_its_frame";
+    const s = snap("@", "count", [
+      { key: [stack("vfs_read+5", "ksys_read+112", "do_syscall_64+91")], value: count(97) },
+      { key: [stack(`${long}+1`, "do_syscall_64+91")], value: count(3) },
+    ]);
+    const svg = (await mapDisplay(s)).data["image/svg+xml"] as string;
+    const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(titles).toContain("vfs_read (+5): 97 count, 97% of the total (kernel)");
+    expect(titles).toContain(`${long} (+1): 3 count, 3% of the total (kernel)`);
+    expect(titles).toContain("do_syscall_64 (+91): 100 count, 100% of the total (kernel)");
+    // one per frame: root, do_syscall_64, ksys_read, vfs_read, the long one; labels have none
+    expect(titles).toHaveLength(5);
   });
 });
