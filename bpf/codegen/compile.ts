@@ -13,7 +13,7 @@ import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../types/diagnostic.ts";
-import { MapType } from "../abi.ts";
+import { MapType } from "../types/abi.ts";
 import type { ProbeEnv } from "../probes/index.ts";
 import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
 import { splitSpecialProbes } from "./split.ts";

@@ -2,7 +2,7 @@
 // machine's environment with those answers in it.
 import * as native from "../../native/index.ts";
 import { asm, marshal, R0 } from "../asm/index.ts";
-import { AttachType, ProgType } from "../abi.ts";
+import { AttachType, ProgType } from "../types/abi.ts";
 import { liveEnv, type CompileEnv } from "../env.ts";
 
 let trampolines: boolean | undefined;

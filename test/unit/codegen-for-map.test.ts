@@ -5,7 +5,7 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { marshal, opcodes, type Instruction } from "../../bpf/asm/index.ts";
 import { Btf } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";

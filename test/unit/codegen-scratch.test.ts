@@ -4,7 +4,7 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { asm, dropUnreachable, opcodes, R0, R1, R2, R3, R6, R7, R9, R10, type Instruction } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { Frame, FrameOverflow, MAX_SCRATCH, SCRATCH_BASE } from "../../bpf/codegen/frame.ts";

@@ -5,7 +5,7 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble, marshal, opcodes } from "../../bpf/asm/index.ts";
 import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
