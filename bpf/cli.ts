@@ -6,7 +6,7 @@ import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import { Session, CompileFailure, type CompileExtras } from "./session.ts";
-import { settingsFromEnv, type Settings } from "./settings.ts";
+import { settingsFromEnv, type Settings } from "./lang/settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./types/diagnostic.ts";

@@ -4,7 +4,7 @@
 import type { AttachPoint } from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { findProvider, type Expansion } from "../probes/index.ts";
-import type { MissingProbes, Settings } from "../settings.ts";
+import type { MissingProbes, Settings } from "../lang/settings.ts";
 import type { Type } from "../types/types.ts";
 
 /**

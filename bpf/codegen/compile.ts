@@ -20,7 +20,7 @@ import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
 import { scopeToPid } from "./pid-scope.ts";
-import { DEFAULT_SETTINGS, programSettings, type Settings } from "../settings.ts";
+import { DEFAULT_SETTINGS, programSettings, type Settings } from "../lang/settings.ts";
 import { withScratch } from "./scratch.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import { iterMixError } from "./iter-entry.ts";
