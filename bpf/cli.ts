@@ -14,7 +14,7 @@ import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
 import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
-import type { CompileEnv } from "./env.ts";
+import type { CompileEnv } from "./probes/env.ts";
 import { makeSymbolizer } from "./runtime/symbolize.ts";
 import { expand, parse, splitProgramArgs } from "./lang/index.ts";
 

@@ -10,7 +10,7 @@ import { MapRegistry } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
-import type { CompileEnv } from "./env.ts";
+import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";

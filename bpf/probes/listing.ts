@@ -12,7 +12,7 @@
 // candidates are all BTF FUNCs, since nothing narrower can be known.
 import { HardwareEvents, SoftwareEvents } from "../types/abi.ts";
 import type { Btf } from "../btf/btf.ts";
-import type { CompileEnv } from "../env.ts";
+import type { CompileEnv } from "./env.ts";
 
 interface ProbeKind {
   readonly name: string;

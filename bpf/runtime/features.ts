@@ -3,7 +3,7 @@
 import * as native from "../../native/index.ts";
 import { asm, marshal, R0 } from "../asm/index.ts";
 import { AttachType, ProgType } from "../types/abi.ts";
-import { liveEnv, type CompileEnv } from "../env.ts";
+import { liveEnv, type CompileEnv } from "../probes/env.ts";
 
 let trampolines: boolean | undefined;
 

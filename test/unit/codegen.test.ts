@@ -11,7 +11,7 @@ import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
 import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"));

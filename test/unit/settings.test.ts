@@ -10,7 +10,7 @@ import { disassemble } from "../../bpf/asm/index.ts";
 import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
 import { EVENTS_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/lang/settings.ts";
 import { parse } from "../../bpf/lang/index.ts";
 
