@@ -4,7 +4,7 @@
 //   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
 import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { Session, CompileFailure, type CompileExtras } from "./session.ts";
-import { settingsFromEnv, type Settings } from "./settings.ts";
+import { settingsFromEnv, type Settings } from "./lang/settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
 import { startCommand } from "./runtime/child-command.ts";
 import { compile } from "./codegen/compile.ts";
@@ -13,7 +13,7 @@ import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
 import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
-import type { CompileEnv } from "./env.ts";
+import type { CompileEnv } from "./probes/env.ts";
 import { makeSymbolizer } from "./runtime/symbolize.ts";
 import { expand, parse, splitProgramArgs } from "./lang/index.ts";
 

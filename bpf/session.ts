@@ -10,11 +10,11 @@ import { MapRegistry } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
 import type { MapSnapshot } from "./maps/snapshot.ts";
 import { formatMap } from "./output/index.ts";
-import type { CompileEnv } from "./env.ts";
+import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
-import type { Settings } from "./settings.ts";
+import type { Settings } from "./lang/settings.ts";
 import { CompileFailure } from "./types/errors.ts";
 
 export { CompileFailure };
@@ -36,7 +36,7 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly pid?: number;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
-  /** BPFTRACE_* settings from the environment (bpf/settings.ts); they win over `config = {}`. */
+  /** BPFTRACE_* settings from the environment (bpf/lang/settings.ts); they win over `config = {}`. */
   readonly settings?: Partial<Settings>;
   /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
   readonly cpid?: number;

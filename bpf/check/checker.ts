@@ -23,7 +23,7 @@ import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "./const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
-import { DEFAULT_SETTINGS, type Settings } from "../settings.ts";
+import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
 import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
 import {
   type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
@@ -62,7 +62,7 @@ export interface CheckOptions {
   readonly origin: string;
   /** Positional parameters $1..$N. */
   readonly positional?: readonly string[];
-  /** max_strlen, max_map_keys, stack_mode, missing_probes (bpf/settings.ts); defaults without. */
+  /** max_strlen, max_map_keys, stack_mode, missing_probes (bpf/lang/settings.ts); defaults without. */
   readonly settings?: Settings;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;

@@ -1,10 +1,10 @@
-// What the program's settings (bpf/settings.ts) and --unsafe change in checking: attach
+// What the program's settings (bpf/lang/settings.ts) and --unsafe change in checking: attach
 // points that do not exist here under missing_probes, the stack_mode that kstack/ustack
 // values print with, and the functions bpftrace refuses without --unsafe.
 import type { AttachPoint } from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { findProvider, type Expansion } from "../probes/index.ts";
-import type { MissingProbes, Settings } from "../settings.ts";
+import type { MissingProbes, Settings } from "../lang/settings.ts";
 import type { Type } from "../types/types.ts";
 
 /**

@@ -7,7 +7,7 @@ import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
 import { constInt } from "../check/const-fold.ts";
 import { parseFormat } from "../check/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
-import { PtRegs } from "../abi.ts";
+import { PtRegs } from "../types/abi.ts";
 import { H, INLINE_BYTES } from "./emitter.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
 import * as VC from "./value-calls.ts";

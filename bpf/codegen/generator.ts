@@ -18,7 +18,7 @@ import { constInt } from "../check/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
 import { type MapInfo } from "../check/map-registry.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
-import { ArgRegs, PtRegs } from "../abi.ts";
+import { ArgRegs, PtRegs } from "../types/abi.ts";
 import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { Emitter, H } from "./emitter.ts";
 import { compareBytes } from "./byte-loops.ts";

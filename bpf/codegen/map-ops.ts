@@ -5,7 +5,7 @@ import { asm, type Reg, R0, R1, R2, R3, R4, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
 import { type Type, sizeOf, alignOf } from "../types/types.ts";
-import { BPF_ANY } from "../abi.ts";
+import { BPF_ANY } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { countMapFull } from "./map-full.ts";

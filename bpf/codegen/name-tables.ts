@@ -4,7 +4,7 @@
 // absolute value). Numbers outside the table, or without a name, read "Unknown syscall" /
 // "Unknown error". The result is an ordinary string: it compares with "read", keys maps.
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
-import { MapType } from "../abi.ts";
+import { MapType } from "../types/abi.ts";
 import { ERRNO_NAMES, SYSCALL_NAMES } from "../maps/name-tables.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { H } from "./emitter.ts";

@@ -6,7 +6,7 @@ import type { FormatSpec } from "../check/printf-format.ts";
 import type { Type } from "../types/types.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
 import type { Diagnostic } from "../types/diagnostic.ts";
-import type { Settings } from "../settings.ts";
+import type { Settings } from "../lang/settings.ts";
 
 /** A kernel map the programs reference by name (ldMapFd). */
 export interface MapSpec {

@@ -16,7 +16,7 @@ import { constInt } from "../check/const-fold.ts";
 import { parseFormat } from "../check/printf-format.ts";
 import { parsePton } from "../check/pton.ts";
 import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
-import { BPF_F_USER_STACK, PtRegs } from "../abi.ts";
+import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError } from "./generator.ts";
 import type { EmitContext } from "./emit-context.ts";

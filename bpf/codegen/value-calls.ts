@@ -13,7 +13,7 @@ import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../types/types.ts";
 import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
-import { BPF_F_USER_STACK } from "../abi.ts";
+import { BPF_F_USER_STACK } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError } from "./generator.ts";
 import type { EmitContext } from "./emit-context.ts";

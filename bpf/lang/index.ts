@@ -1,5 +1,6 @@
 // bpf/lang: the Tracebook (bpftrace-compatible) language front end — scanning, the
-// grammar, the AST, source spans and parse diagnostics. It turns text into a Program;
+// grammar, the AST, source spans, parse diagnostics and the settings a `config = { ... }`
+// block sets (settings.ts). It turns text into a Program;
 // it knows nothing of probes that exist on this machine, types, or bytecode.
 // It must not import native/, kernel/ or magics/ (nor bpf/check or bpf/codegen).
 export type * from "./ast.ts";

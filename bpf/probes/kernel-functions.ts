@@ -4,7 +4,7 @@
 // trampolines, kprobe falls back to fentry. Where neither is allowed (as on machines with
 // CONFIG_KPROBES off and trampolines refused), the probe fails before anything loads, with
 // an error that says why and names the nearest stable hooks.
-import { AttachType, ProgType } from "../abi.ts";
+import { AttachType, ProgType } from "../types/abi.ts";
 import type { AttachPoint } from "../lang/ast.ts";
 import type { ConcreteProbe, Expansion, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";

@@ -10,9 +10,9 @@
 //
 // Where this machine lacks available_filter_functions (PLATFORM.md), kprobe and fentry
 // candidates are all BTF FUNCs, since nothing narrower can be known.
-import { HardwareEvents, SoftwareEvents } from "../abi.ts";
+import { HardwareEvents, SoftwareEvents } from "../types/abi.ts";
 import type { Btf } from "../btf/btf.ts";
-import type { CompileEnv } from "../env.ts";
+import type { CompileEnv } from "./env.ts";
 
 interface ProbeKind {
   readonly name: string;
@@ -49,10 +49,10 @@ function eventPairs(table: Record<string, { readonly alias: string }>): readonly
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** perf software events by name, with their short aliases (SW_PROBE_LIST; bpf/abi.ts). */
+/** perf software events by name, with their short aliases (SW_PROBE_LIST; bpf/types/abi.ts). */
 export const SOFTWARE_EVENTS = eventPairs(SoftwareEvents);
 
-/** perf hardware events by name, with their short aliases (HW_PROBE_LIST; bpf/abi.ts). */
+/** perf hardware events by name, with their short aliases (HW_PROBE_LIST; bpf/types/abi.ts). */
 export const HARDWARE_EVENTS = eventPairs(HardwareEvents);
 
 const TIME_UNITS = ["s", "ms", "us", "hz"] as const;

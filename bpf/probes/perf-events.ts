@@ -1,6 +1,6 @@
 // software:EVENT:PERIOD and hardware:EVENT:PERIOD — perf counters that run a
 // BPF_PROG_TYPE_PERF_EVENT program every PERIOD events, on every CPU.
-import { HardwareEvents, PerfType, ProgType, SoftwareEvents } from "../abi.ts";
+import { HardwareEvents, PerfType, ProgType, SoftwareEvents } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 

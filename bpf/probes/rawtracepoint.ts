@@ -1,7 +1,7 @@
 // rawtracepoint:NAME — BPF_RAW_TRACEPOINT_OPEN by name; arg0..argN are the tracepoint's
 // raw u64 arguments (for sys_enter: arg0 = struct pt_regs *, arg1 = syscall id), and
 // `args.NAME` the same arguments by name, typed through BTF (`args.regs`, `args.id`).
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import { closest } from "../check/suggest.ts";
 import { btfArgsRecord } from "../check/btf-types.ts";
 import type { Btf } from "../btf/index.ts";

@@ -3,7 +3,7 @@
 // SIGUSR1). Like BEGIN/END it is a real eBPF program (BPF_PROG_TYPE_RAW_TRACEPOINT) run in
 // the kernel by BPF_PROG_TEST_RUN, in the calling thread; the run installs the signal
 // handler while it waits for events (bpf/runtime/self-signal.ts).
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 

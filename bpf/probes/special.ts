@@ -1,7 +1,7 @@
 // BEGIN and END: programs that run once, at the start and at the end of a run. They are
 // real eBPF programs (BPF_PROG_TYPE_RAW_TRACEPOINT) run in the kernel by
 // BPF_PROG_TEST_RUN, in the calling thread, not emulated in JavaScript.
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 

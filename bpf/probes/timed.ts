@@ -1,6 +1,6 @@
 // interval:UNIT:N (one CPU) and profile:UNIT:N (every CPU): perf software events
 // (PERF_COUNT_SW_CPU_CLOCK) that run a BPF_PROG_TYPE_PERF_EVENT program each period.
-import { PerfType, ProgType } from "../abi.ts";
+import { PerfType, ProgType } from "../types/abi.ts";
 import type { AttachPoint } from "../lang/ast.ts";
 import type { Expansion, Provider } from "./provider.ts";
 import { fail } from "./provider.ts";

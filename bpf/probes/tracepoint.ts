@@ -1,7 +1,7 @@
 // tracepoint:CATEGORY:EVENT — classic tracepoints. perf_event_open(PERF_TYPE_TRACEPOINT,
 // id from tracefs) + PERF_EVENT_IOC_SET_BPF. The program's context is the trace record;
 // `args->field` reads at the offset the tracefs `format` file gives.
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits } from "../types/types.ts";
 import { closest } from "../check/suggest.ts";
 import { btfNamedType } from "../check/btf-types.ts";

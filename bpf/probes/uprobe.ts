@@ -2,7 +2,7 @@
 // through the uprobe PMU (perf_event_open of type /sys/bus/event_source/devices/uprobe/type
 // with config1 = path, config2 = file offset). USDT probes are uprobes at the note's pc,
 // with the semaphore's file offset as the reference counter (the kernel bumps it).
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import { closest } from "../check/suggest.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";

@@ -3,7 +3,7 @@
 // executes (x) the LEN bytes at ADDR, on every CPU (or only in the process of -p PID,
 // scoped when attached like profile). ADDR is a kernel address or one in the traced
 // process; modes combine as bpftrace allows: r, w, rw (x alone, LEN 8, as x86 requires).
-import { ProgType } from "../abi.ts";
+import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 

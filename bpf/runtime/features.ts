@@ -2,8 +2,8 @@
 // machine's environment with those answers in it.
 import * as native from "../../native/index.ts";
 import { asm, marshal, R0 } from "../asm/index.ts";
-import { AttachType, ProgType } from "../abi.ts";
-import { liveEnv, type CompileEnv } from "../env.ts";
+import { AttachType, ProgType } from "../types/abi.ts";
+import { liveEnv, type CompileEnv } from "../probes/env.ts";
 
 let trampolines: boolean | undefined;
 

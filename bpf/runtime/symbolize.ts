@@ -8,7 +8,6 @@
 import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
 import type { StackOptions, Symbolizer } from "../maps/codec.ts";
-import type { Session } from "../session.ts";
 import { cgroupPath } from "./cgroup-path.ts";
 import { userName } from "./user-name.ts";
 
@@ -139,6 +138,7 @@ export class ProcessSymbolizer implements Symbolizer {
   }
 }
 
-export function makeSymbolizer(session: Session): Symbolizer {
+/** The symbolizer of a session (bpf/session.ts): only its stack map reader is needed. */
+export function makeSymbolizer(session: { rawStack(id: bigint, depth?: number): bigint[] }): Symbolizer {
   return new ProcessSymbolizer((id, depth) => session.rawStack(id, depth));
 }

@@ -3,7 +3,7 @@
 // /sys/kernel/btf, a mounted tracefs and (for kallsyms addresses) root.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { liveEnv } from "../../bpf/env.ts";
+import { liveEnv } from "../../bpf/probes/env.ts";
 import { ElfFile, functionSymbols } from "../../bpf/elf/index.ts";
 import { listProbes } from "../../bpf/probes/listing.ts";
 import { loadKallsyms, parseMaps, UserSymbolizer } from "../../bpf/symbols/index.ts";

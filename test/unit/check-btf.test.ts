@@ -13,7 +13,7 @@ import { check, type CheckedProbe } from "../../bpf/check/checker.ts";
 import { typeName } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import type * as A from "../../bpf/lang/index.ts";
 import { parse } from "../../bpf/lang/index.ts";
 import { sample } from "../helpers/btf-sample.ts";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { check } from "../../bpf/check/checker.ts";
 import { keyLabel, valueUnit } from "../../bpf/check/map-labels.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { parse, type Expr } from "../../bpf/lang/index.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -9,7 +9,7 @@ import { DEFAULT_STRLEN, str, type Type } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"));

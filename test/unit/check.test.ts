@@ -10,7 +10,7 @@ import { check, type CheckedProbe, type CheckedProgram } from "../../bpf/check/c
 import { type MapInfo, MapRegistry } from "../../bpf/check/map-registry.ts";
 import { type Type, s64, str, typeName, u32, u64 } from "../../bpf/types/types.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv, type RecordedManifest } from "../../bpf/env.ts";
+import { recordedEnv, type RecordedManifest } from "../../bpf/probes/env.ts";
 import type * as A from "../../bpf/lang/index.ts";
 import { parse } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";

@@ -4,14 +4,14 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { asm, dropUnreachable, opcodes, R0, R1, R2, R3, R6, R7, R9, R10, type Instruction } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { Frame, FrameOverflow, MAX_SCRATCH, SCRATCH_BASE } from "../../bpf/codegen/frame.ts";
 import { toScratch, withScratch } from "../../bpf/codegen/scratch.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"));

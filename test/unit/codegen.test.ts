@@ -5,13 +5,13 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble, marshal, opcodes } from "../../bpf/asm/index.ts";
 import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
 import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"));

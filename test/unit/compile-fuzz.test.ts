@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { rng } from "../helpers/rng.ts";
 import { mutateProgram } from "../helpers/mutate.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { sample } from "../helpers/btf-sample.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -5,12 +5,12 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MapType } from "../../bpf/abi.ts";
+import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { compatible } from "../../bpf/types/types.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv, type CompileEnv } from "../../bpf/env.ts";
+import { recordedEnv, type CompileEnv } from "../../bpf/probes/env.ts";
 import { printStmt } from "../../bpf/lang/index.ts";
 import { scanHeaders, type HeaderLookup } from "../../bpf/lang/c-headers.ts";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { Session } from "../../bpf/session.ts";
 import { completeMembers } from "../../magics/complete-members.ts";
 import { sample } from "../helpers/btf-sample.ts";

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Session } from "../../bpf/session.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { runLineMagic } from "../../magics/line-magics.ts";
 import type { MagicContext } from "../../magics/interpreter.ts";
 import type { NotebookSettings } from "../../magics/dsl-cell.ts";

@@ -11,7 +11,7 @@ import { disassemble } from "../../bpf/asm/index.ts";
 import { Kind } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { Builder } from "../helpers/btf-sample.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

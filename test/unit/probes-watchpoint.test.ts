@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { breakpointType } from "../../bpf/probes/watchpoint.ts";
 import { encodePerfEventAttr } from "../../native/perf.ts";
 

@@ -12,7 +12,7 @@ import type { Type } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import type { Action } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { decodeValue } from "../../bpf/maps/codec.ts";
 import { formatMap, formatMapJson, valueText } from "../../bpf/output/index.ts";
 import { sample } from "../helpers/btf-sample.ts";

@@ -1,4 +1,4 @@
-// bpftrace's config variables (bpf/settings.ts) and what they change in compile: the
+// bpftrace's config variables (bpf/lang/settings.ts) and what they change in compile: the
 // `config = { ... }` block, BPFTRACE_* environment variables winning over it, bpftrace's
 // error texts for bad names and values, max_strlen / max_map_keys / stack_mode /
 // missing_probes / perf_rb_pages in the checked types and map specs, the --unsafe gate,
@@ -10,8 +10,8 @@ import { disassemble } from "../../bpf/asm/index.ts";
 import { compile, type CompileOptions } from "../../bpf/codegen/compile.ts";
 import { EVENTS_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
-import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/settings.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
+import { DEFAULT_SETTINGS, programSettings, settingsFromEnv } from "../../bpf/lang/settings.ts";
 import { parse } from "../../bpf/lang/index.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

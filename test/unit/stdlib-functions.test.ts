@@ -9,7 +9,7 @@ import { disassemble } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import type { ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
-import { recordedEnv } from "../../bpf/env.ts";
+import { recordedEnv } from "../../bpf/probes/env.ts";
 import { parsePton } from "../../bpf/check/pton.ts";
 import { typeName } from "../../bpf/types/types.ts";
 import { parse } from "../../bpf/lang/index.ts";

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCpuList, recordedEnv, type CompileEnv } from "../../bpf/env.ts";
+import { parseCpuList, recordedEnv, type CompileEnv } from "../../bpf/probes/env.ts";
 import { globMatcher, listProbes } from "../../bpf/probes/listing.ts";
 
 const ROOT = join(import.meta.dirname, "../fixtures/tracefs");

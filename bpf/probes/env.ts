@@ -14,13 +14,13 @@
 //   headers/<name>   C headers for `#include <name>` (and "name" at top level)
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
-import { Btf } from "./btf/btf.ts";
-import { ElfFile, type ElfSymbol } from "./elf/elf-file.ts";
-import { functionSymbols } from "./elf/symbols.ts";
-import { Kallsyms } from "./symbols/kallsyms.ts";
-import { usdtProbes as readUsdtProbes, type UsdtProbe } from "./elf/usdt.ts";
-import type { KernelFeatures, ProbeEnv } from "./probes/probe-env.ts";
-import { findTracefs, listTracepoints as readTracepointList, readFormat, type FormatFile } from "./probes/tracefs.ts";
+import { Btf } from "../btf/btf.ts";
+import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
+import { functionSymbols } from "../elf/symbols.ts";
+import { Kallsyms } from "../symbols/kallsyms.ts";
+import { usdtProbes as readUsdtProbes, type UsdtProbe } from "../elf/usdt.ts";
+import type { KernelFeatures, ProbeEnv } from "./probe-env.ts";
+import { findTracefs, listTracepoints as readTracepointList, readFormat, type FormatFile } from "./tracefs.ts";
 
 /** What compile knows about the machine it compiles for. Everything is read lazily. */
 export interface CompileEnv extends ProbeEnv {

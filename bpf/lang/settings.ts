@@ -10,10 +10,10 @@
 // with its old default of 64. Current bpftrace counts characters, with a default of 1024
 // kept off the BPF stack; Tracebook keeps strings on the 512-byte stack.
 
-import type { ConfigItem } from "./lang/ast.ts";
-import { type Diagnostic, diagnostic } from "./types/diagnostic.ts";
+import type { ConfigItem } from "./ast.ts";
+import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 
-import { DEFAULT_STRLEN, type StackMode } from "./types/types.ts";
+import { DEFAULT_STRLEN, type StackMode } from "../types/types.ts";
 
 export type { StackMode };
 export type MissingProbes = "error" | "warn" | "ignore";

@@ -3,7 +3,7 @@
 
 // enum bpf_prog_type, bpf_attach_type and bpf_map_type live in native/bpf-constants.ts,
 // a pure file (no FFI): importing it directly keeps compile free of koffi.
-export { AttachType, MapType, ProgType } from "../native/bpf-constants.ts";
+export { AttachType, MapType, ProgType } from "../../native/bpf-constants.ts";
 
 /** perf_event_attr.type */
 export const PerfType = {
