@@ -102,6 +102,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     drawing.set(snap.name, live);
   };
   let live = false;
+  let progressShown = false;
   let probes = 0;
   const started = Date.now();
   let attachedAt: Date | undefined;
@@ -134,11 +135,16 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       warning: (text) => ctx.stream("stderr", text),
       // a cell's -c scopes it to its command, over the notebook's %pid
       ...(command ? commandRunOptions(command) : (flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
+      attaching: (done, total) => {
+        ctx.display({ "text/plain": `attaching ${done} of ${total} probes` }, { displayId: progressId, update: progressShown });
+        progressShown = true;
+      },
       attached: (count) => {
         live = true;
         probes = count;
         attachedAt = new Date();
-        ctx.display({ "text/plain": progress() }, { displayId: progressId });
+        ctx.display({ "text/plain": progress() }, { displayId: progressId, update: progressShown });
+        progressShown = true;
       },
       tick: (maps, p) => {
         if (!live) return;

@@ -60,6 +60,8 @@ export interface RunHooks {
   lost?(count: bigint): void;
   /** Errors of cat()/system() (bpftrace writes them to stderr); default: `output`. */
   errorOutput?(text: string): void;
+  /** While a wildcard attaches many probes: how many of them are attached so far. */
+  attaching?(done: number, total: number): void;
   /** Called once every probe is attached, with their count. */
   attached?(count: number): void;
   /** Called about once a second while probes are attached, with what the run has seen so far. */
@@ -91,6 +93,9 @@ export interface RunResult {
   /** Ring-buffer events read (printf, print, ... records), END's included. */
   readonly events?: number;
 }
+
+/** How many probes attach between two progress reports (and yields). */
+const ATTACH_CHUNK = 32;
 
 function progName(p: ProgSpec): string {
   return p.probe.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15);
@@ -183,28 +188,52 @@ export class LoadedRun {
   }
 
   attachAll(): number {
-    // self:signal probes listen from now on, before the run says it is attached
-    this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
     let n = 0;
-    for (const p of this.progs) {
-      if (p.spec.probe.attach.kind === "run") continue;
-      try {
-        const fds = attach(p.spec.probe.attach, p.fd);
-        this.links.push(...fds);
-        if (p.spec.probe.attach.kind === "iter") this.iterLinks.push(...fds);
-      } catch (e) {
-        const msg = (e as Error).message;
-        const missing = this.spec.settings?.missingProbes ?? "error";
-        if (missing !== "error") {
-          if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
-          this.#skipped++;
-          continue;
-        }
-        throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
+    for (const p of this.#attachable()) if (this.#attachOne(p)) n++;
+    return n;
+  }
+
+  /**
+   * attachAll for a run with hooks: a wildcard that attaches many probes reports
+   * "done of total" every ATTACH_CHUNK probes and yields, so the progress reaches the
+   * front end while it attaches.
+   */
+  async attachAllReporting(): Promise<number> {
+    const all = this.#attachable();
+    let n = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (this.#attachOne(all[i]!)) n++;
+      if (this.hooks.attaching && all.length > ATTACH_CHUNK && (i + 1) % ATTACH_CHUNK === 0 && i + 1 < all.length) {
+        this.hooks.attaching(i + 1, all.length);
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      n++;
     }
     return n;
+  }
+
+  #attachable(): { spec: ProgSpec; fd: OwnedFd }[] {
+    // self:signal probes listen from now on, before the run says it is attached
+    this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
+    return this.progs.filter((p) => p.spec.probe.attach.kind !== "run");
+  }
+
+  /** Attaches one program; false when it was skipped (missing_probes = warn / ignore). */
+  #attachOne(p: { spec: ProgSpec; fd: OwnedFd }): boolean {
+    try {
+      const fds = attach(p.spec.probe.attach, p.fd);
+      this.links.push(...fds);
+      if (p.spec.probe.attach.kind === "iter") this.iterLinks.push(...fds);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const missing = this.spec.settings?.missingProbes ?? "error";
+      if (missing !== "error") {
+        if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
+        this.#skipped++;
+        return false;
+      }
+      throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
+    }
+    return true;
   }
 
   warn(text: string): void {
@@ -373,7 +402,7 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     run.load();
     run.runSpecial("begin");
     if (run.exitCode === undefined && run.attachedCount > 0) {
-      const n = run.attachAll();
+      const n = await run.attachAllReporting();
       hooks.started?.(run.probeCount);
       hooks.attached?.(n);
       if (hooks.background) {

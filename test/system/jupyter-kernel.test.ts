@@ -1,6 +1,7 @@
 // The real kernel process (node dist/tracebook.js kernel -f FILE) over real ZeroMQ
 // sockets, with the real interpreter loading real BPF programs. Every cell's effects are
 // checked in the kernel process itself: its BPF fds before, during and after a cell.
+import { readdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "../../kernel/message.ts";
 import { Signer } from "../../kernel/wire.ts";
@@ -194,6 +195,21 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       const ticks = streamText(iopub).split("\n").filter((l) => l === "tick").length;
       const summary = texts.find((t) => t.startsWith("1 probes ran"));
       expect(summary).toBe(`1 probes ran ${/ran ([\d.]+)s/.exec(summary ?? "")?.[1]}s (timeout); ${ticks} events read, 0 lost`);
+    });
+
+    it("while a wildcard attaches many probes, the progress line counts them: attaching N of M", async () => {
+      const total = readdirSync("/sys/kernel/tracing/events/syscalls").filter((n) => n.startsWith("sys_enter_")).length;
+      const { reply, iopub } = await run(kernel(), "%%bt --for 1s\ntracepoint:syscalls:sys_enter_* { @[probe] = count(); }", 60_000);
+      expect(reply.content.status).toBe("ok");
+      const id = (m: Message) => String((m.content.transient as { display_id?: string } | undefined)?.display_id ?? "");
+      const progress = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data")].filter((m) => id(m).endsWith("-progress"))
+        .map((m) => String((m.content.data as Record<string, unknown>)["text/plain"]));
+      const attaching = progress.filter((t) => t.startsWith("attaching"));
+      expect(attaching.length).toBe(Math.floor((total - 1) / 32));
+      expect(attaching[0]).toBe(`attaching 32 of ${total} probes`);
+      expect(attaching.at(-1)).toBe(`attaching ${32 * attaching.length} of ${total} probes`);
+      expect(progress.at(-1)).toMatch(new RegExp(`^${total} probes ran`));
+      expect(ofType(iopub, "display_data").filter((m) => id(m).endsWith("-progress"))).toHaveLength(1);
     });
 
     it("draws a histogram printed over time as a heatmap whose columns hold exactly what each print() printed", async () => {
