@@ -103,7 +103,8 @@ export const ZERO_MAP = "__zero";
 export const SCRATCH_MAP = "__scratch";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
-export const STACK_DEPTH = 127;
+export { STACK_DEPTH } from "../types/types.ts";
+import { STACK_DEPTH } from "../types/types.ts";
 
 /**
  * The stack-trace map of kstack(n)/ustack(n): one per depth, as bpftrace has, because the

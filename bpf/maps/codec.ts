@@ -2,7 +2,7 @@
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
-import { type StackMode, type Type, sizeOf, tupleLayout } from "../types/types.ts";
+import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
 import { formatBootTimestamp } from "../runtime/strftime.ts";
 import { inetText, macText } from "./value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
@@ -84,7 +84,8 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
       let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
       if (t.limit !== undefined) frames = frames.slice(0, t.limit);
-      return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }) };
+      const full = frames.length >= Math.min(t.limit ?? STACK_DEPTH, STACK_DEPTH);
+      return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }), ...(full && { truncated: true as const }) };
     }
     case "sym": {
       const addr = readInt(b, off, 8, false);

@@ -7,7 +7,14 @@ export type Value =
   | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
   | { readonly kind: "str"; readonly value: string }
   /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
-  | { readonly kind: "stack"; readonly frames: readonly string[]; readonly user: boolean; readonly mode?: "bpftrace" | "perf" | "raw" }
+  | {
+      readonly kind: "stack";
+      readonly frames: readonly string[];
+      readonly user: boolean;
+      readonly mode?: "bpftrace" | "perf" | "raw";
+      /** The stack filled its frame limit (kstack(n), or the default depth): its root side may be cut off. */
+      readonly truncated?: true;
+    }
   | { readonly kind: "tuple"; readonly elements: readonly Value[] }
   /** A struct (bpftrace's Primitive::Record): fields in declaration order. */
   | { readonly kind: "record"; readonly fields: readonly { readonly name: string; readonly value: Value }[] }

@@ -250,3 +250,6 @@ export function unify(a: Type, b: Type): Type {
   }
   return a;
 }
+
+/** Frames a stack map keeps per stack (bpftrace's default kstack/ustack depth). */
+export const STACK_DEPTH = 127;

@@ -77,14 +77,16 @@ export function parseFrame(text: string, kind: "user" | "kernel", mode: StackVal
   return module !== undefined ? { ...base, module } : base;
 }
 
-/** A stack's frames root first; a stack with none is one "[no kernel stack]" frame. */
-// A stack cut short at kstack(n)'s limit is not marked [truncated]: the stack Value does
-// not carry its limit (the codec knows it as Type.limit), and guessing from the root-side
-// frame would mark kernel threads and JIT code wrongly.
+/**
+ * A stack's frames root first; a stack with none is one "[no kernel stack]" frame; a stack
+ * that filled its frame limit starts with "[truncated]" (its real root was not recorded), so
+ * cut stacks gather under one marked frame instead of posing as roots of their own.
+ */
 function stackFrames(s: StackValue): Frame[] {
   const kind = s.user ? "user" : "kernel";
   if (s.frames.length === 0) return [{ name: `[no ${kind} stack]`, kind: "empty" }];
-  return [...s.frames].reverse().map((f) => parseFrame(f, kind, s.mode));
+  const frames = [...s.frames].reverse().map((f) => parseFrame(f, kind, s.mode));
+  return s.truncated ? [{ name: `[truncated ${kind} stack]`, kind: "empty" }, ...frames] : frames;
 }
 
 /** The chart's path of an entry, in stackPath's order, frames merged by function. */

@@ -230,3 +230,19 @@ describe("the flame graph's SVG", () => {
     expect(titles).toHaveLength(5);
   });
 });
+
+describe("truncated stacks", () => {
+  it("gather under one [truncated kernel stack] frame instead of posing as roots; the folded text is unchanged", () => {
+    const cut = (...frames: string[]): Value => ({ kind: "stack", frames, user: false, truncated: true });
+    const s = snap("@", "count", [
+      { key: [cut("a+1", "b+2", "c+3")], value: count(5) },
+      { key: [cut("a+1", "b+2", "d+4")], value: count(2) },
+      { key: [stack("a+1", "main+9")], value: count(1) },
+    ]);
+    const { rects } = partition(s);
+    const atDepth1 = rects.filter((r) => r.depth === 1).map((r) => [r.name, r.value]);
+    expect(atDepth1).toEqual(expect.arrayContaining([["[truncated kernel stack]", 7], ["main", 1]]));
+    expect(rects.filter((r) => r.depth === 1)).toHaveLength(2);
+    expect(foldedStacks(s)).toBe("c+3;b+2;a+1 5\nd+4;b+2;a+1 2\nmain+9;a+1 1\n");
+  });
+});

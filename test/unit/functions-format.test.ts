@@ -116,8 +116,10 @@ describe("user stacks and usym carry their pid", () => {
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 7n, true);
     const seen: unknown[] = [];
     const sym = { stack: (id: bigint, user: boolean, o?: object) => (seen.push([id, user, o]), ["a+1", "b+2", "c+3"]), symbol: () => "" };
-    expect(decodeValue({ k: "stack", user: true, limit: 2, mode: "perf" }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2"], user: true, mode: "perf" });
-    expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }]]);
+    expect(decodeValue({ k: "stack", user: true, limit: 2, mode: "perf" }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2"], user: true, mode: "perf", truncated: true });
+    // a stack that did not fill its limit is whole
+    expect(decodeValue({ k: "stack", user: true, limit: 5 }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2", "c+3"], user: true });
+    expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }], [7n, true, { pid: 4321, depth: 5 }]]);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 0xfffffff2n, true); // -EFAULT
     expect(decodeValue({ k: "stack", user: true }, b, 0, sym)).toEqual({ kind: "stack", frames: [], user: true });
   });
