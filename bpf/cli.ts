@@ -158,14 +158,26 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   }
   args.settings = fromEnv.settings;
   const outFd = args.out ? openSync(args.out, "w") : 1;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   const write = (s: string) => {
-    try {
-      writeSync(outFd, s);
-    } catch (e) {
-      // the reader went away (`| head`): end as a C program does on SIGPIPE; the kernel
-      // detaches every probe when the process's BPF fds close
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") process.exit(141);
-      throw e;
+    // Everything, even to a non-blocking pipe whose reader is slower than a printf flood:
+    // a short write goes on from where it stopped, EAGAIN waits a millisecond and retries.
+    const b = Buffer.from(s);
+    let off = 0;
+    while (off < b.length) {
+      try {
+        off += writeSync(outFd, b, off, b.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") {
+          Atomics.wait(pause, 0, 0, 1);
+          continue;
+        }
+        // the reader went away (`| head`): end as a C program does on SIGPIPE; the kernel
+        // detaches every probe when the process's BPF fds close
+        if (code === "EPIPE") process.exit(141);
+        throw e;
+      }
     }
   };
   const env = machineEnv();

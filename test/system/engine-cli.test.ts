@@ -2,7 +2,7 @@
 // __BPFTRACE_NOTIFY_PROBES_ATTACHED line test harnesses wait for, --dry-run exit codes,
 // the kprobe error before anything is attached, SIGINT and SIGTERM printing the maps, and
 // bpftrace's settings: -p PID, --unsafe, BPFTRACE_* / config = { ... }, the map-full warning.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -39,6 +39,23 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(lines.filter((l) => l === "__BPFTRACE_NOTIFY_PROBES_ATTACHED")).toHaveLength(1);
     expect(out.stdout).toContain("@n: 6\n");
     expect(out.stdout).toContain("@r[-2]: 6\n");
+  });
+
+  it("writes all of a flood to a non-blocking pipe whose reader is slow (EAGAIN waits, short writes go on)", async () => {
+    // 200 lines of 1000 bytes: three times a pipe's buffer, written before the reader reads.
+    const child = spawn(process.execPath, [join(ROOT, "bin/tracebook.js"), "-q", "-e",
+      `BEGIN { $s = "${"x".repeat(999)}"; $i = 0; while ($i < 200) { printf("%s\\n", $s); $i++; } exit(); }`], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pause();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(out.split("\n").filter((l) => l === "x".repeat(999))).toHaveLength(200);
   });
 
   it("stdout is the program's output then two newlines and the maps; Attached counts BEGIN and END, as bpftrace's does", async () => {
