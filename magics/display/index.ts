@@ -6,6 +6,7 @@
 // and it loads vega, vega-lite and resvg lazily, only to draw pictures.
 
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import { snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
 import { flameGraph } from "./flame-graph.ts";
 import { histogram } from "./histogram.ts";
 import { keyedBars } from "./keyed-bars.ts";
@@ -95,7 +96,10 @@ export function mapBundle(snap: MapSnapshot): MimeBundle {
  * tens of milliseconds.
  */
 export async function mapDisplay(snap: MapSnapshot, prov?: Provenance): Promise<Display> {
-  return withPicture(outputKind(snap).render(snap), prov);
+  const d = await withPicture(outputKind(snap).render(snap), prov);
+  // the record: what was displayed, as data (a notebook can be read, diffed and replayed from it)
+  if (prov) d.metadata.tracebook = { ...prov, snapshot: snapshotToJson(snap) };
+  return d;
 }
 
 /** A map sampled over time as a line chart, with its pictures. */

@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { hostname, release } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { snapshotFromJson } from "../../bpf/maps/snapshot-json.ts";
+import { formatMap } from "../../bpf/output/index.ts";
 import { ROOT } from "../helpers/jupyter-kernel-process.ts";
 import { type Cell, execute, fileReader, HELLO, INVESTIGATION, nbconvertUnavailableReason, slowCopy, text } from "../helpers/notebook-exec.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
@@ -102,6 +104,10 @@ describe.skipIf(unavailable !== null || skipWithoutBpf())(`notebooks${unavailabl
       expect(p!.durationMs as number).toBeGreaterThanOrEqual(1900); // each cell runs --for 2s
       expect(p!.durationMs as number).toBeLessThan(10_000);
       expect(text(o.data?.["text/html"])).toContain(`Linux ${release()} on ${hostname()}`);
+      // the map as data, read back: the same text bpftrace prints
+      const recorded = snapshotFromJson((p as { snapshot: unknown }).snapshot);
+      if (text(o.data?.["text/plain"]).startsWith("@")) expect(formatMap(recorded)).toBe(text(o.data?.["text/plain"]));
+      else expect(recorded.entries.length).toBeGreaterThan(0); // a flame graph's text is its folded stacks
     }
     expect(maps.map((o) => (o.metadata?.tracebook as { probes: string[] }).probes).flat()).toContain("tracepoint:syscalls:sys_enter_read");
   });

@@ -7,6 +7,7 @@ import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { formatMap } from "../../bpf/output/index.ts";
+import { snapshotFromJson } from "../../bpf/maps/snapshot-json.ts";
 import { mapBundle, mapDisplay, outputKind, provenanceLine, VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type Provenance } from "../../magics/display/index.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { count, hist, int, scalar, snap, stack, stats, str } from "./golden/output/fixtures.ts";
@@ -200,7 +201,10 @@ describe("provenance", () => {
 
   it("travels in metadata.tracebook and is shown, escaped, under the chart", async () => {
     const { data, metadata } = await mapDisplay(CASES["keyed-count"]!.snap, prov);
-    expect(metadata.tracebook).toEqual(prov);
+    const { snapshot, ...rest } = metadata.tracebook as Provenance & { snapshot: unknown };
+    expect(rest).toEqual(prov);
+    // the map itself, as data: it reads back to the snapshot that was displayed
+    expect(snapshotFromJson(JSON.parse(JSON.stringify(snapshot)))).toEqual(CASES["keyed-count"]!.snap);
     expect(JSON.parse(JSON.stringify(metadata))).toEqual(metadata);
     const html = data[HTML] as string;
     expect(html).toContain("box&#60;1&#62;");
