@@ -10,6 +10,7 @@ import { parseDuration } from "./dsl-cell.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
 import { splitProgramArgs } from "../bpf/lang/index.ts";
 import type { MagicContext } from "./interpreter.ts";
+import { doctorFacts, renderDoctor } from "./doctor.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -29,6 +30,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
+  { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
@@ -129,6 +131,9 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       ctx.stream("stdout", logs.map((l) => `${l.probe}:\n${l.log.trimEnd()}`).join("\n\n") + "\n");
       return ok;
     }
+    case "%doctor":
+      ctx.display(renderDoctor(doctorFacts(session.env)));
+      return ok;
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
   }
