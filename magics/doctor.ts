@@ -3,7 +3,7 @@
 // /proc and /sys; rendering is pure (renderDoctor) so it is unit-tested on fixed facts.
 import { existsSync, readFileSync } from "node:fs";
 import type { MimeBundle } from "../kernel/interpreter.ts";
-import type { CompileEnv } from "../bpf/env.ts";
+import type { CompileEnv } from "../bpf/probes/env.ts";
 import { iteratorsAllowed } from "../bpf/runtime/features.ts";
 
 export interface DoctorRow {
