@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "./version.ts";
 
 export const KERNEL_NAME = "tracebook";
 
@@ -24,11 +24,13 @@ export interface KernelSpec {
 }
 
 /**
- * The bundle the kernelspec starts. kernel/kernelspec.ts and dist/tracebook.js are both
- * one folder below the package root, so this resolves the same from source and bundle.
+ * The bundle the kernelspec starts: dist/tracebook.js under the package root. Found from
+ * package.json, not from this module's URL: bundled, this module may sit in dist/ or in
+ * dist/chunks/, and a "../dist" that is right from one is wrong from the other.
  */
 export function bundlePath(): string {
-  return fileURLToPath(new URL("../dist/tracebook.js", import.meta.url));
+  if (PACKAGE_ROOT === undefined) throw new Error("install: cannot find tracebook's package.json above " + import.meta.url);
+  return join(PACKAGE_ROOT, "dist", "tracebook.js");
 }
 
 export function kernelSpec(node = process.execPath, script = bundlePath()): KernelSpec {
