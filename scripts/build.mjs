@@ -8,14 +8,14 @@ import * as esbuild from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-// The kernel imports the engine lazily (`await import("../magics/interpreter.ts")`).
+// The entry imports each path lazily (`await import("../bpf/cli.ts")`).
 // While a module written in parallel does not exist yet, bundle a stub that fails when
 // (and only when) that path runs, instead of failing the whole build.
-const lazyModules = ["magics/interpreter.ts", "bpf/cli.ts"];
+const lazyModules = ["magics/main.ts", "bpf/cli.ts"];
 const missingLazyModules = {
   name: "missing-lazy-modules",
   setup(build) {
-    build.onResolve({ filter: /(magics\/interpreter|bpf\/cli)\.ts$/ }, (args) => {
+    build.onResolve({ filter: /(magics\/main|bpf\/cli)\.ts$/ }, (args) => {
       const path = resolve(args.resolveDir, args.path);
       const rel = path.slice(root.length + 1);
       if (!lazyModules.includes(rel) || existsSync(path)) return undefined;
@@ -33,8 +33,8 @@ const result = await esbuild.build({
   absWorkingDir: root,
   metafile: true,
   // Code splitting: the CLI path (`tracebook -e`) must not load zeromq or vega, and the
-  // kernel loads the engine when it first needs it; dynamic imports become chunks.
-  entryPoints: { tracebook: "kernel/main.ts" },
+  // kernel and install paths load only what they need; dynamic imports become chunks.
+  entryPoints: { tracebook: "magics/entry.ts" },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
