@@ -142,6 +142,8 @@ function syntheticCells(): Cell[] {
 }
 
 const gates = [nbconvertUnavailableReason(), browserUnavailableReason()].filter((r) => r !== null);
+// CI installs nbconvert and Chromium (scripts/setup.sh): there a missing one is a failure, not a skip
+if (gates.length > 0 && process.env.TRACEBOOK_REQUIRE_BPF === "1") throw new Error(`browser tests: ${gates.join("; ")}`);
 
 describe.skipIf(gates.length > 0 || skipWithoutBpf())(`executed notebooks in a browser${gates.length ? ` (skipped: ${gates.join("; ")})` : ""}`, () => {
   const executed = new Map<Name, ExecutedNotebook>();
