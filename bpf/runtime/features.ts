@@ -5,6 +5,19 @@ import { asm, marshal, R0 } from "../asm/index.ts";
 import { AttachType, ProgType } from "../types/abi.ts";
 import { liveEnv, type CompileEnv } from "../probes/env.ts";
 
+/**
+ * A feature probe's answer. A refusal keeps the errno (`"EINVAL"`, `"EOPNOTSUPP"`, ...)
+ * so a caller can tell "this kernel refuses" from "our own encoding is wrong".
+ */
+export type Feature = { ok: true } | { ok: false; errno: string; message: string };
+
+const yes: Feature = { ok: true };
+
+function refusal(e: unknown): Feature {
+  const err = e as { code?: unknown; message?: unknown };
+  return { ok: false, errno: typeof err.code === "string" ? err.code : "unknown", message: String(err.message ?? e) };
+}
+
 let trampolines: boolean | undefined;
 
 /**
@@ -33,17 +46,18 @@ export function trampolinesAllowed(env: CompileEnv): boolean {
   return trampolines;
 }
 
-let iterators: boolean | undefined;
+let iterators: Feature | undefined;
 
 /**
  * Whether BPF iterators load (5.8): `r0 = 0; exit` as BPF_PROG_TYPE_TRACING /
  * BPF_TRACE_ITER on the FUNC bpf_iter_task. A kernel without it, or one that refuses the
- * load (as trampolines are refused under some lockdown setups), means no.
+ * load (as trampolines are refused under some lockdown setups), means no; errno
+ * "ENOENT" when BTF has no bpf_iter_task.
  */
-export function iteratorsAllowed(env: CompileEnv): boolean {
+export function iteratorsAllowed(env: CompileEnv): Feature {
   if (iterators !== undefined) return iterators;
   const id = env.btfId("bpf_iter_task", "func");
-  if (id === undefined) return (iterators = false);
+  if (id === undefined) return (iterators = { ok: false, errno: "ENOENT", message: "no FUNC bpf_iter_task in this kernel's BTF" });
   try {
     const fd = native.progLoad({
       type: ProgType.TRACING,
@@ -54,9 +68,9 @@ export function iteratorsAllowed(env: CompileEnv): boolean {
       name: "tb_feature",
     });
     fd.close();
-    iterators = true;
-  } catch {
-    iterators = false;
+    iterators = yes;
+  } catch (e) {
+    iterators = refusal(e);
   }
   return iterators;
 }
@@ -72,21 +86,22 @@ export function machineEnv(): CompileEnv {
   return machine;
 }
 
-let breakpoints: boolean | undefined;
+let breakpoints: Feature | undefined;
 
 /**
  * Whether hardware breakpoints (watchpoint:) can be opened: perf_event_open of a
  * PERF_TYPE_BREAKPOINT write watch on an address of this process. Virtual machines
- * without debug registers, or a perf_event_paranoid that forbids it, mean no.
+ * without debug registers (ENODEV, EOPNOTSUPP, ENOENT), or a perf_event_paranoid that
+ * forbids it (EACCES), mean no; EINVAL points at our own attribute encoding.
  */
-export function breakpointsAllowed(): boolean {
+export function breakpointsAllowed(): Feature {
   if (breakpoints !== undefined) return breakpoints;
   try {
     const fd = native.perfEventOpen({ type: 5 /* PERF_TYPE_BREAKPOINT */, config: 0, samplePeriod: 1, disabled: true, bpType: 2, config1: 0x1000n, config2: 8 }, 0, -1);
     fd.close();
-    breakpoints = true;
-  } catch {
-    breakpoints = false;
+    breakpoints = yes;
+  } catch (e) {
+    breakpoints = refusal(e);
   }
   return breakpoints;
 }

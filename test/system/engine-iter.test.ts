@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { iteratorsAllowed, machineEnv } from "../../bpf/runtime/features.ts";
-import { featureSkip, skipWithoutBpf } from "../helpers/privilege.ts";
+import { featureTest, skipWithoutBpf } from "../helpers/privilege.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
 
-const refused = () => (iteratorsAllowed(machineEnv()) ? null : "this kernel refuses BPF iterators (loading a BPF_TRACE_ITER program on bpf_iter_task failed)");
-
-describe.skipIf(skipWithoutBpf() || featureSkip(refused()))("engine: iter probes", () => {
+// BPF_TRACE_ITER on bpf_iter_task: Linux 5.8.
+describe.skipIf(skipWithoutBpf() || featureTest("BPF iterators", () => iteratorsAllowed(machineEnv()), "5.8"))("engine: iter probes", () => {
   const session = newSession();
   afterAll(() => session.close());
   const comm = readFileSync("/proc/self/comm", "utf8").trim();

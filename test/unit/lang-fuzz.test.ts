@@ -1,11 +1,13 @@
 // parse, expand (macros, #defines, getopt), isComplete and tokenAt must never throw, whatever the input: random token
 // soups, and mutations (deletions, duplications, swaps, truncations) of the fixtures.
-// Deterministic (seeded) and bounded in time (~5 s in total).
+// Deterministic: fixed counts of seeded inputs (~4.5 s in total here), times
+// TRACEBOOK_FUZZ_COUNT (test/helpers/fuzz-count.ts) for longer runs by hand.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { rng } from "../helpers/rng.ts";
+import { fuzzCount } from "../helpers/fuzz-count.ts";
 import { expand, isComplete, parse, tokenAt } from "../../bpf/lang/index.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/bt");
@@ -66,30 +68,30 @@ function mutate(src: string, rand: () => number): string {
 describe("fuzz", () => {
   it("token soups", () => {
     const rand = rng(1);
-    const deadline = Date.now() + 2000;
+    const count = fuzzCount(1600);
     let runs = 0;
-    while (Date.now() < deadline) {
+    while (runs < count) {
       const len = 1 + Math.floor(rand() * 40);
       const parts: string[] = [];
       for (let i = 0; i < len; i++) parts.push(pieces[Math.floor(rand() * pieces.length)] ?? "");
       check(parts.join(rand() < 0.5 ? " " : ""));
       runs++;
     }
-    expect(runs).toBeGreaterThan(50);
+    expect(runs).toBe(count);
   });
 
   it("mutations of the fixtures", () => {
     const rand = rng(2);
-    const deadline = Date.now() + 2500;
+    const count = fuzzCount(2300);
     let runs = 0;
-    while (Date.now() < deadline) {
+    while (runs < count) {
       let src = sources[Math.floor(rand() * sources.length)] ?? "";
       const times = 1 + Math.floor(rand() * 3);
       for (let i = 0; i < times; i++) src = mutate(src, rand);
       check(src);
       runs++;
     }
-    expect(runs).toBeGreaterThan(50);
+    expect(runs).toBe(count);
   });
 
   it("random bytes", () => {
