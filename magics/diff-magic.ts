@@ -1,5 +1,5 @@
 // %diff @m [CELL [CELL2]]: map @m now against its snapshot at the end of an earlier cell
-// (default: the latest cell that displayed it), or two cells' snapshots against each other.
+// (default: the one before the latest cell that displayed it), or two cells' snapshots against each other.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { diffDisplay, diffIncompatibility } from "./display/index.ts";
 import { cellNumber, mapHistory } from "./map-history.ts";
@@ -27,9 +27,11 @@ export async function runDiff(m: MagicContext, args: readonly string[]): Promise
   let after: MapSnapshot;
   let labels: [string, string];
   if (first === undefined) {
+    // "now" is what the last cell to display @m showed (plus whatever ran since): the
+    // default is the cell before that one, or that one when it is the only one
     const latest = mapHistory.latest(name);
     if (!latest) return usage(`%diff: no earlier snapshot of ${name}; run a cell that writes it (or %print ${name}) first`);
-    before = latest;
+    before = mapHistory.latest(name, latest.cell) ?? latest;
   } else {
     const p = pick(first);
     if (typeof p === "string") return usage(p);
