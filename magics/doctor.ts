@@ -45,6 +45,7 @@ export function doctorFacts(env: CompileEnv): DoctorRow[] {
   const unpriv = read("/proc/sys/kernel/unprivileged_bpf_disabled");
   const [maj = 0, min = 0] = env.kernelRelease.split(".").map(Number);
   const initPidNs = read("/proc/self/status")?.match(/^NSpid:\s*(.*)$/m)?.[1]?.trim().split(/\s+/).length === 1;
+  const iter = iteratorsAllowed(env);
   const rows: DoctorRow[] = [
     { facility: "kernel", ok: true, detail: env.kernelRelease },
     { facility: "BTF", ok: btf, detail: btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux", hint: "a kernel built with CONFIG_DEBUG_INFO_BTF=y (struct fields, fentry, tp_btf need it)" },
@@ -55,7 +56,7 @@ export function doctorFacts(env: CompileEnv): DoctorRow[] {
     { facility: "tracepoints", ok: tps > 0, detail: tracefs ? `${tps} in ${tracefs}` : "tracefs not mounted", hint: "mount -t tracefs nodev /sys/kernel/tracing" },
     { facility: "hardware events", ok: f.hardwarePmu, detail: f.hardwarePmu ? "CPU PMU" : "no CPU PMU", hint: "bare metal or a VM with a virtual PMU; use profile: (software clock) instead" },
     { facility: "ring buffer", ok: maj > 5 || (maj === 5 && min >= 8), detail: "BPF_MAP_TYPE_RINGBUF (5.8)", hint: "Linux 5.8 or later" },
-    { facility: "iterators", ok: iteratorsAllowed(env), detail: "iter:task", hint: "Linux 5.8 with BTF, trampolines not refused" },
+    { facility: "iterators", ok: iter.ok, detail: iter.ok ? "iter:task" : `iter:task refused (${iter.errno})`, hint: "Linux 5.8 with BTF, trampolines not refused" },
     { facility: "BPF JIT", ok: jit === "1" || jit === "2", detail: jit === undefined ? "unknown" : `bpf_jit_enable=${jit}`, hint: "echo 1 > /proc/sys/net/core/bpf_jit_enable" },
     { facility: "CAP_BPF", ok: has(CAP_BPF) || has(CAP_SYS_ADMIN), detail: has(CAP_BPF) ? "yes" : "no", hint: "run the kernel as root or with setcap cap_bpf,cap_perfmon+ep" },
     { facility: "CAP_PERFMON", ok: has(CAP_PERFMON) || has(CAP_SYS_ADMIN), detail: has(CAP_PERFMON) ? "yes" : "no", hint: "run the kernel as root or with cap_perfmon" },

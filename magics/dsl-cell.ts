@@ -15,6 +15,7 @@ import { parsePid } from "../bpf/runtime/process-exit.ts";
 import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
+import { mapHistory } from "./map-history.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -179,6 +180,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     });
     await series.end(prov);
     for (const snap of res.maps) {
+      mapHistory.record(origin, snap);
       const d = await mapDisplay(snap, prov);
       showMap(snap.name, d.data, d.metadata);
     }

@@ -11,6 +11,8 @@ import { parsePid } from "../bpf/runtime/process-exit.ts";
 import { splitProgramArgs } from "../bpf/lang/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { doctorFacts, renderDoctor } from "./doctor.ts";
+import { runDiff } from "./diff-magic.ts";
+import { mapHistory } from "./map-history.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -24,6 +26,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%stop", usage: "%stop N", doc: "Detach background job N and display its maps." },
   { name: "%maps", usage: "%maps", doc: "List the notebook's maps with their types." },
   { name: "%print", usage: "%print @map", doc: "Display a map now." },
+  { name: "%diff", usage: "%diff @map [CELL [CELL2]]", doc: "How a map changed: now against the end of an earlier cell (default: the last that displayed it), or between two cells." },
   { name: "%clear", usage: "%clear @map", doc: "Forget a map (its kernel map is freed)." },
   { name: "%timeout", usage: "%timeout 10s | off", doc: "Default duration of a DSL cell." },
   { name: "%params", usage: "%params ARG... [-- --name=value --flag]", doc: "Positional parameters $1, $2, ... and named options for getopt() for the following cells." },
@@ -80,10 +83,13 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%print": {
       const s = session.snapshot(arg);
       if (!s) return usage(`%print: no map ${arg}`);
+      mapHistory.record(m.origin, s);
       const d = await mapDisplay(s, provenance({ origin: m.origin, started: new Date(), reason: "snapshot" }));
       ctx.display(d.data, { metadata: d.metadata });
       return ok;
     }
+    case "%diff":
+      return runDiff(m, rest.filter(Boolean));
     case "%clear":
       if (!session.dropMap(arg)) return usage(`%clear: no map ${arg}`);
       return ok;

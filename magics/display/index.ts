@@ -7,6 +7,7 @@
 
 import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
 import { snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
+import { diff } from "./diff.ts";
 import { flameGraph } from "./flame-graph.ts";
 import { histogram } from "./histogram.ts";
 import { keyedBars } from "./keyed-bars.ts";
@@ -27,6 +28,7 @@ export { renderPng, PNG_SCALE, type Png } from "./png.ts";
 export { provenanceLine, type Provenance } from "./provenance.ts";
 export type { MimeBundle } from "../../kernel/interpreter.ts";
 export { foldedStacks } from "./flame-graph.ts";
+export { diffIncompatibility } from "./diff.ts";
 export type { Sample } from "./time-series.ts";
 export { VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type OutputKind, type Rendering, type VegaLiteSpec } from "./vega-lite.ts";
 
@@ -115,4 +117,9 @@ export function timeSeriesBundle(samples: readonly Sample[]): MimeBundle {
 /** A chart a %%ts cell built itself, with its pictures. */
 export async function chartDisplay(vegaLite: VegaLiteSpec, text: string): Promise<Display> {
   return withPicture({ vegaLite, text });
+}
+
+/** One map at two moments (%diff): the change per key as diverging bars over a table, with pictures. */
+export async function diffDisplay(before: MapSnapshot, after: MapSnapshot, labels: readonly [string, string]): Promise<Display> {
+  return withPicture(diff(before, after, labels));
 }
