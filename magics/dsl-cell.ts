@@ -125,6 +125,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       signal: ctx.signal,
       durationMs,
       background: flags.background,
+      closeProbesLater: true,
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       output: (text, meta) => {
         ctx.stream("stdout", text);

@@ -1,7 +1,7 @@
 // OwnedFd: a file descriptor that is closed exactly once. Programs, maps, links, perf
 // events and ring buffers own one each, so tearing a cell down is disposing its objects.
 // A FinalizationRegistry closes what the code forgot, as a backstop, never as the plan.
-import { close as closeRaw, dupCloexec } from "./libc.ts";
+import { close as closeRaw, closeOffThread, dupCloexec } from "./libc.ts";
 import { SyscallError } from "./errors.ts";
 
 let open = 0;
@@ -12,6 +12,39 @@ const backstop = new FinalizationRegistry<number>((fd) => {
   closeRaw(fd);
   open--;
 });
+
+/** Closes handed to closeInBackground that have not finished yet (at most BACKGROUND_CLOSERS run at once). */
+const waiting: number[] = [];
+let closing = 0;
+let settled: Promise<void> = Promise.resolve();
+let settle: (() => void) | undefined;
+/** Worker threads the background closes may occupy (libuv has 4 by default, shared with fs). */
+const BACKGROUND_CLOSERS = 2;
+
+function pumpCloses(): void {
+  while (closing < BACKGROUND_CLOSERS && waiting.length > 0) {
+    const fd = waiting.shift()!;
+    closing++;
+    void closeOffThread(fd).then(() => {
+      closing--;
+      pumpCloses();
+    });
+  }
+  if (closing === 0 && waiting.length === 0 && settle) {
+    settle();
+    settle = undefined;
+  }
+}
+
+/** Resolves once every fd handed to closeInBackground so far is closed. */
+export function backgroundClosesSettled(): Promise<void> {
+  return settled;
+}
+
+/** How many background closes are still queued or running. */
+export function backgroundClosesPending(): number {
+  return closing + waiting.length;
+}
 
 /** How many OwnedFds are open in this process; tests assert it returns to a baseline. */
 export function openFdCount(): number {
@@ -46,16 +79,36 @@ export class OwnedFd implements Disposable {
     return this.#fd < 0;
   }
 
-  /** Closes the fd the first time; later calls do nothing. */
-  close(): void {
+  /** Gives up ownership: the fd to close, or -1 when it was already given up. */
+  #release(): number {
     const fd = this.#fd;
-    if (fd < 0) return;
+    if (fd < 0) return -1;
     this.#fd = -1;
     backstop.unregister(this);
     open--;
+    return fd;
+  }
+
+  /** Closes the fd the first time; later calls do nothing. */
+  close(): void {
+    const fd = this.#release();
+    if (fd < 0) return;
     const r = closeRaw(fd);
     // close(2) releases the fd even when it reports an error (EINTR, EIO): never retry.
     if (r.value < 0 && r.errno !== 4) throw new SyscallError("close", r.errno, { context: `close ${this.kind} fd ${fd}` });
+  }
+
+  /**
+   * Gives the fd up now and closes it on a worker thread (OwnedFd.close semantics
+   * otherwise): for fds whose close blocks in the kernel. backgroundClosesSettled()
+   * says when every such close has finished.
+   */
+  closeInBackground(): void {
+    const fd = this.#release();
+    if (fd < 0) return;
+    if (closing === 0 && waiting.length === 0) settled = new Promise((r) => (settle = r));
+    waiting.push(fd);
+    pumpCloses();
   }
 
   [Symbol.dispose](): void {

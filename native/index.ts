@@ -3,7 +3,7 @@
 // errors those calls throw. It is the only folder that imports koffi, and it must not
 // import anything from bpf/, kernel/ or magics/ (they depend on it, never the reverse).
 export { SyscallError, VerifierError, errnoName, errnoText, errnoNumber, hintsFor, summarizeVerifierLog } from "./errors.ts";
-export { OwnedFd, openFdCount, rawFd, dupFd } from "./fd.ts";
+export { OwnedFd, openFdCount, rawFd, dupFd, backgroundClosesSettled, backgroundClosesPending } from "./fd.ts";
 export {
   BpfCmd,
   bpfCmdName,

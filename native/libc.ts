@@ -107,6 +107,18 @@ export function close(fd: number): Result {
   return { value, errno: value < 0 ? koffi.errno() : 0 };
 }
 
+/**
+ * close(fd) on a libuv worker thread (koffi's async call): for fds whose close blocks in
+ * the kernel (a tracepoint perf event waits for its unregistration). Resolves with what
+ * close returned; errno is not readable from another thread, and close releases the fd
+ * whatever it reports.
+ */
+export function closeOffThread(fd: number): Promise<number> {
+  return new Promise((resolve) => {
+    cClose.async(fd, (err: unknown, value: number) => resolve(err ? -1 : value));
+  });
+}
+
 const F_DUPFD_CLOEXEC = 1030;
 
 /** fcntl(fd, F_DUPFD_CLOEXEC, 0): a new fd for the same open file. */

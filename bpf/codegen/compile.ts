@@ -25,7 +25,7 @@ import { withScratch } from "./scratch.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import { iterMixError } from "./iter-entry.ts";
 import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
+  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STOP_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
 } from "./spec.ts";
 
 export interface CompileOptions {
@@ -140,6 +140,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   maps.push({ name: EVENTS_MAP, type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: settings.perfRbPages ? settings.perfRbPages * PAGE_SIZE : RINGBUF_SIZE });
   maps.push({ name: DROPS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + checked.maps.size });
   const refs = new Set(programs.flatMap((p) => p.insns.flatMap((i) => (i.mapRef ? [i.mapRef] : []))));
+  if (refs.has(STOP_MAP)) maps.push({ name: STOP_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   if (refs.has(ZERO_MAP)) maps.push({ name: ZERO_MAP, type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   for (const table of nameTablesUsed(refs)) maps.push(nameTableMap(table));
   const scratch = Math.max(0, ...programs.map((p) => p.scratchSize ?? 0));

@@ -101,6 +101,8 @@ export const ZERO_MAP = "__zero";
  * as large as the largest need of the programs of one compile.
  */
 export const SCRATCH_MAP = "__scratch";
+/** One u64 that the run sets when it detaches: attached programs then return at once (stop-flag.ts). */
+export const STOP_MAP = "__stop";
 export const RINGBUF_SIZE = 1 << 20;
 /** Frames kept per stack (bpftrace's default is 127, the kernel's perf_event_max_stack). */
 export { STACK_DEPTH } from "../types/types.ts";

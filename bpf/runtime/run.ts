@@ -7,7 +7,7 @@ import { marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
-import { DROPS_MAP, EVENTS_MAP, stacksMapDepth } from "../codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
 import type { Value } from "../maps/snapshot.ts";
 import { formatRecord } from "./printf.ts";
@@ -70,6 +70,13 @@ export interface RunHooks {
   /** Aborted when the `-c CMD` command has exited: the run ends ("process-exit"). */
   readonly commandExited?: AbortSignal;
   readonly durationMs?: number;
+  /**
+   * Close the probes off the reply path: detaching sets the run's stop flag (the programs
+   * return at once from then on) and their fds close on worker threads
+   * (native.backgroundClosesSettled says when). A notebook cell replies without waiting
+   * tens of ms per tracepoint; the CLI closes them in line.
+   */
+  readonly closeProbesLater?: boolean;
   /** Leave the probes attached and return once BEGIN ran (%%bt --background). */
   readonly background?: boolean;
 }
@@ -93,6 +100,9 @@ export interface RunResult {
   /** Ring-buffer events read (printf, print, ... records), END's included. */
   readonly events?: number;
 }
+
+/** The stop flag's value once the run has detached (a u64 1). */
+const STOPPED = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]);
 
 /** How many probes attach between two progress reports (and yields). */
 const ATTACH_CHUNK = 32;
@@ -358,11 +368,26 @@ export class LoadedRun {
     });
   }
 
+  /**
+   * Sets the run's stop flag: from now on its attached programs return at once, although
+   * they stay attached until their links close. False when the program has no flag (no
+   * attached probes).
+   */
+  stop(): boolean {
+    const flag = this.internal.get(STOP_MAP);
+    if (!flag) return false;
+    native.mapUpdate(flag, new Uint8Array(4), STOPPED);
+    return true;
+  }
+
   detach(): void {
     this.#stopSignals?.();
     this.#stopSignals = undefined;
     this.iterLinks.length = 0;
-    for (const l of this.links.splice(0)) l.close();
+    const links = this.links.splice(0);
+    if (this.hooks.closeProbesLater && links.length > 0 && this.stop()) {
+      for (const l of links) l.closeInBackground();
+    } else for (const l of links) l.close();
   }
 
   lost(): bigint {

@@ -13,8 +13,20 @@ export interface Png {
   readonly height: number;
 }
 
+import { existsSync } from "node:fs";
+
 type ResvgModule = typeof import("@resvg/resvg-js");
 let loading: Promise<ResvgModule> | undefined;
+
+const DEJAVU = "/usr/share/fonts/truetype/dejavu";
+const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"].map((f) => `${DEJAVU}/${f}`);
+let fonts: { loadSystemFonts: boolean; fontFiles?: string[] } | undefined;
+
+/** The DejaVu files charts use when present, else the system's fonts. */
+function fontSource(): { loadSystemFonts: boolean; fontFiles?: string[] } {
+  fonts ??= FONT_FILES.every((f) => existsSync(f)) ? { loadSystemFonts: false, fontFiles: FONT_FILES } : { loadSystemFonts: true };
+  return fonts;
+}
 
 /** The SVG document rasterised on a white background. */
 export async function renderPng(svg: string): Promise<Png> {
@@ -27,7 +39,8 @@ export async function renderPng(svg: string): Promise<Png> {
     background: "white",
     fitTo: { mode: "zoom", value: PNG_SCALE },
     // vega names "sans-serif"; resvg maps generic families to these (Debian: fonts-dejavu-core).
-    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans", monospaceFamily: "DejaVu Sans Mono" },
+    // Scanning every system font costs ~15 ms a render: load just these when they are there.
+    font: { ...fontSource(), defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans", monospaceFamily: "DejaVu Sans Mono" },
   });
   const image = r.render();
   return {

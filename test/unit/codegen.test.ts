@@ -9,7 +9,7 @@ import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble, marshal, opcodes } from "../../bpf/asm/index.ts";
 import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
-import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STOP_MAP, type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 
@@ -76,6 +76,17 @@ describe("map specs", () => {
     // slot 0: lost events; slot 1 + i: failed updates of the i-th user map (map full)
     expect(mapByName(spec, DROPS_MAP)).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 + spec.maps.filter((m) => m.info).length });
     expect(new Set(spec.maps.map((m) => m.name)).size).toBe(spec.maps.length);
+  });
+
+  it("gives attached probes a stop flag they read first; BEGIN/END do not read it", () => {
+    expect(mapByName(spec, STOP_MAP)).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const only = compileClean('BEGIN { @x = 1; } END { @y = 2; }');
+    expect(only.maps.some((m) => m.name === STOP_MAP)).toBe(false);
+    for (const p of spec.programs) {
+      const first = p.insns.find((i) => i.mapRef !== undefined);
+      if (p.probe.attach.kind === "run") expect(first?.mapRef).not.toBe(STOP_MAP);
+      else expect(first?.mapRef).toBe(STOP_MAP);
+    }
   });
 
   it("lists the written maps", () => {

@@ -1,7 +1,7 @@
 // OwnedFd and Mapping bookkeeping over ordinary files: no privileges needed.
 import { fstatSync, openSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { OwnedFd, dupFd, openFdCount } from "../../native/fd.ts";
+import { OwnedFd, backgroundClosesPending, backgroundClosesSettled, dupFd, openFdCount } from "../../native/fd.ts";
 import { Mapping, openMappingCount, pageSize, PROT_READ, PROT_WRITE } from "../../native/mmap.ts";
 
 describe("OwnedFd", () => {
@@ -18,6 +18,21 @@ describe("OwnedFd", () => {
     expect(fd.closed).toBe(true);
     expect(() => fd.fd).toThrow("use of a closed file fd");
     expect(() => fstatSync(raw)).toThrow(/EBADF/);
+  });
+
+  it("closes in the background: given up at once, closed on worker threads, settled when all are", async () => {
+    const before = openFdCount();
+    const fds = Array.from({ length: 5 }, () => new OwnedFd(openSync("/dev/null", "r"), "file"));
+    const raws = fds.map((f) => f.fd);
+    for (const f of fds) f.closeInBackground();
+    for (const f of fds) f.closeInBackground(); // a second time does nothing
+    expect(openFdCount()).toBe(before);
+    expect(fds.every((f) => f.closed)).toBe(true);
+    expect(backgroundClosesPending()).toBeGreaterThan(0);
+    await backgroundClosesSettled();
+    expect(backgroundClosesPending()).toBe(0);
+    for (const raw of raws) expect(() => fstatSync(raw)).toThrow(/EBADF/);
+    await backgroundClosesSettled(); // nothing pending: resolves at once
   });
 
   it("closes at the end of a using block", () => {

@@ -1,0 +1,39 @@
+// Warm cells through a real Jupyter client (ZeroMQ, signed messages): execute_request → execute_reply.
+import { startKernel } from "../test/helpers/jupyter-kernel-process.ts";
+
+export interface CellCase { readonly name: string; readonly code: string }
+
+export const CELL_CASES: readonly CellCase[] = [
+  { name: "warm cell: 2 tracepoints + 1 uprobe + interval exit", code: "tracepoint:syscalls:sys_enter_getppid { @a = count(); }\ntracepoint:syscalls:sys_enter_getpid { @b = count(); }\nuprobe:/lib/x86_64-linux-gnu/libc.so.6:getpid { @c = count(); }\ninterval:ms:1 { exit(); }" },
+  { name: "warm cell: 1 tracepoint + interval exit", code: "tracepoint:syscalls:sys_enter_getppid { @a = count(); }\ninterval:ms:1 { exit(); }" },
+  { name: "warm cell: BEGIN filling a 20-key map", code: "BEGIN { $i = 0; while ($i < 20) { @m[$i] = $i * 10; $i++; } exit(); }" },
+];
+
+export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<string, number[]>> {
+  const k = await startKernel();
+  const out = new Map<string, number[]>();
+  try {
+    for (const c of cases) {
+      const times: number[] = [];
+      for (let i = 0; i < runs + 1; i++) {
+        const t0 = performance.now();
+        const id = await k.client.execute(c.code);
+        await k.client.until(() => k.client.reply(id) !== undefined, 30_000);
+        const ms = performance.now() - t0;
+        const reply = k.client.reply(id)!;
+        if (reply.content.status !== "ok") throw new Error(`${c.name}: ${JSON.stringify(reply.content).slice(0, 300)}`);
+        if (i > 0) times.push(ms); // the first run warms caches
+        await k.client.complete(id, 30_000);
+      }
+      out.set(c.name, times);
+    }
+  } finally {
+    await k.stop();
+  }
+  return out;
+}
+
+if (process.argv[1]?.endsWith("cells.mjs")) {
+  const r = await timeCells(Number(process.env.BENCH_RUNS ?? 5));
+  for (const [n, t] of r) console.log(n, t.map((x) => x.toFixed(0)).join(" "));
+}

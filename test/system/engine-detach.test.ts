@@ -1,0 +1,70 @@
+// Detaching off the reply path: a notebook cell sets its run's stop flag (one map update)
+// and closes its probes on worker threads afterwards, because close() of a tracepoint
+// perf event waits for the kernel (tens of ms each). Until they are closed the probes are
+// still attached, so the flag is what keeps them out of the maps: these tests fire the
+// traced syscall while the probes are attached and stopped, and count exactly.
+import { afterAll, describe, expect, it } from "vitest";
+import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { newSession } from "../helpers/engine.ts";
+import { startC } from "../helpers/workload.ts";
+import { LoadedRun } from "../../bpf/runtime/run.ts";
+import * as native from "../../native/index.ts";
+
+const COUNT = "tracepoint:syscalls:sys_enter_openat /pid == $1 || pid == $2/ { @n = count(); }";
+
+function count(session: ReturnType<typeof newSession>, map = "@n"): bigint {
+  const v = session.snapshot(map)?.entries[0]?.value;
+  return v?.kind === "count" ? v.value : 0n;
+}
+
+describe.skipIf(skipWithoutBpf())("engine: a stopped run's probes touch no map", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("stop() keeps attached probes from counting: 20 events before it, none of 30 after", async () => {
+    const [a, b] = await Promise.all([startC(["openat", "20", "/dev/null"]), startC(["openat", "30", "/dev/null"])]);
+    const r = session.compile(COUNT, "cell[1]", [String(a.pid), String(b.pid)]);
+    expect(r.spec).toBeDefined();
+    const run = new LoadedRun(r.spec!, session, { output: () => {} });
+    try {
+      run.load();
+      expect(run.attachAll()).toBe(1);
+      expect(await a.go()).toBe(0);
+      expect(count(session)).toBe(20n);
+      expect(run.stop()).toBe(true);
+      expect(run.links.length).toBeGreaterThan(0); // still attached
+      expect(await b.go()).toBe(0);
+      expect(count(session)).toBe(20n);
+    } finally {
+      run.close();
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it("a run with closeProbesLater returns before its probes are closed; they count nothing meanwhile and are gone once settled", async () => {
+    const progsBefore = new Set(native.loadedProgIds());
+    const fds = native.openFdCount();
+    const [a, b] = await Promise.all([startC(["openat", "7", "/dev/null"]), startC(["openat", "50", "/dev/null"])]);
+    try {
+      const res = await session.run(`${COUNT.replace("@n", "@m")} tracepoint:sched:sched_process_exit /pid == $1/ { exit(); }`, {
+        origin: "cell[2]",
+        positional: [String(a.pid), String(b.pid)],
+        output: () => {},
+        closeProbesLater: true,
+        attached: () => void a.go(),
+      });
+      expect(res.reason).toBe("exit");
+      expect(native.backgroundClosesPending()).toBeGreaterThan(0);
+      expect(await b.go()).toBe(0);
+      expect(count(session, "@m")).toBe(7n);
+      await native.backgroundClosesSettled();
+      expect(native.backgroundClosesPending()).toBe(0);
+      expect(native.openFdCount()).toBe(fds + 1); // @m, the session keeps it
+      expect(native.loadedProgIds().filter((id) => !progsBefore.has(id))).toEqual([]);
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+});
