@@ -9,12 +9,20 @@ export const CELL_CASES: readonly CellCase[] = [
   { name: "warm cell: BEGIN filling a 20-key map", code: "BEGIN { $i = 0; while ($i < 20) { @m[$i] = $i * 10; $i++; } exit(); }" },
 ];
 
-export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<string, number[]>> {
+export interface CellTimes {
+  /** execute_request → execute_reply, ms. */
+  readonly reply: number[];
+  /** execute_request → idle (every output, pictures included, sent), ms. */
+  readonly idle: number[];
+}
+
+export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<string, CellTimes>> {
   const k = await startKernel();
-  const out = new Map<string, number[]>();
+  const out = new Map<string, CellTimes>();
   try {
     for (const c of cases) {
       const times: number[] = [];
+      const idle: number[] = [];
       for (let i = 0; i < runs + 1; i++) {
         const t0 = performance.now();
         const id = await k.client.execute(c.code);
@@ -22,10 +30,16 @@ export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<s
         const ms = performance.now() - t0;
         const reply = k.client.reply(id)!;
         if (reply.content.status !== "ok") throw new Error(`${c.name}: ${JSON.stringify(reply.content).slice(0, 300)}`);
-        if (i > 0) times.push(ms); // the first run warms caches
         await k.client.complete(id, 30_000);
+        const idleMs = performance.now() - t0;
+        if (i > 0) {
+          // the first run warms caches
+          times.push(ms);
+          idle.push(idleMs);
+        }
+        await new Promise((r) => setTimeout(r, 200)); // a person reads the output before the next cell
       }
-      out.set(c.name, times);
+      out.set(c.name, { reply: times, idle });
     }
   } finally {
     await k.stop();
@@ -35,5 +49,5 @@ export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<s
 
 if (process.argv[1]?.endsWith("cells.mjs")) {
   const r = await timeCells(Number(process.env.BENCH_RUNS ?? 5));
-  for (const [n, t] of r) console.log(n, t.map((x) => x.toFixed(0)).join(" "));
+  for (const [n, t] of r) console.log(n, "reply", t.reply.map((x) => x.toFixed(0)).join(" "), "idle", t.idle.map((x) => x.toFixed(0)).join(" "));
 }

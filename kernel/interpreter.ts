@@ -28,7 +28,16 @@ export interface CellContext {
 }
 
 export type ExecuteOutcome =
-  | { readonly status: "ok"; readonly result?: MimeBundle }
+  | {
+      readonly status: "ok";
+      readonly result?: MimeBundle;
+      /**
+       * Work that completes the cell's outputs after its execute_reply (pictures drawn
+       * into displays it already showed): the dispatch runs it before the idle status, so
+       * front ends and nbclient, which read outputs until idle, still get all of it.
+       */
+      readonly finish?: () => Promise<void>;
+    }
   | {
       readonly status: "error";
       readonly ename: string;

@@ -4,7 +4,7 @@
 // bpftrace's text). `%%bt --for 10s` bounds the run; `%%bt --background` returns once the
 // probes are attached.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
-import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
+import { mapBundle, mapDisplay, mapDisplayNow, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { PrintedSeries } from "./cell-series.ts";
 import type { RunProgress } from "../bpf/runtime/run.ts";
@@ -170,7 +170,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
     ended = true;
-    await Promise.all(drawing.values());
     const prov = provenance({
       origin,
       probes: res.probes,
@@ -179,13 +178,22 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       lost: res.lost,
       ...(res.mapFull && { mapFull: res.mapFull }),
     });
-    await series.end(prov);
+    // The maps as tables and text at once: the reply waits for nothing else. Their
+    // pictures (vega + resvg, tens of ms each) replace them after the reply, before idle.
     for (const snap of res.maps) {
       mapHistory.record(origin, snap);
-      const d = await mapDisplay(snap, prov);
+      const d = mapDisplayNow(snap, prov);
       showMap(snap.name, d.data, d.metadata);
     }
-    return { status: "ok" };
+    const finish = async () => {
+      await Promise.all(drawing.values());
+      await series.end(prov);
+      for (const snap of res.maps) {
+        const d = await mapDisplay(snap, prov);
+        showMap(snap.name, d.data, d.metadata);
+      }
+    };
+    return { status: "ok", finish };
   } catch (e) {
     ended = true;
     series.abandon();
