@@ -13,6 +13,8 @@ type Fd = OwnedFd | number;
 const ENOENT = 2;
 const EINVAL = 22;
 const ENOSPC = 28;
+const EAGAIN = 11;
+const EINTR = 4;
 const EOPNOTSUPP = 95;
 const ENOTSUPP = 524;
 
@@ -227,6 +229,22 @@ function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
   return { r, text };
 }
 
+/** How often a load interrupted by a signal is tried again. */
+const INTERRUPTED_LOAD_TRIES = 50;
+
+/**
+ * progLoadOnce, again while the kernel says the load was interrupted: the verifier gives
+ * up with EAGAIN when a signal is pending (a profiler's SIGPROF, SIGCHLD of a child), and
+ * the same program then loads.
+ */
+function progLoadPatiently(o: ProgLoadOptions, logLevel: number, logSize: number): { r: libc.Result; text: string } {
+  let res = progLoadOnce(o, logLevel, logSize);
+  for (let i = 1; i < INTERRUPTED_LOAD_TRIES && res.r.value < 0 && (res.r.errno === EAGAIN || res.r.errno === EINTR); i++) {
+    res = progLoadOnce(o, logLevel, logSize);
+  }
+  return res;
+}
+
 /**
  * BPF_PROG_LOAD, returning the program fd and the verifier log (empty at logLevel 0).
  * A rejected load is retried with a log at level 1 so the error carries the reason:
@@ -235,10 +253,10 @@ function progLoadOnce(o: ProgLoadOptions, logLevel: number, logSize: number) {
  */
 export function progLoadWithLog(o: ProgLoadOptions): { fd: OwnedFd; log: string } {
   const logSize = o.logSize ?? VERIFIER_LOG_SIZE;
-  let { r, text } = progLoadOnce(o, o.logLevel ?? 0, logSize);
+  let { r, text } = progLoadPatiently(o, o.logLevel ?? 0, logSize);
   if (r.value >= 0) return { fd: new OwnedFd(r.value, "prog"), log: text };
   if ((o.logLevel ?? 0) === 0) {
-    ({ r, text } = progLoadOnce(o, 1, logSize));
+    ({ r, text } = progLoadPatiently(o, 1, logSize));
     // The first attempt failed; one that now succeeds means a transient failure (EAGAIN).
     if (r.value >= 0) return { fd: new OwnedFd(r.value, "prog"), log: text };
   }

@@ -15,10 +15,10 @@ export interface CliOut {
 
 export function runCli(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[]; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
 ): Promise<CliOut> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let buf = "";

@@ -41,6 +41,19 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toContain("@r[-2]: 6\n");
   });
 
+  it("loads while signals keep arriving: the verifier's EAGAIN (a signal pending) is tried again", async () => {
+    // node's sampling profiler sends SIGPROF every 100 µs; before the retry most of these
+    // runs failed with "verifier rejected the program" at the first helper call.
+    const dir = mkdtempSync(join(tmpdir(), "tb-cpuprof-"));
+    for (let i = 0; i < 6; i++) {
+      const out = await cli(["-e", 'BEGIN { printf("ok %d\\n", 1); exit(); }'], {
+        nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval", "100"],
+      });
+      expect(out.stderr).not.toContain("ERROR");
+      expect({ code: out.code, ok: out.stdout.includes("ok 1\n") }).toEqual({ code: 0, ok: true });
+    }
+  });
+
   it("writes all of a flood to a non-blocking pipe whose reader is slow (EAGAIN waits, short writes go on)", async () => {
     // 200 lines of 1000 bytes: three times a pipe's buffer, written before the reader reads.
     const child = spawn(process.execPath, [join(ROOT, "bin/tracebook.js"), "-q", "-e",
