@@ -20,7 +20,7 @@ import { functionSymbols } from "../elf/symbols.ts";
 import { Kallsyms } from "../symbols/kallsyms.ts";
 import { usdtProbes as readUsdtProbes, type UsdtProbe } from "../elf/usdt.ts";
 import type { KernelFeatures, ProbeEnv } from "./probe-env.ts";
-import { findTracefs, listTracepoints as readTracepointList, readFormat, type FormatFile } from "./tracefs.ts";
+import { findTracefs, listTracepoints as readTracepointList, readFormat, tracefsProblem, type FormatFile, type TracefsProblem } from "./tracefs.ts";
 
 /** What compile knows about the machine it compiles for. Everything is read lazily. */
 export interface CompileEnv extends ProbeEnv {
@@ -60,6 +60,8 @@ interface Source {
   readonly onlineCpus: number;
   readonly possibleCpus: number;
   readonly tracefsRoot: string | undefined;
+  /** Why tracefsRoot is undefined (live machines only). */
+  tracefsProblem?(): TracefsProblem | undefined;
   features(): KernelFeatures;
   readBtf(): Uint8Array | undefined;
   /** Bytes of an ELF file by its path on the traced machine, and a key that changes when the file does. */
@@ -114,6 +116,10 @@ class FactsEnv implements CompileEnv {
       this.formats.set(key, f);
     }
     return f ?? undefined;
+  }
+
+  tracefsProblem(): TracefsProblem | undefined {
+    return this.src.tracefsRoot ? undefined : this.src.tracefsProblem?.();
   }
 
   listTracepoints(): readonly string[] {
@@ -364,6 +370,7 @@ function liveSource(opts: LiveEnvOptions): Source {
     onlineCpus: online.length || 1,
     possibleCpus: possible.length || 1,
     tracefsRoot: root,
+    tracefsProblem: () => tracefsProblem(),
     features: () => ({
       kprobes: existsSync("/sys/bus/event_source/devices/kprobe"),
       trampolines: typeof opts.trampolines === "function" ? opts.trampolines() : (opts.trampolines ?? readTraceable() !== undefined),

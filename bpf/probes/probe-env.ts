@@ -43,6 +43,8 @@ export interface ProbeEnv {
   /** "category:event" for every tracepoint in tracefs. */
   listTracepoints(): readonly string[];
   tracepointFormat(category: string, event: string): TracepointFormat | undefined;
+  /** Why there are no tracepoints to list: tracefs unreadable or not mounted (undefined: it is fine). */
+  tracefsProblem?(): { readonly message: string; readonly hints: readonly string[] } | undefined;
   /** Names of raw tracepoints / tp_btf targets (from BTF `btf_trace_<name>` typedefs). */
   listRawTracepoints(): readonly string[];
   /** BTF type id of a typedef or function in vmlinux. */

@@ -123,6 +123,37 @@ export function findTracefs(exists: (path: string) => boolean = existsSync): str
   return TRACEFS_MOUNTS.find((m) => exists(join(m, "events")));
 }
 
+/** Why no tracefs can be read here: what, and what to do. */
+export interface TracefsProblem {
+  readonly message: string;
+  readonly hints: readonly string[];
+}
+
+/**
+ * undefined when a tracefs is readable; else whether one is mounted but closed to this
+ * user (tracefs is mode 0700 by default: only root reads it) or none is mounted.
+ */
+export function tracefsProblem(exists: (path: string) => boolean = existsSync): TracefsProblem | undefined {
+  if (findTracefs(exists)) return undefined;
+  for (const m of TRACEFS_MOUNTS) {
+    try {
+      readdirSync(m);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EACCES" || code === "EPERM") {
+        return {
+          message: `tracefs (${m}) is not readable by this user (uid ${process.getuid?.() ?? "?"})`,
+          hints: [
+            "tracepoints are found and described through tracefs, which only root reads by default: run as root, or with CAP_BPF, CAP_PERFMON and read access to tracefs",
+            `or let others read it: mount -o remount,mode=755 ${m}`,
+          ],
+        };
+      }
+    }
+  }
+  return { message: "tracefs is not mounted", hints: ["mount -t tracefs nodev /sys/kernel/tracing (as root)"] };
+}
+
 /**
  * "category:event" for every tracepoint, sorted: from `available_events` (as bpftrace
  * reads it), or by walking events/ where that file is absent (as in recorded fixtures).

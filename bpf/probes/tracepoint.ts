@@ -63,6 +63,8 @@ export const tracepoint: Provider = {
     const want = `${category}:${event}`;
     const names = hasWildcard(want) ? all.filter((n) => globToRegExp(want).test(n)) : all.includes(want) ? [want] : [];
     if (names.length === 0) {
+      const problem = all.length === 0 ? env.tracefsProblem?.() : undefined;
+      if (problem) return fail(`tracepoint:${want}: ${problem.message}`, problem.hints);
       const near = closest(want, all);
       return fail(`tracepoint not found: ${category}:${event}`, near ? [`did you mean tracepoint:${near}?`] : []);
     }

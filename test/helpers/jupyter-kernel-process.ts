@@ -3,7 +3,7 @@
 // jupyter_client does. Tests that run cells need BPF: gate them with skipWithoutBpf().
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -107,16 +107,29 @@ export interface KernelProcess {
   stop(): Promise<void>;
 }
 
-export async function startKernel(env: Record<string, string> = {}): Promise<KernelProcess> {
+/**
+ * `as`: run the kernel as this uid/gid (through setpriv, with no supplementary groups and
+ * no capabilities), for tests of what an unprivileged user sees.
+ */
+export async function startKernel(env: Record<string, string> = {}, opts: { as?: number } = {}): Promise<KernelProcess> {
   ensureBuilt();
   const [shell, iopub, stdin, control, hb] = (await freePorts(5)) as [number, number, number, number, number];
   const info = {
     shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
     ip: "127.0.0.1", key: randomUUID(), transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "tracebook",
   };
-  const file = join(mkdtempSync(join(tmpdir(), "tb-kernel-")), "connection.json");
+  const dir = mkdtempSync(join(tmpdir(), "tb-kernel-"));
+  const file = join(dir, "connection.json");
   writeFileSync(file, JSON.stringify(info));
-  const proc = spawn(process.execPath, [BUNDLE, "kernel", "-f", file], {
+  const argv = [BUNDLE, "kernel", "-f", file];
+  if (opts.as !== undefined) {
+    chmodSync(dir, 0o755);
+    chmodSync(file, 0o644);
+  }
+  const [cmd, args] = opts.as === undefined
+    ? [process.execPath, argv]
+    : ["setpriv", [`--reuid=${opts.as}`, `--regid=${opts.as}`, "--clear-groups", "--inh-caps=-all", process.execPath, ...argv]];
+  const proc = spawn(cmd, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "pipe"],
   });
