@@ -24,9 +24,9 @@ function read(path: string): string | undefined {
 }
 
 /** Capability bits (linux/capability.h). */
-const CAP_SYS_ADMIN = 21n, CAP_PERFMON = 38n, CAP_BPF = 39n;
+export const CAP_SYS_ADMIN = 21n, CAP_PERFMON = 38n, CAP_BPF = 39n;
 
-function capEff(): bigint {
+export function capEff(): bigint {
   const m = /^CapEff:\s*([0-9a-f]+)/m.exec(read("/proc/self/status") ?? "");
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }

@@ -13,9 +13,12 @@ import { runLineMagic, MAGICS } from "./line-magics.ts";
 import { TsCells } from "./ts-cell.ts";
 import { complete } from "./complete.ts";
 import { inspect } from "./inspect.ts";
+import { Replay } from "./replay.ts";
 
 export interface MagicContext {
   readonly session: Session;
+  /** Recorded outputs shown instead of tracing where this kernel cannot trace (magics/replay.ts). */
+  readonly replay: Replay;
   readonly settings: NotebookSettings;
   readonly ctx: CellContext;
   readonly origin: string;
@@ -26,10 +29,23 @@ export function errorOutcome(e: unknown): ExecuteOutcome {
   return { status: "error", ename: d.ename, evalue: d.evalue, traceback: d.text.split("\n") };
 }
 
+/** A cell that would trace, where it cannot or must not: its recording, or why there is none. */
+async function replayCell(m: MagicContext, code: string, why: string): Promise<ExecuteOutcome> {
+  const rec = m.replay.find(m.ctx.cellId, code);
+  if (!rec) {
+    m.ctx.stream("stderr", `no recording of this cell in ${m.replay.where()}${m.ctx.cellId ? ` (cell id ${m.ctx.cellId})` : ""}, and nothing was attached: ${why}\n`);
+    return { status: "ok" };
+  }
+  const err = await m.replay.show(rec, m.ctx, why);
+  if (err) return { status: "error", ename: err.ename ?? "Error", evalue: err.evalue ?? "", traceback: err.traceback ?? [] };
+  return { status: "ok" };
+}
+
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
   const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
-  const ts = new TsCells(session, settings);
+  const replay = new Replay();
+  const ts = new TsCells(session, settings, (name) => replay.maps.get(name));
   // Load vega in the background so the first chart does not wait for it.
   setTimeout(() => void import("./display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);
 
@@ -47,11 +63,13 @@ export function createInterpreter(): Interpreter {
 
     async execute(code: string, ctx: CellContext): Promise<ExecuteOutcome> {
       const origin = `cell[${ctx.executionCount}]`;
-      const m: MagicContext = { session, settings, ctx, origin };
+      const m: MagicContext = { session, settings, ctx, origin, replay };
       try {
         const trimmed = code.replace(/^\s*\n/, "");
         if (/^%%ts\b/.test(trimmed)) return await ts.run(trimmed.replace(/^%%ts[^\n]*\n?/, ""), ctx);
+        const why = replay.reason();
         if (/^%%bt\b/.test(trimmed)) {
+          if (why) return await replayCell(m, code, why);
           const header = trimmed.split("\n", 1)[0]!;
           return await runDslCell(m, trimmed.slice(header.length + 1), header.replace(/^%%bt/, "").trim());
         }
@@ -59,11 +77,13 @@ export function createInterpreter(): Interpreter {
           for (const line of trimmed.split("\n")) {
             if (line.trim() === "") continue;
             const r = await runLineMagic(m, line.trim());
-            if (r.status === "error") return r;
+            // a magic that needs the machine (%probes, %print) shows its recording instead
+            if (r.status === "error") return why && !/^%replay\b/.test(line.trim()) && replay.find(ctx.cellId, code) ? await replayCell(m, code, why) : r;
           }
           return { status: "ok" };
         }
         if (trimmed.trim() === "") return { status: "ok" };
+        if (why) return await replayCell(m, code, why);
         return await runDslCell(m, code, "");
       } catch (e) {
         return errorOutcome(e);

@@ -1,4 +1,5 @@
 // Line magics: each a small command over the session.
+import { existsSync } from "node:fs";
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
@@ -33,6 +34,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
+  { name: "%replay", usage: "%replay [on | off | auto | FILE.ipynb]", doc: "Show cells' recorded outputs instead of tracing: auto (the default) where this kernel cannot trace, on always, off never; FILE names the saved notebook (else the notebooks of the working directory, matched by cell id or source)." },
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
@@ -53,6 +55,8 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       const verbose = rest[0] === "-v";
       const pattern = (verbose ? rest.slice(1) : rest).join(" ") || "*";
       const lines = listProbes(session.env, pattern, verbose);
+      const problem = lines.length === 0 && /^(t|tracepoint):/.test(pattern) ? session.env.tracefsProblem?.() : undefined;
+      if (problem) return usage(`%probes ${pattern}: ${problem.message}; ${problem.hints.join("; ")}`);
       ctx.stream("stdout", lines.length ? `${lines.join("\n")}\n` : `no probes match ${pattern}\n`);
       return ok;
     }
@@ -140,6 +144,18 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%doctor":
       ctx.display(renderDoctor(doctorFacts(session.env)));
       return ok;
+    case "%replay": {
+      const r = m.replay;
+      if (arg === "on" || arg === "off" || arg === "auto") r.mode = arg;
+      else if (arg !== "") {
+        if (!existsSync(arg)) return usage(`%replay: no notebook ${arg}; give a saved .ipynb, or on, off, auto`);
+        r.file = arg;
+        r.mode = "on";
+      }
+      const why = r.reason();
+      ctx.stream("stdout", `replay ${r.mode}: ${why ? `cells show their recordings from ${r.where()} (${why})` : "cells trace this machine"}\n`);
+      return ok;
+    }
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
   }

@@ -69,19 +69,22 @@ export class TsCells {
   constructor(
     readonly session: Session,
     readonly settings: NotebookSettings,
+    /** Maps known without a kernel map: those replayed from a recording (magics/replay.ts). */
+    readonly recorded: (name: string) => MapSnapshot | undefined = () => undefined,
   ) {
+    const snapshot = (name: string) => session.snapshot(name) ?? recorded(name);
     const out = (name: "stdout" | "stderr") => (...args: unknown[]) =>
       this.#ctx?.stream(name, `${args.map((a) => (typeof a === "string" ? a : inspect(a, { colors: false }))).join(" ")}\n`);
     const tb = {
       maps: () => session.mapNames(),
       map: (name: string) => {
-        const s = session.snapshot(name);
+        const s = snapshot(name);
         if (!s) throw new Error(`no map ${name}`);
         return rows(s);
       },
-      snapshot: (name: string) => session.snapshot(name),
+      snapshot,
       text: (name: string) => {
-        const s = session.snapshot(name);
+        const s = snapshot(name);
         return s ? formatMap(s) : "";
       },
       run: async (program: string, opts: { for?: number } = {}) => {
@@ -98,7 +101,7 @@ export class TsCells {
         return Object.fromEntries(res.maps.map((m) => [m.name, rows(m)]));
       },
       show: async (name: string) => {
-        const s = session.snapshot(name);
+        const s = snapshot(name);
         if (!s) return;
         const d = await mapDisplay(s, provenance({ started: new Date(), reason: "snapshot" }));
         this.#ctx?.display(d.data, { metadata: d.metadata });

@@ -1,6 +1,7 @@
 // The `%%bt` header is split into words as a shell splits them (magics/header-words.ts),
 // so `-c "CMD with spaces"` is one flag value; and what parseFlags makes of -c / --cmd,
 // seen through runDslCell's answer for headers it refuses before anything is loaded.
+import { Replay } from "../../magics/replay.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -56,7 +57,7 @@ describe("%%bt -c", () => {
   function notebook(): MagicContext {
     const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
     const ctx = { executionCount: 1, stream: () => undefined, display: () => undefined, signal: new AbortController().signal };
-    return { session: new Session(recordedEnv(join(here, "../fixtures/tracefs"))), settings, ctx, origin: "cell[1]" };
+    return { session: new Session(recordedEnv(join(here, "../fixtures/tracefs"))), settings, ctx, origin: "cell[1]", replay: new Replay() };
   }
   const refused = async (header: string) => {
     const r = await runDslCell(notebook(), "BEGIN { exit(); }", header);

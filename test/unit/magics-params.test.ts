@@ -1,6 +1,7 @@
 // %params in a notebook: positional parameters and, after `--`, the named options that
 // getopt() reads, carried into what the following cells compile (here through %bytecode,
 // which compiles without loading anything).
+import { Replay } from "../../magics/replay.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ function notebook(): { m: MagicContext; out: string[] } {
   const out: string[] = [];
   const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
   const ctx = { executionCount: 1, stream: (_: string, t: string) => void out.push(t), display: () => undefined, signal: new AbortController().signal };
-  return { m: { session: new Session(recordedEnv(join(here, "../fixtures/tracefs"))), settings, ctx, origin: "cell[1]" }, out };
+  return { m: { session: new Session(recordedEnv(join(here, "../fixtures/tracefs"))), settings, ctx, origin: "cell[1]", replay: new Replay() }, out };
 }
 
 describe("%params", () => {
