@@ -32,8 +32,8 @@ export type ExecuteOutcome =
       readonly status: "ok";
       readonly result?: MimeBundle;
       /**
-       * Work that completes the cell's outputs after its execute_reply (pictures drawn
-       * into displays it already showed): the dispatch runs it before the idle status, so
+       * Work that completes the cell's outputs after its execute_reply (its maps' final
+       * outputs, whose pictures take tens of milliseconds): the dispatch runs it before the idle status, so
        * front ends and nbclient, which read outputs until idle, still get all of it.
        */
       readonly finish?: () => Promise<void>;

@@ -4,7 +4,7 @@
 // bpftrace's text). `%%bt --for 10s` bounds the run; `%%bt --background` returns once the
 // probes are attached.
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
-import { mapBundle, mapDisplay, mapDisplayNow, type MimeBundle } from "./display/index.ts";
+import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { PrintedSeries } from "./cell-series.ts";
 import type { RunProgress } from "../bpf/runtime/run.ts";
@@ -178,13 +178,10 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       lost: res.lost,
       ...(res.mapFull && { mapFull: res.mapFull }),
     });
-    // The maps as tables and text at once: the reply waits for nothing else. Their
-    // pictures (vega + resvg, tens of ms each) replace them after the reply, before idle.
-    for (const snap of res.maps) {
-      mapHistory.record(origin, snap);
-      const d = mapDisplayNow(snap, prov);
-      showMap(snap.name, d.data, d.metadata);
-    }
+    // The reply waits for nothing else: the maps' final outputs, pictures included (vega +
+    // resvg, tens of ms each), follow it, before idle. A map first appears with its picture
+    // (clients that read display_data alone, as jupyter_kernel_test does, see the chart).
+    for (const snap of res.maps) mapHistory.record(origin, snap);
     const finish = async () => {
       await Promise.all(drawing.values());
       await series.end(prov);

@@ -101,14 +101,6 @@ export async function mapDisplay(snap: MapSnapshot, prov?: Provenance): Promise<
   return recorded(await withPicture(outputKind(snap).render(snap), prov), snap, prov);
 }
 
-/**
- * mapDisplay without the pictures (synchronous, a millisecond): what a cell shows at once,
- * before mapDisplay's pictures replace it.
- */
-export function mapDisplayNow(snap: MapSnapshot, prov?: Provenance): Display {
-  return recorded(bundle(outputKind(snap).render(snap), undefined, prov), snap, prov);
-}
-
 /** The record: what was displayed, as data (a notebook can be read, diffed and replayed from it). */
 function recorded(d: Display, snap: MapSnapshot, prov: Provenance | undefined): Display {
   if (prov) d.metadata.tracebook = { ...prov, snapshot: snapshotToJson(snap) };

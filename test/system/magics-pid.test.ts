@@ -32,6 +32,7 @@ async function cell(interp: Interpreter, code: string, onAttached?: () => void, 
     signal: ctl.signal,
   };
   const outcome = await interp.execute(code, ctx);
+  await (outcome.status === "ok" ? outcome.finish?.() : undefined);
   clearTimeout(timer);
   return { outcome, stdout, texts };
 }
@@ -42,15 +43,15 @@ describe.skipIf(skipWithoutBpf())("%pid", () => {
     const bin = workloadBinary();
     const [a, b] = [await startC(["uprobe", "6", "/a"]), await startC(["uprobe", "4", "/b"])];
     try {
-      expect((await cell(interp, `%pid ${b.pid}`)).outcome).toEqual({ status: "ok" });
+      expect((await cell(interp, `%pid ${b.pid}`)).outcome.status).toBe("ok");
       expect((await cell(interp, "%pid")).stdout).toBe(`target process: ${b.pid}\n`);
       const started = Date.now();
       const traced = await cell(interp, `uprobe:${bin}:handleRequest { @calls = count(); }`, () => void Promise.all([a.go(), b.go()]));
-      expect(traced.outcome).toEqual({ status: "ok" });
+      expect(traced.outcome.status).toBe("ok");
       // Ended by b's exit, long before the cell's 15 s abort.
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(traced.texts.at(-1)).toBe("@calls: 4\n");
-      expect((await cell(interp, "%pid off")).outcome).toEqual({ status: "ok" });
+      expect((await cell(interp, "%pid off")).outcome.status).toBe("ok");
       expect((await cell(interp, "%pid")).stdout).toBe("no target process (%pid PID sets one)\n");
     } finally {
       a.kill();
@@ -65,7 +66,7 @@ describe.skipIf(skipWithoutBpf())("%pid", () => {
     const [a, b] = [await startC(["uprobe", "3", "/a"]), await startC(["uprobe", "2", "/b"])];
     try {
       const traced = await cell(interp, `%%bt --pid ${a.pid}\nuprobe:${bin}:handleRequest { @calls = count(); }`, () => void Promise.all([a.go(), b.go()]));
-      expect(traced.outcome).toEqual({ status: "ok" });
+      expect(traced.outcome.status).toBe("ok");
       expect(traced.texts.at(-1)).toBe("@calls: 3\n");
       expect((await cell(interp, "%pid")).stdout).toBe("no target process (%pid PID sets one)\n");
       expect((await cell(interp, "%%bt --pid 4194000\nBEGIN { exit(); }")).outcome).toMatchObject({ status: "error", evalue: "%%bt --pid: no such process: 4194000" });
