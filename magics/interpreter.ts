@@ -29,10 +29,15 @@ export function errorOutcome(e: unknown): ExecuteOutcome {
   return { status: "error", ename: d.ename, evalue: d.evalue, traceback: d.text.split("\n") };
 }
 
-/** A cell that would trace, where it cannot or must not: its recording, or why there is none. */
-async function replayCell(m: MagicContext, code: string, why: string): Promise<ExecuteOutcome> {
+/**
+ * A cell that would trace, where it cannot or must not: its recording, or why there is none.
+ * Under `%replay auto` (the kernel lacks privileges) a cell without a recording runs anyway,
+ * so its error names what is missing and what to do; `trace` runs it.
+ */
+async function replayCell(m: MagicContext, code: string, why: string, trace: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
   const rec = m.replay.find(m.ctx.cellId, code);
   if (!rec) {
+    if (m.replay.mode === "auto") return trace();
     m.ctx.stream("stderr", `no recording of this cell in ${m.replay.where()}${m.ctx.cellId ? ` (cell id ${m.ctx.cellId})` : ""}, and nothing was attached: ${why}\n`);
     return { status: "ok" };
   }
@@ -69,22 +74,22 @@ export function createInterpreter(): Interpreter {
         if (/^%%ts\b/.test(trimmed)) return await ts.run(trimmed.replace(/^%%ts[^\n]*\n?/, ""), ctx);
         const why = replay.reason();
         if (/^%%bt\b/.test(trimmed)) {
-          if (why) return await replayCell(m, code, why);
           const header = trimmed.split("\n", 1)[0]!;
-          return await runDslCell(m, trimmed.slice(header.length + 1), header.replace(/^%%bt/, "").trim());
+          const trace = () => runDslCell(m, trimmed.slice(header.length + 1), header.replace(/^%%bt/, "").trim());
+          return why ? await replayCell(m, code, why, trace) : await trace();
         }
         if (/^%(?!%)/.test(trimmed) && trimmed.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("%"))) {
           for (const line of trimmed.split("\n")) {
             if (line.trim() === "") continue;
             const r = await runLineMagic(m, line.trim());
             // a magic that needs the machine (%probes, %print) shows its recording instead
-            if (r.status === "error") return why && !/^%replay\b/.test(line.trim()) && replay.find(ctx.cellId, code) ? await replayCell(m, code, why) : r;
+            if (r.status === "error") return why && !/^%replay\b/.test(line.trim()) && replay.find(ctx.cellId, code) ? await replayCell(m, code, why, async () => r) : r;
           }
           return { status: "ok" };
         }
         if (trimmed.trim() === "") return { status: "ok" };
-        if (why) return await replayCell(m, code, why);
-        return await runDslCell(m, code, "");
+        const trace = () => runDslCell(m, code, "");
+        return why ? await replayCell(m, code, why, trace) : await trace();
       } catch (e) {
         return errorOutcome(e);
       }
