@@ -51,6 +51,7 @@ export {
   setBpf,
   enable,
   disable,
+  breakpointFires,
   onlineCpus,
   possibleCpus,
   parseCpuList,

@@ -1,6 +1,6 @@
 // perf_event_open(2) and the ioctls that attach a BPF program to a perf event. Used by
 // classic tracepoints, uprobes (the uprobe PMU) and profile/interval/software probes.
-import { readFileSync } from "node:fs";
+import { readFileSync, readSync } from "node:fs";
 import * as libc from "./libc.ts";
 import { OwnedFd, rawFd } from "./fd.ts";
 import { SyscallError } from "./errors.ts";
@@ -138,6 +138,25 @@ export function setBpf(fd: OwnedFd | number, prog: OwnedFd | number): void {
 /** PERF_EVENT_IOC_ENABLE */
 export function enable(fd: OwnedFd | number): void {
   ioctlOrThrow(fd, PerfIoctl.ENABLE, 0, "PERF_EVENT_IOC_ENABLE");
+}
+
+/**
+ * Whether a hardware write breakpoint fires here: one on an 8-byte buffer of this thread
+ * (PERF_TYPE_BREAKPOINT, HW_BREAKPOINT_W, user space only) counts a write to it. Some
+ * virtual machines accept the perf event but never deliver the debug trap.
+ */
+export function breakpointFires(): boolean {
+  const target = new BigUint64Array(1);
+  const bytes = new Uint8Array(target.buffer);
+  const fd = perfEventOpen({ type: PerfType.BREAKPOINT, config: 0, samplePeriod: 1, bpType: 2 /* HW_BREAKPOINT_W */, config1: libc.addressOf(bytes), config2: 8, excludeKernel: true, excludeHv: true }, 0, -1);
+  try {
+    for (let i = 0; i < 4; i++) target[0] = BigInt(i + 1);
+    const count = Buffer.alloc(8);
+    readSync(fd.fd, count, 0, 8, null);
+    return count.readBigUInt64LE() > 0n;
+  } finally {
+    fd.close();
+  }
 }
 
 /** PERF_EVENT_IOC_DISABLE */

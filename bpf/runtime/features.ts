@@ -92,14 +92,16 @@ let breakpoints: Feature | undefined;
  * Whether hardware breakpoints (watchpoint:) can be opened: perf_event_open of a
  * PERF_TYPE_BREAKPOINT write watch on an address of this process. Virtual machines
  * without debug registers (ENODEV, EOPNOTSUPP, ENOENT), or a perf_event_paranoid that
- * forbids it (EACCES), mean no; EINVAL points at our own attribute encoding.
+ * forbids it (EACCES), mean no; EINVAL points at our own attribute encoding. A VM may
+ * also accept the event yet never deliver the trap: a watch on a buffer of our own that
+ * counts no write is a no as well.
  */
 export function breakpointsAllowed(): Feature {
   if (breakpoints !== undefined) return breakpoints;
   try {
     const fd = native.perfEventOpen({ type: 5 /* PERF_TYPE_BREAKPOINT */, config: 0, samplePeriod: 1, disabled: true, bpType: 2, config1: 0x1000n, config2: 8 }, 0, -1);
     fd.close();
-    breakpoints = yes;
+    breakpoints = native.breakpointFires() ? yes : { ok: false, errno: "ENODEV", message: "a write breakpoint opens but never fires (this machine delivers no debug traps)" };
   } catch (e) {
     breakpoints = refusal(e);
   }
