@@ -8,7 +8,7 @@ import type { MapSpec, ProgramSpec } from "./codegen/spec.ts";
 import { holdsStacks, mapPidOffsets, pidsIn } from "./maps/user-pids.ts";
 import { MapRegistry } from "./check/map-registry.ts";
 import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
-import type { MapSnapshot } from "./maps/snapshot.ts";
+import type { MapSnapshot } from "./types/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";

@@ -1,6 +1,6 @@
 // The snapshots each cell displayed, by execution count (cell[N]): what %diff compares.
 // Recorded at the end of each DSL cell and each %print; kept for the notebook's life.
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 
 export interface Recorded {
   readonly cell: number;

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CellContext } from "../kernel/interpreter.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import { snapshotFromJson } from "../bpf/maps/snapshot-json.ts";
 import { mapDisplay, provenanceLine, type MimeBundle, type Provenance } from "./display/index.ts";
 import { capEff, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN } from "./doctor.ts";

@@ -6,7 +6,7 @@ import { inspect } from "node:util";
 import { transform } from "esbuild";
 import type { CellContext, ExecuteOutcome, MimeBundle } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
-import type { MapSnapshot, Value } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot, Value } from "../bpf/types/snapshot.ts";
 import { chartDisplay, mapDisplay } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { formatMap, valueText } from "../bpf/output/index.ts";

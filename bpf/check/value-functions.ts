@@ -8,8 +8,6 @@ import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 }
 /** bpftrace's join(): at most 16 elements of at most 1024 bytes each (join_argnum/argsize). */
 export const JOIN_ARGNUM = 16;
 export const JOIN_ARGSIZE = 1024;
-export const AF_INET = 2;
-export const AF_INET6 = 10;
 
 const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
 

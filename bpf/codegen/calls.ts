@@ -4,8 +4,8 @@
 import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
-import { constInt } from "../check/const-fold.ts";
-import { parseFormat } from "../check/printf-format.ts";
+import { constInt } from "../lang/const-fold.ts";
+import { parseFormat } from "../output/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
 import { PtRegs } from "../types/abi.ts";
 import { H, INLINE_BYTES } from "./emitter.ts";
@@ -15,7 +15,7 @@ import * as SC from "./stdlib-calls.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
 import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { EmitContext } from "./emit-context.ts";
 import * as M from "./map-ops.ts";
 

@@ -11,11 +11,13 @@
 import { expand, parse, readIncludes } from "../lang/index.ts";
 import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
-import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
+import { type MapInfo, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
+import type { MapRegistry } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../types/diagnostic.ts";
 import { MapType } from "../types/abi.ts";
 import type { ProbeEnv } from "../probes/index.ts";
-import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
+import { ProbeGenerator, type SharedState } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";

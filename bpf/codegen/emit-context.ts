@@ -10,7 +10,7 @@ import type { CheckedProbe } from "../check/checker.ts";
 import type { Type } from "../types/types.ts";
 import type { Emitter } from "./emitter.ts";
 import type { Frame } from "./frame.ts";
-import type { MapInfo } from "../check/map-registry.ts";
+import type { MapInfo } from "../types/map-info.ts";
 import type { ProbeEnv } from "../probes/index.ts";
 import type { Action } from "./spec.ts";
 

@@ -33,12 +33,12 @@
 // Its scratch accesses go through r7 (toScratch) before r10 becomes r9.
 import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { entryType, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
+import { entryType, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
 import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../types/types.ts";
 import { Emitter, H } from "./emitter.ts";
 import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "./spec.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { CallbackCode, EmitContext } from "./emit-context.ts";
 import { toScratch } from "./scratch.ts";
 import * as M from "./map-ops.ts";

@@ -14,9 +14,9 @@ import { asm, type Reg, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
 import type { BtfField } from "../check/btf-types.ts";
-import { constInt } from "../check/const-fold.ts";
+import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
-import { type MapInfo } from "../check/map-registry.ts";
+import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
 import { ArgRegs, PtRegs } from "../types/abi.ts";
 import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
@@ -34,15 +34,7 @@ import { emitIterEntry } from "./iter-entry.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
 import type { EmitContext, SharedState, Loop } from "./emit-context.ts";
-
-export class CodegenError extends Error {
-  constructor(
-    message: string,
-    readonly span: A.Span,
-  ) {
-    super(message);
-  }
-}
+import { CodegenError } from "../types/errors.ts";
 
 export type { SharedState, Loop } from "./emit-context.ts";
 

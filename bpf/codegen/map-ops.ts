@@ -3,13 +3,13 @@
 // aggregations (count/sum/min/max/avg/stats/hist/lhist) with their buckets.
 import { asm, type Reg, R0, R1, R2, R3, R4, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
+import { type MapInfo, keyLayout, isPerCpu } from "../types/map-info.ts";
 import { type Type, sizeOf, alignOf } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { countMapFull } from "./map-full.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { EmitContext } from "./emit-context.ts";
 
 export function mapInfo(g: EmitContext, name: string, span: A.Span): MapInfo {

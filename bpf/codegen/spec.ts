@@ -1,8 +1,8 @@
 // What compile produces: a ProgramSpec (STYLE.md §1) — deterministic, built without
 // privileges. Loading it into the kernel is the runtime's job (bpf/runtime/).
 import type { Instruction } from "../asm/index.ts";
-import type { MapInfo } from "../check/map-registry.ts";
-import type { FormatSpec } from "../check/printf-format.ts";
+import type { MapInfo } from "../types/map-info.ts";
+import type { FormatSpec } from "../output/printf-format.ts";
 import type { Type } from "../types/types.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
 import type { Diagnostic } from "../types/diagnostic.ts";

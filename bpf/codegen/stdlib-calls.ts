@@ -12,13 +12,13 @@
 import { asm, helpers, R0, R1, R2, R3, R4, R5, R6, R10, withLabel } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.ts";
-import { constInt } from "../check/const-fold.ts";
-import { parseFormat } from "../check/printf-format.ts";
+import { constInt } from "../lang/const-fold.ts";
+import { parseFormat } from "../output/printf-format.ts";
 import { parsePton } from "../check/pton.ts";
 import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
 import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
 import { H } from "./emitter.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { EmitContext } from "./emit-context.ts";
 import type { ArgLayout } from "./spec.ts";
 import { MAP_CALLBACK_PARAMS } from "./for-map.ts";

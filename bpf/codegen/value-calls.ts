@@ -12,10 +12,10 @@
 import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../types/types.ts";
-import { AF_INET, AF_INET6, JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
-import { BPF_F_USER_STACK } from "../types/abi.ts";
+import { JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
+import { AF_INET, AF_INET6, BPF_F_USER_STACK } from "../types/abi.ts";
 import { H } from "./emitter.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { DROPS_MAP, EVENTS_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
 

@@ -2,7 +2,7 @@
 // lookup by name that the checker, codegen and magics' complete/inspect read.
 // Aggregations are the functions that may only be assigned to a map (`@m[k] = count()`).
 import type { Expr } from "../lang/ast.ts";
-import type { MapValueKind } from "../check/map-registry.ts";
+import type { MapValueKind } from "../types/map-info.ts";
 import * as V from "../check/value-functions.ts";
 import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
 import { none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";

@@ -3,7 +3,7 @@
 // it is emitted (bpf/codegen/generator.ts, through the EmitContext). One file per family
 // in this folder; index.ts is the registry.
 import type { CallExpr } from "../lang/ast.ts";
-import type { MapValueKind } from "../check/map-registry.ts";
+import type { MapValueKind } from "../types/map-info.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
 import type { EmitContext } from "../codegen/emit-context.ts";
 import { type Type, typeName } from "../types/types.ts";

@@ -1,11 +1,11 @@
 // Key/value codecs: kernel bytes of a user map → a MapSnapshot, per the map's checked
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
-import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../check/map-registry.ts";
+import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.ts";
 import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
-import { formatBootTimestamp } from "../runtime/strftime.ts";
-import { inetText, macText } from "./value-format.ts";
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "./snapshot.ts";
+import { formatBootTimestamp } from "../output/strftime.ts";
+import { inetText, macText } from "../output/value-format.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 
 export interface StackOptions {
   readonly pid?: number;

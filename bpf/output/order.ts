@@ -11,7 +11,7 @@
 // in no defined order; ours are stable (snapshot order), and hist ties fall back to key
 // order as bpftrace's std::map of keys gives them for small maps.
 
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "../maps/snapshot.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 const I64 = (v: bigint): bigint => BigInt.asIntN(64, v);

@@ -6,13 +6,14 @@ import type { OwnedFd } from "../../native/index.ts";
 import { marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
-import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
+import type { ProgramSpec, ProgSpec, Action, ArgLayout, MapSpec } from "../codegen/spec.ts";
 import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../codegen/spec.ts";
 import { decodeValue } from "../maps/codec.ts";
-import type { Value } from "../maps/snapshot.ts";
-import { formatRecord } from "./printf.ts";
+import type { Value } from "../types/snapshot.ts";
+import { applyFormat } from "../output/printf.ts";
+import type { FormatSpec } from "../output/printf-format.ts";
 import { valueText } from "../output/index.ts";
-import { strftime } from "./strftime.ts";
+import { strftime } from "../output/strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
@@ -457,4 +458,10 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
   } finally {
     if (!detached) run.close();
   }
+}
+
+/** Apply `format` to the arguments in one event record. */
+function formatRecord(format: string, specs: readonly FormatSpec[], args: readonly ArgLayout[], record: Uint8Array, sym?: Symbolizer): string {
+  const values = args.map((a) => decodeValue(a.type, record, a.offset, sym));
+  return applyFormat(format, values, specs);
 }

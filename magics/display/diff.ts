@@ -3,7 +3,7 @@
 // colour and decreases in another, the largest changes first. Histograms compare bucket
 // by bucket. Pure: two snapshots in, a Rendering out.
 
-import type { HistValue, LhistValue, MapEntry, MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { HistValue, LhistValue, MapEntry, MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { bucketRows, keyText } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { entryLabel, plotValue } from "./map-values.ts";

@@ -1,7 +1,7 @@
 // Snapshot entries as chart and table rows: key labels, key columns, and the one number a
 // chart plots for each aggregate.
 
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { average, bucketTotal, keyText, valueText } from "../../bpf/output/index.ts";
 
 /** The key parts (a single tuple key is its elements, as bpftrace prints it). */
