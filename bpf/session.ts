@@ -13,7 +13,8 @@ import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
-import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
+import { stacksMapName } from "./types/internal-maps.ts";
+import { STACK_DEPTH } from "./types/types.ts";
 import type { Settings } from "./lang/settings.ts";
 import { CompileFailure } from "./types/errors.ts";
 

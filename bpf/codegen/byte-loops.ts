@@ -13,8 +13,7 @@
 //
 // Both take slots as r10 offsets (stack or scratch: stackAddr is rewritten for the
 // latter) and clobber r1-r5.
-import { asm, R1, R2, R3, R4, R5, R10 } from "../asm/index.ts";
-import { type Emitter, INLINE_BYTES } from "./emitter.ts";
+import { asm, R1, R2, R3, R4, R5, R10, type Emitter, INLINE_BYTES } from "../asm/index.ts";
 
 /**
  * Compare `n` bytes at r10+a and r10+b as compareBytesLoop does: unrolled for short

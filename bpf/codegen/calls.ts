@@ -1,25 +1,24 @@
 // Calls in the generator: functions with a number or a value as result, and statement
 // calls (printf and its relatives, exit, delete, clear, zero, print) that send actions
 // through the ring buffer.
-import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, R4, R6, R10, H, INLINE_BYTES } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
 import { PtRegs } from "../types/abi.ts";
-import { H, INLINE_BYTES } from "./emitter.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
-import type { Action, ArgLayout } from "./spec.ts";
-import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
+import type { Action, ArgLayout } from "../functions/actions.ts";
+import { DROPS_MAP, EVENTS_MAP } from "../types/internal-maps.ts";
 import { CodegenError } from "../types/errors.ts";
-import type { EmitContext } from "./emit-context.ts";
+import type { GenContext } from "./emit-context.ts";
 import * as M from "./map-ops.ts";
 
-export function callScalar(g: EmitContext, x: A.CallExpr): void {
+export function callScalar(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   switch (x.callee) {
     case "strncmp": {
@@ -90,7 +89,7 @@ export function callScalar(g: EmitContext, x: A.CallExpr): void {
   }
 }
 
-export function strcontains(g: EmitContext, x: A.CallExpr): void {
+export function strcontains(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   const hay = g.value(x.args[0]!);
   const needle = x.args[1]!;
@@ -119,7 +118,7 @@ export function strcontains(g: EmitContext, x: A.CallExpr): void {
   g.flag(0, found, 1);
 }
 
-export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): void {
+export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
   switch (x.callee) {
@@ -169,7 +168,7 @@ export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): 
   }
 }
 
-export function callStmt(g: EmitContext, x: A.CallExpr): void {
+export function callStmt(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   switch (x.callee) {
     case "printf":
@@ -244,7 +243,7 @@ export function callStmt(g: EmitContext, x: A.CallExpr): void {
   }
 }
 
-export function simpleAction(g: EmitContext, a: Action): void {
+export function simpleAction(g: GenContext, a: Action): void {
   const id = action(g, a);
   const rec = g.frame.alloc(8);
   g.loadConst(BigInt(id));
@@ -252,12 +251,12 @@ export function simpleAction(g: EmitContext, a: Action): void {
   output(g, rec, 8);
 }
 
-export function action(g: EmitContext, a: Action): number {
+export function action(g: GenContext, a: Action): number {
   g.shared.actions.push(a);
   return g.shared.actions.length - 1;
 }
 
-export function printf(g: EmitContext, x: A.CallExpr): void {
+export function printf(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   const fmt = (x.args[0] as A.StrLit).value;
   const specs = parseFormat(fmt);
@@ -277,7 +276,7 @@ export function printf(g: EmitContext, x: A.CallExpr): void {
 }
 
 /** ringbuf_output(&events, r10+off, size, 0); count a drop when it fails. */
-export function output(g: EmitContext, off: number, size: number): void {
+export function output(g: GenContext, off: number, size: number): void {
   const { e } = g;
   const ok = e.label("out_ok");
   e.emit(asm.ldMapFd(R1, EVENTS_MAP));

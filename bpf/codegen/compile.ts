@@ -26,9 +26,10 @@ import { DEFAULT_SETTINGS, programSettings, type Settings } from "../lang/settin
 import { withScratch } from "./scratch.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import { iterMixError } from "./iter-entry.ts";
-import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STOP_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
-} from "./spec.ts";
+import { type MapSpec, type ProgramSpec, type ProgSpec } from "./spec.ts";
+import type { Action } from "../functions/actions.ts";
+import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STOP_MAP, ZERO_MAP, stacksMapName } from "../types/internal-maps.ts";
+import { STACK_DEPTH } from "../types/types.ts";
 
 export interface CompileOptions {
   readonly env: ProbeEnv;

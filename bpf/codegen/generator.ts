@@ -10,7 +10,7 @@
 //   r7 = the scratch pointer, set at entry when the program needs one (scratch.ts).
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
-import { asm, type Reg, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
+import { asm, type Reg, R0, R1, R2, R3, R6, R10, Emitter, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
 import type { BtfField } from "../check/btf-types.ts";
@@ -19,13 +19,12 @@ import { namedType } from "../check/named-types.ts";
 import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
 import { ArgRegs, PtRegs } from "../types/abi.ts";
-import type { ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
-import { Emitter, H } from "./emitter.ts";
+import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { compareBytes } from "./byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
-import type { Action } from "./spec.ts";
+import type { Action } from "../functions/actions.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
@@ -33,12 +32,12 @@ import { storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
-import type { EmitContext, SharedState, Loop } from "./emit-context.ts";
+import type { GenContext, SharedState, Loop } from "./emit-context.ts";
 import { CodegenError } from "../types/errors.ts";
 
 export type { SharedState, Loop } from "./emit-context.ts";
 
-export class ProbeGenerator implements EmitContext {
+export class ProbeGenerator implements GenContext {
   /** Where code goes; a for-map loop swaps in its callback's stream (for-map.ts). */
   e: Emitter;
   readonly frame = new Frame();
@@ -55,6 +54,26 @@ export class ProbeGenerator implements EmitContext {
   ) {
     this.e = new Emitter(`p${index}_`);
     this.exitLabel = this.e.label("exit");
+  }
+
+  get probe(): ConcreteProbe {
+    return this.cp.concrete;
+  }
+
+  mapInfo(name: string, span: A.Span): MapInfo {
+    return M.mapInfo(this, name, span);
+  }
+
+  mapKey(x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+    return M.buildKey(this, x, info);
+  }
+
+  mapKeyOf(info: MapInfo, k: A.Expr): number {
+    return M.keyFromExpr(this, info, k);
+  }
+
+  mapLookup(name: string, keyOff: number): void {
+    M.lookup(this, name, keyOff);
   }
 
   type(x: A.Expr): Type {

@@ -1,25 +1,24 @@
 // Map operations of the generator: keys, lookups and updates, reads of plain and per-CPU
 // values (summed in the kernel), assignments and compound assignments, ++/--, and the
 // aggregations (count/sum/min/max/avg/stats/hist/lhist) with their buckets.
-import { asm, type Reg, R0, R1, R2, R3, R4, R10 } from "../asm/index.ts";
+import { asm, type Reg, R0, R1, R2, R3, R4, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type MapInfo, keyLayout, isPerCpu } from "../types/map-info.ts";
 import { type Type, sizeOf, alignOf } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
-import { H } from "./emitter.ts";
 import { log2BucketK } from "./hist-bucket.ts";
 import { countMapFull } from "./map-full.ts";
 import { CodegenError } from "../types/errors.ts";
-import type { EmitContext } from "./emit-context.ts";
+import type { GenContext } from "./emit-context.ts";
 
-export function mapInfo(g: EmitContext, name: string, span: A.Span): MapInfo {
+export function mapInfo(g: GenContext, name: string, span: A.Span): MapInfo {
   const m = g.shared.maps.get(name);
   if (!m) throw new CodegenError(`unknown map ${name}`, span);
   return m;
 }
 
 /** Build the kernel key of `@m[keys]` (plus a bucket when given) in a stack slot. */
-export function buildKey(g: EmitContext, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+export function buildKey(g: GenContext, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -34,7 +33,7 @@ export function buildKey(g: EmitContext, x: A.MapExpr, info: MapInfo): { off: nu
 }
 
 /** The kernel key of `info` from one expression (`delete(@m, k)`, `has_key(@m, k)`). */
-export function keyFromExpr(g: EmitContext, info: MapInfo, k: A.Expr): number {
+export function keyFromExpr(g: GenContext, info: MapInfo, k: A.Expr): number {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -44,14 +43,14 @@ export function keyFromExpr(g: EmitContext, info: MapInfo, k: A.Expr): number {
 }
 
 /** r0 = lookup(@m, key at off): pointer or 0. */
-export function lookup(g: EmitContext, name: string, keyOff: number): void {
+export function lookup(g: GenContext, name: string, keyOff: number): void {
   g.e.emit(asm.ldMapFd(R1, name));
   g.e.stackAddr(R2, keyOff);
   g.e.emit(asm.call(H.map_lookup_elem));
 }
 
 /** update(@m, key at keyOff, value at valOff, BPF_ANY) */
-export function updateElem(g: EmitContext, name: string, keyOff: number, valOff: number): void {
+export function updateElem(g: GenContext, name: string, keyOff: number, valOff: number): void {
   const { e } = g;
   e.emit(asm.ldMapFd(R1, name));
   e.stackAddr(R2, keyOff);
@@ -60,7 +59,7 @@ export function updateElem(g: EmitContext, name: string, keyOff: number, valOff:
   countMapFull(g, name);
 }
 
-export function readMapScalar(g: EmitContext, x: A.MapExpr): void {
+export function readMapScalar(g: GenContext, x: A.MapExpr): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const { off } = buildKey(g, x, info);
@@ -78,7 +77,7 @@ export function readMapScalar(g: EmitContext, x: A.MapExpr): void {
 }
 
 /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */
-export function readPerCpu(g: EmitContext, info: MapInfo, keyOff: number): void {
+export function readPerCpu(g: GenContext, info: MapInfo, keyOff: number): void {
   const { e } = g;
   const acc = g.frame.alloc(16); // value, count (avg) / set (min, max)
   e.emit(asm.st(8, R10, acc, 0), asm.st(8, R10, acc + 8, 0));
@@ -121,7 +120,7 @@ export function readPerCpu(g: EmitContext, info: MapInfo, keyOff: number): void 
   }
 }
 
-export function readMapValue(g: EmitContext, x: A.MapExpr, off: number, t: Type): void {
+export function readMapValue(g: GenContext, x: A.MapExpr, off: number, t: Type): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const size = sizeOf(t);
@@ -135,7 +134,7 @@ export function readMapValue(g: EmitContext, x: A.MapExpr, off: number, t: Type)
   g.placeNop();
 }
 
-export function assign(g: EmitContext, st: A.AssignStmt): void {
+export function assign(g: GenContext, st: A.AssignStmt): void {
   const { e } = g;
   const target = st.target;
   if (target.kind === "VarExpr") {
@@ -173,7 +172,7 @@ export function assign(g: EmitContext, st: A.AssignStmt): void {
 }
 
 /** r1 = r1 OP r2 */
-export function compound(g: EmitContext, op: string, a: Reg, b: Reg, t: Type): void {
+export function compound(g: GenContext, op: string, a: Reg, b: Reg, t: Type): void {
   const signed = t.k === "int" && t.signed;
   const e = g.e;
   switch (op) {
@@ -199,7 +198,7 @@ export function compound(g: EmitContext, op: string, a: Reg, b: Reg, t: Type): v
   }
 }
 
-export function update(g: EmitContext, x: A.UpdateExpr): void {
+export function update(g: GenContext, x: A.UpdateExpr): void {
   const { e } = g;
   const delta = x.op === "++" ? 1 : -1;
   if (x.target.kind === "VarExpr") {
@@ -223,7 +222,7 @@ export function update(g: EmitContext, x: A.UpdateExpr): void {
 }
 
 /** `@m[k] = count() / sum(v) / min / max / avg / stats / hist / lhist` on a per-CPU map. */
-export function aggregate(g: EmitContext, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
+export function aggregate(g: GenContext, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
   const { e } = g;
   const kind = info.valueKind;
   const vSlot = g.frame.alloc(8);
@@ -297,7 +296,7 @@ export function aggregate(g: EmitContext, target: A.MapExpr, info: MapInfo, call
 }
 
 /** r0 = lhist bucket of r1: 0 below min, n+1 at or above max, else (v - min) / step + 1. */
-export function linearBucket(g: EmitContext, info: MapInfo): void {
+export function linearBucket(g: GenContext, info: MapInfo): void {
   const { e } = g;
   const { min, max, step } = info.lhist!;
   const n = (max - min) / step;

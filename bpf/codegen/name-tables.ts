@@ -3,11 +3,10 @@
 // table, filled when the program is loaded — indexed by the number (strerror takes the
 // absolute value). Numbers outside the table, or without a name, read "Unknown syscall" /
 // "Unknown error". The result is an ordinary string: it compares with "read", keys maps.
-import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R10, H } from "../asm/index.ts";
 import { MapType } from "../types/abi.ts";
 import { ERRNO_NAMES, SYSCALL_NAMES } from "../maps/name-tables.ts";
-import type { EmitContext } from "./emit-context.ts";
-import { H } from "./emitter.ts";
+import type { GenContext } from "./emit-context.ts";
 import type { MapSpec } from "./spec.ts";
 import type * as A from "../lang/ast.ts";
 
@@ -44,7 +43,7 @@ export function nameTablesUsed(mapRefs: ReadonlySet<string>): Table[] {
 }
 
 /** Write the name of `x.args[0]` (as a C int) into the string slot at r10+off. */
-export function emitTableName(g: EmitContext, x: A.CallExpr, table: Table, off: number): void {
+export function emitTableName(g: GenContext, x: A.CallExpr, table: Table, off: number): void {
   const { e } = g;
   const { map, unknown } = TABLES[table];
   const key = g.frame.alloc(8);

@@ -9,16 +9,15 @@
 //
 // Values that already live in slots (variables, map values, blocks) are copied by the
 // generator's own cases; this returns false for them.
-import { asm, R0, R1, R2, R3, R6 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, R6, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, inMemory } from "../types/types.ts";
-import { H } from "./emitter.ts";
-import type { EmitContext } from "./emit-context.ts";
+import type { GenContext } from "./emit-context.ts";
 
 type RecordType = Extract<Type, { k: "record" }>;
 
 /** Store struct value `x` at r10+off, laid out as `t`; false when `x` is not a struct source. */
-export function storeRecord(g: EmitContext, x: A.Expr, off: number, t: RecordType): boolean {
+export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType): boolean {
   const { e } = g;
   if (x.kind === "IdentExpr" && x.name === "args") {
     const ctx = g.cp.concrete.context;
@@ -58,7 +57,7 @@ export function storeRecord(g: EmitContext, x: A.Expr, off: number, t: RecordTyp
 }
 
 /** Each __data_loc field: u32 (len << 16 | offset from the record start), read as a string into its trailing slot. */
-function dataLocStrings(g: EmitContext, off: number, t: RecordType): void {
+function dataLocStrings(g: GenContext, off: number, t: RecordType): void {
   const { e } = g;
   const args = g.cp.concrete.args;
   for (const loc of args?.k === "record" ? (args.fields ?? []) : []) {

@@ -9,7 +9,7 @@
 //   len(@m)   bpf_for_each_map_elem with a callback that only returns 0: the helper's
 //             result is the number of elements it visited
 //   len(stack) bpf_get_stack into a scratch buffer: bytes / 8
-import { asm, helpers, R0, R1, R2, R3, R4, R5, R6, R10, withLabel } from "../asm/index.ts";
+import { asm, helpers, R0, R1, R2, R3, R4, R5, R6, R10, withLabel, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.ts";
 import { constInt } from "../lang/const-fold.ts";
@@ -17,12 +17,11 @@ import { parseFormat } from "../output/printf-format.ts";
 import { parsePton } from "../check/pton.ts";
 import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
 import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
-import { H } from "./emitter.ts";
 import { CodegenError } from "../types/errors.ts";
-import type { EmitContext } from "./emit-context.ts";
-import type { ArgLayout } from "./spec.ts";
+import type { GenContext } from "./emit-context.ts";
+import type { ArgLayout } from "../functions/actions.ts";
 import { MAP_CALLBACK_PARAMS } from "./for-map.ts";
-import { STACK_DEPTH } from "./spec.ts";
+import { STACK_DEPTH } from "../types/types.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
 
@@ -33,7 +32,7 @@ const CLOCK_HELPERS: Record<string, number> = {
 };
 
 /** ncpus and usermode as bare identifiers; false for other builtins. */
-export function builtinScalar(g: EmitContext, name: string): boolean {
+export function builtinScalar(g: GenContext, name: string): boolean {
   const { e } = g;
   if (name === "ncpus") {
     g.loadConst(BigInt(g.shared.cpus));
@@ -60,12 +59,12 @@ export function builtinScalar(g: EmitContext, name: string): boolean {
 }
 
 /** The text of the probetype builtin / probetype() call. */
-export function probeTypeText(g: EmitContext): Buffer {
+export function probeTypeText(g: GenContext): Buffer {
   return Buffer.from(probeTypeName(g.cp.concrete));
 }
 
 /** r0 = the value of a stdlib call with a numeric value; false when `x` is not one. */
-export function callScalar(g: EmitContext, x: A.CallExpr): boolean {
+export function callScalar(g: GenContext, x: A.CallExpr): boolean {
   const { e } = g;
   switch (x.callee) {
     case "ncpus":
@@ -117,7 +116,7 @@ export function callScalar(g: EmitContext, x: A.CallExpr): boolean {
 }
 
 /** Store the value of a stdlib call that is not a number (pton, probetype()); false when not one. */
-export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): boolean {
+export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): boolean {
   if (x.callee === "pton") {
     const bytes = parsePton((x.args[0] as A.StrLit).value);
     if (typeof bytes === "string") throw new CodegenError(bytes, x.span);
@@ -132,7 +131,7 @@ export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): 
 }
 
 /** errorf/warnf/assert and the compile-time-only calls as statements; false for others. */
-export function callStmt(g: EmitContext, x: A.CallExpr): boolean {
+export function callStmt(g: GenContext, x: A.CallExpr): boolean {
   switch (x.callee) {
     case "errorf":
     case "warnf":
@@ -166,13 +165,13 @@ export function callStmt(g: EmitContext, x: A.CallExpr): boolean {
 }
 
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */
-function location(g: EmitContext, span: A.Span): string {
+function location(g: GenContext, span: A.Span): string {
   const range = span.endLine === span.line ? `${span.col}-${span.endCol}` : `${span.col}`;
   return `${g.shared.origin}:${span.line}:${range}`;
 }
 
 /** An errorf/warnf record: like printf's, with the severity and the call's location. */
-function severityPrintf(g: EmitContext, kind: "errorf" | "warnf", fmt: string, args: readonly A.Expr[], span: A.Span): void {
+function severityPrintf(g: GenContext, kind: "errorf" | "warnf", fmt: string, args: readonly A.Expr[], span: A.Span): void {
   const { e } = g;
   const specs = parseFormat(fmt);
   if (typeof specs === "string") throw new CodegenError(specs, span);
@@ -190,7 +189,7 @@ function severityPrintf(g: EmitContext, kind: "errorf" | "warnf", fmt: string, a
 }
 
 /** r0 = the bytes before the first NUL of a string or char array (at most its size), or of a C string. */
-function strlen(g: EmitContext, arg: A.Expr): void {
+function strlen(g: GenContext, arg: A.Expr): void {
   const { e } = g;
   const t = g.type(arg);
   if (t.k !== "string" && t.k !== "array") {
@@ -228,7 +227,7 @@ function strlen(g: EmitContext, arg: A.Expr): void {
 }
 
 /** r0 = bpf_strnstr(haystack, needle, sizeof haystack), -1 when not found. */
-function strstr(g: EmitContext, x: A.CallExpr): void {
+function strstr(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   const id = g.shared.env?.btfId("bpf_strnstr", "func");
   if (id === undefined) throw new CodegenError("strstr() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF", x.span);
@@ -245,7 +244,7 @@ function strstr(g: EmitContext, x: A.CallExpr): void {
 }
 
 /** r0 = the difference of the first differing signed bytes of the two values, 0 when equal. */
-function memcmp(g: EmitContext, x: A.CallExpr): void {
+function memcmp(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   const [a, b, count] = [x.args[0]!, x.args[1]!, x.args[2]!];
   const lim = Math.min(sizeOf(g.type(a)), sizeOf(g.type(b)));
@@ -283,7 +282,7 @@ function memcmp(g: EmitContext, x: A.CallExpr): void {
 }
 
 /** r0 = bpf_for_each_map_elem(&map, callback returning 0, NULL, 0): the number of elements. */
-function mapLength(g: EmitContext, m: A.MapExpr): void {
+function mapLength(g: GenContext, m: A.MapExpr): void {
   const { e } = g;
   const info = M.mapInfo(g, m.name, m.span);
   if (info.keyTypes.length === 0) throw new CodegenError(`len() expects a map with explicit keys (non-scalar map): ${m.name} has none`, m.span);
@@ -298,7 +297,7 @@ function mapLength(g: EmitContext, m: A.MapExpr): void {
 }
 
 /** r0 = frames of the current kernel or user stack: bpf_get_stack's bytes / 8. */
-function stackLength(g: EmitContext, arg: A.Expr): void {
+function stackLength(g: GenContext, arg: A.Expr): void {
   const { e } = g;
   const t = g.type(arg);
   if (t.k !== "stack") throw new CodegenError("len() expects a map, ustack or kstack", arg.span);
@@ -314,7 +313,7 @@ function stackLength(g: EmitContext, arg: A.Expr): void {
 }
 
 /** `(int8[N])v`: the integer's bytes (or another array's) into the array at r10+off. */
-export function arrayCast(g: EmitContext, x: A.CastExpr, off: number, t: Type): void {
+export function arrayCast(g: GenContext, x: A.CastExpr, off: number, t: Type): void {
   const from = g.type(x.expr);
   const size = sizeOf(t);
   if (from.k === "array") {
@@ -335,7 +334,7 @@ export function arrayCast(g: EmitContext, x: A.CastExpr, off: number, t: Type): 
  * as a kernel pointer (or NULL); it goes through probe_read_kernel once so that the rest
  * of the program holds it as a plain number, like every other address.
  */
-function percpuKaddr(g: EmitContext, x: A.CallExpr): void {
+function percpuKaddr(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
   const name = (x.args[0] as A.StrLit).value;
   const btf = g.shared.env?.btf?.();

@@ -9,25 +9,25 @@
 //             not fit the 512-byte stack): u64 action id, then the strings
 //   ustack    stack id in the low 32 bits, pid (tgid) in the high 32 bits; kstack(n) and
 //             ustack(n) use a stack map of depth n
-import { asm, R0, R1, R2, R3, R4, R6, R10 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, R4, R6, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../types/types.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
 import { AF_INET, AF_INET6, BPF_F_USER_STACK } from "../types/abi.ts";
-import { H } from "./emitter.ts";
 import { CodegenError } from "../types/errors.ts";
-import type { EmitContext } from "./emit-context.ts";
-import { DROPS_MAP, EVENTS_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
+import type { GenContext } from "./emit-context.ts";
+import { DROPS_MAP, EVENTS_MAP, stacksMapName } from "../types/internal-maps.ts";
+import { STACK_DEPTH } from "../types/types.ts";
 
 /** Whether a pointer-ish argument points into user memory (as str() decides). */
-function userPointer(g: EmitContext, t: Type): boolean {
+function userPointer(g: GenContext, t: Type): boolean {
   if (t.k === "ptr") return t.user;
   const p = g.cp.concrete;
   return p.positional === "usdt" || (p.context === "pt_regs" && p.provider.startsWith("u"));
 }
 
 /** Store the value of strftime/ntop/macaddr call `x` at r10+off. */
-export function storeValueCall(g: EmitContext, x: A.CallExpr, off: number): void {
+export function storeValueCall(g: GenContext, x: A.CallExpr, off: number): void {
   const { e } = g;
   switch (x.callee) {
     case "strftime":
@@ -75,7 +75,7 @@ export function storeValueCall(g: EmitContext, x: A.CallExpr, off: number): void
 }
 
 /** r0 = the compile-time constant of kaddr/uaddr/cgroupid. */
-export function constantCall(g: EmitContext, x: A.CallExpr): void {
+export function constantCall(g: GenContext, x: A.CallExpr): void {
   const name = (x.args[0] as A.StrLit).value;
   const env = g.shared.env;
   let v: bigint | undefined;
@@ -94,7 +94,7 @@ export function constantCall(g: EmitContext, x: A.CallExpr): void {
 }
 
 /** r0 = bpf_get_stackid(ctx, &stacks, flags); a user stack gets the pid in its high half. */
-export function stackId(g: EmitContext, user: boolean, limit?: number): void {
+export function stackId(g: GenContext, user: boolean, limit?: number): void {
   const { e } = g;
   const depth = Math.min(limit ?? STACK_DEPTH, STACK_DEPTH);
   if (depth === STACK_DEPTH) g.shared.needStacks = true;
@@ -111,7 +111,7 @@ export function stackId(g: EmitContext, user: boolean, limit?: number): void {
  * record (beyond the BPF stack, so in the scratch value: bpf/codegen/scratch.ts), then send
  * it. An empty string ends the list (user space stops there).
  */
-export function join(g: EmitContext, x: A.CallExpr, actionId: number): void {
+export function join(g: GenContext, x: A.CallExpr, actionId: number): void {
   const { e } = g;
   const size = 8 + JOIN_ARGNUM * JOIN_ARGSIZE;
   const user = userPointer(g, g.type(x.args[0]!));

@@ -5,7 +5,7 @@
 import type { CallExpr } from "../lang/ast.ts";
 import type { MapValueKind } from "../types/map-info.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
-import type { EmitContext } from "../codegen/emit-context.ts";
+import type { EmitContext } from "./emit-context.ts";
 import { type Type, typeName } from "../types/types.ts";
 
 export interface CallCheck {

@@ -11,3 +11,4 @@ export * from "./diagnostic.ts";
 export * from "./errors.ts";
 export * from "./map-info.ts";
 export * from "./snapshot.ts";
+export * from "./internal-maps.ts";
