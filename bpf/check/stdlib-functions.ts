@@ -118,7 +118,7 @@ export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
     const a = c.call.args[0];
     if (a && !bareWordArg("nsecs", a, 0)) return `nsecs() takes a clock: ${CLOCK_MODES.join(", ")}`;
     return u64;
-  }),
+  }, { bareWord: (a, i) => bareWordArg("nsecs", a, i) }),
   ...(["pid", "tid"] as const).map((name) =>
     fn(name, `uint32 ${name}([curr_ns|init])`, `The ${name === "pid" ? "process" : "thread"} id, seen from bpftrace's pid namespace (curr_ns, default) or the initial one (init).`, (c) => {
       const bad = arity(c, 0, 1);
@@ -126,7 +126,7 @@ export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
       const a = c.call.args[0];
       if (a && !bareWordArg(name, a, 0)) return `${name}() takes a pid namespace: ${PID_NAMESPACES.join(", ")}`;
       return u32;
-    }),
+    }, { bareWord: (a, i) => bareWordArg(name, a, i) }),
   ),
   fn("ncpus", "uint64 ncpus()", "Number of possible CPUs.", (c) => arity(c, 0) ?? u64),
   fn("usermode", "uint8 usermode()", "1 when the probe fired in user mode, else 0.", (c) => arity(c, 0) ?? u8),

@@ -109,6 +109,11 @@ export function stackModeArg(name: string): StackMode | undefined {
   return STACK_MODES.find((m) => m === name);
 }
 
+/** kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression. */
+export function stackModeWord(a: { kind: string; name?: string }, i: number): boolean {
+  return i === 0 && a.kind === "IdentExpr" && stackModeArg(a.name!) !== undefined;
+}
+
 /** kstack([mode,] [limit]) / ustack([mode,] [limit]); mode arguments are not evaluated. */
 export function checkStack(c: CallCheck): Type | string {
   const user = c.call.callee === "ustack";

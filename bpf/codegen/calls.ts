@@ -17,9 +17,12 @@ import { DROPS_MAP, EVENTS_MAP } from "../types/internal-maps.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 import * as M from "./map-ops.ts";
+import { functions } from "../functions/index.ts";
 
 export function callScalar(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
+  const row = functions.get(x.callee);
+  if (row?.emit?.scalar) return row.emit.scalar(g, x);
   switch (x.callee) {
     case "strncmp": {
       const n = Number(constInt(x.args[2]!, g.shared.positional) ?? 0n);
@@ -121,6 +124,13 @@ export function strcontains(g: GenContext, x: A.CallExpr): void {
 export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
+  const row = functions.get(x.callee);
+  if (row?.emit?.value) return row.emit.value(g, x, off, t);
+  if (row?.emit?.scalar && isScalar(t)) {
+    row.emit.scalar(g, x);
+    e.emit(asm.stx(8, R10, off, R0));
+    return;
+  }
   switch (x.callee) {
     case "str": {
       const at = g.type(x.args[0]!);
@@ -170,6 +180,8 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
 
 export function callStmt(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
+  const row = functions.get(x.callee);
+  if (row?.emit?.stmt) return row.emit.stmt(g, x);
   switch (x.callee) {
     case "printf":
     case "system":

@@ -5,8 +5,12 @@ import type { Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "../types/map-info.ts";
 import * as V from "../check/value-functions.ts";
 import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
-import { none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
-import { type FunctionRow, arity, fn, intArg } from "./row.ts";
+import { PROCESS_FUNCTIONS } from "./process.ts";
+import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
+import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
+import type { Action } from "./actions.ts";
+import { parseFormat } from "../output/printf-format.ts";
+import type { Span } from "../types/span.ts";
 
 export type { CallCheck, FunctionRow } from "./row.ts";
 
@@ -15,7 +19,12 @@ function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signa
     name,
     signature,
     doc,
-    aggregation: kind,
+    aggregation: {
+      kind,
+      ...(kind === "count" && { unitless: true }),
+      ...(kind === "lhist" && { mapInfo: (arg) => ({ lhist: { min: arg(1) ?? 0n, max: arg(2) ?? 1n, step: arg(3) ?? 1n } }) }),
+      ...(kind === "hist" && { mapInfo: (arg) => ({ histK: Number(arg(1) ?? 0n) }) }),
+    },
     check(c) {
       const a = arity(c, nargs, name === "hist" ? 2 : nargs);
       if (a) return a;
@@ -41,6 +50,33 @@ function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signa
   };
 }
 
+/** printf's conversions against its arguments, reported at the arguments. */
+function checkConversions(c: CallCheck): void {
+  const e = c.call;
+  const specs = parseFormat(c.constStr(0)!);
+  const err = (span: Span, message: string, hints?: readonly string[]) => c.error?.(span, message, hints);
+  if (typeof specs === "string") {
+    err(e.args[0]!.span, specs);
+    return;
+  }
+  const args = c.argTypes.slice(1);
+  if (specs.length !== args.length) {
+    err(e.span, `printf: the format has ${specs.length} conversion${specs.length === 1 ? "" : "s"} but ${args.length} argument${args.length === 1 ? " was" : "s were"} given`);
+    return;
+  }
+  specs.forEach((spec, i) => {
+    const t = args[i]!;
+    const a = e.args[i + 1]!;
+    if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
+      err(a.span, `printf: %s cannot print ${typeName(t)}`);
+    } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
+      err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
+    } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
+      err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);
+    }
+  });
+}
+
 const table: FunctionRow[] = [
   agg("count", "count", 0, "Count how many times it is called (per-CPU, summed on read).", "count()"),
   agg("sum", "sum", 1, "Sum of the values.", "sum(int n)"),
@@ -52,13 +88,27 @@ const table: FunctionRow[] = [
   agg("lhist", "lhist", 4, "Linear histogram: lhist(value, min, max, step).", "lhist(int n, int min, int max, int step)"),
   fn("printf", 'printf(string fmt, ...)', "Print formatted text (through the ring buffer).", (c) => {
     if (c.argTypes.length < 1 || c.constStr(0) === undefined) return "printf() needs a format string literal as its first argument";
+    checkConversions(c);
     return none;
   }),
-  fn("print", "print(@map[, top[, div]]) / print(value)", "Print a map (optionally the top N entries, values divided by div) or a value.", (c) => arity(c, 1, 3) ?? none, { mapArgs: true }),
+  fn("print", "print(@map[, top[, div]]) / print(value)", "Print a map (optionally the top N entries, values divided by div) or a value.", (c) => {
+    const bad = arity(c, 1, 3);
+    if (bad) return bad;
+    // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
+    const t = c.argTypes[0]!;
+    if (c.call.args[0]?.kind !== "MapExpr" && (t.k === "record" || (t.k === "ptr" && t.byValue))) c.setArgType?.(0, c.structValue!(t));
+    return none;
+  }, { mapArgs: { optional: true } }),
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
-  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => arity(c, 1, 2) ?? bool, { mapArgs: true }),
+  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true } }),
+  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true } }),
+  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => {
+    const m = c.call.args[0];
+    if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map?.(m.name)?.keyTypes.length ?? 0) > 0) {
+      c.error?.(c.call.span, `delete() needs a key: delete(${m.name}[key])`);
+    }
+    return arity(c, 1, 2) ?? bool;
+  }, { mapArgs: { required: true, writes: true } }),
   fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
@@ -94,28 +144,45 @@ const table: FunctionRow[] = [
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
   fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
-  fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none),
+  fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
   fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
-  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", V.checkStack),
-  fn("ustack", "ustack([mode,] [limit])", "User stack trace, symbolised per process.", V.checkStack),
+  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", V.checkStack, { bareWord: V.stackModeWord }),
+  fn("ustack", "ustack([mode,] [limit])", "User stack trace, symbolised per process.", V.checkStack, { bareWord: V.stackModeWord }),
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
   fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
   fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
   fn("macaddr", "macaddr(addr)", "Format 6 bytes as a MAC address.", V.checkMacaddr),
   fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
-  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
-  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),
-  fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none),
+  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
+  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
+  fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
   fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
   ...STDLIB_FUNCTIONS,
+  ...PROCESS_FUNCTIONS,
 ];
 
-export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.map((f) => [f.name, f]));
+/** The functions: rows that can be called. */
+export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.filter((f) => f.check).map((f) => [f.name, f]));
 
 /** Map-valued aggregations, as the value of `@m[...] = ...`. */
 export function aggregationOf(e: Expr): MapValueKind | undefined {
-  return e.kind === "CallExpr" ? functions.get(e.callee)?.aggregation : undefined;
+  return e.kind === "CallExpr" ? functions.get(e.callee)?.aggregation?.kind : undefined;
 }
 
+
+/** The row that decodes values of type `t` (strftime's timestamps, ntop's addresses), if one does. */
+export function decoderOf(t: Type): Decode | undefined {
+  for (const row of decoders) if (row.accepts(t)) return row;
+  return undefined;
+}
+
+const decoders: readonly Decode[] = table.flatMap((r) => (r.decode ? [r.decode] : []));
+
+/** The user-space hook of a ring-buffer record's action. */
+export function eventHook<K extends Action["kind"]>(kind: K): Events[K] | undefined {
+  return events.get(kind) as Events[K] | undefined;
+}
+
+const events = new Map<string, unknown>(table.flatMap((r) => Object.entries(r.events ?? {})));

@@ -6,34 +6,8 @@ import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../
 import { formatBootTimestamp } from "../output/strftime.ts";
 import { inetText, macText } from "../output/value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
-
-export interface StackOptions {
-  readonly pid?: number;
-  readonly mode?: StackMode;
-  readonly depth?: number;
-}
-
-export interface Symbolizer {
-  /**
-   * Frames of a stack id from the stack map (innermost first), formatted like bpftrace
-   * for `mode`: "func+off" (bpftrace), "addr func+off (module)" (perf), "addr" (raw).
-   * User stacks come with the pid whose address space they belong to; `depth` names the
-   * stack map of kstack(n)/ustack(n).
-   */
-  stack(id: bigint, user: boolean, opts?: StackOptions): string[];
-  /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
-  symbol(addr: bigint, user: boolean, pid?: number): string;
-  /** `username`: the name of a uid (from /etc/passwd), or undefined when it has none. */
-  userName?(uid: number): string | undefined;
-  /** cgroup_path(): the cgroup's paths in the mounted hierarchies whose name matches `filter`. */
-  cgroupPath?(id: bigint, filter?: string): string;
-  /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns, to print strftime() timestamps. */
-  realtimeAtBoot?(): bigint;
-  /** Read process `pid`'s memory map now, while it runs (its stacks print later). */
-  prime?(pid: number): void;
-  /** Forget the per-process state (nothing refers to those stacks any more). */
-  forgetProcesses?(): void;
-}
+import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
+import { decoderOf } from "../functions/index.ts";
 
 const NO_SYMBOLS: Symbolizer = {
   stack: (id) => [`<stack ${id}>`],
@@ -45,24 +19,13 @@ function approximateRealtimeAtBoot(): bigint {
   return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 }
 
-function readInt(b: Uint8Array, off: number, bytes: number, signed: boolean): bigint {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  switch (bytes) {
-    case 1: return BigInt(signed ? dv.getInt8(off) : dv.getUint8(off));
-    case 2: return BigInt(signed ? dv.getInt16(off, true) : dv.getUint16(off, true));
-    case 4: return BigInt(signed ? dv.getInt32(off, true) : dv.getUint32(off, true));
-    default: return signed ? dv.getBigInt64(off, true) : dv.getBigUint64(off, true);
-  }
-}
-
-export function cString(b: Uint8Array, off: number, size: number): string {
-  const slice = b.subarray(off, off + size);
-  const end = slice.indexOf(0);
-  return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
-}
+/** The types of the language itself; the others are made by functions, whose rows decode them. */
+const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record"]);
 
 /** Decode one value of type `t` at `off`. */
 export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
+  const row = LANGUAGE_TYPES.has(t.k) ? undefined : decoderOf(t);
+  if (row) return row.value(t, b, off, sym);
   switch (t.k) {
     case "int":
       return { kind: "int", value: readInt(b, off, t.bits / 8, t.signed), signed: t.signed };

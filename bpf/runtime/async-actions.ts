@@ -3,7 +3,7 @@
 // cat() prints a file, system() runs a shell command (only compiled with --unsafe).
 import { closeSync, openSync, readSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { cString } from "../maps/codec.ts";
+import { cString } from "../functions/decode.ts";
 
 /** bpftrace's max_cat_bytes: cat() prints at most this much of a file. */
 export const MAX_CAT_BYTES = 10240;

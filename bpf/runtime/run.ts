@@ -20,7 +20,8 @@ import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
 import { runIterators } from "./iterate.ts";
 import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
-import type { Symbolizer } from "../maps/codec.ts";
+import type { EventContext, OutputMeta, Symbolizer } from "../functions/decode.ts";
+import { eventHook } from "../functions/index.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -39,14 +40,6 @@ export interface MapProvider {
   readonly symbolizer?: Symbolizer;
 }
 
-/**
- * What produced an output line, for bpftrace's `-f json` records: printf, print(value),
- * print(@map) (with its top/div), time(), cat(), join(), system().
- */
-export type OutputMeta =
-  | { readonly kind: "printf" | "time" | "cat" | "join" | "syscall" }
-  | { readonly kind: "value"; readonly value: Value }
-  | { readonly kind: "map"; readonly map: string; readonly top: number; readonly div: number };
 
 export interface RunHooks {
   /** printf lines and print() output, in order, as text; `meta` says what made them. */
@@ -276,6 +269,8 @@ export class LoadedRun {
     const id = Number(dv.getBigUint64(0, true));
     const a: Action | undefined = this.spec.actions[id];
     if (!a) return;
+    const hook = eventHook(a.kind) as ((a: Action, record: Uint8Array, rt: EventContext) => void) | undefined;
+    if (hook) return hook(a, rec, this.#events);
     switch (a.kind) {
       case "printf":
         this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer), { kind: "printf" });
@@ -318,6 +313,22 @@ export class LoadedRun {
         return;
     }
   }
+
+  /** What a row's event hook (bpf/functions/) may do when its record arrives. */
+  readonly #events: EventContext = {
+    output: (text, meta) => this.hooks.output(text, meta),
+    errorOutput: (text) => (this.hooks.errorOutput ?? this.hooks.output)(text),
+    warn: (text) => this.warn(text),
+    exit: (code) => {
+      if (this.exitCode === undefined) this.exitCode = code;
+    },
+    printMap: (name, top, div) => this.maps.printMap(name, top, div),
+    clearMap: (name) => this.maps.clearMap(name),
+    zeroMap: (name) => this.maps.zeroMap(name),
+    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer),
+    catFile,
+    runSystem,
+  };
 
   /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
   severityOutput(a: Extract<Action, { kind: "errorf" | "warnf" }>, text: string): void {
