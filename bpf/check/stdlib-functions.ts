@@ -22,13 +22,6 @@ export function bareWordArg(callee: string, a: A.Expr, i: number): boolean {
 }
 
 
-/** A string-like value: a string, a char array or a pointer (read as a string). */
-function stringLike(c: CallCheck, i: number): string | null {
-  const t = c.argTypes[i]!;
-  if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8) || t.k === "ptr" || t.k === "int") return null;
-  return `${c.call.callee}() argument ${i + 1} must be a string, not ${typeName(t)}`;
-}
-
 /** The compile-time answer of an is_* question about a type. */
 function introspect(callee: string, t: Type, arg: A.Expr): boolean {
   switch (callee) {
@@ -81,28 +74,6 @@ function checkFormatFn(c: CallCheck): Type | string {
 
 
 export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
-  fn("strlen", "uint64 strlen(string | int8[] | int8 *s)", "Length of a string-like value (bytes before the NUL, at most its capacity).", (c) => arity(c, 1) ?? stringLike(c, 0) ?? u64),
-  fn("strcap", "int64 strcap(string | int8[] | int8 *s)", "Capacity of a string-like value: its size for strings and arrays, its length for pointers.", (c) => {
-    const bad = arity(c, 1) ?? stringLike(c, 0);
-    if (bad) return bad;
-    const t = c.argTypes[0]!;
-    if (t.k === "string") c.setConst?.(BigInt(t.size));
-    else if (t.k === "array") c.setConst?.(BigInt(t.length));
-    return s64;
-  }),
-  fn("strstr", "int64 strstr(string haystack, string needle)", "Index of the first occurrence of needle in haystack, -1 when there is none.", (c) => arity(c, 2) ?? stringLike(c, 0) ?? stringLike(c, 1) ?? s64),
-  fn("memcmp", "int memcmp(left, right, uint64 count)", "Compare the first count bytes: 0 when equal, negative when left is smaller at the first difference.", (c) => {
-    const bad = arity(c, 3);
-    if (bad) return bad;
-    for (const i of [0, 1]) {
-      const t = c.argTypes[i]!;
-      if (isScalar(t) || t.k === "none") return `memcmp() argument ${i + 1} must be a value in memory (string, array, tuple, buffer), not ${typeName(t)}`;
-    }
-    if (!isScalar(c.argTypes[2]!)) return `memcmp() count must be an integer, not ${typeName(c.argTypes[2]!)}`;
-    const n = c.constInt(2);
-    if (n !== undefined && n < 0n) return "memcmp() count must not be negative";
-    return int(32, true);
-  }),
   fn("pton", "char[4] | char[16] pton(const string addr)", "An IPv4 or IPv6 address in text as its bytes (network order), at compile time.", (c) => {
     const bad = arity(c, 1);
     if (bad) return bad;

@@ -8,7 +8,6 @@ import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
 import { PtRegs } from "../types/abi.ts";
-import { compareBytes, containsLoop } from "./byte-loops.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
 import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
@@ -24,19 +23,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
   const row = functions.get(x.callee);
   if (row?.emit?.scalar) return row.emit.scalar(g, x);
   switch (x.callee) {
-    case "strncmp": {
-      const n = Number(constInt(x.args[2]!, g.shared.positional) ?? 0n);
-      const a = g.value(x.args[0]!);
-      const b = g.value(x.args[1]!);
-      const ne = e.label("sncne");
-      const end = e.label("sncend");
-      const lim = Math.min(n, sizeOf(g.type(x.args[0]!)), sizeOf(g.type(x.args[1]!)));
-      compareBytes(e, a, b, lim, ne, end);
-      e.place(end);
-      return g.flag(0, ne, 1);
-    }
-    case "strcontains":
-      return strcontains(g, x);
     case "delete": {
       // bpf_map_delete_elem returns 0 when it deleted the key: the value is that success.
       callStmt(g, x);
@@ -92,35 +78,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
   }
 }
 
-export function strcontains(g: GenContext, x: A.CallExpr): void {
-  const { e } = g;
-  const hay = g.value(x.args[0]!);
-  const needle = x.args[1]!;
-  if (needle.kind !== "StrLit") throw new CodegenError("strcontains() needs a string literal as the needle (for now)", needle.span);
-  const bytes = Buffer.from(needle.value);
-  const hsize = sizeOf(g.type(x.args[0]!));
-  const found = e.label("scfound");
-  const end = e.label("scend");
-  if (bytes.length === 0 || bytes.length > hsize - 1) {
-    // empty needle: always found; one longer than the haystack can hold: never (and no
-    // position to test, so `found` would be unreachable code)
-    e.emit(asm.movImm(R0, bytes.length === 0 ? 1 : 0));
-    return;
-  }
-  if (hsize > INLINE_BYTES) containsLoop(e, hay, hsize, bytes, found, end);
-  else for (let i = 0; i + bytes.length <= hsize - 1; i++) {
-    const next = e.label("scnext");
-    for (let j = 0; j < bytes.length; j++) {
-      e.emit(asm.ldx(1, R1, R10, hay + i + j), asm.jneImm(R1, bytes[j]!, next));
-    }
-    e.emit(asm.ja(found));
-    e.place(next);
-    e.emit(asm.ldx(1, R1, R10, hay + i), asm.jeqImm(R1, 0, end)); // the haystack ended
-  }
-  e.place(end);
-  g.flag(0, found, 1);
-}
-
 export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
@@ -132,33 +89,6 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
     return;
   }
   switch (x.callee) {
-    case "str": {
-      const at = g.type(x.args[0]!);
-      if (at.k === "string") {
-        g.storeInto(x.args[0]!, off, t);
-        return;
-      }
-      e.zero(off, size);
-      let n = size;
-      if (x.args[1]) {
-        const c = constInt(x.args[1], g.shared.positional);
-        if (c !== undefined) n = Math.min(size, Number(c) + 1);
-      }
-      g.scalar(x.args[0]!);
-      e.emit(asm.mov(R3, R0));
-      e.stackAddr(R1, off);
-      const user = at.k === "ptr" ? at.user : g.cp.concrete.context === "pt_regs" && g.cp.concrete.provider.startsWith("u");
-      e.emit(asm.movImm(R2, n), asm.call(user || g.cp.concrete.positional === "usdt" ? H.probe_read_user_str : H.probe_read_kernel_str));
-      return;
-    }
-    case "buf": {
-      e.zero(off, size);
-      g.scalar(x.args[0]!);
-      e.emit(asm.mov(R3, R0));
-      e.stackAddr(R1, off);
-      e.emit(asm.movImm(R2, size), asm.call(H.probe_read_user));
-      return;
-    }
     case "strftime":
     case "ntop":
     case "macaddr":

@@ -20,7 +20,7 @@ import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
 import { ArgRegs, PtRegs } from "../types/abi.ts";
 import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
-import { compareBytes } from "./byte-loops.ts";
+import { compareBytes } from "../functions/byte-loops.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";

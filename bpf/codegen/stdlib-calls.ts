@@ -91,18 +91,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
     case "uptr":
       g.scalar(x.args[0]!);
       return true;
-    case "strlen":
-      strlen(g, x.args[0]!);
-      return true;
-    case "strcap":
-      strlen(g, x.args[0]!); // pointers only: the checker made strings and arrays constants
-      return true;
-    case "strstr":
-      strstr(g, x);
-      return true;
-    case "memcmp":
-      memcmp(g, x);
-      return true;
     case "percpu_kaddr":
       percpuKaddr(g, x);
       return true;
@@ -186,99 +174,6 @@ function severityPrintf(g: GenContext, kind: "errorf" | "warnf", fmt: string, ar
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));
   C.output(g, rec, size);
-}
-
-/** r0 = the bytes before the first NUL of a string or char array (at most its size), or of a C string. */
-function strlen(g: GenContext, arg: A.Expr): void {
-  const { e } = g;
-  const t = g.type(arg);
-  if (t.k !== "string" && t.k !== "array") {
-    // a pointer: probe_read_*_str returns the bytes it copied, NUL included
-    const size = DEFAULT_STRLEN; // bpftrace: default_str_length()
-    const buf = g.frame.alloc(size);
-    g.scalar(arg);
-    e.emit(asm.mov(R3, R0));
-    e.stackAddr(R1, buf);
-    const user = t.k === "ptr" ? t.user : g.cp.concrete.positional === "usdt" || (g.cp.concrete.context === "pt_regs" && g.cp.concrete.provider.startsWith("u"));
-    e.emit(asm.movImm(R2, size), asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
-    const neg = e.label("slneg");
-    e.emit(asm.jsleImm(R0, 0, neg), asm.addImm(R0, -1));
-    const end = e.label("slend");
-    e.emit(asm.ja(end));
-    e.place(neg);
-    e.emit(asm.movImm(R0, 0));
-    e.place(end);
-    g.placeNop();
-    return;
-  }
-  const off = g.value(arg);
-  const n = sizeOf(t);
-  const top = e.label("sltop");
-  const more = e.label("slmore");
-  const done = e.label("sldone");
-  e.stackAddr(R1, off);
-  e.emit(asm.movImm(R0, 0));
-  e.place(top);
-  e.emit(asm.ldx(1, R2, R1, 0), asm.jneImm(R2, 0, more), asm.ja(done));
-  e.place(more);
-  e.emit(asm.addImm(R0, 1), asm.addImm(R1, 1), asm.jltImm(R0, n, top));
-  e.place(done);
-  g.placeNop();
-}
-
-/** r0 = bpf_strnstr(haystack, needle, sizeof haystack), -1 when not found. */
-function strstr(g: GenContext, x: A.CallExpr): void {
-  const { e } = g;
-  const id = g.shared.env?.btfId("bpf_strnstr", "func");
-  if (id === undefined) throw new CodegenError("strstr() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF", x.span);
-  const hay = g.value(x.args[0]!);
-  const needle = g.value(x.args[1]!);
-  e.stackAddr(R1, hay);
-  e.stackAddr(R2, needle);
-  // the kfunc returns an int: sign-extend its low 32 bits
-  e.emit(asm.movImm(R3, sizeOf(g.type(x.args[0]!))), asm.callKfunc(id), asm.lshImm(R0, 32), asm.arshImm(R0, 32));
-  const found = e.label("ssfound");
-  e.emit(asm.jsgeImm(R0, 0, found), asm.movImm(R0, -1));
-  e.place(found);
-  g.placeNop();
-}
-
-/** r0 = the difference of the first differing signed bytes of the two values, 0 when equal. */
-function memcmp(g: GenContext, x: A.CallExpr): void {
-  const { e } = g;
-  const [a, b, count] = [x.args[0]!, x.args[1]!, x.args[2]!];
-  const lim = Math.min(sizeOf(g.type(a)), sizeOf(g.type(b)));
-  const oa = g.value(a);
-  const ob = g.value(b);
-  const n = constInt(count, g.shared.positional);
-  if (n !== undefined) e.emit(asm.movImm(R5, Math.min(Number(n), lim)));
-  else {
-    g.scalar(count);
-    e.emit(asm.mov(R5, R0));
-    const inRange = e.label("mcin");
-    e.emit(asm.jleImm(R5, lim, inRange), asm.movImm(R5, lim));
-    e.place(inRange);
-  }
-  const top = e.label("mctop");
-  const body = e.label("mcbody");
-  const same = e.label("mcsame");
-  const ne = e.label("mcne");
-  const eq = e.label("mceq");
-  const out = e.label("mcout");
-  e.stackAddr(R1, oa);
-  e.stackAddr(R2, ob);
-  e.place(top);
-  e.emit(asm.jneImm(R5, 0, body), asm.ja(eq));
-  e.place(body);
-  e.emit(asm.ldxs(1, R3, R1, 0), asm.ldxs(1, R4, R2, 0), asm.jeq(R3, R4, same), asm.ja(ne));
-  e.place(same);
-  e.emit(asm.addImm(R1, 1), asm.addImm(R2, 1), asm.addImm(R5, -1), asm.ja(top));
-  e.place(ne);
-  e.emit(asm.mov(R0, R3), asm.sub(R0, R4), asm.ja(out));
-  e.place(eq);
-  e.emit(asm.movImm(R0, 0));
-  e.place(out);
-  g.placeNop();
 }
 
 /** r0 = bpf_for_each_map_elem(&map, callback returning 0, NULL, 0): the number of elements. */

@@ -6,6 +6,7 @@ import type { MapValueKind } from "../types/map-info.ts";
 import * as V from "../check/value-functions.ts";
 import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
 import { PROCESS_FUNCTIONS } from "./process.ts";
+import { STRING_FUNCTIONS } from "./strings.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -109,21 +110,7 @@ const table: FunctionRow[] = [
     }
     return arity(c, 1, 2) ?? bool;
   }, { mapArgs: { required: true, writes: true } }),
-  fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
-    const a = arity(c, 1, 2);
-    if (a) return a;
-    const t = c.argTypes[0]!;
-    if (t.k === "string") return t;
-    if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
-    const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
-  }),
-  fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
-    const a = arity(c, 1, 2);
-    if (a) return a;
-    const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
-  }),
+  ...STRING_FUNCTIONS,
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
   fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
   // bpftrace's stdlib: a string[64] from a table, in the kernel (bpf/codegen/name-tables.ts)
@@ -138,8 +125,6 @@ const table: FunctionRow[] = [
   fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
   fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
-  fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),
-  fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
   fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
