@@ -6,7 +6,6 @@
 import type * as A from "../lang/ast.ts";
 import { type CallCheck, type FunctionRow, arity, fn } from "../functions/row.ts";
 import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "../types/types.ts";
-import { parsePton } from "./pton.ts";
 
 /** nsecs(MODE): the clock of each mode (bpftrace's TimestampMode). */
 export const CLOCK_MODES = ["monotonic", "boot", "tai", "sw_tai"] as const;
@@ -74,15 +73,6 @@ function checkFormatFn(c: CallCheck): Type | string {
 
 
 export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
-  fn("pton", "char[4] | char[16] pton(const string addr)", "An IPv4 or IPv6 address in text as its bytes (network order), at compile time.", (c) => {
-    const bad = arity(c, 1);
-    if (bad) return bad;
-    const text = c.constStr(0);
-    if (text === undefined) return "pton() needs a string literal";
-    const bytes = parsePton(text);
-    if (typeof bytes === "string") return bytes;
-    return { k: "array", element: int(8, true), length: bytes.length };
-  }),
   fn("nsecs", "uint64 nsecs([monotonic|boot|tai|sw_tai])", "Nanoseconds of a kernel clock: boot (default, CLOCK_BOOTTIME), monotonic, tai or sw_tai.", (c) => {
     const bad = arity(c, 0, 1);
     if (bad) return bad;

@@ -12,13 +12,6 @@ export const JOIN_ARGSIZE = 1024;
 const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
 
 
-/** Bytes of an array-like argument (char[N], uint8[N], buffer), or undefined. */
-export function byteLength(t: Type): number | undefined {
-  if (t.k === "string" || t.k === "buffer") return t.size;
-  if (t.k === "array") return sizeOf(t);
-  return undefined;
-}
-
 export function checkStrftime(c: CallCheck): Type | string {
   const a = arity(c, 2);
   if (a) return a;
@@ -29,27 +22,6 @@ export function checkStrftime(c: CallCheck): Type | string {
   const v = c.constInt(1);
   if (v !== undefined && v < 0n) return "strftime() does not accept negative timestamps";
   return { k: "timestamp", format: fmt };
-}
-
-export function checkNtop(c: CallCheck): Type | string {
-  const a = arity(c, 1, 2);
-  if (a) return a;
-  const addr = c.argTypes[c.argTypes.length - 1]!;
-  if (c.argTypes.length === 2 && !isScalar(c.argTypes[0]!)) return `ntop() address family must be an integer, not ${typeName(c.argTypes[0]!)}`;
-  const n = byteLength(addr);
-  if (n === undefined && !isScalar(addr)) return `ntop() needs an integer or a 4- or 16-byte array, not ${typeName(addr)}`;
-  if (n !== undefined && n !== 4 && n !== 16) return `ntop() needs a 4-byte (IPv4) or 16-byte (IPv6) array, not ${n} bytes`;
-  return { k: "inet" };
-}
-
-export function checkMacaddr(c: CallCheck): Type | string {
-  const a = arity(c, 1);
-  if (a) return a;
-  const t = c.argTypes[0]!;
-  const n = byteLength(t);
-  if (n === undefined && !isScalar(t)) return `macaddr() needs a 6-byte array or a pointer, not ${typeName(t)}`;
-  if (n !== undefined && n < 6) return `macaddr() needs at least 6 bytes, not ${n}`;
-  return { k: "macaddr" };
 }
 
 export function checkKaddr(c: CallCheck): Type | string {

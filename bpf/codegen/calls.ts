@@ -48,12 +48,7 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
     case "ksym":
     case "usym":
     case "cgroup_path":
-    case "bswap":
       g.scalar(x.args[0]!);
-      if (x.callee === "bswap") {
-        const t = g.type(x.args[0]!);
-        e.emit(asm.bswap(R0, (t.k === "int" ? t.bits : 64) as 64));
-      }
       return;
     case "kstack":
     case "ustack":
@@ -90,8 +85,6 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
   }
   switch (x.callee) {
     case "strftime":
-    case "ntop":
-    case "macaddr":
       return VC.storeValueCall(g, x, off);
     case "syscall_name":
     case "strerror":

@@ -14,7 +14,7 @@ import type * as A from "../lang/ast.ts";
 import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
-import { parsePton } from "../check/pton.ts";
+import { parsePton } from "../functions/pton.ts";
 import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
 import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
 import { CodegenError } from "../types/errors.ts";
@@ -105,12 +105,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
 
 /** Store the value of a stdlib call that is not a number (pton, probetype()); false when not one. */
 export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): boolean {
-  if (x.callee === "pton") {
-    const bytes = parsePton((x.args[0] as A.StrLit).value);
-    if (typeof bytes === "string") throw new CodegenError(bytes, x.span);
-    g.e.storeBytes(off, bytes, sizeOf(t));
-    return true;
-  }
   if (x.callee === "probetype") {
     g.e.storeBytes(off, probeTypeText(g), sizeOf(t));
     return true;

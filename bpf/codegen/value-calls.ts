@@ -2,8 +2,6 @@
 // time (checked in bpf/check/value-functions.ts): the kernel only records the raw bytes.
 //
 //   strftime  u64 nanoseconds since boot; the format lives in the type
-//   ntop      { u64 af; u8 addr[16] } (bpftrace's inet layout)
-//   macaddr   6 bytes
 //   kaddr / uaddr / cgroupid   constants resolved through the ProbeEnv
 //   join      a ring-buffer record built in a per-CPU scratch value (16 × 1024 bytes do
 //             not fit the 512-byte stack): u64 action id, then the strings
@@ -12,21 +10,16 @@
 import { asm, R0, R1, R2, R3, R4, R6, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../types/types.ts";
-import { JOIN_ARGNUM, JOIN_ARGSIZE, byteLength } from "../check/value-functions.ts";
-import { AF_INET, AF_INET6, BPF_F_USER_STACK } from "../types/abi.ts";
+import { JOIN_ARGNUM, JOIN_ARGSIZE } from "../check/value-functions.ts";
+import { BPF_F_USER_STACK } from "../types/abi.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 import { DROPS_MAP, EVENTS_MAP, stacksMapName } from "../types/internal-maps.ts";
 import { STACK_DEPTH } from "../types/types.ts";
 
-/** Whether a pointer-ish argument points into user memory (as str() decides). */
-function userPointer(g: GenContext, t: Type): boolean {
-  if (t.k === "ptr") return t.user;
-  const p = g.cp.concrete;
-  return p.positional === "usdt" || (p.context === "pt_regs" && p.provider.startsWith("u"));
-}
+import { userPointer } from "../functions/memory.ts";
 
-/** Store the value of strftime/ntop/macaddr call `x` at r10+off. */
+/** Store the value of strftime call `x` at r10+off. */
 export function storeValueCall(g: GenContext, x: A.CallExpr, off: number): void {
   const { e } = g;
   switch (x.callee) {
@@ -34,41 +27,6 @@ export function storeValueCall(g: GenContext, x: A.CallExpr, off: number): void 
       g.scalar(x.args[1]!);
       e.emit(asm.stx(8, R10, off, R0));
       return;
-    case "ntop": {
-      e.zero(off, 24);
-      const addr = x.args[x.args.length - 1]!;
-      const n = byteLength(g.type(addr));
-      if (x.args.length === 2) {
-        g.scalar(x.args[0]!);
-        e.emit(asm.stx(8, R10, off, R0));
-      } else {
-        e.emit(asm.st(8, R10, off, n === 16 ? AF_INET6 : AF_INET));
-      }
-      if (n === undefined) {
-        g.scalar(addr); // an IPv4 address as a (network-order) integer
-        e.emit(asm.stx(4, R10, off + 8, R0));
-      } else {
-        const src = g.value(addr);
-        e.copy(R10, off + 8, R10, src, n);
-      }
-      return;
-    }
-    case "macaddr": {
-      const arg = x.args[0]!;
-      const t = g.type(arg);
-      if (byteLength(t) !== undefined) {
-        const src = g.value(arg);
-        e.zero(off, 6);
-        e.copy(R10, off, R10, src, 6);
-        return;
-      }
-      e.zero(off, 8);
-      g.scalar(arg);
-      e.emit(asm.mov(R3, R0));
-      e.stackAddr(R1, off);
-      e.emit(asm.movImm(R2, 6), asm.call(userPointer(g, t) ? H.probe_read_user : H.probe_read_kernel));
-      return;
-    }
     default:
       throw new CodegenError(`${x.callee}() has no value here`, x.span);
   }

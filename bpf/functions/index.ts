@@ -7,6 +7,7 @@ import * as V from "../check/value-functions.ts";
 import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
 import { PROCESS_FUNCTIONS } from "./process.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
+import { NETWORK_FUNCTIONS } from "./network.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -124,7 +125,6 @@ const table: FunctionRow[] = [
   }),
   fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
-  fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
   fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
@@ -137,8 +137,7 @@ const table: FunctionRow[] = [
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
   fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
   fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
-  fn("macaddr", "macaddr(addr)", "Format 6 bytes as a MAC address.", V.checkMacaddr),
-  fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
+  ...NETWORK_FUNCTIONS,
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
   fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),

@@ -4,7 +4,6 @@
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.ts";
 import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
 import { formatBootTimestamp } from "../output/strftime.ts";
-import { inetText, macText } from "../output/value-format.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
 import { decoderOf } from "../functions/index.ts";
@@ -57,10 +56,6 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
       return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };
     }
-    case "inet":
-      return { kind: "text", text: inetText(Number(readInt(b, off, 8, false)), b.subarray(off + 8, off + 24)), origin: "inet" };
-    case "macaddr":
-      return { kind: "text", text: macText(b.subarray(off, off + 6)), origin: "mac_address" };
     case "timestamp": {
       const boot = sym.realtimeAtBoot?.() ?? approximateRealtimeAtBoot();
       return { kind: "text", text: formatBootTimestamp(t.format, readInt(b, off, 8, false), boot), origin: "timestamp" };
