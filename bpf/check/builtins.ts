@@ -1,13 +1,19 @@
-// The builtin variables (bare identifiers) and their types, per probe context.
+// The builtin variables (bare identifiers) and their types, per probe context: the rows of
+// bpf/functions/ that are builtins (pid, comm, nsecs, ...), and the probe's arguments.
 import type { ConcreteProbe } from "../probes/provider.ts";
+import { builtinRows } from "../functions/index.ts";
 import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "../types/types.ts";
 import { probeTypeName } from "./probe-type.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
   readonly doc: string;
-  /** The type in this probe (strings not sized by the probe are `strlen` bytes), or an error message when the probe cannot provide it. */
-  type(probe: ConcreteProbe, strlen: number): Type | string;
+  /**
+   * The type in this probe (strings not sized by the probe are `strlen` bytes), or an
+   * error message when the probe cannot provide it; `kernelType` names kernel types
+   * through BTF where the kernel has it.
+   */
+  type(probe: ConcreteProbe, strlen: number, kernelType?: (name: string) => Type | undefined): Type | string;
 }
 
 const always = (t: Type) => () => t;
@@ -30,8 +36,6 @@ const table: BuiltinInfo[] = [
   { name: "tid", doc: "Thread id (the kernel's pid) of the current task.", type: always(u32) },
   { name: "uid", doc: "User id of the current task.", type: always(u32) },
   { name: "gid", doc: "Group id of the current task.", type: always(u32) },
-  { name: "nsecs", doc: "Nanoseconds since boot, suspend included (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), as nsecs(boot) in bpftrace.", type: always(u64) },
-  { name: "elapsed", doc: "Nanoseconds since the program started.", type: always(u64) },
   { name: "cpu", doc: "The CPU the probe fired on.", type: always(u32) },
   { name: "numaid", doc: "The NUMA node the probe fired on.", type: always(u32) },
   { name: "comm", doc: "Name of the current task (16 bytes, like /proc/PID/comm).", type: always(str(COMM_SIZE)) },
@@ -39,7 +43,6 @@ const table: BuiltinInfo[] = [
   { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
   { name: "cpid", doc: "Pid of the child process started with -c CMD (0 without -c).", type: always(u32) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
-  { name: "jiffies", doc: "Jiffies of the kernel.", type: always(u64) },
   { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: (_, n) => str(n) },
   {
     name: "func",
@@ -74,4 +77,10 @@ for (let i = 0; i < 8; i++) {
   table.push({ name: `sarg${i}`, doc: `Stack argument ${i} (uprobe).`, type: always(u64) });
 }
 
-export const builtins: ReadonlyMap<string, BuiltinInfo> = new Map(table.map((b) => [b.name, b]));
+const fromRows: BuiltinInfo[] = [...builtinRows.values()].map((r) => ({
+  name: r.name,
+  doc: r.builtin!.doc,
+  type: (probe, maxStrlen, kernelType = () => undefined) => r.builtin!.type({ probe, maxStrlen, kernelType }),
+}));
+
+export const builtins: ReadonlyMap<string, BuiltinInfo> = new Map([...fromRows, ...table].map((b) => [b.name, b]));

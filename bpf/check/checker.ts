@@ -579,7 +579,10 @@ export class Checker {
           })());
           return u64;
         }
-        const t = b.type(s.concrete, this.strlen);
+        const t = b.type(s.concrete, this.strlen, (name) => {
+          const btf = this.btf();
+          return btf ? btfNamedType(btf, name, false) : undefined;
+        });
         if (typeof t === "string") {
           this.err(e.span, t);
           return u64;

@@ -7,15 +7,12 @@ import type * as A from "../lang/ast.ts";
 import { type CallCheck, type FunctionRow, arity, fn } from "../functions/row.ts";
 import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "../types/types.ts";
 
-/** nsecs(MODE): the clock of each mode (bpftrace's TimestampMode). */
-export const CLOCK_MODES = ["monotonic", "boot", "tai", "sw_tai"] as const;
 /** pid(NS) / tid(NS): the namespace the id is seen from. */
 export const PID_NAMESPACES = ["curr_ns", "init"] as const;
 
-/** Arguments that are bare words rather than expressions: nsecs(tai), pid(init). */
+/** Arguments that are bare words rather than expressions: pid(init). */
 export function bareWordArg(callee: string, a: A.Expr, i: number): boolean {
   if (i !== 0 || a.kind !== "IdentExpr") return false;
-  if (callee === "nsecs") return (CLOCK_MODES as readonly string[]).includes(a.name);
   if (callee === "pid" || callee === "tid") return (PID_NAMESPACES as readonly string[]).includes(a.name);
   return false;
 }
@@ -73,13 +70,6 @@ function checkFormatFn(c: CallCheck): Type | string {
 
 
 export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
-  fn("nsecs", "uint64 nsecs([monotonic|boot|tai|sw_tai])", "Nanoseconds of a kernel clock: boot (default, CLOCK_BOOTTIME), monotonic, tai or sw_tai.", (c) => {
-    const bad = arity(c, 0, 1);
-    if (bad) return bad;
-    const a = c.call.args[0];
-    if (a && !bareWordArg("nsecs", a, 0)) return `nsecs() takes a clock: ${CLOCK_MODES.join(", ")}`;
-    return u64;
-  }, { bareWord: (a, i) => bareWordArg("nsecs", a, i) }),
   ...(["pid", "tid"] as const).map((name) =>
     fn(name, `uint32 ${name}([curr_ns|init])`, `The ${name === "pid" ? "process" : "thread"} id, seen from bpftrace's pid namespace (curr_ns, default) or the initial one (init).`, (c) => {
       const bad = arity(c, 0, 1);

@@ -12,18 +12,6 @@ export const JOIN_ARGSIZE = 1024;
 const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
 
 
-export function checkStrftime(c: CallCheck): Type | string {
-  const a = arity(c, 2);
-  if (a) return a;
-  const fmt = c.constStr(0);
-  if (fmt === undefined) return "strftime() needs a format string literal as its first argument";
-  const t = c.argTypes[1]!;
-  if (!isScalar(t)) return `strftime() needs a timestamp in nanoseconds, not ${typeName(t)}`;
-  const v = c.constInt(1);
-  if (v !== undefined && v < 0n) return "strftime() does not accept negative timestamps";
-  return { k: "timestamp", format: fmt };
-}
-
 export function checkKaddr(c: CallCheck): Type | string {
   const a = arity(c, 1);
   if (a) return a;

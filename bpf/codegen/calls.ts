@@ -17,6 +17,7 @@ import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 import * as M from "./map-ops.ts";
 import { functions } from "../functions/index.ts";
+import { action, output, simpleAction } from "../functions/records.ts";
 
 export function callScalar(g: GenContext, x: A.CallExpr): void {
   const { e } = g;
@@ -84,8 +85,6 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
     return;
   }
   switch (x.callee) {
-    case "strftime":
-      return VC.storeValueCall(g, x, off);
     case "syscall_name":
     case "strerror":
       if (size > NAME_STRLEN) e.zero(off, size);
@@ -158,10 +157,6 @@ export function callStmt(g: GenContext, x: A.CallExpr): void {
       output(g, rec, 8 + sizeOf(t));
       return;
     }
-    case "time": {
-      const fmt = x.args[0]?.kind === "StrLit" ? x.args[0].value : "%H:%M:%S\n";
-      return simpleAction(g, { kind: "time", format: fmt });
-    }
     case "signal": {
       const a = x.args[0]!;
       let sig: number | undefined;
@@ -176,19 +171,6 @@ export function callStmt(g: GenContext, x: A.CallExpr): void {
       if (SC.callStmt(g, x)) return;
       g.discard(x);
   }
-}
-
-export function simpleAction(g: GenContext, a: Action): void {
-  const id = action(g, a);
-  const rec = g.frame.alloc(8);
-  g.loadConst(BigInt(id));
-  g.e.emit(asm.stx(8, R10, rec, R0));
-  output(g, rec, 8);
-}
-
-export function action(g: GenContext, a: Action): number {
-  g.shared.actions.push(a);
-  return g.shared.actions.length - 1;
 }
 
 export function printf(g: GenContext, x: A.CallExpr): void {
@@ -208,22 +190,6 @@ export function printf(g: GenContext, x: A.CallExpr): void {
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));
   output(g, rec, size);
-}
-
-/** ringbuf_output(&events, r10+off, size, 0); count a drop when it fails. */
-export function output(g: GenContext, off: number, size: number): void {
-  const { e } = g;
-  const ok = e.label("out_ok");
-  e.emit(asm.ldMapFd(R1, EVENTS_MAP));
-  e.stackAddr(R2, off);
-  e.emit(asm.movImm(R3, size), asm.movImm(R4, 0), asm.call(H.ringbuf_output), asm.jeqImm(R0, 0, ok));
-  // lost: drops[0] += 1 (an array map; atomic add, programs run on every CPU)
-  const key = g.frame.alloc(8);
-  e.emit(asm.st(4, R10, key, 0), asm.ldMapFd(R1, DROPS_MAP));
-  e.stackAddr(R2, key);
-  e.emit(asm.call(H.map_lookup_elem), asm.jeqImm(R0, 0, ok), asm.movImm(R1, 1), asm.atomic("add", 8, R0, 0, R1));
-  e.place(ok);
-  g.placeNop();
 }
 
 /** signal("SIGKILL") / signal("KILL"): the numbers of the signals bpftrace names. */

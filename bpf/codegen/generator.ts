@@ -21,6 +21,7 @@ import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory }
 import { ArgRegs, PtRegs } from "../types/abi.ts";
 import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
+import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
 import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
@@ -544,6 +545,8 @@ export class ProbeGenerator implements GenContext {
     const { e } = this;
     const p = this.cp.concrete;
     const name = x.name;
+    const row = builtinRows.get(name);
+    if (row?.emit?.scalar) return row.emit.scalar(this, x);
     if (SC.builtinScalar(this, name)) return;
     const helper = ONE_CALL_BUILTINS[name];
     if (helper !== undefined) {
@@ -570,9 +573,6 @@ export class ProbeGenerator implements GenContext {
         return;
       case "cpid":
         e.emit(asm.movImm(R0, this.shared.cpid));
-        return;
-      case "elapsed":
-        e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));
         return;
       case "retval":
         if (p.positional === "raw") {
@@ -773,7 +773,9 @@ export class ProbeGenerator implements GenContext {
         e.storeBytes(off, Buffer.from(v), size);
         return;
       }
-      case "IdentExpr":
+      case "IdentExpr": {
+        const row = builtinRows.get(x.name);
+        if (row?.emit?.value) return row.emit.value(this, x, off, t);
         if (x.name === "comm") {
           e.zero(off, size);
           e.stackAddr(R1, off);
@@ -787,6 +789,7 @@ export class ProbeGenerator implements GenContext {
           return;
         }
         break;
+      }
       case "VarExpr": {
         const v = this.vars.get(x.name)!;
         if (v.off === off) return;
@@ -896,14 +899,11 @@ export class ProbeGenerator implements GenContext {
 
 /** Builtins that are exactly one helper call, its result in r0. */
 const ONE_CALL_BUILTINS: Record<string, number> = {
-  // bpftrace: nsecs is nsecs(boot), CLOCK_BOOTTIME, what strftime() expects
-  nsecs: H.ktime_get_boot_ns,
   cpu: H.get_smp_processor_id,
   numaid: H.get_numa_node_id,
   cgroup: H.get_current_cgroup_id,
   curtask: H.get_current_task,
   rand: H.get_prandom_u32,
-  jiffies: H.jiffies64,
 };
 
 /** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */

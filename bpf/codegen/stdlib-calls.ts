@@ -23,13 +23,7 @@ import type { ArgLayout } from "../functions/actions.ts";
 import { MAP_CALLBACK_PARAMS } from "./for-map.ts";
 import { STACK_DEPTH } from "../types/types.ts";
 import * as M from "./map-ops.ts";
-import * as C from "./calls.ts";
-
-const CLOCK_HELPERS: Record<string, number> = {
-  boot: helpers.ktime_get_boot_ns!,
-  monotonic: helpers.ktime_get_ns!,
-  tai: helpers.ktime_get_tai_ns!,
-};
+import { action, output } from "../functions/records.ts";
 
 /** ncpus and usermode as bare identifiers; false for other builtins. */
 export function builtinScalar(g: GenContext, name: string): boolean {
@@ -70,16 +64,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
     case "ncpus":
     case "usermode":
       return builtinScalar(g, x.callee);
-    case "nsecs": {
-      const mode = x.args[0]?.kind === "IdentExpr" ? x.args[0].name : "boot";
-      if (mode === "sw_tai") {
-        // bpftrace: boot time plus TAI - BOOTTIME measured in user space when compiling
-        e.emit(asm.call(H.ktime_get_boot_ns), asm.ldImm64(R1, g.shared.taiOffsetNs ?? 0n), asm.add(R0, R1));
-        return true;
-      }
-      e.emit(asm.call(CLOCK_HELPERS[mode]!));
-      return true;
-    }
     case "pid":
     case "tid":
       // curr_ns and init are the same view here: the compiler runs in the initial pid namespace
@@ -130,9 +114,9 @@ export function callStmt(g: GenContext, x: A.CallExpr): boolean {
       g.placeNop();
       severityPrintf(g, "errorf", "assert failed: %s", [x.args[1]!], x.span);
       const rec = g.frame.alloc(16);
-      g.loadConst(BigInt(C.action(g, { kind: "exit" })));
+      g.loadConst(BigInt(action(g, { kind: "exit" })));
       e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));
-      C.output(g, rec, 16);
+      output(g, rec, 16);
       e.emit(asm.ja(g.exitLabel));
       e.place(ok);
       g.placeNop();
@@ -160,14 +144,14 @@ function severityPrintf(g: GenContext, kind: "errorf" | "warnf", fmt: string, ar
   const argTypes = args.map((a) => g.type(a));
   const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
   const laid: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-  const id = C.action(g, { kind, format: fmt, specs, args: laid, location: location(g, span) });
+  const id = action(g, { kind, format: fmt, specs, args: laid, location: location(g, span) });
   const size = Math.max(8, layout.size);
   const rec = g.frame.alloc(size);
   e.zero(rec, size);
   args.forEach((a, i) => g.storeInto(a, rec + laid[i]!.offset, argTypes[i]!));
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));
-  C.output(g, rec, size);
+  output(g, rec, size);
 }
 
 /** r0 = bpf_for_each_map_elem(&map, callback returning 0, NULL, 0): the number of elements. */

@@ -1,7 +1,6 @@
 // Codegen of the functions whose value is formatted in user space or fixed at compile
 // time (checked in bpf/check/value-functions.ts): the kernel only records the raw bytes.
 //
-//   strftime  u64 nanoseconds since boot; the format lives in the type
 //   kaddr / uaddr / cgroupid   constants resolved through the ProbeEnv
 //   join      a ring-buffer record built in a per-CPU scratch value (16 × 1024 bytes do
 //             not fit the 512-byte stack): u64 action id, then the strings
@@ -18,19 +17,6 @@ import { DROPS_MAP, EVENTS_MAP, stacksMapName } from "../types/internal-maps.ts"
 import { STACK_DEPTH } from "../types/types.ts";
 
 import { userPointer } from "../functions/memory.ts";
-
-/** Store the value of strftime call `x` at r10+off. */
-export function storeValueCall(g: GenContext, x: A.CallExpr, off: number): void {
-  const { e } = g;
-  switch (x.callee) {
-    case "strftime":
-      g.scalar(x.args[1]!);
-      e.emit(asm.stx(8, R10, off, R0));
-      return;
-    default:
-      throw new CodegenError(`${x.callee}() has no value here`, x.span);
-  }
-}
 
 /** r0 = the compile-time constant of kaddr/uaddr/cgroupid. */
 export function constantCall(g: GenContext, x: A.CallExpr): void {

@@ -8,6 +8,7 @@ import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
 import { PROCESS_FUNCTIONS } from "./process.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
 import { NETWORK_FUNCTIONS } from "./network.ts";
+import { TIME_FUNCTIONS } from "./time.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -126,8 +127,7 @@ const table: FunctionRow[] = [
   fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
-  fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
-  fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
+  ...TIME_FUNCTIONS,
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
   fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
@@ -146,6 +146,9 @@ const table: FunctionRow[] = [
   ...STDLIB_FUNCTIONS,
   ...PROCESS_FUNCTIONS,
 ];
+
+/** The builtins that are rows: bare identifiers (`pid`, `comm`, `nsecs`). */
+export const builtinRows: ReadonlyMap<string, FunctionRow> = new Map(table.filter((f) => f.builtin).map((f) => [f.name, f]));
 
 /** The functions: rows that can be called. */
 export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.filter((f) => f.check).map((f) => [f.name, f]));

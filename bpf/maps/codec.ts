@@ -3,7 +3,6 @@
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.ts";
 import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
-import { formatBootTimestamp } from "../output/strftime.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
 import { decoderOf } from "../functions/index.ts";
@@ -12,11 +11,6 @@ const NO_SYMBOLS: Symbolizer = {
   stack: (id) => [`<stack ${id}>`],
   symbol: (addr) => `0x${addr.toString(16)}`,
 };
-
-/** Without a clock source: realtime minus monotonic time (equal to boot time while never suspended). */
-function approximateRealtimeAtBoot(): bigint {
-  return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-}
 
 /** The types of the language itself; the others are made by functions, whose rows decode them. */
 const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record"]);
@@ -55,10 +49,6 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       if (t.table === "username") return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
       const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
       return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };
-    }
-    case "timestamp": {
-      const boot = sym.realtimeAtBoot?.() ?? approximateRealtimeAtBoot();
-      return { kind: "text", text: formatBootTimestamp(t.format, readInt(b, off, 8, false), boot), origin: "timestamp" };
     }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };

@@ -14,7 +14,6 @@ import type { Value } from "../types/snapshot.ts";
 import { applyFormat } from "../output/printf.ts";
 import type { FormatSpec } from "../output/printf-format.ts";
 import { valueText } from "../output/index.ts";
-import { strftime } from "../output/strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
@@ -292,9 +291,6 @@ export class LoadedRun {
         return;
       case "zero":
         this.maps.zeroMap(a.map);
-        return;
-      case "time":
-        this.hooks.output(strftime(a.format, new Date()), { kind: "time" });
         return;
       case "system":
         this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "syscall");
