@@ -60,8 +60,6 @@ const table: BuiltinInfo[] = [
     doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
     type: (p) => p.args ?? `args is not available in ${p.provider} probes${p.positional ? " (use arg0, arg1, ...)" : ""}`,
   },
-  { name: "kstack", doc: "Kernel stack trace (symbolised through /proc/kallsyms).", type: always({ k: "stack", user: false }) },
-  { name: "ustack", doc: "User stack trace.", type: always({ k: "stack", user: true }) },
   { name: "username", doc: "Name of the current user (the uid, named from /etc/passwd when printed).", type: always({ k: "sym", user: false, table: "username" }) },
   { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
   { name: "ncpus", doc: "Number of possible CPUs (as bpftrace counts them: /sys/devices/system/cpu/possible).", type: always(u64) },

@@ -9,7 +9,6 @@ import { type Type, type StackMode, int, isScalar, none, sizeOf, typeName, u64 }
 export const JOIN_ARGNUM = 16;
 export const JOIN_ARGSIZE = 1024;
 
-const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
 
 
 export function checkKaddr(c: CallCheck): Type | string {
@@ -62,34 +61,4 @@ export function checkFormatted(c: CallCheck): Type | string {
   if (c.argTypes.length < 1 || c.constStr(0) === undefined) return `${c.call.callee}() needs a format string literal as its first argument`;
   if (c.call.callee === "system" && !c.unsafe) return "system() is an unsafe function being used in safe mode";
   return none;
-}
-
-/** The stack mode named by an identifier argument of kstack()/ustack(), if it is one. */
-export function stackModeArg(name: string): StackMode | undefined {
-  return STACK_MODES.find((m) => m === name);
-}
-
-/** kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression. */
-export function stackModeWord(a: { kind: string; name?: string }, i: number): boolean {
-  return i === 0 && a.kind === "IdentExpr" && stackModeArg(a.name!) !== undefined;
-}
-
-/** kstack([mode,] [limit]) / ustack([mode,] [limit]); mode arguments are not evaluated. */
-export function checkStack(c: CallCheck): Type | string {
-  const user = c.call.callee === "ustack";
-  const a = arity(c, 0, 2);
-  if (a) return a;
-  let mode: StackMode | undefined;
-  let limit: number | undefined;
-  for (const [i, arg] of c.call.args.entries()) {
-    if (arg.kind === "IdentExpr" && stackModeArg(arg.name) && i === 0) {
-      mode = stackModeArg(arg.name);
-      continue;
-    }
-    const n = c.constInt(i);
-    if (n === undefined) return `${c.call.callee}() takes a mode (bpftrace, perf, raw) and a constant frame limit`;
-    if (n < 1n || n > 1024n) return `${c.call.callee}() frame limit must be between 1 and 1024`;
-    limit = Number(n);
-  }
-  return { k: "stack", user, ...(mode && mode !== "bpftrace" && { mode }), ...(limit !== undefined && { limit }) };
 }

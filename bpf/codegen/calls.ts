@@ -51,9 +51,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
     case "cgroup_path":
       g.scalar(x.args[0]!);
       return;
-    case "kstack":
-    case "ustack":
-      return g.stackId(x.callee === "ustack", g.type(x));
     case "sizeof":
       return g.scalar(x.args[0]!);
     case "kaddr":

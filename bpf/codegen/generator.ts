@@ -583,9 +583,6 @@ export class ProbeGenerator implements GenContext {
         }
         e.emit(asm.ldx(8, R0, R6, PtRegs.rax));
         return;
-      case "kstack":
-      case "ustack":
-        return this.stackId(name === "ustack", this.type(x));
       case "func":
         // kprobe/kretprobe: the probed function's address, named by ksym when printed
         e.emit(asm.mov(R1, R6), asm.call(H.get_func_ip));
@@ -638,10 +635,6 @@ export class ProbeGenerator implements GenContext {
       return;
     }
     this.truncate(R0, t);
-  }
-
-  stackId(user: boolean, t?: Type): void {
-    VC.stackId(this, user, t?.k === "stack" ? t.limit : undefined);
   }
 
   // --- fields ----------------------------------------------------------------------

@@ -4,8 +4,6 @@
 //   kaddr / uaddr / cgroupid   constants resolved through the ProbeEnv
 //   join      a ring-buffer record built in a per-CPU scratch value (16 × 1024 bytes do
 //             not fit the 512-byte stack): u64 action id, then the strings
-//   ustack    stack id in the low 32 bits, pid (tgid) in the high 32 bits; kstack(n) and
-//             ustack(n) use a stack map of depth n
 import { asm, R0, R1, R2, R3, R4, R6, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { Type } from "../types/types.ts";
@@ -35,19 +33,6 @@ export function constantCall(g: GenContext, x: A.CallExpr): void {
     if (v === undefined) throw new CodegenError(`uaddr(): no symbol '${name}' in the probed binary`, x.span);
   }
   g.loadConst(v);
-}
-
-/** r0 = bpf_get_stackid(ctx, &stacks, flags); a user stack gets the pid in its high half. */
-export function stackId(g: GenContext, user: boolean, limit?: number): void {
-  const { e } = g;
-  const depth = Math.min(limit ?? STACK_DEPTH, STACK_DEPTH);
-  if (depth === STACK_DEPTH) g.shared.needStacks = true;
-  else g.shared.stackDepths.add(depth);
-  e.emit(asm.mov(R1, R6), asm.ldMapFd(R2, stacksMapName(depth)), asm.movImm(R3, user ? BPF_F_USER_STACK : 0), asm.call(H.get_stackid));
-  if (!user) return;
-  const tmp = g.frame.alloc(8);
-  e.emit(asm.lshImm(R0, 32), asm.rshImm(R0, 32), asm.stx(8, R10, tmp, R0));
-  e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32), asm.lshImm(R0, 32), asm.ldx(8, R1, R10, tmp), asm.or(R0, R1));
 }
 
 /**

@@ -9,6 +9,7 @@ import { PROCESS_FUNCTIONS } from "./process.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
 import { NETWORK_FUNCTIONS } from "./network.ts";
 import { TIME_FUNCTIONS } from "./time.ts";
+import { STACK_FUNCTIONS } from "./stacks.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -132,8 +133,7 @@ const table: FunctionRow[] = [
   fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
   fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
-  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", V.checkStack, { bareWord: V.stackModeWord }),
-  fn("ustack", "ustack([mode,] [limit])", "User stack trace, symbolised per process.", V.checkStack, { bareWord: V.stackModeWord }),
+  ...STACK_FUNCTIONS,
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
   fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
   fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),

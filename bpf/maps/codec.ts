@@ -32,17 +32,6 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const { offsets } = tupleLayout(t.elements);
       return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
     }
-    case "stack": {
-      // A user stack holds the pid in its high 32 bits (bpf/codegen/value-calls.ts).
-      const raw = readInt(b, off, 8, true);
-      const id = t.user ? BigInt.asIntN(32, raw) : raw;
-      const pid = t.user ? Number(BigInt.asUintN(64, raw) >> 32n) : undefined;
-      const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
-      let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
-      if (t.limit !== undefined) frames = frames.slice(0, t.limit);
-      const full = frames.length >= Math.min(t.limit ?? STACK_DEPTH, STACK_DEPTH);
-      return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }), ...(full && { truncated: true as const }) };
-    }
     case "sym": {
       const addr = readInt(b, off, 8, false);
       if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
