@@ -109,13 +109,6 @@ export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
     if (c.constStr(1) === undefined) return "assert() needs a message string literal";
     return none;
   }),
-  fn("percpu_kaddr", 'uint64 *percpu_kaddr("sym"[, int cpu])', "Address of a per-CPU kernel variable on this CPU or on `cpu` (NULL past the last CPU).", (c) => {
-    const bad = arity(c, 1, 2);
-    if (bad) return bad;
-    if (c.constStr(0) === undefined) return "percpu_kaddr() needs the variable's name as a string literal";
-    if (c.argTypes[1] && !isScalar(c.argTypes[1])) return `percpu_kaddr() cpu must be an integer, not ${typeName(c.argTypes[1])}`;
-    return { k: "ptr", to: u64, user: false };
-  }),
   ...(["kptr", "uptr"] as const).map((name) =>
     fn(name, `T * ${name}(T * ptr)`, `Mark a pointer as a ${name === "kptr" ? "kernel" : "user"} address space pointer.`, (c) => {
       const bad = arity(c, 1);

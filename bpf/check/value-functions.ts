@@ -11,32 +11,6 @@ export const JOIN_ARGSIZE = 1024;
 
 
 
-export function checkKaddr(c: CallCheck): Type | string {
-  const a = arity(c, 1);
-  if (a) return a;
-  const name = c.constStr(0);
-  if (name === undefined) return "kaddr() needs a string literal";
-  const lookup = c.env?.kernelSymbolAddress;
-  if (!lookup) return u64; // no kernel symbols in this environment: resolved as 0
-  const addr = lookup.call(c.env, name);
-  if (addr === undefined) return `kaddr(): no kernel symbol '${name}' in /proc/kallsyms`;
-  return u64;
-}
-
-/** uaddr("sym"): a user pointer into the probed binary, sized by the ELF symbol (1/2/4/8 bytes). */
-export function checkUaddr(c: CallCheck): Type | string {
-  const a = arity(c, 1);
-  if (a) return a;
-  const name = c.constStr(0);
-  if (name === undefined) return "uaddr() needs a string literal";
-  const p = c.probe;
-  if (!p || p.attach.kind !== "uprobe") return `uaddr() is only available in uprobe, uretprobe and usdt probes${p ? `, not ${p.provider}` : ""}`;
-  const sym = c.env?.elfSymbol?.(p.attach.path, name);
-  if (c.env?.elfSymbol && !sym) return `uaddr(): no symbol '${name}' in ${p.attach.path}`;
-  const bits = sym && [1, 2, 4, 8].includes(sym.size) ? ((sym.size * 8) as 8 | 16 | 32 | 64) : 64;
-  return { k: "ptr", to: int(bits, false), user: true };
-}
-
 export function checkCgroupid(c: CallCheck): Type | string {
   const a = arity(c, 1);
   if (a) return a;

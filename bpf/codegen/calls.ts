@@ -46,15 +46,11 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
       g.placeNop();
       return;
     }
-    case "ksym":
-    case "usym":
     case "cgroup_path":
       g.scalar(x.args[0]!);
       return;
     case "sizeof":
       return g.scalar(x.args[0]!);
-    case "kaddr":
-    case "uaddr":
     case "cgroupid":
       return VC.constantCall(g, x);
     case "reg": {

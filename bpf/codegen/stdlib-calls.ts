@@ -75,9 +75,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
     case "uptr":
       g.scalar(x.args[0]!);
       return true;
-    case "percpu_kaddr":
-      percpuKaddr(g, x);
-      return true;
     case "len":
       if (x.args[0]?.kind === "MapExpr") mapLength(g, x.args[0]);
       else stackLength(g, x.args[0]!);
@@ -199,35 +196,4 @@ export function arrayCast(g: GenContext, x: A.CastExpr, off: number, t: Type): v
   g.scalar(x.expr);
   g.e.emit(asm.stx(8, R10, tmp, R0));
   g.e.copy(R10, off, R10, tmp, size);
-}
-
-/**
- * r0 = bpf_this_cpu_ptr(&sym) or bpf_per_cpu_ptr(&sym, cpu): the variable is the BTF VAR
- * of vmlinux's per-CPU section (lddw BPF_PSEUDO_BTF_ID). The verifier types the result
- * as a kernel pointer (or NULL); it goes through probe_read_kernel once so that the rest
- * of the program holds it as a plain number, like every other address.
- */
-function percpuKaddr(g: GenContext, x: A.CallExpr): void {
-  const { e } = g;
-  const name = (x.args[0] as A.StrLit).value;
-  const btf = g.shared.env?.btf?.();
-  const id = btf?.findAllByName(name).find((i) => btf.kindOf(i) === "var");
-  if (id === undefined) throw new CodegenError(`percpu_kaddr(): no per-CPU kernel variable '${name}' in the kernel's BTF`, x.span);
-  // the verifier finds the variable through kallsyms, which lists data only with CONFIG_KALLSYMS_ALL
-  if (g.shared.env?.kernelSymbolAddress?.(name) === undefined) {
-    throw new CodegenError(`percpu_kaddr(): '${name}' is not in /proc/kallsyms (a kernel without CONFIG_KALLSYMS_ALL), so BPF programs cannot address it here`, x.span);
-  }
-  if (x.args[1]) {
-    g.scalar(x.args[1]);
-    e.emit(asm.mov(R2, R0), asm.ldBtfId(R1, id), asm.call(helpers.per_cpu_ptr!));
-  } else {
-    e.emit(asm.ldBtfId(R1, id), asm.call(helpers.this_cpu_ptr!));
-  }
-  const slot = g.frame.alloc(8, 8, "stack");
-  const val = g.frame.alloc(8, 8, "stack");
-  e.emit(asm.stx(8, R10, slot, R0));
-  e.stackAddr(R1, val);
-  e.emit(asm.movImm(R2, 8));
-  e.stackAddr(R3, slot);
-  e.emit(asm.call(H.probe_read_kernel), asm.ldx(8, R0, R10, val));
 }

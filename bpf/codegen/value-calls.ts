@@ -16,22 +16,12 @@ import { STACK_DEPTH } from "../types/types.ts";
 
 import { userPointer } from "../functions/memory.ts";
 
-/** r0 = the compile-time constant of kaddr/uaddr/cgroupid. */
+/** r0 = the compile-time constant of cgroupid. */
 export function constantCall(g: GenContext, x: A.CallExpr): void {
   const name = (x.args[0] as A.StrLit).value;
   const env = g.shared.env;
-  let v: bigint | undefined;
-  if (x.callee === "kaddr") {
-    v = env?.kernelSymbolAddress?.(name);
-    if (v === undefined) throw new CodegenError(`kaddr(): no kernel symbol '${name}' (is /proc/kallsyms readable?)`, x.span);
-  } else if (x.callee === "cgroupid") {
-    v = env?.cgroupId?.(name);
-    if (v === undefined) throw new CodegenError(`cgroupid(): no cgroup at '${name}'`, x.span);
-  } else {
-    const a = g.cp.concrete.attach;
-    v = a.kind === "uprobe" ? env?.elfSymbol?.(a.path, name)?.address : undefined;
-    if (v === undefined) throw new CodegenError(`uaddr(): no symbol '${name}' in the probed binary`, x.span);
-  }
+  const v = env?.cgroupId?.(name);
+  if (v === undefined) throw new CodegenError(`cgroupid(): no cgroup at '${name}'`, x.span);
   g.loadConst(v);
 }
 

@@ -10,6 +10,7 @@ import { STRING_FUNCTIONS } from "./strings.ts";
 import { NETWORK_FUNCTIONS } from "./network.ts";
 import { TIME_FUNCTIONS } from "./time.ts";
 import { STACK_FUNCTIONS } from "./stacks.ts";
+import { SYMBOL_FUNCTIONS } from "./symbols.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -114,8 +115,7 @@ const table: FunctionRow[] = [
     return arity(c, 1, 2) ?? bool;
   }, { mapArgs: { required: true, writes: true } }),
   ...STRING_FUNCTIONS,
-  fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
-  fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
+  ...SYMBOL_FUNCTIONS,
   // bpftrace's stdlib: a string[64] from a table, in the kernel (bpf/codegen/name-tables.ts)
   fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), a string[64]: \"read\", \"Unknown syscall\".", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
@@ -126,7 +126,6 @@ const table: FunctionRow[] = [
     return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
   }),
   fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
-  fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   ...TIME_FUNCTIONS,
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
@@ -135,7 +134,6 @@ const table: FunctionRow[] = [
   fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
   ...STACK_FUNCTIONS,
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
-  fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
   fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
   ...NETWORK_FUNCTIONS,
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),

@@ -35,9 +35,7 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     case "sym": {
       const addr = readInt(b, off, 8, false);
       if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
-      if (t.table === "username") return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
-      const pid = t.user ? Number(readInt(b, off + 8, 8, false)) : undefined;
-      return { kind: "text", text: sym.symbol(addr, t.user, pid), origin: t.user ? "usym" : "ksym" };
+      return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
     }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };
