@@ -3,7 +3,6 @@
 // through the ring buffer.
 import { asm, R0, R1, R2, R3, R4, R6, R10, H, INLINE_BYTES } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { emitTableName, NAME_STRLEN } from "./name-tables.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { type Type, sizeOf, tupleLayout, isScalar } from "../types/types.ts";
@@ -78,10 +77,6 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
     return;
   }
   switch (x.callee) {
-    case "syscall_name":
-    case "strerror":
-      if (size > NAME_STRLEN) e.zero(off, size);
-      return emitTableName(g, x, x.callee, off);
     default:
       if (SC.callValue(g, x, off, t)) return;
       if (isScalar(t)) {

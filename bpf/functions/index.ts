@@ -11,6 +11,7 @@ import { NETWORK_FUNCTIONS } from "./network.ts";
 import { TIME_FUNCTIONS } from "./time.ts";
 import { STACK_FUNCTIONS } from "./stacks.ts";
 import { SYMBOL_FUNCTIONS } from "./symbols.ts";
+import { NAME_FUNCTIONS } from "./names.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -116,8 +117,7 @@ const table: FunctionRow[] = [
   }, { mapArgs: { required: true, writes: true } }),
   ...STRING_FUNCTIONS,
   ...SYMBOL_FUNCTIONS,
-  // bpftrace's stdlib: a string[64] from a table, in the kernel (bpf/codegen/name-tables.ts)
-  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), a string[64]: \"read\", \"Unknown syscall\".", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
+  ...NAME_FUNCTIONS,
   fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
     const bad = arity(c, 1, 2) ?? intArg(c, 0);
     if (bad) return bad;
@@ -125,7 +125,6 @@ const table: FunctionRow[] = [
     if (c.argTypes.length === 2 && filter === undefined) return "cgroup_path(): the filter must be a string literal";
     return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
   }),
-  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   ...TIME_FUNCTIONS,
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
