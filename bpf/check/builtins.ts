@@ -32,16 +32,8 @@ function positional(probe: ConcreteProbe, n: number): Type | string {
 }
 
 const table: BuiltinInfo[] = [
-  { name: "pid", doc: "Process id (the kernel's tgid) of the current task.", type: always(u32) },
-  { name: "tid", doc: "Thread id (the kernel's pid) of the current task.", type: always(u32) },
-  { name: "uid", doc: "User id of the current task.", type: always(u32) },
-  { name: "gid", doc: "Group id of the current task.", type: always(u32) },
   { name: "cpu", doc: "The CPU the probe fired on.", type: always(u32) },
   { name: "numaid", doc: "The NUMA node the probe fired on.", type: always(u32) },
-  { name: "comm", doc: "Name of the current task (16 bytes, like /proc/PID/comm).", type: always(str(COMM_SIZE)) },
-  { name: "cgroup", doc: "cgroup v2 id of the current task.", type: always(u64) },
-  { name: "curtask", doc: "Pointer to the current task_struct.", type: always({ k: "ptr", to: { k: "record", name: "struct task_struct", size: 0 }, user: false }) },
-  { name: "cpid", doc: "Pid of the child process started with -c CMD (0 without -c).", type: always(u32) },
   { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
   { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: (_, n) => str(n) },
   {
@@ -60,8 +52,6 @@ const table: BuiltinInfo[] = [
     doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
     type: (p) => p.args ?? `args is not available in ${p.provider} probes${p.positional ? " (use arg0, arg1, ...)" : ""}`,
   },
-  { name: "username", doc: "Name of the current user (the uid, named from /etc/passwd when printed).", type: always({ k: "sym", user: false, table: "username" }) },
-  { name: "__builtin_pid", doc: "Alias of pid.", type: always(u32) },
   { name: "ncpus", doc: "Number of possible CPUs (as bpftrace counts them: /sys/devices/system/cpu/possible).", type: always(u64) },
   { name: "probetype", doc: "Name of the probe type: tracepoint, uprobe, profile, special (BEGIN/END), ...", type: (p) => str(probeTypeName(p).length + 1) },
   { name: "usermode", doc: "1 when the probe fired in user mode (the pt_regs' cs), else 0; 1 in BEGIN/END.", type: always(u8) },

@@ -1,10 +1,10 @@
-// The checker's kernel side: identifiers that mean kernel things (curtask's BTF type,
-// rows that are kernel walks such as ppid and pcomm, enum constants), members of kernel structs through BTF
+// The checker's kernel side: identifiers that mean kernel things (rows that are kernel
+// walks such as ppid and pcomm, enum constants), members of kernel structs through BTF
 // and of the structs the program defines (laid out by c-struct.ts).
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { builtins } from "./builtins.ts";
-import { functions } from "../functions/index.ts";
+import { builtinRows } from "../functions/index.ts";
 import { rewrite } from "./call-check.ts";
 import { closest } from "./suggest.ts";
 import { namedType } from "./named-types.ts";
@@ -38,15 +38,10 @@ export function defineStructs(c: Checker): Diagnostic[] {
   return out;
 }
 
-/** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
+/** Identifiers that mean kernel things: ppid, pcomm, enum constants. */
 export function kernelIdent(c: Checker, e: A.IdentExpr, s: ProbeScope): Type | undefined {
-  const row = functions.get(e.name);
+  const row = builtinRows.get(e.name);
   if (row?.rewrite) return rewrite(c, e, row, s);
-  if (e.name === "curtask") {
-    const btf = c.btf();
-    const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
-    return task ? { k: "ptr", to: task, user: false } : undefined;
-  }
   if (builtins.has(e.name)) return undefined;
   const btf = c.btf();
   const v = btf ? btfEnumValue(btf, e.name) : undefined;

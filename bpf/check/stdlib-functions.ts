@@ -7,17 +7,6 @@ import type * as A from "../lang/ast.ts";
 import { type CallCheck, type FunctionRow, arity, fn } from "../functions/row.ts";
 import { type Type, bool, int, isScalar, none, s64, str, typeName, u32, u64, u8 } from "../types/types.ts";
 
-/** pid(NS) / tid(NS): the namespace the id is seen from. */
-export const PID_NAMESPACES = ["curr_ns", "init"] as const;
-
-/** Arguments that are bare words rather than expressions: pid(init). */
-export function bareWordArg(callee: string, a: A.Expr, i: number): boolean {
-  if (i !== 0 || a.kind !== "IdentExpr") return false;
-  if (callee === "pid" || callee === "tid") return (PID_NAMESPACES as readonly string[]).includes(a.name);
-  return false;
-}
-
-
 /** The compile-time answer of an is_* question about a type. */
 function introspect(callee: string, t: Type, arg: A.Expr): boolean {
   switch (callee) {
@@ -70,15 +59,6 @@ function checkFormatFn(c: CallCheck): Type | string {
 
 
 export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
-  ...(["pid", "tid"] as const).map((name) =>
-    fn(name, `uint32 ${name}([curr_ns|init])`, `The ${name === "pid" ? "process" : "thread"} id, seen from bpftrace's pid namespace (curr_ns, default) or the initial one (init).`, (c) => {
-      const bad = arity(c, 0, 1);
-      if (bad) return bad;
-      const a = c.call.args[0];
-      if (a && !bareWordArg(name, a, 0)) return `${name}() takes a pid namespace: ${PID_NAMESPACES.join(", ")}`;
-      return u32;
-    }, { bareWord: (a, i) => bareWordArg(name, a, i) }),
-  ),
   fn("ncpus", "uint64 ncpus()", "Number of possible CPUs.", (c) => arity(c, 0) ?? u64),
   fn("usermode", "uint8 usermode()", "1 when the probe fired in user mode, else 0.", (c) => arity(c, 0) ?? u8),
   fn("probetype", "string probetype()", "Name of the probe type: tracepoint, uprobe, special (BEGIN/END), ...", (c) => arity(c, 0) ?? str(16)),

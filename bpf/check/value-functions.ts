@@ -11,16 +11,6 @@ export const JOIN_ARGSIZE = 1024;
 
 
 
-export function checkCgroupid(c: CallCheck): Type | string {
-  const a = arity(c, 1);
-  if (a) return a;
-  const path = c.constStr(0);
-  if (path === undefined) return "cgroupid() needs a string literal path";
-  const lookup = c.env?.cgroupId;
-  if (lookup && lookup.call(c.env, path) === undefined) return `cgroupid(): no cgroup at '${path}'`;
-  return u64;
-}
-
 export function checkJoin(c: CallCheck): Type | string {
   const a = arity(c, 1, 2);
   if (a) return a;

@@ -45,13 +45,8 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
       g.placeNop();
       return;
     }
-    case "cgroup_path":
-      g.scalar(x.args[0]!);
-      return;
     case "sizeof":
       return g.scalar(x.args[0]!);
-    case "cgroupid":
-      return VC.constantCall(g, x);
     case "reg": {
       const name = (x.args[0] as A.StrLit).value;
       const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
@@ -145,16 +140,6 @@ export function callStmt(g: GenContext, x: A.CallExpr): void {
       output(g, rec, 8 + sizeOf(t));
       return;
     }
-    case "signal": {
-      const a = x.args[0]!;
-      let sig: number | undefined;
-      if (a.kind === "StrLit") sig = SIGNALS[a.value.replace(/^SIG/, "")];
-      else g.scalar(a);
-      if (a.kind === "StrLit" && sig === undefined) throw new CodegenError(`unknown signal '${a.value}'`, a.span);
-      if (sig !== undefined) e.emit(asm.movImm(R0, sig));
-      e.emit(asm.mov(R1, R0), asm.call(H.send_signal));
-      return;
-    }
     default:
       if (SC.callStmt(g, x)) return;
       g.discard(x);
@@ -179,9 +164,3 @@ export function printf(g: GenContext, x: A.CallExpr): void {
   e.emit(asm.stx(8, R10, rec, R0));
   output(g, rec, size);
 }
-
-/** signal("SIGKILL") / signal("KILL"): the numbers of the signals bpftrace names. */
-const SIGNALS: Record<string, number> = {
-  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
-  USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
-};

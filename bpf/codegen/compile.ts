@@ -78,7 +78,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...included.diagnostics] };
   }
   // A builtin is no identifier to bpftrace (its lexer makes it a keyword): no header macro replaces it.
-  const headerConstant = (name: string) => (builtins.has(name) || name === "ppid" || name === "pcomm" ? undefined : included.constant(name));
+  const headerConstant = (name: string) => (builtins.has(name) ? undefined : included.constant(name));
   const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant });
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };

@@ -557,23 +557,6 @@ export class ProbeGenerator implements GenContext {
       case "ctx":
         e.emit(asm.mov(R0, R6));
         return;
-      case "pid":
-      case "__builtin_pid":
-        e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32));
-        return;
-      case "tid":
-        e.emit(asm.call(H.get_current_pid_tgid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
-        return;
-      case "uid":
-      case "username":
-        e.emit(asm.call(H.get_current_uid_gid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
-        return;
-      case "gid":
-        e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
-        return;
-      case "cpid":
-        e.emit(asm.movImm(R0, this.shared.cpid));
-        return;
       case "retval":
         if (p.positional === "raw") {
           if (p.retvalOffset === undefined) throw new CodegenError(`retval: ${p.name} has no BTF prototype`, x.span);
@@ -769,12 +752,6 @@ export class ProbeGenerator implements GenContext {
       case "IdentExpr": {
         const row = builtinRows.get(x.name);
         if (row?.emit?.value) return row.emit.value(this, x, off, t);
-        if (x.name === "comm") {
-          e.zero(off, size);
-          e.stackAddr(R1, off);
-          e.emit(asm.movImm(R2, Math.min(16, size)), asm.call(H.get_current_comm));
-          return;
-        }
         if (x.name === "probetype") return e.storeBytes(off, SC.probeTypeText(this), size);
         if (x.name === "probe" || x.name === "func") {
           const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
@@ -894,8 +871,6 @@ export class ProbeGenerator implements GenContext {
 const ONE_CALL_BUILTINS: Record<string, number> = {
   cpu: H.get_smp_processor_id,
   numaid: H.get_numa_node_id,
-  cgroup: H.get_current_cgroup_id,
-  curtask: H.get_current_task,
   rand: H.get_prandom_u32,
 };
 

@@ -64,13 +64,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
     case "ncpus":
     case "usermode":
       return builtinScalar(g, x.callee);
-    case "pid":
-    case "tid":
-      // curr_ns and init are the same view here: the compiler runs in the initial pid namespace
-      e.emit(asm.call(H.get_current_pid_tgid));
-      if (x.callee === "pid") e.emit(asm.rshImm(R0, 32));
-      else e.emit(asm.lshImm(R0, 32), asm.rshImm(R0, 32));
-      return true;
     case "kptr":
     case "uptr":
       g.scalar(x.args[0]!);

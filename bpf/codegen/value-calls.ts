@@ -16,15 +16,6 @@ import { STACK_DEPTH } from "../types/types.ts";
 
 import { userPointer } from "../functions/memory.ts";
 
-/** r0 = the compile-time constant of cgroupid. */
-export function constantCall(g: GenContext, x: A.CallExpr): void {
-  const name = (x.args[0] as A.StrLit).value;
-  const env = g.shared.env;
-  const v = env?.cgroupId?.(name);
-  if (v === undefined) throw new CodegenError(`cgroupid(): no cgroup at '${name}'`, x.span);
-  g.loadConst(v);
-}
-
 /**
  * join(arr[, sep]): read up to 16 pointers of `arr` and the strings they point to into one
  * record (beyond the BPF stack, so in the scratch value: bpf/codegen/scratch.ts), then send

@@ -118,26 +118,16 @@ const table: FunctionRow[] = [
   ...STRING_FUNCTIONS,
   ...SYMBOL_FUNCTIONS,
   ...NAME_FUNCTIONS,
-  fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
-    const bad = arity(c, 1, 2) ?? intArg(c, 0);
-    if (bad) return bad;
-    const filter = c.constStr(1);
-    if (c.argTypes.length === 2 && filter === undefined) return "cgroup_path(): the filter must be a string literal";
-    return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
-  }),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
   ...TIME_FUNCTIONS,
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
-  fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
   fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
   ...STACK_FUNCTIONS,
   fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
-  fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
   ...NETWORK_FUNCTIONS,
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
-  fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
   fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
   fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
   ...STDLIB_FUNCTIONS,

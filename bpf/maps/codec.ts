@@ -32,11 +32,6 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
       const { offsets } = tupleLayout(t.elements);
       return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
     }
-    case "sym": {
-      const addr = readInt(b, off, 8, false);
-      if (t.table === "cgroup") return { kind: "str", value: sym.cgroupPath?.(addr, t.filter) ?? addr.toString() };
-      return { kind: "str", value: sym.userName?.(Number(addr)) ?? addr.toString() };
-    }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };
     case "array": {
