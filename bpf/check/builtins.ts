@@ -3,7 +3,6 @@
 import type { ConcreteProbe } from "../probes/provider.ts";
 import { builtinRows } from "../functions/index.ts";
 import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "../types/types.ts";
-import { probeTypeName } from "./probe-type.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
@@ -32,10 +31,6 @@ function positional(probe: ConcreteProbe, n: number): Type | string {
 }
 
 const table: BuiltinInfo[] = [
-  { name: "cpu", doc: "The CPU the probe fired on.", type: always(u32) },
-  { name: "numaid", doc: "The NUMA node the probe fired on.", type: always(u32) },
-  { name: "rand", doc: "A pseudo-random 32-bit number.", type: always(u32) },
-  { name: "probe", doc: "Full name of the probe that fired, e.g. tracepoint:syscalls:sys_enter_openat.", type: (_, n) => str(n) },
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
@@ -52,9 +47,6 @@ const table: BuiltinInfo[] = [
     doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
     type: (p) => p.args ?? `args is not available in ${p.provider} probes${p.positional ? " (use arg0, arg1, ...)" : ""}`,
   },
-  { name: "ncpus", doc: "Number of possible CPUs (as bpftrace counts them: /sys/devices/system/cpu/possible).", type: always(u64) },
-  { name: "probetype", doc: "Name of the probe type: tracepoint, uprobe, profile, special (BEGIN/END), ...", type: (p) => str(probeTypeName(p).length + 1) },
-  { name: "usermode", doc: "1 when the probe fired in user mode (the pt_regs' cs), else 0; 1 in BEGIN/END.", type: always(u8) },
   { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
 ];
 

@@ -59,9 +59,6 @@ function checkFormatFn(c: CallCheck): Type | string {
 
 
 export const STDLIB_FUNCTIONS: readonly FunctionRow[] = [
-  fn("ncpus", "uint64 ncpus()", "Number of possible CPUs.", (c) => arity(c, 0) ?? u64),
-  fn("usermode", "uint8 usermode()", "1 when the probe fired in user mode, else 0.", (c) => arity(c, 0) ?? u8),
-  fn("probetype", "string probetype()", "Name of the probe type: tracepoint, uprobe, special (BEGIN/END), ...", (c) => arity(c, 0) ?? str(16)),
   ...["is_str", "is_integer", "is_unsigned_integer", "is_ptr", "is_array", "is_literal"].map(isQuestion),
   fn("static_assert", "void static_assert(bool condition, string msg)", "Fail the compilation when the condition is false.", (c) => {
     const bad = arity(c, 2);

@@ -47,13 +47,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
     }
     case "sizeof":
       return g.scalar(x.args[0]!);
-    case "reg": {
-      const name = (x.args[0] as A.StrLit).value;
-      const off = (PtRegs as Record<string, number>)[name.replace(/^r?/, "r")] ?? (PtRegs as Record<string, number>)[name];
-      if (off === undefined) throw new CodegenError(`unknown register '${name}'`, x.span);
-      e.emit(asm.ldx(8, R0, R6, off));
-      return;
-    }
     default:
       if (SC.callScalar(g, x)) return;
       if (isScalar(g.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);

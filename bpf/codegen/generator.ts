@@ -547,12 +547,6 @@ export class ProbeGenerator implements GenContext {
     const name = x.name;
     const row = builtinRows.get(name);
     if (row?.emit?.scalar) return row.emit.scalar(this, x);
-    if (SC.builtinScalar(this, name)) return;
-    const helper = ONE_CALL_BUILTINS[name];
-    if (helper !== undefined) {
-      e.emit(asm.call(helper));
-      return;
-    }
     switch (name) {
       case "ctx":
         e.emit(asm.mov(R0, R6));
@@ -752,10 +746,8 @@ export class ProbeGenerator implements GenContext {
       case "IdentExpr": {
         const row = builtinRows.get(x.name);
         if (row?.emit?.value) return row.emit.value(this, x, off, t);
-        if (x.name === "probetype") return e.storeBytes(off, SC.probeTypeText(this), size);
-        if (x.name === "probe" || x.name === "func") {
-          const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
-          e.storeBytes(off, Buffer.from(text), size);
+        if (x.name === "func") {
+          e.storeBytes(off, Buffer.from(this.cp.concrete.func ?? ""), size);
           return;
         }
         break;
@@ -866,13 +858,6 @@ export class ProbeGenerator implements GenContext {
 
 
 }
-
-/** Builtins that are exactly one helper call, its result in r0. */
-const ONE_CALL_BUILTINS: Record<string, number> = {
-  cpu: H.get_smp_processor_id,
-  numaid: H.get_numa_node_id,
-  rand: H.get_prandom_u32,
-};
 
 /** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */
 function specSize(t: A.TypeSpec): number {

@@ -15,7 +15,6 @@ import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.t
 import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { parsePton } from "../functions/pton.ts";
-import { probeTypeName, constantUsermode } from "../check/probe-type.ts";
 import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
@@ -25,45 +24,10 @@ import { STACK_DEPTH } from "../types/types.ts";
 import * as M from "./map-ops.ts";
 import { action, output } from "../functions/records.ts";
 
-/** ncpus and usermode as bare identifiers; false for other builtins. */
-export function builtinScalar(g: GenContext, name: string): boolean {
-  const { e } = g;
-  if (name === "ncpus") {
-    g.loadConst(BigInt(g.shared.cpus));
-    return true;
-  }
-  if (name === "usermode") {
-    const known = constantUsermode(g.cp.concrete);
-    if (known !== undefined) {
-      g.loadConst(known);
-      return true;
-    }
-    // x86-64: the privilege level is the low two bits of the saved cs (3 = user)
-    e.emit(asm.ldx(8, R0, R6, PtRegs.cs), asm.andImm(R0, 3));
-    const no = e.label("umno");
-    const end = e.label("umend");
-    e.emit(asm.jneImm(R0, 3, no), asm.movImm(R0, 1), asm.ja(end));
-    e.place(no);
-    e.emit(asm.movImm(R0, 0));
-    e.place(end);
-    g.placeNop();
-    return true;
-  }
-  return false;
-}
-
-/** The text of the probetype builtin / probetype() call. */
-export function probeTypeText(g: GenContext): Buffer {
-  return Buffer.from(probeTypeName(g.cp.concrete));
-}
-
 /** r0 = the value of a stdlib call with a numeric value; false when `x` is not one. */
 export function callScalar(g: GenContext, x: A.CallExpr): boolean {
   const { e } = g;
   switch (x.callee) {
-    case "ncpus":
-    case "usermode":
-      return builtinScalar(g, x.callee);
     case "kptr":
     case "uptr":
       g.scalar(x.args[0]!);
@@ -79,10 +43,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): boolean {
 
 /** Store the value of a stdlib call that is not a number (pton, probetype()); false when not one. */
 export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): boolean {
-  if (x.callee === "probetype") {
-    g.e.storeBytes(off, probeTypeText(g), sizeOf(t));
-    return true;
-  }
   return false;
 }
 

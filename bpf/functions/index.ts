@@ -12,6 +12,7 @@ import { TIME_FUNCTIONS } from "./time.ts";
 import { STACK_FUNCTIONS } from "./stacks.ts";
 import { SYMBOL_FUNCTIONS } from "./symbols.ts";
 import { NAME_FUNCTIONS } from "./names.ts";
+import { CONTEXT_FUNCTIONS } from "./context.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -124,11 +125,10 @@ const table: FunctionRow[] = [
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
   fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
   ...STACK_FUNCTIONS,
-  fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
+  ...CONTEXT_FUNCTIONS,
   ...NETWORK_FUNCTIONS,
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
-  fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
   fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
   ...STDLIB_FUNCTIONS,
   ...PROCESS_FUNCTIONS,
