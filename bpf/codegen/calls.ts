@@ -45,8 +45,6 @@ export function callScalar(g: GenContext, x: A.CallExpr): void {
       g.placeNop();
       return;
     }
-    case "sizeof":
-      return g.scalar(x.args[0]!);
     default:
       if (SC.callScalar(g, x)) return;
       if (isScalar(g.type(x))) throw new CodegenError(`${x.callee}() is not supported yet`, x.span);

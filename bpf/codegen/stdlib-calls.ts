@@ -28,10 +28,6 @@ import { action, output } from "../functions/records.ts";
 export function callScalar(g: GenContext, x: A.CallExpr): boolean {
   const { e } = g;
   switch (x.callee) {
-    case "kptr":
-    case "uptr":
-      g.scalar(x.args[0]!);
-      return true;
     case "len":
       if (x.args[0]?.kind === "MapExpr") mapLength(g, x.args[0]);
       else stackLength(g, x.args[0]!);
@@ -72,9 +68,6 @@ export function callStmt(g: GenContext, x: A.CallExpr): boolean {
       g.placeNop();
       return true;
     }
-    case "static_assert":
-    case "fail":
-      return true; // checked at compile time; nothing runs
     default:
       return false;
   }

@@ -13,6 +13,7 @@ import { STACK_FUNCTIONS } from "./stacks.ts";
 import { SYMBOL_FUNCTIONS } from "./symbols.ts";
 import { NAME_FUNCTIONS } from "./names.ts";
 import { CONTEXT_FUNCTIONS } from "./context.ts";
+import { INTROSPECTION_FUNCTIONS } from "./introspection.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -119,7 +120,7 @@ const table: FunctionRow[] = [
   ...STRING_FUNCTIONS,
   ...SYMBOL_FUNCTIONS,
   ...NAME_FUNCTIONS,
-  fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
+  ...INTROSPECTION_FUNCTIONS,
   ...TIME_FUNCTIONS,
   fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
   fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
