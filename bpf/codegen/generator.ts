@@ -23,7 +23,6 @@ import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
 import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
-import * as VC from "./value-calls.ts";
 import * as SC from "./stdlib-calls.ts";
 import type { Action } from "../functions/actions.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";

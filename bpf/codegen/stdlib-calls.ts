@@ -42,61 +42,6 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): b
   return false;
 }
 
-/** errorf/warnf/assert and the compile-time-only calls as statements; false for others. */
-export function callStmt(g: GenContext, x: A.CallExpr): boolean {
-  switch (x.callee) {
-    case "errorf":
-    case "warnf":
-      severityPrintf(g, x.callee, (x.args[0] as A.StrLit).value, x.args.slice(1), x.span);
-      return true;
-    case "assert": {
-      // bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); }
-      const { e } = g;
-      const failed = e.label("assertfail");
-      const ok = e.label("assertok");
-      g.cond(x.args[0]!, failed);
-      e.emit(asm.ja(ok));
-      e.place(failed);
-      g.placeNop();
-      severityPrintf(g, "errorf", "assert failed: %s", [x.args[1]!], x.span);
-      const rec = g.frame.alloc(16);
-      g.loadConst(BigInt(action(g, { kind: "exit" })));
-      e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));
-      output(g, rec, 16);
-      e.emit(asm.ja(g.exitLabel));
-      e.place(ok);
-      g.placeNop();
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/** bpftrace's source location: line:column-endcolumn, the end exclusive. */
-function location(g: GenContext, span: A.Span): string {
-  const range = span.endLine === span.line ? `${span.col}-${span.endCol}` : `${span.col}`;
-  return `${g.shared.origin}:${span.line}:${range}`;
-}
-
-/** An errorf/warnf record: like printf's, with the severity and the call's location. */
-function severityPrintf(g: GenContext, kind: "errorf" | "warnf", fmt: string, args: readonly A.Expr[], span: A.Span): void {
-  const { e } = g;
-  const specs = parseFormat(fmt);
-  if (typeof specs === "string") throw new CodegenError(specs, span);
-  const argTypes = args.map((a) => g.type(a));
-  const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
-  const laid: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
-  const id = action(g, { kind, format: fmt, specs, args: laid, location: location(g, span) });
-  const size = Math.max(8, layout.size);
-  const rec = g.frame.alloc(size);
-  e.zero(rec, size);
-  args.forEach((a, i) => g.storeInto(a, rec + laid[i]!.offset, argTypes[i]!));
-  g.loadConst(BigInt(id));
-  e.emit(asm.stx(8, R10, rec, R0));
-  output(g, rec, size);
-}
-
 /** r0 = bpf_for_each_map_elem(&map, callback returning 0, NULL, 0): the number of elements. */
 function mapLength(g: GenContext, m: A.MapExpr): void {
   const { e } = g;

@@ -3,8 +3,6 @@
 // Aggregations are the functions that may only be assigned to a map (`@m[k] = count()`).
 import type { Expr } from "../lang/ast.ts";
 import type { MapValueKind } from "../types/map-info.ts";
-import * as V from "../check/value-functions.ts";
-import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
 import { PROCESS_FUNCTIONS } from "./process.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
 import { NETWORK_FUNCTIONS } from "./network.ts";
@@ -14,6 +12,7 @@ import { SYMBOL_FUNCTIONS } from "./symbols.ts";
 import { NAME_FUNCTIONS } from "./names.ts";
 import { CONTEXT_FUNCTIONS } from "./context.ts";
 import { INTROSPECTION_FUNCTIONS } from "./introspection.ts";
+import { OUTPUT_FUNCTIONS } from "./output.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -58,33 +57,6 @@ function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signa
   };
 }
 
-/** printf's conversions against its arguments, reported at the arguments. */
-function checkConversions(c: CallCheck): void {
-  const e = c.call;
-  const specs = parseFormat(c.constStr(0)!);
-  const err = (span: Span, message: string, hints?: readonly string[]) => c.error?.(span, message, hints);
-  if (typeof specs === "string") {
-    err(e.args[0]!.span, specs);
-    return;
-  }
-  const args = c.argTypes.slice(1);
-  if (specs.length !== args.length) {
-    err(e.span, `printf: the format has ${specs.length} conversion${specs.length === 1 ? "" : "s"} but ${args.length} argument${args.length === 1 ? " was" : "s were"} given`);
-    return;
-  }
-  specs.forEach((spec, i) => {
-    const t = args[i]!;
-    const a = e.args[i + 1]!;
-    if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
-      err(a.span, `printf: %s cannot print ${typeName(t)}`);
-    } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
-      err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
-    } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
-      err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);
-    }
-  });
-}
-
 const table: FunctionRow[] = [
   agg("count", "count", 0, "Count how many times it is called (per-CPU, summed on read).", "count()"),
   agg("sum", "sum", 1, "Sum of the values.", "sum(int n)"),
@@ -94,22 +66,9 @@ const table: FunctionRow[] = [
   agg("stats", "stats", 1, "Count, average and total of the values.", "stats(int n)"),
   agg("hist", "hist", 1, "Power-of-2 histogram of the values.", "hist(int n[, int k])"),
   agg("lhist", "lhist", 4, "Linear histogram: lhist(value, min, max, step).", "lhist(int n, int min, int max, int step)"),
-  fn("printf", 'printf(string fmt, ...)', "Print formatted text (through the ring buffer).", (c) => {
-    if (c.argTypes.length < 1 || c.constStr(0) === undefined) return "printf() needs a format string literal as its first argument";
-    checkConversions(c);
-    return none;
-  }),
-  fn("print", "print(@map[, top[, div]]) / print(value)", "Print a map (optionally the top N entries, values divided by div) or a value.", (c) => {
-    const bad = arity(c, 1, 3);
-    if (bad) return bad;
-    // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
-    const t = c.argTypes[0]!;
-    if (c.call.args[0]?.kind !== "MapExpr" && (t.k === "record" || (t.k === "ptr" && t.byValue))) c.setArgType?.(0, c.structValue!(t));
-    return none;
-  }, { mapArgs: { optional: true } }),
-  fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
-  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true } }),
-  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true } }),
+  ...OUTPUT_FUNCTIONS,
+  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true }, events: { clear: (a, _rec, rt) => rt.clearMap(a.map) } }),
+  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true }, events: { zero: (a, _rec, rt) => rt.zeroMap(a.map) } }),
   fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => {
     const m = c.call.args[0];
     if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map?.(m.name)?.keyTypes.length ?? 0) > 0) {
@@ -122,16 +81,11 @@ const table: FunctionRow[] = [
   ...NAME_FUNCTIONS,
   ...INTROSPECTION_FUNCTIONS,
   ...TIME_FUNCTIONS,
-  fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
-  fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
-  fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
   ...STACK_FUNCTIONS,
   ...CONTEXT_FUNCTIONS,
   ...NETWORK_FUNCTIONS,
   fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
   fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
-  fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
-  ...STDLIB_FUNCTIONS,
   ...PROCESS_FUNCTIONS,
 ];
 

@@ -18,7 +18,7 @@ import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
 import { runIterators } from "./iterate.ts";
-import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
+import { catFile, runSystem } from "./async-actions.ts";
 import type { EventContext, OutputMeta, Symbolizer } from "../functions/decode.ts";
 import { eventHook } from "../functions/index.ts";
 
@@ -269,45 +269,7 @@ export class LoadedRun {
     const a: Action | undefined = this.spec.actions[id];
     if (!a) return;
     const hook = eventHook(a.kind) as ((a: Action, record: Uint8Array, rt: EventContext) => void) | undefined;
-    if (hook) return hook(a, rec, this.#events);
-    switch (a.kind) {
-      case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer), { kind: "printf" });
-        return;
-      case "exit":
-        if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
-        return;
-      case "print":
-        this.hooks.output(this.maps.printMap(a.map, a.top, a.div), { kind: "map", map: a.map, top: a.top, div: a.div });
-        return;
-      case "print_value":
-      {
-        const value = decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer);
-        this.hooks.output(`${valueText(value)}\n`, { kind: "value", value });
-      }
-        return;
-      case "clear":
-        this.maps.clearMap(a.map);
-        return;
-      case "zero":
-        this.maps.zeroMap(a.map);
-        return;
-      case "system":
-        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "syscall");
-        return;
-      case "cat":
-        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "cat");
-        return;
-      case "join":
-        this.hooks.output(joinText(rec, a.separator, a.count, a.size), { kind: "join" });
-        return;
-      case "errorf":
-      case "warnf":
-        this.severityOutput(a, formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
-        return;
-      default:
-        return;
-    }
+    hook?.(a, rec, this.#events);
   }
 
   /** What a row's event hook (bpf/functions/) may do when its record arrives. */
@@ -325,18 +287,6 @@ export class LoadedRun {
     catFile,
     runSystem,
   };
-
-  /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
-  severityOutput(a: Extract<Action, { kind: "errorf" | "warnf" }>, text: string): void {
-    const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${text.replace(/\n$/, "")}\n`;
-    if (a.kind === "warnf") this.warn(line);
-    else (this.hooks.errorOutput ?? this.hooks.output)(line);
-  }
-
-  actionOutput(r: ActionOutput, kind: "cat" | "syscall"): void {
-    if (r.out) this.hooks.output(r.out, { kind });
-    if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
-  }
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
   wait(): Promise<EndReason> {
@@ -466,10 +416,4 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
   } finally {
     if (!detached) run.close();
   }
-}
-
-/** Apply `format` to the arguments in one event record. */
-function formatRecord(format: string, specs: readonly FormatSpec[], args: readonly ArgLayout[], record: Uint8Array, sym?: Symbolizer): string {
-  const values = args.map((a) => decodeValue(a.type, record, a.offset, sym));
-  return applyFormat(format, values, specs);
 }
