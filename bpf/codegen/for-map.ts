@@ -39,11 +39,10 @@ import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "../types/internal-maps.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { CallbackCode, GenContext } from "./emit-context.ts";
+import { MAP_CALLBACK_PARAMS } from "../functions/emit-context.ts";
 import { toScratch } from "./scratch.ts";
 import * as M from "./map-ops.ts";
 
-/** The callback's parameters, as bpf_for_each_map_elem calls it. */
-export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
 
 export type { CallbackCode } from "./emit-context.ts";
 

@@ -23,7 +23,7 @@ import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
 import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
-import * as SC from "./stdlib-calls.ts";
+import { arrayCast } from "./array-cast.ts";
 import type { Action } from "../functions/actions.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
@@ -767,7 +767,7 @@ export class ProbeGenerator implements GenContext {
         if (x.value) return this.storeInto(x.value, off, t);
         break;
       case "CastExpr":
-        if (t.k === "array") return SC.arrayCast(this, x, off, t);
+        if (t.k === "array") return arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;

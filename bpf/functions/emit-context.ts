@@ -59,6 +59,9 @@ export interface StackFrame {
   alloc(size: number, align?: number, where?: "auto" | "stack"): number;
 }
 
+/** The parameters of a bpf_for_each_map_elem callback (each a `void *`). */
+export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
+
 /** A callback subprogram, finished: its instructions start with its label. */
 export interface CallbackCode {
   readonly name: string;

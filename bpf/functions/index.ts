@@ -13,6 +13,7 @@ import { NAME_FUNCTIONS } from "./names.ts";
 import { CONTEXT_FUNCTIONS } from "./context.ts";
 import { INTROSPECTION_FUNCTIONS } from "./introspection.ts";
 import { OUTPUT_FUNCTIONS } from "./output.ts";
+import { MAP_FUNCTIONS } from "./maps.ts";
 import { type Type, none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
 import { type CallCheck, type Decode, type Events, type FunctionRow, arity, fn, intArg } from "./row.ts";
 import type { Action } from "./actions.ts";
@@ -67,15 +68,7 @@ const table: FunctionRow[] = [
   agg("hist", "hist", 1, "Power-of-2 histogram of the values.", "hist(int n[, int k])"),
   agg("lhist", "lhist", 4, "Linear histogram: lhist(value, min, max, step).", "lhist(int n, int min, int max, int step)"),
   ...OUTPUT_FUNCTIONS,
-  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true }, events: { clear: (a, _rec, rt) => rt.clearMap(a.map) } }),
-  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: { required: true, writes: true }, events: { zero: (a, _rec, rt) => rt.zeroMap(a.map) } }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => {
-    const m = c.call.args[0];
-    if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map?.(m.name)?.keyTypes.length ?? 0) > 0) {
-      c.error?.(c.call.span, `delete() needs a key: delete(${m.name}[key])`);
-    }
-    return arity(c, 1, 2) ?? bool;
-  }, { mapArgs: { required: true, writes: true } }),
+  ...MAP_FUNCTIONS,
   ...STRING_FUNCTIONS,
   ...SYMBOL_FUNCTIONS,
   ...NAME_FUNCTIONS,
@@ -84,8 +77,6 @@ const table: FunctionRow[] = [
   ...STACK_FUNCTIONS,
   ...CONTEXT_FUNCTIONS,
   ...NETWORK_FUNCTIONS,
-  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: { required: true } }),
-  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: {} }),
   ...PROCESS_FUNCTIONS,
 ];
 
