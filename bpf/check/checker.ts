@@ -10,7 +10,7 @@ import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
-import { functions, aggregationOf } from "../functions/index.ts";
+import { functions, aggregationOf, aggregations } from "../functions/index.ts";
 import { type MapInfo, entryType } from "../types/map-info.ts";
 import { type MapRegistry, conflict } from "./map-registry.ts";
 import { closest } from "./suggest.ts";
@@ -326,20 +326,11 @@ export class Checker {
         this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(want)}, not ${typeName(k)}`, named);
       });
     }
-    switch (m.valueKind) {
-      case "value":
-        return m.valueType;
-      case "count":
-        return u64;
-      case "sum":
-      case "min":
-      case "max":
-      case "avg":
-        return s64;
-      default:
-        this.err(e.span, `${e.name} is a ${m.valueKind}() map: it can be printed, not read as a value`);
-        return u64;
-    }
+    if (m.valueKind === "value") return m.valueType;
+    const readAs = aggregations.get(m.valueKind)?.readAs;
+    if (readAs) return readAs;
+    this.err(e.span, `${e.name} is a ${m.valueKind}() map: it can be printed, not read as a value`);
+    return u64;
   }
 
   adoptFromRegistry(name: string): MapDraft | undefined {
@@ -489,9 +480,9 @@ export class Checker {
 
   assign(st: A.AssignStmt, s: ProbeScope): void {
     const target = st.target;
-    const kind = aggregationOf(st.value);
+    const agg = aggregationOf(st.value);
     if (target.kind === "VarExpr") {
-      if (kind) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
+      if (agg) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
       let v = this.expr(st.value, s);
       if (v.k === "record" && !inMemory(v)) s.types.set(st.value, (v = structValueType(v, this.btf(), this.strlen, this.cstructs)));
       if (st.op !== "=") {
@@ -505,20 +496,15 @@ export class Checker {
       return;
     }
     const keyTypes = this.mapKeyTypes(target, s);
-    if (kind) {
-      if (st.op !== "=") this.err(st.span, `${st.op} cannot be used with ${kind}()`);
+    if (agg) {
+      if (st.op !== "=") this.err(st.span, `${st.op} cannot be used with ${agg.kind}()`);
       this.expr(st.value, s);
       const call = st.value as A.CallExpr;
-      const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = {};
-      if (kind === "lhist") {
-        // a missing argument is reported by lhist()'s own check; these stay defined
-        const arg = (i: number, dflt: bigint) => (call.args[i] ? (constInt(call.args[i]!, this.positional) ?? dflt) : dflt);
-        extra.lhist = { min: arg(1, 0n), max: arg(2, 1n), step: arg(3, 1n) };
-      }
-      if (kind === "hist") extra.histK = Number(call.args[1] ? (constInt(call.args[1], this.positional) ?? 0n) : 0n);
-      const unit = kind === "count" ? undefined : valueUnit(call.args[0]);
+      const arg = (i: number) => (call.args[i] ? constInt(call.args[i]!, this.positional) : undefined);
+      const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = { ...agg.mapInfo?.(arg) };
+      const unit = agg.unitless ? undefined : valueUnit(call.args[0]);
       if (unit) extra.unit = unit;
-      this.defineMap(target, keyTypes, kind, s64, extra);
+      this.defineMap(target, keyTypes, agg.kind, s64, extra);
       s.types.set(target, s64);
       return;
     }

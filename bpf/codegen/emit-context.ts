@@ -23,7 +23,6 @@ export interface GenContext extends EmitContext {
   discard(x: A.Expr): void;
   /** r0 = the address of the kernel struct `x` evaluates to; whether it is in user memory. */
   recordAddress(x: A.Expr): boolean;
-  log2Bucket(): void;
 }
 
 export interface Loop {

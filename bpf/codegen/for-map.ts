@@ -40,6 +40,7 @@ import { ZERO_MAP } from "../types/internal-maps.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { CallbackCode, GenContext } from "./emit-context.ts";
 import { MAP_CALLBACK_PARAMS } from "../functions/emit-context.ts";
+import { aggregations } from "../functions/index.ts";
 import { toScratch } from "./scratch.ts";
 import * as M from "./map-ops.ts";
 
@@ -48,7 +49,7 @@ export type { CallbackCode } from "./emit-context.ts";
 
 export function forMapStmt(g: GenContext, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
   const info = M.mapInfo(g, st.map.name, st.map.span);
-  if (info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "stats") {
+  if (isPerCpu(info) && !aggregations.get(info.valueKind)?.readCpu) {
     throw new CodegenError(`for loops cannot iterate over a ${info.valueKind}() map`, st.map.span);
   }
   // $kv is the loop's own (the checker scopes it to the body): a slot of this loop's type

@@ -819,43 +819,6 @@ export class ProbeGenerator implements GenContext {
     }
     throw new CodegenError(`cannot produce a ${typeName(t)} from ${x.kind} here`, x.span);
   }
-
-
-
-
-
-
-
-
-
-
-
-
-
-  /** r0 = bpftrace's log2 bucket of the signed value in r1 (0: < 0, 1: 0, i ≥ 2: [2^(i-2), 2^(i-1))). */
-  log2Bucket(): void {
-    const { e } = this;
-    const done = e.label("l2done");
-    e.emit(asm.movImm(R0, 0), asm.jsltImm(R1, 0, done), asm.movImm(R0, 1), asm.jeqImm(R1, 0, done), asm.movImm(R0, 2));
-    for (const s of [32, 16, 8, 4, 2, 1]) {
-      const skip = e.label("l2");
-      e.emit(asm.mov(R3, R1), asm.rshImm(R3, s), asm.jeqImm(R3, 0, skip), asm.mov(R1, R3), asm.addImm(R0, s));
-      e.place(skip);
-      this.placeNop();
-    }
-    e.place(done);
-    this.placeNop();
-  }
-
-
-
-
-
-
-
-
-
-
 }
 
 /** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */

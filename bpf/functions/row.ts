@@ -7,7 +7,7 @@
 import type * as A from "../lang/ast.ts";
 import type { MapInfo, MapValueKind } from "../types/map-info.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
-import type { Value } from "../types/snapshot.ts";
+import type { Aggregate, Value } from "../types/snapshot.ts";
 import { type Type, typeName } from "../types/types.ts";
 import type { EmitContext } from "./emit-context.ts";
 import type { Action } from "./actions.ts";
@@ -91,13 +91,36 @@ export interface Decode {
 /** The user-space side of the ring-buffer records a row sends, by action kind. */
 export type Events = { readonly [K in Action["kind"]]?: (a: Extract<Action, { kind: K }>, record: Uint8Array, rt: EventContext) => void };
 
-/** count(), hist(), ...: what a map assigned this aggregation holds and how it is updated. */
+/**
+ * count(), hist(), ...: what a map assigned this aggregation holds, how the kernel folds
+ * a value into a CPU's copy (codegen/map-ops.ts evaluates the argument and the key, then
+ * asks these), and how the copies are combined when the map is read.
+ */
 export interface Aggregation {
   readonly kind: MapValueKind;
   /** What the call's constant arguments add to the map (lhist's range, hist's k). */
   mapInfo?(constArg: (i: number) => bigint | undefined): Partial<MapInfo>;
-  /** Whether the value's unit is that of its argument (count() has none). */
+  /** The value's unit is not its argument's (count() has none). */
   readonly unitless?: boolean;
+  /** The type `@m[k]` reads as in an expression; absent: the map can only be printed. */
+  readonly readAs?: Type;
+  /** r1 = the value → r0 = its bucket, the last part of the key (hist, lhist). */
+  bucket?(g: EmitContext, info: MapInfo): void;
+  /** The key's copy exists: r0 points to it, r2 = the value; fold it in (or jump to `done`). */
+  update(g: EmitContext, done: string): void;
+  /** The first copy at r10+init (16 bytes), from r2 = the value. */
+  first(g: EmitContext, init: number): void;
+  /**
+   * Reading in the kernel: r1 = one CPU's copy (r0 points to it), r2 = the first u64 at
+   * r10+acc; combine into acc's 16 bytes, or jump to `skip` to leave them.
+   */
+  readCpu?(g: EmitContext, acc: number, skip: string): void;
+  /** Reading in the kernel, after the CPUs: r0 = acc's first u64; make it the value (avg's quotient). */
+  readDone?(g: EmitContext, acc: number): void;
+  /** User space: the value of one key from its per-CPU copies (`at(cpu, field)` reads a u64 field). */
+  decode(at: (cpu: number, field: number) => bigint, copies: number): Aggregate;
+  /** User space, bucketed maps: the buckets' counts (index = bucket) as the key's value. */
+  buckets?(buckets: bigint[], info: MapInfo): Aggregate;
 }
 
 /** Calls whose first argument is a map (`clear(@m)`): how the checker treats it. */

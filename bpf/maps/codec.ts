@@ -5,7 +5,8 @@ import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.
 import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
-import { decoderOf } from "../functions/index.ts";
+import { aggregations, decoderOf } from "../functions/index.ts";
+import type { Aggregation } from "../functions/row.ts";
 
 const NO_SYMBOLS: Symbolizer = {
   stack: (id) => [`<stack ${id}>`],
@@ -63,39 +64,15 @@ export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, 
   const stride = isPerCpu(info) ? Math.ceil(valueSize(info) / 8) * 8 : 0;
   const copies = isPerCpu(info) ? cpus : 1;
   const at = (cpu: number, field: number) => readInt(value, cpu * stride + field * 8, 8, true);
-  switch (info.valueKind) {
-    case "value":
-      return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
-    case "count":
-    case "sum":
-    case "hist":
-    case "lhist": {
-      let total = 0n;
-      for (let c = 0; c < copies; c++) total += at(c, 0);
-      if (info.valueKind === "count") total = BigInt.asUintN(64, total);
-      return { kind: info.valueKind === "sum" ? "sum" : "count", value: total };
-    }
-    case "min":
-    case "max": {
-      let best: bigint | undefined;
-      for (let c = 0; c < copies; c++) {
-        if (at(c, 1) === 0n) continue;
-        const v = at(c, 0);
-        if (best === undefined || (info.valueKind === "min" ? v < best : v > best)) best = v;
-      }
-      return { kind: info.valueKind, value: best ?? 0n };
-    }
-    case "avg":
-    case "stats": {
-      let total = 0n;
-      let count = 0n;
-      for (let c = 0; c < copies; c++) {
-        total += at(c, 0);
-        count += at(c, 1);
-      }
-      return { kind: info.valueKind, count, total };
-    }
-  }
+  if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
+  return aggregation(info).decode(at, copies);
+}
+
+/** The row of the aggregation a map holds. */
+function aggregation(info: MapInfo): Aggregation {
+  const agg = aggregations.get(info.valueKind);
+  if (!agg) throw new Error(`internal: ${info.name} holds no known aggregation (${info.valueKind})`);
+  return agg;
 }
 
 /** Raw map entries (key bytes, value bytes for all CPUs) → a snapshot. */
@@ -108,7 +85,8 @@ export function decodeMap(
   const layout = keyLayout(info);
   const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym));
   const out: MapEntry[] = [];
-  if (info.valueKind === "hist" || info.valueKind === "lhist") {
+  const histogram = info.valueKind === "value" ? undefined : aggregation(info).buckets;
+  if (histogram) {
     const groups = new Map<string, { key: Value[]; buckets: bigint[] }>();
     for (const { key, value } of entries) {
       const bucket = Number(readInt(key, layout.bucketOffset!, 8, false));
@@ -122,13 +100,7 @@ export function decodeMap(
       while (g.buckets.length <= bucket) g.buckets.push(0n);
       g.buckets[bucket] = agg.value;
     }
-    for (const g of groups.values()) {
-      if (info.valueKind === "hist") out.push({ key: g.key, value: { kind: "hist", buckets: g.buckets, ...(info.histK ? { bits: info.histK } : {}) } });
-      else {
-        const { min, max, step } = info.lhist!;
-        out.push({ key: g.key, value: { kind: "lhist", min, max, step, buckets: g.buckets } });
-      }
-    }
+    for (const g of groups.values()) out.push({ key: g.key, value: histogram(g.buckets, info) });
   } else {
     for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
   }
