@@ -6,6 +6,7 @@
 // sizes may grow only where the kernel map has not been created yet.
 import { compatible, typeName } from "../types/types.ts";
 import { type MapInfo, describeMap } from "../types/map-info.ts";
+import { aggregations } from "../functions/index.ts";
 
 /** Checks that `next` (a use in a new cell) agrees with `prev`; returns a message or null. */
 export function conflict(prev: MapInfo, next: MapInfo): string | null {
@@ -23,14 +24,7 @@ export function conflict(prev: MapInfo, next: MapInfo): string | null {
   if (prev.valueKind === "value" && !compatible(prev.valueType, next.valueType)) {
     return `${next.name} holds ${typeName(prev.valueType)} (defined in ${prev.origin}), not ${typeName(next.valueType)}`;
   }
-  if (prev.valueKind === "lhist" && prev.lhist && next.lhist) {
-    const a = prev.lhist;
-    const b = next.lhist;
-    if (a.min !== b.min || a.max !== b.max || a.step !== b.step) {
-      return `${next.name} is lhist(${a.min}, ${a.max}, ${a.step}) (defined in ${prev.origin})`;
-    }
-  }
-  return null;
+  return aggregations.get(prev.valueKind)?.conflict?.(prev, next) ?? null;
 }
 
 /** The session's registry. Compile reads it; the runtime adds to it once a program loads. */

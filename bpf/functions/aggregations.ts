@@ -153,6 +153,11 @@ export const AGGREGATION_FUNCTIONS: readonly FunctionRow[] = [
   }, {
     // a missing argument is reported by lhist()'s own check; these stay defined
     mapInfo: (arg) => ({ lhist: { min: arg(1) ?? 0n, max: arg(2) ?? 1n, step: arg(3) ?? 1n } }),
+    conflict(prev, next) {
+      const [a, b] = [prev.lhist, next.lhist];
+      if (!a || !b || (a.min === b.min && a.max === b.max && a.step === b.step)) return null;
+      return `${next.name} is lhist(${a.min}, ${a.max}, ${a.step}) (defined in ${prev.origin})`;
+    },
     bucket: linearBucket,
     update: increment,
     first: one,

@@ -25,11 +25,13 @@ function wholeMap(kind: "clear" | "zero") {
 export const MAP_FUNCTIONS: readonly FunctionRow[] = [
   fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, {
     mapArgs: { required: true, writes: true },
+    splitsBeginEnd: true,
     emit: { stmt: wholeMap("clear") },
     events: { clear: (a, _rec, rt) => rt.clearMap(a.map) },
   }),
   fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, {
     mapArgs: { required: true, writes: true },
+    splitsBeginEnd: true,
     emit: { stmt: wholeMap("zero") },
     events: { zero: (a, _rec, rt) => rt.zeroMap(a.map) },
   }),

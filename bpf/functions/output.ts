@@ -102,6 +102,7 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
     return none;
   }, {
     mapArgs: { optional: true },
+    splitsBeginEnd: true,
     emit: { stmt: print },
     events: {
       print: (a, _rec, rt) => rt.output(rt.printMap(a.map, a.top, a.div), { kind: "map", map: a.map, top: a.top, div: a.div }),

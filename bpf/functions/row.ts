@@ -100,6 +100,8 @@ export interface Aggregation {
   readonly kind: MapValueKind;
   /** What the call's constant arguments add to the map (lhist's range, hist's k). */
   mapInfo?(constArg: (i: number) => bigint | undefined): Partial<MapInfo>;
+  /** Why `next` (a use in a new cell) cannot share `prev`'s map when their calls differ (lhist's range). */
+  conflict?(prev: MapInfo, next: MapInfo): string | null;
   /** The value's unit is not its argument's (count() has none). */
   readonly unitless?: boolean;
   /** The type `@m[k]` reads as in an expression; absent: the map can only be printed. */
@@ -154,6 +156,12 @@ export interface FunctionRow {
   bareWord?(a: A.Expr, i: number): boolean;
   /** bpftrace refuses the call without --unsafe. */
   readonly unsafe?: boolean;
+  /**
+   * A map action user space performs when its record arrives (clear, zero, print): in
+   * BEGIN/END (run synchronously) the program is split after it, so it happens exactly
+   * there (bpf/codegen/split.ts).
+   */
+  readonly splitsBeginEnd?: boolean;
   /** The unit of the value, for chart titles ("ns" for nsecs and elapsed). */
   readonly unit?: "ns";
   readonly emit?: Emit;
