@@ -29,7 +29,8 @@ import { PROCESS_FUNCTIONS } from "./process.ts";
 
 export type { CallCheck, FunctionRow } from "./row.ts";
 
-const table: FunctionRow[] = [
+/** Every row, family by family. */
+export const rows: readonly FunctionRow[] = [
   ...AGGREGATION_FUNCTIONS,
   ...OUTPUT_FUNCTIONS,
   ...MAP_FUNCTIONS,
@@ -45,10 +46,10 @@ const table: FunctionRow[] = [
 ];
 
 /** The builtins that are rows: bare identifiers (`pid`, `comm`, `nsecs`). */
-export const builtinRows: ReadonlyMap<string, FunctionRow> = new Map(table.filter((f) => f.builtin).map((f) => [f.name, f]));
+export const builtinRows: ReadonlyMap<string, FunctionRow> = new Map(rows.filter((f) => f.builtin).map((f) => [f.name, f]));
 
 /** The functions: rows that can be called. */
-export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.filter((f) => f.check).map((f) => [f.name, f]));
+export const functions: ReadonlyMap<string, FunctionRow> = new Map(rows.filter((f) => f.check).map((f) => [f.name, f]));
 
 /** The aggregation a call is (`@m[...] = count()`), if it is one. */
 export function aggregationOf(e: Expr): Aggregation | undefined {
@@ -56,8 +57,7 @@ export function aggregationOf(e: Expr): Aggregation | undefined {
 }
 
 /** The aggregations by the map value kind they make. */
-export const aggregations: ReadonlyMap<MapValueKind, Aggregation> = new Map(table.flatMap((r) => (r.aggregation ? [[r.aggregation.kind, r.aggregation] as const] : [])));
-
+export const aggregations: ReadonlyMap<MapValueKind, Aggregation> = new Map(rows.flatMap((r) => (r.aggregation ? [[r.aggregation.kind, r.aggregation] as const] : [])));
 
 /** The row that decodes values of type `t` (strftime's timestamps, ntop's addresses), if one does. */
 export function decoderOf(t: Type): Decode | undefined {
@@ -65,11 +65,11 @@ export function decoderOf(t: Type): Decode | undefined {
   return undefined;
 }
 
-const decoders: readonly Decode[] = table.flatMap((r) => (r.decode ? [r.decode] : []));
+const decoders: readonly Decode[] = rows.flatMap((r) => (r.decode ? [r.decode] : []));
 
 /** The user-space hook of a ring-buffer record's action. */
 export function eventHook<K extends Action["kind"]>(kind: K): Events[K] | undefined {
   return events.get(kind) as Events[K] | undefined;
 }
 
-const events = new Map<string, unknown>(table.flatMap((r) => Object.entries(r.events ?? {})));
+const events = new Map<string, unknown>(rows.flatMap((r) => Object.entries(r.events ?? {})));
