@@ -2,7 +2,7 @@
 // bpf/functions/ that are builtins (pid, comm, nsecs, ...), and the probe's arguments.
 import type { ConcreteProbe } from "../probes/provider.ts";
 import { builtinRows } from "../functions/index.ts";
-import { COMM_SIZE, type Type, int, str, u8, u32, u64, s64 } from "../types/types.ts";
+import { type Type, int, str, u64, s64 } from "../types/types.ts";
 
 export interface BuiltinInfo {
   readonly name: string;

@@ -10,6 +10,7 @@ import { structValueType } from "./record-value.ts";
 import { withSettings } from "./settings-rules.ts";
 import { type Type, none, s64, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";
+import { adoptFromRegistry, mapKeyTypes, registryHint } from "./map-typing.ts";
 
 export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {
   const f = functions.get(e.callee);
@@ -64,11 +65,11 @@ function mapArgTypes(c: Checker, e: A.CallExpr, f: FunctionRow, s: ProbeScope): 
   const how = f.mapArgs!;
   return e.args.map((a, i) => {
     if (i === 0 && a.kind === "MapExpr") {
-      const m = c.maps.get(a.name) ?? c.adoptFromRegistry(a.name);
+      const m = c.maps.get(a.name) ?? adoptFromRegistry(c, a.name);
       if (!m && !how.optional) {
-        c.err(a.span, `unknown map ${a.name}`, c.registryHint(a.name));
+        c.err(a.span, `unknown map ${a.name}`, registryHint(c, a.name));
       }
-      if (a.keys.length) c.mapKeyTypes(a, s);
+      if (a.keys.length) mapKeyTypes(c, a, s);
       if (how.writes) c.written.add(a.name);
       if (!m) c.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: c.maxKeys, origin: c.opts.origin });
       const t: Type = m && m.valueKind === "value" ? m.valueType : s64;

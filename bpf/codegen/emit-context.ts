@@ -2,7 +2,7 @@
 // generator: the functions' EmitContext (bpf/functions/emit-context.ts) plus the probe's
 // checked AST, its variables and loops, and statements. ProbeGenerator (generator.ts)
 // implements it; no helper imports the generator back.
-import type { Emitter } from "../asm/index.ts";
+import type { Emitter, Reg } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
 import type { Type } from "../types/types.ts";
@@ -23,6 +23,8 @@ export interface GenContext extends EmitContext {
   discard(x: A.Expr): void;
   /** r0 = the address of the kernel struct `x` evaluates to; whether it is in user memory. */
   recordAddress(x: A.Expr): boolean;
+  /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */
+  readPointer(r: Reg, off: number, t: Type, user: boolean): void;
 }
 
 export interface Loop {

@@ -35,7 +35,6 @@ import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, t
 import type * as A from "../lang/ast.ts";
 import { entryType, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
 import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../types/types.ts";
-import type { Subprog } from "./func-info.ts";
 import { ZERO_MAP } from "../types/internal-maps.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { CallbackCode, GenContext } from "./emit-context.ts";

@@ -13,18 +13,17 @@
 import { asm, type Reg, R0, R1, R2, R3, R6, R10, Emitter, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import type { BtfField } from "../check/btf-types.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
 import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
 import { ArgRegs, PtRegs } from "../types/abi.ts";
-import type { ConcreteProbe, ProbeEnv, UsdtArgSpec } from "../probes/index.ts";
-import { compareBytes } from "../functions/byte-loops.ts";
+import type { ConcreteProbe, UsdtArgSpec } from "../probes/index.ts";
 import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
 import { arrayCast } from "./array-cast.ts";
-import type { Action } from "../functions/actions.ts";
+import { binary } from "./operators.ts";
+import { kernelMember, kernelMemberBytes, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
@@ -316,7 +315,7 @@ export class ProbeGenerator implements GenContext {
       case "MapExpr":
         return M.readMapScalar(this, x);
       case "BinaryExpr":
-        return this.binary(x);
+        return binary(this, x);
       case "UnaryExpr": {
         if (x.op === "!") {
           const f = e.label("notf");
@@ -435,109 +434,6 @@ export class ProbeGenerator implements GenContext {
     this.loadScalar(R0, R10, slot, t);
   }
 
-  binary(x: A.BinaryExpr): void {
-    const { e } = this;
-    if (x.op === "&&" || x.op === "||" || ["==", "!=", "<", "<=", ">", ">="].includes(x.op)) {
-      const lt = this.type(x.left);
-      if (lt.k === "string" && (x.op === "==" || x.op === "!=")) {
-        this.stringEquals(x.left, x.right);
-        if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
-        return;
-      }
-      if (x.op === "&&" || x.op === "||") {
-        const f = e.label("bf");
-        const end = e.label("be");
-        this.cond(x, f);
-        e.emit(asm.movImm(R0, 1), asm.ja(end));
-        e.place(f);
-        e.emit(asm.movImm(R0, 0));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-    }
-    const rc = x.right.kind === "IntLit" && x.right.value >= -0x80000000n && x.right.value <= 0x7fffffffn ? x.right.value : undefined;
-    const signed = this.isSigned(x.left) && this.isSigned(x.right);
-    if (rc !== undefined) {
-      this.scalar(x.left);
-      e.emit(asm.mov(R1, R0), asm.movImm(R2, rc));
-    } else {
-      this.scalar(x.left);
-      const tmp = this.frame.alloc(8);
-      e.emit(asm.stx(8, R10, tmp, R0));
-      this.scalar(x.right);
-      e.emit(asm.mov(R2, R0), asm.ldx(8, R1, R10, tmp));
-    }
-    // r1 = left, r2 = right → r0
-    switch (x.op) {
-      case "+": e.emit(asm.mov(R0, R1), asm.add(R0, R2)); return;
-      case "-": e.emit(asm.mov(R0, R1), asm.sub(R0, R2)); return;
-      case "*": e.emit(asm.mov(R0, R1), asm.mul(R0, R2)); return;
-      case "/":
-      case "%": {
-        // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 0 for both.
-        const end = e.label("dive");
-        e.emit(asm.movImm(R0, 0), asm.jeqImm(R2, 0, end));
-        if (signed) e.emit(asm.mov(R0, R1), x.op === "/" ? asm.sdiv(R0, R2) : asm.smod(R0, R2));
-        else e.emit(asm.mov(R0, R1), x.op === "/" ? asm.div(R0, R2) : asm.mod(R0, R2));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-      case "&": e.emit(asm.mov(R0, R1), asm.and(R0, R2)); return;
-      case "|": e.emit(asm.mov(R0, R1), asm.or(R0, R2)); return;
-      case "^": e.emit(asm.mov(R0, R1), asm.xor(R0, R2)); return;
-      case "<<": e.emit(asm.mov(R0, R1), asm.lsh(R0, R2)); return;
-      case ">>": e.emit(asm.mov(R0, R1), signed ? asm.arsh(R0, R2) : asm.rsh(R0, R2)); return;
-      default: {
-        const ops: Record<string, string> = signed
-          ? { "==": "jeq", "!=": "jne", "<": "jslt", "<=": "jsle", ">": "jsgt", ">=": "jsge" }
-          : { "==": "jeq", "!=": "jne", "<": "jlt", "<=": "jle", ">": "jgt", ">=": "jge" };
-        const yes = e.label("cmp");
-        e.emit(asm.movImm(R0, 1), asm.jmp(ops[x.op]! as "jeq", R1, R2, yes), asm.movImm(R0, 0));
-        e.place(yes);
-        this.placeNop();
-      }
-    }
-  }
-
-  isSigned(x: A.Expr): boolean {
-    const t = this.type(x);
-    if (x.kind === "IntLit") return true;
-    return t.k === "int" ? t.signed : false;
-  }
-
-  /** r0 = 1 when the strings are equal (bytes up to the first NUL), else 0. */
-  stringEquals(a: A.Expr, b: A.Expr): void {
-    const { e } = this;
-    const ta = this.type(a);
-    const tb = this.type(b);
-    // A literal on either side: compare its bytes and its NUL, nothing more.
-    const [dyn, lit] = b.kind === "StrLit" ? [a, b] : a.kind === "StrLit" ? [b, a] : [a, undefined];
-    const ne = e.label("sne");
-    const end = e.label("seq");
-    if (lit) {
-      const off = this.value(dyn);
-      const bytes = Buffer.from((lit as A.StrLit).value);
-      const size = sizeOf(this.type(dyn));
-      const n = Math.min(bytes.length + 1, size);
-      for (let i = 0; i < n; i++) {
-        e.emit(asm.ldx(1, R1, R10, off + i), asm.jneImm(R1, i < bytes.length ? bytes[i]! : 0, ne));
-      }
-      if (bytes.length >= size) {
-        // the literal is longer than the field: never equal
-        e.emit(asm.ja(ne));
-      }
-    } else {
-      const oa = this.value(a);
-      const ob = this.value(b);
-      const n = Math.min(sizeOf(ta), sizeOf(tb));
-      compareBytes(e, oa, ob, n, ne, end);
-    }
-    e.place(end);
-    this.flag(1, ne, 0);
-  }
-
   // --- builtins ----------------------------------------------------------------------
 
   builtin(x: A.IdentExpr): void {
@@ -631,7 +527,7 @@ export class ProbeGenerator implements GenContext {
   fieldScalar(x: A.FieldExpr): void {
     const t = this.type(x);
     const member = this.cp.fields.get(x);
-    if (member) return this.kernelMember(x, member);
+    if (member) return kernelMember(this, x, member);
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
@@ -653,54 +549,10 @@ export class ProbeGenerator implements GenContext {
     throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
   }
 
-  // --- kernel structs through BTF ----------------------------------------------------
+  // --- kernel structs through BTF (kernel-members.ts) --------------------------------
 
-  /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
   recordAddress(x: A.Expr): boolean {
-    const t = this.type(x);
-    const user = t.k === "record" ? (t.user ?? false) : false;
-    const member = x.kind === "FieldExpr" ? this.cp.fields.get(x) : undefined;
-    if (x.kind === "FieldExpr" && member) return this.memberAddress(x, member);
-    if (x.kind === "UnaryExpr" && x.op === "*") {
-      this.scalar(x.operand);
-      return user;
-    }
-    throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
-  }
-
-  /** r0 = address of the member `x` reads; returns whether it is in user memory. */
-  memberAddress(x: A.FieldExpr, f: BtfField): boolean {
-    const ot = this.type(x.object);
-    let user: boolean;
-    if (ot.k === "ptr") {
-      this.scalar(x.object);
-      user = ot.user;
-    } else user = this.recordAddress(x.object);
-    if (f.offset) this.e.emit(asm.addImm(R0, f.offset));
-    return user;
-  }
-
-  /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
-  kernelMember(x: A.FieldExpr, f: BtfField): void {
-    const { e } = this;
-    const user = this.memberAddress(x, f);
-    if (f.type.k === "record") return;
-    if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
-    if (!f.bits) return this.readPointer(R0, 0, f.type, user);
-    this.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
-    if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
-    const drop = 64 - f.bits.width;
-    e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
-  }
-
-  /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
-  kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
-    const { e } = this;
-    e.zero(off, size); // before the address: a large zero is a helper call
-    const user = this.memberAddress(x, f);
-    e.emit(asm.mov(R3, R0));
-    e.stackAddr(R1, off);
-    e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+    return recordAddress(this, x);
   }
 
   // --- aggregate values (stack slots) ------------------------------------------------
@@ -790,7 +642,7 @@ export class ProbeGenerator implements GenContext {
       }
       case "FieldExpr": {
         const member = this.cp.fields.get(x);
-        if (member) return this.kernelMemberBytes(x, member, off, size);
+        if (member) return kernelMemberBytes(this, x, member, off, size);
         const fld = this.fieldOf(x);
         if (fld && this.cp.concrete.context === "tracepoint") {
           e.zero(off, size);

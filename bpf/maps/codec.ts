@@ -2,7 +2,7 @@
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.ts";
-import { type StackMode, type Type, STACK_DEPTH, sizeOf, tupleLayout } from "../types/types.ts";
+import { type Type, sizeOf, tupleLayout } from "../types/types.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
 import { aggregations, decoderOf } from "../functions/index.ts";
