@@ -18,7 +18,7 @@ interface SavedOutput {
   readonly output_type: string;
   readonly name?: string;
   readonly text?: string | string[];
-  readonly data?: Record<string, unknown>;
+  readonly data?: MimeBundle;
   readonly metadata?: Record<string, unknown>;
   readonly ename?: string;
   readonly evalue?: string;
@@ -162,7 +162,7 @@ export class Replay {
           const tracebook = { ...(d.metadata.tracebook as object), replayed: { file: rec.file, provenance: provenanceLine(prov) } };
           ctx.display(d.data, { metadata: { ...d.metadata, tracebook } });
         } else if (o.data) {
-          ctx.display(o.data as MimeBundle, { metadata: { ...(o.metadata ?? {}) } });
+          ctx.display(o.data, { metadata: { ...(o.metadata ?? {}) } });
         }
       }
     }

@@ -9,7 +9,7 @@ import type { Session } from "../bpf/session.ts";
 import type { MapSnapshot, Value } from "../bpf/types/snapshot.ts";
 import { chartDisplay, mapDisplay } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
-import { formatMap, valueText } from "../bpf/output/index.ts";
+import { aggregateNumber, formatMap, valueText } from "../bpf/output/index.ts";
 import type { NotebookSettings } from "./dsl-cell.ts";
 
 const KEYWORD = /^(const|let|var|if|for|while|do|function|class|return|import|export|try|switch|throw|break|continue|async\s+function|\}|\/\/|\/\*)/;
@@ -33,10 +33,9 @@ export function rows(snap: MapSnapshot): Record<string, unknown>[] {
     const a = e.value;
     let value: unknown;
     if (a.kind === "value") value = plain(a.value);
-    else if (a.kind === "avg") value = a.count === 0n ? 0 : Number(a.total / a.count);
-    else if (a.kind === "stats") value = { count: Number(a.count), total: Number(a.total), average: a.count === 0n ? 0 : Number(a.total / a.count) };
+    else if (a.kind === "stats") value = { count: Number(a.count), total: Number(a.total), average: Number(aggregateNumber(a)) };
     else if (a.kind === "hist" || a.kind === "lhist") value = a.buckets.map(Number);
-    else value = Number(a.value);
+    else value = Number(aggregateNumber(a));
     return { key, value };
   });
 }

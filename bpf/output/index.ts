@@ -8,7 +8,7 @@
 export { formatMap, type PrintOptions } from "./text.ts";
 export { formatMapJson, formatOutputJson, formatPrintfJson, jsonEscape, jsonMapType } from "./json.ts";
 export { barWidth, bucketRows, histBucketOf, histLines, histRows, lhistRows, type BucketRow } from "./hist.ts";
-export { average, bucketTotal, compareKeys, orderEntries, takeTop } from "./order.ts";
+export { aggregateNumber, average, bucketTotal, compareKeys, orderEntries, takeTop } from "./order.ts";
 export { entryName, hexFormatBuffer, keyText, stackText, valueText } from "./value-text.ts";
 export { applyFormat, formatOne } from "./printf.ts";
 export { type FormatSpec, parseFormat } from "./printf-format.ts";

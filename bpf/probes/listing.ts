@@ -13,6 +13,7 @@
 import { HardwareEvents, SoftwareEvents } from "../types/abi.ts";
 import type { Btf } from "../btf/btf.ts";
 import type { CompileEnv } from "./env.ts";
+import { globToRegExp, hasWildcard } from "./provider.ts";
 
 interface ProbeKind {
   readonly name: string;
@@ -60,14 +61,10 @@ const TIME_UNITS = ["s", "ms", "us", "hz"] as const;
 /** x86-64 passes six integer arguments in registers; bpftrace skips functions with more. */
 const MAX_ARGS = 6;
 
-export function hasWildcard(s: string): boolean {
-  return s.includes("*") || s.includes("?");
-}
-
 /** A matcher for a glob with `*` (any run) and `?` (one character), anchored at both ends. */
 export function globMatcher(pattern: string): (s: string) => boolean {
   if (!hasWildcard(pattern)) return (s) => s === pattern;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+  const re = globToRegExp(pattern);
   return (s) => re.test(s);
 }
 

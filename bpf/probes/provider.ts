@@ -90,10 +90,10 @@ export function fail(message: string, hints: readonly string[] = []): Expansion 
   return { ok: false, message, hints };
 }
 
-/** Glob matching with `*` and `?`, as bpftrace's wildcards do. */
+/** Glob matching with `*` (any run) and `?` (one character), anchored, as bpftrace's wildcards do. */
 export function globToRegExp(pattern: string): RegExp {
   const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${re}$`, "s");
 }
 
 export function hasWildcard(s: string): boolean {
