@@ -37,8 +37,8 @@ export const MAP_FUNCTIONS: readonly FunctionRow[] = [
   }),
   fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => {
     const m = c.call.args[0];
-    if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map?.(m.name)?.keyTypes.length ?? 0) > 0) {
-      c.error?.(c.call.span, `delete() needs a key: delete(${m.name}[key])`);
+    if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map(m.name)?.keyTypes.length ?? 0) > 0) {
+      c.error(c.call.span, `delete() needs a key: delete(${m.name}[key])`);
     }
     return arity(c, 1, 2) ?? bool;
   }, {

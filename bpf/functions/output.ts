@@ -34,7 +34,7 @@ type Formatted = Extract<Action, { specs: unknown }>;
 function checkConversions(c: CallCheck): void {
   const e = c.call;
   const specs = parseFormat(c.constStr(0)!);
-  const err = (span: Span, message: string, hints?: readonly string[]) => c.error?.(span, message, hints);
+  const err = (span: Span, message: string, hints?: readonly string[]) => c.error(span, message, hints);
   if (typeof specs === "string") {
     err(e.args[0]!.span, specs);
     return;
@@ -98,7 +98,7 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
     if (bad) return bad;
     // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
     const t = c.argTypes[0]!;
-    if (c.call.args[0]?.kind !== "MapExpr" && (t.k === "record" || (t.k === "ptr" && t.byValue))) c.setArgType?.(0, c.structValue!(t));
+    if (c.call.args[0]?.kind !== "MapExpr" && (t.k === "record" || (t.k === "ptr" && t.byValue))) c.setArgType(0, c.structValue(t));
     return none;
   }, {
     mapArgs: { optional: true },

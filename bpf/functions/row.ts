@@ -47,13 +47,13 @@ export interface CallCheck {
   /** False inside a branch that a constant condition never takes: fail() is not reached there. */
   readonly live?: boolean;
   /** Report a problem at `span` (printf's conversions at their arguments); the call keeps its type. */
-  error?(span: A.Span, message: string, hints?: readonly string[]): void;
+  error(span: A.Span, message: string, hints?: readonly string[]): void;
   /** A user map of the program, for the calls whose first argument is one (delete's key). */
-  map?(name: string): MapInfo | undefined;
+  map(name: string): MapInfo | undefined;
   /** The type a struct is copied as (print(args), print(*$p)), for setArgType. */
-  structValue?(t: Type): Type;
+  structValue(t: Type): Type;
   /** Give argument i another type than its own (a struct printed by value). */
-  setArgType?(i: number, t: Type): void;
+  setArgType(i: number, t: Type): void;
 }
 
 /** What a bare builtin's type may depend on. */
