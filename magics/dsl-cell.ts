@@ -189,6 +189,10 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         const d = await mapDisplay(snap, prov);
         showMap(snap.name, d.data, d.metadata);
       }
+      // a map shown while the cell ran and empty at its end (`END { clear(@start); }`)
+      // shows nothing, as bpftrace prints nothing for it: its live display would be stale
+      const ended = new Set(res.maps.map((m) => m.name));
+      for (const name of shown) if (!ended.has(name)) showMap(name, { "text/plain": "" });
     };
     return { status: "ok", finish };
   } catch (e) {
