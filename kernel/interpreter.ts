@@ -31,12 +31,6 @@ export type ExecuteOutcome =
   | {
       readonly status: "ok";
       readonly result?: MimeBundle;
-      /**
-       * Work that completes the cell's outputs after its execute_reply (its maps' final
-       * outputs, whose pictures take tens of milliseconds): the dispatch runs it before the idle status, so
-       * front ends and nbclient, which read outputs until idle, still get all of it.
-       */
-      readonly finish?: () => Promise<void>;
     }
   | {
       readonly status: "error";
