@@ -14,6 +14,7 @@ import type { MagicContext } from "./interpreter.ts";
 import { doctorFacts, renderDoctor } from "./doctor.ts";
 import { runDiff } from "./diff-magic.ts";
 import { mapHistory } from "./map-history.ts";
+import { helpText, listMagics } from "./help-magic.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -36,6 +37,8 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
   { name: "%replay", usage: "%replay [on | off | auto | FILE.ipynb]", doc: "Show cells' recorded outputs instead of tracing: auto (the default) where this kernel cannot trace, on always, off never; FILE names the saved notebook (else the notebooks of the working directory, matched by cell id or source)." },
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
+  { name: "%lsmagic", usage: "%lsmagic", doc: "List every magic with its usage." },
+  { name: "%help", usage: "%help MAGIC", doc: "Show a magic's usage and what it does (%help probes, %help %%bt)." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
@@ -144,6 +147,15 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%doctor":
       ctx.display(renderDoctor(doctorFacts(session.env)));
       return ok;
+    case "%lsmagic":
+      ctx.stream("stdout", listMagics(MAGICS));
+      return ok;
+    case "%help": {
+      const h = helpText(MAGICS, arg.trim());
+      if (!h.ok) return usage(h.text);
+      ctx.stream("stdout", h.text);
+      return ok;
+    }
     case "%replay": {
       const r = m.replay;
       if (arg === "on" || arg === "off" || arg === "auto") r.mode = arg;
@@ -157,7 +169,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       return ok;
     }
     default:
-      return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
+      return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")} (%lsmagic lists them with their usage)`);
   }
 }
 
