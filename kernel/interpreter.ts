@@ -37,6 +37,8 @@ export type ExecuteOutcome =
        * front ends and nbclient, which read outputs until idle, still get all of it.
        */
       readonly finish?: () => Promise<void>;
+      /** execute_reply payloads, e.g. `{ source: "set_next_input", text, replace: false }` (%load). */
+      readonly payload?: readonly Record<string, unknown>[];
     }
   | {
       readonly status: "error";

@@ -79,13 +79,15 @@ export function createInterpreter(): Interpreter {
           return why ? await replayCell(m, code, why, trace) : await trace();
         }
         if (/^%(?!%)/.test(trimmed) && trimmed.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("%"))) {
+          const payload: Record<string, unknown>[] = [];
           for (const line of trimmed.split("\n")) {
             if (line.trim() === "") continue;
             const r = await runLineMagic(m, line.trim());
             // a magic that needs the machine (%probes, %print) shows its recording instead
             if (r.status === "error") return why && !/^%replay\b/.test(line.trim()) && replay.find(ctx.cellId, code) ? await replayCell(m, code, why, async () => r) : r;
+            payload.push(...(r.payload ?? []));
           }
-          return { status: "ok" };
+          return payload.length ? { status: "ok", payload } : { status: "ok" };
         }
         if (trimmed.trim() === "") return { status: "ok" };
         const trace = () => runDslCell(m, code, "");
