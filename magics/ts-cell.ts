@@ -217,7 +217,9 @@ export class TsCells {
     const ename = described?.ename ?? err?.name ?? "Error";
     const evalue = described?.evalue ?? err?.message ?? String(e);
     const where = line !== undefined ? [`${origin}:${line}: ${ename}: ${evalue}`, `${String(line).padStart(4)} | ${source.split("\n")[line - 1] ?? ""}`] : [`${origin}: ${ename}: ${evalue}`];
-    const detail = described ? described.text.split("\n") : (err?.stack ?? "").split("\n").filter((l) => !/^\s+at /.test(l) || l.includes(file)).slice(1);
+    const detail = described
+      ? described.text.split("\n").filter((l, i) => i > 0 || l !== `ERROR: ${evalue}`)
+      : (err?.stack ?? "").split("\n").filter((l) => !/^\s+at /.test(l) || l.includes(file)).slice(1);
     return { status: "error", ename, evalue: line !== undefined ? `${origin}:${line}: ${evalue}` : evalue, traceback: [...where, ...detail] };
   }
 
