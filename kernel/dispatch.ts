@@ -208,7 +208,7 @@ export class Kernel {
       if (outcome.result !== undefined && !silent) {
         this.#publish("execute_result", { execution_count: count, data: outcome.result, metadata: {} }, msg);
       }
-      return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+      return { status: "ok", execution_count: count, payload: [...(outcome.payload ?? [])], user_expressions: {} };
     }
     const error = { ename: outcome.ename, evalue: outcome.evalue, traceback: [...outcome.traceback] };
     // The one error output of a failing cell (no stderr copy: front ends show this).

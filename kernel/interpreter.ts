@@ -31,6 +31,8 @@ export type ExecuteOutcome =
   | {
       readonly status: "ok";
       readonly result?: MimeBundle;
+      /** execute_reply payloads, e.g. `{ source: "set_next_input", text, replace: false }` (%load). */
+      readonly payload?: readonly Record<string, unknown>[];
     }
   | {
       readonly status: "error";

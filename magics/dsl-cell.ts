@@ -16,6 +16,7 @@ import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
+import { scriptHistory } from "./save-script.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -158,6 +159,14 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         }
         series.tick();
       },
+    });
+    const pid = flags.pid ?? settings.pid;
+    scriptHistory.record({
+      cell: ctx.executionCount, source, positional: [...settings.positional], options: [...settings.options],
+      ranMs: attachedAt ? Date.now() - attachedAt.getTime() : 0, reason: res.reason,
+      ...(ctx.cellId !== undefined && { cellId: ctx.cellId }),
+      ...(durationMs !== undefined && { durationMs }),
+      ...(flags.cmd !== undefined ? { cmd: flags.cmd } : pid !== undefined && { pid }),
     });
     if (res.reason === "detached") {
       const id = [...session.jobs.values()].at(-1)?.id;
