@@ -135,12 +135,15 @@ export class TsCells {
       if (x && typeof x === "object" && !Array.isArray(x) && Object.keys(x).some((k) => k.includes("/"))) this.#ctx?.display(x as MimeBundle);
       else this.#ctx?.display({ "text/plain": typeof x === "string" ? x : inspect(x) });
     };
-    // `import` in a cell: resolved as from a script in the working directory
+    // `import` in a cell: resolved as from a script in the working directory. Node 20 calls
+    // the loader option experimental and says so once on the kernel's stderr, which front ends
+    // and nbconvert show to the user: that one warning is left out.
     const importer = (specifier: string): Promise<unknown> =>
-      new vm.Script(`import(${JSON.stringify(specifier)})`, {
-        filename: join(cwd, "[tracebook cell]"),
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      }).runInThisContext() as Promise<unknown>;
+      quietly("USE_MAIN_CONTEXT_DEFAULT_LOADER", () =>
+        new vm.Script(`import(${JSON.stringify(specifier)})`, {
+          filename: join(cwd, "[tracebook cell]"),
+          importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+        }).runInThisContext() as Promise<unknown>);
     this.#context = vm.createContext({
       tb,
       display,
@@ -243,5 +246,18 @@ export class TsCells {
     for (const h of this.#programs.values()) h.close();
     this.#programs.clear();
     await this.#project.close();
+  }
+}
+
+/** Runs `f` without the process warning whose text contains `topic` (others still print). */
+function quietly<T>(topic: string, f: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (!String(warning instanceof Error ? warning.message : warning).includes(topic)) (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return f();
+  } finally {
+    process.emitWarning = emit;
   }
 }
