@@ -1,11 +1,15 @@
 // A bpftrace-compatible command line over the engine, so scripts, tools and test harnesses
 // written for bpftrace drive `tracebook` unchanged:
 //   tracebook -e 'PROG' [args]   tracebook FILE.bt [args]   tracebook - < FILE
-//   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe
-import { readFileSync, writeSync, openSync, closeSync } from "node:fs";
+//   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe,
+//   --include FILE, -I DIR, --no-warnings, -k (options as bpftrace's getopt reads them: cli-args.ts)
+import { existsSync, readFileSync, writeSync, openSync, closeSync } from "node:fs";
 import { Session, CompileFailure, type CompileExtras } from "./session.ts";
 import { settingsFromEnv, type Settings } from "./lang/settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
+import { parseArgs, parsePidArg, UsageError, type Args } from "./cli-args.ts";
+import { infoText } from "./cli-info.ts";
+import { errnoNumber, errnoText } from "../native/index.ts";
 import { startCommand } from "./runtime/child-command.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./types/diagnostic.ts";
@@ -27,21 +31,27 @@ const USAGE = `USAGE:
 
 OPTIONS:
     -e 'program'   execute this program
-    -l [pattern]   list probes (-lv with their arguments)
-    -p PID         trace process PID only (uprobes/USDT attach to it, other probes
+    -l [pattern]   list probes (-lv with their arguments); with -e or a program file,
+                   the probes the program names
+    -p, --pid PID  trace process PID only (uprobes/USDT attach to it, other probes
                    filter on it); end when it exits
-    -c 'CMD'       run CMD and trace it; end when it exits
+    -c, --cmd CMD  run CMD and trace it; end when it exits
     -f FORMAT      output format: text (default) or json
-    -o FILE        write output to FILE
-    -q             quiet: no "Attaching N probes..." line
+    -o, --output FILE  write output to FILE
+    -q, --quiet    quiet: no "Attached N probes" line
+    -I DIR         look for #include files in DIR first
+    --include FILE include FILE before the program (its #defines and constants)
+    --no-warnings  print no warnings (warnf() included)
     --dry-run      parse, check and compile only; print diagnostics (exit 1 on error).
                    Probe types this kernel refuses (kprobes, fentry) are compiled
                    anyway, with a warning that a real run here fails
     --info         print what this kernel supports
     --unsafe       allow unsafe functions (system, signal, override)
+    -h, --help     this text
+    -V, --version  version
 
 ENVIRONMENT:
-    BPFTRACE_MAX_STRLEN [64]          string size in bytes, NUL included (old name BPFTRACE_STRLEN)
+    BPFTRACE_MAX_STRLEN [1024]        string size in bytes, NUL included (old name BPFTRACE_STRLEN)
     BPFTRACE_MAX_MAP_KEYS [4096]      max entries of a map without a declaration (old: BPFTRACE_MAP_KEYS_MAX)
     BPFTRACE_STACK_MODE [bpftrace]    kstack/ustack output: bpftrace, perf or raw
     BPFTRACE_MISSING_PROBES [error]   a probe that does not exist here: error, warn or ignore
@@ -49,107 +59,43 @@ ENVIRONMENT:
     BPFTRACE_PERF_RB_PAGES            event ring buffer size in 4 KiB pages (a power of two)
     BPFTRACE_PRINT_MAPS_ON_EXIT [1]   print the maps when the program ends
     The same names, lower case without BPFTRACE_, in a config = { ... } block; the
-    environment wins
-    -h, --help     this text
-    -V, --version  version`;
+    environment wins`;
 
-interface Args {
-  prog?: string;
-  file?: string;
-  positional: string[];
-  /** Named program options after `--`, without the dashes: "depth=5", "errname". */
-  options: string[];
-  help: boolean;
-  list?: string;
-  verbose: boolean;
-  pid?: number;
-  cmd?: string;
-  format: "text" | "json";
-  out?: string;
-  quiet: boolean;
-  dryRun: boolean;
-  info: boolean;
-  unsafe: boolean;
-  settings?: Partial<Settings>;
-}
-
-function parseArgs(argv: string[]): Args | string {
-  const a: Args = { positional: [], options: [], help: false, verbose: false, format: "text", quiet: false, dryRun: false, info: false, unsafe: false };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i]!;
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${x} needs a value`);
-      return v;
-    };
-    // Options may follow the program, as getopt lets them in bpftrace (`-e PROG -c CMD`);
-    // after `--` everything is the program's (positional parameters and getopt options).
-    if (x === "--") {
-      a.positional.push(...argv.slice(i));
-      break;
-    }
-    if ((a.prog !== undefined || a.file !== undefined) && !/^-[a-zA-Z-]/.test(x)) {
-      a.positional.push(x);
-      continue;
-    }
-    switch (x) {
-      case "-e": a.prog = next(); break;
-      case "-l": a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
-      case "-lv": case "-vl": a.verbose = true; a.list = argv[i + 1] && !argv[i + 1]!.startsWith("-") ? next() : "*"; break;
-      case "-v": a.verbose = true; break;
-      case "-p": case "--pid": {
-        const pid = parsePid(next());
-        if (typeof pid === "string") throw new Error(pid);
-        a.pid = pid;
-        break;
-      }
-      case "-c": a.cmd = next(); break;
-      case "-f": {
-        const f = next();
-        if (f !== "text" && f !== "json") return `unknown output format '${f}' (text or json)`;
-        a.format = f;
-        break;
-      }
-      case "-o": a.out = next(); break;
-      case "-q": a.quiet = true; break;
-      case "--dry-run": a.dryRun = true; break;
-      case "--info": a.info = true; break;
-      case "--unsafe": a.unsafe = true; break;
-      case "-h": case "--help": a.help = true; break;
-      case "-": a.file = "/dev/stdin"; break;
-      case "-d": case "-dd": case "-k": case "-kk": case "-B": i += x === "-B" ? 1 : 0; break;
-      default:
-        if (x.startsWith("-") && x !== "-") return `unknown option ${x}`;
-        if (a.prog !== undefined || a.file !== undefined) a.positional.push(x);
-        else a.file = x;
-    }
-  }
-  const split = splitProgramArgs(a.positional);
-  a.positional = split.positional;
-  a.options = split.options;
-  return a;
-}
-
-export async function runBpftraceCli(argv: string[]): Promise<number> {
+/** `version`: what -V/--version prints after "tracebook v" (the package's, from the entry). */
+export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise<number> {
   let args: Args;
   try {
-    const r = parseArgs(argv);
-    if (typeof r === "string") {
-      process.stderr.write(`ERROR: ${r}\n${USAGE}\n`);
-      return 1;
-    }
-    args = r;
+    args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`ERROR: ${e.message}\n${USAGE}\n`);
     return 1;
   }
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.version) {
+    process.stdout.write(`tracebook v${version}\n`);
+    return 0;
+  }
   if (args.pid !== undefined && args.cmd !== undefined) {
     process.stderr.write(`ERROR: USAGE: Cannot use both -c and -p.\n${USAGE}\n`);
     return 1;
+  }
+  if (args.format !== "text" && args.format !== "json") {
+    process.stderr.write(`ERROR: Invalid output format "${args.format}"\nValid formats: 'text', 'json'\n`);
+    return 1;
+  }
+  let pid: number | undefined;
+  if (args.pid !== undefined) {
+    const p = parsePidArg(args.pid);
+    const live = typeof p === "number" ? parsePid(String(p)) : p;
+    if (typeof live === "string") {
+      process.stderr.write(`ERROR: ${live}\n`);
+      return 1;
+    }
+    pid = live;
   }
   const fromEnv = settingsFromEnv(process.env);
   if (fromEnv.errors.length) {
@@ -183,20 +129,43 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   const env = machineEnv();
   try {
     if (args.info) {
-      const f = env.features();
-      write(`Kernel: ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}\n`);
-      write(`  kprobe: ${f.kprobes ? "yes" : "no"}\n  fentry/fexit: ${f.trampolines ? "yes" : "no"}\n  hardware events: ${f.hardwarePmu ? "yes" : "no"}\n`);
-      write(`  tracepoints: ${env.listTracepoints().length > 0 ? "yes" : "no"}\n  raw tracepoints: yes\n  uprobes: yes\n  ring buffer: yes\n`);
+      write(infoText(env, version));
       return 0;
     }
-    if (args.list !== undefined && args.prog === undefined && args.file === undefined) {
-      for (const line of listProbes(env, args.list, args.verbose)) write(`${line}\n`);
+    // -l lists what a pattern matches, or the probes of a program (-e, or a file that exists)
+    const listFile = args.file !== undefined && (args.file === "/dev/stdin" || existsSync(args.file));
+    if (args.list && args.prog === undefined && !listFile) {
+      const search = args.file === undefined || args.file === "*" ? "*" : args.file;
+      if (search.includes(".") && !/[:*]/.test(search)) {
+        process.stderr.write(`WARNING: It appears that '${search}' is a filename but the file does not exist. Treating '${search}' as a search pattern.\n`);
+      }
+      for (const one of search.split(",")) for (const line of listProbes(env, one.trim().replace(/\s+/g, " ") || "*", args.verbose)) write(`${line}\n`);
       return 0;
     }
-    const source = args.prog ?? (args.file ? readFileSync(args.file, "utf8") : undefined);
+    let source = args.prog;
+    if (source === undefined && args.file !== undefined) {
+      try {
+        source = readFileSync(args.file, "utf8");
+      } catch (e) {
+        // strerror(3)'s words, as bpftrace prints them
+        const text = errnoText(errnoNumber((e as NodeJS.ErrnoException).code ?? "EIO") ?? 5);
+        process.stderr.write(`ERROR: failed to open file '${args.file}': ${text[0]!.toUpperCase()}${text.slice(1)}\n`);
+        return 1;
+      }
+    }
     if (source === undefined) {
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`ERROR: USAGE: filename or -e 'program' required.\n${USAGE}\n`);
       return 1;
+    }
+    if (args.list) {
+      for (const ap of programAttachPoints(source)) {
+        // a probe with a rate or count (interval:ms:100, hardware:cache-misses:10) is
+        // listed without it, as `-l` lists its kind (interval:ms:)
+        const lines = listProbes(env, ap, args.verbose);
+        const generic = lines.length === 0 && ap.split(":").length > 2 ? listProbes(env, ap.replace(/:[^:]*$/, ":"), args.verbose) : [];
+        for (const line of [...lines, ...generic]) write(`${line}\n`);
+      }
+      return 0;
     }
     const origin = args.prog !== undefined ? "stdin" : (args.file ?? "stdin");
     const sourcePath = args.prog === undefined && args.file !== "/dev/stdin" ? args.file : undefined;
@@ -205,11 +174,11 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
       return 1;
     }
     if (args.dryRun) {
-      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args), anyKernel: true, sourcePath });
+      const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args, pid), anyKernel: true, sourcePath });
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
-    return await runProgram(source, origin, args, env, write, sourcePath);
+    return await runProgram(source, origin, args, pid, env, write, sourcePath);
   } catch (e) {
     process.stderr.write(`${describeError(e).text}\n`);
     return 1;
@@ -218,16 +187,18 @@ export async function runBpftraceCli(argv: string[]): Promise<number> {
   }
 }
 
-function compileExtras(args: Args): CompileExtras {
+function compileExtras(args: Args, pid: number | undefined): CompileExtras {
   return {
     unsafe: args.unsafe,
     programOptions: args.options,
-    ...(args.pid !== undefined && { pid: args.pid }),
+    ...(args.includes.length > 0 && { includes: args.includes }),
+    ...(args.includeDirs.length > 0 && { includeDirs: args.includeDirs }),
+    ...(pid !== undefined && { pid }),
     ...(args.settings && { settings: args.settings }),
   };
 }
 
-async function runProgram(source: string, origin: string, args: Args, env: CompileEnv, write: (s: string) => void, sourcePath?: string): Promise<number> {
+async function runProgram(source: string, origin: string, args: Args, pid: number | undefined, env: CompileEnv, write: (s: string) => void, sourcePath?: string): Promise<number> {
   // -c CMD: started now, held back until every probe is attached (bpf/runtime/child-command.ts);
   // split on spaces and found on $PATH, as bpftrace does
   const child = args.cmd ? startCommand(args.cmd.split(/\s+/).filter(Boolean)) : undefined;
@@ -252,7 +223,7 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
-      ...compileExtras(args),
+      ...compileExtras(args, pid),
       output: (text, meta) => {
         if (!json) return emit(text);
         if (meta?.kind === "map") {
@@ -262,7 +233,8 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
         emit(formatOutputJson(text, meta?.kind ?? "printf", meta?.kind === "value" ? meta.value : undefined));
       },
       errorOutput: (text) => process.stderr.write(text),
-      warning: (text) => process.stderr.write(text),
+      // --no-warnings: no warning lines, warnf() included
+      warning: (text) => void (args.warnings > 0 && process.stderr.write(text)),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {
@@ -298,6 +270,12 @@ async function runProgram(source: string, origin: string, args: Args, env: Compi
     child?.kill();
     session.close();
   }
+}
+
+/** The attach points a program names, as written (for `-l -e PROG` / `-l FILE`). */
+function programAttachPoints(source: string): string[] {
+  const parsed = parse(source);
+  return (parsed.program?.probes ?? []).flatMap((p) => p.attachPoints.map((a) => a.raw));
 }
 
 /** `tool.bt -- --help`: the options the program reads with getopt(), as bpftrace lists them. */

@@ -44,12 +44,16 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly cpid?: number;
   /** The program's file, for `#include "file"`. */
   readonly sourcePath?: string;
+  /** --include FILE (clang's -include): headers read before the program's own #includes. */
+  readonly includes?: readonly string[];
+  /** -I DIR: searched for #include before the system directories. */
+  readonly includeDirs?: readonly string[];
   /** The notebook cell running it: a background job of the same cell is replaced. */
   readonly cell?: string;
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath">;
+export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -91,7 +95,7 @@ export class Session implements MapProvider {
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath,
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath, includes: opts.includes, includeDirs: opts.includeDirs,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.settings && { settings: opts.settings }),
     });

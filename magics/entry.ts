@@ -28,7 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     default: {
       const { runBpftraceCli } = await import("../bpf/cli.ts");
-      return runBpftraceCli([...argv]);
+      return runBpftraceCli([...argv], VERSION);
     }
   }
 }

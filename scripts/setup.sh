@@ -9,6 +9,7 @@ need_pkgs=(
   python3-jupyter-kernel-test jupyter-client jupyter-server jupyter-nbconvert python3-nbclient
   python3-ipykernel  # jupyter's default kernel; nbconvert imports it
   python3.11         # carries USDT probes (python:function__entry ...), used by tests
+  openjdk-17-jdk-headless  # HotSpot's USDT probes (hotspot:gc__begin ...), jvm-gc.ipynb
   gcc libc6-dev systemtap-sdt-dev  # test programs with uprobes and USDT probes
   bpftrace           # only for `npm run bench` (measured side by side), never at run time
   chromium fonts-dejavu-core  # browser tests: notebooks rendered as people see them

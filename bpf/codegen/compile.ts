@@ -56,6 +56,10 @@ export interface CompileOptions {
   readonly maxStrlen?: number;
   /** The program's file, for `#include "file"` (absent: the working directory). */
   readonly sourcePath?: string;
+  /** --include FILE (clang's -include): headers read before the program's own #includes. */
+  readonly includes?: readonly string[];
+  /** -I DIR: searched for #include before the system directories. */
+  readonly includeDirs?: readonly string[];
 }
 
 export interface CompileResult {
@@ -73,7 +77,15 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     return { spec: undefined, checked: undefined, diagnostics: parsed.diagnostics };
   }
   const env = opts.env;
-  const included = readIncludes(parsed.program, (name, quoted, from) => env.readHeader?.(name, quoted, from), env, opts.sourcePath);
+  const dirs = opts.includeDirs ?? [];
+  const lookup = (name: string, quoted: boolean, from: string | undefined) => {
+    for (const dir of name.startsWith("/") ? [] : dirs) {
+      const hit = env.readHeader?.(`${dir.replace(/\/$/, "")}/${name}`, false, undefined);
+      if (hit) return hit;
+    }
+    return env.readHeader?.(name, quoted, from);
+  };
+  const included = readIncludes(parsed.program, lookup, env, opts.sourcePath, opts.includes);
   if (hasErrors(included.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...included.diagnostics] };
   }

@@ -21,9 +21,14 @@ const NONE: IncludedConstants = { constant: () => undefined, diagnostics: [] };
 
 const scans = new WeakMap<object, Map<string, HeaderScan>>();
 
-/** `path`: where the program's file is, for `#include "file"` (undefined: the working directory). */
-export function readIncludes(program: A.Program, lookup: HeaderLookup, cacheKey: object, path?: string): IncludedConstants {
-  const includes = program.includeDirectives ?? [];
+/**
+ * `path`: where the program's file is, for `#include "file"` (undefined: the working
+ * directory). `forced`: headers included before the program, as clang's `-include FILE`
+ * (bpftrace's --include): looked up as `#include "FILE"` is, errors reported at 1:1.
+ */
+export function readIncludes(program: A.Program, lookup: HeaderLookup, cacheKey: object, path?: string, forced: readonly string[] = []): IncludedConstants {
+  const at0: A.Span = { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
+  const includes = [...forced.map((name) => ({ name, quoted: true, span: at0 })), ...(program.includeDirectives ?? [])];
   if (includes.length === 0) return NONE;
   const steps: PreambleStep[] = [];
   const stepSpans: A.Span[] = [];

@@ -52,12 +52,19 @@ export function timeSeries(samples: readonly Sample[]): Rendering {
   return { text, vegaLite };
 }
 
+/** A sample's local wall-clock time to the millisecond: "14:03:27.215". */
+function clock(t: number): string {
+  const d = new Date(t);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+}
+
 /**
  * Histograms over time (`interval:s:1 { print(@h); clear(@h); }`): a heatmap, one column
  * per print, one row per bucket, the count as colour (the keys of a keyed map summed).
  */
 function heatmap(samples: readonly Sample[], text: string): Rendering {
-  const cells = new Map<string, { t: number; bucket: string; low: number; count: number }>();
+  const cells = new Map<string, { t: number; time: string; bucket: string; low: number; count: number }>();
   for (const s of samples) {
     for (const e of s.snap.entries) {
       const v = e.value;
@@ -67,7 +74,7 @@ function heatmap(samples: readonly Sample[], text: string): Rendering {
         const id = `${s.t}\u0000${r.label}`;
         const c = cells.get(id);
         if (c) c.count += num(r.count);
-        else cells.set(id, { t: s.t, bucket: r.label, low, count: num(r.count) });
+        else cells.set(id, { t: s.t, time: clock(s.t), bucket: r.label, low, count: num(r.count) });
       }
     }
   }
@@ -86,11 +93,14 @@ function heatmap(samples: readonly Sample[], text: string): Rendering {
     height: { step: 14 },
     mark: { type: "rect", tooltip: true },
     encoding: {
-      x: { field: "t", type: "ordinal", timeUnit: "yearmonthdatehoursminutessecondsmilliseconds", title: "time", axis: { format: "%H:%M:%S", labelAngle: -45, labelOverlap: true } },
+      // one column per print, labelled with its wall-clock time: prints less than a second
+      // apart (interval:ms:250) must not share a column, which a temporal scale at whole
+      // seconds (and vega-lite's timeUnit) would do
+      x: { field: "time", type: "ordinal", sort: { field: "t" }, title: "time", axis: { labelAngle: -45, labelOverlap: true } },
       y: { field: "bucket", type: "ordinal", sort: order, scale: { domain: order }, title: first.unit !== undefined ? `${first.unit}, ${buckets}` : buckets },
       color: { field: "count", type: "quantitative", scale: { scheme: "blues", type: "symlog" }, title: "count" },
       tooltip: [
-        { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "time" },
+        { field: "time", type: "ordinal", title: "time" },
         { field: "bucket", type: "ordinal" },
         { field: "count", type: "quantitative" },
       ],

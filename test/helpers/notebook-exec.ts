@@ -70,11 +70,12 @@ export function jupyterEnv(prefix: string): NodeJS.ProcessEnv {
 }
 
 /** Execute `notebook` with nbconvert while `workload` runs; the executed notebook. */
-export async function execute(notebook: string, workload: () => ChildProcess): Promise<ExecutedNotebook> {
+/** `workload`: started for the notebook's run and killed after (lessons start their own with `-c`). */
+export async function execute(notebook: string, workload?: () => ChildProcess): Promise<ExecutedNotebook> {
   ensureBuilt();
   const prefix = mkdtempSync(join(tmpdir(), "tb-notebook-"));
   execFileSync(process.execPath, [join(ROOT, "bin/tracebook.js"), "install", "--prefix", prefix], { stdio: "ignore" });
-  const w = workload();
+  const w = workload?.();
   try {
     await promisify(execFile)(
       JUPYTER,
@@ -84,10 +85,12 @@ export async function execute(notebook: string, workload: () => ChildProcess): P
     );
   } finally {
     // the workload's children too (the slow copy's dd)
-    try {
-      process.kill(-w.pid!, "SIGKILL");
-    } catch {
-      w.kill("SIGKILL");
+    if (w) {
+      try {
+        process.kill(-w.pid!, "SIGKILL");
+      } catch {
+        w.kill("SIGKILL");
+      }
     }
   }
   const path = join(prefix, "executed.ipynb");

@@ -182,6 +182,21 @@ describe.skipIf(skipWithoutBpf())("the kernel process", () => {
       }
     });
 
+    it("a map shown live that is empty at the end (END clears it) ends as an empty output, not a stale one", async () => {
+      const { reply, iopub } = await run(kernel(),
+        "%%bt --for 3s\ninterval:ms:20 { @scratch_t[1] = 1; @kept = count(); }\nEND { clear(@scratch_t); }", 30_000);
+      expect(reply.content.status).toBe("ok");
+      const displayId = (m: Message): string => String((m.content.transient as { display_id?: string } | undefined)?.display_id ?? "");
+      const text = (m: Message): string => String((m.content.data as Record<string, unknown>)["text/plain"] ?? "");
+      const shown = ofType(iopub, "display_data").find((m) => text(m).startsWith("@scratch_t"));
+      expect(shown, "@scratch_t is shown while the cell runs").toBeDefined();
+      const updates = ofType(iopub, "update_display_data").filter((m) => displayId(m) === displayId(shown as Message));
+      expect(updates.length).toBeGreaterThanOrEqual(1);
+      expect(updates.at(-1)?.content.data).toEqual({ "text/plain": "" });
+      const kept = [...ofType(iopub, "display_data"), ...ofType(iopub, "update_display_data")].filter((m) => text(m).startsWith("@kept"));
+      expect(text(kept.at(-1) as Message)).toMatch(/^@kept: \d+\n$/);
+    });
+
     it("says in one line what runs: probes, time of its duration, events read and lost; and sums it up at the end", async () => {
       const { reply, iopub } = await run(kernel(),
         '%%bt --for 3s\ninterval:ms:100 { printf("tick\\n"); }', 30_000);

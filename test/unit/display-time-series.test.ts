@@ -72,4 +72,15 @@ describe("histograms over time", () => {
     expect(data["image/png"]).toBeDefined();
     expect(data["text/plain"]).toBe(prints.map((p) => formatMap(p.snap)).join(""));
   });
+
+  it("gives prints less than a second apart columns of their own (interval:ms:250)", async () => {
+    const quick = [0, 250, 500, 750].map((ms, i) => ({ t: t0 + ms, snap: snap("@us", "hist", [{ key: [], value: hist(Array(i + 1).fill(100)) }]) }));
+    const { data } = await timeSeriesDisplay(quick);
+    const svg = String(data["image/svg+xml"]);
+    // one rect mark per print, each in a column of its own
+    const xs = new Set([...svg.matchAll(/aria-roledescription="rect mark" d="M([\d.]+),/g)].map((m) => m[1]));
+    const marks = [...svg.matchAll(/aria-roledescription="rect mark"/g)].length;
+    expect(marks).toBe(4);
+    expect(xs.size).toBe(4);
+  });
 });
