@@ -12,12 +12,12 @@ import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "../functions/index.ts";
 import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { constInt } from "./const-fold.ts";
 import { namedType } from "./named-types.ts";
-import { type BtfField, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";

@@ -13,7 +13,7 @@
 import { asm, type Reg, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import type { BtfField } from "../check/btf-types.ts";
+import type { BtfField } from "../btf/btf-types.ts";
 import { constInt } from "../check/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
 import { type MapInfo } from "../check/map-registry.ts";

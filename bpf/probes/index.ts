@@ -2,7 +2,7 @@
 // compile side (everything but attach.ts) is pure and must not import native/; attach.ts
 // is the runtime side. Nothing here imports kernel/ or magics/.
 import type { AttachPoint } from "../lang/ast.ts";
-import { closest } from "../check/suggest.ts";
+import { closest } from "../types/suggest.ts";
 import { begin, end } from "./special.ts";
 import { self } from "./self.ts";
 import { iter } from "./iter.ts";

@@ -5,7 +5,7 @@
 // reads it once to the end (BPF_ITER_CREATE + read: bpf/runtime/iterate.ts): an iterator
 // program is the whole run, as in bpftrace. Pinning (`iter:task:PIN`) is not supported.
 import { AttachType, ProgType } from "../types/abi.ts";
-import { btfNamedType } from "../check/btf-types.ts";
+import { btfNamedType } from "../btf/btf-types.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 

@@ -10,7 +10,7 @@ import type { ConcreteProbe, Expansion, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 import type { ProbeEnv } from "./probe-env.ts";
 import { type Type, s64 } from "../types/types.ts";
-import { btfArgsRecord, btfType } from "../check/btf-types.ts";
+import { btfArgsRecord, btfType } from "../btf/btf-types.ts";
 
 /** Tracepoints that observe roughly what a kernel function does: `vfs_read` → sys_enter_read/sys_exit_read. */
 export function nearestTracepoints(func: string, env: ProbeEnv): string[] {

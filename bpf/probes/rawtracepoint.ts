@@ -2,8 +2,8 @@
 // raw u64 arguments (for sys_enter: arg0 = struct pt_regs *, arg1 = syscall id), and
 // `args.NAME` the same arguments by name, typed through BTF (`args.regs`, `args.id`).
 import { ProgType } from "../types/abi.ts";
-import { closest } from "../check/suggest.ts";
-import { btfArgsRecord } from "../check/btf-types.ts";
+import { closest } from "../types/suggest.ts";
+import { btfArgsRecord } from "../btf/btf-types.ts";
 import type { Btf } from "../btf/index.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";

@@ -3,8 +3,8 @@
 // `args->field` reads at the offset the tracefs `format` file gives.
 import { ProgType } from "../types/abi.ts";
 import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits } from "../types/types.ts";
-import { closest } from "../check/suggest.ts";
-import { btfNamedType } from "../check/btf-types.ts";
+import { closest } from "../types/suggest.ts";
+import { btfNamedType } from "../btf/btf-types.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 import type { TracepointField, TracepointFormat } from "./probe-env.ts";

@@ -3,7 +3,7 @@
 // with config1 = path, config2 = file offset). USDT probes are uprobes at the note's pc,
 // with the semaphore's file offset as the reference counter (the kernel bumps it).
 import { ProgType } from "../types/abi.ts";
-import { closest } from "../check/suggest.ts";
+import { closest } from "../types/suggest.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
 
