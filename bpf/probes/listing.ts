@@ -42,7 +42,8 @@ export function listProbes(env: CompileEnv, pattern: string, verbose: boolean): 
     let value = raw.trim().replace(/\s+/g, " ");
     if (value === "") value = "*:*";
     else if (!value.includes(":")) value = `*:${value}`;
-    out.push(...listOne(env, value, verbose));
+    // not push(...lines): `-lv '*'` is hundreds of thousands of lines, more than a call's arguments
+    for (const line of listOne(env, value, verbose)) out.push(line);
   }
   return out;
 }
