@@ -61,7 +61,7 @@ export interface ConcreteProbe {
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
   readonly context: ContextKind;
-  /** `args` record for tracepoints, tp_btf, fentry/fexit, usdt (named fields). */
+  /** The `args` record (named fields): tracepoints, raw tracepoints and fentry/fexit (typed through BTF). */
   readonly args?: Type;
   /** `ctx`: the context pointer, typed (iter: struct bpf_iter__<name> *). */
   readonly ctx?: Type;
