@@ -3,7 +3,7 @@
 // functions, and printf's format against its arguments.
 import type * as A from "../lang/ast.ts";
 import { functions } from "../functions/index.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import { constInt } from "./const-fold.ts";
 import { parseFormat } from "./printf-format.ts";

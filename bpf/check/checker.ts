@@ -8,16 +8,16 @@
 import { keyLabel, valueUnit } from "./map-labels.ts";
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
-import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
+import { expandAttachPoint, inUserSpace, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "../functions/index.ts";
 import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { constInt } from "./const-fold.ts";
 import { namedType } from "./named-types.ts";
-import { type BtfField, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
@@ -665,7 +665,7 @@ export class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
+        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
         const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
         if (typeof arrayCast === "string") this.err(e.span, arrayCast);
         else if (arrayCast) return arrayCast;
@@ -784,11 +784,6 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
-}
-
-/** Pointers made from integers in uprobes and USDT point into the traced process. */
-function userSpace(p: ConcreteProbe): boolean {
-  return p.provider === "uprobe" || p.provider === "uretprobe" || p.provider === "usdt";
 }
 
 function isUnsigned64(t: Type): boolean {

@@ -4,9 +4,9 @@
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { builtins } from "./builtins.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import { namedType } from "./named-types.ts";
-import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "./btf-types.ts";
+import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "../btf/btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
 import { type Type, s64, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";

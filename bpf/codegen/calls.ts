@@ -17,6 +17,7 @@ import type { Action, ArgLayout } from "./spec.ts";
 import { DROPS_MAP, EVENTS_MAP } from "./spec.ts";
 import { CodegenError } from "./generator.ts";
 import type { EmitContext } from "./emit-context.ts";
+import { inUserSpace } from "../probes/index.ts";
 import * as M from "./map-ops.ts";
 
 export function callScalar(g: EmitContext, x: A.CallExpr): void {
@@ -138,8 +139,8 @@ export function callValue(g: EmitContext, x: A.CallExpr, off: number, t: Type): 
       g.scalar(x.args[0]!);
       e.emit(asm.mov(R3, R0));
       e.stackAddr(R1, off);
-      const user = at.k === "ptr" ? at.user : g.cp.concrete.context === "pt_regs" && g.cp.concrete.provider.startsWith("u");
-      e.emit(asm.movImm(R2, n), asm.call(user || g.cp.concrete.positional === "usdt" ? H.probe_read_user_str : H.probe_read_kernel_str));
+      const user = at.k === "ptr" ? at.user : inUserSpace(g.cp.concrete);
+      e.emit(asm.movImm(R2, n), asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
       return;
     }
     case "buf": {

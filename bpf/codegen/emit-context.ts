@@ -36,6 +36,10 @@ export interface EmitContext {
   recordAddress(x: A.Expr): boolean;
   loadConst(v: bigint): void;
   loadScalar(dst: Reg, src: Reg, off: number, t: Type): void;
+  /** r to the width and signedness of t. */
+  truncate(r: Reg, t: Type): void;
+  /** r0 = *(t *)(r + off), read through bpf_probe_read_user or _kernel. */
+  readPointer(r: Reg, off: number, t: Type, user: boolean): void;
   placeNop(): void;
   flag(fallThrough: 0 | 1, label: string, jumped: 0 | 1): void;
   stackId(user: boolean, t?: Type): void;

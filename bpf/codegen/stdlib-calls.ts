@@ -20,6 +20,7 @@ import { BPF_F_USER_STACK, PtRegs } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError } from "./generator.ts";
 import type { EmitContext } from "./emit-context.ts";
+import { inUserSpace } from "../probes/index.ts";
 import type { ArgLayout } from "./spec.ts";
 import { MAP_CALLBACK_PARAMS } from "./for-map.ts";
 import { STACK_DEPTH } from "./spec.ts";
@@ -200,7 +201,7 @@ function strlen(g: EmitContext, arg: A.Expr): void {
     g.scalar(arg);
     e.emit(asm.mov(R3, R0));
     e.stackAddr(R1, buf);
-    const user = t.k === "ptr" ? t.user : g.cp.concrete.positional === "usdt" || (g.cp.concrete.context === "pt_regs" && g.cp.concrete.provider.startsWith("u"));
+    const user = t.k === "ptr" ? t.user : inUserSpace(g.cp.concrete);
     e.emit(asm.movImm(R2, size), asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
     const neg = e.label("slneg");
     e.emit(asm.jsleImm(R0, 0, neg), asm.addImm(R0, -1));

@@ -17,13 +17,13 @@ import { BPF_F_USER_STACK } from "../types/abi.ts";
 import { H } from "./emitter.ts";
 import { CodegenError } from "./generator.ts";
 import type { EmitContext } from "./emit-context.ts";
+import { inUserSpace } from "../probes/index.ts";
 import { DROPS_MAP, EVENTS_MAP, STACK_DEPTH, stacksMapName } from "./spec.ts";
 
 /** Whether a pointer-ish argument points into user memory (as str() decides). */
 function userPointer(g: EmitContext, t: Type): boolean {
   if (t.k === "ptr") return t.user;
-  const p = g.cp.concrete;
-  return p.positional === "usdt" || (p.context === "pt_regs" && p.provider.startsWith("u"));
+  return inUserSpace(g.cp.concrete);
 }
 
 /** Store the value of strftime/ntop/macaddr call `x` at r10+off. */
