@@ -16,6 +16,7 @@ import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
+import { StreamCap } from "./stream-cap.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -25,6 +26,8 @@ export interface NotebookSettings {
   durationMs: number | undefined;
   /** %pid: the process the following cells are scoped to (like -p PID). */
   pid: number | undefined;
+  /** %limit: lines of printf output a cell shows (the rest goes to a file); undefined: all. */
+  streamLimit?: number | undefined;
 }
 
 /** "10s", "500ms", "2m", "1h" → ms. */
@@ -43,6 +46,17 @@ interface CellFlags {
   pid?: number;
   /** -c CMD / --cmd CMD: run CMD under the probes (magics/cell-command.ts). */
   cmd?: string;
+  /** --limit N | off: lines shown, this cell only (null: all). */
+  limit?: number | null;
+  /** --output FILE: the whole printf stream also goes to FILE. */
+  output?: string;
+}
+
+/** "10000", "10k", "off" → a line count (null: no cap), or undefined when it is neither. */
+export function parseLimit(v: string): number | null | undefined {
+  if (v === "off") return null;
+  const m = /^(\d+)(k?)$/.exec(v.trim());
+  return m ? Number(m[1]) * (m[2] ? 1000 : 1) : undefined;
 }
 
 function parseFlags(header: string): CellFlags | string {
@@ -66,7 +80,16 @@ function parseFlags(header: string): CellFlags | string {
       const v = w.startsWith("--cmd=") ? w.slice(6) : words[++i];
       if (!v?.trim()) return `%%bt ${w.replace(/=.*/, "")} needs a command, like -c "ls -l /tmp"`;
       f.cmd = v;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD)`;
+    } else if (w === "--limit" || w.startsWith("--limit=")) {
+      const v = w.includes("=") ? w.slice(8) : words[++i];
+      const n = v !== undefined ? parseLimit(v) : undefined;
+      if (n === undefined) return `%%bt --limit needs a number of lines or off, got '${v ?? ""}'`;
+      f.limit = n;
+    } else if (w === "--output" || w === "-o" || w.startsWith("--output=")) {
+      const v = w.startsWith("--output=") ? w.slice(9) : words[++i];
+      if (!v) return `%%bt ${w.replace(/=.*/, "")} needs a file name`;
+      f.output = v;
+    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD, --limit N, --output FILE)`;
   }
   if (f.cmd !== undefined && f.pid !== undefined) return "%%bt: -c and --pid cannot be used together";
   if (f.cmd !== undefined && f.background) return "%%bt: -c cannot run in the background (the command would be ended at once)";
@@ -113,10 +136,14 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
-    return `${probes} probes attached; running ${of}; ${events(seen)}`;
+    const hidden = cap && cap.suppressed > 0 ? `; ${cap.suppressed.toLocaleString("en-US")} lines not shown (all in ${cap.path})` : "";
+    return `${probes} probes attached; running ${of}; ${events(seen)}${hidden}`;
   };
   let command: ChildCommand | undefined;
+  let cap: StreamCap | undefined;
   try {
+    const limit = flags.limit === undefined ? settings.streamLimit : flags.limit ?? undefined;
+    cap = new StreamCap(limit, `cell-${ctx.executionCount}`, flags.output);
     command = flags.cmd !== undefined ? startCellCommand(flags.cmd, ctx) : undefined;
     const res = await session.run(source, {
       origin,
@@ -128,7 +155,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       closeProbesLater: true,
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       output: (text, meta) => {
-        ctx.stream("stdout", text);
+        cap!.write(text, (t) => ctx.stream("stdout", t));
         if (meta?.kind !== "map") return;
         const snap = session.snapshot(meta.map); // as print() printed it: a clear() after it has not run yet
         if (snap) series.record(snap);
@@ -159,6 +186,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         series.tick();
       },
     });
+    const capped = cap.summary();
+    if (capped) ctx.stream("stdout", `… ${capped}\n`);
     if (res.reason === "detached") {
       const id = [...session.jobs.values()].at(-1)?.id;
       ctx.stream("stdout", `running in the background as job ${id}; %jobs lists jobs, %stop ${id} detaches\n`);
@@ -197,5 +226,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     return errorOutcome(e);
   } finally {
     command?.kill();
+    cap?.close();
   }
 }
