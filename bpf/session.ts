@@ -31,9 +31,11 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly positional?: readonly string[];
   /** Named program options for getopt() ("depth=5", "errname"). */
   readonly programOptions?: readonly string[];
-  readonly attached?: (count: number) => void;
+  readonly attached?: (count: number, spec: ProgramSpec) => void;
   /** -p PID / %pid: scope the probes to this process; the run ends when it exits. */
   readonly pid?: number;
+  /** Leave this process out of the probes that fire for what it does (a notebook kernel's own pid). */
+  readonly excludePid?: number;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/lang/settings.ts); they win over `config = {}`. */
@@ -47,7 +49,7 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath">;
+export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -91,6 +93,7 @@ export class Session implements MapProvider {
     return compile(source, {
       env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath,
       ...(opts.pid !== undefined && { pid: opts.pid }),
+      ...(opts.excludePid !== undefined && { excludePid: opts.excludePid }),
       ...(opts.settings && { settings: opts.settings }),
     });
   }
@@ -102,7 +105,7 @@ export class Session implements MapProvider {
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());

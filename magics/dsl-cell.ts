@@ -28,6 +28,8 @@ export interface NotebookSettings {
   pid: number | undefined;
   /** %limit: lines of printf output a cell shows (the rest goes to a file); undefined: all. */
   streamLimit?: number | undefined;
+  /** %self on: probes also fire in this kernel's own process (by default they leave it out). */
+  traceSelf?: boolean;
 }
 
 /** "10s", "500ms", "2m", "1h" → ms. */
@@ -50,6 +52,8 @@ interface CellFlags {
   limit?: number | null;
   /** --output FILE: the whole printf stream also goes to FILE. */
   output?: string;
+  /** --self: this cell's probes also fire in the kernel's own process. */
+  self?: boolean;
 }
 
 /** "10000", "10k", "off" → a line count (null: no cap), or undefined when it is neither. */
@@ -89,7 +93,8 @@ function parseFlags(header: string): CellFlags | string {
       const v = w.startsWith("--output=") ? w.slice(9) : words[++i];
       if (!v) return `%%bt ${w.replace(/=.*/, "")} needs a file name`;
       f.output = v;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD, --limit N, --output FILE)`;
+    } else if (w === "--self") f.self = true;
+    else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD, --limit N, --output FILE, --self)`;
   }
   if (f.cmd !== undefined && f.pid !== undefined) return "%%bt: -c and --pid cannot be used together";
   if (f.cmd !== undefined && f.background) return "%%bt: -c cannot run in the background (the command would be ended at once)";
@@ -133,17 +138,19 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   const durationMs = flags.durationMs ?? settings.durationMs;
   let seen: RunProgress = { events: 0, lost: 0n };
   const events = (p: RunProgress) => `${p.events.toLocaleString("en-US")} events read, ${p.lost.toLocaleString("en-US")} lost`;
+  const limit = flags.limit === undefined ? settings.streamLimit : flags.limit ?? undefined;
+  const cap = StreamCap.open({ limit, name: `cell-${ctx.executionCount}`, ...(flags.output !== undefined && { file: flags.output }) });
+  if (typeof cap === "string") return { status: "error", ename: "UsageError", evalue: `%%bt ${cap}`, traceback: [`%%bt ${cap}`] };
+  // Said once, in the progress line and the summary: which process the probes leave out.
+  let leftOut = "";
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
-    const hidden = cap && cap.suppressed > 0 ? `; ${cap.suppressed.toLocaleString("en-US")} lines not shown (all in ${cap.path})` : "";
-    return `${probes} probes attached; running ${of}; ${events(seen)}${hidden}`;
+    const hidden = cap.suppressed > 0 ? `; ${cap.suppressed.toLocaleString("en-US")} lines not shown (all in ${cap.path ?? "no file"})` : "";
+    return `${probes} probes attached${leftOut}; running ${of}; ${events(seen)}${hidden}`;
   };
   let command: ChildCommand | undefined;
-  let cap: StreamCap | undefined;
   try {
-    const limit = flags.limit === undefined ? settings.streamLimit : flags.limit ?? undefined;
-    cap = new StreamCap(limit, `cell-${ctx.executionCount}`, flags.output);
     command = flags.cmd !== undefined ? startCellCommand(flags.cmd, ctx) : undefined;
     const res = await session.run(source, {
       origin,
@@ -154,13 +161,17 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       background: flags.background,
       closeProbesLater: true,
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
+      // the kernel's own writes (this output) would feed back into syscall probes
+      ...(!(flags.self || settings.traceSelf) && { excludePid: process.pid }),
       output: (text, meta) => {
-        cap!.write(text, (t) => ctx.stream("stdout", t));
+        cap.write(text, (t) => ctx.stream("stdout", t));
         if (meta?.kind !== "map") return;
         const snap = session.snapshot(meta.map); // as print() printed it: a clear() after it has not run yet
         if (snap) series.record(snap);
       },
-      errorOutput: (text) => ctx.stream("stderr", text),
+      errorOutput: (text) => cap.write(text, (t) => ctx.stream("stderr", t)),
+      // bpftrace's line, past any cap (the summary counts them too)
+      lost: (n) => ctx.stream("stderr", `Lost ${n} events\n`),
       warning: (text) => ctx.stream("stderr", text),
       // a cell's -c scopes it to its command, over the notebook's %pid
       ...(command ? commandRunOptions(command) : (flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
@@ -168,9 +179,10 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         ctx.display({ "text/plain": `attaching ${done} of ${total} probes` }, { displayId: progressId, update: progressShown });
         progressShown = true;
       },
-      attached: (count) => {
+      attached: (count, spec) => {
         live = true;
         probes = count;
+        if (spec.excludedPid !== undefined) leftOut = ` (this kernel, pid ${spec.excludedPid}, left out: %%bt --self traces it too)`;
         attachedAt = new Date();
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: progressShown });
         progressShown = true;
@@ -178,6 +190,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       tick: (maps, p) => {
         if (!live) return;
         seen = p;
+        cap.flush();
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: true });
         for (const snap of maps) {
           if (!shown.has(snap.name)) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
@@ -195,7 +208,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     }
     if (live) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const summary = `${probes} probes ran ${secs}s (${res.reason}); ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
+      const summary = `${probes} probes ran ${secs}s (${res.reason})${leftOut}; ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
     ended = true;
@@ -226,6 +239,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     return errorOutcome(e);
   } finally {
     command?.kill();
-    cap?.close();
+    cap.close();
   }
 }

@@ -35,9 +35,10 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
   { name: "%limit", usage: "%limit [N | off]", doc: "Lines of printf output a cell shows (default 10,000); the whole stream also goes to a file the cell names. Alone: show it." },
+  { name: "%self", usage: "%self [on | off]", doc: "Whether probes also fire in this kernel's own process (off by default: its writes of a cell's output would feed back into syscall probes; %%bt --self for one cell). Alone: show it." },
   { name: "%replay", usage: "%replay [on | off | auto | FILE.ipynb]", doc: "Show cells' recorded outputs instead of tracing: auto (the default) where this kernel cannot trace, on always, off never; FILE names the saved notebook (else the notebooks of the working directory, matched by cell id or source)." },
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
-  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"] [--limit N] [--output FILE]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"] [--limit N] [--output FILE] [--self]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
 ];
 
@@ -152,6 +153,12 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
         settings.streamLimit = n ?? undefined;
       }
       ctx.stream("stdout", settings.streamLimit === undefined ? "cells show all their output lines\n" : `cells show their first ${settings.streamLimit.toLocaleString("en-US")} output lines; the rest goes to a file\n`);
+      return ok;
+    }
+    case "%self": {
+      if (arg === "on" || arg === "off") settings.traceSelf = arg === "on";
+      else if (arg !== "") return usage(`%self needs on or off, got '${arg}'`);
+      ctx.stream("stdout", settings.traceSelf ? `probes also fire in this kernel's own process (pid ${process.pid})\n` : `probes leave out this kernel's own process (pid ${process.pid}) where it would feed back; %self on traces it\n`);
       return ok;
     }
     case "%replay": {
