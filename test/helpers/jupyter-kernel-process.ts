@@ -63,7 +63,7 @@ export function bpfFds(pid: number): BpfFds {
       continue; // closed while we looked
     }
     if (target === "anon_inode:bpf-prog") counts.progs++;
-    else if (target === "anon_inode:bpf-link") counts.links++;
+    else if (target === "anon_inode:bpf_link" || target === "anon_inode:bpf-link") counts.links++; // the kernel names links bpf_link
     else if (target === "anon_inode:[perf_event]") counts.perfEvents++;
     else if (target === "anon_inode:bpf-map") counts.maps++;
   }
