@@ -7,7 +7,7 @@ import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { PrintedSeries } from "./cell-series.ts";
-import type { RunProgress } from "../bpf/runtime/run.ts";
+import type { EndReason, RunProgress } from "../bpf/runtime/run.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
@@ -136,6 +136,9 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   const started = Date.now();
   let attachedAt: Date | undefined;
   const durationMs = flags.durationMs ?? settings.durationMs;
+  const target = flags.cmd === undefined ? flags.pid ?? settings.pid : undefined;
+  // why the run ended, in words (provenance keeps the code)
+  const endedBy = (r: EndReason) => (r !== "process-exit" ? r : target !== undefined ? `process ${target} exited` : "the command exited");
   let seen: RunProgress = { events: 0, lost: 0n };
   const events = (p: RunProgress) => `${p.events.toLocaleString("en-US")} events read, ${p.lost.toLocaleString("en-US")} lost`;
   const limit = flags.limit === undefined ? settings.streamLimit : flags.limit ?? undefined;
@@ -145,7 +148,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   let leftOut = "";
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
-    const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
+    const until = target !== undefined ? `process ${target} exits, ` : flags.cmd !== undefined ? "the command exits, " : "";
+    const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until ${until}exit() or interrupt`;
     const hidden = cap.suppressed > 0 ? `; ${cap.suppressed.toLocaleString("en-US")} lines not shown (all in ${cap.path ?? "no file"})` : "";
     return `${probes} probes attached${leftOut}; running ${of}; ${events(seen)}${hidden}`;
   };
@@ -208,7 +212,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     }
     if (live) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const summary = `${probes} probes ran ${secs}s (${res.reason})${leftOut}; ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
+      const summary = `${probes} probes ran ${secs}s (${endedBy(res.reason)})${leftOut}; ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
     ended = true;

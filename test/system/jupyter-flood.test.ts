@@ -55,7 +55,7 @@ describe.skipIf(skipWithoutBpf())("floods", () => {
       "",
     ]);
     expect(readFileSync(file, "utf8")).toBe(`open ${pid}\n`.repeat(10_500));
-    expect(shown.at(-1)).toMatch(/^1 probes ran [\d.]+s \(process-exit\); 10,500 events read, 0 lost$/);
+    expect(shown.at(-1)).toMatch(new RegExp(`^1 probes ran [\\d.]+s \\(process ${pid} exited\\); 10,500 events read, 0 lost$`));
     // the file is closed once the cell ended
     const fds = readdirSync(`/proc/${k.proc.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${k.proc.pid}/fd/${fd}`); } catch { return ""; } });
     expect(fds).not.toContain(file);
