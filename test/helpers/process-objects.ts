@@ -54,9 +54,45 @@ export function heldObjects(o: ProcessObjects): Omit<ProcessObjects, "rssKb"> {
   return held;
 }
 
+/**
+ * Whether `now` holds no more than `base`: the same BPF objects, perf events and mappings,
+ * and no more fds (fewer is no leak: a font or a pipe the kernel still had open when `base`
+ * was read, on a busy machine, may have closed since).
+ */
+export function holdsNoMore(now: ProcessObjects, base: ProcessObjects): boolean {
+  const { fds: a, ...x } = heldObjects(now);
+  const { fds: b, ...y } = heldObjects(base);
+  return a <= b && JSON.stringify(x) === JSON.stringify(y);
+}
+
 /** Ids of the BPF programs and maps loaded on the whole machine now. */
 export function systemBpfIds(): { progs: Set<number>; maps: Set<number> } {
   const maps = new Set<number>();
   for (let id = mapGetNextId(0); id !== undefined; id = mapGetNextId(id)) maps.add(id);
   return { progs: new Set(loadedProgIds()), maps };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The process's objects once the cells before have let go of their probes: no program,
+ * link or perf event held, and two readings 300 ms apart agree (links close off the reply
+ * path, and slowly on a busy machine).
+ */
+export async function settledObjects(pid: number, timeoutMs = 30_000): Promise<ProcessObjects> {
+  let last = "";
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(300)) {
+    const now = processObjects(pid);
+    const held = JSON.stringify(heldObjects(now));
+    if (held === last && now.progs.length === 0 && now.links.length === 0 && now.perfEvents === 0) return now;
+    last = held;
+  }
+  throw new Error(`process ${pid} never settled: ${last}`);
+}
+
+/** Waits until the process holds no more than it held at `base` (holdsNoMore); the last reading. */
+export async function heldAgain(pid: number, base: ProcessObjects, timeoutMs = 15_000): Promise<ProcessObjects> {
+  let now = processObjects(pid);
+  for (const end = Date.now() + timeoutMs; !holdsNoMore(now, base) && Date.now() < end; now = processObjects(pid)) await sleep(50);
+  return now;
 }
