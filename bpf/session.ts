@@ -78,6 +78,8 @@ export class Session implements MapProvider {
   readonly #priming = new Map<number, () => void>();
   /** Runs in progress (not background jobs): their programs may be writing stack ids. */
   #running = 0;
+  /** What the last print() of each map printed (takePrinted). */
+  readonly #printed = new Map<string, MapSnapshot>();
   readonly cpus: number;
   readonly symbolizer: Symbolizer;
 
@@ -285,7 +287,19 @@ export class Session implements MapProvider {
   printMap(name: string, top: number, div: number): string {
     const s = this.snapshot(name);
     if (!s) return "";
+    this.#printed.set(name, s);
     return formatMap(s, { ...(top > 0 && { top }), ...(div > 1 && { div: BigInt(div) }) });
+  }
+
+  /**
+   * The snapshot the last print() of `name` printed, once. Reading the map again would
+   * also see the updates its probes made since (a notebook's heatmap column held one more
+   * event than the printed histogram it draws).
+   */
+  takePrinted(name: string): MapSnapshot | undefined {
+    const s = this.#printed.get(name);
+    this.#printed.delete(name);
+    return s;
   }
 
   clearMap(name: string): void {

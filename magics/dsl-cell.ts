@@ -170,7 +170,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       output: (text, meta) => {
         cap.write(text, (t) => ctx.stream("stdout", t));
         if (meta?.kind !== "map") return;
-        const snap = session.snapshot(meta.map); // as print() printed it: a clear() after it has not run yet
+        const snap = session.takePrinted(meta.map); // what print() printed, not the map now
         if (snap) series.record(snap);
       },
       errorOutput: (text) => cap.write(text, (t) => ctx.stream("stderr", t)),
