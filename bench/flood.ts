@@ -5,6 +5,9 @@
 // /path/dist/tracebook.js), e.g. main's before a change:
 //   npx esbuild bench/flood.ts --bundle --platform=node --format=esm --packages=external \
 //     --define:import.meta.dirname="\"$PWD/test/helpers\"" --outfile=flood.mjs && node flood.mjs
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startKernel } from "../test/helpers/jupyter-kernel-process.ts";
 
 export const FLOOD_CELL = '%%bt --for 3s\ntracepoint:raw_syscalls:sys_enter { printf("%d %s\\n", pid, comm); }';
@@ -19,7 +22,8 @@ export interface FloodFigures {
 }
 
 export async function measureFlood(code = FLOOD_CELL, bundle?: string): Promise<FloodFigures> {
-  const k = await startKernel({}, bundle ? { bundle } : {});
+  const tmp = mkdtempSync(join(tmpdir(), "tb-flood-")); // the capped stream's file
+  const k = await startKernel({ TMPDIR: tmp }, bundle ? { bundle } : {});
   try {
     const warm = await k.client.complete(await k.client.execute('BEGIN { printf("warm\\n"); exit(); }'), 30_000);
     if (warm.reply.content.status !== "ok") throw new Error("warm-up cell failed");
@@ -36,6 +40,7 @@ export async function measureFlood(code = FLOOD_CELL, bundle?: string): Promise<
     return { lines, bytes: Buffer.byteLength(text), replyMs, idleMs, summary, selfLines };
   } finally {
     await k.stop();
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -4,6 +4,9 @@
 // and its memory stays flat: the JavaScript heap after a full collection (the kernel runs
 // with --expose-gc; a %%ts cell reaches the kernel's own global through `tb`, an object of
 // the kernel's realm) and the resident set, over the second half of the run.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKernel, type KernelProcess } from "../helpers/jupyter-kernel-process.ts";
 import { runCell, streamText, untilAttached } from "../helpers/jupyter-cells.ts";
@@ -66,11 +69,14 @@ const KINDS: [string, Kind][] = [
 
 describe.skipIf(skipWithoutBpf())(`a session of ${CELLS} cells of mixed kinds`, () => {
   let k: KernelProcess;
+  // the capped cells' files go here, not to the machine's /tmp
+  const tmp = mkdtempSync(join(tmpdir(), "tb-soak-"));
   beforeAll(async () => {
-    k = await startKernel({ NODE_OPTIONS: "--expose-gc" });
+    k = await startKernel({ NODE_OPTIONS: "--expose-gc", TMPDIR: tmp });
   });
   afterAll(async () => {
     await k?.stop();
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it("holds what it held after its warm-up, and its memory stays flat", async () => {
