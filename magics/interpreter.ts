@@ -14,6 +14,7 @@ import { TsCells } from "./ts-cell.ts";
 import { complete } from "./complete.ts";
 import { inspect } from "./inspect.ts";
 import { Replay } from "./replay.ts";
+import { DEFAULT_STREAM_LIMIT } from "./stream-cap.ts";
 
 export interface MagicContext {
   readonly session: Session;
@@ -54,7 +55,7 @@ function tsBody(code: string): number | undefined {
 
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
-  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
+  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined, streamLimit: DEFAULT_STREAM_LIMIT };
   const replay = new Replay();
   const ts = new TsCells(session, settings, (name) => replay.maps.get(name), () => [...replay.maps.keys()]);
   // Load vega in the background so the first chart does not wait for it.

@@ -74,6 +74,8 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
+  /** A notebook kernel's own pid, left out of the probes it would feed back into (pid-scope.ts). */
+  readonly self?: number | undefined;
   /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
   readonly taiOffsetNs?: bigint | undefined;
 }

@@ -81,6 +81,8 @@ export interface ProgramSpec {
   readonly settings?: Settings;
   /** -p PID: the run ends when this process does. */
   readonly pid?: number;
+  /** The process some probes leave out (CompileOptions.excludePid), when any does. */
+  readonly excludedPid?: number;
 }
 
 export const EVENTS_MAP = "__events";

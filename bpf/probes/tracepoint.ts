@@ -137,7 +137,12 @@ export const tracepoint: Provider = {
         attach: { kind: "tracepoint", category: cat, event: ev, id: format.id },
       });
     }
-    if (probes.length === 0) return fail(`tracepoint ${want}: cannot read its format from tracefs`);
+    if (probes.length === 0) {
+      // tracefs was there when the session began and is gone now (unmounted mid-session)
+      const problem = env.tracefsProblem?.();
+      if (problem) return fail(`tracepoint:${want}: ${problem.message}`, problem.hints);
+      return fail(`tracepoint ${want}: cannot read its format from tracefs`);
+    }
     return { ok: true, probes };
   },
 };
