@@ -16,6 +16,7 @@ import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
+import { cgroupRunOption, type CgroupSetting } from "./cgroup-magic.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -25,6 +26,8 @@ export interface NotebookSettings {
   durationMs: number | undefined;
   /** %pid: the process the following cells are scoped to (like -p PID). */
   pid: number | undefined;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 are traced (magics/cgroup-magic.ts). */
+  cgroup?: CgroupSetting;
 }
 
 /** "10s", "500ms", "2m", "1h" → ms. */
@@ -126,6 +129,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs,
       background: flags.background,
       closeProbesLater: true,
+      ...cgroupRunOption(settings),
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       output: (text, meta) => {
         ctx.stream("stdout", text);

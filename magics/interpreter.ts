@@ -14,6 +14,7 @@ import { TsCells } from "./ts-cell.ts";
 import { complete } from "./complete.ts";
 import { inspect } from "./inspect.ts";
 import { Replay } from "./replay.ts";
+import { cgroupFromEnv } from "./cgroup-magic.ts";
 
 export interface MagicContext {
   readonly session: Session;
@@ -48,7 +49,7 @@ async function replayCell(m: MagicContext, code: string, why: string, trace: () 
 
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
-  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
+  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined, ...cgroupFromEnv() };
   const replay = new Replay();
   const ts = new TsCells(session, settings, (name) => replay.maps.get(name));
   // Load vega in the background so the first chart does not wait for it.

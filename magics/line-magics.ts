@@ -14,6 +14,7 @@ import type { MagicContext } from "./interpreter.ts";
 import { doctorFacts, renderDoctor } from "./doctor.ts";
 import { runDiff } from "./diff-magic.ts";
 import { mapHistory } from "./map-history.ts";
+import { runCgroupMagic } from "./cgroup-magic.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -38,6 +39,7 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
+  { name: "%cgroup", usage: "%cgroup [PATH | own | off]", doc: "Trace only the tasks of one cgroup v2 (a cgroupfs directory, a path as /proc/PID/cgroup shows it, or own: this kernel's); the environment variable TRACEBOOK_CGROUP sets it at start. For shared hosts and Kubernetes pods. Alone: show it." },
 ];
 
 const ok: ExecuteOutcome = { status: "ok" };
@@ -156,6 +158,8 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       ctx.stream("stdout", `replay ${r.mode}: ${why ? `cells show their recordings from ${r.where()} (${why})` : "cells trace this machine"}\n`);
       return ok;
     }
+    case "%cgroup":
+      return runCgroupMagic(m, arg);
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
   }

@@ -43,6 +43,8 @@ export interface CompileOptions {
   readonly settings?: Partial<Settings>;
   /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
   readonly pid?: number;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 (its id) are traced (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
   /** The pid of the `-c CMD` child, for `cpid`. */
@@ -136,6 +138,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     needStacks: false,
     stackDepths: new Set(),
     pid: opts.pid,
+    cgroup: opts.cgroup,
   };
   const mixed = iterMixError(checked.probes);
   if (mixed) throw mixed;

@@ -70,6 +70,8 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
+  /** %cgroup: the cgroup v2 id the probes are scoped to (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint | undefined;
   /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
   readonly taiOffsetNs?: bigint | undefined;
 }
