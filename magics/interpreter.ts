@@ -15,6 +15,7 @@ import { complete } from "./complete.ts";
 import { inspect } from "./inspect.ts";
 import { Replay } from "./replay.ts";
 import { cgroupFromEnv } from "./cgroup-magic.ts";
+import { closeFleet } from "./fleet/state.ts";
 
 export interface MagicContext {
   readonly session: Session;
@@ -73,6 +74,11 @@ export function createInterpreter(): Interpreter {
       try {
         const trimmed = code.replace(/^\s*\n/, "");
         if (/^%%ts\b/.test(trimmed)) return await ts.run(trimmed.replace(/^%%ts[^\n]*\n?/, ""), ctx);
+        // the fleet's hosts trace, not this kernel: no replay, no privileges needed here
+        if (/^%%fleet\b/.test(trimmed)) {
+          const header = trimmed.split("\n", 1)[0]!;
+          return await (await import("./fleet/fleet-cell.ts")).runFleetCell(m, trimmed.slice(header.length + 1), header.replace(/^%%fleet/, "").trim());
+        }
         const why = replay.reason();
         if (/^%%bt\b/.test(trimmed)) {
           const header = trimmed.split("\n", 1)[0]!;
@@ -100,7 +106,7 @@ export function createInterpreter(): Interpreter {
       const t = code.trimStart();
       if (t.startsWith("%%ts")) return { status: "unknown" };
       if (t.startsWith("%") && !t.startsWith("%%")) return { status: "complete" };
-      const body = t.startsWith("%%bt") ? t.slice(t.indexOf("\n") + 1) : code;
+      const body = /^%%(bt|fleet)\b/.test(t) ? t.slice(t.indexOf("\n") + 1) : code;
       const r = isComplete(body);
       return r === "incomplete" ? { status: "incomplete", indent: "  " } : { status: r };
     },
@@ -114,6 +120,7 @@ export function createInterpreter(): Interpreter {
     },
 
     async shutdown(): Promise<void> {
+      await closeFleet(session);
       session.close();
     },
   };

@@ -15,6 +15,7 @@ import { doctorFacts, renderDoctor } from "./doctor.ts";
 import { runDiff } from "./diff-magic.ts";
 import { mapHistory } from "./map-history.ts";
 import { runCgroupMagic } from "./cgroup-magic.ts";
+import { hostBundle, hostFacts } from "./host-magic.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -40,6 +41,9 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
   { name: "%cgroup", usage: "%cgroup [PATH | own | off]", doc: "Trace only the tasks of one cgroup v2 (a cgroupfs directory, a path as /proc/PID/cgroup shows it, or own: this kernel's); the environment variable TRACEBOOK_CGROUP sets it at start. For shared hosts and Kubernetes pods. Alone: show it." },
+  { name: "%host", usage: "%host", doc: "This kernel's machine as data: host name, kernel release, Tracebook version, whether it can trace (capabilities), cgroup scope." },
+  { name: "%hosts", usage: "%hosts [NAME=URL ... | --file hosts.json]", doc: "Name the fleet: Jupyter Server (or Gateway) URLs with their ?token= (or $ENV_VAR); each is checked at once (answers, token, kernelspec, kernel release, can it trace). Alone: list them." },
+  { name: "%%fleet", usage: "%%fleet [--hosts a,b] [--for 10s] [-c \"CMD\"] [--pid PID]", doc: "Run the cell as a bpftrace program on every host of %hosts at once; shows each map merged over the fleet and by host, printf lines prefixed with the host." },
 ];
 
 const ok: ExecuteOutcome = { status: "ok" };
@@ -160,6 +164,11 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     }
     case "%cgroup":
       return runCgroupMagic(m, arg);
+    case "%host":
+      ctx.display(hostBundle(hostFacts(settings.cgroup)));
+      return ok;
+    case "%hosts":
+      return (await import("./fleet/hosts-magic.ts")).runHostsMagic(m, arg);
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
   }
