@@ -162,11 +162,34 @@ export class FleetMerge {
       return;
     }
     const stale = m.hosts.has(host);
+    const combineIt = !stale && !m.stale;
     const h: HostEntries = { folds: [], values };
     const folds = h.folds as Fold[];
-    for (let i = 0; i < entries.length; i++) folds.push(this.#fold(m, host, keyId(entries[i]![0]), valueAt(h, i), !stale && !m.stale));
+    if ("ints" in values) this.#foldInts(m, entries, values, folds, combineIt);
+    else for (let i = 0; i < entries.length; i++) folds.push(this.#fold(m, host, keyId(entries[i]![0]), values[i]!, combineIt));
     m.hosts.set(host, h);
     if (stale) m.stale = true;
+  }
+
+  /**
+   * The common case, counts and sums: accumulated in place in the fold's own value object,
+   * without an object per entry (views copy the values they show).
+   */
+  #foldInts(m: Merged, entries: readonly RawEntry[], values: { readonly kind: IntKind; readonly ints: BigInt64Array }, folds: Fold[], combineIt: boolean): void {
+    const { kind, ints } = values;
+    for (let i = 0; i < entries.length; i++) {
+      const id = keyId(entries[i]![0]);
+      const v = ints[i]!;
+      let f = m.folds.get(id);
+      if (!f) {
+        f = { id, value: { kind, value: v } };
+        m.folds.set(id, f);
+      } else if (combineIt) {
+        const acc = f.value as { value: bigint };
+        acc.value = kind === "min" ? (v < acc.value ? v : acc.value) : kind === "max" ? (v > acc.value ? v : acc.value) : acc.value + v;
+      }
+      folds.push(f);
+    }
   }
 
   /** The fold of key `id`, with `value` combined into it when `combineIt`. */
@@ -210,7 +233,7 @@ export class FleetMerge {
     const m = this.#maps.get(name);
     if (!m || m.first.valueKind === "value") return undefined;
     const entries: MapEntry[] = [];
-    for (const f of this.#current(m).values()) entries.push({ key: decodeKey(f), value: f.value });
+    for (const f of this.#current(m).values()) entries.push({ key: decodeKey(f), value: { ...f.value } });
     return { ...m.first, entries };
   }
 
