@@ -208,17 +208,42 @@ export class RemoteKernel {
     }
   }
 
-  /** Shut the kernel down (bounded; a host that is gone is only forgotten). Idempotent. */
+  /** Shut the kernel down (bounded; a server that is gone is only forgotten). Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    // A kernel the server restarted after it died has services reconnecting with a promise
+    // nobody holds, rejected if the connection is disposed under it: let it settle first.
+    if (this.conn.connectionStatus === "connecting") await this.#settled(TIMEOUTS.lostMs);
+    // also when its kernel died: the server may have started a new one in its place, and
+    // refuses (HTTP 500) to delete a kernel it is restarting: ask again for a few seconds
     try {
-      if (this.#gone === undefined || this.#gone.startsWith("connection")) await KernelAPI.shutdownKernel(this.id, this.settings);
-    } catch {
-      // the server is gone or the kernel already ended: nothing left to shut down
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await KernelAPI.shutdownKernel(this.id, this.settings);
+          break;
+        } catch (e) {
+          if (!(e instanceof ServerConnection.ResponseError) || e.response.status === 404 || attempt >= 5) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
     } finally {
       this.conn.dispose();
     }
+  }
+
+  /** Until the connection is connected or disconnected, at most `ms`. */
+  #settled(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.conn.connectionStatusChanged.disconnect(check);
+        resolve();
+      };
+      const check = (_: unknown, s: string) => void (s !== "connecting" && done());
+      const timer = setTimeout(done, ms);
+      this.conn.connectionStatusChanged.connect(check);
+    });
   }
 }

@@ -13,6 +13,8 @@ export const JUPYTER = process.env.ACCEPTANCE_JUPYTER ?? "/usr/bin/jupyter";
 export interface JupyterServer {
   readonly baseUrl: string;
   readonly token: string;
+  /** The server process (its kernels are its children). */
+  readonly pid: number;
   log(): string;
   stop(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startJupyterServer(jupyterPath: string, env: Record<string
   return {
     baseUrl,
     token,
+    pid: proc.pid!,
     log: () => log,
     async stop() {
       if (proc.exitCode === null) {

@@ -5,7 +5,7 @@
 // token ever appears in an output or in what the client libraries log. The coordinating
 // kernel's shutdown ends the remote kernels of a cell still running.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -19,6 +19,18 @@ import { runCell, type CellRun } from "../helpers/interpreter-cell.ts";
 async function kernelsOn(s: JupyterServer): Promise<unknown[]> {
   const res = await fetch(`${s.baseUrl}api/kernels`, { headers: { Authorization: `token ${s.token}` } });
   return (await res.json()) as unknown[];
+}
+
+/** The pids of `parent`'s children whose command line contains `word`. */
+function childrenOf(parent: number, word: string): number[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const ppid = Number(/^\d+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${d}/stat`, "utf8"))?.[1]);
+      return ppid === parent && readFileSync(`/proc/${d}/cmdline`, "utf8").includes(word) ? [Number(d)] : [];
+    } catch {
+      return []; // gone while we looked
+    }
+  });
 }
 
 describe.skipIf(skipWithoutBpf())("fleet faults", () => {
@@ -139,6 +151,30 @@ describe.skipIf(skipWithoutBpf())("fleet faults", () => {
       expect(JSON.stringify(outputs)).not.toContain(good.token);
     } finally {
       await k.stop();
+    }
+  });
+
+  it("a host whose kernel dies mid-run is named as lost", async () => {
+    const coordinator = createInterpreter();
+    try {
+      expect((await runCell(coordinator, `%hosts ok=${good.baseUrl}?token=${good.token} weak=${weak.baseUrl}?token=${weak.token}`)).outcome.status).toBe("ok");
+      let killed = false;
+      const r = await runCell(coordinator, "%%fleet --hosts ok --for 30s\ninterval:ms:100 { @ticks = count(); }", {
+        onDisplay: (d) => {
+          if (killed || !String(d.data["text/plain"] ?? "").startsWith("fleet: 1 of 1 hosts attached")) return;
+          const [kernel] = childrenOf(good.pid, "kernel");
+          expect(kernel).toBeDefined();
+          process.kill(kernel!, "SIGKILL");
+          killed = true;
+        },
+      });
+      expect(r.outcome).toMatchObject({ status: "error", ename: "FleetError", evalue: expect.stringMatching(/^no host ran the cell: ok lost \(its kernel died/) });
+      // the kernel the server started in its place is shut down too
+      const deadline = Date.now() + 15_000;
+      while ((await kernelsOn(good)).length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+      expect(await kernelsOn(good)).toEqual([]);
+    } finally {
+      await coordinator.shutdown();
     }
   });
 });
