@@ -137,11 +137,11 @@ export async function runFleetCell(m: MagicContext, source: string, header: stri
       if (pre.status !== "ok") return r.end("failed", `its kernel refused the notebook's settings: ${pre.ename}: ${pre.evalue}`);
       const why = r.facts ? cannotTraceReason(r.facts) : "its kernel did not say what it is (%host): is it a Tracebook kernel?";
       if (why) return r.end("failed", why);
+      if (ctx.signal.aborted) return r.end("failed", "interrupted before it ran");
       r.phase = "running";
       changed();
       // the host's own deadline: its duration, and then the time to send its maps
       const deadline = durationMs !== undefined ? setTimeout(() => k?.abandon(`did not end within ${((durationMs + TIMEOUTS.startMs + TIMEOUTS.stopMs) / 1000).toFixed(0)} s`), durationMs + TIMEOUTS.startMs + TIMEOUTS.stopMs) : undefined;
-      if (ctx.signal.aborted) interrupt();
       const res = await k.execute(code, (msg) => r.onCell(msg)).finally(() => clearTimeout(deadline));
       if (res.status === "ok") r.end("done");
       else r.end("failed", r.error ? `${r.error.ename}: ${r.error.evalue}` : `${res.ename ?? "error"}: ${res.evalue ?? res.status}`);
