@@ -11,16 +11,35 @@ export interface DescribedError {
   readonly text: string;
 }
 
+/**
+ * The usual rejections, in plain words, keyed by the reason lines of this kernel's log
+ * (6.18; recorded in test/fixtures/verifier/). Order matters: the first match wins.
+ */
 const EXPLAIN: [RegExp, string][] = [
-  [/invalid mem access 'map_value_or_null'|R\d+ invalid mem access 'scalar'/, "a map value was used without checking the lookup for NULL"],
-  [/back-edge|infinite loop|loop is not bounded|BPF program is too large/, "a loop the verifier cannot prove to end (bound it with a constant, or use unroll())"],
-  [/combined stack size|stack limit|invalid (?:indirect )?(?:read|write) from stack/, "the program uses more than the 512 bytes of BPF stack (too many or too long strings at once)"],
-  [/invalid access to map value|invalid access to memory|out of bounds/, "a read or write outside the bounds the verifier can prove"],
-  [/unknown func|program of this type cannot use helper/, "a helper this probe type cannot call"],
+  [/invalid mem access '(?:map_value_or_null|ptr_or_null_|\w*_or_null)/,
+    "a map value was used without checking the lookup for NULL: bpf_map_lookup_elem returns NULL when the key is not in the map, so test it (`if r0 == 0 goto out`) before reading or writing through it"],
+  [/R\d+ invalid mem access '(?:scalar|inv)'/,
+    "a read or write through a register that holds a number, not a pointer the verifier knows (an address computed from a value, or a pointer lost through arithmetic): read kernel memory with bpf_probe_read_kernel and user memory with bpf_probe_read_user"],
+  [/infinite loop detected|back-edge from insn|loop is not bounded/,
+    "a loop the verifier cannot prove to end: it came back to the same instruction in the same state; give the loop a counter with a constant bound (or use unroll())"],
+  [/BPF program is too large|too many states|jumps is too complex/,
+    "too many instructions to verify: the verifier walks every path, and every loop iteration again, and gives up after 1,000,000 instructions; lower the loop bound, or split the work over several probes or map iterations"],
+  [/invalid (?:indirect )?(?:read|write) (?:from|to) stack|combined stack size|stack limit|stack depth \d+ exceeds/,
+    "the program uses more than the 512 bytes of BPF stack (offsets below r10-512): keep large buffers and many strings in a per-CPU array map instead"],
+  [/invalid access to (?:map value|memory|packet)|outside of the allowed memory range|out of bounds|invalid (?:variable-offset )?(?:read|write)/,
+    "a read or write outside what the verifier can prove is in bounds (past the end of a map value or buffer, or at an offset it cannot bound): check the offset against the size first"],
+  [/unknown func|program of this type cannot use helper/,
+    "a helper this program type may not call (each type — kprobe, tracepoint, perf_event, raw_tracepoint, socket filter, ... — has its own set); call one that is allowed here, or attach to a probe of another type"],
+  [/R\d+ !read_ok/,
+    "a register read before anything was written to it (r0 must hold the return value at exit; r1-r5 are clobbered by each helper call)"],
+  [/unreachable insn/, "instructions that no path reaches: the verifier refuses dead code"],
+  [/R\d+ type=\S+ expected=/, "a helper argument of the wrong kind (for example the context where a pointer to stack memory is expected)"],
 ];
 
+/** The plain-words explanation of a rejection, from its reason lines (the log's end). */
 export function explainVerifier(log: string): string | undefined {
-  for (const [re, why] of EXPLAIN) if (re.test(log)) return why;
+  const tail = log.trimEnd().split("\n").slice(-8).join("\n");
+  for (const [re, why] of EXPLAIN) if (re.test(tail)) return why;
   return undefined;
 }
 
@@ -33,7 +52,13 @@ export function describeError(e: unknown): DescribedError {
   if (e instanceof VerifierError) {
     const why = explainVerifier(e.log);
     const tail = e.log.trim().split("\n").slice(-12).join("\n");
-    const text = [`ERROR: ${e.message}`, ...(why ? [`in plain words: ${why}`] : []), "verifier log (last lines):", tail].join("\n");
+    const text = [
+      `ERROR: ${e.message}`,
+      ...(e.source ? [`from ${e.source}`] : []),
+      ...(why ? [`in plain words: ${why}`] : []),
+      "verifier log (last lines):",
+      tail,
+    ].join("\n");
     return { ename: "VerifierError", evalue: e.message, text };
   }
   if (e instanceof SyscallError) {

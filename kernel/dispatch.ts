@@ -39,8 +39,6 @@ export class Kernel {
   readonly #username: string;
   readonly #log: (line: string) => void;
   readonly #handlers: Record<string, Handler>;
-  /** What the cell just executed still has to do after its reply (ExecuteOutcome.finish). */
-  readonly #finish = new WeakMap<Message, () => Promise<void>>();
   /** execute_requests wait here and run one at a time, in order. */
   readonly #queue: Message[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -169,15 +167,6 @@ export class Kernel {
       }
       const content = await handler(msg);
       if (content !== undefined) this.#reply(channel, msg, content);
-      const finish = this.#finish.get(msg);
-      this.#finish.delete(msg);
-      if (finish) {
-        try {
-          await finish();
-        } catch (e) {
-          this.#log(`finishing the outputs of ${type} failed: ${(e as Error)?.stack ?? String(e)}`);
-        }
-      }
     } catch (e) {
       this.#log(`${type} failed: ${(e as Error)?.stack ?? String(e)}`);
       if (type.endsWith("_request")) this.#reply(channel, msg, { status: "error", ...errorFields(e) });
@@ -216,11 +205,10 @@ export class Kernel {
     }
 
     if (outcome.status === "ok") {
-      if (outcome.finish) this.#finish.set(msg, outcome.finish);
       if (outcome.result !== undefined && !silent) {
         this.#publish("execute_result", { execution_count: count, data: outcome.result, metadata: {} }, msg);
       }
-      return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+      return { status: "ok", execution_count: count, payload: [...(outcome.payload ?? [])], user_expressions: {} };
     }
     const error = { ename: outcome.ename, evalue: outcome.evalue, traceback: [...outcome.traceback] };
     // The one error output of a failing cell (no stderr copy: front ends show this).

@@ -31,12 +31,8 @@ export type ExecuteOutcome =
   | {
       readonly status: "ok";
       readonly result?: MimeBundle;
-      /**
-       * Work that completes the cell's outputs after its execute_reply (its maps' final
-       * outputs, whose pictures take tens of milliseconds): the dispatch runs it before the idle status, so
-       * front ends and nbclient, which read outputs until idle, still get all of it.
-       */
-      readonly finish?: () => Promise<void>;
+      /** execute_reply payloads, e.g. `{ source: "set_next_input", text, replace: false }` (%load). */
+      readonly payload?: readonly Record<string, unknown>[];
     }
   | {
       readonly status: "error";

@@ -17,6 +17,7 @@ import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
 import { cgroupRunOption, type CgroupSetting } from "./cgroup-magic.ts";
+import { scriptHistory } from "./save-script.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -163,6 +164,14 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         series.tick();
       },
     });
+    const pid = flags.pid ?? settings.pid;
+    scriptHistory.record({
+      cell: ctx.executionCount, source, positional: [...settings.positional], options: [...settings.options],
+      ranMs: attachedAt ? Date.now() - attachedAt.getTime() : 0, reason: res.reason,
+      ...(ctx.cellId !== undefined && { cellId: ctx.cellId }),
+      ...(durationMs !== undefined && { durationMs }),
+      ...(flags.cmd !== undefined ? { cmd: flags.cmd } : pid !== undefined && { pid }),
+    });
     if (res.reason === "detached") {
       const id = [...session.jobs.values()].at(-1)?.id;
       ctx.stream("stdout", `running in the background as job ${id}; %jobs lists jobs, %stop ${id} detaches\n`);
@@ -182,23 +191,21 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       lost: res.lost,
       ...(res.mapFull && { mapFull: res.mapFull }),
     });
-    // The reply waits for nothing else: the maps' final outputs, pictures included (vega +
-    // resvg, tens of ms each), follow it, before idle. A map first appears with its picture
-    // (clients that read display_data alone, as jupyter_kernel_test does, see the chart).
+    // The maps' final outputs, pictures included (vega + resvg, tens of ms each), go out
+    // before the reply, as every kernel's outputs do: clients read iopub until idle with
+    // short gaps (jupyter_kernel_test waits 0.1 s between messages after the reply), and a
+    // map first appears with its picture (some read display_data alone). The probes are
+    // detached after the reply (closeProbesLater), which is the slow part.
     for (const snap of res.maps) mapHistory.record(origin, snap);
-    const finish = async () => {
-      await Promise.all(drawing.values());
-      await series.end(prov);
-      for (const snap of res.maps) {
-        const d = await mapDisplay(snap, prov);
-        showMap(snap.name, d.data, d.metadata);
-      }
-      // a map shown while the cell ran and empty at its end (`END { clear(@start); }`)
-      // shows nothing, as bpftrace prints nothing for it: its live display would be stale
-      const ended = new Set(res.maps.map((m) => m.name));
-      for (const name of shown) if (!ended.has(name)) showMap(name, { "text/plain": "" });
-    };
-    return { status: "ok", finish };
+    await Promise.all(drawing.values());
+    await series.end(prov);
+    const finals = await Promise.all(res.maps.map((snap) => mapDisplay(snap, prov)));
+    res.maps.forEach((snap, i) => showMap(snap.name, finals[i]!.data, finals[i]!.metadata));
+    // a map shown while the cell ran and empty at its end (`END { clear(@start); }`) shows
+    // nothing, as bpftrace prints nothing for it: its live display would be stale
+    const kept = new Set(res.maps.map((m) => m.name));
+    for (const name of shown) if (!kept.has(name)) showMap(name, { "text/plain": "" });
+    return { status: "ok" };
   } catch (e) {
     ended = true;
     series.abandon();

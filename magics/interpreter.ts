@@ -48,11 +48,17 @@ async function replayCell(m: MagicContext, code: string, why: string, trace: () 
   return { status: "ok" };
 }
 
+/** Where the TypeScript of a `%%ts` cell starts (after its first line), or undefined for other cells. */
+function tsBody(code: string): number | undefined {
+  const m = /^(\s*\n)?%%ts[^\n]*(\n|$)/.exec(code);
+  return m ? m[0].length : undefined;
+}
+
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
   const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined, ...cgroupFromEnv() };
   const replay = new Replay();
-  const ts = new TsCells(session, settings, (name) => replay.maps.get(name));
+  const ts = new TsCells(session, settings, (name) => replay.maps.get(name), () => [...replay.maps.keys()]);
   // Load vega in the background so the first chart does not wait for it.
   setTimeout(() => void import("./display/index.ts").then((d) => d.renderSvg({ $schema: "", mark: "point", data: { values: [] } }).catch(() => undefined)), 200);
 
@@ -73,7 +79,7 @@ export function createInterpreter(): Interpreter {
       const m: MagicContext = { session, settings, ctx, origin, replay };
       try {
         const trimmed = code.replace(/^\s*\n/, "");
-        if (/^%%ts\b/.test(trimmed)) return await ts.run(trimmed.replace(/^%%ts[^\n]*\n?/, ""), ctx);
+        if (/^%%ts\b/.test(trimmed)) return await ts.run(code.slice(tsBody(code) ?? 0), ctx);
         // the fleet's hosts trace, not this kernel: no replay, no privileges needed here
         if (/^%%fleet\b/.test(trimmed)) {
           const header = trimmed.split("\n", 1)[0]!;
@@ -86,13 +92,15 @@ export function createInterpreter(): Interpreter {
           return why ? await replayCell(m, code, why, trace) : await trace();
         }
         if (/^%(?!%)/.test(trimmed) && trimmed.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("%"))) {
+          const payload: Record<string, unknown>[] = [];
           for (const line of trimmed.split("\n")) {
             if (line.trim() === "") continue;
             const r = await runLineMagic(m, line.trim());
             // a magic that needs the machine (%probes, %print) shows its recording instead
             if (r.status === "error") return why && !/^%replay\b/.test(line.trim()) && replay.find(ctx.cellId, code) ? await replayCell(m, code, why, async () => r) : r;
+            payload.push(...(r.payload ?? []));
           }
-          return { status: "ok" };
+          return payload.length ? { status: "ok", payload } : { status: "ok" };
         }
         if (trimmed.trim() === "") return { status: "ok" };
         const trace = () => runDslCell(m, code, "");
@@ -112,15 +120,23 @@ export function createInterpreter(): Interpreter {
     },
 
     async complete(code: string, cursorPos: number): Promise<CompleteResult> {
+      const body = tsBody(code);
+      if (body !== undefined && cursorPos >= body) {
+        const r = await ts.complete(code.slice(body), cursorPos - body);
+        return { ...r, cursorStart: r.cursorStart + body, cursorEnd: r.cursorEnd + body };
+      }
       return complete(session, code, cursorPos, MAGICS);
     },
 
     async inspect(code: string, cursorPos: number): Promise<InspectResult> {
+      const body = tsBody(code);
+      if (body !== undefined && cursorPos >= body) return ts.inspect(code.slice(body), cursorPos - body);
       return inspect(session, code, cursorPos, MAGICS);
     },
 
     async shutdown(): Promise<void> {
       await closeFleet(session);
+      await ts.close();
       session.close();
     },
   };

@@ -1,5 +1,6 @@
 // Line magics: each a small command over the session.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import { disassemble } from "../bpf/asm/index.ts";
@@ -14,6 +15,9 @@ import type { MagicContext } from "./interpreter.ts";
 import { doctorFacts, renderDoctor } from "./doctor.ts";
 import { runDiff } from "./diff-magic.ts";
 import { mapHistory } from "./map-history.ts";
+import { helpText, listMagics } from "./help-magic.ts";
+import { savedScript, scriptHistory } from "./save-script.ts";
+import { VERSION } from "../kernel/version.ts";
 import { runCgroupMagic } from "./cgroup-magic.ts";
 import { hostBundle, hostFacts } from "./host-magic.ts";
 
@@ -38,6 +42,10 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
   { name: "%replay", usage: "%replay [on | off | auto | FILE.ipynb]", doc: "Show cells' recorded outputs instead of tracing: auto (the default) where this kernel cannot trace, on always, off never; FILE names the saved notebook (else the notebooks of the working directory, matched by cell id or source)." },
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
+  { name: "%lsmagic", usage: "%lsmagic", doc: "List every magic with its usage." },
+  { name: "%help", usage: "%help MAGIC", doc: "Show a magic's usage and what it does (%help probes, %help %%bt)." },
+  { name: "%save", usage: "%save [-f] FILE.bt", doc: "Write the DSL cells run so far as one bpftrace script that bpftrace and tracebook both run: each cell's probes keep to the time the cell ran, %params are written in, %pid and -c become comments; -f overwrites." },
+  { name: "%load", usage: "%load FILE.bt", doc: "Put a script into the next cell, to read or run it." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
   { name: "%cgroup", usage: "%cgroup [PATH | own | off]", doc: "Trace only the tasks of one cgroup v2 (a cgroupfs directory, a path as /proc/PID/cgroup shows it, or own: this kernel's); the environment variable TRACEBOOK_CGROUP sets it at start. For shared hosts and Kubernetes pods. Alone: show it." },
@@ -150,6 +158,40 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%doctor":
       ctx.display(renderDoctor(doctorFacts(session.env)));
       return ok;
+    case "%lsmagic":
+      ctx.stream("stdout", listMagics(MAGICS));
+      return ok;
+    case "%help": {
+      const h = helpText(MAGICS, arg.trim());
+      if (!h.ok) return usage(h.text);
+      ctx.stream("stdout", h.text);
+      return ok;
+    }
+    case "%save": {
+      const force = rest[0] === "-f";
+      const file = (force ? rest.slice(1) : rest).join(" ").trim();
+      if (!file) return usage("%save: give a file, like %save investigation.bt");
+      if (existsSync(file) && !force) return usage(`%save: ${file} exists; %save -f ${file} overwrites it`);
+      const cells = scriptHistory.cells;
+      if (cells.length === 0) return usage("%save: no DSL cell has run yet");
+      try {
+        writeFileSync(file, savedScript(cells, { version: VERSION, host: hostname(), when: new Date() }));
+      } catch (e) {
+        return usage(`%save: cannot write ${file}: ${(e as Error).message}`);
+      }
+      ctx.stream("stdout", `saved ${cells.length} cell${cells.length === 1 ? "" : "s"} (${cells.map((c) => `[${c.cell}]`).join(" ")}) to ${file}; run it with: bpftrace ${file}  or  tracebook ${file}\n`);
+      return ok;
+    }
+    case "%load": {
+      if (!arg.trim()) return usage("%load: give a file, like %load investigation.bt");
+      let text: string;
+      try {
+        text = readFileSync(arg.trim(), "utf8");
+      } catch (e) {
+        return usage(`%load: cannot read ${arg.trim()}: ${(e as Error).message}`);
+      }
+      return { status: "ok", payload: [{ source: "set_next_input", text, replace: false }] };
+    }
     case "%replay": {
       const r = m.replay;
       if (arg === "on" || arg === "off" || arg === "auto") r.mode = arg;
@@ -170,7 +212,7 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
     case "%hosts":
       return (await import("./fleet/hosts-magic.ts")).runHostsMagic(m, arg);
     default:
-      return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")}`);
+      return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")} (%lsmagic lists them with their usage)`);
   }
 }
 

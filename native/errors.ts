@@ -144,24 +144,49 @@ const STATS_LINE =
 /** Register-state dumps the kernel prints after some reasons ("infinite loop detected at insn 1"). */
 const STATE_LINE = /^(cur|old) state: /;
 
-/**
- * The short reason at the end of a verifier log: the last line that is not a statistic,
- * preceded by the instruction it refers to when the log has one just before it.
- */
-export function summarizeVerifierLog(log: string): string {
+/** An instruction line of the verifier's walk: "3: (85) call bpf_ringbuf_output#130". */
+const INSN_LINE = /^(\d+): \([0-9a-f]{2}\)/;
+
+/** The log's lines without statistics and trailing register states. */
+function reasonLines(log: string): string[] {
   const lines = log
     .split("\n")
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== "" && !STATS_LINE.test(l.trim()));
   while (lines.length > 1 && STATE_LINE.test(lines.at(-1)!.trim())) lines.pop();
+  return lines;
+}
+
+/**
+ * The short reason at the end of a verifier log: the lines after the last instruction the
+ * verifier looked at (one or two: "invalid access to map value, ...; R0 min value is
+ * outside of the allowed memory range"), followed by that instruction when there is one.
+ */
+export function summarizeVerifierLog(log: string): string {
+  const lines = reasonLines(log);
   const last = lines.at(-1);
   if (last === undefined) return "rejected with an empty log";
-  const before = lines.at(-2);
-  // Instruction lines look like "3: (85) call bpf_ringbuf_output#130" or "0: R1=ctx() ...".
-  if (before !== undefined && /^\d+: \([0-9a-f]{2}\)/.test(before) && !/^\d+: \([0-9a-f]{2}\)/.test(last)) {
-    return `${last} (at ${before})`;
+  let i = lines.length - 1;
+  while (i >= 0 && !INSN_LINE.test(lines[i]!)) i--;
+  if (i < 0 || i === lines.length - 1) return last;
+  const reason = lines.slice(i + 1).filter((l) => !STATE_LINE.test(l.trim()) && !INSN_LINE.test(l)).slice(-3);
+  return `${reason.join("; ")} (at ${lines[i]})`;
+}
+
+/**
+ * The index (in 8-byte slots) of the instruction a rejection is about: the one the reason
+ * names ("infinite loop detected at insn 1", "unreachable insn 2"), else the last one the
+ * verifier looked at.
+ */
+export function failingInsn(log: string): number | undefined {
+  const lines = reasonLines(log);
+  const named = /(?:infinite loop detected at insn|unreachable insn|jump out of range from insn|back-edge from insn) (\d+)/.exec(lines.slice(-3).join("\n"));
+  if (named) return Number(named[1]);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = INSN_LINE.exec(lines[i]!);
+    if (m) return Number(m[1]);
   }
-  return last;
+  return undefined;
 }
 
 /** The verifier refused a program. `summary` is the short reason; `log` is all of it. */
@@ -173,6 +198,13 @@ export class VerifierError extends Error {
   readonly errno: number;
   /** True when the log filled its buffer; the reason may then be missing. */
   readonly truncated: boolean;
+  /** The instruction the rejection is about, in 8-byte slots (failingInsn). */
+  readonly insn: number | undefined;
+  /**
+   * Where that instruction came from, set by whoever loaded the program from a source
+   * (bpf/runtime: the DSL line's comment, "cell[3]:2: @x = *$p").
+   */
+  source: string | undefined;
 
   constructor(log: string, errno: number, opts: { context?: string; truncated?: boolean } = {}) {
     const summary = summarizeVerifierLog(log);
@@ -183,5 +215,7 @@ export class VerifierError extends Error {
     this.errno = errno;
     this.code = errnoName(errno);
     this.truncated = opts.truncated ?? false;
+    this.insn = failingInsn(log);
+    this.source = undefined;
   }
 }

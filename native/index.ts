@@ -2,7 +2,7 @@
 // perf_event_open(2), ioctl, mmap, close, epoll), owned fds and mappings, and the typed
 // errors those calls throw. It is the only folder that imports koffi, and it must not
 // import anything from bpf/, kernel/ or magics/ (they depend on it, never the reverse).
-export { SyscallError, VerifierError, errnoName, errnoText, errnoNumber, hintsFor, summarizeVerifierLog } from "./errors.ts";
+export { SyscallError, VerifierError, errnoName, errnoText, errnoNumber, hintsFor, summarizeVerifierLog, failingInsn } from "./errors.ts";
 export { OwnedFd, openFdCount, rawFd, dupFd, backgroundClosesSettled, backgroundClosesPending } from "./fd.ts";
 export {
   BpfCmd,

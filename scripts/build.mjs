@@ -44,7 +44,8 @@ const result = await esbuild.build({
   target: "node20",
   // Native addons and large lazily-loaded packages stay external. chevrotain is bundled:
   // as an external ES module it loads hundreds of lodash-es files (~0.7 s at start-up).
-  external: ["koffi", "zeromq", "esbuild", "vega", "vega-lite", "@resvg/resvg-js", "@jupyterlab/services"],
+  // typescript finds its native compiler next to its own package, so it stays where npm put it.
+  external: ["koffi", "zeromq", "esbuild", "vega", "vega-lite", "@resvg/resvg-js", "@jupyterlab/services", "typescript"],
   sourcemap: true,
   logLevel: "warning",
   plugins: [missingLazyModules],

@@ -16,7 +16,7 @@ export type { Operand } from "./alu.ts";
 export type { AluOp, JmpOp, AtomicOp } from "./opcodes.ts";
 export * as opcodes from "./opcodes.ts";
 export {
-  marshal, unmarshal, labelSlots, slotIndices, targetField,
+  marshal, unmarshal, labelSlots, slotIndices, targetField, instructionAt,
   type MarshalOptions, type TargetField,
 } from "./marshal.ts";
 export { dropUnreachable } from "./reachable.ts";

@@ -44,6 +44,20 @@ export function slotIndices(insns: readonly Instruction[]): number[] {
   return out;
 }
 
+/**
+ * The instruction at 8-byte slot `slot` (as the verifier numbers them) and the source
+ * comment that covers it: its own, else the nearest one before it (codegen comments the
+ * first instruction of each statement). Undefined when no instruction starts there.
+ */
+export function instructionAt(insns: readonly Instruction[], slot: number): { index: number; insn: Instruction; comment: string | undefined } | undefined {
+  const pcs = slotIndices(insns);
+  const index = pcs.indexOf(slot);
+  if (index < 0) return undefined;
+  let comment: string | undefined;
+  for (let i = index; i >= 0 && comment === undefined; i--) comment = insns[i]!.comment;
+  return { index, insn: insns[index]!, comment };
+}
+
 /** Label -> slot index. Throws AsmError on a duplicate label. */
 export function labelSlots(insns: readonly Instruction[]): Map<string, number> {
   const labels = new Map<string, number>();

@@ -3,7 +3,7 @@
 // released on every path (an error while loading or attaching detaches what was attached).
 import * as native from "../../native/index.ts";
 import type { OwnedFd } from "../../native/index.ts";
-import { marshal } from "../asm/index.ts";
+import { instructionAt, marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
@@ -179,6 +179,10 @@ export class LoadedRun {
         });
         this.progs.push({ spec: p, fd });
         verifierLog?.log(p.probe.name, log);
+      } catch (e) {
+        // name the source line of the instruction the verifier refused
+        if (e instanceof native.VerifierError && e.insn !== undefined) e.source ??= instructionAt(p.insns, e.insn)?.comment;
+        throw e;
       } finally {
         btf?.close();
       }

@@ -109,6 +109,8 @@ interface Node {
 }
 
 export interface FlameRect {
+  /** The frame's path from the root (frames merged as drawn): the same id in two snapshots is the same box. */
+  readonly id: string;
   /** The function (or key part), without the offset it was printed with. */
   readonly name: string;
   readonly kind: FrameKind;
@@ -131,8 +133,8 @@ function offsetList(offsets: ReadonlySet<string>): string {
 
 const byName = (a: Node, b: Node): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** The partition: each node's [x0, x1) is its parent's span split among children by value. */
-export function partition(snap: MapSnapshot): { rects: FlameRect[]; total: number; depth: number } {
+/** The frames of every entry as one tree, merged by function, values summed. */
+function frameTree(snap: MapSnapshot): Node {
   const newNode = (f: Frame): Node => ({ name: f.name, kind: f.kind, module: f.module, value: 0n, offsets: new Set(), children: new Map() });
   const root = newNode({ name: "all", kind: "key" });
   for (const e of snap.entries) {
@@ -149,13 +151,33 @@ export function partition(snap: MapSnapshot): { rects: FlameRect[]; total: numbe
       node = child;
     }
   }
+  return root;
+}
+
+const childId = (parent: string, key: string): string => `${parent}\u0001${key}`;
+
+/** Each frame's value by its path id (FlameRect.id), for comparing two snapshots. */
+export function frameValues(snap: MapSnapshot): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (node: Node, id: string): void => {
+    out.set(id, num(node.value));
+    for (const [key, child] of node.children) walk(child, childId(id, key));
+  };
+  walk(frameTree(snap), "all");
+  return out;
+}
+
+/** The partition: each node's [x0, x1) is its parent's span split among children by value. */
+export function partition(snap: MapSnapshot): { rects: FlameRect[]; total: number; depth: number } {
+  const root = frameTree(snap);
   const total = num(root.value);
   const rects: FlameRect[] = [];
   let maxDepth = 0;
-  const walk = (node: Node, depth: number, x0: number): void => {
+  const walk = (node: Node, id: string, depth: number, x0: number): void => {
     const width = num(node.value);
     if (total === 0 || width / total < MIN_SHARE) return;
     rects.push({
+      id,
       name: node.name,
       kind: node.kind,
       depth,
@@ -169,12 +191,12 @@ export function partition(snap: MapSnapshot): { rects: FlameRect[]; total: numbe
     maxDepth = Math.max(maxDepth, depth);
     let x = x0;
     // Alphabetical, as flamegraph.pl orders siblings, so the same stacks land in the same place.
-    for (const child of [...node.children.values()].sort(byName)) {
-      walk(child, depth + 1, x);
+    for (const [key, child] of [...node.children.entries()].sort((a, b) => byName(a[1], b[1]))) {
+      walk(child, childId(id, key), depth + 1, x);
       x += num(child.value);
     }
   };
-  walk(root, 0, 0);
+  walk(root, "all", 0, 0);
   return { rects, total, depth: maxDepth + 1 };
 }
 
@@ -219,7 +241,7 @@ export const flameGraph: OutputKind = {
     const text = foldedStacks(snap);
     const { rects, total, depth } = partition(snap);
     if (rects.length === 0) return { text };
-    const values = rects.map((r) => ({
+    const values = rects.map(({ id: _id, ...r }) => ({
       ...r,
       depth2: r.depth + 1,
       mid: r.depth + 0.5,

@@ -1,6 +1,6 @@
 // Runs cells through the real interpreter in-process (magics/interpreter.ts), keeping
 // what a front end would see: streams by name, every display with its metadata and
-// display id, the outcome, and the outputs its finish() adds after the reply.
+// display id, and the outcome.
 import type { CellContext, DisplayOptions, ExecuteOutcome, Interpreter, MimeBundle } from "../../kernel/interpreter.ts";
 
 export interface ShownOutput {
@@ -46,6 +46,5 @@ export async function runCell(interp: Interpreter, code: string, opts: CellOptio
     ...(opts.cellId !== undefined && { cellId: opts.cellId }),
   };
   const outcome = await interp.execute(code, ctx);
-  if (outcome.status === "ok") await outcome.finish?.();
   return { outcome, ...streams, displays, texts: displays.map((d) => String(d.data["text/plain"] ?? "")) };
 }

@@ -32,7 +32,6 @@ async function cell(interp: Interpreter, code: string, onAttached?: () => void, 
     signal: ctl.signal,
   };
   const outcome = await interp.execute(code, ctx);
-  await (outcome.status === "ok" ? outcome.finish?.() : undefined);
   clearTimeout(timer);
   return { outcome, stdout, texts };
 }

@@ -151,3 +151,23 @@ describe.skipIf(unavailable !== null || skipWithoutBpf())(`lesson notebooks${una
     expect(share).toBeGreaterThanOrEqual(50);
   });
 });
+
+describe.skipIf(unavailable !== null || skipWithoutBpf())(`the training notebook${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
+  it("ebpf-by-hand: %bytecode and %verifier of a cell; a hand-written program refused for its missing NULL check, in plain words; with the check it counts exactly 7", async () => {
+    const nb = await execute(lesson("ebpf-by-hand.ipynb"));
+    const stream = (marker: string) => outputsOf(nb.cells, marker).filter((o) => o.output_type === "stream").map((o) => text(o.text)).join("");
+    expect(stream("%bytecode")).toMatch(/call 1 ; bpf_map_lookup_elem/);
+    expect(stream("%verifier")).toMatch(/processed \d+ insns \(limit 1000000\)/);
+    // the one error is the tagged cell's, and it is the lesson
+    const errors = nb.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) => ({ o, tags: (c as { metadata?: { tags?: string[] } }).metadata?.tags ?? [] })));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.tags).toContain("raises-exception");
+    expect(errors[0]!.o.ename).toBe("VerifierError");
+    const traceback = ((errors[0]!.o as { traceback?: string[] }).traceback ?? []).join("\n");
+    expect(traceback).toContain("invalid mem access 'map_value_or_null'");
+    expect(traceback).toContain("in plain words: a map value was used without checking the lookup for NULL");
+    const counted = outputsOf(nb.cells, "spawnSync").find((o) => o.output_type === "execute_result");
+    expect(text(counted?.data?.["text/plain"])).toBe("7");
+    expect(text(outputsOf(nb.cells, "%print @by_hand").map((o) => text(o.data?.["text/plain"])).join(""))).toMatch(/^@by_hand\[\d+\]: 7$/m);
+  });
+});

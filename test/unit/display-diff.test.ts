@@ -64,6 +64,29 @@ describe("%diff", () => {
     expect(diffRows(k(3), k(5)).map((r) => r.change)).toEqual([2n]);
   });
 
+  it("draws a map keyed by stacks as a differential flame graph: widths now, colour the change", async () => {
+    const at = (read: number, write: number, open: number) =>
+      snap("@s", "count", [
+        { key: [stack("vfs_read+5", "main+1")], value: count(read) },
+        { key: [stack("vfs_write+9", "main+1")], value: count(write) },
+        ...(open ? [{ key: [stack("do_open+2", "main+1")], value: count(open) }] : []),
+      ]);
+    const r = diff(at(3, 2, 0), at(6, 1, 2), ["cell[1]", "now"]);
+    expect(r.text).toBe("@s: cell[1] -> now\nmain+1;vfs_read+5   3 -> 6  (+3, +100%)\nmain+1;do_open+2    0 -> 2  (+2, new)\nmain+1;vfs_write+9  2 -> 1  (-1, -50%)\n");
+    const spec = r.vegaLite as unknown as { layer: { mark: { type: string } }[]; data: { values: { name: string; before: number; after: number; ratio: number }[] } };
+    expect(spec.layer[0]!.mark.type).toBe("rect");
+    const box = (name: string) => spec.data.values.find((v) => v.name === name);
+    expect(box("vfs_read")).toMatchObject({ before: 3, after: 6, ratio: 1 });
+    expect(box("vfs_write")).toMatchObject({ before: 2, after: 1, ratio: -0.5 });
+    expect(box("do_open")).toMatchObject({ before: 0, after: 2, ratio: 1 });
+    expect(box("main")).toMatchObject({ before: 5, after: 9, ratio: 0.8 });
+    expect(compile5(r.vegaLite)).toEqual([]);
+    const { diffDisplay } = await import("../../magics/display/index.ts");
+    const d = await diffDisplay(at(3, 2, 0), at(6, 1, 2), ["cell[1]", "now"]);
+    expect(String(d.data["image/svg+xml"])).toContain("vfs_read: 3 -&gt; 6 (+3, +100%)");
+    expect(d.data["image/png"]).toBeDefined();
+  });
+
   it("refuses a histogram against a count map", () => {
     expect(diffIncompatibility(scalar("@h", hist([1])), scalar("@h", count(1)))).toMatch(/was a hist map and is a count map now/);
   });

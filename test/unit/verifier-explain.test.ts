@@ -1,0 +1,57 @@
+// The log reader over real kernel 6.18 logs (test/fixtures/verifier/, recorded by
+// test/system/verifier-explain.test.ts): the short reason with its instruction, the
+// instruction's index, the plain-words explanation, and the source line once known.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { failingInsn, summarizeVerifierLog, VerifierError } from "../../native/index.ts";
+import { describeError, explainVerifier } from "../../bpf/errors.ts";
+import { asm, instructionAt, R0, R1, withComment } from "../../bpf/asm/index.ts";
+import { VERIFIER_CASES } from "../helpers/verifier-cases.ts";
+
+const log = (name: string) => readFileSync(join(import.meta.dirname, "../fixtures/verifier", `${name}.log`), "utf8");
+
+describe("verifier logs of this kernel", () => {
+  it.each(VERIFIER_CASES.map((c) => [c.name, c] as const))("%s: reason, instruction, plain words", (_, c) => {
+    const text = log(c.name);
+    expect(summarizeVerifierLog(text)).toMatch(c.reason);
+    expect(c.insn).toContain(failingInsn(text));
+    expect(explainVerifier(text)).toMatch(new RegExp(`^${c.plain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  });
+
+  it("a read through a number is not called a missing NULL check", () => {
+    expect(explainVerifier(log("mem"))).not.toContain("NULL");
+    expect(explainVerifier(log("null-check"))).toContain("NULL");
+  });
+
+  it("each rejection has its own explanation", () => {
+    const texts = VERIFIER_CASES.map((c) => explainVerifier(log(c.name)));
+    expect(new Set(texts).size).toBe(VERIFIER_CASES.length);
+  });
+
+  it("describes the error with the source line that made the instruction", () => {
+    const e = new VerifierError(log("null-check"), 13, { context: 'load program "BEGIN"' });
+    e.source = "cell[3]:2: @x = *$p";
+    expect(describeError(e).text.split("\n").slice(0, 3)).toEqual([
+      "ERROR: load program \"BEGIN\": verifier rejected the program: R0 invalid mem access 'map_value_or_null' (at 6: (79) r0 = *(u64 *)(r0 +0))",
+      "from cell[3]:2: @x = *$p",
+      "in plain words: a map value was used without checking the lookup for NULL: bpf_map_lookup_elem returns NULL when the key is not in the map, so test it (`if r0 == 0 goto out`) before reading or writing through it",
+    ]);
+  });
+});
+
+describe("instructionAt", () => {
+  it("finds the instruction at a verifier slot (lddw takes two) and the comment that covers it", () => {
+    const insns = [
+      withComment(asm.movImm(R0, 0), "cell[1]:1: $a = 0"),
+      asm.ldImm64(R1, 1n << 40n),
+      withComment(asm.movImm(R0, 1), "cell[1]:2: $b = 1"),
+      asm.addImm(R0, 2),
+      asm.exit(),
+    ];
+    expect(instructionAt(insns, 1)).toMatchObject({ index: 1, comment: "cell[1]:1: $a = 0" });
+    expect(instructionAt(insns, 2)).toBeUndefined(); // the second half of lddw
+    expect(instructionAt(insns, 4)).toMatchObject({ index: 3, comment: "cell[1]:2: $b = 1" });
+    expect(instructionAt(insns, 9)).toBeUndefined();
+  });
+});
