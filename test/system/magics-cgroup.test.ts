@@ -129,4 +129,29 @@ describe.skipIf(skip)("%cgroup", () => {
       await broken.shutdown();
     }
   });
+
+  it("tb.run in a %%ts cell keeps to the notebook's cgroup too", async () => {
+    const interp = createInterpreter();
+    try {
+      expect((await runCell(interp, `%cgroup ${cg.path}`)).outcome.status).toBe("ok");
+      const [sh, ...args] = cg.wrap([bin, "openat", "7", "/nonexistent-inside"]);
+      const inside = await startWorkload(sh!, args);
+      const outside = await startWorkload(bin, ["openat", "5", "/nonexistent-outside"]);
+      // the cell releases both workloads once its probes are attached (@up counts)
+      const r = await runCell(interp, [
+        "%%ts",
+        'import { kill } from "node:process";',
+        `const run = tb.run('tracepoint:syscalls:sys_enter_openat /comm == "${comm}"/ { @ts = count(); } interval:ms:20 { @up = count(); }', { for: 3000 });`,
+        'while (tb.snapshot("@up") === undefined) await new Promise((r) => setTimeout(r, 20));',
+        `kill(${inside.pid}, "SIGUSR1");`,
+        `kill(${outside.pid}, "SIGUSR1");`,
+        'JSON.stringify((await run)["@ts"])',
+      ].join("\n"));
+      await Promise.all([inside.go(), outside.go()]);
+      // 7 opens inside the cgroup; the 5 outside are not seen
+      expect(r.outcome).toEqual({ status: "ok", result: { "text/plain": '[{"key":null,"value":7}]' } });
+    } finally {
+      await interp.shutdown();
+    }
+  });
 });
