@@ -36,6 +36,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly pid?: number;
   /** Leave this process out of the probes that fire for what it does (a notebook kernel's own pid). */
   readonly excludePid?: number;
+  /** %cgroup: trace only the tasks of this cgroup v2 (its id, bpf/runtime/cgroup.ts resolves paths). */
+  readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/lang/settings.ts); they win over `config = {}`. */
@@ -53,7 +55,7 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
+export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "cgroup" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -100,6 +102,7 @@ export class Session implements MapProvider {
       env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath, includes: opts.includes, includeDirs: opts.includeDirs,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.excludePid !== undefined && { excludePid: opts.excludePid }),
+      ...(opts.cgroup !== undefined && { cgroup: opts.cgroup }),
       ...(opts.settings && { settings: opts.settings }),
     });
   }
@@ -111,7 +114,7 @@ export class Session implements MapProvider {
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());

@@ -16,6 +16,7 @@ import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
+import { cgroupRunOption, type CgroupSetting } from "./cgroup-magic.ts";
 import { scriptHistory } from "./save-script.ts";
 import { StreamCap } from "./stream-cap.ts";
 
@@ -31,6 +32,8 @@ export interface NotebookSettings {
   streamLimit?: number | undefined;
   /** %self on: probes also fire in this kernel's own process (by default they leave it out). */
   traceSelf?: boolean;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 are traced (magics/cgroup-magic.ts). */
+  cgroup?: CgroupSetting;
 }
 
 /** "10s", "500ms", "2m", "1h" → ms. */
@@ -165,6 +168,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs,
       background: flags.background,
       closeProbesLater: true,
+      ...cgroupRunOption(settings),
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
       // the kernel's own writes (this output) would feed back into syscall probes
       ...(!(flags.self || settings.traceSelf) && { excludePid: process.pid }),

@@ -18,6 +18,8 @@ import { mapHistory } from "./map-history.ts";
 import { helpText, listMagics } from "./help-magic.ts";
 import { savedScript, scriptHistory } from "./save-script.ts";
 import { VERSION } from "../kernel/version.ts";
+import { runCgroupMagic } from "./cgroup-magic.ts";
+import { hostBundle, hostFacts } from "./host-magic.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -48,6 +50,10 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%load", usage: "%load FILE.bt", doc: "Put a script into the next cell, to read or run it." },
   { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"] [--limit N] [--output FILE] [--self]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
+  { name: "%cgroup", usage: "%cgroup [PATH | own | off]", doc: "Trace only the tasks of one cgroup v2. PATH is a cgroupfs directory or a path as /proc/PID/cgroup shows it, own is this kernel's cgroup, and the environment variable TRACEBOOK_CGROUP sets it at start; for shared hosts and Kubernetes pods. Alone: show it." },
+  { name: "%host", usage: "%host", doc: "Show this kernel's machine as data. Host name, kernel release, Tracebook version, whether it can trace (capabilities) and its cgroup scope, as JSON and text." },
+  { name: "%hosts", usage: "%hosts [NAME=URL ... | --file hosts.json]", doc: "Name the fleet's hosts and check them. Each URL is a Jupyter Server (or Gateway) with its ?token= (or $ENV_VAR); each host is checked at once (answers, token, kernelspec, kernel release, can it trace). Alone: list them." },
+  { name: "%%fleet", usage: "%%fleet [--hosts a,b] [--for 10s] [-c \"CMD\"] [--pid PID]", doc: "Run the cell on every host of %hosts at once. As %%bt, with its --for, -c and --pid; shows each map merged over the fleet and by host, printf lines prefixed with the host." },
 ];
 
 const ok: ExecuteOutcome = { status: "ok" };
@@ -215,6 +221,13 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       ctx.stream("stdout", `replay ${r.mode}: ${why ? `cells show their recordings from ${r.where()} (${why})` : "cells trace this machine"}\n`);
       return ok;
     }
+    case "%cgroup":
+      return runCgroupMagic(m, arg);
+    case "%host":
+      ctx.display(hostBundle(hostFacts(settings.cgroup)));
+      return ok;
+    case "%hosts":
+      return (await import("./fleet/hosts-magic.ts")).runHostsMagic(m, arg);
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")} (%lsmagic lists them with their usage)`);
   }

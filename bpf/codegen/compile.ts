@@ -49,6 +49,8 @@ export interface CompileOptions {
    * `pid`, which scopes the probes to another process anyway.
    */
   readonly excludePid?: number;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 (its id) are traced (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
   /** The pid of the `-c CMD` child, for `cpid`. */
@@ -143,6 +145,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     stackDepths: new Set(),
     pid: opts.pid,
     self: opts.pid === undefined ? opts.excludePid : undefined,
+    cgroup: opts.cgroup,
   };
   const mixed = iterMixError(checked.probes);
   if (mixed) throw mixed;

@@ -76,6 +76,8 @@ export interface SharedState {
   readonly pid?: number | undefined;
   /** A notebook kernel's own pid, left out of the probes it would feed back into (pid-scope.ts). */
   readonly self?: number | undefined;
+  /** %cgroup: the cgroup v2 id the probes are scoped to (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint | undefined;
   /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
   readonly taiOffsetNs?: bigint | undefined;
 }

@@ -28,6 +28,7 @@ import * as SC from "./stdlib-calls.ts";
 import type { Action } from "./spec.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
+import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
 import { storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
@@ -79,6 +80,7 @@ export class ProbeGenerator implements EmitContext {
     if (needsStopFlag(this.cp.concrete)) emitStopFlag(e, this.exitLabel);
     if (needsPidFilter(this.cp.concrete, this.shared.pid)) emitPidFilter(e, this.shared.pid!, this.exitLabel);
     if (needsSelfFilter(this.cp.concrete, this.shared.self)) emitSelfFilter(e, this.shared.self!, this.exitLabel);
+    if (needsCgroupFilter(this.cp.concrete, this.shared.cgroup)) emitCgroupFilter(e, this.shared.cgroup!, this.exitLabel);
     if (this.cp.concrete.context === "iter") emitIterEntry(e, this.exitLabel, this.frame.alloc(8));
     for (const [name, type] of this.cp.vars) {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
