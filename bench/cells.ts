@@ -46,8 +46,3 @@ export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<s
   }
   return out;
 }
-
-if (process.argv[1]?.endsWith("cells.mjs")) {
-  const r = await timeCells(Number(process.env.BENCH_RUNS ?? 5));
-  for (const [n, t] of r) console.log(n, "reply", t.reply.map((x) => x.toFixed(0)).join(" "), "idle", t.idle.map((x) => x.toFixed(0)).join(" "));
-}
