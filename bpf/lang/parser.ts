@@ -16,6 +16,7 @@ import { joinSpans, type SourceText } from "./source.ts";
 import * as T from "./tokens.ts";
 import type { Token } from "./tokens.ts";
 import { isCastAhead, isTypeArgAhead } from "./type-names.ts";
+import { LazyLookahead } from "./lazy-lookahead.ts";
 
 type Span = A.Span;
 
@@ -30,13 +31,16 @@ export class Grammar extends EmbeddedActionsParser {
   /**
    * `validate` runs chevrotain's grammar checks (ambiguities, left recursion): about 70 ms
    * at every start-up, so they run in the unit tests (lang-parse.test.ts) instead.
+   * `recover`: chevrotain's error recovery, whose follow sets cost about 15 ms to compute;
+   * parse.ts builds the recovering grammar only for an item with a syntax error.
    */
-  constructor(opts: { validate?: boolean } = {}) {
+  constructor(opts: { validate?: boolean; recover?: boolean } = {}) {
     super(T.allTokenTypes as TokenType[], {
-      recoveryEnabled: true,
+      recoveryEnabled: opts.recover ?? true,
       // LL(1) is enough (the grammar test validates it at k = 1), and each extra token of
       // lookahead costs start-up time: k = 3 took about 60 ms more per process
       maxLookahead: 1,
+      lookaheadStrategy: new LazyLookahead(1),
       skipValidations: !opts.validate,
       errorMessageProvider: messages,
     });
