@@ -3,7 +3,7 @@
 // BENCH_RUNS runs (default 5). BENCH_ONLY=cells,cli,events,output picks sections.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { timeCells, CELL_CASES } from "./cells.ts";
+import { timeCells, CELL_CASES, CELL_WARM_UP } from "./cells.ts";
 import { machine, loadAverage } from "./machine.ts";
 import { measureEvents, EVENT_CASES } from "./per-event.ts";
 import { measureOutput, PRINTF_EVENTS, MAP_KEYS } from "./output-and-maps.ts";
@@ -81,6 +81,7 @@ await section("cli", async () => {
 await section("cells", async () => {
   log("warm cells through a Jupyter client");
   const cells = await timeCells(RUNS);
+  notes.push(`warm cells: one kernel, 2 s after it started; each case ran ${CELL_WARM_UP} times before the ${RUNS} measured runs, 200 ms apart; reply = execute_request → execute_reply, idle = → status idle (every output, pictures included)`);
   const targets = ["≤ 0.1 of bpftrace's fork → attached", "≤ 10 ms", "≤ 10 ms"];
   CELL_CASES.forEach((c, i) => {
     const t = cells.get(c.name)!;
