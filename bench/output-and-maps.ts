@@ -3,7 +3,7 @@
 // 100k integer keys and with 100k string keys. The workload's pid is the program's $1, so
 // other processes' system calls stay out of the counts.
 import { workload, waitingWorkload, sleep, msBetween } from "./processes.ts";
-import { startAttached, tracers } from "./tracers.ts";
+import { MANY_KEYS_ENV, startAttached, tracers } from "./tracers.ts";
 
 export const PRINTF_EVENTS = 200_000;
 export const PRINTF_PROG = 'tracepoint:syscalls:sys_enter_getppid /pid == $1/ { printf("%d %d\\n", tid, nsecs); }';
@@ -50,7 +50,7 @@ export async function measureOutput(runs: number): Promise<OutputFigures> {
     for (let r = 0; r < runs; r++) {
       for (const t of tracers) {
         const w = waitingWorkload(mode, MAP_KEYS);
-        const s = await startAttached(t, prog, 1, { args: [String(w.pid)], keepBytes: 0 });
+        const s = await startAttached(t, prog, 1, { args: [String(w.pid)], keepBytes: 0, env: MANY_KEYS_ENV });
         await w.go();
         const rep = await s.stop();
         const keys = s.run.stdoutLines;
