@@ -117,7 +117,15 @@ export class RingBuffer implements Disposable {
     try {
       outer: for (;;) {
         const prod = Number(Atomics.load(this.#producerPos, 0)); // acquire: records before prod are visible
-        if (cons >= prod) break;
+        if (cons >= prod) {
+          if (unpublished === 0) break;
+          // Publish, then look once more before stopping: the kernel wakes the reader only
+          // for a record committed while the published position had caught up with it, so a
+          // record committed while ours was stale woke no one and must be read now.
+          Atomics.store(this.#consumerPos, 0, BigInt(cons));
+          unpublished = 0;
+          continue;
+        }
         while (cons < prod) {
           if (n >= max) break outer;
           const off = cons % this.size;
