@@ -129,8 +129,11 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
   // Output is written once per batch of records (the rest of this turn of the event loop,
   // or 64 KiB): a write(2) per printf line made the reader of the ring buffer slower than
   // a tight loop of events, which then filled it and were lost.
+  // A batch is also written once it is 20 ms old: a reader that never catches up with its
+  // events (system() on every millisecond) stays in one drain, and nothing else runs.
   let batch: string[] = [];
   let batchBytes = 0;
+  let batchSince = 0;
   const flush = () => {
     if (batch.length === 0) return;
     const s = batch.join("");
@@ -139,10 +142,13 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
     writeNow(s);
   };
   const write = (s: string) => {
-    if (batch.length === 0) queueMicrotask(flush);
+    if (batch.length === 0) {
+      queueMicrotask(flush);
+      batchSince = Date.now();
+    }
     batch.push(s);
     batchBytes += s.length;
-    if (batchBytes >= 1 << 16) flush();
+    if (batchBytes >= 1 << 16 || Date.now() - batchSince >= 20) flush();
   };
   // stderr keeps its place among the output lines
   const writeErr = (s: string) => {

@@ -104,6 +104,9 @@ export interface RunResult {
 /** The stop flag's value once the run has detached (a u64 1). */
 const STOPPED = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]);
 
+/** Records read in one turn of the event loop while the run waits (see wait()). */
+const DRAIN_BATCH = 1024;
+
 /** How many probes attach between two progress reports (and yields). */
 const ATTACH_CHUNK = 32;
 
@@ -360,7 +363,9 @@ export class LoadedRun {
       signal?.addEventListener("abort", onAbort);
       commandExited?.addEventListener("abort", onCommandExit);
       this.ring?.onReadable(() => {
-        this.drain();
+        // at most DRAIN_BATCH records a turn: events that come faster than they are handled
+        // must not keep timers, signals and an exit() already read from their turn
+        this.ring?.drain((rec) => this.event(rec), DRAIN_BATCH);
         if (this.exitCode !== undefined) finish("exit");
       });
       if (this.hooks.tick) this.#ticker = setInterval(() => this.hooks.tick?.({ events: this.events, lost: this.lost() }), 1000);
