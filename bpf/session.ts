@@ -286,9 +286,8 @@ export class Session implements MapProvider {
     const km = this.#maps.get(name);
     const info = km?.spec.info;
     if (!km || !info) return undefined;
-    const { keys, values } = native.mapEntries(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus));
-    const entries = keys.map((key, i) => ({ key, value: values[i]! }));
-    return decodeMap(info, entries, this.cpus, this.symbolizer);
+    // decoded page by page as the batch reads come: no copy of the whole map is held
+    return decodeMap(info, native.mapEntryViews(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus)), this.cpus, this.symbolizer);
   }
 
   printMap(name: string, top: number, div: number): string {

@@ -9,6 +9,7 @@ import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { messages } from "./parse-errors.ts";
 import type { SourceText } from "./source.ts";
 import * as T from "./tokens.ts";
+import { LazyLookahead } from "./lazy-lookahead.ts";
 import type { Token } from "./tokens.ts";
 
 type Span = A.Span;
@@ -20,13 +21,18 @@ export abstract class GrammarBase extends EmbeddedActionsParser {
   /** Diagnostics from semantic actions (chevrotain's own are in `errors`). */
   extra: Diagnostic[] = [];
 
-  /** `validate`: chevrotain's grammar checks (see Grammar's constructor). */
-  constructor(opts: { validate?: boolean } = {}) {
+  /**
+   * `validate`: chevrotain's grammar checks (see Grammar's constructor). `recover`:
+   * chevrotain's error recovery, whose follow sets cost about 15 ms to compute; parse.ts
+   * builds the recovering grammar only for an item with a syntax error.
+   */
+  constructor(opts: { validate?: boolean; recover?: boolean } = {}) {
     super(T.allTokenTypes as TokenType[], {
-      recoveryEnabled: true,
+      recoveryEnabled: opts.recover ?? true,
       // LL(1) is enough (the grammar test validates it at k = 1), and each extra token of
       // lookahead costs start-up time: k = 3 took about 60 ms more per process
       maxLookahead: 1,
+      lookaheadStrategy: new LazyLookahead(1),
       skipValidations: !opts.validate,
       errorMessageProvider: messages,
     });

@@ -20,8 +20,10 @@ export class Grammar extends ExpressionGrammar {
   /**
    * `validate` runs chevrotain's grammar checks (ambiguities, left recursion): about 70 ms
    * at every start-up, so they run in the unit tests (lang-parse.test.ts) instead.
+   * `recover`: chevrotain's error recovery, whose follow sets cost about 15 ms to compute;
+   * parse.ts builds the recovering grammar only for an item with a syntax error.
    */
-  constructor(opts: { validate?: boolean } = {}) {
+  constructor(opts: { validate?: boolean; recover?: boolean } = {}) {
     super(opts);
     this.performSelfAnalysis();
   }

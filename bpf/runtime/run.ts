@@ -298,8 +298,8 @@ export class LoadedRun {
 
   event(rec: Uint8Array): void {
     this.events++;
-    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const id = Number(dv.getBigUint64(0, true));
+    // the action id is a u64 whose high half is 0: read as a number, with no DataView or BigInt per record
+    const id = rec[4]! | rec[5]! | rec[6]! | rec[7]! ? -1 : (rec[0]! | (rec[1]! << 8) | (rec[2]! << 16) | (rec[3]! << 24)) >>> 0;
     const a: Action | undefined = this.spec.actions[id];
     if (!a) return;
     switch (a.kind) {
@@ -307,7 +307,7 @@ export class LoadedRun {
         this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer), { kind: "printf" });
         return;
       case "exit":
-        if (this.exitCode === undefined) this.exitCode = Number(dv.getBigInt64(8, true));
+        if (this.exitCode === undefined) this.exitCode = Number(new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getBigInt64(8, true));
         return;
       case "print":
         this.hooks.output(this.maps.printMap(a.map, a.top, a.div), { kind: "map", map: a.map, top: a.top, div: a.div });
