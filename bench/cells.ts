@@ -16,24 +16,36 @@ export interface CellTimes {
   readonly idle: number[];
 }
 
+/** Runs of each case before the measured ones: the compiler's first runs in a process are not yet JIT-compiled. */
+export const CELL_WARM_UP = 2;
+
+/** Until `cond` holds, looking every millisecond (the client's own until() looks every 10). */
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<string, CellTimes>> {
   const k = await startKernel();
   const out = new Map<string, CellTimes>();
   try {
+    await new Promise((r) => setTimeout(r, 2000)); // the kernel settles, as it does while a person opens the notebook
     for (const c of cases) {
       const times: number[] = [];
       const idle: number[] = [];
-      for (let i = 0; i < runs + 1; i++) {
+      for (let i = 0; i < runs + CELL_WARM_UP; i++) {
         const t0 = performance.now();
         const id = await k.client.execute(c.code);
-        await k.client.until(() => k.client.reply(id) !== undefined, 30_000);
+        await until(() => k.client.reply(id) !== undefined, 30_000);
         const ms = performance.now() - t0;
         const reply = k.client.reply(id)!;
         if (reply.content.status !== "ok") throw new Error(`${c.name}: ${JSON.stringify(reply.content).slice(0, 300)}`);
-        await k.client.complete(id, 30_000);
+        await until(() => k.client.children(id, "iopub").some((m) => m.header.msg_type === "status" && m.content.execution_state === "idle"), 30_000);
         const idleMs = performance.now() - t0;
-        if (i > 0) {
-          // the first run warms caches
+        if (i >= CELL_WARM_UP) {
           times.push(ms);
           idle.push(idleMs);
         }
@@ -45,9 +57,4 @@ export async function timeCells(runs: number, cases = CELL_CASES): Promise<Map<s
     await k.stop();
   }
   return out;
-}
-
-if (process.argv[1]?.endsWith("cells.mjs")) {
-  const r = await timeCells(Number(process.env.BENCH_RUNS ?? 5));
-  for (const [n, t] of r) console.log(n, "reply", t.reply.map((x) => x.toFixed(0)).join(" "), "idle", t.idle.map((x) => x.toFixed(0)).join(" "));
 }

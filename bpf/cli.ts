@@ -105,7 +105,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
   args.settings = fromEnv.settings;
   const outFd = args.out ? openSync(args.out, "w") : 1;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  const write = (s: string) => {
+  const writeNow = (s: string) => {
     // Everything, even to a non-blocking pipe whose reader is slower than a printf flood:
     // a short write goes on from where it stopped, EAGAIN waits a millisecond and retries.
     const b = Buffer.from(s);
@@ -125,6 +125,35 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
         throw e;
       }
     }
+  };
+  // Output is written once per batch of records (the rest of this turn of the event loop,
+  // or 64 KiB): a write(2) per printf line made the reader of the ring buffer slower than
+  // a tight loop of events, which then filled it and were lost.
+  // A batch is also written once it is 20 ms old: a reader that never catches up with its
+  // events (system() on every millisecond) stays in one drain, and nothing else runs.
+  let batch: string[] = [];
+  let batchBytes = 0;
+  let batchSince = 0;
+  const flush = () => {
+    if (batch.length === 0) return;
+    const s = batch.join("");
+    batch = [];
+    batchBytes = 0;
+    writeNow(s);
+  };
+  const write = (s: string) => {
+    if (batch.length === 0) {
+      queueMicrotask(flush);
+      batchSince = Date.now();
+    }
+    batch.push(s);
+    batchBytes += s.length;
+    if (batchBytes >= 1 << 16 || Date.now() - batchSince >= 20) flush();
+  };
+  // stderr keeps its place among the output lines
+  const writeErr = (s: string) => {
+    flush();
+    process.stderr.write(s);
   };
   const env = machineEnv();
   try {
@@ -178,11 +207,12 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
-    return await runProgram(source, origin, args, pid, env, write, sourcePath);
+    return await runProgram(source, origin, args, pid, env, { write, writeErr, flush }, sourcePath);
   } catch (e) {
-    process.stderr.write(`${describeError(e).text}\n`);
+    writeErr(`${describeError(e).text}\n`);
     return 1;
   } finally {
+    flush();
     if (outFd !== 1) closeSync(outFd);
   }
 }
@@ -198,7 +228,16 @@ function compileExtras(args: Args, pid: number | undefined): CompileExtras {
   };
 }
 
-async function runProgram(source: string, origin: string, args: Args, pid: number | undefined, env: CompileEnv, write: (s: string) => void, sourcePath?: string): Promise<number> {
+interface CliOutput {
+  /** stdout (or -o FILE), batched. */
+  write(s: string): void;
+  /** stderr, after what stdout has pending. */
+  writeErr(s: string): void;
+  flush(): void;
+}
+
+async function runProgram(source: string, origin: string, args: Args, pid: number | undefined, env: CompileEnv, out: CliOutput, sourcePath?: string): Promise<number> {
+  const { write, writeErr } = out;
   // -c CMD: started now, held back until every probe is attached (bpf/runtime/child-command.ts);
   // split on spaces and found on $PATH, as bpftrace does
   const child = args.cmd ? startCommand(args.cmd.split(/\s+/).filter(Boolean)) : undefined;
@@ -232,23 +271,25 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
         }
         emit(formatOutputJson(text, meta?.kind ?? "printf", meta?.kind === "value" ? meta.value : undefined));
       },
-      errorOutput: (text) => process.stderr.write(text),
+      errorOutput: (text) => writeErr(text),
       // --no-warnings: no warning lines, warnf() included
-      warning: (text) => void (args.warnings > 0 && process.stderr.write(text)),
+      warning: (text) => void (args.warnings > 0 && writeErr(text)),
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {
         if (!args.quiet) {
           if (json) write(`{"type": "attached_probes", "count": ${n}, "data": {"probes": ${n}}}\n`);
-          else process.stderr.write(`Attached ${n} probe${n === 1 ? "" : "s"}\n`);
+          else writeErr(`Attached ${n} probe${n === 1 ? "" : "s"}\n`);
         }
         if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
         flush();
+        // harnesses wait for the readiness line before they start what is traced
+        out.flush();
         child?.release();
       },
       lost: (n) => {
         if (json) write(`{"type": "lost_events", "count": ${n}, "data": {"events": ${n}}}\n`);
-        else process.stderr.write(`Lost ${n} events\n`);
+        else writeErr(`Lost ${n} events\n`);
       },
       ...(child && { cpid: child.pid, commandExited: child.exited }),
     });
@@ -259,7 +300,7 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
     return res.exitCode;
   } catch (e) {
     if (e instanceof CompileFailure) {
-      process.stderr.write(`${e.rendered}\n`);
+      writeErr(`${e.rendered}\n`);
       return 1;
     }
     throw e;

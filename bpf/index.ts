@@ -26,7 +26,7 @@ export { isComplete, parse, splitProgramArgs, tokenAt } from "./lang/index.ts";
 export { check } from "./check/checker.ts";
 export { builtins } from "./check/builtins.ts";
 export { functions } from "./functions/index.ts";
-export { btfFieldNames } from "./check/btf-types.ts";
+export { btfFieldNames } from "./btf/btf-types.ts";
 export { renderDiagnostics } from "./types/diagnostic.ts";
 export { disassemble } from "./asm/index.ts";
 

@@ -33,9 +33,13 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly positional?: readonly string[];
   /** Named program options for getopt() ("depth=5", "errname"). */
   readonly programOptions?: readonly string[];
-  readonly attached?: (count: number) => void;
+  readonly attached?: (count: number, spec: ProgramSpec) => void;
   /** -p PID / %pid: scope the probes to this process; the run ends when it exits. */
   readonly pid?: number;
+  /** Leave this process out of the probes that fire for what it does (a notebook kernel's own pid). */
+  readonly excludePid?: number;
+  /** %cgroup: trace only the tasks of this cgroup v2 (its id, bpf/runtime/cgroup.ts resolves paths). */
+  readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/lang/settings.ts); they win over `config = {}`. */
@@ -53,7 +57,7 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
+export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "cgroup" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -82,6 +86,8 @@ export class Session implements MapProvider {
   readonly #priming = new Map<number, () => void>();
   /** Runs in progress (not background jobs): their programs may be writing stack ids. */
   #running = 0;
+  /** What the last print() of each map printed (takePrinted). */
+  readonly #printed = new Map<string, MapSnapshot>();
   readonly cpus: number;
   readonly symbolizer: Symbolizer;
 
@@ -97,6 +103,8 @@ export class Session implements MapProvider {
     return compile(source, {
       env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath, includes: opts.includes, includeDirs: opts.includeDirs,
       ...(opts.pid !== undefined && { pid: opts.pid }),
+      ...(opts.excludePid !== undefined && { excludePid: opts.excludePid }),
+      ...(opts.cgroup !== undefined && { cgroup: opts.cgroup }),
       ...(opts.settings && { settings: opts.settings }),
     });
   }
@@ -108,7 +116,7 @@ export class Session implements MapProvider {
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());
@@ -280,15 +288,26 @@ export class Session implements MapProvider {
     const km = this.#maps.get(name);
     const info = km?.spec.info;
     if (!km || !info) return undefined;
-    const { keys, values } = native.mapEntries(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus));
-    const entries = keys.map((key, i) => ({ key, value: values[i]! }));
-    return decodeMap(info, entries, this.cpus, this.symbolizer);
+    // decoded page by page as the batch reads come: no copy of the whole map is held
+    return decodeMap(info, native.mapEntryViews(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus)), this.cpus, this.symbolizer);
   }
 
   printMap(name: string, top: number, div: number): string {
     const s = this.snapshot(name);
     if (!s) return "";
+    this.#printed.set(name, s);
     return formatMap(s, { ...(top > 0 && { top }), ...(div > 1 && { div: BigInt(div) }) });
+  }
+
+  /**
+   * The snapshot the last print() of `name` printed, once. Reading the map again would
+   * also see the updates its probes made since (a notebook's heatmap column held one more
+   * event than the printed histogram it draws).
+   */
+  takePrinted(name: string): MapSnapshot | undefined {
+    const s = this.#printed.get(name);
+    this.#printed.delete(name);
+    return s;
   }
 
   clearMap(name: string): void {

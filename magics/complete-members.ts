@@ -5,7 +5,7 @@
 import type { Session } from "../bpf/session.ts";
 import { parse } from "../bpf/lang/index.ts";
 import { check } from "../bpf/check/checker.ts";
-import { btfFieldNames } from "../bpf/check/btf-types.ts";
+import { btfFieldNames } from "../bpf/btf/btf-types.ts";
 import type { Type } from "../bpf/types/types.ts";
 
 const PROBE_VAR = "$__tb_complete";

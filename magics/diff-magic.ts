@@ -20,6 +20,7 @@ export async function runDiff(m: MagicContext, args: readonly string[]): Promise
     if (cell === undefined) return `%diff: '${s}' is not a cell; give a number like 3 or cell[3]`;
     const snap = mapHistory.at(cell, name);
     if (snap) return { cell, snap };
+    if (mapHistory.letGo(cell, name)) return `%diff: cell[${cell}]'s snapshot of ${name} is no longer kept (a notebook keeps each map's last ${mapHistory.keep}; the oldest is cell[${mapHistory.cellsWith(name)[0]}])`;
     const had = mapHistory.cellsWith(name);
     return `%diff: cell[${cell}] did not display ${name}; ${had.length ? `cells that did: ${had.map((c) => `cell[${c}]`).join(", ")}` : `no cell has displayed it yet`}`;
   };

@@ -7,7 +7,7 @@ import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { mapBundle, mapDisplay, type MimeBundle } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { PrintedSeries } from "./cell-series.ts";
-import type { RunProgress } from "../bpf/runtime/run.ts";
+import type { EndReason, RunProgress } from "../bpf/runtime/run.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { MagicContext } from "./interpreter.ts";
 import { errorOutcome } from "./interpreter.ts";
@@ -16,7 +16,9 @@ import type { ChildCommand } from "../bpf/runtime/child-command.ts";
 import { commandRunOptions, startCellCommand } from "./cell-command.ts";
 import { splitWords } from "./header-words.ts";
 import { mapHistory } from "./map-history.ts";
+import { cgroupRunOption, type CgroupSetting } from "./cgroup-magic.ts";
 import { scriptHistory } from "./save-script.ts";
+import { StreamCap } from "./stream-cap.ts";
 
 export interface NotebookSettings {
   positional: string[];
@@ -26,6 +28,12 @@ export interface NotebookSettings {
   durationMs: number | undefined;
   /** %pid: the process the following cells are scoped to (like -p PID). */
   pid: number | undefined;
+  /** %limit: lines of printf output a cell shows (the rest goes to a file); undefined: all. */
+  streamLimit?: number | undefined;
+  /** %self on: probes also fire in this kernel's own process (by default they leave it out). */
+  traceSelf?: boolean;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 are traced (magics/cgroup-magic.ts). */
+  cgroup?: CgroupSetting;
 }
 
 /** "10s", "500ms", "2m", "1h" → ms. */
@@ -44,6 +52,19 @@ interface CellFlags {
   pid?: number;
   /** -c CMD / --cmd CMD: run CMD under the probes (magics/cell-command.ts). */
   cmd?: string;
+  /** --limit N | off: lines shown, this cell only (null: all). */
+  limit?: number | null;
+  /** --output FILE: the whole printf stream also goes to FILE. */
+  output?: string;
+  /** --self: this cell's probes also fire in the kernel's own process. */
+  self?: boolean;
+}
+
+/** "10000", "10k", "off" → a line count (null: no cap), or undefined when it is neither. */
+export function parseLimit(v: string): number | null | undefined {
+  if (v === "off") return null;
+  const m = /^(\d+)(k?)$/.exec(v.trim());
+  return m ? Number(m[1]) * (m[2] ? 1000 : 1) : undefined;
 }
 
 function parseFlags(header: string): CellFlags | string {
@@ -67,7 +88,17 @@ function parseFlags(header: string): CellFlags | string {
       const v = w.startsWith("--cmd=") ? w.slice(6) : words[++i];
       if (!v?.trim()) return `%%bt ${w.replace(/=.*/, "")} needs a command, like -c "ls -l /tmp"`;
       f.cmd = v;
-    } else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD)`;
+    } else if (w === "--limit" || w.startsWith("--limit=")) {
+      const v = w.includes("=") ? w.slice(8) : words[++i];
+      const n = v !== undefined ? parseLimit(v) : undefined;
+      if (n === undefined) return `%%bt --limit needs a number of lines or off, got '${v ?? ""}'`;
+      f.limit = n;
+    } else if (w === "--output" || w === "-o" || w.startsWith("--output=")) {
+      const v = w.startsWith("--output=") ? w.slice(9) : words[++i];
+      if (!v) return `%%bt ${w.replace(/=.*/, "")} needs a file name`;
+      f.output = v;
+    } else if (w === "--self") f.self = true;
+    else return `%%bt: unknown flag '${w}' (known: --for DURATION, --background, --pid PID, -c CMD, --limit N, --output FILE, --self)`;
   }
   if (f.cmd !== undefined && f.pid !== undefined) return "%%bt: -c and --pid cannot be used together";
   if (f.cmd !== undefined && f.background) return "%%bt: -c cannot run in the background (the command would be ended at once)";
@@ -109,12 +140,22 @@ export async function runDslCell(m: MagicContext, source: string, header: string
   const started = Date.now();
   let attachedAt: Date | undefined;
   const durationMs = flags.durationMs ?? settings.durationMs;
+  const target = flags.cmd === undefined ? flags.pid ?? settings.pid : undefined;
+  // why the run ended, in words (provenance keeps the code)
+  const endedBy = (r: EndReason) => (r !== "process-exit" ? r : target !== undefined ? `process ${target} exited` : "the command exited");
   let seen: RunProgress = { events: 0, lost: 0n };
   const events = (p: RunProgress) => `${p.events.toLocaleString("en-US")} events read, ${p.lost.toLocaleString("en-US")} lost`;
+  const limit = flags.limit === undefined ? settings.streamLimit : flags.limit ?? undefined;
+  const cap = StreamCap.open({ limit, name: `cell-${ctx.executionCount}`, ...(flags.output !== undefined && { file: flags.output }) });
+  if (typeof cap === "string") return { status: "error", ename: "UsageError", evalue: `%%bt ${cap}`, traceback: [`%%bt ${cap}`] };
+  // Said once, in the progress line and the summary: which process the probes leave out.
+  let leftOut = "";
   const progress = (): string => {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
-    const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until exit() or interrupt`;
-    return `${probes} probes attached; running ${of}; ${events(seen)}`;
+    const until = target !== undefined ? `process ${target} exits, ` : flags.cmd !== undefined ? "the command exits, " : "";
+    const of = durationMs !== undefined ? `${secs}s of ${(durationMs / 1000).toFixed(0)}s` : `${secs}s, until ${until}exit() or interrupt`;
+    const hidden = cap.suppressed > 0 ? `; ${cap.suppressed.toLocaleString("en-US")} lines not shown (all in ${cap.path ?? "no file"})` : "";
+    return `${probes} probes attached${leftOut}; running ${of}; ${events(seen)}${hidden}`;
   };
   let command: ChildCommand | undefined;
   try {
@@ -127,14 +168,19 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       durationMs,
       background: flags.background,
       closeProbesLater: true,
+      ...cgroupRunOption(settings),
       ...(ctx.cellId !== undefined && { cell: ctx.cellId }),
+      // the kernel's own writes (this output) would feed back into syscall probes
+      ...(!(flags.self || settings.traceSelf) && { excludePid: process.pid }),
       output: (text, meta) => {
-        ctx.stream("stdout", text);
+        cap.write(text, (t) => ctx.stream("stdout", t));
         if (meta?.kind !== "map") return;
-        const snap = session.snapshot(meta.map); // as print() printed it: a clear() after it has not run yet
+        const snap = session.takePrinted(meta.map); // what print() printed, not the map now
         if (snap) series.record(snap);
       },
-      errorOutput: (text) => ctx.stream("stderr", text),
+      errorOutput: (text) => cap.write(text, (t) => ctx.stream("stderr", t)),
+      // bpftrace's line, past any cap (the summary counts them too)
+      lost: (n) => ctx.stream("stderr", `Lost ${n} events\n`),
       warning: (text) => ctx.stream("stderr", text),
       // a cell's -c scopes it to its command, over the notebook's %pid
       ...(command ? commandRunOptions(command) : (flags.pid ?? settings.pid) !== undefined && { pid: flags.pid ?? settings.pid }),
@@ -142,9 +188,10 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         ctx.display({ "text/plain": `attaching ${done} of ${total} probes` }, { displayId: progressId, update: progressShown });
         progressShown = true;
       },
-      attached: (count) => {
+      attached: (count, spec) => {
         live = true;
         probes = count;
+        if (spec.excludedPid !== undefined) leftOut = ` (this kernel, pid ${spec.excludedPid}, left out: %%bt --self traces it too)`;
         attachedAt = new Date();
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: progressShown });
         progressShown = true;
@@ -152,6 +199,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
       tick: (maps, p) => {
         if (!live) return;
         seen = p;
+        cap.flush();
         ctx.display({ "text/plain": progress() }, { displayId: progressId, update: true });
         for (const snap of maps) {
           if (!shown.has(snap.name)) showMap(snap.name, { ...mapBundle(snap), "text/plain": formatMap(snap) });
@@ -160,6 +208,8 @@ export async function runDslCell(m: MagicContext, source: string, header: string
         series.tick();
       },
     });
+    const capped = cap.summary();
+    if (capped) ctx.stream("stdout", `… ${capped}\n`);
     const pid = flags.pid ?? settings.pid;
     scriptHistory.record({
       cell: ctx.executionCount, source, positional: [...settings.positional], options: [...settings.options],
@@ -175,7 +225,7 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     }
     if (live) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const summary = `${probes} probes ran ${secs}s (${res.reason}); ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
+      const summary = `${probes} probes ran ${secs}s (${endedBy(res.reason)})${leftOut}; ${events({ events: Math.max(seen.events, res.events ?? 0), lost: res.lost })}`;
       ctx.display({ "text/plain": summary }, { displayId: progressId, update: true });
     }
     ended = true;
@@ -208,5 +258,6 @@ export async function runDslCell(m: MagicContext, source: string, header: string
     return errorOutcome(e);
   } finally {
     command?.kill();
+    cap.close();
   }
 }

@@ -14,6 +14,9 @@ import { TsCells } from "./ts-cell.ts";
 import { complete } from "./complete.ts";
 import { inspect } from "./inspect.ts";
 import { Replay } from "./replay.ts";
+import { DEFAULT_STREAM_LIMIT } from "./stream-cap.ts";
+import { cgroupFromEnv } from "./cgroup-magic.ts";
+import { closeFleet } from "./fleet/state.ts";
 
 export interface MagicContext {
   readonly session: Session;
@@ -54,7 +57,7 @@ function tsBody(code: string): number | undefined {
 
 export function createInterpreter(): Interpreter {
   const session = new Session(machineEnv(), makeSymbolizer);
-  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined };
+  const settings: NotebookSettings = { positional: [], options: [], durationMs: undefined, pid: undefined, streamLimit: DEFAULT_STREAM_LIMIT, ...cgroupFromEnv() };
   const replay = new Replay();
   const ts = new TsCells(session, settings, (name) => replay.maps.get(name), () => [...replay.maps.keys()]);
   // Load vega in the background so the first chart does not wait for it.
@@ -78,6 +81,11 @@ export function createInterpreter(): Interpreter {
       try {
         const trimmed = code.replace(/^\s*\n/, "");
         if (/^%%ts\b/.test(trimmed)) return await ts.run(code.slice(tsBody(code) ?? 0), ctx);
+        // the fleet's hosts trace, not this kernel: no replay, no privileges needed here
+        if (/^%%fleet\b/.test(trimmed)) {
+          const header = trimmed.split("\n", 1)[0]!;
+          return await (await import("./fleet/fleet-cell.ts")).runFleetCell(m, trimmed.slice(header.length + 1), header.replace(/^%%fleet/, "").trim());
+        }
         const why = replay.reason();
         if (/^%%bt\b/.test(trimmed)) {
           const header = trimmed.split("\n", 1)[0]!;
@@ -107,7 +115,7 @@ export function createInterpreter(): Interpreter {
       const t = code.trimStart();
       if (t.startsWith("%%ts")) return { status: "unknown" };
       if (t.startsWith("%") && !t.startsWith("%%")) return { status: "complete" };
-      const body = t.startsWith("%%bt") ? t.slice(t.indexOf("\n") + 1) : code;
+      const body = /^%%(bt|fleet)\b/.test(t) ? t.slice(t.indexOf("\n") + 1) : code;
       const r = isComplete(body);
       return r === "incomplete" ? { status: "incomplete", indent: "  " } : { status: r };
     },
@@ -128,6 +136,7 @@ export function createInterpreter(): Interpreter {
     },
 
     async shutdown(): Promise<void> {
+      await closeFleet(session);
       await ts.close();
       session.close();
     },

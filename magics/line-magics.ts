@@ -8,7 +8,7 @@ import { mapDisplay } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { renderDiagnostics } from "../bpf/types/diagnostic.ts";
 import { describeMap } from "../bpf/types/map-info.ts";
-import { parseDuration } from "./dsl-cell.ts";
+import { parseDuration, parseLimit } from "./dsl-cell.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
 import { splitProgramArgs } from "../bpf/lang/index.ts";
 import type { MagicContext } from "./interpreter.ts";
@@ -18,6 +18,8 @@ import { mapHistory } from "./map-history.ts";
 import { helpText, listMagics } from "./help-magic.ts";
 import { savedScript, scriptHistory } from "./save-script.ts";
 import { VERSION } from "../kernel/version.ts";
+import { runCgroupMagic } from "./cgroup-magic.ts";
+import { hostBundle, hostFacts } from "./host-magic.ts";
 
 export interface MagicInfo {
   readonly name: string;
@@ -38,14 +40,20 @@ export const MAGICS: readonly MagicInfo[] = [
   { name: "%pid", usage: "%pid [PID | off]", doc: "Scope the following cells to a process, like -p PID: uprobes/USDT attach to it, other probes filter on it, a cell ends when it exits. Alone: show it." },
   { name: "%bytecode", usage: "%bytecode PROGRAM", doc: "Show the eBPF instructions a program compiles to, with its source lines." },
   { name: "%verifier", usage: "%verifier [-v] PROGRAM", doc: "Load a program without attaching it and show what the kernel's verifier says: its statistics, or with -v its walk over every instruction." },
+  { name: "%limit", usage: "%limit [N | off]", doc: "Lines of printf output a cell shows (default 10,000); the whole stream also goes to a file the cell names. Alone: show it." },
+  { name: "%self", usage: "%self [on | off]", doc: "Whether probes also fire in this kernel's own process (off by default: its writes of a cell's output would feed back into syscall probes; %%bt --self for one cell). Alone: show it." },
   { name: "%replay", usage: "%replay [on | off | auto | FILE.ipynb]", doc: "Show cells' recorded outputs instead of tracing: auto (the default) where this kernel cannot trace, on always, off never; FILE names the saved notebook (else the notebooks of the working directory, matched by cell id or source)." },
   { name: "%doctor", usage: "%doctor", doc: "Show what this machine can trace (BTF, kprobes, fentry, tracepoints, capabilities, ...) and what to do about each no." },
   { name: "%lsmagic", usage: "%lsmagic", doc: "List every magic with its usage." },
   { name: "%help", usage: "%help MAGIC", doc: "Show a magic's usage and what it does (%help probes, %help %%bt)." },
   { name: "%save", usage: "%save [-f] FILE.bt", doc: "Write the DSL cells run so far as one bpftrace script that bpftrace and tracebook both run: each cell's probes keep to the time the cell ran, %params are written in, %pid and -c become comments; -f overwrites." },
   { name: "%load", usage: "%load FILE.bt", doc: "Put a script into the next cell, to read or run it." },
-  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"]", doc: "Run the cell as a bpftrace program (the default)." },
+  { name: "%%bt", usage: "%%bt [--for 10s] [--background] [--pid PID] [-c \"CMD\"] [--limit N] [--output FILE] [--self]", doc: "Run the cell as a bpftrace program (the default)." },
   { name: "%%ts", usage: "%%ts", doc: "Run the cell as TypeScript over the session (`tb`), with top-level await." },
+  { name: "%cgroup", usage: "%cgroup [PATH | own | off]", doc: "Trace only the tasks of one cgroup v2. PATH is a cgroupfs directory or a path as /proc/PID/cgroup shows it, own is this kernel's cgroup, and the environment variable TRACEBOOK_CGROUP sets it at start; for shared hosts and Kubernetes pods. Alone: show it." },
+  { name: "%host", usage: "%host", doc: "Show this kernel's machine as data. Host name, kernel release, Tracebook version, whether it can trace (capabilities) and its cgroup scope, as JSON and text." },
+  { name: "%hosts", usage: "%hosts [NAME=URL ... | --file hosts.json]", doc: "Name the fleet's hosts and check them. Each URL is a Jupyter Server (or Gateway) with its ?token= (or $ENV_VAR); each host is checked at once (answers, token, kernelspec, kernel release, can it trace). Alone: list them." },
+  { name: "%%fleet", usage: "%%fleet [--hosts a,b] [--for 10s] [-c \"CMD\"] [--pid PID]", doc: "Run the cell on every host of %hosts at once. As %%bt, with its --for, -c and --pid; shows each map merged over the fleet and by host, printf lines prefixed with the host." },
 ];
 
 const ok: ExecuteOutcome = { status: "ok" };
@@ -186,6 +194,21 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       }
       return { status: "ok", payload: [{ source: "set_next_input", text, replace: false }] };
     }
+    case "%limit": {
+      if (arg !== "") {
+        const n = parseLimit(arg);
+        if (n === undefined) return usage(`%limit needs a number of lines (10000, 10k) or off, got '${arg}'`);
+        settings.streamLimit = n ?? undefined;
+      }
+      ctx.stream("stdout", settings.streamLimit === undefined ? "cells show all their output lines\n" : `cells show their first ${settings.streamLimit.toLocaleString("en-US")} output lines; the rest goes to a file\n`);
+      return ok;
+    }
+    case "%self": {
+      if (arg === "on" || arg === "off") settings.traceSelf = arg === "on";
+      else if (arg !== "") return usage(`%self needs on or off, got '${arg}'`);
+      ctx.stream("stdout", settings.traceSelf ? `probes also fire in this kernel's own process (pid ${process.pid})\n` : `probes leave out this kernel's own process (pid ${process.pid}) where it would feed back; %self on traces it\n`);
+      return ok;
+    }
     case "%replay": {
       const r = m.replay;
       if (arg === "on" || arg === "off" || arg === "auto") r.mode = arg;
@@ -198,6 +221,13 @@ export async function runLineMagic(m: MagicContext, line: string): Promise<Execu
       ctx.stream("stdout", `replay ${r.mode}: ${why ? `cells show their recordings from ${r.where()} (${why})` : "cells trace this machine"}\n`);
       return ok;
     }
+    case "%cgroup":
+      return runCgroupMagic(m, arg);
+    case "%host":
+      ctx.display(hostBundle(hostFacts(settings.cgroup)));
+      return ok;
+    case "%hosts":
+      return (await import("./fleet/hosts-magic.ts")).runHostsMagic(m, arg);
     default:
       return usage(`unknown magic ${name}; known: ${MAGICS.map((x) => x.name).join(", ")} (%lsmagic lists them with their usage)`);
   }

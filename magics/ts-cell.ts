@@ -20,6 +20,7 @@ import { chartDisplay, mapDisplay } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { formatMap } from "../bpf/output/index.ts";
 import type { NotebookSettings } from "./dsl-cell.ts";
+import { cgroupRunOption } from "./cgroup-magic.ts";
 import type { Loaded, Tb, TbAsm } from "./tb-api.ts";
 import { rows, tbMapsDeclaration } from "./ts-map-types.ts";
 import { TsProject, type TsDiagnostic } from "./ts-project.ts";
@@ -99,6 +100,7 @@ export class TsCells {
           programOptions: settings.options,
           durationMs: opts.for,
           ...(settings.pid !== undefined && { pid: settings.pid }),
+          ...cgroupRunOption(settings),
           output: (t) => this.#ctx?.stream("stdout", t),
           warning: (t) => this.#ctx?.stream("stderr", t),
           ...(this.#ctx && { signal: this.#ctx.signal }),

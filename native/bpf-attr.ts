@@ -232,6 +232,13 @@ export function encodeGetId(id: number, openFlags = 0): Uint8Array {
 }
 export const NEXT_ID_OFFSET = 4;
 
+/** BPF_ENABLE_STATS: enable_stats.type (BPF_STATS_RUN_TIME = 0). */
+export function encodeEnableStats(type = 0): Uint8Array {
+  const { dv, buf } = attr();
+  dv.setUint32(0, type, true);
+  return buf;
+}
+
 /** BPF_OBJ_GET_INFO_BY_FD */
 export function encodeObjGetInfo(fd: number, info: bigint, infoLen: number): Uint8Array {
   const { dv, buf } = attr();

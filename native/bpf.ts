@@ -173,6 +173,41 @@ export function mapEntries(map: Fd, keySize: number, valueSize: number): { keys:
   return { keys, values };
 }
 
+/** Entries per batch read: about 1 MiB of keys and values, 64 to 16384 entries. */
+function pageFor(entryBytes: number): number {
+  return Math.max(64, Math.min(16384, Math.floor((1 << 20) / Math.max(1, entryBytes))));
+}
+
+/**
+ * All entries as views into the pages of batch reads (or, where the map has no batch
+ * ops, copies from get_next_key + lookup): one copy of the map's bytes, a page at a
+ * time, for a caller that decodes as it goes. A view is valid as long as it is held.
+ */
+export function* mapEntryViews(map: Fd, keySize: number, valueSize: number, page = pageFor(keySize + valueSize)): Generator<{ key: Uint8Array; value: Uint8Array }> {
+  let pages: Generator<BatchPage> | undefined = mapLookupBatchPages(map, keySize, valueSize, page);
+  let first: IteratorResult<BatchPage> | undefined;
+  try {
+    first = pages.next();
+  } catch (e) {
+    if (!(e instanceof BatchUnsupportedError)) throw e;
+    pages = undefined;
+  }
+  if (pages && first) {
+    for (let r = first; !r.done; r = pages.next()) {
+      const p = r.value;
+      for (let i = 0; i < p.count; i++) {
+        yield { key: p.keys.subarray(i * keySize, (i + 1) * keySize), value: p.values.subarray(i * valueSize, (i + 1) * valueSize) };
+      }
+    }
+    return;
+  }
+  let key: Uint8Array | undefined;
+  while ((key = mapGetNextKey(map, key, keySize)) !== undefined) {
+    const value = mapLookup(map, key, valueSize);
+    if (value !== undefined) yield { key, value }; // undefined: deleted between the two calls
+  }
+}
+
 export interface ProgLoadOptions {
   type: number;
   /** Encoded instructions, 8 bytes each (16 for ld_imm64). */
@@ -391,6 +426,15 @@ export function progGetFdById(id: number): OwnedFd {
 /** BPF_MAP_GET_FD_BY_ID (needs CAP_SYS_ADMIN). */
 export function mapGetFdById(id: number): OwnedFd {
   return new OwnedFd(sys(BpfCmd.MAP_GET_FD_BY_ID, A.encodeGetId(id), `open map id ${id}`), "map");
+}
+
+/**
+ * BPF_ENABLE_STATS (5.8) with BPF_STATS_RUN_TIME: every program on the machine counts
+ * run_cnt and run_time_ns (bpf_prog_info, fdinfo) while the returned fd stays open. The
+ * counting itself costs each run two clock reads, so measure event costs without it.
+ */
+export function enableStats(): OwnedFd {
+  return new OwnedFd(sys(BpfCmd.ENABLE_STATS, A.encodeEnableStats(), "enable BPF run-time stats"), "stats");
 }
 
 /** Ids of every program loaded on the machine, in id order. */

@@ -27,6 +27,7 @@ export {
   mapLookupBatch,
   mapLookupBatchPages,
   mapEntries,
+  mapEntryViews,
   BatchUnsupportedError,
   progLoad,
   progLoadWithLog,
@@ -42,6 +43,7 @@ export {
   mapGetNextId,
   mapGetFdById,
   loadedProgIds,
+  enableStats,
   type BatchPage,
   type ProgLoadOptions,
 } from "./bpf.ts";

@@ -1,8 +1,9 @@
 // The builtin variables (bare identifiers) and their types, per probe context: the rows of
-// bpf/functions/ that are builtins (pid, comm, nsecs, ...), and the probe's arguments.
-import type { ConcreteProbe } from "../probes/provider.ts";
+// bpf/functions/ that are builtins (pid, comm, nsecs, ...), and the probe's arguments. What
+// arg0.., args, retval and func are in a probe is its kind's (bpf/probes/, Provider.args).
+import { type ConcreteProbe, kindOf } from "../probes/index.ts";
 import { builtinRows } from "../functions/index.ts";
-import { type Type, int, str, u64, s64 } from "../types/types.ts";
+import { type Type, str, u64 } from "../types/types.ts";
 
 export interface BuiltinInfo {
   readonly name: string;
@@ -18,34 +19,37 @@ export interface BuiltinInfo {
 const always = (t: Type) => () => t;
 
 function positional(probe: ConcreteProbe, n: number): Type | string {
-  if (probe.positional === undefined) {
-    return `arg${n} is not available in ${probe.provider} probes${probe.provider === "tracepoint" ? " (use args.FIELD)" : ""}`;
-  }
-  if (probe.positional === "usdt") {
-    const spec = probe.usdtArgs?.[n];
-    if (!spec) return `${probe.name} has ${probe.usdtArgs?.length ?? 0} arguments; arg${n} does not exist`;
-    return int(Math.min(64, spec.size * 8) as 8 | 16 | 32 | 64, spec.signed);
-  }
-  if (probe.positional === "regs" && n > 5) return `arg${n}: only arg0..arg5 are passed in registers`;
-  return u64;
+  const access = kindOf(probe).args;
+  if (!access.positional) return `arg${n} is not available in ${probe.provider} probes${access.fields ? " (use args.FIELD)" : ""}`;
+  return access.positional.type(probe, n);
+}
+
+function func(p: ConcreteProbe, strlen: number): Type | string {
+  if (p.func === undefined) return `func is not available in ${p.provider} probes`;
+  // kprobes name their function by address (ksym), as bpftrace's func does there
+  return kindOf(p).func === "address" ? { k: "sym", user: false } : str(strlen);
+}
+
+function retval(p: ConcreteProbe): Type | string {
+  const r = kindOf(p).args.retval;
+  return r ? r.type(p) : `retval is only available in return probes (kretprobe, uretprobe, fexit), not ${p.provider}`;
 }
 
 const table: BuiltinInfo[] = [
   {
     name: "func",
     doc: "Name of the traced function (kprobe, uprobe, fentry).",
-    // kprobes name their function by address (ksym), as bpftrace's func does there
-    type: (p, n) => (p.func === undefined ? `func is not available in ${p.provider} probes` : p.provider === "kprobe" || p.provider === "kretprobe" ? { k: "sym", user: false } : str(n)),
+    type: func,
   },
   {
     name: "retval",
     doc: "Return value of the traced function (kretprobe, uretprobe, fexit).",
-    type: (p) => (p.hasRetval ? (p.retvalType ?? s64) : `retval is only available in return probes (kretprobe, uretprobe, fexit), not ${p.provider}`),
+    type: retval,
   },
   {
     name: "args",
     doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
-    type: (p) => p.args ?? `args is not available in ${p.provider} probes${p.positional ? " (use arg0, arg1, ...)" : ""}`,
+    type: (p) => p.args ?? `args is not available in ${p.provider} probes${kindOf(p).args.positional ? " (use arg0, arg1, ...)" : ""}`,
   },
   { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
 ];

@@ -4,7 +4,7 @@
 // C and bpftrace type names, earlier definitions, or kernel types through BTF. The result
 // is a record with `layout: "c"`, read through pointers like a kernel struct.
 import type { StructDef } from "../lang/ast.ts";
-import type { BtfField } from "./btf-types.ts";
+import type { BtfField } from "../btf/btf-types.ts";
 import { type RecordField, type Type, alignOf, int, sizeOf, str } from "../types/types.ts";
 
 export type CRecord = Extract<Type, { k: "record" }>;

@@ -4,7 +4,7 @@
 import type * as A from "../lang/ast.ts";
 import { functions } from "../functions/index.ts";
 import type { FunctionRow } from "../functions/row.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import { constInt, foldConst } from "../lang/const-fold.ts";
 import { structValueType } from "./record-value.ts";
 import { withSettings } from "./settings-rules.ts";

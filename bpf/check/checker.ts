@@ -7,18 +7,18 @@
 // (or a wildcard) is checked once per concrete probe: `args` differs between them.
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
-import { expandAttachPoint, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
+import { expandAttachPoint, inUserSpace, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "../functions/index.ts";
 import { type MapInfo, entryType } from "../types/map-info.ts";
 import type { MapRegistry } from "./map-registry.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint } from "./map-typing.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
-import { type BtfField, btfNamedType, btfOffsetOf } from "./btf-types.ts";
+import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
@@ -487,7 +487,7 @@ export class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : userSpace(s.concrete));
+        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
         const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
         if (typeof arrayCast === "string") this.err(e.span, arrayCast);
         else if (arrayCast) return arrayCast;
@@ -606,11 +606,6 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
-}
-
-/** Pointers made from integers in uprobes and USDT point into the traced process. */
-function userSpace(p: ConcreteProbe): boolean {
-  return p.provider === "uprobe" || p.provider === "uretprobe" || p.provider === "usdt";
 }
 
 function isUnsigned64(t: Type): boolean {

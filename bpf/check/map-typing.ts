@@ -11,7 +11,7 @@ import type { Aggregation } from "../functions/row.ts";
 import { conflict } from "./map-registry.ts";
 import { keyLabel, valueUnit } from "./map-labels.ts";
 import { structValueType } from "./record-value.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../types/suggest.ts";
 import type { Checker, MapDraft, ProbeScope } from "./checker.ts";
 
 /** "did you mean @x?" for a map name, among the program's and the notebook's maps. */

@@ -1,7 +1,7 @@
 // Struct values: a struct that is printed (`print(args)`, `print(*$p)`) or stored in a map
 // (`@x[tid] = *$p`) is copied whole into the event record or the map value and decoded in
 // user space, as bpftrace's Primitive::Record. The checker keeps kernel structs lazy (a BTF
-// id; fields are looked up when named, bpf/check/btf-types.ts); a value needs every field,
+// id; fields are looked up when named, bpf/btf/btf-types.ts); a value needs every field,
 // so this expands the record once, recursively, into a plain `record` with `fields`:
 //
 //   - BTF members in declaration order; anonymous struct/union members are flattened into
@@ -14,7 +14,7 @@
 // The result has neither `btfId` nor `layout`, so it is a value (held in a stack or
 // scratch slot, like a tuple), not something read through its address.
 import type { Btf } from "../btf/index.ts";
-import { btfType } from "./btf-types.ts";
+import { btfType } from "../btf/btf-types.ts";
 import { type RecordField, type Type, inMemory } from "../types/types.ts";
 
 export type RecordType = Extract<Type, { k: "record" }>;

@@ -21,7 +21,7 @@ import { CodegenError } from "../types/errors.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
-import { scopeToPid } from "./pid-scope.ts";
+import { needsSelfFilter, scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../lang/settings.ts";
 import { withScratch } from "./scratch.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
@@ -46,6 +46,14 @@ export interface CompileOptions {
   readonly settings?: Partial<Settings>;
   /** -p PID / %pid: the process the probes are scoped to (bpf/codegen/pid-scope.ts). */
   readonly pid?: number;
+  /**
+   * The process to leave out of probes that fire for what it does (a notebook kernel's own
+   * pid: its writes of a cell's output would feed back into syscall probes). Ignored with
+   * `pid`, which scopes the probes to another process anyway.
+   */
+  readonly excludePid?: number;
+  /** %cgroup / TRACEBOOK_CGROUP: only tasks of this cgroup v2 (its id) are traced (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
   /** The pid of the `-c CMD` child, for `cpid`. */
@@ -139,6 +147,8 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     needStacks: false,
     stackDepths: new Set(),
     pid: opts.pid,
+    self: opts.pid === undefined ? opts.excludePid : undefined,
+    cgroup: opts.cgroup,
   };
   const mixed = iterMixError(checked.probes);
   if (mixed) throw mixed;
@@ -172,6 +182,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     diagnostics: checked.diagnostics,
     settings,
     ...(opts.pid !== undefined && { pid: opts.pid }),
+    ...(shared.self !== undefined && checked.probes.some((cp) => needsSelfFilter(cp.concrete, shared.self)) && { excludedPid: shared.self }),
   };
 }
 

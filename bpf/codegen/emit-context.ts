@@ -23,7 +23,9 @@ export interface GenContext extends EmitContext {
   discard(x: A.Expr): void;
   /** r0 = the address of the kernel struct `x` evaluates to; whether it is in user memory. */
   recordAddress(x: A.Expr): boolean;
-  /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */
+  /** r to the width and signedness of t. */
+  truncate(r: Reg, t: Type): void;
+  /** r0 = *(t *)(r + off), read through bpf_probe_read_user or _kernel. */
   readPointer(r: Reg, off: number, t: Type, user: boolean): void;
 }
 

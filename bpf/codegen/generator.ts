@@ -17,18 +17,20 @@ import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
 import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
-import { ArgRegs, PtRegs } from "../types/abi.ts";
-import type { ConcreteProbe, UsdtArgSpec } from "../probes/index.ts";
+import { PtRegs } from "../types/abi.ts";
+import { type ConcreteProbe, kindOf } from "../probes/index.ts";
 import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
 import { arrayCast } from "./array-cast.ts";
 import { binary } from "./operators.ts";
 import { kernelMember, kernelMemberBytes, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
-import { emitPidFilter, needsPidFilter } from "./pid-scope.ts";
+import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
+import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
 import { storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
+import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
 import type { GenContext, SharedState, Loop } from "./emit-context.ts";
@@ -87,6 +89,8 @@ export class ProbeGenerator implements GenContext {
     e.emit(asm.mov(R6, R1));
     if (needsStopFlag(this.cp.concrete)) emitStopFlag(e, this.exitLabel);
     if (needsPidFilter(this.cp.concrete, this.shared.pid)) emitPidFilter(e, this.shared.pid!, this.exitLabel);
+    if (needsSelfFilter(this.cp.concrete, this.shared.self)) emitSelfFilter(e, this.shared.self!, this.exitLabel);
+    if (needsCgroupFilter(this.cp.concrete, this.shared.cgroup)) emitCgroupFilter(e, this.shared.cgroup!, this.exitLabel);
     if (this.cp.concrete.context === "iter") emitIterEntry(e, this.exitLabel, this.frame.alloc(8));
     for (const [name, type] of this.cp.vars) {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
@@ -446,15 +450,12 @@ export class ProbeGenerator implements GenContext {
       case "ctx":
         e.emit(asm.mov(R0, R6));
         return;
-      case "retval":
-        if (p.positional === "raw") {
-          if (p.retvalOffset === undefined) throw new CodegenError(`retval: ${p.name} has no BTF prototype`, x.span);
-          e.emit(asm.ldx(8, R0, R6, p.retvalOffset));
-          this.truncate(R0, this.type(x));
-          return;
-        }
-        e.emit(asm.ldx(8, R0, R6, PtRegs.rax));
-        return;
+      case "retval": {
+        // the probe's kind reads it (bpf/probes/args.ts)
+        const r = kindOf(p).args.retval;
+        if (!r) throw new CodegenError(`retval is not available in ${p.provider} probes`, x.span);
+        return r.emit(p, this.type(x), argCode(this, x.span));
+      }
       case "func":
         // kprobe/kretprobe: the probed function's address, named by ksym when printed
         e.emit(asm.mov(R1, R6), asm.call(H.get_func_ip));
@@ -469,44 +470,11 @@ export class ProbeGenerator implements GenContext {
         this.readPointer(R3, 0, { k: "int", bits: 64, signed: false }, true);
         return;
       }
-      if (p.positional === "raw") {
-        e.emit(asm.ldx(8, R0, R6, n * 8));
-        return;
-      }
-      if (p.positional === "usdt") return this.usdtArg(p.usdtArgs![n]!, this.type(x));
-      const reg = ArgRegs[n];
-      if (!reg) throw new CodegenError(`${name}: only arg0..arg5 are in registers`, x.span);
-      e.emit(asm.ldx(8, R0, R6, PtRegs[reg]));
-      return;
+      const args = kindOf(p).args.positional;
+      if (!args) throw new CodegenError(`${name} is not available in ${p.provider} probes`, x.span);
+      return args.emit(p, n, this.type(x), argCode(this, x.span));
     }
     throw new CodegenError(`${name} cannot be used as a number`, x.span);
-  }
-
-  usdtArg(spec: UsdtArgSpec, t: Type): void {
-    const { e } = this;
-    const reg = (name: string): number => {
-      const n = name.replace(/^%/, "");
-      const canon: Record<string, string> = {
-        eax: "rax", ax: "rax", al: "rax", ebx: "rbx", bx: "rbx", bl: "rbx", ecx: "rcx", cx: "rcx", cl: "rcx",
-        edx: "rdx", dx: "rdx", dl: "rdx", esi: "rsi", si: "rsi", sil: "rsi", edi: "rdi", di: "rdi", dil: "rdi",
-        ebp: "rbp", bp: "rbp", esp: "rsp", sp: "rsp", eip: "rip", ip: "rip",
-      };
-      let r = canon[n] ?? n;
-      const m = /^(r\d+)[dwb]?$/.exec(r);
-      if (m) r = m[1]!;
-      const off = (PtRegs as Record<string, number>)[r];
-      if (off === undefined) throw new Error(`unknown register ${name} in a USDT argument`);
-      return off;
-    };
-    if (spec.loc.kind === "const") return this.loadConst(spec.loc.value);
-    if (spec.loc.kind === "reg") {
-      e.emit(asm.ldx(8, R0, R6, reg(spec.loc.reg)));
-    } else {
-      e.emit(asm.ldx(8, R3, R6, reg(spec.loc.reg)));
-      this.readPointer(R3, spec.loc.offset, t, true);
-      return;
-    }
-    this.truncate(R0, t);
   }
 
   // --- fields ----------------------------------------------------------------------
@@ -536,16 +504,8 @@ export class ProbeGenerator implements GenContext {
       this.loadScalar(R0, R10, off + offsets[Number(x.field)]!, t);
       return;
     }
-    if (this.cp.concrete.context === "tracepoint") {
-      this.loadScalar(R0, R6, f.offset, t);
-      return;
-    }
-    if (this.cp.concrete.context === "raw_args") {
-      // fentry/fexit/tp_btf: each argument is a u64 slot of the context
-      this.e.emit(asm.ldx(8, R0, R6, f.offset));
-      this.truncate(R0, t);
-      return;
-    }
+    const fields = kindOf(this.cp.concrete).args.fields;
+    if (fields) return fields.scalar(f, t, argCode(this, x.span));
     throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
   }
 
@@ -644,18 +604,8 @@ export class ProbeGenerator implements GenContext {
         const member = this.cp.fields.get(x);
         if (member) return kernelMemberBytes(this, x, member, off, size);
         const fld = this.fieldOf(x);
-        if (fld && this.cp.concrete.context === "tracepoint") {
-          e.zero(off, size);
-          if (fld.dataLoc) {
-            // __data_loc: u32 (length << 16 | offset from the record start)
-            e.emit(asm.ldx(4, R3, R6, fld.offset), asm.andImm(R3, 0xffff), asm.add(R3, R6));
-            e.stackAddr(R1, off);
-            e.emit(asm.movImm(R2, size), asm.call(H.probe_read_kernel_str));
-            return;
-          }
-          e.copy(R10, off, R6, fld.offset, Math.min(size, sizeOf(fld.type)));
-          return;
-        }
+        const bytes = kindOf(this.cp.concrete).args.fields?.bytes;
+        if (fld && bytes) return bytes(fld, off, size, argCode(this, x.span));
         if (!fld) {
           const src = this.value(x.object);
           const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;

@@ -3,7 +3,7 @@
 // _user by the pointer's address space, bitfields shifted and masked.
 import { asm, H, R0, R1, R2, R3 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import type { BtfField } from "../check/btf-types.ts";
+import type { BtfField } from "../btf/btf-types.ts";
 import { CodegenError } from "../types/errors.ts";
 import { isScalar, sizeOf, typeName } from "../types/types.ts";
 import type { GenContext } from "./emit-context.ts";

@@ -1,18 +1,20 @@
 // Codegen of struct values (bpf/check/record-value.ts): the bytes of a struct copied whole
 // into a stack or scratch slot, for print(), a map value or an event record.
 //
-//   args (tracepoint)      the trace record from the context, bpf_probe_read_kernel(ctx);
-//                          each __data_loc string then read into its trailing slot
-//   args (raw u64 args)    the argument array from the context (rawtracepoint, tp_btf)
+//   args                   the probe's arguments, copied by its kind (bpf/probes/args.ts):
+//                          the trace record and its __data_loc strings (tracepoint), the
+//                          u64 argument array (rawtracepoint, fentry)
 //   *p, p->member, ...     the struct's address (recordAddress), then bpf_probe_read_kernel
 //                          or _user, by the address space of the pointer
 //
 // Values that already live in slots (variables, map values, blocks) are copied by the
 // generator's own cases; this returns false for them.
-import { asm, R0, R1, R2, R3, R6, H } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, inMemory } from "../types/types.ts";
 import type { GenContext } from "./emit-context.ts";
+import { kindOf } from "../probes/index.ts";
+import { argCode } from "./arg-code.ts";
 
 type RecordType = Extract<Type, { k: "record" }>;
 
@@ -20,16 +22,10 @@ type RecordType = Extract<Type, { k: "record" }>;
 export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType): boolean {
   const { e } = g;
   if (x.kind === "IdentExpr" && x.name === "args") {
-    const ctx = g.cp.concrete.context;
-    if (ctx !== "tracepoint" && ctx !== "raw_args") return false;
-    e.zero(off, t.size);
-    const own = g.cp.concrete.args;
-    const fixed = Math.min(t.size, own?.k === "record" ? own.size : t.size);
-    if (fixed > 0) {
-      e.stackAddr(R1, off);
-      e.emit(asm.movImm(R2, fixed), asm.mov(R3, R6), asm.call(H.probe_read_kernel));
-    }
-    if (ctx === "tracepoint") dataLocStrings(g, off, t);
+    // the probe's kind copies its own arguments (bpf/probes/args.ts)
+    const fields = kindOf(g.cp.concrete).args.fields;
+    if (!fields) return false;
+    fields.record(g.cp.concrete, off, t, argCode(g, x.span));
     return true;
   }
   const src = g.cp.rewrites.get(x) ?? x;
@@ -54,18 +50,4 @@ export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType
   e.stackAddr(R1, off);
   e.emit(asm.movImm(R2, t.size), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
   return true;
-}
-
-/** Each __data_loc field: u32 (len << 16 | offset from the record start), read as a string into its trailing slot. */
-function dataLocStrings(g: GenContext, off: number, t: RecordType): void {
-  const { e } = g;
-  const args = g.cp.concrete.args;
-  for (const loc of args?.k === "record" ? (args.fields ?? []) : []) {
-    if (!loc.dataLoc) continue;
-    const f = t.fields?.find((x) => x.name === loc.name);
-    if (!f || f.type.k !== "string") continue;
-    e.emit(asm.ldx(4, R3, R6, loc.offset), asm.andImm(R3, 0xffff), asm.add(R3, R6));
-    e.stackAddr(R1, off + f.offset);
-    e.emit(asm.movImm(R2, f.type.size), asm.call(H.probe_read_kernel_str));
-  }
 }

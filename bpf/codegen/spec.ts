@@ -58,4 +58,6 @@ export interface ProgramSpec {
   readonly settings?: Settings;
   /** -p PID: the run ends when this process does. */
   readonly pid?: number;
+  /** The process some probes leave out (CompileOptions.excludePid), when any does. */
+  readonly excludedPid?: number;
 }

@@ -6,6 +6,7 @@
 // A body that uses $variables is not split (they would not survive between programs).
 import type * as A from "../lang/ast.ts";
 import { functions } from "../functions/index.ts";
+import { findProvider } from "../probes/index.ts";
 
 function usesVariables(n: unknown): boolean {
   if (!n || typeof n !== "object") return false;
@@ -24,7 +25,7 @@ function isAction(st: A.Stmt): boolean {
 export function splitSpecialProbes(program: A.Program): A.Program {
   const probes: A.Probe[] = [];
   for (const p of program.probes) {
-    const special = p.attachPoints.length === 1 && (p.attachPoints[0]!.provider === "BEGIN" || p.attachPoints[0]!.provider === "END");
+    const special = p.attachPoints.length === 1 && findProvider(p.attachPoints[0]!.provider)?.synchronous === true;
     const stmts = p.body.statements;
     if (!special || p.predicate || usesVariables(p.body) || !stmts.slice(0, -1).some(isAction)) {
       probes.push(p);

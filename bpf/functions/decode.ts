@@ -72,9 +72,27 @@ export interface EventContext {
   runSystem(command: string): ActionOutput;
 }
 
-/** A little-endian integer of 1, 2, 4 or 8 bytes at `off`. */
-export function readInt(b: Uint8Array, off: number, bytes: number, signed: boolean): bigint {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+let viewBuffer: ArrayBufferLike | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/**
+ * A DataView over the whole buffer under `b`, made once per buffer: a map read-out decodes
+ * its entries as views into a few large batch pages, and a DataView per read was most of
+ * the time it took.
+ */
+function viewOf(b: Uint8Array): DataView {
+  if (b.buffer !== viewBuffer) {
+    viewBuffer = b.buffer;
+    view = new DataView(b.buffer);
+  }
+  return view;
+}
+
+/** A little-endian integer of 1, 2, 4 or 8 bytes at `at`. */
+export function readInt(b: Uint8Array, at: number, bytes: number, signed: boolean): bigint {
+  if (at < 0 || at + bytes > b.byteLength) throw new RangeError(`offset ${at} + ${bytes} is outside the ${b.byteLength}-byte value`);
+  const dv = viewOf(b);
+  const off = b.byteOffset + at;
   switch (bytes) {
     case 1: return BigInt(signed ? dv.getInt8(off) : dv.getUint8(off));
     case 2: return BigInt(signed ? dv.getInt16(off, true) : dv.getUint16(off, true));
@@ -87,5 +105,6 @@ export function readInt(b: Uint8Array, off: number, bytes: number, signed: boole
 export function cString(b: Uint8Array, off: number, size: number): string {
   const slice = b.subarray(off, off + size);
   const end = slice.indexOf(0);
-  return Buffer.from(end < 0 ? slice : slice.subarray(0, end)).toString("utf8");
+  // decoded in place: no copy of the (up to max_strlen) bytes first
+  return Buffer.from(slice.buffer, slice.byteOffset, end < 0 ? slice.byteLength : end).toString("utf8");
 }

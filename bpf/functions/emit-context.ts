@@ -91,6 +91,10 @@ export interface SharedState {
   readonly stackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
+  /** A notebook kernel's own pid, left out of the probes it would feed back into (bpf/codegen/pid-scope.ts). */
+  readonly self?: number | undefined;
+  /** %cgroup: the cgroup v2 id the probes are scoped to (bpf/codegen/cgroup-scope.ts). */
+  readonly cgroup?: bigint | undefined;
   /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
   readonly taiOffsetNs?: bigint | undefined;
 }

@@ -88,9 +88,7 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   g.scalar(arg!);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  // bpftrace reads str() of any address in a USDT probe from the probed process
-  const user = userPointer(g, at) || g.probe.positional === "usdt";
-  e.emit(asm.movImm(R2, n), asm.call(user ? H.probe_read_user_str : H.probe_read_kernel_str));
+  e.emit(asm.movImm(R2, n), asm.call(probeReadStr(g, at)));
 }
 
 /** buf(p, n): n bytes at p (user memory, as bpftrace reads them). */

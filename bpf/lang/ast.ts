@@ -108,10 +108,8 @@ export interface Probe {
 /**
  * One attach point as written: `tracepoint:syscalls:sys_enter_openat`, `t:syscalls:*`,
  * `uprobe:/bin/bash:readline`, `interval:s:1`, `BEGIN`.
- * `provider` is the canonical provider name with aliases expanded
- * (t → tracepoint, k → kprobe, kr → kretprobe, u → uprobe, ur → uretprobe, U → usdt,
- * p → profile, i → interval, f/kfunc → fentry, fr/kretfunc → fexit, s → software,
- * h → hardware, rt → rawtracepoint, it → iter; begin → BEGIN, end → END).
+ * `provider` is the canonical provider name with aliases expanded (t → tracepoint,
+ * kfunc → fentry, begin → BEGIN, ...: each probe kind's own, bpf/probes/index.ts).
  * `parts` are the colon-separated fields after the provider (an empty array for BEGIN/END);
  * a path that contains colons is not split (bpftrace quotes such paths).
  */

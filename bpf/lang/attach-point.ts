@@ -7,18 +7,17 @@
 // bpftrace lets '/' end the attach point only before any ':' was seen. We do the same
 // for providers that take a path (uprobe, uretprobe, usdt, iter pin paths), and let '/'
 // end the attach point for every other provider, where it can never be part of it.
+// Provider names, aliases and which take paths are the probe kinds' own (bpf/probes'
+// registry, which imports nothing of lang/).
+import { findProvider, providerAliases } from "../probes/index.ts";
 
-/** Short and legacy provider names → canonical provider. */
-export const providerAliases: ReadonlyMap<string, string> = new Map([
-  ["t", "tracepoint"], ["k", "kprobe"], ["kr", "kretprobe"], ["u", "uprobe"],
-  ["ur", "uretprobe"], ["U", "usdt"], ["p", "profile"], ["i", "interval"],
-  ["f", "fentry"], ["kfunc", "fentry"], ["fr", "fexit"], ["kretfunc", "fexit"],
-  ["s", "software"], ["h", "hardware"], ["rt", "rawtracepoint"], ["it", "iter"],
-  ["w", "watchpoint"], ["begin", "BEGIN"], ["end", "END"],
-]);
+/** Short and legacy provider names → canonical provider: the registry's aliases. */
+export { providerAliases };
 
-/** Providers whose fields may hold a file path containing '/'. */
-const pathProviders = new Set(["uprobe", "uretprobe", "usdt", "iter"]);
+/** Whether the provider's fields may hold a file path (uprobe, usdt, iter pin paths). */
+function takesPaths(provider: string): boolean {
+  return findProvider(provider)?.paths === true;
+}
 
 /** Characters that never occur in an attach point and so end it. */
 const stopChars = new Set(["{", "}", ",", "(", ")", ";", "<", ">", "&", "|", "'", "#"]);
@@ -43,8 +42,8 @@ export function scanAttachPoint(text: string, start: number): number {
       const next = text[i + 1];
       if (next === "/" || next === "*") {
         // A comment glued to the attach point, unless we are inside a path.
-        if (!sawColon || !pathProviders.has(canonicalProvider(provider))) break;
-      } else if (!sawColon || !pathProviders.has(canonicalProvider(provider))) {
+        if (!sawColon || !takesPaths(provider)) break;
+      } else if (!sawColon || !takesPaths(provider)) {
         break;
       }
     }
@@ -111,7 +110,7 @@ export function splitAttachPoint(raw: string): SplitAttachPoint {
   const provider = canonicalProvider(first);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(first)) {
     problems.push(`invalid probe type '${first}'`);
-  } else if (fields.length === 1 && provider !== "BEGIN" && provider !== "END") {
+  } else if (fields.length === 1 && findProvider(provider)?.bare !== true) {
     problems.push(`'${first}' is not a probe: expected 'provider:...' (like 'kprobe:vfs_read'), 'BEGIN' or 'END'`);
   }
   return { provider, parts: fields.slice(1), problems };

@@ -1,7 +1,8 @@
 // bpf/lang: the Tracebook (bpftrace-compatible) language front end — scanning, the
 // grammar, the AST, source spans, parse diagnostics and the settings a `config = { ... }`
 // block sets (settings.ts). It turns text into a Program;
-// it knows nothing of probes that exist on this machine, types, or bytecode.
+// it knows nothing of probes that exist on this machine, types, or bytecode. The probe
+// kinds' names and aliases it reads from bpf/probes' registry (which imports no lang/).
 // It must not import native/, kernel/ or magics/ (nor bpf/check or bpf/codegen).
 export type * from "./ast.ts";
 export { parse, parseExpression, type ParseOptions, type ParseResult } from "./parse.ts";

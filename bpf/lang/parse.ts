@@ -14,12 +14,31 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
 }
 
-let grammar: Grammar | undefined;
+let fast: Grammar | undefined;
+let recovering: Grammar | undefined;
 
-/** The grammar is built once: chevrotain's self-analysis is the expensive part. */
-function getGrammar(): Grammar {
-  grammar ??= new Grammar();
-  return grammar;
+/**
+ * The grammars are built once: chevrotain's self-analysis is the expensive part. An item
+ * is parsed without error recovery first; only an item with a syntax error is parsed
+ * again with it (for its diagnostics and the placeholders that let checking go on), so
+ * a correct program never pays for the recovery's follow sets.
+ */
+function getGrammar(recover: boolean): Grammar {
+  if (recover) return (recovering ??= new Grammar());
+  return (fast ??= new Grammar({ recover: false }));
+}
+
+/** Runs `parseWith` with the fast grammar, and again with the recovering one if that saw an error. */
+function withGrammar<R>(src: SourceText, tokens: readonly T.Token[], parseWith: (g: Grammar) => R): { g: Grammar; result: R } {
+  let g = getGrammar(false);
+  g.load(src, tokens);
+  let result = parseWith(g);
+  if (g.errors.length > 0) {
+    g = getGrammar(true);
+    g.load(src, tokens);
+    result = parseWith(g);
+  }
+  return { g, result };
 }
 
 /**
@@ -48,49 +67,49 @@ function parseSource(src: SourceText, options: ParseOptions): ParseResult {
   const mapDecls: A.MapDecl[] = [];
   const functions: A.FunctionDef[] = [];
   const macros: A.MacroDef[] = [];
-  const g = getGrammar();
   for (const item of scanned.items) {
-    g.load(src, item.tokens);
-    switch (item.kind) {
-      case "probe": {
-        const p = g.probe();
-        if (p !== undefined) probes.push(p);
-        break;
-      }
-      case "config": {
-        const items = g.configBlock();
-        if (Array.isArray(items)) config.push(...items);
-        break;
-      }
-      case "mapDecl": {
-        const d = g.mapDecl();
-        if (d !== undefined) mapDecls.push(d);
-        break;
-      }
-      case "fn": {
-        const f = g.fnDef();
-        if (f !== undefined) functions.push(f);
-        break;
-      }
-      case "macro": {
-        const m = g.macroDef();
-        if (m !== undefined) macros.push(valued(m, item));
-        break;
-      }
-      case "import": {
-        const at = g.importStmt();
-        if (at !== undefined) {
-          diagnostics.push(diagnostic("ParseError", at, "import is not supported", [
-            "put the code in the cell, or run the other file's cell first",
-          ]));
-        }
-        break;
-      }
-    }
+    const { g, result: keep } = withGrammar(src, item.tokens, (g) => parseItem(g, item));
+    keep();
     if (!item.invalidHeader) {
       const found = [...recognitionErrors(src, item, g.errors, scanned.openAtEof), ...g.extra];
       diagnostics.push(...withoutCascades(item, found));
     }
+  }
+  /** One item into the lists above (what a second, recovering parse builds replaces it). */
+  function parseItem(g: Grammar, item: ScanItem): () => void {
+    switch (item.kind) {
+      case "probe": {
+        const p = g.probe();
+        return () => void (p !== undefined && probes.push(p));
+      }
+      case "config": {
+        const items = g.configBlock();
+        return () => void (Array.isArray(items) && config.push(...items));
+      }
+      case "mapDecl": {
+        const d = g.mapDecl();
+        return () => void (d !== undefined && mapDecls.push(d));
+      }
+      case "fn": {
+        const f = g.fnDef();
+        return () => void (f !== undefined && functions.push(f));
+      }
+      case "macro": {
+        const m = g.macroDef();
+        return () => void (m !== undefined && macros.push(valued(m, item)));
+      }
+      case "import": {
+        const at = g.importStmt();
+        return () => {
+          if (at !== undefined) {
+            diagnostics.push(diagnostic("ParseError", at, "import is not supported", [
+              "put the code in the cell, or run the other file's cell first",
+            ]));
+          }
+        };
+      }
+    }
+    return () => {};
   }
   const program: A.Program = {
     kind: "Program",
@@ -126,9 +145,7 @@ export function parseExpression(text: string): { expr: A.Expr | undefined; diagn
   try {
     const lexed = lexFragment(src);
     if (lexed.tokens.length === 0) return { expr: undefined, diagnostics: lexed.diagnostics };
-    const g = getGrammar();
-    g.load(src, lexed.tokens);
-    const expr = g.expression();
+    const { g, result: expr } = withGrammar(src, lexed.tokens, (g) => g.expression());
     const errors = [...lexed.diagnostics, ...g.errors.map((e) => diagnostic("ParseError", src.span(0, text.length), e.message)), ...g.extra];
     return { expr: errors.length === 0 ? expr : undefined, diagnostics: errors };
   } catch (e) {

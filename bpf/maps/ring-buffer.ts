@@ -33,6 +33,9 @@ const LEN_MASK = 0x3fffffff; // len without BUSY_BIT and DISCARD_BIT
  * the mappings, so it keeps working if the map's fd is closed first; close() releases
  * both. Requires Linux 5.8 (BPF_MAP_TYPE_RINGBUF).
  */
+/** Records read between two stores of the consumer position (see drain). */
+const RELEASE_EVERY = 64;
+
 export class RingBuffer implements Disposable {
   /** Size of the data area: the map's max_entries, a power of two multiple of the page. */
   readonly size: number;
@@ -107,23 +110,42 @@ export class RingBuffer implements Disposable {
     this.#drains++;
     let n = 0;
     let cons = Number(Atomics.load(this.#consumerPos, 0));
-    outer: for (;;) {
-      const prod = Number(Atomics.load(this.#producerPos, 0)); // acquire: records before prod are visible
-      if (cons >= prod) break;
-      while (cons < prod) {
-        if (n >= max) break outer;
-        const off = cons % this.size;
-        const hdr = Atomics.load(this.#headers, off / 4); // acquire: pairs with the commit's xchg
-        if (hdr & Ringbuf.BUSY_BIT) break outer;
-        const len = hdr & LEN_MASK;
-        const rec = hdr & Ringbuf.DISCARD_BIT ? undefined : this.#data.slice(off + Ringbuf.HDR_SZ, off + Ringbuf.HDR_SZ + len);
-        cons += (len + Ringbuf.HDR_SZ + 7) & ~7;
-        Atomics.store(this.#consumerPos, 0, BigInt(cons)); // release: the producer may reuse the space
-        if (rec !== undefined) {
-          n++;
-          cb(rec);
+    // The consumer position is published every RELEASE_EVERY records (and when the drain
+    // ends, however it ends): a BigInt store per record was a good part of the cost of a
+    // small printf record. The record handed to `cb` is always already past it.
+    let unpublished = 0;
+    try {
+      outer: for (;;) {
+        const prod = Number(Atomics.load(this.#producerPos, 0)); // acquire: records before prod are visible
+        if (cons >= prod) {
+          if (unpublished === 0) break;
+          // Publish, then look once more before stopping: the kernel wakes the reader only
+          // for a record committed while the published position had caught up with it, so a
+          // record committed while ours was stale woke no one and must be read now.
+          Atomics.store(this.#consumerPos, 0, BigInt(cons));
+          unpublished = 0;
+          continue;
+        }
+        while (cons < prod) {
+          if (n >= max) break outer;
+          const off = cons % this.size;
+          const hdr = Atomics.load(this.#headers, off / 4); // acquire: pairs with the commit's xchg
+          if (hdr & Ringbuf.BUSY_BIT) break outer;
+          const len = hdr & LEN_MASK;
+          const rec = hdr & Ringbuf.DISCARD_BIT ? undefined : this.#data.slice(off + Ringbuf.HDR_SZ, off + Ringbuf.HDR_SZ + len);
+          cons += (len + Ringbuf.HDR_SZ + 7) & ~7;
+          if (++unpublished >= RELEASE_EVERY) {
+            Atomics.store(this.#consumerPos, 0, BigInt(cons)); // release: the producer may reuse the space
+            unpublished = 0;
+          }
+          if (rec !== undefined) {
+            n++;
+            cb(rec);
+          }
         }
       }
+    } finally {
+      if (unpublished > 0) Atomics.store(this.#consumerPos, 0, BigInt(cons));
     }
     if (this.#paused && this.#onReadable !== undefined) this.#arm();
     return n;

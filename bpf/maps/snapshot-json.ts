@@ -72,7 +72,8 @@ function strs(x: unknown, what: string): string[] {
   return a as string[];
 }
 
-function decValue(x: unknown): Value {
+/** A key part or plain value back from its JSON form; throws on data it did not write. */
+export function decValue(x: unknown): Value {
   if (typeof x === "string") return { kind: "str", value: x };
   const [tag, a, b, c] = arr(x, "value");
   switch (tag) {
@@ -103,7 +104,8 @@ function decValue(x: unknown): Value {
   }
 }
 
-function decAggregate(x: unknown): Aggregate {
+/** A map value back from its JSON form; throws on data it did not write. */
+export function decAggregate(x: unknown): Aggregate {
   const [kind, a, b, c, d] = arr(x, "aggregate");
   switch (kind) {
     case "value": return { kind, value: decValue(a) };

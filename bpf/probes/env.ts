@@ -62,6 +62,8 @@ interface Source {
   readonly tracefsRoot: string | undefined;
   /** Why tracefsRoot is undefined (live machines only). */
   tracefsProblem?(): TracefsProblem | undefined;
+  /** Whether tracefsRoot is still there (live machines: it can be unmounted mid-session). */
+  tracefsThere?(): boolean;
   features(): KernelFeatures;
   readBtf(): Uint8Array | undefined;
   /** Bytes of an ELF file by its path on the traced machine, and a key that changes when the file does. */
@@ -113,13 +115,14 @@ class FactsEnv implements CompileEnv {
     let f = this.formats.get(key);
     if (f === undefined) {
       f = this.src.tracefsRoot ? readFormat(this.src.tracefsRoot, category, name) ?? null : null;
-      this.formats.set(key, f);
+      // a miss while tracefs is gone is not remembered: it may be mounted again
+      if (f !== null || this.tracefsProblem() === undefined) this.formats.set(key, f);
     }
     return f ?? undefined;
   }
 
   tracefsProblem(): TracefsProblem | undefined {
-    return this.src.tracefsRoot ? undefined : this.src.tracefsProblem?.();
+    return this.src.tracefsRoot && (this.src.tracefsThere?.() ?? true) ? undefined : this.src.tracefsProblem?.();
   }
 
   listTracepoints(): readonly string[] {
@@ -371,6 +374,7 @@ function liveSource(opts: LiveEnvOptions): Source {
     possibleCpus: possible.length || 1,
     tracefsRoot: root,
     tracefsProblem: () => tracefsProblem(),
+    tracefsThere: () => root !== undefined && existsSync(join(root, "events")),
     features: () => ({
       kprobes: existsSync("/sys/bus/event_source/devices/kprobe"),
       trampolines: typeof opts.trampolines === "function" ? opts.trampolines() : (opts.trampolines ?? readTraceable() !== undefined),

@@ -4,10 +4,13 @@
 // through BTF (ctx.task, ctx.file, ctx.vma, ctx.fd). The run links it (BPF_LINK_CREATE) and
 // reads it once to the end (BPF_ITER_CREATE + read: bpf/runtime/iterate.ts): an iterator
 // program is the whole run, as in bpftrace. Pinning (`iter:task:PIN`) is not supported.
+// `-l iter:*` lists every iterator this kernel's BTF has (struct bpf_iter__<name>), as
+// bpftrace does, though only the three below attach.
 import { AttachType, ProgType } from "../types/abi.ts";
-import { btfNamedType } from "../check/btf-types.ts";
+import { btfNamedType } from "../btf/btf-types.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
+import { noArgs } from "./args.ts";
 
 /** The iterators bpftrace documents (docs/language.md, "iterator"). */
 export const ITERATORS = ["task", "task_file", "task_vma"] as const;
@@ -15,6 +18,26 @@ export const ITERATORS = ["task", "task_file", "task_vma"] as const;
 export const iter: Provider = {
   name: "iter",
   aliases: ["it"],
+  space: "kernel",
+  paths: true, // iter:task:PIN names a bpffs path
+  args: noArgs,
+  listing: {
+    walk: "kernel",
+    pattern: "name",
+    candidates(env) {
+      const btf = env.btf();
+      if (!btf) return [];
+      return btf.namesOfKind("struct")
+        .filter((n) => n.startsWith("bpf_iter__") && !n.endsWith("__safe_trusted"))
+        .map((n) => n.slice("bpf_iter__".length));
+    },
+    params(env, match) {
+      const btf = env.btf();
+      const sig = btf?.funcProto(`bpf_iter_${match}`);
+      // Without `struct bpf_iter_meta *meta` (first) and the return value.
+      return btf && sig ? sig.params.slice(1).map((p) => `${btf.typeName(p.typeId)} ${p.name}`) : [];
+    },
+  },
   expand(ap, env) {
     const [name, pin] = ap.parts;
     if (!name) return fail("iterator probes look like iter:task, iter:task_file or iter:task_vma");

@@ -1,10 +1,24 @@
-// A probe provider: one probe type (STYLE.md §5). The compile side expands an attach point
-// written in a program into concrete probes, each knowing its program type, what its
-// context holds (for args, arg0.., retval) and how to attach. Attaching itself is done by
-// the runtime (bpf/probes/attach.ts), from the AttachSpec data.
-import type { AttachPoint } from "../lang/ast.ts";
+// A probe provider: one probe kind (STYLE.md §5; ply's struct provider), one file each in
+// bpf/probes/ and one line in the registry (index.ts). A kind owns its names, how an
+// attach point of it expands into concrete probes on this machine (program type, context,
+// attach spec: the runtime attaches from that data, bpf/probes/attach.ts), how `-l`/`-lv`
+// list it, what arg0.., args and retval are in its programs (args.ts), and whether it
+// runs on user-space code. Nothing outside its file asks for a kind by name: the
+// checker, codegen, listing and the lexer read these fields through the registry.
 import type { Type } from "../types/types.ts";
+import type { ArgAccess } from "./args.ts";
+import type { CompileEnv } from "./env.ts";
 import type { ProbeEnv } from "./probe-env.ts";
+
+/**
+ * An attach point as the kinds read it (bpf/lang's AttachPoint has these fields):
+ * `provider` canonical, `parts` the colon-separated fields after it, `raw` as written.
+ */
+export interface ProbeAddress {
+  readonly provider: string;
+  readonly parts: readonly string[];
+  readonly raw: string;
+}
 
 /** What the program's context pointer (r1 at entry) points to. */
 export type ContextKind =
@@ -47,18 +61,14 @@ export interface ConcreteProbe {
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
   readonly context: ContextKind;
-  /** `args` record for tracepoints, tp_btf, fentry/fexit, usdt (named fields). */
+  /** The `args` record (named fields): tracepoints, raw tracepoints and fentry/fexit (typed through BTF). */
   readonly args?: Type;
   /** `ctx`: the context pointer, typed (iter: struct bpf_iter__<name> *). */
   readonly ctx?: Type;
-  /** Where arg0..argN come from: registers (kprobe/uprobe) or the raw u64 array. */
-  readonly positional?: "regs" | "raw" | "usdt";
   /** USDT argument specs, one per argN. */
   readonly usdtArgs?: readonly UsdtArgSpec[];
   /** The function for `func`: kprobe/uprobe/fentry. */
   readonly func?: string;
-  /** retval is available (kretprobe, uretprobe, fexit). */
-  readonly hasRetval?: boolean;
   /** retval's type where known (fexit through BTF). */
   readonly retvalType?: Type;
   /** fexit: where retval sits in the raw u64 context (after the arguments). */
@@ -80,10 +90,55 @@ export type Expansion =
   | { readonly ok: false; readonly message: string; readonly hints?: readonly string[] };
 
 export interface Provider {
+  /** The canonical name: `tracepoint`, `BEGIN`. */
   readonly name: string;
+  /** Short and legacy names (`t`; `kfunc` for fentry); the lexer expands them. */
   readonly aliases: readonly string[];
+  /**
+   * "user": the probe runs on a process's user-space code (uprobe, usdt): integers cast to
+   * pointers point into that process, and str()/strlen() of an integer read user memory.
+   */
+  readonly space: "user" | "kernel";
+  /** Written as the bare name, without fields (BEGIN, END). */
+  readonly bare?: boolean;
+  /**
+   * Run by the run itself, in order with user space (BPF_PROG_TEST_RUN at the start or the
+   * end: BEGIN, END), so map actions in its body take effect where written (codegen/split.ts).
+   */
+  readonly synchronous?: boolean;
+  /** Its fields may hold a file path: a '/' after the first ':' does not end the attach point (lexer). */
+  readonly paths?: boolean;
+  /** What the `func` builtin is: the function's name, or its address named by ksym when printed (kprobe). */
+  readonly func?: "name" | "address";
+  /** arg0.., args.FIELD and retval in this kind's programs. */
+  readonly args: ArgAccess;
+  /** How `-l`/`-lv` list this kind; absent: nothing to list (BEGIN, END, watchpoint). */
+  readonly listing?: ProbeListing;
   /** Expand one attach point (wildcards included) into concrete probes on this machine. */
-  expand(ap: AttachPoint, env: ProbeEnv): Expansion;
+  expand(ap: ProbeAddress, env: ProbeEnv): Expansion;
+}
+
+/** How `bpftrace -l PATTERN` lists a kind (after bpftrace's src/probe_matcher.cpp). */
+export interface ProbeListing {
+  /**
+   * Searched when the pattern's type is a wildcard (bpftrace's PROBE_LIST): "kernel" kinds
+   * always, "user" kinds only when the pattern names a file; absent: only when named.
+   */
+  readonly walk?: "kernel" | "user";
+  /**
+   * How the pattern after the type reads: "target" TARGET:NAME (a pattern without the
+   * target searches every target), "module" [MODULE:]NAME (kprobe), "name" the rest whole.
+   */
+  readonly pattern: "target" | "module" | "name";
+  /** Every probe of this kind here, spelled as the pattern after the type matches it (`syscalls:sys_enter_read`). */
+  candidates(env: CompileEnv, target: string): readonly string[];
+  /**
+   * The search after a target named without its directory (`python3.11`): the candidates
+   * carry the resolved path. `parts` are the pattern's fields, the type first.
+   */
+  resolve?(env: CompileEnv, target: string, search: string, parts: readonly string[]): string;
+  /** `-lv`: the arguments of one probe (a matched candidate), one line each. */
+  params?(env: CompileEnv, match: string): readonly string[];
 }
 
 export function fail(message: string, hints: readonly string[] = []): Expansion {

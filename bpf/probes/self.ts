@@ -6,6 +6,7 @@
 import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
+import { noArgs } from "./args.ts";
 
 /** Signals a self probe can name (bpftrace's probe_matcher.h SIGNALS). */
 const SIGNALS = ["SIGUSR1"] as const;
@@ -13,6 +14,8 @@ const SIGNALS = ["SIGUSR1"] as const;
 export const self: Provider = {
   name: "self",
   aliases: [],
+  space: "kernel",
+  args: noArgs,
   expand(ap) {
     const [trigger, sig] = ap.parts;
     if (trigger !== "signal") return fail(`${trigger ?? ""} is not a supported trigger`, ["self probes look like self:signal:SIGUSR1"]);

@@ -4,11 +4,16 @@
 import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
+import { noArgs } from "./args.ts";
 
 function special(name: "BEGIN" | "END"): Provider {
   return {
     name,
     aliases: [name.toLowerCase()],
+    space: "kernel",
+    bare: true,
+    synchronous: true,
+    args: noArgs,
     expand(ap) {
       if (ap.parts.length > 0) return fail(`${name} takes no arguments`);
       return {

@@ -1,14 +1,16 @@
-// interval:UNIT:N (one CPU) and profile:UNIT:N (every CPU): perf software events
-// (PERF_COUNT_SW_CPU_CLOCK) that run a BPF_PROG_TYPE_PERF_EVENT program each period.
+// What interval:UNIT:N and profile:UNIT:N share: a rate, and a perf software event
+// (PERF_COUNT_SW_CPU_CLOCK) that runs a BPF_PROG_TYPE_PERF_EVENT program each period.
 import { PerfType, ProgType } from "../types/abi.ts";
-import type { AttachPoint } from "../lang/ast.ts";
-import type { Expansion, Provider } from "./provider.ts";
+import type { Expansion, ProbeAddress } from "./provider.ts";
 import { fail } from "./provider.ts";
 
 const NS_PER: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
 const CPU_CLOCK = 0; // PERF_COUNT_SW_CPU_CLOCK
 
-function parseRate(ap: AttachPoint, what: string): { unit: string; n: number } | string {
+/** What `-l interval:*` and `-l profile:*` list: the units, as bpftrace lists them. */
+export const TIME_UNITS = ["s", "ms", "us", "hz"] as const;
+
+function parseRate(ap: ProbeAddress, what: string): { unit: string; n: number } | string {
   let [unit, value] = ap.parts.length === 1 ? ["hz", ap.parts[0]] : [ap.parts[0], ap.parts[1]];
   // bpftrace also accepts the unit as a suffix: interval:1s, profile:99hz, interval:100ms
   const suffixed = ap.parts.length === 1 ? /^(\d[\d_]*)(s|ms|us|ns|hz)$/.exec(ap.parts[0] ?? "") : null;
@@ -22,31 +24,22 @@ function parseRate(ap: AttachPoint, what: string): { unit: string; n: number } |
   return { unit, n };
 }
 
-function timed(name: "interval" | "profile", cpus: "one" | "all"): Provider {
+/** The one probe of `name:UNIT:N`, a cpu-clock event on one CPU or on each. */
+export function expandTimed(ap: ProbeAddress, name: "interval" | "profile", cpus: "one" | "all"): Expansion {
+  const rate = parseRate(ap, name);
+  if (typeof rate === "string") return fail(rate);
+  const period = rate.unit === "hz" ? undefined : rate.n * NS_PER[rate.unit]!;
+  const freq = rate.unit === "hz" ? rate.n : undefined;
   return {
-    name,
-    aliases: [name[0]!],
-    expand(ap): Expansion {
-      const rate = parseRate(ap, name);
-      if (typeof rate === "string") return fail(rate);
-      const period = rate.unit === "hz" ? undefined : rate.n * NS_PER[rate.unit]!;
-      const freq = rate.unit === "hz" ? rate.n : undefined;
-      return {
-        ok: true,
-        probes: [
-          {
-            provider: name,
-            name: `${name}:${rate.unit}:${rate.n}`,
-            progType: ProgType.PERF_EVENT,
-            context: "pt_regs",
-            positional: "regs",
-            attach: { kind: "perf", type: PerfType.SOFTWARE, config: CPU_CLOCK, period, freq, cpus },
-          },
-        ],
-      };
-    },
+    ok: true,
+    probes: [
+      {
+        provider: name,
+        name: `${name}:${rate.unit}:${rate.n}`,
+        progType: ProgType.PERF_EVENT,
+        context: "pt_regs",
+        attach: { kind: "perf", type: PerfType.SOFTWARE, config: CPU_CLOCK, period, freq, cpus },
+      },
+    ],
   };
 }
-
-export const interval = timed("interval", "one");
-export const profile = timed("profile", "all");

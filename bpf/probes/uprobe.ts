@@ -1,16 +1,51 @@
-// uprobe:PATH:FUNC / uretprobe:PATH:FUNC and usdt:PATH:[PROVIDER:]NAME — user-space probes
-// through the uprobe PMU (perf_event_open of type /sys/bus/event_source/devices/uprobe/type
-// with config1 = path, config2 = file offset). USDT probes are uprobes at the note's pc,
-// with the semaphore's file offset as the reference counter (the kernel bumps it).
+// uprobe:PATH:FUNC[+OFFSET] / uretprobe:PATH:FUNC — user-space function probes through
+// the uprobe PMU (perf_event_open of type /sys/bus/event_source/devices/uprobe/type with
+// config1 = path, config2 = file offset; ELF symbols, PIE offsets). PATH is resolved as
+// bpftrace resolves it ($PATH for a bare name, then the library directories). arg0..arg5
+// are the saved argument registers, uretprobe's retval is rax, and pointers made from them
+// point into the traced process. `-l` lists a named binary's functions (no arguments:
+// those need DWARF, which we do not read).
 import { ProgType } from "../types/abi.ts";
-import { closest } from "../check/suggest.ts";
+import { closest } from "../types/suggest.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
 import { fail, globToRegExp, hasWildcard } from "./provider.ts";
+import type { CompileEnv } from "./env.ts";
+import { registerArgs, registerReturn } from "./args.ts";
+
+/**
+ * `-l` of a target named without its directory (`python3.11`) or relatively: the search
+ * with the resolved path the candidates carry; `anyProvider` lets a usdt NAME without
+ * PROVIDER match any provider.
+ */
+export function binarySearch(env: CompileEnv, target: string, search: string, anyProvider = false): string {
+  const bin = env.resolveBinary(target);
+  if (!bin) return search;
+  const rest = search.slice(target.length + 1);
+  return `${bin}:${anyProvider ? `*:${rest}` : rest}`;
+}
+
+/** The binary a `-l` target names, if it names one. */
+export function listedBinary(env: CompileEnv, target: string): string | undefined {
+  return hasWildcard(target) ? undefined : env.resolveBinary(target);
+}
 
 function uprobeProvider(kind: "uprobe" | "uretprobe"): Provider {
   return {
     name: kind,
     aliases: kind === "uprobe" ? ["u"] : ["ur"],
+    space: "user",
+    paths: true,
+    func: "name",
+    args: { positional: registerArgs, ...(kind === "uretprobe" && { retval: registerReturn }) },
+    listing: {
+      ...(kind === "uprobe" && { walk: "user" as const }),
+      pattern: "target",
+      candidates(env, target) {
+        const bin = listedBinary(env, target);
+        return bin ? env.elfFunctions(bin).map((f) => `${bin}:${f}`) : [];
+      },
+      resolve: (env, target, search) => binarySearch(env, target, search),
+    },
     expand(ap, env) {
       if (ap.parts.length !== 2) return fail(`${kind} probes look like ${kind}:PATH:FUNCTION`);
       const [path, target] = ap.parts as [string, string];
@@ -44,9 +79,7 @@ function uprobeProvider(kind: "uprobe" | "uretprobe"): Provider {
         name: `${kind}:${bin}:${f.name}${extra ? `+${extra}` : ""}`,
         progType: ProgType.KPROBE,
         context: "pt_regs",
-        positional: "regs",
         func: f.name,
-        hasRetval: ret,
         attach: { kind: "uprobe", path: bin, offset: f.offset + extra, ret },
       }));
       return { ok: true, probes };
@@ -56,36 +89,3 @@ function uprobeProvider(kind: "uprobe" | "uretprobe"): Provider {
 
 export const uprobe = uprobeProvider("uprobe");
 export const uretprobe = uprobeProvider("uretprobe");
-
-export const usdt: Provider = {
-  name: "usdt",
-  aliases: ["U"],
-  expand(ap, env) {
-    if (ap.parts.length < 2 || ap.parts.length > 3) return fail("usdt probes look like usdt:PATH:[PROVIDER:]NAME");
-    const path = ap.parts[0]!;
-    const bin = env.resolveBinary(path);
-    if (!bin) return fail(`usdt: no such file: ${path}`);
-    const [prov, name] = ap.parts.length === 3 ? [ap.parts[1]!, ap.parts[2]!] : ["*", ap.parts[1]!];
-    const reP = globToRegExp(prov);
-    const reN = globToRegExp(name);
-    const all = env.usdtProbes(bin);
-    const found = all.filter((p) => reP.test(p.provider) && reN.test(p.name));
-    if (found.length === 0) {
-      const near = closest(name, all.map((p) => p.name));
-      return fail(`usdt:${path}:${ap.parts.slice(1).join(":")}: no such USDT probe in ${bin}`, [
-        all.length === 0 ? `${bin} has no USDT probes (no .note.stapsdt section)` : near ? `did you mean ${near}?` : `list them with %probes usdt:${path}:*`,
-      ]);
-    }
-    const probes: ConcreteProbe[] = found.map((p) => ({
-      provider: "usdt",
-      name: `usdt:${bin}:${p.provider}:${p.name}`,
-      progType: ProgType.KPROBE,
-      context: "pt_regs",
-      positional: "usdt",
-      usdtArgs: p.args,
-      func: p.name,
-      attach: { kind: "uprobe", path: bin, offset: p.offset, ret: false, refCtrOffset: p.semaphoreOffset },
-    }));
-    return { ok: true, probes };
-  },
-};

@@ -6,6 +6,7 @@
 import { ProgType } from "../types/abi.ts";
 import type { Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
+import { registerArgs } from "./args.ts";
 
 /** perf_event_attr.type of hardware breakpoints. */
 export const PERF_TYPE_BREAKPOINT = 5;
@@ -24,6 +25,8 @@ export function breakpointType(mode: string): number | string {
 export const watchpoint: Provider = {
   name: "watchpoint",
   aliases: ["w"],
+  space: "kernel",
+  args: { positional: registerArgs },
   expand(ap) {
     const [addrText, lenText, mode] = ap.parts;
     if (ap.parts.length !== 3 || !addrText || !lenText || mode === undefined) {
@@ -47,7 +50,6 @@ export const watchpoint: Provider = {
           name: `watchpoint:0x${addr.toString(16)}:${len}:${mode}`,
           progType: ProgType.PERF_EVENT,
           context: "pt_regs",
-          positional: "regs",
           attach: { kind: "perf", type: PERF_TYPE_BREAKPOINT, config: 0, period: 1, cpus: "all", breakpoint: { addr, len, type } },
         },
       ],

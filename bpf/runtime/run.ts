@@ -52,8 +52,8 @@ export interface RunHooks {
   errorOutput?(text: string): void;
   /** While a wildcard attaches many probes: how many of them are attached so far. */
   attaching?(done: number, total: number): void;
-  /** Called once every probe is attached, with their count. */
-  attached?(count: number): void;
+  /** Called once every probe is attached, with their count (and what was attached). */
+  attached?(count: number, spec: ProgramSpec): void;
   /** Called about once a second while probes are attached, with what the run has seen so far. */
   tick?(progress: RunProgress): void;
   readonly signal?: AbortSignal;
@@ -96,6 +96,16 @@ const STOPPED = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]);
 
 /** How many probes attach between two progress reports (and yields). */
 const ATTACH_CHUNK = 32;
+
+/**
+ * How long one wake-up of a running program's ring buffer may read, in ms, and in batches
+ * of how many records. In a flood the producer is as fast as the reader: a drain "until
+ * empty" never returned, so the run's timer, an interrupt and every Jupyter message waited
+ * behind it (a cell printing every syscall ran for minutes instead of 3 s). The poll fires
+ * again at once while records wait, after the event loop had its turn.
+ */
+const DRAIN_BUDGET_MS = 20;
+const DRAIN_BATCH = 256;
 
 function progName(p: ProgSpec): string {
   return p.probe.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15);
@@ -186,7 +196,7 @@ export class LoadedRun {
       if (p.spec.probe.attach.kind === "run" && p.spec.probe.attach.when === when) {
         if (when === "begin" && this.exitCode !== undefined) break;
         native.progTestRun(p.fd, new Uint8Array(8));
-        this.drain();
+        this.drainSome();
       }
     }
   }
@@ -259,13 +269,27 @@ export class LoadedRun {
     this.ring?.drain((rec) => this.event(rec));
   }
 
+  /** Reads for about DRAIN_BUDGET_MS at most; true when it stopped with records left. */
+  drainSome(): boolean {
+    const until = performance.now() + DRAIN_BUDGET_MS;
+    for (;;) {
+      if (!this.ring || this.ring.closed || this.ring.drain((rec) => this.event(rec), DRAIN_BATCH) < DRAIN_BATCH) return false;
+      if (performance.now() >= until) return true;
+    }
+  }
+
+  /** Reads what is left (up to a full ring buffer after a flood), yielding between batches. */
+  async drainRest(): Promise<void> {
+    while (this.drainSome()) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** Ring-buffer events read so far (printf, print, exit, ... records). */
   events = 0;
 
   event(rec: Uint8Array): void {
     this.events++;
-    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const id = Number(dv.getBigUint64(0, true));
+    // the action id is a u64 whose high half is 0: read as a number, with no DataView or BigInt per record
+    const id = rec[4]! | rec[5]! | rec[6]! | rec[7]! ? -1 : (rec[0]! | (rec[1]! << 8) | (rec[2]! << 16) | (rec[3]! << 24)) >>> 0;
     const a: Action | undefined = this.spec.actions[id];
     if (!a) return;
     const hook = eventHook(a.kind) as ((a: Action, record: Uint8Array, rt: EventContext) => void) | undefined;
@@ -319,7 +343,7 @@ export class LoadedRun {
       signal?.addEventListener("abort", onAbort);
       commandExited?.addEventListener("abort", onCommandExit);
       this.ring?.onReadable(() => {
-        this.drain();
+        this.drainSome();
         if (this.exitCode !== undefined) finish("exit");
       });
       if (this.hooks.tick) this.#ticker = setInterval(() => this.hooks.tick?.({ events: this.events, lost: this.lost() }), 1000);
@@ -388,7 +412,7 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
     if (run.exitCode === undefined && run.attachedCount > 0) {
       const n = await run.attachAllReporting();
       hooks.started?.(run.probeCount);
-      hooks.attached?.(n);
+      hooks.attached?.(n, spec);
       if (hooks.background) {
         detached = true;
         return { reason: "detached", exitCode: 0, lost: 0n, run };
@@ -403,7 +427,7 @@ export async function runToEnd(spec: ProgramSpec, maps: MapProvider, hooks: RunH
       if (run.exitCode !== undefined) reason = "exit";
     }
     run.detach();
-    run.drain();
+    await run.drainRest();
     run.runSpecial("end");
     run.drain();
     const lost = run.lost();

@@ -41,7 +41,7 @@ export type Type =
       readonly k: "record";
       readonly name: string;
       readonly size: number;
-      /** A kernel type: fields are looked up in BTF by bpf/check/btf-types.ts. */
+      /** A kernel type: fields are looked up in BTF by bpf/btf/btf-types.ts. */
       readonly btfId?: number;
       readonly fields?: readonly RecordField[];
       /** The record lives in user memory (reached through a user pointer). */

@@ -63,7 +63,7 @@ export function bpfFds(pid: number): BpfFds {
       continue; // closed while we looked
     }
     if (target === "anon_inode:bpf-prog") counts.progs++;
-    else if (target === "anon_inode:bpf-link") counts.links++;
+    else if (target === "anon_inode:bpf_link" || target === "anon_inode:bpf-link") counts.links++; // the kernel names links bpf_link
     else if (target === "anon_inode:[perf_event]") counts.perfEvents++;
     else if (target === "anon_inode:bpf-map") counts.maps++;
   }
@@ -109,10 +109,12 @@ export interface KernelProcess {
 
 /**
  * `as`: run the kernel as this uid/gid (through setpriv, with no supplementary groups and
- * no capabilities), for tests of what an unprivileged user sees.
+ * no capabilities), for tests of what an unprivileged user sees. `wrap`: a command the
+ * kernel runs under (`["unshare", "-m"]`: a mount namespace of its own). `bundle`: another
+ * build (bench/flood.ts measures main's).
  */
-export async function startKernel(env: Record<string, string> = {}, opts: { as?: number } = {}): Promise<KernelProcess> {
-  ensureBuilt();
+export async function startKernel(env: Record<string, string> = {}, opts: { as?: number; wrap?: readonly string[]; bundle?: string } = {}): Promise<KernelProcess> {
+  if (opts.bundle === undefined) ensureBuilt();
   const [shell, iopub, stdin, control, hb] = (await freePorts(5)) as [number, number, number, number, number];
   const info = {
     shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
@@ -121,15 +123,18 @@ export async function startKernel(env: Record<string, string> = {}, opts: { as?:
   const dir = mkdtempSync(join(tmpdir(), "tb-kernel-"));
   const file = join(dir, "connection.json");
   writeFileSync(file, JSON.stringify(info));
-  const argv = [BUNDLE, "kernel", "-f", file];
+  const argv = [opts.bundle ?? BUNDLE, "kernel", "-f", file];
   if (opts.as !== undefined) {
     chmodSync(dir, 0o755);
     chmodSync(file, 0o644);
   }
-  const [cmd, args] = opts.as === undefined
-    ? [process.execPath, argv]
-    : ["setpriv", [`--reuid=${opts.as}`, `--regid=${opts.as}`, "--clear-groups", "--inh-caps=-all", process.execPath, ...argv]];
-  const proc = spawn(cmd, args, {
+  const command = [
+    ...(opts.wrap ?? []),
+    ...(opts.as === undefined ? [] : ["setpriv", `--reuid=${opts.as}`, `--regid=${opts.as}`, "--clear-groups", "--inh-caps=-all"]),
+    process.execPath,
+    ...argv,
+  ];
+  const proc = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "pipe"],
   });
@@ -173,7 +178,11 @@ export class ZmqClient {
   /** The kernel's ports, for tests that open sockets of their own (wire fuzzing). */
   readonly ports: Ports & { readonly stdin_port: number };
 
-  constructor(ports: Ports, key: string) {
+  constructor(
+    ports: Ports,
+    /** The connection file's key: a second client of the same kernel signs with it. */
+    readonly key: string,
+  ) {
     this.#ports = ports;
     this.ports = { ...ports, stdin_port: (ports as Ports & { stdin_port?: number }).stdin_port ?? 0 };
     this.signer = new Signer(key);

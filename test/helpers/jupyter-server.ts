@@ -13,20 +13,29 @@ export const JUPYTER = process.env.ACCEPTANCE_JUPYTER ?? "/usr/bin/jupyter";
 export interface JupyterServer {
   readonly baseUrl: string;
   readonly token: string;
+  /** The server process (its kernels are its children). */
+  readonly pid: number;
   log(): string;
   stop(): Promise<void>;
 }
 
-export async function startJupyterServer(jupyterPath: string, env: Record<string, string> = {}): Promise<JupyterServer> {
+export interface ServerOptions {
+  /** Runs the server's argv through a wrapper (a cgroup, dropped capabilities): returns the argv to spawn. */
+  readonly wrap?: (argv: string[]) => string[];
+}
+
+export async function startJupyterServer(jupyterPath: string, env: Record<string, string> = {}, opts: ServerOptions = {}): Promise<JupyterServer> {
   const [port] = (await freePorts(1)) as [number];
   const token = randomBytes(16).toString("hex");
   const home = mkdtempSync(join(tmpdir(), "tb-jupyter-"));
+  const argv = [JUPYTER, "server", "--ServerApp.ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0",
+    `--ServerApp.token=${token}`, "--no-browser", `--ServerApp.root_dir=${home}`,
+    // CI and the development machines run as root (PLATFORM.md).
+    ...(process.getuid?.() === 0 ? ["--allow-root"] : [])];
+  const [file, ...args] = opts.wrap ? opts.wrap(argv) : argv;
   const proc: ChildProcess = spawn(
-    JUPYTER,
-    ["server", "--ServerApp.ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0",
-      `--ServerApp.token=${token}`, "--no-browser", `--ServerApp.root_dir=${home}`,
-      // CI and the development machines run as root (PLATFORM.md).
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : [])],
+    file!,
+    args,
     {
       env: {
         ...process.env,
@@ -63,6 +72,7 @@ export async function startJupyterServer(jupyterPath: string, env: Record<string
   return {
     baseUrl,
     token,
+    pid: proc.pid!,
     log: () => log,
     async stop() {
       if (proc.exitCode === null) {

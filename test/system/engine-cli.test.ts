@@ -55,9 +55,11 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   });
 
   it("writes all of a flood to a non-blocking pipe whose reader is slow (EAGAIN waits, short writes go on)", async () => {
-    // 200 lines of 1000 bytes: three times a pipe's buffer, written before the reader reads.
+    // 200 lines of 4000 bytes, written before the reader reads: several times what the
+    // socket under a spawned child's stdout holds, even in the CLI's 64 KiB batches (with
+    // less, the child writes all of it, exits during the pause, and Node drops its output)
     const child = spawn(process.execPath, [join(ROOT, "bin/tracebook.js"), "-q", "-e",
-      `BEGIN { $s = "${"x".repeat(999)}"; $i = 0; while ($i < 200) { printf("%s\\n", $s); $i++; } exit(); }`], { stdio: ["ignore", "pipe", "pipe"] });
+      `BEGIN { $s = "${"x".repeat(999)}"; $i = 0; while ($i < 200) { printf("%s%s%s%s\\n", $s, $s, $s, $s); $i++; } exit(); }`], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pause();
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d));
@@ -68,7 +70,15 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(out.split("\n").filter((l) => l === "x".repeat(999))).toHaveLength(200);
+    expect(out.split("\n").filter((l) => l === "x".repeat(3996))).toHaveLength(200);
+  });
+
+  it("keeps stderr lines in their place among the batched output lines (2>&1)", () => {
+    const out = execFileSync("sh", ["-c", `"${process.execPath}" "${join(ROOT, "bin/tracebook.js")}" -q -e 'interval:ms:1 { printf("one\\n"); warnf("two"); printf("three\\n"); exit(); }' 2>&1`], { encoding: "utf8" });
+    // the interval may fire again before exit() is read: every firing prints the three in order
+    const lines = out.split("\n").filter(Boolean);
+    expect(lines.length % 3).toBe(0);
+    for (let i = 0; i < lines.length; i += 3) expect(lines.slice(i, i + 3)).toEqual(["one", "stdin:1:34-46: WARNING: two", "three"]);
   });
 
   it("stdout is the program's output then two newlines and the maps; Attached counts BEGIN and END, as bpftrace's does", async () => {

@@ -64,7 +64,7 @@ describe.skipIf(skipWithoutBpf())("%%bt -c CMD in the kernel process", () => {
     expect(streamText(iopub)).toContain("ready\n");
     // ended by the command's exit, long before the 60 s of --for
     expect(took).toBeLessThan(10_000);
-    expect(displayTexts(iopub).some((t) => /probes ran [\d.]+s \(process-exit\)/.test(t))).toBe(true);
+    expect(displayTexts(iopub).some((t) => /probes ran [\d.]+s \(the command exited\)/.test(t))).toBe(true);
   });
 
   it("cpid is the command's pid, and its stderr goes to the cell's stderr", async () => {

@@ -19,6 +19,8 @@ import {
   mapLookupBatch,
   mapLookupBatchPages,
   mapEntries,
+  mapEntryViews,
+  enableStats,
   progLoad,
   progLoadWithLog,
   progTestRun,
@@ -95,6 +97,14 @@ describe.skipIf(skipWithoutBpf())("native bpf(2)", () => {
       const pages = [...mapLookupBatchPages(map, 4, 8, 100)];
       expect(pages.length).toBeGreaterThan(1);
       expect(pages.reduce((s, p) => s + p.count, 0)).toBe(n);
+
+      // the same entries as views into pages of 100, each key with its own value
+      const viewed = new Map<number, bigint>();
+      for (const { key, value } of mapEntryViews(map, 4, 8, 100)) {
+        expect(key.byteLength).toBe(4);
+        viewed.set(new DataView(key.buffer, key.byteOffset).getUint32(0, true), readU64(value.slice()));
+      }
+      expect(viewed).toEqual(got);
       for (let i = 0; i < n; i++) mapDelete(map, u32(i));
       expect(mapLookupBatch(map, 4, 8).keys).toEqual([]);
     });
@@ -156,6 +166,24 @@ describe.skipIf(skipWithoutBpf())("native bpf(2)", () => {
     // Stack trace maps have no batch ops: typed refusal, then get_next_key fallback.
     expect(err).toBeInstanceOf(BatchUnsupportedError);
     expect(mapEntries(stack, 4, 8 * 127).keys).toEqual([]);
+    // the views fall back to get_next_key + lookup as well
+    expect([...mapEntryViews(stack, 4, 8 * 127)]).toEqual([]);
+  });
+
+  it("counts program runs and their time while BPF stats are enabled", () => {
+    using p = progLoad({
+      type: ProgType.RAW_TRACEPOINT,
+      insns: prog(insn(MOV64_IMM, 0, 0, 0, 0), insn(EXIT, 0, 0, 0, 0)),
+      name: "stats_test",
+    });
+    const runs = () => (objGetInfoByFd(p) as { runCount: bigint }).runCount;
+    const before = runs();
+    {
+      using _stats = enableStats();
+      for (let i = 0; i < 5; i++) progTestRun(p, new Uint8Array(8));
+      expect(runs() - before).toBe(5n);
+      expect((objGetInfoByFd(p) as { runTimeNs: bigint }).runTimeNs).toBeGreaterThan(0n);
+    }
   });
 
   it("names the failing command and errno", () => {

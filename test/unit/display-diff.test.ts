@@ -101,4 +101,15 @@ describe("%diff", () => {
     expect(h.cellsWith("@c")).toEqual([1, 3]);
     expect([cellNumber("cell[7]"), cellNumber("7"), cellNumber("x")]).toEqual([7, 7, undefined]);
   });
+
+  it("keeps each map's last `keep` snapshots and knows which it let go", () => {
+    const h = new MapHistory(3);
+    for (const cell of [1, 2, 4, 5, 7]) h.record(`cell[${cell}]`, A);
+    h.record("cell[2]", B);
+    expect(h.cellsWith("@c")).toEqual([4, 5, 7]);
+    expect([1, 2, 3, 4].map((c) => h.letGo(c, "@c"))).toEqual([true, true, false, false]); // cell 3 never had one
+    expect(h.at(2, "@c")).toBeUndefined();
+    expect(h.latest("@c", 5)?.cell).toBe(4);
+    expect(h.letGo(9, "@c")).toBe(false);
+  });
 });

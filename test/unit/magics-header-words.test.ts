@@ -82,7 +82,7 @@ describe("%%bt -c", () => {
     expect(await refused("--cmd=")).toBe('UsageError: %%bt --cmd needs a command, like -c "ls -l /tmp"');
     expect(await refused(`-c "true" --pid ${process.pid}`)).toBe("UsageError: %%bt: -c and --pid cannot be used together");
     expect(await refused(`--background --cmd true`)).toBe("UsageError: %%bt: -c cannot run in the background (the command would be ended at once)");
-    expect(await refused("-x")).toBe("UsageError: %%bt: unknown flag '-x' (known: --for DURATION, --background, --pid PID, -c CMD)");
+    expect(await refused("-x")).toBe("UsageError: %%bt: unknown flag '-x' (known: --for DURATION, --background, --pid PID, -c CMD, --limit N, --output FILE, --self)");
   });
 
   it("a command that does not exist is a clear error before anything is compiled", async () => {

@@ -1,5 +1,7 @@
-// watchpoint:ADDR:LEN:MODE at compile time: the perf breakpoint it attaches (bp_type,
-// bp_addr, bp_len in perf_event_attr), -p PID scoping at attach time, and its errors.
+// watchpoint:ADDR:LEN:MODE (bpf/probes/watchpoint.ts) at compile time: the perf breakpoint
+// it attaches (bp_type, bp_addr, bp_len in perf_event_attr), -p PID scoping at attach
+// time, its errors, and what it has of the other parts of a kind: the alias w, nothing to
+// list, arg0.. from the registers of the access, kernel space.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -8,6 +10,9 @@ import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 import { breakpointType } from "../../bpf/probes/watchpoint.ts";
 import { encodePerfEventAttr } from "../../native/perf.ts";
+import { listProbes } from "../../bpf/probes/listing.ts";
+import { inUserSpace } from "../../bpf/probes/index.ts";
+import { disasm, messages, probe } from "../helpers/probe-kinds.ts";
 
 const env = recordedEnv(join(dirname(fileURLToPath(import.meta.url)), "../fixtures/tracefs"));
 
@@ -53,5 +58,16 @@ describe("watchpoint probes", () => {
     expect(errors("watchpoint:zz:8:w { }")).toContain("error: watchpoint: invalid address 'zz'");
     expect(errors("watchpoint:0x1000:8 { }")).toContain("watchpoint probes look like watchpoint:ADDRESS:LENGTH:MODE");
     if (process.arch === "x64") expect(errors("watchpoint:0x1000:8:r { }")).toContain("x86-64 cannot watch reads alone");
+  });
+
+  it("list nothing, read arg0.. from the registers of the access, and are kernel space", () => {
+    expect(listProbes(env, "w:*", true)).toEqual([]);
+    expect(disasm(env, "watchpoint:0x404060:8:w { @[arg0] = count(); }")).toMatch(/r0 = \*\(u64 \*\)\(r6 \+ 112\)\n/);
+    expect(messages(env, "watchpoint:0x404060:8:w { @a = args; @b = retval; @c = func; }")).toEqual([
+      "error: args is not available in watchpoint probes (use arg0, arg1, ...)",
+      "error: retval is only available in return probes (kretprobe, uretprobe, fexit), not watchpoint",
+      "error: func is not available in watchpoint probes",
+    ]);
+    expect(inUserSpace(probe(env, "w:0x404060:8:w"))).toBe(false);
   });
 });

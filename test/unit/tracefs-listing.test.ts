@@ -125,6 +125,13 @@ describe("listProbes (bpftrace -l)", () => {
     expect(listProbes(env, "*:/opt/demo/bin/demo:demo_add", false)).toEqual(["uprobe:/opt/demo/bin/demo:demo_add"]);
   });
 
+  it("lists hundreds of thousands of probes, as `-lv '*'` does on this kernel", () => {
+    const many = recordedEnv(ROOT, { kernelFunctions: Array.from({ length: 100_000 }, (_, i) => `f${i}`) });
+    const lines = listProbes(many, "*", true);
+    expect(lines.length).toBeGreaterThan(200_000); // kprobe:fN and fentry:vmlinux:fN
+    expect(lines.filter((l) => l.startsWith("kprobe:")).length).toBe(100_000);
+  });
+
   it("takes comma-separated patterns", () => {
     expect(listProbes(env, "tracepoint:raw_syscalls:sys_enter,tracepoint:raw_syscalls:sys_exit", false)).toEqual([
       "tracepoint:raw_syscalls:sys_enter",

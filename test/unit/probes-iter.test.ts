@@ -1,7 +1,8 @@
-// self:signal and iter: probes at compile time: what they expand to, the programs' entry
+// iter:NAME (bpf/probes/iter.ts) at compile time: what it expands to, the program's entry
 // (iterators return on the final NULL object and write one byte per object to the seq_file),
-// and the errors bpftrace gives for what they do not support. Kernel types come from a tiny
-// BTF with bpf_iter_task and struct bpf_iter__task, built here with the sample's writer.
+// `-l`/`-lv` lines, `ctx` as its only argument, and the errors bpftrace gives for what it
+// does not support. Kernel types come from a tiny BTF with bpf_iter_task and struct
+// bpf_iter__task, built here with the sample's writer.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,11 +13,14 @@ import { Kind } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
+import { listProbes } from "../../bpf/probes/listing.ts";
+import { inUserSpace } from "../../bpf/probes/index.ts";
+import { splitAttachPoint } from "../../bpf/lang/attach-point.ts";
 import { Builder } from "../helpers/btf-sample.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** struct task_struct { int pid; char comm[16]; }, struct bpf_iter__task { meta *; task *; }, FUNC bpf_iter_task. */
+/** struct task_struct { int pid; char comm[16]; }, struct bpf_iter__task { meta *; task *; }, FUNC bpf_iter_task(meta, task). */
 function iterKernel(): { bytes: Uint8Array; funcId: number } {
   const b = new Builder();
   const int = b.t("int", Kind.INT, 0, 4, [(1 << 24) | 32]); // 1
@@ -27,8 +31,9 @@ function iterKernel(): { bytes: Uint8Array; funcId: number } {
   const meta = b.t("bpf_iter_meta", Kind.STRUCT, 1, 8, [b.s("seq_num"), int, 0]); // 6
   const metaPtr = b.t("", Kind.PTR, 0, meta); // 7
   const ctx = b.t("bpf_iter__task", Kind.STRUCT, 2, 16, [b.s("meta"), metaPtr, 0, b.s("task"), taskPtr, 64]); // 8
-  const ctxPtr = b.t("", Kind.PTR, 0, ctx); // 9
-  const proto = b.t("", Kind.FUNC_PROTO, 1, int, [b.s("ctx"), ctxPtr]); // 10
+  b.t("", Kind.PTR, 0, ctx); // 9: struct bpf_iter__task *
+  // 10: as the kernel declares it (DEFINE_BPF_ITER_FUNC(task, struct bpf_iter_meta *meta, struct task_struct *task))
+  const proto = b.t("", Kind.FUNC_PROTO, 2, int, [b.s("meta"), metaPtr, b.s("task"), taskPtr]);
   const funcId = b.t("bpf_iter_task", Kind.FUNC, 1, proto); // 11
   return { bytes: b.build(), funcId };
 }
@@ -48,22 +53,6 @@ function errors(source: string): string {
   const r = compile(source, { env, origin: "cell[1]" });
   return renderDiagnostics(r.diagnostics, source, "cell[1]");
 }
-
-describe("self:signal probes", () => {
-  it("expand to a program the run starts on SIGUSR1, not attached anywhere", () => {
-    const spec = compiled('self:signal:SIGUSR1 { @n = count(); printf("got it\\n"); }');
-    expect(spec.programs.map((p) => [p.probe.name, p.probe.progType, p.probe.attach])).toEqual([["self:signal:SIGUSR1", 17, { kind: "signal", signal: "SIGUSR1" }]]);
-  });
-
-  it("are not scoped to -p PID: they run in this process", () => {
-    expect(disassemble(compiled("self:signal:SIGUSR1 { @n = count(); }", 1234).programs[0]!.insns)).not.toContain("get_current_pid_tgid");
-  });
-
-  it("name what they do not support, as bpftrace does", () => {
-    expect(errors("self:signal:SIGUSR2 { }")).toContain("error: SIGUSR2 is not a supported signal");
-    expect(errors("self:timer:SIGUSR1 { }")).toContain("error: timer is not a supported trigger");
-  });
-});
 
 describe("iter probes", () => {
   it("load as BPF_PROG_TYPE_TRACING / BPF_TRACE_ITER on bpf_iter_<name>", () => {
@@ -93,5 +82,17 @@ describe("iter probes", () => {
     expect(errors("iter:files { }")).toContain("error: iter:files: unknown iterator");
     expect(errors("iter:task:/sys/fs/bpf/x { }")).toContain("pinning iterators is not supported");
     expect(errors("iter:task_vma { }")).toContain("error: iter:task_vma: this kernel has no bpf_iter_task_vma in its BTF");
+  });
+
+  it("are listed by the iterators the kernel's BTF has, with their objects under -lv", () => {
+    expect(listProbes(env, "iter:*", true)).toEqual(["iter:task", "    struct task_struct * task"]);
+    expect(listProbes(env, "*:task", false)).toEqual(["iter:task"]);
+  });
+
+  it("have ctx and no other argument, and are kernel space; a pin path may hold '/'", () => {
+    expect(errors("iter:task { @a = arg0; @b = args; @c = retval; }")).toContain("error: arg0 is not available in iter probes");
+    expect(errors("iter:task { @b = args; }")).toContain("error: args is not available in iter probes");
+    expect(inUserSpace(compiled("iter:task { }").programs[0]!.probe)).toBe(false);
+    expect(splitAttachPoint("it:task:/sys/fs/bpf/x")).toEqual({ provider: "iter", parts: ["task", "/sys/fs/bpf/x"], problems: [] });
   });
 });

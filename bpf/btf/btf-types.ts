@@ -2,7 +2,8 @@
 // `record` that carries only its BTF id: fields are looked up when a program names them,
 // so self-referencing types (task_struct->real_parent) never recurse. `char[N]` members
 // read as strings, as bpftrace reads them; other arrays keep their element type.
-import type { Btf, Param } from "../btf/index.ts";
+import type { Btf } from "./btf.ts";
+import type { Param } from "./types.ts";
 import { type IntBits, type RecordField, type Type, bool, int, str } from "../types/types.ts";
 
 export type RecordType = Extract<Type, { k: "record" }>;

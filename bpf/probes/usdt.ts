@@ -1,0 +1,96 @@
+// usdt:PATH:[PROVIDER:]NAME — statically defined probes in user-space programs (the ELF
+// `.note.stapsdt` notes: bpf/elf/usdt.ts). Each is a uprobe at the note's pc (uprobe.ts),
+// with the semaphore's file offset as the reference counter (the kernel bumps it while the
+// probe is attached, so the program knows to fire it). argN is what the note's argument
+// spec says: a register, memory at a register plus an offset (read from the process), or a
+// constant, of the spec's size and signedness.
+import { asm, R0, R3, R6 } from "../asm/index.ts";
+import { ProgType, PtRegs } from "../types/abi.ts";
+import { int } from "../types/types.ts";
+import { closest } from "../types/suggest.ts";
+import type { ConcreteProbe, Provider } from "./provider.ts";
+import { fail, globToRegExp } from "./provider.ts";
+import type { PositionalArgs } from "./args.ts";
+import { binarySearch, listedBinary } from "./uprobe.ts";
+
+/** The pt_regs offset of a register as the assembler spells it in an argument spec (%eax, %r12d, %sil). */
+function regOffset(name: string): number {
+  const n = name.replace(/^%/, "");
+  const canon: Record<string, string> = {
+    eax: "rax", ax: "rax", al: "rax", ebx: "rbx", bx: "rbx", bl: "rbx", ecx: "rcx", cx: "rcx", cl: "rcx",
+    edx: "rdx", dx: "rdx", dl: "rdx", esi: "rsi", si: "rsi", sil: "rsi", edi: "rdi", di: "rdi", dil: "rdi",
+    ebp: "rbp", bp: "rbp", esp: "rsp", sp: "rsp", eip: "rip", ip: "rip",
+  };
+  let r = canon[n] ?? n;
+  const m = /^(r\d+)[dwb]?$/.exec(r);
+  if (m) r = m[1]!;
+  const off = (PtRegs as Record<string, number>)[r];
+  if (off === undefined) throw new Error(`unknown register ${name} in a USDT argument`);
+  return off;
+}
+
+/** argN from the note's argument spec. */
+export const usdtArgs: PositionalArgs = {
+  type(p, n) {
+    const spec = p.usdtArgs?.[n];
+    if (!spec) return `${p.name} has ${p.usdtArgs?.length ?? 0} arguments; arg${n} does not exist`;
+    return int(Math.min(64, spec.size * 8) as 8 | 16 | 32 | 64, spec.signed);
+  },
+  emit(p, n, t, code) {
+    const spec = p.usdtArgs![n]!;
+    if (spec.loc.kind === "const") return code.loadConst(spec.loc.value);
+    if (spec.loc.kind === "mem") {
+      code.emit(asm.ldx(8, R3, R6, regOffset(spec.loc.reg)));
+      code.readPointer(R3, spec.loc.offset, t, true);
+      return;
+    }
+    code.emit(asm.ldx(8, R0, R6, regOffset(spec.loc.reg)));
+    code.truncate(R0, t);
+  },
+};
+
+export const usdt: Provider = {
+  name: "usdt",
+  aliases: ["U"],
+  space: "user",
+  paths: true,
+  func: "name",
+  args: { positional: usdtArgs },
+  listing: {
+    walk: "user",
+    pattern: "target",
+    candidates(env, target) {
+      const bin = listedBinary(env, target);
+      return bin ? env.usdtProbes(bin).map((p) => `${bin}:${p.provider}:${p.name}`) : [];
+    },
+    // usdt:demo:tick names a probe without its provider
+    resolve: (env, target, search, parts) => binarySearch(env, target, search, parts.length === 3),
+  },
+  expand(ap, env) {
+    if (ap.parts.length < 2 || ap.parts.length > 3) return fail("usdt probes look like usdt:PATH:[PROVIDER:]NAME");
+    const path = ap.parts[0]!;
+    const bin = env.resolveBinary(path);
+    if (!bin) return fail(`usdt: no such file: ${path}`);
+    const [prov, name] = ap.parts.length === 3 ? [ap.parts[1]!, ap.parts[2]!] : ["*", ap.parts[1]!];
+    const reP = globToRegExp(prov);
+    const reN = globToRegExp(name);
+    const all = env.usdtProbes(bin);
+    const found = all.filter((p) => reP.test(p.provider) && reN.test(p.name));
+    if (found.length === 0) {
+      const near = closest(name, all.map((p) => p.name));
+      return fail(`usdt:${path}:${ap.parts.slice(1).join(":")}: no such USDT probe in ${bin}`, [
+        all.length === 0 ? `${bin} has no USDT probes (no .note.stapsdt section)` : near ? `did you mean ${near}?` : `list them with %probes usdt:${path}:*`,
+      ]);
+    }
+    const probes: ConcreteProbe[] = found.map((p) => ({
+      provider: "usdt",
+      name: `usdt:${bin}:${p.provider}:${p.name}`,
+      progType: ProgType.KPROBE,
+      context: "pt_regs",
+      usdtArgs: p.args,
+      func: p.name,
+      attach: { kind: "uprobe", path: bin, offset: p.offset, ret: false, refCtrOffset: p.semaphoreOffset },
+    }));
+    return { ok: true, probes };
+  },
+};
