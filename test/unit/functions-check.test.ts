@@ -1,5 +1,5 @@
 // Checking and compiling the functions resolved at compile time or formatted in user space
-// (bpf/check/value-functions.ts, bpf/codegen/value-calls.ts) against a recorded machine
+// (their rows in bpf/functions/) against a recorded machine
 // with a few kernel symbols and a cgroup: their types, bpftrace's error messages, the
 // unsafe gate of system(), and what codegen adds (the join scratch map, constants).
 import { dirname, join } from "node:path";

@@ -1,5 +1,5 @@
-// Checking and compiling bpftrace's smaller standard-library functions (bpf/check/
-// stdlib-functions.ts, bpf/codegen/stdlib-calls.ts), array casts (bpf/check/array-cast.ts),
+// Checking and compiling bpftrace's smaller standard-library functions (their rows
+// in bpf/functions/), array casts (bpf/check/array-cast.ts),
 // pton (bpf/functions/pton.ts) and block expressions, against the recorded machine: types,
 // compile-time values, bpftrace's errors, and the instructions that matter.
 import { dirname, join } from "node:path";
