@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
 import vm from "node:vm";
 
 const bundle = new URL("../dist/tracebook.js", import.meta.url);
@@ -21,6 +22,11 @@ else {
 }
 
 function runCli(args) {
+  // V8 doubles its young generation while most objects survive a scavenge, as the entries of
+  // a map read at exit all do: up to 3 x 16 MiB more peak RSS (100k keys: 130 -> 110 MB, with
+  // no slower exit or printf). Set before the script is compiled: the code cache records the
+  // flags it was made under, and the build makes it through here too.
+  v8.setFlagsFromString("--semi-space-growth-factor=1");
   const cacheFile = `${cli}.cache`;
   let cachedData;
   try {

@@ -47,6 +47,8 @@ export class Emitter {
   #comment: string | undefined;
   readonly #aliases = new Map<string, string>();
   #n = 0;
+  /** The bytes the last instructions zeroed, and where those instructions ended. */
+  #zeroed: { off: number; size: number; end: number } | undefined;
 
   constructor(readonly prefix: string) {}
 
@@ -95,6 +97,15 @@ export class Emitter {
    * kernel's documented behaviour on failure). Clobbers r0-r5 above INLINE_BYTES.
    */
   zero(off: number, size: number): void {
+    // A map key zeroed whole and then a str() zeroing its slot in it zeroed the same 1 KiB
+    // twice per event. Nothing ran in between, and no label lets another path in.
+    const z = this.#zeroed;
+    if (z && z.end === this.insns.length && !this.#pending.length && off >= z.off && off + size <= z.off + z.size) return;
+    this.#zero(off, size);
+    this.#zeroed = { off, size, end: this.insns.length };
+  }
+
+  #zero(off: number, size: number): void {
     if (size > INLINE_BYTES) {
       this.stackAddr(R1, off);
       this.emit(asm.movImm(R2, size), asm.movImm(R3, 0), asm.call(H.probe_read_kernel));

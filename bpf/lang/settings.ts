@@ -29,7 +29,7 @@ export interface Settings {
   readonly missingProbes: MissingProbes;
   /** Bytes of verifier log kept when a program is refused; undefined: native/'s 16 MiB. */
   readonly logSize: number | undefined;
-  /** Pages of the event ring buffer (a power of two); undefined: the built-in 1 MiB. */
+  /** Pages of the event ring buffer (a power of two); undefined: the built-in 4 MiB. */
   readonly perfRbPages: number | undefined;
   /** Print the maps the program wrote when it ends. */
   readonly printMapsOnExit: boolean;

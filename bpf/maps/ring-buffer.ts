@@ -100,19 +100,22 @@ export class RingBuffer implements Disposable {
   }
 
   /**
-   * Calls `cb` with a copy of each committed record, in order, and returns how many it
-   * delivered (at most `max`). Stops at a record still being written (busy) and skips
-   * discarded ones. Space is returned to producers before `cb` sees the record, so a
-   * throwing callback loses that record but never receives it twice.
+   * Calls `cb` with each committed record, in order, and returns how many it delivered
+   * (at most `max`). Stops at a record still being written (busy) and skips discarded
+   * ones. A record is a copy, or with `views` the record's bytes in the mapping itself,
+   * valid only until `cb` returns: no allocation per record, and every record shares one
+   * ArrayBuffer (so one DataView reads them all). Space is returned to producers only
+   * after `cb` has returned, and past the record even when it throws: a throwing callback
+   * loses that record but never receives it twice.
    */
-  drain(cb: (rec: Uint8Array) => void, max = Infinity): number {
+  drain(cb: (rec: Uint8Array) => void, max = Infinity, views = false): number {
     this.#check();
     this.#drains++;
     let n = 0;
     let cons = Number(Atomics.load(this.#consumerPos, 0));
     // The consumer position is published every RELEASE_EVERY records (and when the drain
     // ends, however it ends): a BigInt store per record was a good part of the cost of a
-    // small printf record. The record handed to `cb` is always already past it.
+    // small printf record. It never passes a record whose callback is still running.
     let unpublished = 0;
     try {
       outer: for (;;) {
@@ -132,15 +135,17 @@ export class RingBuffer implements Disposable {
           const hdr = Atomics.load(this.#headers, off / 4); // acquire: pairs with the commit's xchg
           if (hdr & Ringbuf.BUSY_BIT) break outer;
           const len = hdr & LEN_MASK;
-          const rec = hdr & Ringbuf.DISCARD_BIT ? undefined : this.#data.slice(off + Ringbuf.HDR_SZ, off + Ringbuf.HDR_SZ + len);
+          const start = off + Ringbuf.HDR_SZ;
+          const rec = hdr & Ringbuf.DISCARD_BIT ? undefined : views ? this.#data.subarray(start, start + len) : this.#data.slice(start, start + len);
           cons += (len + Ringbuf.HDR_SZ + 7) & ~7;
-          if (++unpublished >= RELEASE_EVERY) {
-            Atomics.store(this.#consumerPos, 0, BigInt(cons)); // release: the producer may reuse the space
-            unpublished = 0;
-          }
+          unpublished++;
           if (rec !== undefined) {
             n++;
             cb(rec);
+          }
+          if (unpublished >= RELEASE_EVERY) {
+            Atomics.store(this.#consumerPos, 0, BigInt(cons)); // release: the producer may reuse the space
+            unpublished = 0;
           }
         }
       }

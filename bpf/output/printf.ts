@@ -77,24 +77,52 @@ export function formatOne(spec: FormatSpec, v: Value): string {
   }
 }
 
-export function applyFormat(format: string, values: readonly Value[], specs?: readonly FormatSpec[]): string {
-  const all = specs ?? (parseFormat(format) as FormatSpec[]);
-  let out = "";
-  let i = 0;
+/** A format split once: the literal text around its conversions (`%%` already made `%`). */
+interface Split {
+  /** texts[i] comes before conversion i; the last one ends the line. */
+  readonly texts: readonly string[];
+  /** Each conversion as written, printed as is when its value is missing. */
+  readonly raw: readonly string[];
+}
+
+/** Splits by format string: a printf runs once per event, its format is split once. */
+const splits = new Map<string, Split>();
+
+function split(format: string): Split {
+  let s = splits.get(format);
+  if (s) return s;
+  const texts: string[] = [];
+  const raw: string[] = [];
   const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|[diuxXocsprfeEgG]))/g;
+  let text = "";
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(format)) !== null) {
-    out += format.slice(last, m.index);
+    text += format.slice(last, m.index);
     last = re.lastIndex;
     if (m[1] === "%") {
-      out += "%";
+      text += "%";
       continue;
     }
+    texts.push(text);
+    raw.push(m[0]);
+    text = "";
+  }
+  texts.push(text + format.slice(last));
+  s = { texts, raw };
+  if (splits.size >= 1000) splits.clear(); // a long session's many formats: keep it bounded
+  splits.set(format, s);
+  return s;
+}
+
+export function applyFormat(format: string, values: readonly Value[], specs?: readonly FormatSpec[]): string {
+  const all = specs ?? (parseFormat(format) as FormatSpec[]);
+  const { texts, raw } = split(format);
+  let out = texts[0]!;
+  for (let i = 0; i < raw.length; i++) {
     const spec = all[i];
     const v = values[i];
-    i++;
-    out += spec && v ? formatOne(spec, v) : m[0];
+    out += (spec && v ? formatOne(spec, v) : raw[i]!) + texts[i + 1]!;
   }
-  return out + format.slice(last);
+  return out;
 }

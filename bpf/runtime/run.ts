@@ -265,15 +265,17 @@ export class LoadedRun {
     return this.progs.filter((p) => p.spec.probe.attach.kind !== "run").length;
   }
 
+  // Records are handed over as views of the ring buffer (no copy each): an event hook
+  // decodes its record before it returns and keeps none of its bytes.
   drain(): void {
-    this.ring?.drain((rec) => this.event(rec));
+    this.ring?.drain((rec) => this.event(rec), Infinity, true);
   }
 
   /** Reads for about DRAIN_BUDGET_MS at most; true when it stopped with records left. */
   drainSome(): boolean {
     const until = performance.now() + DRAIN_BUDGET_MS;
     for (;;) {
-      if (!this.ring || this.ring.closed || this.ring.drain((rec) => this.event(rec), DRAIN_BATCH) < DRAIN_BATCH) return false;
+      if (!this.ring || this.ring.closed || this.ring.drain((rec) => this.event(rec), DRAIN_BATCH, true) < DRAIN_BATCH) return false;
       if (performance.now() >= until) return true;
     }
   }

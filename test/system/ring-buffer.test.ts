@@ -126,6 +126,38 @@ describe.skipIf(skipWithoutBpf())("RingBuffer", () => {
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => expected(i).bytes));
   });
 
+  it("hands views of the mapping with views: one ArrayBuffer, the space kept until the callback returns", () => {
+    using rb = RingBuffer.open(map, size);
+    for (let i = 0; i < 10; i++) progTestRun(output, expected(i).ctx);
+    const buffers = new Set<ArrayBufferLike>();
+    let i = 0;
+    const n = rb.drain((r) => {
+      expect(r).toEqual(expected(i).bytes);
+      buffers.add(r.buffer);
+      // the record's space is still the reader's: the producer cannot have reused it
+      expect(rb.pending()).toBeGreaterThan(0);
+      i++;
+    }, Infinity, true);
+    expect(n).toBe(10);
+    expect(buffers.size).toBe(1);
+    expect(rb.pending()).toBe(0);
+  });
+
+  it("with views, a throwing callback loses that record only and gets no record twice", () => {
+    using rb = RingBuffer.open(map, size);
+    for (let i = 0; i < 5; i++) progTestRun(output, expected(i).ctx);
+    const got: Uint8Array[] = [];
+    expect(() =>
+      rb.drain((r) => {
+        if (got.length === 2) throw new Error("hook failed");
+        got.push(r.slice());
+      }, Infinity, true),
+    ).toThrow("hook failed");
+    rb.drain((r) => got.push(r.slice()), Infinity, true);
+    expect(got).toEqual([0, 1, 3, 4].map((i) => expected(i).bytes));
+    expect(rb.pending()).toBe(0);
+  });
+
   it("refuses records when full and accepts them again once drained", () => {
     using rb = RingBuffer.open(map, size);
     const EAGAIN = 0xffffffff - 11 + 1; // (u32)-EAGAIN

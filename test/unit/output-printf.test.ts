@@ -18,4 +18,12 @@ describe("printf conversions", () => {
   ] as [string, Value[], string][])("%s", (fmt, values, want) => {
     expect(applyFormat(fmt, values)).toBe(want);
   });
+
+  it("keeps the literal text around conversions, prints a conversion without a value as written, and reuses a split format", () => {
+    const fmt = "a%%b %d c%%%x d %s%%";
+    expect(applyFormat(fmt, [i(1n), i(255n), { kind: "str", value: "e" }])).toBe("a%b 1 c%ff d e%");
+    expect(applyFormat(fmt, [i(2n), i(16n)])).toBe("a%b 2 c%10 d %s%");
+    expect(applyFormat("no conversions%%\n", [])).toBe("no conversions%\n");
+    expect(applyFormat("%d%d", [i(1n), i(2n)])).toBe("12");
+  });
 });
