@@ -418,8 +418,15 @@ export class ProbeGenerator implements GenContext {
     }
   }
 
-  /** Truncate/extend r to the width and signedness of t (casts). */
+  /** Truncate/extend r to the width and signedness of t (casts); a bool is 1 for any non-zero value. */
   truncate(r: Reg, t: Type): void {
+    if (t.k === "bool") {
+      const zero = this.e.label("bool0");
+      this.e.emit(asm.jeqImm(r, 0, zero), asm.movImm(r, 1));
+      this.e.place(zero);
+      this.placeNop();
+      return;
+    }
     if (t.k !== "int" || t.bits === 64) return;
     const sh = 64 - t.bits;
     this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));

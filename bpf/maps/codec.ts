@@ -24,7 +24,7 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     case "int":
       return { kind: "int", value: readInt(b, off, t.bits / 8, t.signed), signed: t.signed };
     case "bool":
-      return { kind: "int", value: BigInt(b[off] ?? 0), signed: false };
+      return { kind: "bool", value: (b[off] ?? 0) !== 0 };
     case "string":
       return { kind: "str", value: cString(b, off, t.size) };
     case "buffer":

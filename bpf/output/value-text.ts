@@ -40,6 +40,8 @@ export function valueText(v: Value, div = 1n): string {
   switch (v.kind) {
     case "int":
       return String(divide(v.value, div));
+    case "bool":
+      return v.value ? "true" : "false";
     case "str":
       return v.value;
     case "stack":

@@ -5,6 +5,8 @@
 /** A decoded key part or plain map value. */
 export type Value =
   | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
+  /** A bool: `true` / `false` in text and JSON. */
+  | { readonly kind: "bool"; readonly value: boolean }
   | { readonly kind: "str"; readonly value: string }
   /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
   | {

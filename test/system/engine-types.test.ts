@@ -1,0 +1,50 @@
+// The language's own value types against this kernel, as bpftrace HEAD prints them: bool
+// (comparisons, `true`, casts, bool keys, values and arrays), program-defined enums
+// (symbolised in print, printf %s, maps and tuples; numbers after arithmetic), records
+// `(x = 1, y = 2)`, and buffers (buf() of literals, arrays and memory, as keys, values,
+// variables, in ternaries, printf %r/%rx/%rh). BEGIN programs; every value is exact.
+import { afterAll, describe, expect, it } from "vitest";
+import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { newSession } from "../helpers/engine.ts";
+import { formatMap, formatMapJson } from "../../bpf/output/index.ts";
+import * as native from "../../native/index.ts";
+
+describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values", () => {
+  const fdsBefore = native.openFdCount();
+  const session = newSession();
+  afterAll(() => {
+    session.close();
+    expect(native.openFdCount()).toBe(fdsBefore);
+  });
+
+  // Maps live in the session across runs, as a notebook's do: each test names its own.
+  /** The printed lines, then every map as bpftrace prints it at exit (text, or -f json). */
+  async function run(source: string, opts: { json?: boolean; positional?: string[] } = {}): Promise<string> {
+    let text = "";
+    const r = await session.run(source, { origin: "cell[1]", output: (t) => (text += t), positional: opts.positional });
+    for (const m of r.maps) text += opts.json ? formatMapJson(m) : formatMap(m);
+    return text;
+  }
+
+  describe("bool", () => {
+    it("literals, comparisons and ! print as true/false; printf %d prints 1/0", async () => {
+      expect(await run('BEGIN { print((true, false)); print(1 < 2); print(!1); printf("%d %d %s\\n", 2 == 2, 2 != 2, 3 > 1); exit(); }'))
+        .toBe("(true, false)\ntrue\nfalse\n1 0 true\n");
+    });
+
+    it("bool map keys and values, and a bool array cast from an integer", async () => {
+      expect(await run("BEGIN { @a[true] = false; @b[1 > 2] = (true, 5 == 5); @c = (bool[2])(uint16)1; exit(); }"))
+        .toBe("@a[true]: false\n@b[false]: (true, true)\n@c: [true,false]\n");
+    });
+
+    it("casts to bool: any non-zero value, a count map included, is true", async () => {
+      expect(await run("BEGIN { @n = count(); @z = sum(0); print(((bool)@n, (bool)@z, (bool)7, (bool)0)); clear(@n); clear(@z); exit(); }"))
+        .toBe("(true, false, true, false)\n");
+    });
+
+    it("a bool from a ternary in a variable; -f json prints true/false", async () => {
+      expect(await run("BEGIN { $a = nsecs ? true : false; print($a); @m[true] = false; exit(); }", { json: true }))
+        .toBe('true\n{"type": "map", "data": {"@m": {"true": false}}}\n');
+    });
+  });
+});
