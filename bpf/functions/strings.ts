@@ -10,7 +10,7 @@ import type * as A from "../lang/ast.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { CodegenError } from "../types/errors.ts";
 import { type Type, DEFAULT_STRLEN, bool, int, isScalar, s64, sizeOf, str, typeName, u64 } from "../types/types.ts";
-import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn } from "./row.ts";
+import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn, nameOf } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
 import { probeReadStr, userPointer } from "./memory.ts";
@@ -20,6 +20,13 @@ function stringLike(c: CallCheck, i: number): string | null {
   const t = c.argTypes[i]!;
   if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8) || t.k === "ptr" || t.k === "int") return null;
   return `${c.call.callee}() argument ${i + 1} must be a string, not ${typeName(t)}`;
+}
+
+/** A string or char array (held in a slot): what strcontains() searches and searches for. */
+function inMemoryString(c: CallCheck, i: number): string | null {
+  const t = c.argTypes[i]!;
+  if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8)) return null;
+  return `${c.call.callee}() ${i === 0 ? "haystack" : "needle"} must be a string, not ${typeName(t)}`;
 }
 
 export const STRING_FUNCTIONS: readonly FunctionRow[] = [
@@ -39,7 +46,7 @@ export const STRING_FUNCTIONS: readonly FunctionRow[] = [
     return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
   }, { emit: { value: readBuffer } }),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64), { emit: { scalar: strncmp } }),
-  fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool, { emit: { scalar: strcontains } }),
+  fn("strcontains", "bool strcontains(string haystack, string needle)", "Whether needle occurs in haystack (before its NUL); an empty needle always does.", (c) => arity(c, 2) ?? inMemoryString(c, 0) ?? inMemoryString(c, 1) ?? bool, { emit: { scalar: strcontains } }),
   fn("strlen", "uint64 strlen(string | int8[] | int8 *s)", "Length of a string-like value (bytes before the NUL, at most its capacity).", (c) => arity(c, 1) ?? stringLike(c, 0) ?? u64, {
     emit: { scalar: (g, x) => strlen(g, argsOf(x)[0]!) },
   }),
@@ -117,13 +124,25 @@ function strncmp(g: EmitContext, x: Use): void {
   g.flag(0, ne, 1);
 }
 
-/** r0 = whether the literal needle occurs in the haystack (before its NUL). */
+/**
+ * r0 = whether the needle occurs in the haystack (before its NUL). A literal needle is
+ * searched for by code made for its bytes; any other is bpftrace's strstr(h, n) >= 0,
+ * through the bpf_strnstr kfunc (both stop at a NUL: "wo\0rld" is "wo").
+ */
 function strcontains(g: EmitContext, x: Use): void {
   const { e } = g;
   const [haystack, needle] = argsOf(x);
+  if (needle!.kind !== "StrLit") {
+    strstr(g, x);
+    const found = e.label("scfound");
+    e.emit(asm.jsgeImm(R0, 0, found));
+    g.flag(0, found, 1);
+    return;
+  }
   const hay = g.value(haystack!);
-  if (needle!.kind !== "StrLit") throw new CodegenError("strcontains() needs a string literal as the needle (for now)", needle!.span);
-  const bytes = Buffer.from(needle!.value);
+  const literal = Buffer.from(needle!.value);
+  const nul = literal.indexOf(0);
+  const bytes = nul < 0 ? literal : literal.subarray(0, nul);
   const hsize = sizeOf(g.type(haystack!));
   const found = e.label("scfound");
   const end = e.label("scend");
@@ -189,7 +208,7 @@ function strstr(g: EmitContext, x: Use): void {
   const { e } = g;
   const [haystack, needle] = argsOf(x);
   const id = g.shared.env?.btfId("bpf_strnstr", "func");
-  if (id === undefined) throw new CodegenError("strstr() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF", x.span);
+  if (id === undefined) throw new CodegenError(`${nameOf(x)}() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF`, x.span);
   const hay = g.value(haystack!);
   const ndl = g.value(needle!);
   e.stackAddr(R1, hay);
