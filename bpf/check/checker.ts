@@ -20,6 +20,7 @@ import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
+import type { EnumType } from "./c-enum.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
@@ -106,6 +107,9 @@ export class Checker {
   private btfValue: Btf | null | undefined;
   /** Structs and unions the program defines, by name ("struct Foo"). */
   readonly cstructs = new Map<string, CRecord>();
+  /** Enums the program defines, by type name ("enum Foo"), and their variants by name (c-enum.ts). */
+  readonly cenums = new Map<string, EnumType>();
+  readonly enumVariants = new Map<string, { readonly value: bigint; readonly type: EnumType }>();
   readonly positional: readonly string[];
   readonly settings: Settings;
 
@@ -353,7 +357,7 @@ export class Checker {
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
-    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name));
+    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name) ?? this.cenums.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
     if (base?.k === "record" && user) base = { ...base, user };

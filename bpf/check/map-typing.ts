@@ -190,7 +190,7 @@ export function assignMap(c: Checker, st: A.AssignStmt, target: A.MapExpr, agg: 
 
 /** Map keys, map values and tuple elements: integers widen to 64 bits, as bpftrace stores them (bools stay one byte). */
 export function keyNormal(t: Type): Type {
-  if (t.k === "int") return int(64, t.signed);
+  if (t.k === "int") return t.enum ? t : int(64, t.signed); // an enum is 64 bits already
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
   return t;
 }

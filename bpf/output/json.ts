@@ -71,6 +71,7 @@ function plainText(v: Value): string {
 
 /** A value: integers bare, tuples as arrays without spaces, everything else a string. */
 function valueJson(v: Value, div = 1n): string {
+  // enum variants are numbers in JSON (bpftrace's JsonEmitter<Symbolic>)
   if (v.kind === "int") return String(divide(v.value, div));
   if (v.kind === "bool") return String(v.value);
   // bpftrace prints pointers in JSON as numbers (`@ = (int16 *)0x32` is {"@": 50})

@@ -47,4 +47,20 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
         .toBe('true\n{"type": "map", "data": {"@m": {"true": false}}}\n');
     });
   });
+
+  describe("enum", () => {
+    it("variants print by name in print, printf %s, map keys, values and tuples; %d prints the number", async () => {
+      expect(await run('enum Foo { ONE = 1, TWO, OTHER = ONE + 98 }; BEGIN { $t = (ONE, TWO); print($t); printf("%d %s %-6s|%s\\n", OTHER, OTHER, TWO, ONE); @e[ONE, TWO] = OTHER; exit(); }'))
+        .toBe("(ONE, TWO)\n99 OTHER TWO   |ONE\n@e[ONE, TWO]: OTHER\n");
+    });
+
+    it("arithmetic, a mix with plain integers and casts to values without a variant print numbers; a cast to a variant's value its name", async () => {
+      expect(await run("enum { A = 1, B = 2 }; enum Baz { X = 333 }; BEGIN { $x = 444; print((A + 1, (enum Baz)333, (enum Baz)$x)); @f[A + 1] = B + 1; @f[A] = A; exit(); }"))
+        .toBe("(2, X, 444)\n@f[1]: 1\n@f[2]: 3\n");
+    });
+
+    it("-f json prints the numbers, printf still the names", async () => {
+      expect(await run('enum { A = 7 }; BEGIN { printf("%s\\n", A); @j = A; exit(); }', { json: true })).toBe('A\n{"type": "map", "data": {"@j": 7}}\n');
+    });
+  });
 });

@@ -9,7 +9,7 @@ import { bool, count, hist, int, lhist, scalar, snap, stack, stats, str, tuple }
 const trip = (s: MapSnapshot) => snapshotFromJson(JSON.parse(JSON.stringify(snapshotToJson(s))));
 
 const values: Value[] = [
-  int(0), int(-1n, true), int(2n ** 64n - 1n), str(""), str("héllo\n"), bool(true), bool(false),
+  int(0), int(-1n, true), int(2n ** 64n - 1n), str(""), str("héllo\n"), bool(true), bool(false), { kind: "int", value: 1n, signed: false, symbol: "ONE" },
   stack("vfs_read+5", "ksys_read+10"),
   { kind: "stack", frames: ["main+1"], user: true, mode: "perf" },
   tuple(int(1), str("a"), tuple(int(2, true))),
