@@ -544,9 +544,9 @@ export class Checker {
       case "<=":
       case ">":
       case ">=":
-        if (a.k === "string" || b.k === "string") {
+        if (a.k === "string" || b.k === "string" || a.k === "buffer" || b.k === "buffer") {
           if (a.k !== b.k) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
-          else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `strings can only be compared with == and !=`);
+          else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `${a.k === "buffer" ? "buffers" : "strings"} can only be compared with == and !=`);
           return bool;
         }
         if (!isScalar(a) || !isScalar(b)) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);

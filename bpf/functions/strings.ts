@@ -13,7 +13,7 @@ import { type Type, DEFAULT_STRLEN, bool, int, isScalar, s64, sizeOf, str, typeN
 import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn, nameOf } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
-import { probeReadStr, userPointer } from "./memory.ts";
+import { probeRead, probeReadStr, userPointer } from "./memory.ts";
 
 /** A string-like value: a string, a char array or a pointer (read as a string). */
 function stringLike(c: CallCheck, i: number): string | null {
@@ -39,11 +39,15 @@ export const STRING_FUNCTIONS: readonly FunctionRow[] = [
     const n = c.constInt(1);
     return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
   }, { emit: { value: readString } }),
-  fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
+  fn("buf", "buf(void *p | array | string, [int length])", "Length bytes at a pointer, or of an array or string (all of an array without a length), as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
-    const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
+    const at = c.argTypes[0]!;
+    const held = isScalar(at) ? undefined : sizeOf(at);
+    const n = c.argTypes.length > 1 ? c.constInt(1) : held;
+    if (n === undefined && held === undefined && c.argTypes.length === 1) return "buf() of a pointer needs a length";
+    const size = n !== undefined ? Number(n) : Math.min(64, c.maxStrlen);
+    return { k: "buffer", size: Math.min(size, held ?? c.maxStrlen, c.maxStrlen) };
   }, { emit: { value: readBuffer } }),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64), { emit: { scalar: strncmp } }),
   fn("strcontains", "bool strcontains(string haystack, string needle)", "Whether needle occurs in haystack (before its NUL); an empty needle always does.", (c) => arity(c, 2) ?? inMemoryString(c, 0) ?? inMemoryString(c, 1) ?? bool, { emit: { scalar: strcontains } }),
@@ -102,11 +106,19 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
 function readBuffer(g: EmitContext, x: Use, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
+  const arg = argsOf(x)[0]!;
+  const at = g.type(arg);
   e.zero(off, size);
-  g.scalar(argsOf(x)[0]!);
+  if (!isScalar(at)) {
+    // a string, array or record already held in a slot: its first bytes
+    const src = g.value(arg);
+    e.copy(R10, off, R10, src, Math.min(size, sizeOf(at)));
+    return;
+  }
+  g.scalar(arg);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  e.emit(asm.movImm(R2, size), asm.call(H.probe_read_user));
+  e.emit(asm.movImm(R2, size), asm.call(probeRead(g, at)));
 }
 
 /** r0 = 1 when the first n bytes differ (bpftrace's strncmp is a not-equal flag). */

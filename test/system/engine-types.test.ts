@@ -63,4 +63,20 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
       expect(await run('enum { A = 7 }; BEGIN { printf("%s\\n", A); @j = A; exit(); }', { json: true })).toBe('A\n{"type": "map", "data": {"@j": 7}}\n');
     });
   });
+
+  describe("buffer", () => {
+    it("buf() of literals and arrays as keys, values and variables; %r, %rx, %rh; a ternary of two sizes", async () => {
+      const src = [
+        'BEGIN { $a = buf("hi", 2); $n = buf((uint8[4])(uint32)0x64636261); $t = nsecs ? buf("yo", 2) : buf("bye", 3);',
+        ' printf("%r|%rx|%rh|%r|%r\\n", $a, buf("Hi\\0", 3), buf("Hi\\0", 3), $n, $t);',
+        ' @k[buf("key", 4), 1] = buf("value", 5); @p = buf("positional", $1); exit(); }',
+      ].join("");
+      expect(await run(src, { positional: ["3"] })).toBe("hi|\\x48\\x69\\x00|48 69 00|abcd|yo\n@k[key\\x00, 1]: value\n@p: pos\n");
+    });
+
+    it("== and != compare every byte, NULs included; buffers of two sizes are never equal", async () => {
+      expect(await run('BEGIN { $a = buf("a\\0b", 3); $b = buf("a\\0c", 3); print(($a == $a, $a == $b, $a != $b, buf("hi", 2) == buf("hi", 3), buf("x", 1) != buf("xy", 2))); exit(); }'))
+        .toBe("(true, false, true, false, true)\n");
+    });
+  });
 });

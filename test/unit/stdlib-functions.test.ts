@@ -97,6 +97,9 @@ describe("strings", () => {
     expect(messages('BEGIN { @n = memcmp("a", 1, 1); }')).toEqual(["memcmp() argument 2 must be a value in memory (string, array, tuple, buffer), not int64"]);
     expect(messages('BEGIN { @n = strstr("a", (1, 2)); }')).toContain("strstr() argument 2 must be a string, not (int64, int64)");
     expect(messages('BEGIN { @n = strcontains("foo", 1); }')).toEqual(["strcontains() needle must be a string, not int64"]);
+    expect(messages("BEGIN { @b = buf(0); }")).toEqual(["buf() of a pointer needs a length"]);
+    expect(messages('BEGIN { @b = buf("a", 1) < buf("b", 1); }')).toEqual(["buffers can only be compared with == and !="]);
+    expect(messages('BEGIN { printf("%rx %rh %r", buf("a", 1), buf("b", 1), buf("c", 1)); }')).toEqual([]);
     expect(messages('BEGIN { @n = strcontains(1, "foo"); }')).toEqual(["strcontains() haystack must be a string, not int64"]);
   });
 });
