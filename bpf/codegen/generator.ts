@@ -245,7 +245,19 @@ export class ProbeGenerator implements GenContext {
       return;
     }
     const t = this.type(x);
-    if (isScalar(t)) this.scalar(x);
+    if (x.kind === "TernaryExpr" && t.k === "none") {
+      // `c ? printf(...) : printf(...)` as a statement: each branch runs for its effects
+      const f = this.e.label("tf");
+      const end = this.e.label("te");
+      this.cond(x.cond, f);
+      this.discard(x.then);
+      this.e.emit(asm.ja(end));
+      this.e.place(f);
+      this.discard(x.else);
+      this.e.place(end);
+      this.placeNop();
+    } else if (x.kind === "CallExpr" && t.k === "none") C.callStmt(this, x);
+    else if (isScalar(t)) this.scalar(x);
     else if (t.k !== "none") this.value(x);
   }
 

@@ -64,6 +64,10 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
     });
   });
 
+  it("none: a ternary of two printf calls as a statement runs the chosen branch only", async () => {
+    expect(await run('BEGIN { 1 ? printf("yes\\n") : printf("no\\n"); pid == 0 ? printf("zero\\n") : printf("pid\\n"); exit(); }')).toBe("yes\npid\n");
+  });
+
   describe("buffer", () => {
     it("buf() of literals and arrays as keys, values and variables; %r, %rx, %rh; a ternary of two sizes", async () => {
       const src = [
