@@ -21,7 +21,7 @@ import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import type { EnumType } from "./c-enum.ts";
-import { structValueType } from "./record-value.ts";
+import { recordLiteral, structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
@@ -487,7 +487,7 @@ export class Checker {
       }
       case "TupleExpr": {
         const elements = e.elements.map((x) => keyNormal(this.expr(x, s)));
-        return { k: "tuple", elements };
+        return e.names ? recordLiteral(this, e, elements) : { k: "tuple", elements };
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
@@ -582,7 +582,7 @@ export class Checker {
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
-      this.err(e.span, `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
+      this.err(e.span, rec.name === "record" ? `the record has no field '${e.field}'` : `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
       return u64;
     }
     return f.dataLoc ? str(this.strlen) : f.type;

@@ -28,7 +28,7 @@ import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
-import { storeRecord } from "./record-copy.ts";
+import { heldFieldOffset, heldRecord, storeRecordLiteral, storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
@@ -505,6 +505,7 @@ export class ProbeGenerator implements GenContext {
     if (rec.k !== "record") return undefined;
     const f = rec.fields?.find((y) => y.name === x.field);
     if (!f) throw new CodegenError(`no field ${x.field}`, x.span);
+    if (heldRecord(x.object, ot)) return undefined;
     if (x.object.kind !== "IdentExpr" || x.object.name !== "args") {
       throw new CodegenError("field access is supported on args (tracepoint fields) only, for now", x.span);
     }
@@ -518,9 +519,7 @@ export class ProbeGenerator implements GenContext {
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
-      const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
-      const { offsets } = tupleLayout(ot.elements);
-      this.loadScalar(R0, R10, off + offsets[Number(x.field)]!, t);
+      this.loadScalar(R0, R10, off + heldFieldOffset(this.type(x.object), x.field), t);
       return;
     }
     const fields = kindOf(this.cp.concrete).args.fields;
@@ -601,6 +600,7 @@ export class ProbeGenerator implements GenContext {
         if (t.k === "array") return arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
+        if (t.k === "record" && x.names) return storeRecordLiteral(this, x, off, t);
         if (t.k !== "tuple") break;
         const { offsets } = tupleLayout(t.elements);
         e.zero(off, size);
@@ -627,10 +627,8 @@ export class ProbeGenerator implements GenContext {
         if (fld && bytes) return bytes(fld, off, size, argCode(this, x.span));
         if (!fld) {
           const src = this.value(x.object);
-          const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
-          const { offsets } = tupleLayout(ot.elements);
           e.zero(off, size);
-          e.copy(R10, off, R10, src + offsets[Number(x.field)]!, Math.min(size, sizeOf(xt)));
+          e.copy(R10, off, R10, src + heldFieldOffset(this.type(x.object), x.field), Math.min(size, sizeOf(xt)));
           return;
         }
         break;

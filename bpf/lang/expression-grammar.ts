@@ -379,22 +379,46 @@ export abstract class ExpressionGrammar extends GrammarBase {
       },
       {
         ALT: () => {
+          // `(a = 1, b = "x")` is a record: every element named
+          const names: (string | undefined)[] = [];
+          let name: string | undefined;
+          const named = { GATE: () => this.LA(2).tokenType === T.Assign };
+          this.OPTION2({
+            ...named,
+            DEF: () => {
+              const n = this.CONSUME(T.Ident);
+              this.CONSUME(T.Assign);
+              this.ACTION(() => (name = n.image));
+            },
+          });
           const first = this.SUBRULE(this.expression);
+          this.ACTION(() => names.push(name));
           const elements = [first];
           let tuple = false;
           this.MANY(() => {
             this.CONSUME(T.Comma);
             tuple = true;
             this.OPTION(() => {
+              let field: string | undefined;
+              this.OPTION3({
+                ...named,
+                DEF: () => {
+                  const n = this.CONSUME2(T.Ident);
+                  this.CONSUME2(T.Assign);
+                  this.ACTION(() => (field = n.image));
+                },
+              });
               const e = this.SUBRULE2(this.expression);
-              this.ACTION(() => elements.push(e));
+              this.ACTION(() => (elements.push(e), names.push(field)));
             });
           });
           const close = this.CONSUME3(T.RParen);
           return this.ACTION((): A.Expr => {
+            const span = this.span(open, close);
+            if (names.some((n) => n !== undefined)) return { kind: "TupleExpr", elements, names, span };
             // A grouping has no node of its own; its expression's span covers the parentheses.
-            if (!tuple) return { ...first, span: this.span(open, close) };
-            return { kind: "TupleExpr", elements, span: this.span(open, close) };
+            if (!tuple) return { ...first, span };
+            return { kind: "TupleExpr", elements, span };
           });
         },
       },

@@ -1,8 +1,9 @@
 // The language's own value types against this kernel, as bpftrace HEAD prints them: bool
 // (comparisons, `true`, casts, bool keys, values and arrays), program-defined enums
 // (symbolised in print, printf %s, maps and tuples; numbers after arithmetic), records
-// `(x = 1, y = 2)`, and buffers (buf() of literals, arrays and memory, as keys, values,
-// variables, in ternaries, printf %r/%rx/%rh). BEGIN programs; every value is exact.
+// `(x = 1, y = 2)` (fields, nesting, printing), a ternary of printf()s as a statement, and
+// buffers (buf() of literals and arrays, as keys, values, variables, in ternaries, printf
+// %r/%rx/%rh, ==). BEGIN programs; every value is exact.
 import { afterAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { newSession } from "../helpers/engine.ts";
@@ -66,6 +67,18 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
 
   it("none: a ternary of two printf calls as a statement runs the chosen branch only", async () => {
     expect(await run('BEGIN { 1 ? printf("yes\\n") : printf("no\\n"); pid == 0 ? printf("zero\\n") : printf("pid\\n"); exit(); }')).toBe("yes\npid\n");
+  });
+
+  describe("record", () => {
+    it("fields read back, nested records and tuples print as bpftrace prints them, a map value holds one", async () => {
+      const src = 'BEGIN { $v = (x = 1, y = 2); $t = (a = 0, b = "str", d = (5, 6), e = $v); printf("%d %s %d %d\\n", $t.a, $t.b, $t.d.1, $t.e.y); print($t); @r[$t.e.x] = (n = 7, s = "s"); exit(); }';
+      expect(await run(src)).toBe("0 str 6 2\n{ .a = 0, .b = str, .d = (5, 6), .e = { .x = 1, .y = 2 } }\n@r[1]: { .n = 7, .s = s }\n");
+    });
+
+    it("fields evaluate in the order written and land by name when a variable's record lists them in another order", async () => {
+      expect(await run('BEGIN { $a = (foo = { printf("1"); 1 }, bar = { printf("2"); 2 }); $a = (bar = { printf("3"); 3 }, foo = { printf("4\\n"); 4 }); print($a); exit(); }'))
+        .toBe("1234\n{ .foo = 4, .bar = 3 }\n");
+    });
   });
 
   describe("buffer", () => {

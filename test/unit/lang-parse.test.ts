@@ -256,6 +256,11 @@ describe("expressions", () => {
     expect(printExpr(expr('(1, "a")'))).toBe('(1, "a")');
     expect(printExpr(expr("(1,)"))).toBe("(1,)");
     expect(printExpr(expr("()"))).toBe("()");
+    // record literals: bpftrace HEAD's named tuples
+    expect(printExpr(expr('(a = 1, b = "x")'))).toBe('(a = 1, b = "x")');
+    expect(printExpr(expr("(a = 1)"))).toBe("(a = 1)");
+    expect(printExpr(expr("(a = (x = 2, y = $v), b = (1, 2))"))).toBe("(a = (x = 2, y = $v), b = (1, 2))");
+    expect(printExpr(expr("(a = 1, 2)"))).toBe("(a = 1, ? = 2)");
     expect(printExpr(expr("((struct path *)arg0)->dentry"))).toBe("(((struct path*)arg0)->dentry)");
     expect(printExpr(expr("(uint64)$my_q.nr_queued"))).toBe("((uint64)($my_q.nr_queued))");
   });
