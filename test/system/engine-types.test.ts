@@ -81,6 +81,11 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
     });
   });
 
+  it("config() and config are the settings as a record, config = { ... } included", async () => {
+    expect(await run('config = { max_strlen = 200; stack_mode = perf } BEGIN { printf("%d %s %d\\n", config().max_strlen, config().stack_mode, config().cpp_demangle); print(config); exit(); }'))
+      .toBe("200 perf 1\n{ .max_strlen = 200, .max_map_keys = 4096, .stack_mode = perf, .missing_probes = error, .print_maps_on_exit = true, .cpp_demangle = true }\n");
+  });
+
   describe("buffer", () => {
     it("buf() of literals and arrays as keys, values and variables; %r, %rx, %rh; a ternary of two sizes", async () => {
       const src = [
