@@ -81,6 +81,11 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
     });
   });
 
+  it("if/else as a value, nested and chained, is the chosen branch's value; as a statement it stays a statement", async () => {
+    expect(await run("BEGIN { let $x = 1; let $y = 0; print(if ($x) { if ($y) { 1 } else { 2 } } else { 3 }); $a = if $y { 5 } else if $x { 6 } else { 7 }; print($a); if ($y) { print(8) } else { print(9) } exit(); }"))
+      .toBe("2\n6\n9\n");
+  });
+
   it("config() and config are the settings as a record, config = { ... } included", async () => {
     expect(await run('config = { max_strlen = 200; stack_mode = perf } BEGIN { printf("%d %s %d\\n", config().max_strlen, config().stack_mode, config().cpp_demangle); print(config); exit(); }'))
       .toBe("200 perf 1\n{ .max_strlen = 200, .max_map_keys = 4096, .stack_mode = perf, .missing_probes = error, .print_maps_on_exit = true, .cpp_demangle = true }\n");
