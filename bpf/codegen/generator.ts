@@ -373,8 +373,8 @@ export class ProbeGenerator implements GenContext {
         if (ot.k === "string" || ot.k === "array") {
           const off = this.value(x.object);
           const i = constInt(x.index, this.shared.positional);
-          if (i === undefined) throw new CodegenError("indexing a string or array needs a constant index", x.index.span);
           const es = ot.k === "array" ? sizeOf(ot.element) : 1;
+          if (i === undefined) return this.indexAtRuntime(x.index, off, ot.k === "array" ? ot.length : ot.size, es, t);
           this.loadScalar(R0, R10, off + Number(i) * es, t);
           return;
         }
@@ -510,6 +510,23 @@ export class ProbeGenerator implements GenContext {
       throw new CodegenError("field access is supported on args (tracepoint fields) only, for now", x.span);
     }
     return f;
+  }
+
+  /** r0 = element `index` of the `length` elements at r10+off; 0 past the end (the verifier wants the bound). */
+  private indexAtRuntime(index: A.Expr, off: number, length: number, size: number, t: Type): void {
+    const { e } = this;
+    const out = e.label("idxout");
+    const end = e.label("idxend");
+    this.scalar(index);
+    e.emit(asm.jgeImm(R0, length, out), asm.mulImm(R0, size));
+    e.stackAddr(R1, off);
+    e.emit(asm.add(R1, R0));
+    this.loadScalar(R0, R1, 0, t);
+    e.emit(asm.ja(end));
+    e.place(out);
+    e.emit(asm.movImm(R0, 0));
+    e.place(end);
+    this.placeNop();
   }
 
   fieldScalar(x: A.FieldExpr): void {

@@ -86,6 +86,11 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
       .toBe("2\n6\n9\n");
   });
 
+  it("a string or array indexed at run time reads the element, 0 past the end", async () => {
+    expect(await run('BEGIN { $a = "foo"; $n = (uint8[4])(uint32)0x04030201; $i = (uint64)1; $j = (uint64)3; $k = (uint64)10; print(($a[$i], $n[$j], $a[$k], $n[$k])); exit(); }'))
+      .toBe("(111, 4, 0, 0)\n");
+  });
+
   it("config() and config are the settings as a record, config = { ... } included", async () => {
     expect(await run('config = { max_strlen = 200; stack_mode = perf } BEGIN { printf("%d %s %d\\n", config().max_strlen, config().stack_mode, config().cpp_demangle); print(config); exit(); }'))
       .toBe("200 perf 1\n{ .max_strlen = 200, .max_map_keys = 4096, .stack_mode = perf, .missing_probes = error, .print_maps_on_exit = true, .cpp_demangle = true }\n");
