@@ -11,6 +11,7 @@ import { aggregateNumber, valueText } from "../bpf/output/index.ts";
 function plain(v: Value): unknown {
   switch (v.kind) {
     case "int": return Number(v.value);
+    case "bool": return v.value;
     case "str": return v.value;
     case "tuple": return v.elements.map(plain);
     case "array": return v.elements.map(plain);
@@ -41,8 +42,9 @@ const prop = (name: string) => (ident.test(name) ? name : JSON.stringify(name));
 export function tsType(t: Type): string {
   switch (t.k) {
     case "int":
-    case "bool":
       return "number";
+    case "bool":
+      return "boolean";
     case "string":
     case "buffer":
     case "sym":
@@ -67,6 +69,7 @@ const wrap = (s: string) => (/[|&]/.test(s) ? `(${s})` : s);
 function tsTypeOfValue(v: Value): string {
   switch (v.kind) {
     case "int": return "number";
+    case "bool": return "boolean";
     case "str": return "string";
     case "stack": return "string[]";
     case "tuple": return `[${v.elements.map(tsTypeOfValue).join(", ")}]`;

@@ -50,7 +50,7 @@ export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {
 
 /** A use that is another expression (ppid(task)): check the replacement in its place. */
 export function rewrite(c: Checker, e: A.CallExpr | A.IdentExpr, f: FunctionRow, s: ProbeScope): Type | undefined {
-  const x = f.rewrite!(e, c.btf() !== undefined);
+  const x = f.rewrite!(e, c.btf() !== undefined, c.settings);
   if (typeof x === "string") {
     c.err(e.span, x);
     return u64;

@@ -20,7 +20,8 @@ import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
-import { structValueType } from "./record-value.ts";
+import type { EnumType } from "./c-enum.ts";
+import { recordLiteral, structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
@@ -106,6 +107,9 @@ export class Checker {
   private btfValue: Btf | null | undefined;
   /** Structs and unions the program defines, by name ("struct Foo"). */
   readonly cstructs = new Map<string, CRecord>();
+  /** Enums the program defines, by type name ("enum Foo"), and their variants by name (c-enum.ts). */
+  readonly cenums = new Map<string, EnumType>();
+  readonly enumVariants = new Map<string, { readonly value: bigint; readonly type: EnumType }>();
   readonly positional: readonly string[];
   readonly settings: Settings;
 
@@ -353,7 +357,7 @@ export class Checker {
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
-    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name));
+    const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name) ?? this.cenums.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
     if (base?.k === "record" && user) base = { ...base, user };
@@ -483,7 +487,7 @@ export class Checker {
       }
       case "TupleExpr": {
         const elements = e.elements.map((x) => keyNormal(this.expr(x, s)));
-        return { k: "tuple", elements };
+        return e.names ? recordLiteral(this, e, elements) : { k: "tuple", elements };
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
@@ -540,9 +544,9 @@ export class Checker {
       case "<=":
       case ">":
       case ">=":
-        if (a.k === "string" || b.k === "string") {
+        if (a.k === "string" || b.k === "string" || a.k === "buffer" || b.k === "buffer") {
           if (a.k !== b.k) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
-          else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `strings can only be compared with == and !=`);
+          else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `${a.k === "buffer" ? "buffers" : "strings"} can only be compared with == and !=`);
           return bool;
         }
         if (!isScalar(a) || !isScalar(b)) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
@@ -578,7 +582,7 @@ export class Checker {
     const f = rec.fields.find((x) => x.name === e.field);
     if (!f) {
       const near = closest(e.field, rec.fields.map((x) => x.name));
-      this.err(e.span, `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
+      this.err(e.span, rec.name === "record" ? `the record has no field '${e.field}'` : `${s.concrete.name} has no argument '${e.field}'`, near ? [`did you mean ${near}?`] : [`its arguments: ${rec.fields.map((x) => x.name).join(", ")}`]);
       return u64;
     }
     return f.dataLoc ? str(this.strlen) : f.type;

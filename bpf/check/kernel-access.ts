@@ -10,6 +10,7 @@ import { closest } from "../types/suggest.ts";
 import { namedType } from "./named-types.ts";
 import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "../btf/btf-types.ts";
 import { type CRecord, cField, layoutStruct } from "./c-struct.ts";
+import { defineEnum } from "./c-enum.ts";
 import { type Type, s64, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";
 
@@ -20,7 +21,17 @@ export function defineStructs(c: Checker): Diagnostic[] {
     const btf = c.btf();
     return btf && rec.btfId !== undefined ? btfAlign(btf, rec.btfId) : 8;
   };
+  let anonymous = 0;
   for (const def of c.program.structs) {
+    if (def.name.startsWith("enum")) {
+      const e = defineEnum(def, def.name === "enum" ? `enum <anon_${++anonymous}>` : def.name);
+      if (typeof e === "string") out.push(diagnostic("SemanticError", def.span, e));
+      else {
+        c.cenums.set(e.enum.name, e);
+        for (const v of e.enum.variants) c.enumVariants.set(v.name, { value: v.value, type: e });
+      }
+      continue;
+    }
     // a placeholder first, so `struct Foo *next` inside Foo points at Foo
     c.cstructs.set(def.name, { k: "record", name: def.name, size: 0, fields: [], layout: "c", align: 1 });
     const lookup = (name: string): Type | undefined => {
@@ -38,11 +49,16 @@ export function defineStructs(c: Checker): Diagnostic[] {
   return out;
 }
 
-/** Identifiers that mean kernel things: ppid, pcomm, enum constants. */
+/** Identifiers that mean kernel things: ppid, pcomm, enum constants (the program's, then the kernel's). */
 export function kernelIdent(c: Checker, e: A.IdentExpr, s: ProbeScope): Type | undefined {
   const row = builtinRows.get(e.name);
   if (row?.rewrite) return rewrite(c, e, row, s);
   if (builtins.has(e.name)) return undefined;
+  const own = c.enumVariants.get(e.name);
+  if (own) {
+    s.consts.set(e, own.value);
+    return own.type;
+  }
   const btf = c.btf();
   const v = btf ? btfEnumValue(btf, e.name) : undefined;
   if (v === undefined) return undefined;

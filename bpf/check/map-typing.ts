@@ -188,10 +188,9 @@ export function assignMap(c: Checker, st: A.AssignStmt, target: A.MapExpr, agg: 
   s.types.set(target, keyNormal(v));
 }
 
-/** Map keys, map values and tuple elements: integers widen to 64 bits, as bpftrace stores them. */
+/** Map keys, map values and tuple elements: integers widen to 64 bits, as bpftrace stores them (bools stay one byte). */
 export function keyNormal(t: Type): Type {
-  if (t.k === "int") return int(64, t.signed);
-  if (t.k === "bool") return u64;
+  if (t.k === "int") return t.enum ? t : int(64, t.signed); // an enum is 64 bits already
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
   return t;
 }

@@ -15,7 +15,9 @@
 // scratch slot, like a tuple), not something read through its address.
 import type { Btf } from "../btf/index.ts";
 import { btfType } from "../btf/btf-types.ts";
-import { type RecordField, type Type, inMemory } from "../types/types.ts";
+import { type RecordField, type Type, inMemory, tupleLayout } from "../types/types.ts";
+import type * as A from "../lang/ast.ts";
+import type { Checker } from "./checker.ts";
 
 export type RecordType = Extract<Type, { k: "record" }>;
 /** The program's own struct definitions, by name ("struct request"). */
@@ -88,4 +90,20 @@ export function structValueType(t: Type, btf: Btf | undefined, strlen: number, c
   if (t.k !== "record") return t;
   const nested = (t.fields ?? []).some((f) => f.dataLoc || f.type.k === "record");
   return nested || inMemory(t) ? recordValue(t, btf, strlen, 0, cstructs) : t;
+}
+
+/**
+ * The type of a record literal `(a = 1, b = "x")`: a value record laid out as the tuple of
+ * its elements (bpftrace's Record), fields in the order written.
+ */
+export function recordLiteral(c: Checker, e: A.TupleExpr, elements: readonly Type[]): RecordType {
+  const { offsets, size } = tupleLayout(elements);
+  const names = e.names!;
+  const fields: RecordField[] = [];
+  names.forEach((name, i) => {
+    if (name === undefined) c.err(e.elements[i]!.span, "a record names every field: (a = 1, b = 2)");
+    else if (names.indexOf(name) !== i) c.err(e.elements[i]!.span, `the record has two fields named '${name}'`);
+    fields.push({ name: name ?? `_${i}`, type: elements[i]!, offset: offsets[i]! });
+  });
+  return { k: "record", name: "record", size, fields };
 }

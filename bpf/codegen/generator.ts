@@ -28,7 +28,7 @@ import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
-import { storeRecord } from "./record-copy.ts";
+import { heldFieldOffset, heldRecord, storeRecordLiteral, storeRecord } from "./record-copy.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
@@ -245,7 +245,19 @@ export class ProbeGenerator implements GenContext {
       return;
     }
     const t = this.type(x);
-    if (isScalar(t)) this.scalar(x);
+    if (x.kind === "TernaryExpr" && t.k === "none") {
+      // `c ? printf(...) : printf(...)` as a statement: each branch runs for its effects
+      const f = this.e.label("tf");
+      const end = this.e.label("te");
+      this.cond(x.cond, f);
+      this.discard(x.then);
+      this.e.emit(asm.ja(end));
+      this.e.place(f);
+      this.discard(x.else);
+      this.e.place(end);
+      this.placeNop();
+    } else if (x.kind === "CallExpr" && t.k === "none") C.callStmt(this, x);
+    else if (isScalar(t)) this.scalar(x);
     else if (t.k !== "none") this.value(x);
   }
 
@@ -361,8 +373,8 @@ export class ProbeGenerator implements GenContext {
         if (ot.k === "string" || ot.k === "array") {
           const off = this.value(x.object);
           const i = constInt(x.index, this.shared.positional);
-          if (i === undefined) throw new CodegenError("indexing a string or array needs a constant index", x.index.span);
           const es = ot.k === "array" ? sizeOf(ot.element) : 1;
+          if (i === undefined) return this.indexAtRuntime(x.index, off, ot.k === "array" ? ot.length : ot.size, es, t);
           this.loadScalar(R0, R10, off + Number(i) * es, t);
           return;
         }
@@ -418,8 +430,15 @@ export class ProbeGenerator implements GenContext {
     }
   }
 
-  /** Truncate/extend r to the width and signedness of t (casts). */
+  /** Truncate/extend r to the width and signedness of t (casts); a bool is 1 for any non-zero value. */
   truncate(r: Reg, t: Type): void {
+    if (t.k === "bool") {
+      const zero = this.e.label("bool0");
+      this.e.emit(asm.jeqImm(r, 0, zero), asm.movImm(r, 1));
+      this.e.place(zero);
+      this.placeNop();
+      return;
+    }
     if (t.k !== "int" || t.bits === 64) return;
     const sh = 64 - t.bits;
     this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));
@@ -486,10 +505,28 @@ export class ProbeGenerator implements GenContext {
     if (rec.k !== "record") return undefined;
     const f = rec.fields?.find((y) => y.name === x.field);
     if (!f) throw new CodegenError(`no field ${x.field}`, x.span);
+    if (heldRecord(x.object, ot)) return undefined;
     if (x.object.kind !== "IdentExpr" || x.object.name !== "args") {
       throw new CodegenError("field access is supported on args (tracepoint fields) only, for now", x.span);
     }
     return f;
+  }
+
+  /** r0 = element `index` of the `length` elements at r10+off; 0 past the end (the verifier wants the bound). */
+  private indexAtRuntime(index: A.Expr, off: number, length: number, size: number, t: Type): void {
+    const { e } = this;
+    const out = e.label("idxout");
+    const end = e.label("idxend");
+    this.scalar(index);
+    e.emit(asm.jgeImm(R0, length, out), asm.mulImm(R0, size));
+    e.stackAddr(R1, off);
+    e.emit(asm.add(R1, R0));
+    this.loadScalar(R0, R1, 0, t);
+    e.emit(asm.ja(end));
+    e.place(out);
+    e.emit(asm.movImm(R0, 0));
+    e.place(end);
+    this.placeNop();
   }
 
   fieldScalar(x: A.FieldExpr): void {
@@ -499,9 +536,7 @@ export class ProbeGenerator implements GenContext {
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
-      const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
-      const { offsets } = tupleLayout(ot.elements);
-      this.loadScalar(R0, R10, off + offsets[Number(x.field)]!, t);
+      this.loadScalar(R0, R10, off + heldFieldOffset(this.type(x.object), x.field), t);
       return;
     }
     const fields = kindOf(this.cp.concrete).args.fields;
@@ -582,6 +617,7 @@ export class ProbeGenerator implements GenContext {
         if (t.k === "array") return arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
+        if (t.k === "record" && x.names) return storeRecordLiteral(this, x, off, t);
         if (t.k !== "tuple") break;
         const { offsets } = tupleLayout(t.elements);
         e.zero(off, size);
@@ -608,10 +644,8 @@ export class ProbeGenerator implements GenContext {
         if (fld && bytes) return bytes(fld, off, size, argCode(this, x.span));
         if (!fld) {
           const src = this.value(x.object);
-          const ot = this.type(x.object) as Extract<Type, { k: "tuple" }>;
-          const { offsets } = tupleLayout(ot.elements);
           e.zero(off, size);
-          e.copy(R10, off, R10, src + offsets[Number(x.field)]!, Math.min(size, sizeOf(xt)));
+          e.copy(R10, off, R10, src + heldFieldOffset(this.type(x.object), x.field), Math.min(size, sizeOf(xt)));
           return;
         }
         break;

@@ -12,8 +12,9 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
   const { e } = g;
   if (x.op === "&&" || x.op === "||" || ["==", "!=", "<", "<=", ">", ">="].includes(x.op)) {
     const lt = g.type(x.left);
-    if (lt.k === "string" && (x.op === "==" || x.op === "!=")) {
-      stringEquals(g, x.left, x.right);
+    if ((lt.k === "string" || lt.k === "buffer") && (x.op === "==" || x.op === "!=")) {
+      if (lt.k === "buffer") bufferEquals(g, x.left, x.right);
+      else stringEquals(g, x.left, x.right);
       if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
       return;
     }
@@ -78,6 +79,22 @@ function isSigned(g: GenContext, x: A.Expr): boolean {
   const t = g.type(x);
   if (x.kind === "IntLit") return true;
   return t.k === "int" ? t.signed : false;
+}
+
+/** r0 = 1 when the buffers have the same length and bytes (NULs included), else 0. */
+function bufferEquals(g: GenContext, a: A.Expr, b: A.Expr): void {
+  const { e } = g;
+  const n = sizeOf(g.type(a));
+  const oa = g.value(a);
+  const ob = g.value(b);
+  if (n !== sizeOf(g.type(b))) {
+    e.emit(asm.movImm(R0, 0));
+    return;
+  }
+  const ne = e.label("bne");
+  // buffers are at most max_strlen bytes: unrolled, no loop for the verifier to walk
+  for (let i = 0; i < n; i++) e.emit(asm.ldx(1, R1, R10, oa + i), asm.ldx(1, R2, R10, ob + i), asm.jne(R1, R2, ne));
+  g.flag(1, ne, 0);
 }
 
 /** r0 = 1 when the strings are equal (bytes up to the first NUL), else 0. */

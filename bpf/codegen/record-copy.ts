@@ -11,7 +11,8 @@
 // generator's own cases; this returns false for them.
 import { asm, R0, R1, R2, R3, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type Type, inMemory } from "../types/types.ts";
+import { type Type, inMemory, sizeOf, tupleLayout } from "../types/types.ts";
+import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 import { kindOf } from "../probes/index.ts";
 import { argCode } from "./arg-code.ts";
@@ -50,4 +51,28 @@ export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType
   e.stackAddr(R1, off);
   e.emit(asm.movImm(R2, t.size), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
   return true;
+}
+
+/**
+ * Record literals `(a = 1, b = "x")`: each element into the field of `t` with its name, in
+ * the order written (a variable's record type may list the fields in another order).
+ */
+export function storeRecordLiteral(g: GenContext, x: A.TupleExpr, off: number, t: RecordType): void {
+  g.e.zero(off, sizeOf(t));
+  x.elements.forEach((el, i) => {
+    const f = t.fields?.find((y) => y.name === x.names![i]);
+    if (!f) throw new CodegenError(`the record has no field '${x.names![i]}'`, el.span);
+    g.storeInto(el, off + f.offset, f.type);
+  });
+}
+
+/** A record value held in a slot, as a tuple is (a record literal, not `args` or a struct in memory). */
+export function heldRecord(object: A.Expr, t: Type): boolean {
+  return t.k === "record" && t.btfId === undefined && t.layout === undefined && !(object.kind === "IdentExpr" && object.name === "args");
+}
+
+/** The offset of field `name` (a record's) or `.N` (a tuple's) in a value held in a slot. */
+export function heldFieldOffset(t: Type, name: string): number {
+  if (t.k === "record") return t.fields!.find((f) => f.name === name)!.offset;
+  return tupleLayout((t as Extract<Type, { k: "tuple" }>).elements).offsets[Number(name)]!;
 }

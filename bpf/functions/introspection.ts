@@ -1,7 +1,9 @@
 // The introspection family: what is known at compile time — sizeof, the is_* questions
 // about an expression's type (constants: nothing runs), static_assert and fail (errors at
-// compile time, where they are reached) — and kptr/uptr, which only retype a pointer.
+// compile time, where they are reached), config (the settings as a record) — and kptr/uptr,
+// which only retype a pointer.
 import type * as A from "../lang/ast.ts";
+import type { Settings } from "../lang/settings.ts";
 import { type Type, bool, none, typeName, u64 } from "../types/types.ts";
 import { type CallCheck, type FunctionRow, argsOf, arity, fn, formatFirst } from "./row.ts";
 
@@ -73,4 +75,27 @@ export const INTROSPECTION_FUNCTIONS: readonly FunctionRow[] = [
   }, { emit: compileTimeOnly }),
   retype("kptr"),
   retype("uptr"),
+  fn("config", "record config()", "The settings (max_strlen, stack_mode, ...) as a record: config().max_strlen.", (c) => arity(c, 0) ?? u64, {
+    rewrite: configRecord,
+    builtin: { doc: "The settings as a record: config.max_strlen.", type: () => u64 },
+  }),
 ];
+
+/**
+ * config / config(): the program's settings as a record literal, built at compile time
+ * (bpftrace's __builtin_config), so `config().max_strlen` is a constant like any field.
+ */
+export function configRecord(x: A.CallExpr | A.IdentExpr, _hasBtf: boolean, settings: Settings): A.Expr | string {
+  const span = x.span;
+  if (argsOf(x).length > 0) return "config() takes no arguments";
+  const fields: [string, A.Expr][] = [
+    ["max_strlen", { kind: "IntLit", value: BigInt(settings.maxStrlen), raw: String(settings.maxStrlen), span }],
+    ["max_map_keys", { kind: "IntLit", value: BigInt(settings.maxMapKeys), raw: String(settings.maxMapKeys), span }],
+    ["stack_mode", { kind: "StrLit", value: settings.stackMode, span }],
+    ["missing_probes", { kind: "StrLit", value: settings.missingProbes, span }],
+    ["print_maps_on_exit", { kind: "BoolLit", value: settings.printMapsOnExit, span }],
+    // accepted and ignored here (settings.ts); bpftrace's defaults
+    ["cpp_demangle", { kind: "BoolLit", value: true, span }],
+  ];
+  return { kind: "TupleExpr", elements: fields.map((f) => f[1]), names: fields.map((f) => f[0]), span };
+}

@@ -49,7 +49,7 @@ function checkConversions(c: CallCheck): void {
     const a = e.args[i + 1]!;
     if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
       err(a.span, `printf: %s cannot print ${typeName(t)}`);
-    } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
+    } else if (spec.conv !== "s" && !spec.conv.startsWith("r") && !isScalar(t)) {
       err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
     } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
       err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);

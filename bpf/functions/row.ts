@@ -5,6 +5,7 @@
 // bpf/runtime/run.ts). One file per family in this folder; index.ts is the registry.
 // Nothing reads a function's name anywhere else: the passes ask the row.
 import type * as A from "../lang/ast.ts";
+import type { Settings } from "../lang/settings.ts";
 import type { MapInfo, MapValueKind } from "../types/map-info.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
 import type { Aggregate, Value } from "../types/snapshot.ts";
@@ -147,7 +148,7 @@ export interface FunctionRow {
    * A use that is another expression (ppid is curtask->real_parent->tgid): the checker
    * checks and codegen emits the replacement. A string is an error message.
    */
-  rewrite?(x: Use, hasBtf: boolean): A.Expr | string;
+  rewrite?(x: Use, hasBtf: boolean, settings: Settings): A.Expr | string;
   /** Set for count/sum/hist/...: the map value kind a call makes. */
   readonly aggregation?: Aggregation;
   /** Arguments that are maps (delete, clear, print...) are checked as map references. */

@@ -10,16 +10,23 @@ import type * as A from "../lang/ast.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { CodegenError } from "../types/errors.ts";
 import { type Type, DEFAULT_STRLEN, bool, int, isScalar, s64, sizeOf, str, typeName, u64 } from "../types/types.ts";
-import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn } from "./row.ts";
+import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn, nameOf } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
-import { probeReadStr, userPointer } from "./memory.ts";
+import { probeRead, probeReadStr, userPointer } from "./memory.ts";
 
 /** A string-like value: a string, a char array or a pointer (read as a string). */
 function stringLike(c: CallCheck, i: number): string | null {
   const t = c.argTypes[i]!;
   if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8) || t.k === "ptr" || t.k === "int") return null;
   return `${c.call.callee}() argument ${i + 1} must be a string, not ${typeName(t)}`;
+}
+
+/** A string or char array (held in a slot): what strcontains() searches and searches for. */
+function inMemoryString(c: CallCheck, i: number): string | null {
+  const t = c.argTypes[i]!;
+  if (t.k === "string" || (t.k === "array" && t.element.k === "int" && t.element.bits === 8)) return null;
+  return `${c.call.callee}() ${i === 0 ? "haystack" : "needle"} must be a string, not ${typeName(t)}`;
 }
 
 export const STRING_FUNCTIONS: readonly FunctionRow[] = [
@@ -32,14 +39,18 @@ export const STRING_FUNCTIONS: readonly FunctionRow[] = [
     const n = c.constInt(1);
     return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
   }, { emit: { value: readString } }),
-  fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
+  fn("buf", "buf(void *p | array | string, [int length])", "Length bytes at a pointer, or of an array or string (all of an array without a length), as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);
     if (a) return a;
-    const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
+    const at = c.argTypes[0]!;
+    const held = isScalar(at) ? undefined : sizeOf(at);
+    const n = c.argTypes.length > 1 ? c.constInt(1) : held;
+    if (n === undefined && held === undefined && c.argTypes.length === 1) return "buf() of a pointer needs a length";
+    const size = n !== undefined ? Number(n) : Math.min(64, c.maxStrlen);
+    return { k: "buffer", size: Math.min(size, held ?? c.maxStrlen, c.maxStrlen) };
   }, { emit: { value: readBuffer } }),
   fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64), { emit: { scalar: strncmp } }),
-  fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool, { emit: { scalar: strcontains } }),
+  fn("strcontains", "bool strcontains(string haystack, string needle)", "Whether needle occurs in haystack (before its NUL); an empty needle always does.", (c) => arity(c, 2) ?? inMemoryString(c, 0) ?? inMemoryString(c, 1) ?? bool, { emit: { scalar: strcontains } }),
   fn("strlen", "uint64 strlen(string | int8[] | int8 *s)", "Length of a string-like value (bytes before the NUL, at most its capacity).", (c) => arity(c, 1) ?? stringLike(c, 0) ?? u64, {
     emit: { scalar: (g, x) => strlen(g, argsOf(x)[0]!) },
   }),
@@ -95,11 +106,19 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
 function readBuffer(g: EmitContext, x: Use, off: number, t: Type): void {
   const { e } = g;
   const size = sizeOf(t);
+  const arg = argsOf(x)[0]!;
+  const at = g.type(arg);
   e.zero(off, size);
-  g.scalar(argsOf(x)[0]!);
+  if (!isScalar(at)) {
+    // a string, array or record already held in a slot: its first bytes
+    const src = g.value(arg);
+    e.copy(R10, off, R10, src, Math.min(size, sizeOf(at)));
+    return;
+  }
+  g.scalar(arg);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  e.emit(asm.movImm(R2, size), asm.call(H.probe_read_user));
+  e.emit(asm.movImm(R2, size), asm.call(probeRead(g, at)));
 }
 
 /** r0 = 1 when the first n bytes differ (bpftrace's strncmp is a not-equal flag). */
@@ -117,13 +136,25 @@ function strncmp(g: EmitContext, x: Use): void {
   g.flag(0, ne, 1);
 }
 
-/** r0 = whether the literal needle occurs in the haystack (before its NUL). */
+/**
+ * r0 = whether the needle occurs in the haystack (before its NUL). A literal needle is
+ * searched for by code made for its bytes; any other is bpftrace's strstr(h, n) >= 0,
+ * through the bpf_strnstr kfunc (both stop at a NUL: "wo\0rld" is "wo").
+ */
 function strcontains(g: EmitContext, x: Use): void {
   const { e } = g;
   const [haystack, needle] = argsOf(x);
+  if (needle!.kind !== "StrLit") {
+    strstr(g, x);
+    const found = e.label("scfound");
+    e.emit(asm.jsgeImm(R0, 0, found));
+    g.flag(0, found, 1);
+    return;
+  }
   const hay = g.value(haystack!);
-  if (needle!.kind !== "StrLit") throw new CodegenError("strcontains() needs a string literal as the needle (for now)", needle!.span);
-  const bytes = Buffer.from(needle!.value);
+  const literal = Buffer.from(needle!.value);
+  const nul = literal.indexOf(0);
+  const bytes = nul < 0 ? literal : literal.subarray(0, nul);
   const hsize = sizeOf(g.type(haystack!));
   const found = e.label("scfound");
   const end = e.label("scend");
@@ -189,7 +220,7 @@ function strstr(g: EmitContext, x: Use): void {
   const { e } = g;
   const [haystack, needle] = argsOf(x);
   const id = g.shared.env?.btfId("bpf_strnstr", "func");
-  if (id === undefined) throw new CodegenError("strstr() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF", x.span);
+  if (id === undefined) throw new CodegenError(`${nameOf(x)}() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF`, x.span);
   const hay = g.value(haystack!);
   const ndl = g.value(needle!);
   e.stackAddr(R1, hay);

@@ -364,6 +364,8 @@ export interface IndexExpr {
 export interface TupleExpr {
   readonly kind: "TupleExpr";
   readonly elements: readonly Expr[];
+  /** A record literal `(a = 1, b = 2)`: the fields' names, one per element (the checker wants all of them). */
+  readonly names?: readonly (string | undefined)[];
   readonly span: Span;
 }
 

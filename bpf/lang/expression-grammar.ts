@@ -265,8 +265,22 @@ export abstract class ExpressionGrammar extends GrammarBase {
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
       { ALT: () => this.SUBRULE(this.parenExpr) },
       { ALT: () => this.SUBRULE(this.blockExpr) },
+      { ALT: () => this.SUBRULE(this.ifExpr) },
     ]);
   }, { recoveryValueFunc: () => this.placeholder() });
+
+  /** `if c { a } else { b }` as a value (bpftrace HEAD): c ? a : b, the else required. */
+  ifExpr = this.RULE("ifExpr", (): A.Expr => {
+    const kw = this.CONSUME(T.If);
+    const cond = this.SUBRULE(this.expression);
+    const then = this.SUBRULE(this.blockExpr);
+    this.CONSUME(T.Else);
+    const els = this.OR([
+      { ALT: () => this.SUBRULE(this.ifExpr) },
+      { ALT: () => this.SUBRULE2(this.blockExpr) },
+    ]);
+    return this.ACTION((): A.Expr => ({ kind: "TernaryExpr", cond, then, else: els, span: this.span(kw, els.span) }));
+  });
 
   /**
    * `{ let $b = 1; $b }` as a value (bpftrace's block expressions): the statements, then
@@ -275,15 +289,27 @@ export abstract class ExpressionGrammar extends GrammarBase {
    */
   blockExpr = this.RULE("blockExpr", (): A.Expr => {
     const block = this.SUBRULE(this.block);
-    return this.ACTION((): A.Expr => {
-      const last = block.statements[block.statements.length - 1];
-      const closeStart = block.span.endOffset - 1;
-      let before: Token | undefined;
-      for (const t of this.itemTokens) if (t.endExclusive <= closeStart) before = t;
-      if (last?.kind !== "ExprStmt" || before?.tokenType === T.Semi) return { kind: "BlockExpr", block, value: undefined, span: block.span };
-      return { kind: "BlockExpr", block: { ...block, statements: block.statements.slice(0, -1) }, value: last.expr, span: block.span };
-    });
+    return this.ACTION((): A.Expr => this.blockValue(block));
   });
+
+  /** A block as a value; a last `if ... else ...` with values in every branch is one too. */
+  private blockValue(block: A.Block): A.BlockExpr {
+    const last = block.statements[block.statements.length - 1];
+    const closeStart = block.span.endOffset - 1;
+    let before: Token | undefined;
+    for (const t of this.itemTokens) if (t.endExclusive <= closeStart) before = t;
+    const value = before?.tokenType === T.Semi ? undefined : last?.kind === "ExprStmt" ? last.expr : last?.kind === "IfStmt" ? this.ifValue(last) : undefined;
+    if (!value) return { kind: "BlockExpr", block, value: undefined, span: block.span };
+    return { kind: "BlockExpr", block: { ...block, statements: block.statements.slice(0, -1) }, value, span: block.span };
+  }
+
+  private ifValue(st: A.IfStmt): A.Expr | undefined {
+    if (!st.else) return undefined;
+    const then = this.blockValue(st.then);
+    const els = st.else.kind === "IfStmt" ? this.ifValue(st.else) : this.blockValue(st.else);
+    if (!then.value || !els || (els.kind === "BlockExpr" && !els.value)) return undefined;
+    return { kind: "TernaryExpr", cond: st.cond, then, else: els, span: st.span };
+  }
 
   mapExpr = this.RULE("mapExpr", (): A.MapExpr => {
     const name = this.CONSUME(T.MapName);
@@ -379,22 +405,46 @@ export abstract class ExpressionGrammar extends GrammarBase {
       },
       {
         ALT: () => {
+          // `(a = 1, b = "x")` is a record: every element named
+          const names: (string | undefined)[] = [];
+          let name: string | undefined;
+          const named = { GATE: () => this.LA(2).tokenType === T.Assign };
+          this.OPTION2({
+            ...named,
+            DEF: () => {
+              const n = this.CONSUME(T.Ident);
+              this.CONSUME(T.Assign);
+              this.ACTION(() => (name = n.image));
+            },
+          });
           const first = this.SUBRULE(this.expression);
+          this.ACTION(() => names.push(name));
           const elements = [first];
           let tuple = false;
           this.MANY(() => {
             this.CONSUME(T.Comma);
             tuple = true;
             this.OPTION(() => {
+              let field: string | undefined;
+              this.OPTION3({
+                ...named,
+                DEF: () => {
+                  const n = this.CONSUME2(T.Ident);
+                  this.CONSUME2(T.Assign);
+                  this.ACTION(() => (field = n.image));
+                },
+              });
               const e = this.SUBRULE2(this.expression);
-              this.ACTION(() => elements.push(e));
+              this.ACTION(() => (elements.push(e), names.push(field)));
             });
           });
           const close = this.CONSUME3(T.RParen);
           return this.ACTION((): A.Expr => {
+            const span = this.span(open, close);
+            if (names.some((n) => n !== undefined)) return { kind: "TupleExpr", elements, names, span };
             // A grouping has no node of its own; its expression's span covers the parentheses.
-            if (!tuple) return { ...first, span: this.span(open, close) };
-            return { kind: "TupleExpr", elements, span: this.span(open, close) };
+            if (!tuple) return { ...first, span };
+            return { kind: "TupleExpr", elements, span };
           });
         },
       },

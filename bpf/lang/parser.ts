@@ -169,7 +169,8 @@ export class Grammar extends ExpressionGrammar {
 
   statement = this.RULE("statement", (): A.Stmt | undefined => {
     return this.OR([
-      { ALT: () => this.SUBRULE(this.ifStmt) },
+      // before exprStatement, which may also start with 'if' (an if expression)
+      { IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
       { ALT: () => this.SUBRULE(this.unrollStmt) },
       { ALT: () => this.SUBRULE(this.forStmt) },

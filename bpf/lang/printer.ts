@@ -55,6 +55,7 @@ export function printExpr(e: A.Expr): string {
     case "IndexExpr":
       return `(${printExpr(e.object)}[${printExpr(e.index)}])`;
     case "TupleExpr":
+      if (e.names) return `(${e.elements.map((x, i) => `${e.names![i] ?? "?"} = ${printExpr(x)}`).join(", ")})`;
       return e.elements.length === 1 ? `(${printExpr(e.elements[0] as A.Expr)},)` : `(${e.elements.map(printExpr).join(", ")})`;
     case "CastExpr":
       return `((${printType(e.type)})${printExpr(e.expr)})`;

@@ -21,10 +21,14 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
   const row = LANGUAGE_TYPES.has(t.k) ? undefined : decoderOf(t);
   if (row) return row.value(t, b, off, sym);
   switch (t.k) {
-    case "int":
-      return { kind: "int", value: readInt(b, off, t.bits / 8, t.signed), signed: t.signed };
+    case "int": {
+      const value = readInt(b, off, t.bits / 8, t.signed);
+      // a value of a program-defined enum carries its variant's name, when it has one
+      const symbol = t.enum?.variants.find((v) => v.value === value)?.name;
+      return { kind: "int", value, signed: t.signed, ...(symbol !== undefined && { symbol }) };
+    }
     case "bool":
-      return { kind: "int", value: BigInt(b[off] ?? 0), signed: false };
+      return { kind: "bool", value: (b[off] ?? 0) !== 0 };
     case "string":
       return { kind: "str", value: cString(b, off, t.size) };
     case "buffer":

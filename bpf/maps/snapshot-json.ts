@@ -19,7 +19,8 @@ const n = (b: bigint): string => b.toString();
 
 function encValue(v: Value): unknown {
   switch (v.kind) {
-    case "int": return [v.signed ? "s" : "i", n(v.value)];
+    case "int": return [v.signed ? "s" : "i", n(v.value), ...(v.symbol !== undefined ? [v.symbol] : [])];
+    case "bool": return ["B", v.value ? 1 : 0];
     case "str": return v.value;
     case "stack": return ["k", v.frames, v.user ? 1 : 0, ...(v.mode ? [v.mode] : [])];
     case "tuple": return ["t", v.elements.map(encValue)];
@@ -77,7 +78,8 @@ export function decValue(x: unknown): Value {
   if (typeof x === "string") return { kind: "str", value: x };
   const [tag, a, b, c] = arr(x, "value");
   switch (tag) {
-    case "i": case "s": return { kind: "int", value: big(a), signed: tag === "s" };
+    case "i": case "s": return { kind: "int", value: big(a), signed: tag === "s", ...(typeof b === "string" && { symbol: b }) };
+    case "B": return { kind: "bool", value: a === 1 };
     case "k": {
       if (c !== undefined && c !== "bpftrace" && c !== "perf" && c !== "raw") bad("stack mode", c);
       return { kind: "stack", frames: strs(a, "frames"), user: b === 1, ...(c !== undefined && { mode: c }) };

@@ -38,6 +38,8 @@ function keyPartJson(v: Value): string {
   switch (v.kind) {
     case "int":
       return String(v.value);
+    case "bool":
+      return String(v.value);
     case "tuple":
       return `[${v.elements.map((e) => valueJson(e)).join(",")}]`;
     default:
@@ -57,6 +59,7 @@ function plainText(v: Value): string {
     case "text":
       return v.text;
     case "int":
+    case "bool":
       return String(v.value);
     case "tuple":
       return v.elements.map(plainText).join(", ");
@@ -68,7 +71,9 @@ function plainText(v: Value): string {
 
 /** A value: integers bare, tuples as arrays without spaces, everything else a string. */
 function valueJson(v: Value, div = 1n): string {
+  // enum variants are numbers in JSON (bpftrace's JsonEmitter<Symbolic>)
   if (v.kind === "int") return String(divide(v.value, div));
+  if (v.kind === "bool") return String(v.value);
   // bpftrace prints pointers in JSON as numbers (`@ = (int16 *)0x32` is {"@": 50})
   // (quoted when a double cannot hold them, as bpftrace's JsonEmitter does for any integer)
   if (v.kind === "text" && v.origin === "pointer") {

@@ -20,6 +20,7 @@ function pad(s: string, flags: string, width: string, numeric: boolean): string 
 
 function intOf(v: Value): bigint {
   if (v.kind === "int") return v.value;
+  if (v.kind === "bool") return v.value ? 1n : 0n;
   if (v.kind === "text" && /^0x/.test(v.text)) return BigInt(v.text);
   return 0n;
 }

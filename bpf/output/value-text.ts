@@ -39,7 +39,10 @@ export function divide(v: bigint, div: bigint): bigint {
 export function valueText(v: Value, div = 1n): string {
   switch (v.kind) {
     case "int":
-      return String(divide(v.value, div));
+      // an enum variant prints as its name (bpftrace's TextEmitter<Symbolic>), undivided
+      return v.symbol ?? String(divide(v.value, div));
+    case "bool":
+      return v.value ? "true" : "false";
     case "str":
       return v.value;
     case "stack":

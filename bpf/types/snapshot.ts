@@ -4,7 +4,10 @@
 
 /** A decoded key part or plain map value. */
 export type Value =
-  | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean }
+  /** An integer; `symbol` is its enum variant's name (bpftrace's Primitive::Symbolic): text prints it, JSON the number. */
+  | { readonly kind: "int"; readonly value: bigint; readonly signed: boolean; readonly symbol?: string }
+  /** A bool: `true` / `false` in text and JSON. */
+  | { readonly kind: "bool"; readonly value: boolean }
   | { readonly kind: "str"; readonly value: string }
   /** A symbolised stack: frames innermost first, already formatted ("vfs_read+5"). */
   | {

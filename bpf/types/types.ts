@@ -10,8 +10,18 @@ export type IntBits = 8 | 16 | 32 | 64;
 /** How stack frames print: bpftrace (default), perf (address, symbol, module), raw (addresses). */
 export type StackMode = "bpftrace" | "perf" | "raw";
 
+/**
+ * An enum the program defines (`enum Foo { A = 1, B }`): its variants, by which its values
+ * print (bpftrace's Primitive::Symbolic). Anonymous enums are named "enum <anon_N>", as bpftrace names them.
+ */
+export interface EnumInfo {
+  readonly name: string;
+  readonly variants: readonly { readonly name: string; readonly value: bigint }[];
+}
+
 export type Type =
-  | { readonly k: "int"; readonly bits: IntBits; readonly signed: boolean }
+  /** An integer; with `enum`, a value of that enum (its variants print by name; arithmetic drops it). */
+  | { readonly k: "int"; readonly bits: IntBits; readonly signed: boolean; readonly enum?: EnumInfo }
   | { readonly k: "bool" }
   | { readonly k: "string"; readonly size: number }
   | { readonly k: "buffer"; readonly size: number }
@@ -188,7 +198,7 @@ export function tupleLayout(elements: readonly Type[]): { offsets: number[]; siz
 export function typeName(t: Type): string {
   switch (t.k) {
     case "int":
-      return `${t.signed ? "int" : "uint"}${t.bits}`;
+      return t.enum ? t.enum.name : `${t.signed ? "int" : "uint"}${t.bits}`;
     case "bool":
       return "bool";
     case "string":
@@ -241,7 +251,9 @@ export function compatible(a: Type, b: Type): boolean {
 /** The type that holds both `a` and `b` (call only when compatible). */
 export function unify(a: Type, b: Type): Type {
   if (a.k === "int" && b.k === "int") {
-    return int(Math.max(a.bits, b.bits) as IntBits, a.signed || b.signed);
+    const bits = Math.max(a.bits, b.bits) as IntBits;
+    // one enum on both sides stays that enum; an enum mixed with plain integers is an integer
+    return a.enum && a.enum.name === b.enum?.name ? { k: "int", bits, signed: a.signed || b.signed, enum: a.enum } : int(bits, a.signed || b.signed);
   }
   if (a.k === "bool" && b.k === "int") return b;
   if (a.k === "string" && b.k === "string") return str(Math.max(a.size, b.size));

@@ -41,10 +41,20 @@ describe.skipIf(skipWithoutBpf())("engine: stdlib functions", () => {
     expect(r.text).toBe("3 11 4 12\n6 -1 0 -1\n-1 0 1 0\n");
   });
 
-  it("uprobe: strlen/strstr of str(arg1), usermode 1, probetype, pid(init) and tid(init) are the workload's", async () => {
+  it("strcontains: needles in variables, empty needles and NULs inside literals (both stop at the NUL)", async () => {
+    const r = await collect(session, [
+      'BEGIN { $h = "hello-test-world"; $n = "test"; $m = "tests"; $e = "";',
+      ' print((strcontains($h, $n), strcontains($h, $m), strcontains($h, $e), strcontains("", $e), strcontains("", $n)));',
+      ' print((strcontains("wo\\0rld", "rld"), strcontains("world", "wo\\0xx"), strcontains("abc", "abcd"))); exit(); }',
+    ].join(""));
+    expect(r.errors).toBe("");
+    expect(r.text).toBe("(true, false, true, true, false)\n(false, true, false)\n");
+  });
+
+  it("uprobe: strlen/strstr of str(arg1), buf(arg1, 6), usermode 1, probetype, pid(init) and tid(init) are the workload's", async () => {
     const w = await startC(["uprobe", "3", "/tmp/some/request/path"]);
-    const r = await traceWorkload(session, `uprobe:${bin}:handleRequest /pid == $1/ { printf("%d %d %d %s %d %d %d\\n", strlen(str(arg1)), strstr(str(arg1), "request"), usermode, probetype, pid(init), tid(init), len(ustack) > 0); }`, w);
-    expect(r.lines).toEqual(Array(3).fill(`22 10 1 uprobe ${w.pid} ${w.pid} 1`));
+    const r = await traceWorkload(session, `uprobe:${bin}:handleRequest /pid == $1/ { printf("%d %d %d %s %d %d %d %r\\n", strlen(str(arg1)), strstr(str(arg1), "request"), usermode, probetype, pid(init), tid(init), len(ustack) > 0, buf(arg1, 6)); }`, w);
+    expect(r.lines).toEqual(Array(3).fill(`22 10 1 uprobe ${w.pid} ${w.pid} 1 /tmp/s`));
   });
 
   it("tracepoint: usermode 0, probetype tracepoint, pid(curr_ns) is pid; BEGIN: usermode 1, probetype special", async () => {

@@ -88,20 +88,20 @@ describe.skipIf(skipWithoutBpf())("floods", () => {
     expect(texts.filter((t) => t.includes(" probes attached")).every((t) => t.startsWith(`1 probes attached ${note}; running`))).toBe(true);
     expect(texts.find((t) => t.startsWith("1 probes ran"))).toContain(`(timeout) ${note};`);
     const last = (iopub: typeof texts) => iopub.filter((t) => t.startsWith("@kernel_self")).at(-1) ?? "";
-    expect(last(texts)).not.toMatch(/@kernel_self\[1\]/);
-    expect(last(texts)).toMatch(/@kernel_self\[0\]: [1-9]/);
+    expect(last(texts)).not.toMatch(/@kernel_self\[true\]/);
+    expect(last(texts)).toMatch(/@kernel_self\[false\]: [1-9]/);
 
     await runCell(k, "%clear @kernel_self");
     const withSelf = displayTexts((await cell("--self")).iopub);
-    expect(last(withSelf)).toMatch(/@kernel_self\[1\]: [1-9]/);
+    expect(last(withSelf)).toMatch(/@kernel_self\[true\]: [1-9]/);
     expect(withSelf.some((t) => t.includes("left out"))).toBe(false);
 
     expect(streamText((await runCell(k, "%self on")).iopub)).toBe(`probes also fire in this kernel's own process (pid ${kpid})\n`);
     await runCell(k, "%clear @kernel_self");
-    expect(last(displayTexts((await cell("")).iopub))).toMatch(/@kernel_self\[1\]: [1-9]/);
+    expect(last(displayTexts((await cell("")).iopub))).toMatch(/@kernel_self\[true\]: [1-9]/);
     expect(streamText((await runCell(k, "%self off")).iopub)).toBe(`probes leave out this kernel's own process (pid ${kpid}) where it would feed back; %self on traces it\n`);
     await runCell(k, "%clear @kernel_self");
-    expect(last(displayTexts((await cell("")).iopub))).not.toMatch(/@kernel_self\[1\]/);
+    expect(last(displayTexts((await cell("")).iopub))).not.toMatch(/@kernel_self\[true\]/);
     await runCell(k, "%clear @kernel_self");
 
     expect(streamText((await runCell(k, 'BEGIN { printf("%d\\n", pid); exit(); }')).iopub)).toBe(`${kpid}\n`);

@@ -256,6 +256,15 @@ describe("expressions", () => {
     expect(printExpr(expr('(1, "a")'))).toBe('(1, "a")');
     expect(printExpr(expr("(1,)"))).toBe("(1,)");
     expect(printExpr(expr("()"))).toBe("()");
+    // record literals: bpftrace HEAD's named tuples
+    expect(printExpr(expr('(a = 1, b = "x")'))).toBe('(a = 1, b = "x")');
+    expect(printExpr(expr("(a = 1)"))).toBe("(a = 1)");
+    expect(printExpr(expr("(a = (x = 2, y = $v), b = (1, 2))"))).toBe("(a = (x = 2, y = $v), b = (1, 2))");
+    expect(printExpr(expr("(a = 1, 2)"))).toBe("(a = 1, ? = 2)");
+    // if as a value (bpftrace HEAD): a ternary; a block ending in if/else with values is one too
+    expect(printExpr(expr("print(if $x { 1 } else if $y { 2 } else { 3 })"))).toBe("print(($x ? { 1 } : ($y ? { 2 } : { 3 })))");
+    expect(printExpr(expr("print(if $x { if $y { 1 } else { 2 } } else { 3 })"))).toBe("print(($x ? { ($y ? { 1 } : { 2 }) } : { 3 }))");
+    expect(errors("BEGIN { $a = if $x { 1 }; }")).not.toEqual([]);
     expect(printExpr(expr("((struct path *)arg0)->dentry"))).toBe("(((struct path*)arg0)->dentry)");
     expect(printExpr(expr("(uint64)$my_q.nr_queued"))).toBe("((uint64)($my_q.nr_queued))");
   });

@@ -15,6 +15,8 @@ describe("printf conversions", () => {
     ["%lu %lld %llx", [i(-1n), i(-2n), i(-1n)], "18446744073709551615 -2 ffffffffffffffff"],
     ["%#x %#o %c %%", [i(255n), i(8n), i(65n)], "0xff 010 A %"],
     ["%s|%10s|%-4s|%.2s", [{ kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hello" }], "hi|        hi|hi  |he"],
+    // bpftrace HEAD's bool: a number to the integer conversions, a word to %s
+    ["%d %u %x %s %s", [{ kind: "bool", value: true }, { kind: "bool", value: false }, { kind: "bool", value: true }, { kind: "bool", value: true }, { kind: "bool", value: false }], "1 0 1 true false"],
   ] as [string, Value[], string][])("%s", (fmt, values, want) => {
     expect(applyFormat(fmt, values)).toBe(want);
   });

@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { snapshotFromJson, snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
 import type { MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { CASES } from "./golden/output/cases.ts";
-import { count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./golden/output/fixtures.ts";
+import { bool, count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./golden/output/fixtures.ts";
 
 const trip = (s: MapSnapshot) => snapshotFromJson(JSON.parse(JSON.stringify(snapshotToJson(s))));
 
 const values: Value[] = [
-  int(0), int(-1n, true), int(2n ** 64n - 1n), str(""), str("héllo\n"),
+  int(0), int(-1n, true), int(2n ** 64n - 1n), str(""), str("héllo\n"), bool(true), bool(false), { kind: "int", value: 1n, signed: false, symbol: "ONE" },
   stack("vfs_read+5", "ksys_read+10"),
   { kind: "stack", frames: ["main+1"], user: true, mode: "perf" },
   tuple(int(1), str("a"), tuple(int(2, true))),

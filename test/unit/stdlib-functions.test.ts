@@ -80,6 +80,11 @@ describe("strings", () => {
     expect(messages('BEGIN { @i = strstr("ab", "b"); }')).toEqual(["strstr() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF"]);
   });
 
+  it("strcontains with a needle that is not a literal searches through bpf_strnstr too, and says so by name", () => {
+    expect(messages('BEGIN { $n = "b"; @i = strcontains("ab", $n); }')).toEqual(["strcontains() needs the bpf_strnstr kfunc (Linux 6.17) in the kernel's BTF"]);
+    expect(messages('BEGIN { @i = strcontains("ab", "b"); }')).toEqual([]);
+  });
+
   it("memcmp compares signed bytes up to the smaller size; a runtime count is clamped", () => {
     const text = asm('BEGIN { @c = memcmp("abc", "abd", 3); @d = memcmp("abc", "abd", pid); }');
     expect(text).toMatch(/r3 = \*\(s8 \*\)\(r1 \+ 0\)/);
@@ -91,6 +96,11 @@ describe("strings", () => {
     expect(messages("BEGIN { @n = strlen(1, 2); }")).toEqual(["strlen() takes 1 argument, got 2"]);
     expect(messages('BEGIN { @n = memcmp("a", 1, 1); }')).toEqual(["memcmp() argument 2 must be a value in memory (string, array, tuple, buffer), not int64"]);
     expect(messages('BEGIN { @n = strstr("a", (1, 2)); }')).toContain("strstr() argument 2 must be a string, not (int64, int64)");
+    expect(messages('BEGIN { @n = strcontains("foo", 1); }')).toEqual(["strcontains() needle must be a string, not int64"]);
+    expect(messages("BEGIN { @b = buf(0); }")).toEqual(["buf() of a pointer needs a length"]);
+    expect(messages('BEGIN { @b = buf("a", 1) < buf("b", 1); }')).toEqual(["buffers can only be compared with == and !="]);
+    expect(messages('BEGIN { printf("%rx %rh %r", buf("a", 1), buf("b", 1), buf("c", 1)); }')).toEqual([]);
+    expect(messages('BEGIN { @n = strcontains(1, "foo"); }')).toEqual(["strcontains() haystack must be a string, not int64"]);
   });
 });
 

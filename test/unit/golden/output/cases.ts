@@ -3,7 +3,7 @@
 
 import type { MapSnapshot } from "../../../../bpf/types/snapshot.ts";
 import type { PrintOptions } from "../../../../bpf/output/index.ts";
-import { count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./fixtures.ts";
+import { bool, count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./fixtures.ts";
 
 /** Every map kind, one golden file each (name.txt). */
 export const CASES: Record<string, { snap: MapSnapshot; opts?: PrintOptions }> = {
@@ -100,6 +100,13 @@ export const CASES: Record<string, { snap: MapSnapshot; opts?: PrintOptions }> =
     snap: snap("@x", "value", [
       { key: [int(1)], value: { kind: "value", value: { kind: "text", text: "_text", origin: "ksym" } } },
       { key: [int(2)], value: { kind: "value", value: { kind: "text", text: "__entry_text_start", origin: "ksym" } } },
+    ]),
+  },
+  // bpftrace HEAD's bool: comparisons, strcontains(), `true`; keys and values print as words
+  bool: {
+    snap: snap("@b", "value", [
+      { key: [bool(true)], value: { kind: "value", value: bool(false) } },
+      { key: [bool(false)], value: { kind: "value", value: tuple(bool(true), int(3)) } },
     ]),
   },
   buf: { snap: scalar("@b", { kind: "value", value: { kind: "buf", bytes: new Uint8Array([0x61, 0x62, 0x01, 0xff]) } }) },

@@ -6,6 +6,7 @@ import type { Aggregate, HistValue, LhistValue, MapEntry, MapSnapshot, Value } f
 
 export const int = (v: number | bigint, signed = false): Value => ({ kind: "int", value: BigInt(v), signed });
 export const str = (value: string): Value => ({ kind: "str", value });
+export const bool = (value: boolean): Value => ({ kind: "bool", value });
 export const tuple = (...elements: Value[]): Value => ({ kind: "tuple", elements });
 export const stack = (...frames: string[]): Value => ({ kind: "stack", frames, user: false });
 
