@@ -168,7 +168,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       if (search.includes(".") && !/[:*]/.test(search)) {
         process.stderr.write(`WARNING: It appears that '${search}' is a filename but the file does not exist. Treating '${search}' as a search pattern.\n`);
       }
-      for (const one of search.split(",")) for (const line of listProbes(env, one.trim().replace(/\s+/g, " ") || "*", args.verbose)) write(`${line}\n`);
+      for (const one of search.split(",")) for (const line of listProbes(env, one.trim().replace(/\s+/g, " ") || "*", args.verbose, { pid })) write(`${line}\n`);
       return 0;
     }
     let source = args.prog;
@@ -190,8 +190,8 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       for (const ap of programAttachPoints(source)) {
         // a probe with a rate or count (interval:ms:100, hardware:cache-misses:10) is
         // listed without it, as `-l` lists its kind (interval:ms:)
-        const lines = listProbes(env, ap, args.verbose);
-        const generic = lines.length === 0 && ap.split(":").length > 2 ? listProbes(env, ap.replace(/:[^:]*$/, ":"), args.verbose) : [];
+        const lines = listProbes(env, ap, args.verbose, { pid });
+        const generic = lines.length === 0 && ap.split(":").length > 2 ? listProbes(env, ap.replace(/:[^:]*$/, ":"), args.verbose, { pid }) : [];
         for (const line of [...lines, ...generic]) write(`${line}\n`);
       }
       return 0;
@@ -204,7 +204,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
     }
     if (args.dryRun) {
       const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args, pid), anyKernel: true, sourcePath });
-      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
+      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin, "bpftrace")}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
     return await runProgram(source, origin, args, pid, env, { write, writeErr, flush }, sourcePath);
@@ -262,6 +262,7 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
+      diagnosticStyle: "bpftrace",
       ...compileExtras(args, pid),
       output: (text, meta) => {
         if (!json) return emit(text);

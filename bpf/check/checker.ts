@@ -24,7 +24,7 @@ import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "./const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
-import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
+import { missingProbeDiagnostic, noAttachPointsDiagnostic, withSettings } from "./settings-rules.ts";
 import {
   type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
 } from "../types/types.ts";
@@ -66,6 +66,8 @@ export interface CheckOptions {
   readonly settings?: Settings;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
+  /** -p PID: `uprobe:*` and `usdt:*` expand to that process's files. */
+  readonly pid?: number;
   /**
    * Check for any kernel (`--dry-run`): a probe type this kernel refuses (kprobes,
    * trampolines, a hardware PMU) is checked as if it were allowed, with a warning that a
@@ -137,12 +139,13 @@ export class Checker {
     // Expand attach points first: a probe that cannot attach here is an error on its span.
     const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
     const expandDiags: Diagnostic[] = [];
+    const scope = { pid: this.opts.pid, unsafe: this.opts.unsafe };
     for (const probe of this.program.probes) {
       const concrete: ConcreteProbe[] = [];
       for (const written of probe.attachPoints) {
         const ap = withPositional(written, this.positional);
-        const r = expandAttachPoint(ap, this.opts.env);
-        const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env)) : undefined;
+        const r = expandAttachPoint(ap, this.opts.env, scope);
+        const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env), scope) : undefined;
         if (r.ok) concrete.push(...r.probes);
         else if (relaxed?.ok) {
           concrete.push(...relaxed.probes);
@@ -152,6 +155,8 @@ export class Checker {
           if (d) expandDiags.push(d);
         }
       }
+      const gone = concrete.length === 0 && probe.attachPoints.length > 0 ? noAttachPointsDiagnostic(probe.span, this.settings.missingProbes) : undefined;
+      if (gone) expandDiags.push(gone);
       expanded.push({ probe, concrete });
     }
     let checked: CheckedProbe[] = [];

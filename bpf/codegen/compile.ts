@@ -109,6 +109,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     positional: opts.positional,
     settings,
     unsafe: opts.unsafe ?? false,
+    pid: opts.pid,
     anyKernel: opts.anyKernel,
     maxStrlen: opts.maxStrlen,
   });

@@ -96,7 +96,7 @@ describe("map specs", () => {
 
 describe("programs", () => {
   const programs: [string, string, string[]][] = [
-    ["BEGIN", 'BEGIN { printf("hello\\n"); exit(); }', ["BEGIN"]],
+    ["BEGIN", 'BEGIN { printf("hello\\n"); exit(); }', ["begin"]],
     [
       "two attach points",
       "tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_exit_openat { @[probe] = count(); }",
@@ -112,7 +112,7 @@ describe("programs", () => {
       'tracepoint:syscalls:sys_enter_openat /pid != 0/ { $i = 0; while ($i < 4) { $i++; } if (str(args->filename) == "/etc/passwd") { printf("%s %d\\n", comm, $i); } }',
       ["tracepoint:syscalls:sys_enter_openat"],
     ],
-    ["BEGIN and END", "BEGIN { @start = nsecs; }\nEND { printf(\"%d\\n\", nsecs - @start); }", ["BEGIN", "END"]],
+    ["BEGIN and END", "BEGIN { @start = nsecs; }\nEND { printf(\"%d\\n\", nsecs - @start); }", ["begin", "end"]],
   ];
 
   it("the wildcard case expands to several tracepoints in the fixture", () => {
