@@ -15,9 +15,9 @@ import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, t
 import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
 import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
 import type { Settings } from "./lang/settings.ts";
-import { CompileFailure } from "./types/errors.ts";
+import { CompileFailure, NoProbesError } from "./types/errors.ts";
 
-export { CompileFailure };
+export { CompileFailure, NoProbesError };
 
 interface KernelMap {
   readonly spec: MapSpec;
@@ -54,6 +54,11 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly cell?: string;
   /** How compile diagnostics are spelled (the CLI: bpftrace's `ERROR:`/`WARNING:`). */
   readonly diagnosticStyle?: DiagnosticStyle;
+  /**
+   * bpftrace's --probe-filter: only the probes whose name (as `probe` prints it) the
+   * expression finds something in are loaded and attached; BEGIN, END and self:signal are kept.
+   */
+  readonly probeFilter?: RegExp;
 }
 
 /** What compile takes besides the source, from a run's options. */
@@ -115,8 +120,9 @@ export class Session implements MapProvider {
     if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle));
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle)}\n`);
-    const spec = res.spec;
-    const { tick, diagnosticStyle: _style, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const spec = opts.probeFilter ? withProbeFilter(res.spec, opts.probeFilter) : res.spec;
+    if (spec.programs.length === 0) throw new NoProbesError();
+    const { tick, diagnosticStyle: _style, probeFilter: _filter, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());
@@ -363,4 +369,10 @@ export class Session implements MapProvider {
 /** CLOCK_MONOTONIC in ns, what bpf_ktime_get_ns() returns. */
 export function monotonicNs(): bigint {
   return process.hrtime.bigint();
+}
+
+/** The program without the probes --probe-filter leaves out (bpftrace: BEGIN, END and signal probes always stay). */
+function withProbeFilter(spec: ProgramSpec, filter: RegExp): ProgramSpec {
+  const kept = (p: ProgramSpec["programs"][number]) => p.probe.attach.kind === "run" || p.probe.attach.kind === "signal" || filter.test(p.probe.name);
+  return { ...spec, programs: spec.programs.filter(kept) };
 }

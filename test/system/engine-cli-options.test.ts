@@ -55,6 +55,19 @@ describe.skipIf(skipWithoutBpf())("engine: the CLI's options", () => {
     expect(pattern.stderr).toBe("WARNING: It appears that 'nofile.bt' is a filename but the file does not exist. Treating 'nofile.bt' as a search pattern.\n");
   });
 
+  it("--probe-filter attaches only the probes whose name the expression matches; BEGIN and END stay", async () => {
+    const prog = 'BEGIN { printf("begin\\n"); } interval:ms:100 { printf("bad\\n"); exit(); } interval:ms:200 { printf("a\\n"); } interval:ms:300 { printf("b\\n"); exit(); } END { printf("end\\n"); }';
+    const out = await cli(["--probe-filter", "interval:ms:(200|300)", "-e", prog]);
+    expect({ code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({ code: 0, stdout: "begin\na\nb\nend\n\n\n", stderr: "Attached 4 probes\n" });
+    const none = await cli(["--probe-filter", "^kprobe:", "-e", "interval:ms:10 { exit(); }"]);
+    expect({ code: none.code, stdout: none.stdout }).toEqual({ code: 1, stdout: "No probes to attach\n" });
+    const bad = await cli(["--probe-filter", "[x", "-e", "interval:ms:10 { exit(); }"]);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: "ERROR: Invalid --probe-filter regex '[x': Invalid regular expression: /[x/: Unterminated character class\n" });
+    // every attach point skipped: nothing to attach either
+    const gone = await cli(["-e", "config = { missing_probes = ignore } tracepoint:syscalls:no_such_call { exit(); }"]);
+    expect({ code: gone.code, stdout: gone.stdout }).toEqual({ code: 1, stdout: "No probes to attach\n" });
+  });
+
   it("bad input is refused in bpftrace's words, with exit code 1", async () => {
     const refused = async (args: string[]) => {
       const r = await cli(args);
