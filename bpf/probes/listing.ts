@@ -8,6 +8,7 @@
 // its arguments, indented four spaces. What each kind lists, and how, is its own
 // (Provider.listing in its file); this walks the registry.
 import type { CompileEnv } from "./env.ts";
+import { cDefinition, fullTypeName } from "../btf/c-definition.ts";
 import { providers } from "./index.ts";
 import type { ExpandScope, Provider } from "./provider.ts";
 
@@ -43,6 +44,10 @@ export function listProbes(env: CompileEnv, pattern: string, verbose: boolean, s
   const out: string[] = [];
   for (const raw of pattern.split(",")) {
     let value = raw.trim().replace(/\s+/g, " ");
+    if (/^(struct|union|enum) /.test(value)) {
+      for (const line of listTypes(env, value, verbose)) out.push(line);
+      continue;
+    }
     if (value === "") value = "*:*";
     else if (!value.includes(":")) value = `*:${value}`;
     // not push(...lines): `-lv '*'` is hundreds of thousands of lines, more than a call's arguments
@@ -99,4 +104,25 @@ function listOne(env: CompileEnv, pattern: string, verbose: boolean, scope: Expa
     }
   }
   return results;
+}
+
+/**
+ * `-l 'struct task_*'`: the kernel's structs, unions and enums (vmlinux BTF) whose name
+ * matches, one a line; `-lv` their definitions in C, each as "vmlinux: " and the
+ * definition, then an empty line (bpftrace's get_structs_for_listing).
+ */
+export function listTypes(env: CompileEnv, pattern: string, verbose: boolean): string[] {
+  const btf = env.btf();
+  if (!btf) return [];
+  const m = globMatcher(pattern);
+  const ids = new Map<string, number>();
+  for (const kind of ["struct", "union", "enum", "enum64"] as const) {
+    for (const id of btf.idsOfKind(kind)) {
+      const name = fullTypeName(btf, id);
+      if (name !== undefined && !ids.has(name) && m(name)) ids.set(name, id);
+    }
+  }
+  const names = [...ids.keys()].sort();
+  if (!verbose) return names;
+  return names.flatMap((n) => [...`vmlinux: ${cDefinition(btf, ids.get(n)!)}`.split("\n"), ""]);
 }

@@ -51,6 +51,11 @@ describe.skipIf(skipWithoutBpf())("engine: the CLI's options", () => {
     const file = join(dir, "order.bt");
     writeFileSync(file, "interval:s:1 {}\ninterval:us:100000 {}\n");
     expect((await cli(["-l", file])).stdout).toBe("interval:s:\ninterval:us:\n");
+    // kernel types from this machine's BTF: their names, and -lv their definitions
+    expect((await cli(["-l", "struct task_struc?"])).stdout).toBe("struct task_struct\n");
+    const types = (await cli(["-lv", "struct task_struct,struct fd"])).stdout;
+    expect(types).toMatch(/^vmlinux: struct task_struct \{\n\tstruct thread_info thread_info;\n/);
+    expect(types).toContain("\n};\n\nvmlinux: struct fd {\n");
     const pattern = await cli(["-l", "nofile.bt"]);
     expect(pattern.stderr).toBe("WARNING: It appears that 'nofile.bt' is a filename but the file does not exist. Treating 'nofile.bt' as a search pattern.\n");
   });
