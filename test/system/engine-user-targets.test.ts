@@ -72,6 +72,15 @@ describe.skipIf(skipWithoutBpf())("engine: uprobe and usdt targets", () => {
     expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 7\n");
   });
 
+  it("-p with the pid also as $1: a branch that ends in exit() loads (no unreachable jump past its else)", async () => {
+    const w = await startC(["uprobe", "11", "/x"]);
+    const prog = `uprobe:${workloadBinary()}:handleRequest { if (pid == $1) { if (@count == 10) { print("hello"); exit(); } else { @count++; } } else { exit(); } }`;
+    const out = await traced(["-p", String(w.pid), "-e", prog, String(w.pid)], w);
+    w.kill();
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\nhello\n\n\n@count: 10\n");
+  });
+
   it("two uprobes, and two uretprobes, on one function fire in the order they are written", async () => {
     for (const kind of ["uprobe", "uretprobe"]) {
       const w = await startC(["uprobe", "3", "/x"]);
