@@ -95,6 +95,9 @@ interface Source {
   readonly workingDir: string;
 }
 
+/** How many ELF files' facts (their bytes included) an env keeps. */
+const ELF_CACHE_FILES = 64;
+
 interface ElfFacts {
   readonly elf: ElfFile;
   funcs?: Map<string, ElfSymbol>;
@@ -174,7 +177,12 @@ class FactsEnv implements CompileEnv {
 
   private elf(path: string): ElfFacts | undefined {
     const cached = this.elves.get(path);
-    if (cached && (!this.src.readElfKey || this.src.readElfKey(path) === cached.key)) return cached.facts;
+    if (cached && (!this.src.readElfKey || this.src.readElfKey(path) === cached.key)) {
+      // most recently used last: the oldest is what a full cache lets go
+      this.elves.delete(path);
+      this.elves.set(path, cached);
+      return cached.facts;
+    }
     let key: string | undefined;
     let facts: ElfFacts | undefined;
     try {
@@ -187,6 +195,9 @@ class FactsEnv implements CompileEnv {
       facts = undefined; // not ELF (a script, a directory): no symbols, no probes
     }
     this.elves.set(path, { key, facts });
+    // Each entry holds its whole file: `-l 'uprobe:*'` reads every binary in $PATH (about a
+    // GB here), so only the most recent ones stay
+    if (this.elves.size > ELF_CACHE_FILES) this.elves.delete(this.elves.keys().next().value!);
     return facts;
   }
 

@@ -48,6 +48,8 @@ export function globPaths(pattern: string, cwd: string, readdir: (dir: string) =
 export function elfType(path: string): number | undefined {
   let fd: number | undefined;
   try {
+    // only regular files: opening a FIFO a glob matched would wait for a writer
+    if (!statSync(path).isFile()) return undefined;
     fd = openSync(path, "r");
     const b = Buffer.alloc(18);
     if (readSync(fd, b, 0, 18, 0) < 18 || b.readUInt32BE(0) !== 0x7f454c46) return undefined;

@@ -3,6 +3,7 @@
 // shared objects kept (a library without its x bit too), a bare name found in $PATH and
 // spelled as found, and the ELF files a running process maps. Files in a temp directory
 // (copies of the recorded ELF fixture), no privileges.
+import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,13 @@ describe("uprobe and usdt targets on the host", () => {
     expect(resolveBinariesOnHost("./lib/libx.so", "", dir)).toEqual([{ name: "./lib/libx.so", path: join(dir, "lib/libx.so") }]);
     expect(resolveBinariesOnHost("bin/script", "", dir)).toEqual([{ name: "bin/script", path: join(dir, "bin/script") }]);
     expect(resolveBinariesOnHost("./bin/missing", "", dir)).toEqual([]);
+  });
+
+  it("never opens what is no regular file: a FIFO a wildcard matches would wait for a writer", () => {
+    const dir = tree({ "bin/app": { kind: "pie", mode: 0o755 } });
+    execFileSync("mkfifo", [join(dir, "bin/app.fifo")]);
+    expect(elfType(join(dir, "bin/app.fifo"))).toBeUndefined();
+    expect(resolveBinariesOnHost("./bin/app*", "", dir).map((t) => t.name)).toEqual(["./bin/app"]);
   });
 
   it("find a bare name in the working directory (an ELF file there), then in $PATH, spelled as found", () => {

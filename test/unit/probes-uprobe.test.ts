@@ -41,6 +41,14 @@ describe("uprobe and uretprobe probes", () => {
     expect(listProbes(rel, "uprobe:./bin/demo:demo_*", false)).toEqual(["uprobe:./bin/demo:demo_add", "uprobe:./bin/demo:demo_loop"]);
   });
 
+  it("read many files' symbols right, though only the most recent files stay cached (-l 'uprobe:*' reads every binary)", () => {
+    const files = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`/opt/many/bin${i}`, DEMO_FILE]));
+    const many = kindEnv({ files });
+    const lines = listProbes(many, "uprobe:/opt/many/*:demo_add", false);
+    expect(lines).toHaveLength(80);
+    expect(listProbes(many, "uprobe:/opt/many/bin0:demo_*", false)).toEqual(["uprobe:/opt/many/bin0:demo_add", "uprobe:/opt/many/bin0:demo_loop"]);
+  });
+
   it("expand a wildcarded file to each matching file, as glob(3) spells it", () => {
     const two = kindEnv({ cwd: "/opt/demo", files: { [DEMO]: DEMO_FILE, "/opt/demo/bin/demo2": DEMO_FILE, "/opt/demo/lib/demo3": DEMO_FILE } });
     const r = expanded(two, "uprobe:./bin/dem*:demo_add");
