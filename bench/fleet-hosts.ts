@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import { snapshotToJson } from "../bpf/maps/snapshot-json.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import { mapDisplay } from "../magics/display/index.ts";
 import { provenance } from "../magics/provenance.ts";
 import { hostBundle, hostFacts } from "../magics/host-magic.ts";

@@ -5,7 +5,7 @@
 // of RUNS, wall time and this process's CPU time (the machine may be shared).
 //   npx esbuild bench/fleet-merge.ts --bundle --platform=node --format=esm --packages=external --outfile=dist/bench-fleet-merge.mjs && node dist/bench-fleet-merge.mjs
 import { snapshotToJson } from "../bpf/maps/snapshot-json.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import { FleetMerge } from "../magics/fleet/merge.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -7,13 +7,15 @@ import { compile, type CompileResult } from "./codegen/compile.ts";
 import type { MapSpec, ProgramSpec } from "./codegen/spec.ts";
 import { holdsStacks, mapPidOffsets, pidsIn } from "./maps/user-pids.ts";
 import { MapRegistry } from "./check/map-registry.ts";
-import { decodeMap, lookupValueSize, type Symbolizer } from "./maps/codec.ts";
-import type { MapSnapshot } from "./maps/snapshot.ts";
+import { decodeMap, lookupValueSize } from "./maps/codec.ts";
+import type { Symbolizer } from "./functions/decode.ts";
+import type { MapSnapshot } from "./types/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
 import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
-import { STACK_DEPTH, stacksMapName } from "./codegen/spec.ts";
+import { stacksMapName } from "./types/internal-maps.ts";
+import { STACK_DEPTH } from "./types/types.ts";
 import type { Settings } from "./lang/settings.ts";
 import { CompileFailure, NoProbesError } from "./types/errors.ts";
 

@@ -2,7 +2,7 @@
 // of a map is a sample; a map printed twice or more gets one display of its own, a line
 // chart (a heatmap for histograms), redrawn each tick while the cell runs and final at
 // its end. The printed text still streams as bpftrace prints it.
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import type { CellContext } from "../kernel/interpreter.ts";
 import { timeSeriesDisplay, type Provenance, type Sample } from "./display/index.ts";
 

@@ -4,7 +4,7 @@ import type { ExecuteOutcome } from "../kernel/interpreter.ts";
 import { diffDisplay, diffIncompatibility } from "./display/index.ts";
 import { cellNumber, mapHistory } from "./map-history.ts";
 import type { MagicContext } from "./interpreter.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 
 function usage(msg: string): ExecuteOutcome {
   return { status: "error", ename: "UsageError", evalue: msg, traceback: [msg] };

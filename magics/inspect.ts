@@ -5,7 +5,7 @@ import type { Session } from "../bpf/session.ts";
 import { tokenAt } from "../bpf/lang/index.ts";
 import { builtins } from "../bpf/check/builtins.ts";
 import { functions } from "../bpf/functions/index.ts";
-import { describeMap } from "../bpf/check/map-registry.ts";
+import { describeMap } from "../bpf/types/map-info.ts";
 import { listProbes } from "../bpf/probes/listing.ts";
 import type { MagicInfo } from "./line-magics.ts";
 

@@ -7,7 +7,7 @@ import { disassemble } from "../bpf/asm/index.ts";
 import { mapDisplay } from "./display/index.ts";
 import { provenance } from "./provenance.ts";
 import { renderDiagnostics } from "../bpf/types/diagnostic.ts";
-import { describeMap } from "../bpf/check/map-registry.ts";
+import { describeMap } from "../bpf/types/map-info.ts";
 import { parseDuration, parseLimit } from "./dsl-cell.ts";
 import { parsePid } from "../bpf/runtime/process-exit.ts";
 import { splitProgramArgs } from "../bpf/lang/index.ts";

@@ -1,7 +1,7 @@
 // The snapshots each cell displayed, by execution count (cell[N]): what %diff compares.
 // Recorded at the end of each DSL cell and each %print; each map's last KEEP_PER_MAP are
 // kept (a cell re-run all day with a map of 4096 stacks would otherwise keep every copy).
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 
 export interface Recorded {
   readonly cell: number;

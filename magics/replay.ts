@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CellContext } from "../kernel/interpreter.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import { snapshotFromJson } from "../bpf/maps/snapshot-json.ts";
 import { mapDisplay, provenanceLine, type MimeBundle, type Provenance } from "./display/index.ts";
 import { capEff, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN } from "./doctor.ts";
@@ -18,7 +18,7 @@ interface SavedOutput {
   readonly output_type: string;
   readonly name?: string;
   readonly text?: string | string[];
-  readonly data?: Record<string, unknown>;
+  readonly data?: MimeBundle;
   readonly metadata?: Record<string, unknown>;
   readonly ename?: string;
   readonly evalue?: string;
@@ -162,7 +162,7 @@ export class Replay {
           const tracebook = { ...(d.metadata.tracebook as object), replayed: { file: rec.file, provenance: provenanceLine(prov) } };
           ctx.display(d.data, { metadata: { ...d.metadata, tracebook } });
         } else if (o.data) {
-          ctx.display(o.data as MimeBundle, { metadata: { ...(o.metadata ?? {}) } });
+          ctx.display(o.data, { metadata: { ...(o.metadata ?? {}) } });
         }
       }
     }

@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { transform } from "esbuild";
 import type { CellContext, CompleteResult, ExecuteOutcome, InspectResult, MimeBundle } from "../kernel/interpreter.ts";
 import type { Session } from "../bpf/session.ts";
-import type { MapSnapshot } from "../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../bpf/types/snapshot.ts";
 import { asm, disassemble, helpers, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, withComment, withLabel } from "../bpf/asm/index.ts";
 import { HandProgram } from "../bpf/runtime/hand-program.ts";
 import { describeError } from "../bpf/errors.ts";

@@ -2,10 +2,10 @@
 // same rules: the runtime shape (rows) and the declaration the cells are checked against
 // (mapRowType) must agree, so they live together. Types come from the checker's MapInfo;
 // a map known only from a recording (replay) is typed from its recorded values.
-import type { MapInfo } from "../bpf/check/map-registry.ts";
+import type { MapInfo } from "../bpf/types/map-info.ts";
 import type { Type } from "../bpf/types/types.ts";
-import type { MapSnapshot, Value } from "../bpf/maps/snapshot.ts";
-import { valueText } from "../bpf/output/index.ts";
+import type { MapSnapshot, Value } from "../bpf/types/snapshot.ts";
+import { aggregateNumber, valueText } from "../bpf/output/index.ts";
 
 /** A Value as a plain JS value: integers as numbers, stacks as their frames, the rest as bpftrace prints it. */
 function plain(v: Value): unknown {
@@ -27,10 +27,9 @@ export function rows(snap: MapSnapshot): { key: unknown; value: unknown }[] {
     const a = e.value;
     let value: unknown;
     if (a.kind === "value") value = plain(a.value);
-    else if (a.kind === "avg") value = a.count === 0n ? 0 : Number(a.total / a.count);
-    else if (a.kind === "stats") value = { count: Number(a.count), total: Number(a.total), average: a.count === 0n ? 0 : Number(a.total / a.count) };
+    else if (a.kind === "stats") value = { count: Number(a.count), total: Number(a.total), average: Number(aggregateNumber(a)) };
     else if (a.kind === "hist" || a.kind === "lhist") value = a.buckets.map(Number);
-    else value = Number(a.value);
+    else value = Number(aggregateNumber(a));
     return { key, value };
   });
 }

@@ -4,16 +4,9 @@ import { readFileSync, readSync } from "node:fs";
 import * as libc from "./libc.ts";
 import { OwnedFd, rawFd } from "./fd.ts";
 import { SyscallError } from "./errors.ts";
+import { PerfType } from "./perf-constants.ts";
 
-/** enum perf_type_id */
-export const PerfType = {
-  HARDWARE: 0, // PERF_TYPE_HARDWARE
-  SOFTWARE: 1, // PERF_TYPE_SOFTWARE
-  TRACEPOINT: 2, // PERF_TYPE_TRACEPOINT: config is the tracefs event id
-  HW_CACHE: 3, // PERF_TYPE_HW_CACHE
-  RAW: 4, // PERF_TYPE_RAW
-  BREAKPOINT: 5, // PERF_TYPE_BREAKPOINT
-} as const;
+export { PerfType };
 
 /** enum perf_sw_ids */
 export const PerfSwConfig = {

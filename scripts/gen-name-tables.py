@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# Generates bpf/maps/name-tables.ts: x86_64 syscall numbers -> names (for syscall_name()),
+# Generates bpf/types/name-tables.ts: x86_64 syscall numbers -> names (for syscall_name()),
 # from <asm/unistd_64.h> (Debian's linux-libc-dev), and errno -> name and the message
 # glibc's strerror() gives (for strerror()); Python's os.strerror calls the C library's.
-#   python3 scripts/gen-name-tables.py > bpf/maps/name-tables.ts
+#   python3 scripts/gen-name-tables.py > bpf/types/name-tables.ts
 # test/unit/name-tables.test.ts checks that the checked-in file is what this prints.
 import errno
 import os

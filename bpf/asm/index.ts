@@ -1,6 +1,8 @@
 // bpf/asm owns the eBPF instruction set: the Instruction value type, builders that read
 // like assembly, label and map-fd resolution with marshal(), unmarshal(), the
-// disassembler behind %bytecode, and the helper id table. It is pure and deterministic.
+// disassembler behind %bytecode, the helper id table, and the Emitter (an instruction
+// stream with labels placed on the next instruction, source comments, and the zero /
+// copy / store idioms every generator uses). It is pure and deterministic.
 // It must not import native/ or anything outside bpf/asm.
 //
 // Invariant order (STYLE §3): builders emit symbolic labels and map names; marshal() is
@@ -22,3 +24,4 @@ export {
 export { dropUnreachable } from "./reachable.ts";
 export { disassemble, formatInstruction, type DisasmContext } from "./disasm.ts";
 export { helpers, helperName, MAX_HELPER_ID, type HelperName } from "./helpers.ts";
+export { Emitter, H, INLINE_BYTES } from "./emitter.ts";

@@ -1,60 +1,29 @@
-// The checker's calls: function calls against the function registry (bpf/functions/),
-// with the map arguments of delete/clear/zero/has_key/print, ppid()/pcomm(task), unsafe
-// functions, and printf's format against its arguments.
+// The checker's calls: a call is checked by its row of the function registry
+// (bpf/functions/): map arguments as the row says (mapArgs), bare-word arguments
+// (kstack(perf)), the unsafe gate, rewrites (ppid(task)), then the row's own check.
 import type * as A from "../lang/ast.ts";
 import { functions } from "../functions/index.ts";
+import type { FunctionRow } from "../functions/row.ts";
 import { closest } from "../types/suggest.ts";
-import * as K from "./kernel-access.ts";
-import { constInt } from "./const-fold.ts";
-import { parseFormat } from "./printf-format.ts";
+import { constInt, foldConst } from "../lang/const-fold.ts";
 import { structValueType } from "./record-value.ts";
-import { stackModeArg } from "./value-functions.ts";
-import { bareWordArg } from "./stdlib-functions.ts";
-import { foldConst } from "./const-fold.ts";
-import { unsafeCallError, withSettings } from "./settings-rules.ts";
-import { type Type, int, isScalar, none, s64, str, typeName, u64 } from "../types/types.ts";
+import { withSettings } from "./settings-rules.ts";
+import { type Type, none, s64, u64 } from "../types/types.ts";
 import type { Checker, ProbeScope } from "./checker.ts";
+import { adoptFromRegistry, mapKeyTypes, registryHint } from "./map-typing.ts";
 
 export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {
-  if ((e.callee === "ppid" || e.callee === "pcomm") && e.args.length <= 1) return K.taskRewrite(c, e, e.callee, e.args[0], s);
   const f = functions.get(e.callee);
-  if (!f) {
+  if (!f?.check) {
     const near = closest(e.callee, functions.keys());
     c.err(e.span, `unknown function '${e.callee}'`, near ? [`did you mean ${near}()?`] : []);
     for (const a of e.args) c.expr(a, s);
     return u64;
   }
-  let argTypes: Type[];
-  if (f.mapArgs) {
-    argTypes = e.args.map((a, i) => {
-      if (i === 0 && a.kind === "MapExpr") {
-        const m = c.maps.get(a.name) ?? c.adoptFromRegistry(a.name);
-        if (!m && e.callee !== "print") {
-          c.err(a.span, `unknown map ${a.name}`, c.registryHint(a.name));
-        }
-        if (a.keys.length) c.mapKeyTypes(a, s);
-        if (e.callee === "delete" || e.callee === "clear" || e.callee === "zero") c.written.add(a.name);
-        if (!m) c.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: c.maxKeys, origin: c.opts.origin });
-        const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
-        s.types.set(a, t);
-        return t;
-      }
-      if (i === 0 && ["delete", "clear", "zero", "has_key"].includes(e.callee)) {
-        c.err(a.span, `${e.callee}() needs a map as its first argument`);
-      }
-      return c.expr(a, s);
-    });
-    if (e.callee === "delete" && e.args[0]?.kind === "MapExpr" && e.args.length === 1 && e.args[0].keys.length === 0) {
-      const m = c.maps.get(e.args[0].name);
-      if (m && m.keyTypes.length > 0) c.err(e.span, `delete() needs a key: delete(${e.args[0].name}[key])`);
-    }
-  } else {
-    // kstack(perf) / ustack(raw, 5): the mode is a bare word, not an expression.
-    const isMode = (a: A.Expr, i: number) => (i === 0 && (e.callee === "kstack" || e.callee === "ustack") && a.kind === "IdentExpr" && stackModeArg(a.name) !== undefined) || bareWordArg(e.callee, a, i);
-    argTypes = e.args.map((a, i) => (isMode(a, i) ? none : c.expr(a, s)));
-  }
-  const unsafe = unsafeCallError(e.callee, c.opts.unsafe ?? false);
-  if (unsafe) c.err(e.span, unsafe, [], "SemanticError");
+  const rewritten = f.rewrite ? rewrite(c, e, f, s) : undefined;
+  if (rewritten) return rewritten;
+  const argTypes = f.mapArgs ? mapArgTypes(c, e, f, s) : e.args.map((a, i) => (f.bareWord?.(a, i) ? none : c.expr(a, s)));
+  if (f.unsafe && !c.opts.unsafe) c.err(e.span, `${e.callee}() is an unsafe function being used in safe mode`, [], "SemanticError");
   const r = f.check({
     argTypes,
     call: e,
@@ -67,38 +36,49 @@ export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {
     constValue: (i) => (e.args[i] ? foldConst(e.args[i]!, s.consts, c.positional) : undefined),
     setConst: (v) => s.consts.set(e, v),
     live: s.dead === 0,
+    error: (span, message, hints = []) => c.err(span, message, [...hints]),
+    map: (name) => c.maps.get(name),
+    structValue: (t) => structValueType(t, c.btf(), c.strlen, c.cstructs),
+    setArgType: (i, t) => s.types.set(e.args[i]!, t),
   });
   if (typeof r === "string") {
     c.err(e.span, r);
     return u64;
   }
-  if (e.callee === "printf") checkPrintf(c, e, argTypes.slice(1));
-  // print(args) / print(*$p): the struct is copied whole (bpf/check/record-value.ts)
-  const printed = e.callee === "print" && e.args[0]?.kind !== "MapExpr" ? e.args[0] : undefined;
-  if (printed && (argTypes[0]?.k === "record" || (argTypes[0]?.k === "ptr" && argTypes[0].byValue))) s.types.set(printed, structValueType(argTypes[0], c.btf(), c.strlen, c.cstructs));
   return withSettings(r, c.settings);
 }
 
-export function checkPrintf(c: Checker, e: A.CallExpr, args: Type[]): void {
-  const fmt = (e.args[0] as A.StrLit).value;
-  const specs = parseFormat(fmt);
-  if (typeof specs === "string") {
-    c.err(e.args[0]!.span, specs);
-    return;
+/** A use that is another expression (ppid(task)): check the replacement in its place. */
+export function rewrite(c: Checker, e: A.CallExpr | A.IdentExpr, f: FunctionRow, s: ProbeScope): Type | undefined {
+  const x = f.rewrite!(e, c.btf() !== undefined);
+  if (typeof x === "string") {
+    c.err(e.span, x);
+    return u64;
   }
-  if (specs.length !== args.length) {
-    c.err(e.span, `printf: the format has ${specs.length} conversion${specs.length === 1 ? "" : "s"} but ${args.length} argument${args.length === 1 ? " was" : "s were"} given`);
-    return;
-  }
-  specs.forEach((spec, i) => {
-    const t = args[i]!;
-    const a = e.args[i + 1]!;
-    if (spec.conv === "s" && !(t.k === "string" || t.k === "sym" || t.k === "stack" || t.k === "inet" || t.k === "timestamp" || t.k === "macaddr" || t.k === "buffer" || t.k === "tuple" || isScalar(t))) {
-      c.err(a.span, `printf: %s cannot print ${typeName(t)}`);
-    } else if (spec.conv !== "s" && spec.conv !== "r" && !isScalar(t)) {
-      c.err(a.span, `printf: %${spec.conv} needs an integer, not ${typeName(t)}`, t.k === "string" ? ["use %s for strings"] : []);
-    } else if (t.k === "ptr" && t.to.k === "int" && t.to.bits === 8 && spec.conv === "s") {
-      c.err(a.span, "printf: %s of a char pointer: read the string with str() first", [`printf("%s", str(...))`]);
+  if (x === e) return undefined;
+  s.rewrites.set(e, x);
+  return c.expr(x, s);
+}
+
+/** Arguments of delete/clear/zero/has_key/print/len: the first one may be a map. */
+function mapArgTypes(c: Checker, e: A.CallExpr, f: FunctionRow, s: ProbeScope): Type[] {
+  const how = f.mapArgs!;
+  return e.args.map((a, i) => {
+    if (i === 0 && a.kind === "MapExpr") {
+      const m = c.maps.get(a.name) ?? adoptFromRegistry(c, a.name);
+      if (!m && !how.optional) {
+        c.err(a.span, `unknown map ${a.name}`, registryHint(c, a.name));
+      }
+      if (a.keys.length) mapKeyTypes(c, a, s);
+      if (how.writes) c.written.add(a.name);
+      if (!m) c.maps.set(a.name, { name: a.name, valueKind: "value", keyTypes: [], valueType: none, maxEntries: c.maxKeys, origin: c.opts.origin });
+      const t: Type = m && m.valueKind === "value" ? m.valueType : s64;
+      s.types.set(a, t);
+      return t;
     }
+    if (i === 0 && how.required) {
+      c.err(a.span, `${e.callee}() needs a map as its first argument`);
+    }
+    return c.expr(a, s);
   });
 }

@@ -5,29 +5,28 @@
 // walked until the map types stop changing (a map read before the probe that writes it is
 // fine); diagnostics are kept only from the final walk. A probe with several attach points
 // (or a wildcard) is checked once per concrete probe: `args` differs between them.
-import { keyLabel, valueUnit } from "./map-labels.ts";
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { expandAttachPoint, inUserSpace, type ConcreteProbe, type ProbeEnv } from "../probes/index.ts";
 import { builtins } from "./builtins.ts";
 import { functions, aggregationOf } from "../functions/index.ts";
-import { type MapInfo, type MapRegistry, conflict, entryType } from "./map-registry.ts";
+import { type MapInfo, entryType } from "../types/map-info.ts";
+import type { MapRegistry } from "./map-registry.ts";
 import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
-import { constInt } from "./const-fold.ts";
+import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint } from "./map-typing.ts";
+import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
-import { foldConst } from "./const-fold.ts";
+import { foldConst } from "../lang/const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
 import { missingProbeDiagnostic, noAttachPointsDiagnostic, withSettings } from "./settings-rules.ts";
-import {
-  type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf,
-} from "../types/types.ts";
+import { type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf } from "../types/types.ts";
 
 export interface CheckedProbe {
   readonly probe: A.Probe;
@@ -78,7 +77,7 @@ export interface CheckOptions {
   readonly maxStrlen?: number;
 }
 
-type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
+export type MapDraft = { -readonly [K in keyof MapInfo]: MapInfo[K] };
 
 export class ProbeScope {
   readonly types = new Map<A.Expr, Type>();
@@ -171,11 +170,11 @@ export class Checker {
     }
     for (const [name, m] of this.maps) {
       if (m.valueType.k === "none" && m.valueKind === "value") {
-        const use = this.firstUse(name);
-        this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, this.registryHint(name)));
+        const use = firstUse(this, name);
+        this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, registryHint(this, name)));
       }
     }
-    this.checkRegistry();
+    checkRegistry(this);
     const maps = new Map<string, MapInfo>([...this.maps].filter(([, m]) => !(m.valueKind === "value" && m.valueType.k === "none")));
     return {
       program: this.program,
@@ -193,165 +192,12 @@ export class Checker {
     return this.btfValue ?? undefined;
   }
 
-  registryHint(name: string): string[] {
-    const names = [...this.maps.keys(), ...(this.opts.registry?.names() ?? [])].filter((n) => n !== name);
-    const near = closest(name, names);
-    return near ? [`did you mean ${near}?`] : [];
-  }
-
-  firstUse(name: string): A.Span | undefined {
-    let found: A.Span | undefined;
-    const visit = (n: unknown): void => {
-      if (found || !n || typeof n !== "object") return;
-      const node = n as { kind?: string; name?: string; span?: A.Span };
-      if (node.kind === "MapExpr" && node.name === name) {
-        found = node.span;
-        return;
-      }
-      for (const v of Object.values(n)) {
-        if (Array.isArray(v)) v.forEach(visit);
-        else if (v && typeof v === "object" && "kind" in v) visit(v);
-      }
-    };
-    visit(this.program);
-    return found;
-  }
-
-  checkRegistry(): void {
-    const reg = this.opts.registry;
-    if (!reg) return;
-    for (const [name, m] of this.maps) {
-      const prev = reg.get(name);
-      if (!prev) continue;
-      // A read-only use of a registry map adopts its type.
-      if (m.valueKind === "value" && m.valueType.k === "none") continue;
-      const msg = conflict(prev, m);
-      if (msg) {
-        const span = this.firstUse(name) ?? this.program.span;
-        this.diags.push(diagnostic("TypeError", span, msg));
-      }
-    }
-  }
-
   err(span: A.Span, message: string, hints: string[] = [], kind: Diagnostic["kind"] = "TypeError"): void {
     this.diags.push(diagnostic(kind, span, message, hints));
   }
 
   warn(span: A.Span, message: string, hints: string[] = []): void {
     this.diags.push(diagnostic("TypeError", span, message, hints, "warning"));
-  }
-
-  // --- maps ----------------------------------------------------------------------------
-
-  /** Record a write of `@name[keys] = value-of-kind`. */
-  defineMap(e: A.MapExpr, keyTypes: Type[], kind: MapInfo["valueKind"], valueType: Type, extra: Partial<MapInfo> = {}): void {
-    this.written.add(e.name);
-    const prev = this.maps.get(e.name) ?? (this.opts.registry?.get(e.name) ? { ...this.opts.registry.get(e.name)! } : undefined);
-    if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
-      this.maps.set(e.name, {
-        name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? this.maxKeys,
-        origin: this.opts.origin, declaredType: prev?.declaredType, keyNames: e.keys.map(keyLabel), ...extra,
-      });
-      this.changed = true;
-      return;
-    }
-    if (prev.valueKind !== kind) {
-      this.err(e.span, `${e.name} was ${prev.valueKind === "value" ? `assigned ${typeName(prev.valueType)}` : `used with ${prev.valueKind}()`}${prev.origin !== this.opts.origin ? ` in ${prev.origin}` : ""}; it cannot also be ${kind === "value" ? typeName(valueType) : `${kind}()`}`);
-      return;
-    }
-    this.mergeKeys(e, prev, keyTypes);
-    if (kind === "value") {
-      if (!compatible(prev.valueType, valueType)) {
-        this.err(e.span, `${e.name} holds ${typeName(prev.valueType)}${prev.origin !== this.opts.origin ? ` (defined in ${prev.origin})` : ""}; cannot assign ${typeName(valueType)}`);
-        return;
-      }
-      const u = unify(prev.valueType, valueType);
-      if (typeName(u) !== typeName(prev.valueType)) {
-        prev.valueType = u;
-        this.changed = true;
-      }
-    }
-    if (!this.maps.has(e.name)) this.maps.set(e.name, prev);
-  }
-
-  mergeKeys(e: A.MapExpr, prev: MapDraft, keyTypes: Type[]): void {
-    // A map of another cell is named by its cell, so the user knows where to look.
-    const where = (origin: string) => (origin !== this.opts.origin ? `in ${origin}` : "elsewhere");
-    if (prev.keyTypes.length !== keyTypes.length) {
-      this.err(e.span, `${e.name} has ${prev.keyTypes.length} key${prev.keyTypes.length === 1 ? "" : "s"} ${where(prev.origin)}, ${keyTypes.length} here`);
-      return;
-    }
-    const merged = prev.keyTypes.map((k, i) => {
-      const n = keyTypes[i]!;
-      if (!compatible(k, n)) {
-        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(k)} ${where(prev.origin)}, ${typeName(n)} here`);
-        return k;
-      }
-      return unify(k, n);
-    });
-    if (merged.map(typeName).join() !== prev.keyTypes.map(typeName).join()) {
-      prev.keyTypes = merged;
-      this.changed = true;
-    }
-  }
-
-  mapKeyTypes(e: A.MapExpr, s: ProbeScope): Type[] {
-    const types = e.keys.map((k) => {
-      const t = this.expr(k, s);
-      if (t.k === "none" || t.k === "record") this.err(k.span, `a map key cannot be ${typeName(t)}`);
-      return keyNormal(t);
-    });
-    // `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys)
-    const only = types.length === 1 ? types[0]! : undefined;
-    return only?.k === "tuple" && only.elements.length > 1 ? [...only.elements] : types;
-  }
-
-  /** A map read in an expression. */
-  readMap(e: A.MapExpr, s: ProbeScope): Type {
-    const keyTypes = this.mapKeyTypes(e, s);
-    const m = this.maps.get(e.name) ?? this.adoptFromRegistry(e.name);
-    if (!m) {
-      // Not written (yet): later passes may learn its type.
-      this.maps.set(e.name, { name: e.name, valueKind: "value", keyTypes, valueType: none, maxEntries: this.maxKeys, origin: this.opts.origin });
-      this.changed = true;
-      return u64;
-    }
-    if (m.valueType.k === "none" && m.valueKind === "value") {
-      if (m.keyTypes.length === 0 && keyTypes.length) m.keyTypes = keyTypes;
-      return u64;
-    }
-    if (keyTypes.length !== m.keyTypes.length) {
-      this.err(e.span, `${e.name} has ${m.keyTypes.length} key${m.keyTypes.length === 1 ? "" : "s"}, not ${keyTypes.length}`);
-    } else {
-      keyTypes.forEach((k, i) => {
-        const want = m.keyTypes[i]!;
-        if (compatible(want, k)) return;
-        const named = want.k === "sym" && want.table ? [`its keys are numbers that print as names (${want.table}); look them up by number`] : [];
-        this.err(e.keys[i]?.span ?? e.span, `${e.name} key ${i + 1} is ${typeName(want)}, not ${typeName(k)}`, named);
-      });
-    }
-    switch (m.valueKind) {
-      case "value":
-        return m.valueType;
-      case "count":
-        return u64;
-      case "sum":
-      case "min":
-      case "max":
-      case "avg":
-        return s64;
-      default:
-        this.err(e.span, `${e.name} is a ${m.valueKind}() map: it can be printed, not read as a value`);
-        return u64;
-    }
-  }
-
-  adoptFromRegistry(name: string): MapDraft | undefined {
-    const r = this.opts.registry?.get(name);
-    if (!r) return undefined;
-    const copy: MapDraft = { ...r };
-    this.maps.set(name, copy);
-    return copy;
   }
 
   // --- probes and statements -------------------------------------------------------------
@@ -447,9 +293,9 @@ export class Checker {
         return;
       }
       case "ForMapStmt": {
-        const m = this.maps.get(st.map.name) ?? this.adoptFromRegistry(st.map.name);
+        const m = this.maps.get(st.map.name) ?? adoptFromRegistry(this, st.map.name);
         if (!m) {
-          this.err(st.map.span, `unknown map ${st.map.name}`, this.registryHint(st.map.name));
+          this.err(st.map.span, `unknown map ${st.map.name}`, registryHint(this, st.map.name));
           return;
         }
         // $kv belongs to the loop (bpftrace scopes it so): two loops may use one name for
@@ -493,9 +339,9 @@ export class Checker {
 
   assign(st: A.AssignStmt, s: ProbeScope): void {
     const target = st.target;
-    const kind = aggregationOf(st.value);
+    const agg = aggregationOf(st.value);
     if (target.kind === "VarExpr") {
-      if (kind) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
+      if (agg) this.err(st.value.span, `${(st.value as A.CallExpr).callee}() must be assigned to a map, not a variable`);
       let v = this.expr(st.value, s);
       if (v.k === "record" && !inMemory(v)) s.types.set(st.value, (v = structValueType(v, this.btf(), this.strlen, this.cstructs)));
       if (st.op !== "=") {
@@ -508,34 +354,7 @@ export class Checker {
       s.types.set(target, s.vars.get(target.name) ?? v);
       return;
     }
-    const keyTypes = this.mapKeyTypes(target, s);
-    if (kind) {
-      if (st.op !== "=") this.err(st.span, `${st.op} cannot be used with ${kind}()`);
-      this.expr(st.value, s);
-      const call = st.value as A.CallExpr;
-      const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = {};
-      if (kind === "lhist") {
-        // a missing argument is reported by lhist()'s own check; these stay defined
-        const arg = (i: number, dflt: bigint) => (call.args[i] ? (constInt(call.args[i]!, this.positional) ?? dflt) : dflt);
-        extra.lhist = { min: arg(1, 0n), max: arg(2, 1n), step: arg(3, 1n) };
-      }
-      if (kind === "hist") extra.histK = Number(call.args[1] ? (constInt(call.args[1], this.positional) ?? 0n) : 0n);
-      const unit = kind === "count" ? undefined : valueUnit(call.args[0]);
-      if (unit) extra.unit = unit;
-      this.defineMap(target, keyTypes, kind, s64, extra);
-      s.types.set(target, s64);
-      return;
-    }
-    const v = structValueType(this.expr(st.value, s), this.btf(), this.strlen, this.cstructs);
-    s.types.set(st.value, v);
-    if (v.k === "none") {
-      this.err(st.value.span, "this expression has no value to assign");
-      return;
-    }
-    if (st.op !== "=" && !isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
-    const unit = valueUnit(st.value);
-    this.defineMap(target, keyTypes, "value", keyNormal(v), unit ? { unit } : {});
-    s.types.set(target, keyNormal(v));
+    assignMap(this, st, target, agg, s);
   }
 
   typeSpec(t: A.TypeSpec, user = false): Type {
@@ -583,7 +402,10 @@ export class Checker {
           })());
           return u64;
         }
-        const t = b.type(s.concrete, this.strlen);
+        const t = b.type(s.concrete, this.strlen, (name) => {
+          const btf = this.btf();
+          return btf ? btfNamedType(btf, name, false) : undefined;
+        });
         if (typeof t === "string") {
           this.err(e.span, t);
           return u64;
@@ -608,7 +430,7 @@ export class Checker {
         return t;
       }
       case "MapExpr":
-        return this.readMap(e, s);
+        return readMap(this, e, s);
       case "BinaryExpr":
         return this.binary(e, s);
       case "UnaryExpr": {
@@ -636,8 +458,8 @@ export class Checker {
           s.types.set(e.target, t);
           return t;
         }
-        const keyTypes = this.mapKeyTypes(e.target, s);
-        this.defineMap(e.target, keyTypes, "value", s64);
+        const keyTypes = mapKeyTypes(this, e.target, s);
+        defineMap(this, e.target, keyTypes, "value", s64);
         s.types.set(e.target, s64);
         return s64;
       }
@@ -793,14 +615,6 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
 
 function isUnsigned64(t: Type): boolean {
   return t.k === "int" && t.bits === 64 && !t.signed;
-}
-
-/** Map keys, map values and tuple elements: integers widen to 64 bits, as bpftrace stores them. */
-function keyNormal(t: Type): Type {
-  if (t.k === "int") return int(64, t.signed);
-  if (t.k === "bool") return u64;
-  if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
-  return t;
 }
 
 export { tupleLayout };

@@ -1,9 +1,11 @@
-// The checker's kernel side: identifiers that mean kernel things (curtask's BTF type,
-// ppid/pcomm as task_struct walks, enum constants), members of kernel structs through BTF
+// The checker's kernel side: identifiers that mean kernel things (rows that are kernel
+// walks such as ppid and pcomm, enum constants), members of kernel structs through BTF
 // and of the structs the program defines (laid out by c-struct.ts).
 import type * as A from "../lang/ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { builtins } from "./builtins.ts";
+import { builtinRows } from "../functions/index.ts";
+import { rewrite } from "./call-check.ts";
 import { closest } from "../types/suggest.ts";
 import { namedType } from "./named-types.ts";
 import { btfAlign, btfEnumValue, btfField, btfFieldNames, btfNamedType } from "../btf/btf-types.ts";
@@ -36,35 +38,16 @@ export function defineStructs(c: Checker): Diagnostic[] {
   return out;
 }
 
-/** Identifiers that mean kernel things: curtask's type, ppid, pcomm, enum constants. */
+/** Identifiers that mean kernel things: ppid, pcomm, enum constants. */
 export function kernelIdent(c: Checker, e: A.IdentExpr, s: ProbeScope): Type | undefined {
-  if (e.name === "ppid" || e.name === "pcomm") return taskRewrite(c, e, e.name, undefined, s);
-  if (e.name === "curtask") {
-    const btf = c.btf();
-    const task = btf ? btfNamedType(btf, "struct task_struct", false) : undefined;
-    return task ? { k: "ptr", to: task, user: false } : undefined;
-  }
+  const row = builtinRows.get(e.name);
+  if (row?.rewrite) return rewrite(c, e, row, s);
   if (builtins.has(e.name)) return undefined;
   const btf = c.btf();
   const v = btf ? btfEnumValue(btf, e.name) : undefined;
   if (v === undefined) return undefined;
   s.consts.set(e, v);
   return s64;
-}
-
-/** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
-export function taskRewrite(c: Checker, e: A.Expr, name: "ppid" | "pcomm", task: A.Expr | undefined, s: ProbeScope): Type {
-  const span = e.span;
-  const base: A.Expr = task ?? { kind: "IdentExpr", name: "curtask", span };
-  const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
-  let x: A.Expr = name === "ppid" ? hop(hop(base, "real_parent"), "tgid") : hop(hop(base, "group_leader"), "comm");
-  if (name === "ppid") x = { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: x, span };
-  if (!c.btf()) {
-    c.err(span, `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`);
-    return u64;
-  }
-  s.rewrites.set(e, x);
-  return c.expr(x, s);
 }
 
 /** `p->field` / `r.field` on a kernel struct or union. */

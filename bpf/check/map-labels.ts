@@ -3,6 +3,7 @@
 // known (`nsecs - @start[tid]` is ns; `/ 1000` after it is µs; a size or length is bytes).
 import type * as A from "../lang/ast.ts";
 import { printExpr } from "../lang/printer.ts";
+import { builtinRows, functions } from "../functions/index.ts";
 
 /** A key expression as a column heading: names and fields as written, the rest printed. */
 export function keyLabel(e: A.Expr): string {
@@ -27,16 +28,15 @@ const TIME_UNITS = ["ns", "µs", "ms", "s"] as const;
 type Unit = (typeof TIME_UNITS)[number] | "bytes";
 
 const SIZE_FIELD = /^(?:bytes|size|len|length|count|nbytes|ret_size)$|_(?:bytes|size|len)$/;
-const TIME_BUILTINS = new Set(["nsecs", "elapsed"]);
 
 /** The unit of a value expression, or undefined where it is not plain from the program. */
 export function valueUnit(e: A.Expr | undefined): Unit | undefined {
   if (!e) return undefined;
   switch (e.kind) {
     case "IdentExpr":
-      return TIME_BUILTINS.has(e.name) ? "ns" : undefined;
+      return builtinRows.get(e.name)?.unit;
     case "CallExpr":
-      return e.callee === "nsecs" && e.args.length === 0 ? "ns" : undefined;
+      return e.args.length === 0 ? functions.get(e.callee)?.unit : undefined;
     case "FieldExpr":
       return SIZE_FIELD.test(e.field) ? "bytes" : undefined;
     case "CastExpr":

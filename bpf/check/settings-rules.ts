@@ -1,6 +1,7 @@
-// What the program's settings (bpf/lang/settings.ts) and --unsafe change in checking: attach
-// points that do not exist here under missing_probes, the stack_mode that kstack/ustack
-// values print with, and the functions bpftrace refuses without --unsafe.
+// What the program's settings (bpf/lang/settings.ts) change in checking: attach points
+// that do not exist here under missing_probes, and the stack_mode that kstack/ustack
+// values print with. (The functions bpftrace refuses without --unsafe say so in their
+// rows: bpf/functions/.)
 import type { AttachPoint } from "../lang/ast.ts";
 import type { Span } from "../types/span.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
@@ -38,12 +39,4 @@ export function noAttachPointsDiagnostic(span: Span, mode: MissingProbes): Diagn
 export function withSettings(t: Type, s: Settings): Type {
   if (t.k !== "stack" || t.mode !== undefined || s.stackMode === "bpftrace") return t;
   return { ...t, mode: s.stackMode };
-}
-
-/** bpftrace's unsafe functions: they need --unsafe (system() is checked with its arguments, in value-functions.ts). */
-export const UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set(["signal", "signal_thread", "override", "write_user"]);
-
-/** bpftrace's error for an unsafe call without --unsafe, or undefined. */
-export function unsafeCallError(callee: string, unsafe: boolean): string | undefined {
-  return !unsafe && UNSAFE_FUNCTIONS.has(callee) ? `${callee}() is an unsafe function being used in safe mode` : undefined;
 }

@@ -3,10 +3,10 @@
 // expression being generated.
 import type { ArgCode } from "../probes/index.ts";
 import type { Span } from "../types/span.ts";
-import type { EmitContext } from "./emit-context.ts";
-import { CodegenError } from "./generator.ts";
+import type { GenContext } from "./emit-context.ts";
+import { CodegenError } from "../types/errors.ts";
 
-export function argCode(g: EmitContext, span: Span): ArgCode {
+export function argCode(g: GenContext, span: Span): ArgCode {
   return {
     emit: (...insns) => g.e.emit(...insns),
     loadConst: (v) => g.loadConst(v),

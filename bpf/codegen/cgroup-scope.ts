@@ -6,9 +6,8 @@
 // shared host or a Kubernetes pod then sees its own work only, though tracepoints fire for
 // the whole machine. Only that exact cgroup matches, not its descendants. BEGIN, END,
 // interval, self:signal and iterators run in the tracing kernel's own context: not scoped.
-import { asm, R0, R1 } from "../asm/index.ts";
+import { asm, R0, R1, type Emitter, H } from "../asm/index.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
-import { type Emitter, H } from "./emitter.ts";
 
 /** Whether the program must test the current task's cgroup. */
 export function needsCgroupFilter(p: ConcreteProbe, cgroup: bigint | undefined): boolean {

@@ -11,11 +11,13 @@
 import { expand, parse, readIncludes } from "../lang/index.ts";
 import { builtins } from "../check/builtins.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
-import { type MapRegistry, type MapInfo, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
+import { type MapInfo, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
+import type { MapRegistry } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../types/diagnostic.ts";
 import { MapType } from "../types/abi.ts";
 import type { ProbeEnv } from "../probes/index.ts";
-import { CodegenError, ProbeGenerator, type SharedState } from "./generator.ts";
+import { ProbeGenerator, type SharedState } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 import { splitSpecialProbes } from "./split.ts";
 import { FrameOverflow } from "./frame.ts";
 import { progBtf } from "./func-info.ts";
@@ -25,9 +27,10 @@ import { withScratch } from "./scratch.ts";
 import { dropUnreachable } from "../asm/index.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import { iterMixError } from "./iter-entry.ts";
-import {
-  type Action, type MapSpec, type ProgramSpec, type ProgSpec, DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STOP_MAP, STACK_DEPTH, ZERO_MAP, stacksMapName,
-} from "./spec.ts";
+import { type MapSpec, type ProgramSpec, type ProgSpec } from "./spec.ts";
+import type { Action } from "../functions/actions.ts";
+import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, SCRATCH_MAP, STACKS_MAP, STOP_MAP, ZERO_MAP, stacksMapName } from "../types/internal-maps.ts";
+import { STACK_DEPTH } from "../types/types.ts";
 
 export interface CompileOptions {
   readonly env: ProbeEnv;
@@ -96,7 +99,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...included.diagnostics] };
   }
   // A builtin is no identifier to bpftrace (its lexer makes it a keyword): no header macro replaces it.
-  const headerConstant = (name: string) => (builtins.has(name) || name === "ppid" || name === "pcomm" ? undefined : included.constant(name));
+  const headerConstant = (name: string) => (builtins.has(name) ? undefined : included.constant(name));
   const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant });
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };

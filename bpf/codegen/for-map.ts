@@ -31,26 +31,24 @@
 //
 // Invariant: code generated for a callback body never names r9 (checked when rewriting).
 // Its scratch accesses go through r7 (toScratch) before r10 becomes r9.
-import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, type Instruction } from "../asm/index.ts";
+import { asm, dropUnreachable, R0, R1, R2, R3, R4, R6, R7, R9, R10, withLabel, type Instruction, Emitter, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { entryType, isPerCpu, keyLayout, valueSize } from "../check/map-registry.ts";
+import { entryType, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
 import { type Type, alignOf, isScalar, sizeOf, tupleLayout } from "../types/types.ts";
-import { Emitter, H } from "./emitter.ts";
-import type { Subprog } from "./func-info.ts";
-import { ZERO_MAP } from "./spec.ts";
-import { CodegenError } from "./generator.ts";
-import type { CallbackCode, EmitContext } from "./emit-context.ts";
+import { ZERO_MAP } from "../types/internal-maps.ts";
+import { CodegenError } from "../types/errors.ts";
+import type { CallbackCode, GenContext } from "./emit-context.ts";
+import { MAP_CALLBACK_PARAMS } from "../functions/emit-context.ts";
+import { aggregations } from "../functions/index.ts";
 import { toScratch } from "./scratch.ts";
 import * as M from "./map-ops.ts";
 
-/** The callback's parameters, as bpf_for_each_map_elem calls it. */
-export const MAP_CALLBACK_PARAMS = ["map", "key", "value", "ctx"] as const;
 
 export type { CallbackCode } from "./emit-context.ts";
 
-export function forMapStmt(g: EmitContext, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
+export function forMapStmt(g: GenContext, st: A.ForMapStmt, subprogs: CallbackCode[]): void {
   const info = M.mapInfo(g, st.map.name, st.map.span);
-  if (info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "stats") {
+  if (isPerCpu(info) && !aggregations.get(info.valueKind)?.readCpu) {
     throw new CodegenError(`for loops cannot iterate over a ${info.valueKind}() map`, st.map.span);
   }
   // $kv is the loop's own (the checker scopes it to the body): a slot of this loop's type

@@ -10,22 +10,20 @@
 //   r7 = the scratch pointer, set at entry when the program needs one (scratch.ts).
 // Temporaries are released after each statement (Frame.mark/release); variables keep one
 // slot for the whole program.
-import { asm, type Reg, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
+import { asm, type Reg, R0, R1, R2, R3, R6, R10, Emitter, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import type { BtfField } from "../btf/btf-types.ts";
-import { constInt } from "../check/const-fold.ts";
+import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "../check/named-types.ts";
-import { type MapInfo } from "../check/map-registry.ts";
+import { type MapInfo } from "../types/map-info.ts";
 import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory } from "../types/types.ts";
 import { PtRegs } from "../types/abi.ts";
-import { type ProbeEnv, kindOf } from "../probes/index.ts";
-import { Emitter, H } from "./emitter.ts";
-import { compareBytes } from "./byte-loops.ts";
+import { type ConcreteProbe, kindOf } from "../probes/index.ts";
+import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
-import * as VC from "./value-calls.ts";
-import * as SC from "./stdlib-calls.ts";
-import type { Action } from "./spec.ts";
+import { arrayCast } from "./array-cast.ts";
+import { binary } from "./operators.ts";
+import { kernelMember, kernelMemberBytes, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
@@ -35,20 +33,12 @@ import { emitIterEntry } from "./iter-entry.ts";
 import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
 import * as C from "./calls.ts";
-import type { EmitContext, SharedState, Loop } from "./emit-context.ts";
-
-export class CodegenError extends Error {
-  constructor(
-    message: string,
-    readonly span: A.Span,
-  ) {
-    super(message);
-  }
-}
+import type { GenContext, SharedState, Loop } from "./emit-context.ts";
+import { CodegenError } from "../types/errors.ts";
 
 export type { SharedState, Loop } from "./emit-context.ts";
 
-export class ProbeGenerator implements EmitContext {
+export class ProbeGenerator implements GenContext {
   /** Where code goes; a for-map loop swaps in its callback's stream (for-map.ts). */
   e: Emitter;
   readonly frame = new Frame();
@@ -65,6 +55,26 @@ export class ProbeGenerator implements EmitContext {
   ) {
     this.e = new Emitter(`p${index}_`);
     this.exitLabel = this.e.label("exit");
+  }
+
+  get probe(): ConcreteProbe {
+    return this.cp.concrete;
+  }
+
+  mapInfo(name: string, span: A.Span): MapInfo {
+    return M.mapInfo(this, name, span);
+  }
+
+  mapKey(x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+    return M.buildKey(this, x, info);
+  }
+
+  mapKeyOf(info: MapInfo, k: A.Expr): number {
+    return M.keyFromExpr(this, info, k);
+  }
+
+  mapLookup(name: string, keyOff: number): void {
+    M.lookup(this, name, keyOff);
   }
 
   type(x: A.Expr): Type {
@@ -309,7 +319,7 @@ export class ProbeGenerator implements EmitContext {
       case "MapExpr":
         return M.readMapScalar(this, x);
       case "BinaryExpr":
-        return this.binary(x);
+        return binary(this, x);
       case "UnaryExpr": {
         if (x.op === "!") {
           const f = e.label("notf");
@@ -428,144 +438,17 @@ export class ProbeGenerator implements EmitContext {
     this.loadScalar(R0, R10, slot, t);
   }
 
-  binary(x: A.BinaryExpr): void {
-    const { e } = this;
-    if (x.op === "&&" || x.op === "||" || ["==", "!=", "<", "<=", ">", ">="].includes(x.op)) {
-      const lt = this.type(x.left);
-      if (lt.k === "string" && (x.op === "==" || x.op === "!=")) {
-        this.stringEquals(x.left, x.right);
-        if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
-        return;
-      }
-      if (x.op === "&&" || x.op === "||") {
-        const f = e.label("bf");
-        const end = e.label("be");
-        this.cond(x, f);
-        e.emit(asm.movImm(R0, 1), asm.ja(end));
-        e.place(f);
-        e.emit(asm.movImm(R0, 0));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-    }
-    const rc = x.right.kind === "IntLit" && x.right.value >= -0x80000000n && x.right.value <= 0x7fffffffn ? x.right.value : undefined;
-    const signed = this.isSigned(x.left) && this.isSigned(x.right);
-    if (rc !== undefined) {
-      this.scalar(x.left);
-      e.emit(asm.mov(R1, R0), asm.movImm(R2, rc));
-    } else {
-      this.scalar(x.left);
-      const tmp = this.frame.alloc(8);
-      e.emit(asm.stx(8, R10, tmp, R0));
-      this.scalar(x.right);
-      e.emit(asm.mov(R2, R0), asm.ldx(8, R1, R10, tmp));
-    }
-    // r1 = left, r2 = right → r0
-    switch (x.op) {
-      case "+": e.emit(asm.mov(R0, R1), asm.add(R0, R2)); return;
-      case "-": e.emit(asm.mov(R0, R1), asm.sub(R0, R2)); return;
-      case "*": e.emit(asm.mov(R0, R1), asm.mul(R0, R2)); return;
-      case "/":
-      case "%": {
-        // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 0 for both.
-        const end = e.label("dive");
-        e.emit(asm.movImm(R0, 0), asm.jeqImm(R2, 0, end));
-        if (signed) e.emit(asm.mov(R0, R1), x.op === "/" ? asm.sdiv(R0, R2) : asm.smod(R0, R2));
-        else e.emit(asm.mov(R0, R1), x.op === "/" ? asm.div(R0, R2) : asm.mod(R0, R2));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
-      case "&": e.emit(asm.mov(R0, R1), asm.and(R0, R2)); return;
-      case "|": e.emit(asm.mov(R0, R1), asm.or(R0, R2)); return;
-      case "^": e.emit(asm.mov(R0, R1), asm.xor(R0, R2)); return;
-      case "<<": e.emit(asm.mov(R0, R1), asm.lsh(R0, R2)); return;
-      case ">>": e.emit(asm.mov(R0, R1), signed ? asm.arsh(R0, R2) : asm.rsh(R0, R2)); return;
-      default: {
-        const ops: Record<string, string> = signed
-          ? { "==": "jeq", "!=": "jne", "<": "jslt", "<=": "jsle", ">": "jsgt", ">=": "jsge" }
-          : { "==": "jeq", "!=": "jne", "<": "jlt", "<=": "jle", ">": "jgt", ">=": "jge" };
-        const yes = e.label("cmp");
-        e.emit(asm.movImm(R0, 1), asm.jmp(ops[x.op]! as "jeq", R1, R2, yes), asm.movImm(R0, 0));
-        e.place(yes);
-        this.placeNop();
-      }
-    }
-  }
-
-  isSigned(x: A.Expr): boolean {
-    const t = this.type(x);
-    if (x.kind === "IntLit") return true;
-    return t.k === "int" ? t.signed : false;
-  }
-
-  /** r0 = 1 when the strings are equal (bytes up to the first NUL), else 0. */
-  stringEquals(a: A.Expr, b: A.Expr): void {
-    const { e } = this;
-    const ta = this.type(a);
-    const tb = this.type(b);
-    // A literal on either side: compare its bytes and its NUL, nothing more.
-    const [dyn, lit] = b.kind === "StrLit" ? [a, b] : a.kind === "StrLit" ? [b, a] : [a, undefined];
-    const ne = e.label("sne");
-    const end = e.label("seq");
-    if (lit) {
-      const off = this.value(dyn);
-      const bytes = Buffer.from((lit as A.StrLit).value);
-      const size = sizeOf(this.type(dyn));
-      const n = Math.min(bytes.length + 1, size);
-      for (let i = 0; i < n; i++) {
-        e.emit(asm.ldx(1, R1, R10, off + i), asm.jneImm(R1, i < bytes.length ? bytes[i]! : 0, ne));
-      }
-      if (bytes.length >= size) {
-        // the literal is longer than the field: never equal
-        e.emit(asm.ja(ne));
-      }
-    } else {
-      const oa = this.value(a);
-      const ob = this.value(b);
-      const n = Math.min(sizeOf(ta), sizeOf(tb));
-      compareBytes(e, oa, ob, n, ne, end);
-    }
-    e.place(end);
-    this.flag(1, ne, 0);
-  }
-
   // --- builtins ----------------------------------------------------------------------
 
   builtin(x: A.IdentExpr): void {
     const { e } = this;
     const p = this.cp.concrete;
     const name = x.name;
-    if (SC.builtinScalar(this, name)) return;
-    const helper = ONE_CALL_BUILTINS[name];
-    if (helper !== undefined) {
-      e.emit(asm.call(helper));
-      return;
-    }
+    const row = builtinRows.get(name);
+    if (row?.emit?.scalar) return row.emit.scalar(this, x);
     switch (name) {
       case "ctx":
         e.emit(asm.mov(R0, R6));
-        return;
-      case "pid":
-      case "__builtin_pid":
-        e.emit(asm.call(H.get_current_pid_tgid), asm.rshImm(R0, 32));
-        return;
-      case "tid":
-        e.emit(asm.call(H.get_current_pid_tgid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
-        return;
-      case "uid":
-      case "username":
-        e.emit(asm.call(H.get_current_uid_gid), asm.lshImm(R0, 32), asm.rshImm(R0, 32));
-        return;
-      case "gid":
-        e.emit(asm.call(H.get_current_uid_gid), asm.rshImm(R0, 32));
-        return;
-      case "cpid":
-        e.emit(asm.movImm(R0, this.shared.cpid));
-        return;
-      case "elapsed":
-        e.emit(asm.call(H.ktime_get_ns), asm.ldImm64(R1, this.shared.startNs), asm.sub(R0, R1));
         return;
       case "retval": {
         // the probe's kind reads it (bpf/probes/args.ts)
@@ -573,9 +456,6 @@ export class ProbeGenerator implements EmitContext {
         if (!r) throw new CodegenError(`retval is not available in ${p.provider} probes`, x.span);
         return r.emit(p, this.type(x), argCode(this, x.span));
       }
-      case "kstack":
-      case "ustack":
-        return this.stackId(name === "ustack", this.type(x));
       case "func":
         // kprobe/kretprobe: the probed function's address, named by ksym when printed
         e.emit(asm.mov(R1, R6), asm.call(H.get_func_ip));
@@ -597,10 +477,6 @@ export class ProbeGenerator implements EmitContext {
     throw new CodegenError(`${name} cannot be used as a number`, x.span);
   }
 
-  stackId(user: boolean, t?: Type): void {
-    VC.stackId(this, user, t?.k === "stack" ? t.limit : undefined);
-  }
-
   // --- fields ----------------------------------------------------------------------
 
   /** The record field `x` names (tracepoint args), or undefined for tuples. */
@@ -619,7 +495,7 @@ export class ProbeGenerator implements EmitContext {
   fieldScalar(x: A.FieldExpr): void {
     const t = this.type(x);
     const member = this.cp.fields.get(x);
-    if (member) return this.kernelMember(x, member);
+    if (member) return kernelMember(this, x, member);
     const f = this.fieldOf(x);
     if (!f) {
       const off = this.value(x.object);
@@ -633,54 +509,10 @@ export class ProbeGenerator implements EmitContext {
     throw new CodegenError(`args.${x.field} is not supported in ${this.cp.concrete.provider} probes yet`, x.span);
   }
 
-  // --- kernel structs through BTF ----------------------------------------------------
+  // --- kernel structs through BTF (kernel-members.ts) --------------------------------
 
-  /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
   recordAddress(x: A.Expr): boolean {
-    const t = this.type(x);
-    const user = t.k === "record" ? (t.user ?? false) : false;
-    const member = x.kind === "FieldExpr" ? this.cp.fields.get(x) : undefined;
-    if (x.kind === "FieldExpr" && member) return this.memberAddress(x, member);
-    if (x.kind === "UnaryExpr" && x.op === "*") {
-      this.scalar(x.operand);
-      return user;
-    }
-    throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
-  }
-
-  /** r0 = address of the member `x` reads; returns whether it is in user memory. */
-  memberAddress(x: A.FieldExpr, f: BtfField): boolean {
-    const ot = this.type(x.object);
-    let user: boolean;
-    if (ot.k === "ptr") {
-      this.scalar(x.object);
-      user = ot.user;
-    } else user = this.recordAddress(x.object);
-    if (f.offset) this.e.emit(asm.addImm(R0, f.offset));
-    return user;
-  }
-
-  /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
-  kernelMember(x: A.FieldExpr, f: BtfField): void {
-    const { e } = this;
-    const user = this.memberAddress(x, f);
-    if (f.type.k === "record") return;
-    if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
-    if (!f.bits) return this.readPointer(R0, 0, f.type, user);
-    this.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
-    if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
-    const drop = 64 - f.bits.width;
-    e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
-  }
-
-  /** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
-  kernelMemberBytes(x: A.FieldExpr, f: BtfField, off: number, size: number): void {
-    const { e } = this;
-    e.zero(off, size); // before the address: a large zero is a helper call
-    const user = this.memberAddress(x, f);
-    e.emit(asm.mov(R3, R0));
-    e.stackAddr(R1, off);
-    e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+    return recordAddress(this, x);
   }
 
   // --- aggregate values (stack slots) ------------------------------------------------
@@ -722,20 +554,15 @@ export class ProbeGenerator implements EmitContext {
         e.storeBytes(off, Buffer.from(v), size);
         return;
       }
-      case "IdentExpr":
-        if (x.name === "comm") {
-          e.zero(off, size);
-          e.stackAddr(R1, off);
-          e.emit(asm.movImm(R2, Math.min(16, size)), asm.call(H.get_current_comm));
-          return;
-        }
-        if (x.name === "probetype") return e.storeBytes(off, SC.probeTypeText(this), size);
-        if (x.name === "probe" || x.name === "func") {
-          const text = x.name === "probe" ? this.cp.concrete.name : (this.cp.concrete.func ?? "");
-          e.storeBytes(off, Buffer.from(text), size);
+      case "IdentExpr": {
+        const row = builtinRows.get(x.name);
+        if (row?.emit?.value) return row.emit.value(this, x, off, t);
+        if (x.name === "func") {
+          e.storeBytes(off, Buffer.from(this.cp.concrete.func ?? ""), size);
           return;
         }
         break;
+      }
       case "VarExpr": {
         const v = this.vars.get(x.name)!;
         if (v.off === off) return;
@@ -752,7 +579,7 @@ export class ProbeGenerator implements EmitContext {
         if (x.value) return this.storeInto(x.value, off, t);
         break;
       case "CastExpr":
-        if (t.k === "array") return SC.arrayCast(this, x, off, t);
+        if (t.k === "array") return arrayCast(this, x, off, t);
         break;
       case "TupleExpr": {
         if (t.k !== "tuple") break;
@@ -775,7 +602,7 @@ export class ProbeGenerator implements EmitContext {
       }
       case "FieldExpr": {
         const member = this.cp.fields.get(x);
-        if (member) return this.kernelMemberBytes(x, member, off, size);
+        if (member) return kernelMemberBytes(this, x, member, off, size);
         const fld = this.fieldOf(x);
         const bytes = kindOf(this.cp.concrete).args.fields?.bytes;
         if (fld && bytes) return bytes(fld, off, size, argCode(this, x.span));
@@ -794,56 +621,7 @@ export class ProbeGenerator implements EmitContext {
     }
     throw new CodegenError(`cannot produce a ${typeName(t)} from ${x.kind} here`, x.span);
   }
-
-
-
-
-
-
-
-
-
-
-
-
-
-  /** r0 = bpftrace's log2 bucket of the signed value in r1 (0: < 0, 1: 0, i ≥ 2: [2^(i-2), 2^(i-1))). */
-  log2Bucket(): void {
-    const { e } = this;
-    const done = e.label("l2done");
-    e.emit(asm.movImm(R0, 0), asm.jsltImm(R1, 0, done), asm.movImm(R0, 1), asm.jeqImm(R1, 0, done), asm.movImm(R0, 2));
-    for (const s of [32, 16, 8, 4, 2, 1]) {
-      const skip = e.label("l2");
-      e.emit(asm.mov(R3, R1), asm.rshImm(R3, s), asm.jeqImm(R3, 0, skip), asm.mov(R1, R3), asm.addImm(R0, s));
-      e.place(skip);
-      this.placeNop();
-    }
-    e.place(done);
-    this.placeNop();
-  }
-
-
-
-
-
-
-
-
-
-
 }
-
-/** Builtins that are exactly one helper call, its result in r0. */
-const ONE_CALL_BUILTINS: Record<string, number> = {
-  // bpftrace: nsecs is nsecs(boot), CLOCK_BOOTTIME, what strftime() expects
-  nsecs: H.ktime_get_boot_ns,
-  cpu: H.get_smp_processor_id,
-  numaid: H.get_numa_node_id,
-  cgroup: H.get_current_cgroup_id,
-  curtask: H.get_current_task,
-  rand: H.get_prandom_u32,
-  jiffies: H.jiffies64,
-};
 
 /** sizeof(TYPE): pointers are 8 bytes; named types by their layout (unknown names count as 8). */
 function specSize(t: A.TypeSpec): number {

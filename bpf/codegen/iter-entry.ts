@@ -5,10 +5,9 @@
 // (bpf_seq_write(ctx->meta->seq, ...)): read(2) of the iterator returns once that many
 // bytes are there, so the reader drains the ring buffer between batches of objects
 // instead of after the whole walk (bpf/runtime/iterate.ts).
-import { asm, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, R6, R10, H, type Emitter } from "../asm/index.ts";
 import type { CheckedProbe } from "../check/checker.ts";
-import { H, type Emitter } from "./emitter.ts";
-import { CodegenError } from "./generator.ts";
+import { CodegenError } from "../types/errors.ts";
 
 /** struct bpf_iter__<name>: `meta` at 0, the iterated object at 8 (task, or task for task_file/task_vma). */
 const META_OFFSET = 0;

@@ -2,10 +2,9 @@
 // max_entries) bumps that map's slot of the DROPS_MAP counters, the way lost ring-buffer
 // events bump slot 0 (generator.output). The runtime reads the slots when the run ends and
 // warns once per map, in bpftrace's words (bpf/runtime/map-full.ts).
-import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
-import { H } from "./emitter.ts";
-import type { EmitContext } from "./emit-context.ts";
-import { DROPS_MAP } from "./spec.ts";
+import { asm, R0, R1, R2, R10, H } from "../asm/index.ts";
+import type { GenContext } from "./emit-context.ts";
+import { DROPS_MAP } from "../types/internal-maps.ts";
 
 /** -E2BIG: what bpf_map_update_elem returns for a new key in a full hash map. */
 const E2BIG = 7;
@@ -16,7 +15,7 @@ export function mapFullSlot(mapNames: Iterable<string>, name: string): number {
 }
 
 /** After a map_update_elem call (its result in r0): count -E2BIG in the map's slot. */
-export function countMapFull(g: EmitContext, map: string): void {
+export function countMapFull(g: GenContext, map: string): void {
   const slot = mapFullSlot(g.shared.maps.keys(), map);
   if (slot === 0) return;
   const { e } = g;

@@ -1,25 +1,25 @@
 // Map operations of the generator: keys, lookups and updates, reads of plain and per-CPU
-// values (summed in the kernel), assignments and compound assignments, ++/--, and the
-// aggregations (count/sum/min/max/avg/stats/hist/lhist) with their buckets.
-import { asm, type Reg, R0, R1, R2, R3, R4, R10 } from "../asm/index.ts";
+// values (combined in the kernel), assignments and compound assignments, ++/--, and
+// assignments of aggregations (whose rows, bpf/functions/aggregations.ts, say how a value
+// is folded in and how CPUs' copies are combined).
+import { asm, type Reg, R0, R1, R2, R3, R4, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type MapInfo, keyLayout, isPerCpu } from "../check/map-registry.ts";
+import { type MapInfo, keyLayout, isPerCpu } from "../types/map-info.ts";
 import { type Type, sizeOf, alignOf } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
-import { H } from "./emitter.ts";
-import { log2BucketK } from "./hist-bucket.ts";
+import { aggregations } from "../functions/index.ts";
 import { countMapFull } from "./map-full.ts";
-import { CodegenError } from "./generator.ts";
-import type { EmitContext } from "./emit-context.ts";
+import { CodegenError } from "../types/errors.ts";
+import type { GenContext } from "./emit-context.ts";
 
-export function mapInfo(g: EmitContext, name: string, span: A.Span): MapInfo {
+export function mapInfo(g: GenContext, name: string, span: A.Span): MapInfo {
   const m = g.shared.maps.get(name);
   if (!m) throw new CodegenError(`unknown map ${name}`, span);
   return m;
 }
 
 /** Build the kernel key of `@m[keys]` (plus a bucket when given) in a stack slot. */
-export function buildKey(g: EmitContext, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
+export function buildKey(g: GenContext, x: A.MapExpr, info: MapInfo): { off: number; bucketOff: number | undefined } {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -34,7 +34,7 @@ export function buildKey(g: EmitContext, x: A.MapExpr, info: MapInfo): { off: nu
 }
 
 /** The kernel key of `info` from one expression (`delete(@m, k)`, `has_key(@m, k)`). */
-export function keyFromExpr(g: EmitContext, info: MapInfo, k: A.Expr): number {
+export function keyFromExpr(g: GenContext, info: MapInfo, k: A.Expr): number {
   const layout = keyLayout(info);
   const off = g.frame.alloc(layout.size);
   g.e.zero(off, layout.size);
@@ -44,14 +44,14 @@ export function keyFromExpr(g: EmitContext, info: MapInfo, k: A.Expr): number {
 }
 
 /** r0 = lookup(@m, key at off): pointer or 0. */
-export function lookup(g: EmitContext, name: string, keyOff: number): void {
+export function lookup(g: GenContext, name: string, keyOff: number): void {
   g.e.emit(asm.ldMapFd(R1, name));
   g.e.stackAddr(R2, keyOff);
   g.e.emit(asm.call(H.map_lookup_elem));
 }
 
 /** update(@m, key at keyOff, value at valOff, BPF_ANY) */
-export function updateElem(g: EmitContext, name: string, keyOff: number, valOff: number): void {
+export function updateElem(g: GenContext, name: string, keyOff: number, valOff: number): void {
   const { e } = g;
   e.emit(asm.ldMapFd(R1, name));
   e.stackAddr(R2, keyOff);
@@ -60,7 +60,7 @@ export function updateElem(g: EmitContext, name: string, keyOff: number, valOff:
   countMapFull(g, name);
 }
 
-export function readMapScalar(g: EmitContext, x: A.MapExpr): void {
+export function readMapScalar(g: GenContext, x: A.MapExpr): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const { off } = buildKey(g, x, info);
@@ -78,8 +78,10 @@ export function readMapScalar(g: EmitContext, x: A.MapExpr): void {
 }
 
 /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */
-export function readPerCpu(g: EmitContext, info: MapInfo, keyOff: number): void {
+export function readPerCpu(g: GenContext, info: MapInfo, keyOff: number): void {
   const { e } = g;
+  const agg = aggregations.get(info.valueKind);
+  if (!agg?.readCpu) throw new Error(`cannot read ${info.valueKind} in the kernel`);
   const acc = g.frame.alloc(16); // value, count (avg) / set (min, max)
   e.emit(asm.st(8, R10, acc, 0), asm.st(8, R10, acc + 8, 0));
   for (let cpu = 0; cpu < g.shared.cpus; cpu++) {
@@ -88,40 +90,15 @@ export function readPerCpu(g: EmitContext, info: MapInfo, keyOff: number): void 
     e.stackAddr(R2, keyOff);
     e.emit(asm.movImm(R3, cpu), asm.call(H.map_lookup_percpu_elem), asm.jeqImm(R0, 0, skip));
     e.emit(asm.ldx(8, R1, R0, 0), asm.ldx(8, R2, R10, acc));
-    switch (info.valueKind) {
-      case "count":
-      case "sum":
-        e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2));
-        break;
-      case "avg":
-        e.emit(asm.add(R2, R1), asm.stx(8, R10, acc, R2), asm.ldx(8, R1, R0, 8), asm.ldx(8, R2, R10, acc + 8), asm.add(R2, R1), asm.stx(8, R10, acc + 8, R2));
-        break;
-      case "min":
-      case "max": {
-        const take = e.label("take");
-        e.emit(asm.ldx(8, R3, R0, 8), asm.jeqImm(R3, 0, skip)); // unset on g CPU
-        e.emit(asm.ldx(8, R3, R10, acc + 8), asm.jeqImm(R3, 0, take));
-        e.emit(info.valueKind === "min" ? asm.jsge(R1, R2, skip) : asm.jsle(R1, R2, skip));
-        e.place(take);
-        e.emit(asm.stx(8, R10, acc, R1), asm.st(8, R10, acc + 8, 1));
-        break;
-      }
-      default:
-        throw new Error(`cannot read ${info.valueKind} in the kernel`);
-    }
+    agg.readCpu(g, acc, skip);
     e.place(skip);
     g.placeNop();
   }
   e.emit(asm.ldx(8, R0, R10, acc));
-  if (info.valueKind === "avg") {
-    const z = e.label("avgz");
-    e.emit(asm.ldx(8, R1, R10, acc + 8), asm.jeqImm(R1, 0, z), asm.sdiv(R0, R1));
-    e.place(z);
-    g.placeNop();
-  }
+  agg.readDone?.(g, acc);
 }
 
-export function readMapValue(g: EmitContext, x: A.MapExpr, off: number, t: Type): void {
+export function readMapValue(g: GenContext, x: A.MapExpr, off: number, t: Type): void {
   const { e } = g;
   const info = mapInfo(g, x.name, x.span);
   const size = sizeOf(t);
@@ -135,7 +112,7 @@ export function readMapValue(g: EmitContext, x: A.MapExpr, off: number, t: Type)
   g.placeNop();
 }
 
-export function assign(g: EmitContext, st: A.AssignStmt): void {
+export function assign(g: GenContext, st: A.AssignStmt): void {
   const { e } = g;
   const target = st.target;
   if (target.kind === "VarExpr") {
@@ -173,7 +150,7 @@ export function assign(g: EmitContext, st: A.AssignStmt): void {
 }
 
 /** r1 = r1 OP r2 */
-export function compound(g: EmitContext, op: string, a: Reg, b: Reg, t: Type): void {
+export function compound(g: GenContext, op: string, a: Reg, b: Reg, t: Type): void {
   const signed = t.k === "int" && t.signed;
   const e = g.e;
   switch (op) {
@@ -199,7 +176,7 @@ export function compound(g: EmitContext, op: string, a: Reg, b: Reg, t: Type): v
   }
 }
 
-export function update(g: EmitContext, x: A.UpdateExpr): void {
+export function update(g: GenContext, x: A.UpdateExpr): void {
   const { e } = g;
   const delta = x.op === "++" ? 1 : -1;
   if (x.target.kind === "VarExpr") {
@@ -222,22 +199,24 @@ export function update(g: EmitContext, x: A.UpdateExpr): void {
   e.emit(asm.ldx(8, R0, R10, x.prefix ? val : old));
 }
 
-/** `@m[k] = count() / sum(v) / min / max / avg / stats / hist / lhist` on a per-CPU map. */
-export function aggregate(g: EmitContext, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
+/**
+ * `@m[k] = count() / sum(v) / ... / lhist(v, ...)` on a per-CPU map: the value and the key
+ * (with its bucket), then the aggregation's row folds the value in (bpf/functions/
+ * aggregations.ts).
+ */
+export function aggregate(g: GenContext, target: A.MapExpr, info: MapInfo, call: A.CallExpr): void {
   const { e } = g;
-  const kind = info.valueKind;
+  const agg = aggregations.get(info.valueKind);
+  if (!agg) throw new CodegenError(`unknown aggregation ${info.valueKind}`, call.span);
   const vSlot = g.frame.alloc(8);
   if (call.args[0]) {
     g.scalar(call.args[0]);
     e.emit(asm.stx(8, R10, vSlot, R0));
   } else e.emit(asm.st(8, R10, vSlot, 1));
   const k = buildKey(g, target, info);
-  if (kind === "hist" || kind === "lhist") {
+  if (agg.bucket) {
     e.emit(asm.ldx(8, R1, R10, vSlot));
-    if (kind === "hist") {
-      if (info.histK) log2BucketK(e, info.histK, () => g.placeNop());
-      else g.log2Bucket();
-    } else linearBucket(g, info);
+    agg.bucket(g, info);
     e.emit(asm.stx(8, R10, k.bucketOff!, R0));
   }
   lookup(g, target.name, k.off);
@@ -245,66 +224,14 @@ export function aggregate(g: EmitContext, target: A.MapExpr, info: MapInfo, call
   const done = e.label("adone");
   e.emit(asm.jeqImm(R0, 0, miss), asm.ldx(8, R2, R10, vSlot));
   // hit: r0 = value pointer, r2 = v
-  switch (kind) {
-    case "count":
-    case "hist":
-    case "lhist":
-      e.emit(asm.ldx(8, R1, R0, 0), asm.addImm(R1, 1), asm.stx(8, R0, 0, R1));
-      break;
-    case "sum":
-      e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1));
-      break;
-    case "avg":
-    case "stats":
-      e.emit(asm.ldx(8, R1, R0, 0), asm.add(R1, R2), asm.stx(8, R0, 0, R1), asm.ldx(8, R1, R0, 8), asm.addImm(R1, 1), asm.stx(8, R0, 8, R1));
-      break;
-    case "min":
-    case "max": {
-      const store = e.label("mstore");
-      e.emit(asm.ldx(8, R1, R0, 8), asm.jeqImm(R1, 0, store), asm.ldx(8, R1, R0, 0));
-      e.emit(kind === "min" ? asm.jsge(R2, R1, done) : asm.jsle(R2, R1, done));
-      e.place(store);
-      e.emit(asm.stx(8, R0, 0, R2), asm.st(8, R0, 8, 1));
-      break;
-    }
-    default:
-      throw new CodegenError(`unknown aggregation ${kind}`, call.span);
-  }
+  agg.update(g, done);
   e.emit(asm.ja(done));
   // miss: insert the first value
   e.place(miss);
   const init = g.frame.alloc(16);
   e.emit(asm.ldx(8, R2, R10, vSlot));
-  switch (kind) {
-    case "count":
-    case "hist":
-    case "lhist":
-      e.emit(asm.st(8, R10, init, 1));
-      break;
-    case "sum":
-      e.emit(asm.stx(8, R10, init, R2));
-      break;
-    case "avg":
-    case "stats":
-    case "min":
-    case "max":
-      e.emit(asm.stx(8, R10, init, R2), asm.st(8, R10, init + 8, 1));
-      break;
-  }
+  agg.first(g, init);
   updateElem(g, target.name, k.off, init);
-  e.place(done);
-  g.placeNop();
-}
-
-/** r0 = lhist bucket of r1: 0 below min, n+1 at or above max, else (v - min) / step + 1. */
-export function linearBucket(g: EmitContext, info: MapInfo): void {
-  const { e } = g;
-  const { min, max, step } = info.lhist!;
-  const n = (max - min) / step;
-  const done = e.label("lhdone");
-  e.emit(asm.movImm(R0, 0), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.jslt(R1, R2, done));
-  e.emit(asm.ldImm64(R0, n + 1n), asm.ldImm64(R2, BigInt.asUintN(64, max)), asm.jsge(R1, R2, done));
-  e.emit(asm.mov(R0, R1), asm.ldImm64(R2, BigInt.asUintN(64, min)), asm.sub(R0, R2), asm.ldImm64(R2, step), asm.div(R0, R2), asm.addImm(R0, 1));
   e.place(done);
   g.placeNop();
 }

@@ -4,9 +4,8 @@
 // probes (tracepoint, rawtracepoint, kprobe, fentry, ...) with an injected
 // `if (pid != PID) return` (bpftrace's PidFilterPass). BEGIN, END and interval are not
 // scoped.
-import { asm, R0 } from "../asm/index.ts";
+import { asm, R0, type Emitter, H } from "../asm/index.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
-import { type Emitter, H } from "./emitter.ts";
 import { PerfType } from "../types/abi.ts";
 
 /** Whether the probe is scoped by attaching it to the process (perf_event_open's pid). */

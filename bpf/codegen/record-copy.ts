@@ -9,18 +9,17 @@
 //
 // Values that already live in slots (variables, map values, blocks) are copied by the
 // generator's own cases; this returns false for them.
-import { asm, R0, R1, R2, R3 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type Type, inMemory } from "../types/types.ts";
-import { H } from "./emitter.ts";
-import type { EmitContext } from "./emit-context.ts";
+import type { GenContext } from "./emit-context.ts";
 import { kindOf } from "../probes/index.ts";
 import { argCode } from "./arg-code.ts";
 
 type RecordType = Extract<Type, { k: "record" }>;
 
 /** Store struct value `x` at r10+off, laid out as `t`; false when `x` is not a struct source. */
-export function storeRecord(g: EmitContext, x: A.Expr, off: number, t: RecordType): boolean {
+export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType): boolean {
   const { e } = g;
   if (x.kind === "IdentExpr" && x.name === "args") {
     // the probe's kind copies its own arguments (bpf/probes/args.ts)

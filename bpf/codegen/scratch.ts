@@ -17,8 +17,7 @@
 // function and in every for-map callback (the caller saves r7 in its frame before the
 // call, the callback loads it back, as it does r6), or 0 when the program needs no scratch.
 // The generator never writes r7 otherwise.
-import { asm, opcodes, R0, R1, R2, R6, R7, R10, type Instruction } from "../asm/index.ts";
-import { H } from "./emitter.ts";
+import { asm, opcodes, R0, R1, R2, R6, R7, R10, type Instruction, H } from "../asm/index.ts";
 import { isScratch, SCRATCH_BASE } from "./frame.ts";
 
 /** The register holding the scratch pointer. */

@@ -1,13 +1,12 @@
 // BEGIN and END run synchronously (BPF_PROG_TEST_RUN from user space), so their map
 // actions can take effect exactly where they are written: a BEGIN/END body is split after
-// each top-level clear(), zero() or print(), and user space performs the action between
-// the parts. `BEGIN { clear(@h); @h = hist(5); exit(); }` therefore clears @h *before*
-// the new value lands. In other probes these actions are asynchronous, as in bpftrace.
+// each top-level clear(), zero() or print() (their rows' splitsBeginEnd), and user space
+// performs the action between the parts. `BEGIN { clear(@h); @h = hist(5); exit(); }`
+// therefore clears @h *before* the new value lands. In other probes these actions are asynchronous, as in bpftrace.
 // A body that uses $variables is not split (they would not survive between programs).
 import type * as A from "../lang/ast.ts";
+import { functions } from "../functions/index.ts";
 import { findProvider } from "../probes/index.ts";
-
-const ACTIONS = new Set(["clear", "zero", "print"]);
 
 function usesVariables(n: unknown): boolean {
   if (!n || typeof n !== "object") return false;
@@ -20,7 +19,7 @@ function usesVariables(n: unknown): boolean {
 }
 
 function isAction(st: A.Stmt): boolean {
-  return st.kind === "ExprStmt" && st.expr.kind === "CallExpr" && ACTIONS.has(st.expr.callee);
+  return st.kind === "ExprStmt" && st.expr.kind === "CallExpr" && functions.get(st.expr.callee)?.splitsBeginEnd === true;
 }
 
 export function splitSpecialProbes(program: A.Program): A.Program {

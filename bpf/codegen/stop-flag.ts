@@ -6,8 +6,8 @@
 // The run sets it (one map update) before it drains, runs END and reads the maps.
 import { asm, R1 } from "../asm/index.ts";
 import type { ConcreteProbe } from "../probes/index.ts";
-import type { Emitter } from "./emitter.ts";
-import { STOP_MAP } from "./spec.ts";
+import type { Emitter } from "../asm/index.ts";
+import { STOP_MAP } from "../types/internal-maps.ts";
 
 /** Programs the run itself starts (BEGIN/END, self:signal, iterators) are never left attached. */
 export function needsStopFlag(p: ConcreteProbe): boolean {

@@ -1,121 +1,75 @@
-// The registry of the language's functions: every row (bpf/functions/row.ts), and a
-// lookup by name that the checker, codegen and magics' complete/inspect read.
-// Aggregations are the functions that may only be assigned to a map (`@m[k] = count()`).
+// bpf/functions owns the language's functions and builtins: one row each
+// ({name, signature, doc, check, emit, decode, events}: row.ts), one file per family —
+// aggregations, output, maps, strings, symbols, names, introspection, time, stacks,
+// context, network, process — and this registry, the one lookup by name that the
+// checker, codegen, the codec, the run and magics' complete/inspect read. A new function
+// is a row in its family's file.
+//
+// It may import bpf/types, lang, asm, probes (the probe a row is used in) and output (the
+// formatters its decoders use); it must not import check, codegen, maps, runtime or the
+// session: those import it. Rows reach the generator only through EmitContext
+// (emit-context.ts) and the run through EventContext (decode.ts).
 import type { Expr } from "../lang/ast.ts";
-import type { MapValueKind } from "../check/map-registry.ts";
-import * as V from "../check/value-functions.ts";
-import { STDLIB_FUNCTIONS } from "../check/stdlib-functions.ts";
-import { none, str, u64, s64, bool, isScalar, typeName } from "../types/types.ts";
-import { type FunctionRow, arity, fn, intArg } from "./row.ts";
+import type { MapValueKind } from "../types/map-info.ts";
+import type { Type } from "../types/types.ts";
+import type { Action } from "./actions.ts";
+import type { Aggregation, Decode, Events, FunctionRow } from "./row.ts";
+import { AGGREGATION_FUNCTIONS } from "./aggregations.ts";
+import { OUTPUT_FUNCTIONS } from "./output.ts";
+import { MAP_FUNCTIONS } from "./maps.ts";
+import { STRING_FUNCTIONS } from "./strings.ts";
+import { SYMBOL_FUNCTIONS } from "./symbols.ts";
+import { NAME_FUNCTIONS } from "./names.ts";
+import { INTROSPECTION_FUNCTIONS } from "./introspection.ts";
+import { TIME_FUNCTIONS } from "./time.ts";
+import { STACK_FUNCTIONS } from "./stacks.ts";
+import { CONTEXT_FUNCTIONS } from "./context.ts";
+import { NETWORK_FUNCTIONS } from "./network.ts";
+import { PROCESS_FUNCTIONS } from "./process.ts";
 
 export type { CallCheck, FunctionRow } from "./row.ts";
 
-function agg(name: string, kind: MapValueKind, nargs: number, doc: string, signature: string): FunctionRow {
-  return {
-    name,
-    signature,
-    doc,
-    aggregation: kind,
-    check(c) {
-      const a = arity(c, nargs, name === "hist" ? 2 : nargs);
-      if (a) return a;
-      for (let i = 0; i < c.argTypes.length; i++) {
-        const e = intArg(c, i);
-        if (e) return e;
-      }
-      if (name === "lhist") {
-        for (const i of [1, 2, 3]) {
-          if (c.constInt(i) === undefined) return `lhist() argument ${i + 1} (min, max, step) must be a constant integer`;
-        }
-        const [min, max, step] = [c.constInt(1)!, c.constInt(2)!, c.constInt(3)!];
-        if (step <= 0n) return "lhist() step must be positive";
-        if (max <= min) return "lhist() max must be greater than min";
-        if ((max - min) / step > 1000n) return "lhist() has more than 1000 buckets";
-      }
-      if (name === "hist" && c.argTypes.length === 2) {
-        const k = c.constInt(1);
-        if (k === undefined || k < 0n || k > 5n) return "hist() second argument (k) must be a constant 0..5";
-      }
-      return none;
-    },
-  };
-}
-
-const table: FunctionRow[] = [
-  agg("count", "count", 0, "Count how many times it is called (per-CPU, summed on read).", "count()"),
-  agg("sum", "sum", 1, "Sum of the values.", "sum(int n)"),
-  agg("min", "min", 1, "Minimum of the values.", "min(int n)"),
-  agg("max", "max", 1, "Maximum of the values.", "max(int n)"),
-  agg("avg", "avg", 1, "Average of the values (integer).", "avg(int n)"),
-  agg("stats", "stats", 1, "Count, average and total of the values.", "stats(int n)"),
-  agg("hist", "hist", 1, "Power-of-2 histogram of the values.", "hist(int n[, int k])"),
-  agg("lhist", "lhist", 4, "Linear histogram: lhist(value, min, max, step).", "lhist(int n, int min, int max, int step)"),
-  fn("printf", 'printf(string fmt, ...)', "Print formatted text (through the ring buffer).", (c) => {
-    if (c.argTypes.length < 1 || c.constStr(0) === undefined) return "printf() needs a format string literal as its first argument";
-    return none;
-  }),
-  fn("print", "print(@map[, top[, div]]) / print(value)", "Print a map (optionally the top N entries, values divided by div) or a value.", (c) => arity(c, 1, 3) ?? none, { mapArgs: true }),
-  fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none),
-  fn("clear", "clear(@map)", "Delete every entry of a map.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("zero", "zero(@map)", "Set every value of a map to zero.", (c) => arity(c, 1) ?? none, { mapArgs: true }),
-  fn("delete", "delete(@map[key]) / delete(@map, key)", "Delete one entry of a map; false when there was none.", (c) => arity(c, 1, 2) ?? bool, { mapArgs: true }),
-  fn("str", "str(char *s[, int length])", "Read a NUL-terminated string from kernel or user memory.", (c) => {
-    const a = arity(c, 1, 2);
-    if (a) return a;
-    const t = c.argTypes[0]!;
-    if (t.k === "string") return t;
-    if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
-    const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
-  }),
-  fn("buf", "buf(void *p, int length)", "Read length bytes as a buffer (printed with %r).", (c) => {
-    const a = arity(c, 1, 2);
-    if (a) return a;
-    const n = c.constInt(1);
-    return { k: "buffer", size: n !== undefined ? Math.min(Number(n), c.maxStrlen) : Math.min(64, c.maxStrlen) };
-  }),
-  fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }),
-  fn("usym", "usym(addr)", "User symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: true }),
-  // bpftrace's stdlib: a string[64] from a table, in the kernel (bpf/codegen/name-tables.ts)
-  fn("syscall_name", "syscall_name(int nr)", "Name of a syscall number (x86_64), a string[64]: \"read\", \"Unknown syscall\".", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
-  fn("cgroup_path", "cgroup_path(int cgroupid [, \"filter\"])", "The cgroup's path in each mounted hierarchy (\"unified:/system.slice/x\"), named in user space when printed.", (c) => {
-    const bad = arity(c, 1, 2) ?? intArg(c, 0);
-    if (bad) return bad;
-    const filter = c.constStr(1);
-    if (c.argTypes.length === 2 && filter === undefined) return "cgroup_path(): the filter must be a string literal";
-    return { k: "sym", user: false, table: "cgroup", ...(filter !== undefined && { filter }) };
-  }),
-  fn("strerror", "strerror(int errno)", "The message of an errno value (glibc's strerror text; -errno too), a string[64].", (c) => arity(c, 1) ?? intArg(c, 0) ?? str(64)),
-  fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", V.checkKaddr),
-  fn("ntop", "ntop([af,] addr)", "Format an IPv4 (integer or 4 bytes) or IPv6 (16 bytes) address.", V.checkNtop),
-  fn("strncmp", "strncmp(s1, s2, n)", "Compare at most n bytes; 0 when equal.", (c) => arity(c, 3) ?? (c.constInt(2) === undefined ? "strncmp() length must be a constant" : s64)),
-  fn("strcontains", "strcontains(haystack, needle)", "Whether needle occurs in haystack.", (c) => arity(c, 2) ?? bool),
-  fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64),
-  fn("time", "time([fmt])", "Print the current time (strftime format, default %H:%M:%S).", (c) => arity(c, 0, 1) ?? none),
-  fn("strftime", "strftime(fmt, nsecs)", "Format nanoseconds since boot as wall-clock time (strftime(3), plus %f µs, %l ms, %k ns).", V.checkStrftime),
-  fn("join", "join(char *argv[][, sep])", "Print the strings of an argv-style array, joined by sep.", V.checkJoin),
-  fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none),
-  fn("system", "system(fmt, ...)", "Run a shell command and print its output (needs --unsafe).", V.checkFormatted),
-  fn("cat", "cat(fmt, ...)", "Print a file's contents (the name is a printf format).", V.checkFormatted),
-  fn("kstack", "kstack([mode,] [limit])", "Kernel stack trace.", V.checkStack),
-  fn("ustack", "ustack([mode,] [limit])", "User stack trace, symbolised per process.", V.checkStack),
-  fn("reg", "reg(\"name\")", "A register of the probed context (pt_regs).", (c) => arity(c, 1) ?? (c.constStr(0) === undefined ? "reg() needs a register name" : u64)),
-  fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", V.checkUaddr),
-  fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", V.checkCgroupid),
-  fn("macaddr", "macaddr(addr)", "Format 6 bytes as a MAC address.", V.checkMacaddr),
-  fn("bswap", "bswap(int)", "Reverse the bytes of an integer.", (c) => arity(c, 1) ?? intArg(c, 0) ?? c.argTypes[0]!),
-  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, { mapArgs: true }),
-  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, { mapArgs: true }),
-  fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none),
-  fn("unwatch", "unwatch(addr)", "Remove a watchpoint.", () => none),
-  fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
-  ...STDLIB_FUNCTIONS,
+/** Every row, family by family. */
+export const rows: readonly FunctionRow[] = [
+  ...AGGREGATION_FUNCTIONS,
+  ...OUTPUT_FUNCTIONS,
+  ...MAP_FUNCTIONS,
+  ...STRING_FUNCTIONS,
+  ...SYMBOL_FUNCTIONS,
+  ...NAME_FUNCTIONS,
+  ...INTROSPECTION_FUNCTIONS,
+  ...TIME_FUNCTIONS,
+  ...STACK_FUNCTIONS,
+  ...CONTEXT_FUNCTIONS,
+  ...NETWORK_FUNCTIONS,
+  ...PROCESS_FUNCTIONS,
 ];
 
-export const functions: ReadonlyMap<string, FunctionRow> = new Map(table.map((f) => [f.name, f]));
+/** The builtins that are rows: bare identifiers (`pid`, `comm`, `nsecs`). */
+export const builtinRows: ReadonlyMap<string, FunctionRow> = new Map(rows.filter((f) => f.builtin).map((f) => [f.name, f]));
 
-/** Map-valued aggregations, as the value of `@m[...] = ...`. */
-export function aggregationOf(e: Expr): MapValueKind | undefined {
+/** The functions: rows that can be called. */
+export const functions: ReadonlyMap<string, FunctionRow> = new Map(rows.filter((f) => f.check).map((f) => [f.name, f]));
+
+/** The aggregation a call is (`@m[...] = count()`), if it is one. */
+export function aggregationOf(e: Expr): Aggregation | undefined {
   return e.kind === "CallExpr" ? functions.get(e.callee)?.aggregation : undefined;
 }
 
+/** The aggregations by the map value kind they make. */
+export const aggregations: ReadonlyMap<MapValueKind, Aggregation> = new Map(rows.flatMap((r) => (r.aggregation ? [[r.aggregation.kind, r.aggregation] as const] : [])));
+
+/** The row that decodes values of type `t` (strftime's timestamps, ntop's addresses), if one does. */
+export function decoderOf(t: Type): Decode | undefined {
+  for (const row of decoders) if (row.accepts(t)) return row;
+  return undefined;
+}
+
+const decoders: readonly Decode[] = rows.flatMap((r) => (r.decode ? [r.decode] : []));
+
+/** The user-space hook of a ring-buffer record's action. */
+export function eventHook<K extends Action["kind"]>(kind: K): Events[K] | undefined {
+  return events.get(kind) as Events[K] | undefined;
+}
+
+const events = new Map<string, unknown>(rows.flatMap((r) => Object.entries(r.events ?? {})));

@@ -1,17 +1,35 @@
 // A function or builtin of the language is one row: its name, its signature and doc
-// (magics' complete and inspect), how a call is checked (bpf/check/call-check.ts) and how
-// it is emitted (bpf/codegen/generator.ts, through the EmitContext). One file per family
-// in this folder; index.ts is the registry.
-import type { CallExpr } from "../lang/ast.ts";
-import type { MapValueKind } from "../check/map-registry.ts";
+// (magics' complete and inspect), how a call is checked (bpf/check/call-check.ts), how it
+// is emitted (bpf/codegen/generator.ts, through the EmitContext), and how user space
+// decodes the values and ring-buffer records it makes (bpf/maps/codec.ts,
+// bpf/runtime/run.ts). One file per family in this folder; index.ts is the registry.
+// Nothing reads a function's name anywhere else: the passes ask the row.
+import type * as A from "../lang/ast.ts";
+import type { MapInfo, MapValueKind } from "../types/map-info.ts";
 import type { ConcreteProbe, ProbeEnv } from "../probes/index.ts";
-import type { EmitContext } from "../codegen/emit-context.ts";
+import type { Aggregate, Value } from "../types/snapshot.ts";
 import { type Type, typeName } from "../types/types.ts";
+import type { EmitContext } from "./emit-context.ts";
+import type { Action } from "./actions.ts";
+import type { EventContext, Symbolizer } from "./decode.ts";
+
+/** A use of a row: a call `f(...)`, or a bare builtin `f` (which is `f()`). */
+export type Use = A.CallExpr | A.IdentExpr;
+
+/** The arguments of a use (none for a bare builtin). */
+export function argsOf(x: Use): readonly A.Expr[] {
+  return x.kind === "CallExpr" ? x.args : [];
+}
+
+/** The name of a use: the callee or the builtin. */
+export function nameOf(x: Use): string {
+  return x.kind === "CallExpr" ? x.callee : x.name;
+}
 
 export interface CallCheck {
   /** Types of the (already checked) arguments. */
   readonly argTypes: readonly Type[];
-  readonly call: CallExpr;
+  readonly call: A.CallExpr;
   /** The constant value of argument i, if it is an integer literal (after folding). */
   constInt(i: number): bigint | undefined;
   constStr(i: number): string | undefined;
@@ -28,34 +46,136 @@ export interface CallCheck {
   setConst?(v: bigint): void;
   /** False inside a branch that a constant condition never takes: fail() is not reached there. */
   readonly live?: boolean;
+  /** Report a problem at `span` (printf's conversions at their arguments); the call keeps its type. */
+  error(span: A.Span, message: string, hints?: readonly string[]): void;
+  /** A user map of the program, for the calls whose first argument is one (delete's key). */
+  map(name: string): MapInfo | undefined;
+  /** The type a struct is copied as (print(args), print(*$p)), for setArgType. */
+  structValue(t: Type): Type;
+  /** Give argument i another type than its own (a struct printed by value). */
+  setArgType(i: number, t: Type): void;
 }
 
-/** How a call is emitted; a row without one falls back to the generator's generic paths. */
+/** What a bare builtin's type may depend on. */
+export interface BuiltinCheck {
+  readonly probe: ConcreteProbe;
+  /** max_strlen: strings the probe does not size itself. */
+  readonly maxStrlen: number;
+  /** A kernel type through BTF ("struct task_struct"), where the kernel has BTF. */
+  kernelType(name: string): Type | undefined;
+}
+
+export interface Builtin {
+  readonly doc: string;
+  /** The type in this probe, or an error message when the probe cannot provide it. */
+  type(c: BuiltinCheck): Type | string;
+}
+
+/** How a use is emitted; without a hook the generator says the use is not supported. */
 export interface Emit {
-  /** The call's value in r0 (numbers, pointers, bools, symbol addresses). */
-  scalar?(g: EmitContext, x: CallExpr): void;
-  /** The call's value stored at r10+off (strings, buffers, formatted values). */
-  value?(g: EmitContext, x: CallExpr, off: number, t: Type): void;
-  /** The call as a statement (printf, exit, clear, ...). */
-  stmt?(g: EmitContext, x: CallExpr): void;
+  /** The value in r0 (numbers, pointers, bools, symbol addresses). */
+  scalar?(g: EmitContext, x: Use): void;
+  /** The value stored at r10+off, laid out as `t` (strings, buffers, formatted values). */
+  value?(g: EmitContext, x: Use, off: number, t: Type): void;
+  /** The call as a statement (printf, exit, clear, ...); without one a call is evaluated and dropped. */
+  stmt?(g: EmitContext, x: A.CallExpr): void;
+}
+
+/** How user space turns the bytes of a value this row makes into a Value. */
+export interface Decode {
+  /** Whether `t` is this row's value type (strftime: timestamp). */
+  accepts(t: Type): boolean;
+  value(t: Type, bytes: Uint8Array, off: number, sym: Symbolizer): Value;
+}
+
+/** The user-space side of the ring-buffer records a row sends, by action kind. */
+export type Events = { readonly [K in Action["kind"]]?: (a: Extract<Action, { kind: K }>, record: Uint8Array, rt: EventContext) => void };
+
+/**
+ * count(), hist(), ...: what a map assigned this aggregation holds, how the kernel folds
+ * a value into a CPU's copy (codegen/map-ops.ts evaluates the argument and the key, then
+ * asks these), and how the copies are combined when the map is read.
+ */
+export interface Aggregation {
+  readonly kind: MapValueKind;
+  /** What the call's constant arguments add to the map (lhist's range, hist's k). */
+  mapInfo?(constArg: (i: number) => bigint | undefined): Partial<MapInfo>;
+  /** Why `next` (a use in a new cell) cannot share `prev`'s map when their calls differ (lhist's range). */
+  conflict?(prev: MapInfo, next: MapInfo): string | null;
+  /** The value's unit is not its argument's (count() has none). */
+  readonly unitless?: boolean;
+  /** The type `@m[k]` reads as in an expression; absent: the map can only be printed. */
+  readonly readAs?: Type;
+  /** r1 = the value → r0 = its bucket, the last part of the key (hist, lhist). */
+  bucket?(g: EmitContext, info: MapInfo): void;
+  /** The key's copy exists: r0 points to it, r2 = the value; fold it in (or jump to `done`). */
+  update(g: EmitContext, done: string): void;
+  /** The first copy at r10+init (16 bytes), from r2 = the value. */
+  first(g: EmitContext, init: number): void;
+  /**
+   * Reading in the kernel: r1 = one CPU's copy (r0 points to it), r2 = the first u64 at
+   * r10+acc; combine into acc's 16 bytes, or jump to `skip` to leave them.
+   */
+  readCpu?(g: EmitContext, acc: number, skip: string): void;
+  /** Reading in the kernel, after the CPUs: r0 = acc's first u64; make it the value (avg's quotient). */
+  readDone?(g: EmitContext, acc: number): void;
+  /** User space: the value of one key from its per-CPU copies (`at(cpu, field)` reads a u64 field). */
+  decode(at: (cpu: number, field: number) => bigint, copies: number): Aggregate;
+  /** User space, bucketed maps: the buckets' counts (index = bucket) as the key's value. */
+  buckets?(buckets: bigint[], info: MapInfo): Aggregate;
+}
+
+/** Calls whose first argument is a map (`clear(@m)`): how the checker treats it. */
+export interface MapArgs {
+  /** The first argument must be a map. */
+  readonly required?: boolean;
+  /** The call changes the map: it counts as written (printed when the program ends). */
+  readonly writes?: boolean;
+  /** A map no cell has defined is no error (print(@m) of nothing prints nothing). */
+  readonly optional?: boolean;
 }
 
 export interface FunctionRow {
   readonly name: string;
   readonly signature: string;
   readonly doc: string;
+  /** How a call is checked: its type or an error message. Absent: a builtin only, not callable. */
+  check?(c: CallCheck): Type | string;
+  /** The row as a bare identifier (`pid`, `comm`, `nsecs`). */
+  readonly builtin?: Builtin;
+  /**
+   * A use that is another expression (ppid is curtask->real_parent->tgid): the checker
+   * checks and codegen emits the replacement. A string is an error message.
+   */
+  rewrite?(x: Use, hasBtf: boolean): A.Expr | string;
   /** Set for count/sum/hist/...: the map value kind a call makes. */
-  readonly aggregation?: MapValueKind;
+  readonly aggregation?: Aggregation;
   /** Arguments that are maps (delete, clear, print...) are checked as map references. */
-  readonly mapArgs?: boolean;
+  readonly mapArgs?: MapArgs;
   /** Argument i is a bare word, not an expression (kstack(perf), nsecs(tai), pid(init)). */
-  bareWord?(a: CallExpr["args"][number], i: number): boolean;
-  check(c: CallCheck): Type | string;
+  bareWord?(a: A.Expr, i: number): boolean;
+  /** bpftrace refuses the call without --unsafe. */
+  readonly unsafe?: boolean;
+  /**
+   * A map action user space performs when its record arrives (clear, zero, print): in
+   * BEGIN/END (run synchronously) the program is split after it, so it happens exactly
+   * there (bpf/codegen/split.ts).
+   */
+  readonly splitsBeginEnd?: boolean;
+  /** The unit of the value, for chart titles ("ns" for nsecs and elapsed). */
+  readonly unit?: "ns";
   readonly emit?: Emit;
+  readonly decode?: Decode;
+  readonly events?: Events;
 }
 
 export function fn(name: string, signature: string, doc: string, check: FunctionRow["check"], extra: Partial<FunctionRow> = {}): FunctionRow {
   return { name, signature, doc, check, ...extra };
+}
+
+/** A builtin that is no function: `name` alone, its type, its doc. */
+export function builtin(name: string, doc: string, type: Builtin["type"], extra: Partial<FunctionRow> = {}): FunctionRow {
+  return { name, signature: name, doc, builtin: { doc, type }, ...extra };
 }
 
 /** The one argument-count check: an error message, or null when min <= n <= max. */

@@ -2,7 +2,7 @@
 // so a notebook replays its maps where the kernel cannot trace (DESIGN.md "What a cell
 // means"). Compact tagged arrays: bigints as decimal strings, buffers as base64, a plain
 // string as itself. Version 1; decoding rejects anything it did not write.
-import type { Aggregate, MapSnapshot, TextOrigin, Value } from "./snapshot.ts";
+import type { Aggregate, MapSnapshot, TextOrigin, Value } from "../types/snapshot.ts";
 
 /** The snapshot as JSON-safe data (no bigints, no Uint8Array). */
 export type SnapshotJson = {

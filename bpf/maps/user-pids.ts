@@ -1,7 +1,7 @@
 // Which processes a map's user stacks and usym values belong to: their pids sit in the
 // key and value bytes (a ustack's high 32 bits, a usym's second u64). The session reads
 // them while a program runs, to snapshot those processes' memory maps before they exit.
-import { type MapInfo, keyLayout } from "../check/map-registry.ts";
+import { type MapInfo, keyLayout } from "../types/map-info.ts";
 import { type Type, tupleLayout } from "../types/types.ts";
 
 /** Byte offsets of the u32 pids inside a value of type `t` at `base`. */

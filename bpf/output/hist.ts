@@ -3,7 +3,7 @@
 // from the first non-zero one to the last non-zero one, each with its label and its bounds.
 // The text, JSON and chart renderings all start from these rows.
 
-import type { HistValue, LhistValue } from "../maps/snapshot.ts";
+import type { HistValue, LhistValue } from "../types/snapshot.ts";
 
 export interface BucketRow {
   /** The label bpftrace prints: "(..., 0)", "[0]", "[4, 8)", "[1K, 2K)", "[100, ...)". */

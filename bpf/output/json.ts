@@ -11,7 +11,7 @@
 // non-ASCII bytes pass through as UTF-8 instead of "\uffffffXX", and pre-rendered text
 // values (ksym, mac addresses, enums, ...) are always quoted.
 
-import type { MapEntry, MapSnapshot, Value } from "../maps/snapshot.ts";
+import type { MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { bucketRows, type BucketRow } from "./hist.ts";
 import { average, orderEntries, takeTop } from "./order.ts";
 import type { PrintOptions } from "./text.ts";

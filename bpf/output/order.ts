@@ -11,7 +11,7 @@
 // in no defined order; ours are stable (snapshot order), and hist ties fall back to key
 // order as bpftrace's std::map of keys gives them for small maps.
 
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "../maps/snapshot.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 const I64 = (v: bigint): bigint => BigInt.asIntN(64, v);
@@ -68,25 +68,38 @@ export function compareKeys(a: readonly Value[], b: readonly Value[]): number {
   return 0;
 }
 
-/** The number an entry is sorted by, or undefined when the map is sorted by key. */
-function sortValue(agg: Aggregate, intValues: boolean): bigint | undefined {
-  switch (agg.kind) {
+/**
+ * The one number of a map value: the value of count/sum/min/max, the integer average of
+ * avg/stats, the total of a histogram's buckets, an integer value; undefined for others.
+ * Sorting, charts and %%ts rows all read a value as this number.
+ */
+export function aggregateNumber(v: Aggregate): bigint | undefined {
+  switch (v.kind) {
     case "count":
     case "sum":
-      return agg.value;
     case "min":
     case "max":
-      return U64(agg.value);
+      return v.value;
     case "avg":
     case "stats":
-      return average(agg.count, agg.total);
+      return average(v.count, v.total);
     case "hist":
     case "lhist":
-      return bucketTotal(agg.buckets);
+      return bucketTotal(v.buckets);
     case "value":
-      if (!intValues || agg.value.kind !== "int") return undefined;
-      return agg.value.signed ? I64(agg.value.value) : U64(agg.value.value);
+      return v.value.kind === "int" ? v.value.value : undefined;
   }
+}
+
+/** The number an entry is sorted by, or undefined when the map is sorted by key. */
+function sortValue(agg: Aggregate, intValues: boolean): bigint | undefined {
+  if (agg.kind === "value" && !intValues) return undefined;
+  const n = aggregateNumber(agg);
+  if (n === undefined) return undefined;
+  // bpftrace compares min and max as uint64, even when they are signed
+  if (agg.kind === "min" || agg.kind === "max") return U64(n);
+  if (agg.kind === "value" && agg.value.kind === "int") return agg.value.signed ? I64(n) : U64(n);
+  return n;
 }
 
 /** The entries of `snap` in the order bpftrace prints them. */

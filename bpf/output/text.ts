@@ -9,7 +9,7 @@
 // Values of type ksym, usym, inet and stacks get no "\n" between entries (stacks end in
 // one; the others run together, as bpftrace prints them).
 
-import type { MapEntry, MapSnapshot, Value } from "../maps/snapshot.ts";
+import type { MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { bucketRows, histLines } from "./hist.ts";
 import { average, orderEntries, takeTop } from "./order.ts";
 import { divide, entryName, valueText } from "./value-text.ts";

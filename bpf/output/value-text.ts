@@ -2,7 +2,7 @@
 // value_to_str / map_key_str): strings unquoted, tuples "(a, b)", stacks one frame per
 // line after a leading newline, buffers with \x escapes.
 
-import type { Value } from "../maps/snapshot.ts";
+import type { Value } from "../types/snapshot.ts";
 
 /** Stack frames are indented by 8 spaces (BPFtrace::get_stack, indent = 8). */
 const STACK_INDENT = " ".repeat(8);

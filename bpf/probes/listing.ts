@@ -10,16 +10,13 @@
 import type { CompileEnv } from "./env.ts";
 import { cDefinition, fullTypeName } from "../btf/c-definition.ts";
 import { providers } from "./index.ts";
+import { globToRegExp, hasWildcard } from "./provider.ts";
 import type { ExpandScope, Provider } from "./provider.ts";
-
-export function hasWildcard(s: string): boolean {
-  return s.includes("*") || s.includes("?");
-}
 
 /** A matcher for a glob with `*` (any run) and `?` (one character), anchored at both ends. */
 export function globMatcher(pattern: string): (s: string) => boolean {
   if (!hasWildcard(pattern)) return (s) => s === pattern;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+  const re = globToRegExp(pattern);
   return (s) => re.test(s);
 }
 

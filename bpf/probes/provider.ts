@@ -182,10 +182,10 @@ export function noMatches(kind: string, what: string, hints: readonly string[] =
   return fail(`No matches for ${kind} ${what}.`, hints);
 }
 
-/** Glob matching with `*` and `?`, as bpftrace's wildcards do. */
+/** Glob matching with `*` (any run) and `?` (one character), anchored, as bpftrace's wildcards do. */
 export function globToRegExp(pattern: string): RegExp {
   const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${re}$`, "s");
 }
 
 export function hasWildcard(s: string): boolean {

@@ -1,29 +1,13 @@
-// The actions that happen in user space when their ring-buffer record arrives, as
-// bpftrace's async handlers do them: join() prints the strings the program copied,
-// cat() prints a file, system() runs a shell command (only compiled with --unsafe).
+// What cat() and system() do in user space when their ring-buffer record arrives, as
+// bpftrace's async handlers do them (their rows' event hooks call these through the
+// run's EventContext): cat() prints a file, system() runs a shell command (only compiled
+// with --unsafe).
 import { closeSync, openSync, readSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { cString } from "../maps/codec.ts";
+import type { ActionOutput } from "../functions/decode.ts";
 
 /** bpftrace's max_cat_bytes: cat() prints at most this much of a file. */
 export const MAX_CAT_BYTES = 10240;
-
-/** What an action prints on stdout, and an error for stderr (bpftrace's "ERROR: ..."). */
-export interface ActionOutput {
-  readonly out: string;
-  readonly err?: string;
-}
-
-/** A join record: u64 action id, then `count` strings of `size` bytes; an empty one ends it. */
-export function joinText(rec: Uint8Array, separator: string, count: number, size: number): string {
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const off = 8 + i * size;
-    if (off >= rec.byteLength || rec[off] === 0) break;
-    parts.push(cString(rec, off, size));
-  }
-  return `${parts.join(separator)}\n`;
-}
 
 /** cat(): the first MAX_CAT_BYTES of the file, as is. */
 export function catFile(path: string): ActionOutput {

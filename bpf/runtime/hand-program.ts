@@ -8,7 +8,7 @@ import type { OwnedFd } from "../../native/index.ts";
 import { instructionAt, marshal, type Instruction } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import type { ConcreteProbe } from "../probes/provider.ts";
-import { DEFAULT_MAX_ENTRIES, keyLayout, valueSize, type MapInfo } from "../check/map-registry.ts";
+import { DEFAULT_MAX_ENTRIES, keyLayout, valueSize, type MapInfo } from "../types/map-info.ts";
 import type { MapSpec } from "../codegen/spec.ts";
 import type { CompileResult } from "../codegen/compile.ts";
 import type { Type } from "../types/types.ts";

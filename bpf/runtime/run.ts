@@ -7,19 +7,17 @@ import { instructionAt, marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
 import { kindOf } from "../probes/index.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
-import type { ProgramSpec, ProgSpec, Action, MapSpec } from "../codegen/spec.ts";
-import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../codegen/spec.ts";
+import type { ProgramSpec, ProgSpec, MapSpec } from "../codegen/spec.ts";
+import type { Action } from "../functions/actions.ts";
+import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../types/internal-maps.ts";
 import { decodeValue } from "../maps/codec.ts";
-import type { Value } from "../maps/snapshot.ts";
-import { formatRecord } from "./printf.ts";
-import { valueText } from "../output/index.ts";
-import { strftime } from "./strftime.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
 import { runIterators } from "./iterate.ts";
-import { type ActionOutput, catFile, joinText, runSystem } from "./async-actions.ts";
-import type { Symbolizer } from "../maps/codec.ts";
+import { catFile, runSystem } from "./async-actions.ts";
+import type { EventContext, OutputMeta, Symbolizer } from "../functions/decode.ts";
+import { eventHook } from "../functions/index.ts";
 
 /** What a run needs from the session: the user maps, by name. */
 export interface MapProvider {
@@ -38,14 +36,6 @@ export interface MapProvider {
   readonly symbolizer?: Symbolizer;
 }
 
-/**
- * What produced an output line, for bpftrace's `-f json` records: printf, print(value),
- * print(@map) (with its top/div), time(), cat(), join(), system().
- */
-export type OutputMeta =
-  | { readonly kind: "printf" | "time" | "cat" | "join" | "syscall" }
-  | { readonly kind: "value"; readonly value: Value }
-  | { readonly kind: "map"; readonly map: string; readonly top: number; readonly div: number };
 
 export interface RunHooks {
   /** printf lines and print() output, in order, as text; `meta` says what made them. */
@@ -315,60 +305,25 @@ export class LoadedRun {
     const id = rec[4]! | rec[5]! | rec[6]! | rec[7]! ? -1 : (rec[0]! | (rec[1]! << 8) | (rec[2]! << 16) | (rec[3]! << 24)) >>> 0;
     const a: Action | undefined = this.spec.actions[id];
     if (!a) return;
-    switch (a.kind) {
-      case "printf":
-        this.hooks.output(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer), { kind: "printf" });
-        return;
-      case "exit":
-        if (this.exitCode === undefined) this.exitCode = Number(new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getBigInt64(8, true));
-        return;
-      case "print":
-        this.hooks.output(this.maps.printMap(a.map, a.top, a.div), { kind: "map", map: a.map, top: a.top, div: a.div });
-        return;
-      case "print_value":
-      {
-        const value = decodeValue(a.arg.type, rec, a.arg.offset, this.maps.symbolizer);
-        this.hooks.output(`${valueText(value)}\n`, { kind: "value", value });
-      }
-        return;
-      case "clear":
-        this.maps.clearMap(a.map);
-        return;
-      case "zero":
-        this.maps.zeroMap(a.map);
-        return;
-      case "time":
-        this.hooks.output(strftime(a.format, new Date()), { kind: "time" });
-        return;
-      case "system":
-        this.actionOutput(runSystem(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "syscall");
-        return;
-      case "cat":
-        this.actionOutput(catFile(formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer)), "cat");
-        return;
-      case "join":
-        this.hooks.output(joinText(rec, a.separator, a.count, a.size), { kind: "join" });
-        return;
-      case "errorf":
-      case "warnf":
-        this.severityOutput(a, formatRecord(a.format, a.specs, a.args, rec, this.maps.symbolizer));
-        return;
-      default:
-        return;
-    }
+    const hook = eventHook(a.kind) as ((a: Action, record: Uint8Array, rt: EventContext) => void) | undefined;
+    hook?.(a, rec, this.#events);
   }
 
-  /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
-  severityOutput(a: Extract<Action, { kind: "errorf" | "warnf" }>, text: string): void {
-    const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${text.replace(/\n$/, "")}\n`;
-    if (a.kind === "warnf") this.warn(line);
-    else (this.hooks.errorOutput ?? this.hooks.output)(line);
-  }
-
-  actionOutput(r: ActionOutput, kind: "cat" | "syscall"): void {
-    if (r.out) this.hooks.output(r.out, { kind });
-    if (r.err) (this.hooks.errorOutput ?? this.hooks.output)(r.err);
-  }
+  /** What a row's event hook (bpf/functions/) may do when its record arrives. */
+  readonly #events: EventContext = {
+    output: (text, meta) => this.hooks.output(text, meta),
+    errorOutput: (text) => (this.hooks.errorOutput ?? this.hooks.output)(text),
+    warn: (text) => this.warn(text),
+    exit: (code) => {
+      if (this.exitCode === undefined) this.exitCode = code;
+    },
+    printMap: (name, top, div) => this.maps.printMap(name, top, div),
+    clearMap: (name) => this.maps.clearMap(name),
+    zeroMap: (name) => this.maps.zeroMap(name),
+    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer),
+    catFile,
+    runSystem,
+  };
 
   /** Wait for exit(), the abort signal or the duration; events are handled meanwhile. */
   wait(): Promise<EndReason> {

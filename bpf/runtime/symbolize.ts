@@ -7,7 +7,7 @@
 // the program runs) and kept: frames of a process that has exited since still resolve.
 import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
-import type { StackOptions, Symbolizer } from "../maps/codec.ts";
+import type { StackOptions, Symbolizer } from "../functions/decode.ts";
 import { cgroupPath } from "./cgroup-path.ts";
 import { userName } from "./user-name.ts";
 

@@ -2,16 +2,10 @@
 // linux/perf_event.h; names are the kernel's.
 
 // enum bpf_prog_type, bpf_attach_type and bpf_map_type live in native/bpf-constants.ts,
-// a pure file (no FFI): importing it directly keeps compile free of koffi.
+// perf_type_id in native/perf-constants.ts: pure files (no FFI), so importing them keeps
+// compile free of koffi.
 export { AttachType, MapType, ProgType } from "../../native/bpf-constants.ts";
-
-/** perf_event_attr.type */
-export const PerfType = {
-  HARDWARE: 0, // PERF_TYPE_HARDWARE
-  SOFTWARE: 1, // PERF_TYPE_SOFTWARE
-  TRACEPOINT: 2, // PERF_TYPE_TRACEPOINT
-  HW_CACHE: 3, // PERF_TYPE_HW_CACHE
-} as const;
+export { PerfType } from "../../native/perf-constants.ts";
 
 /** perf_sw_ids, with bpftrace's names and aliases. */
 export const SoftwareEvents: Record<string, { config: number; alias: string; defaultPeriod: number }> = {
@@ -55,3 +49,7 @@ export const ArgRegs = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
 export const BPF_ANY = 0;
 export const BPF_NOEXIST = 1;
 export const BPF_F_USER_STACK = 1 << 8;
+
+/** Address families (linux/socket.h): ntop() values carry one. */
+export const AF_INET = 2;
+export const AF_INET6 = 10;

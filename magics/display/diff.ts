@@ -6,7 +6,7 @@
 // frame changed, red where it grew, blue where it shrank; frames gone are in the table.
 // Pure: two snapshots in, a Rendering out.
 
-import type { HistValue, LhistValue, MapEntry, MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { HistValue, LhistValue, MapEntry, MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { bucketRows, keyText } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { flameGraph, frameLabel, frameValues, partition, stackPath } from "./flame-graph.ts";

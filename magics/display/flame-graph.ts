@@ -6,7 +6,7 @@
 // The chart merges frames by function (`vfs_read+26` and `vfs_read+31` are one vfs_read,
 // its offsets in the tooltip); the folded text keeps each frame as the stack printed it.
 
-import type { MapEntry, MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { MapEntry, MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { valueText } from "../../bpf/output/index.ts";
 import { keyParts, plotValue } from "./map-values.ts";
 import { num, spec, type OutputKind } from "./vega-lite.ts";

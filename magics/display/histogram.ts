@@ -1,7 +1,7 @@
 // hist() and lhist() maps: a bar chart over the printed buckets (one panel per key), the
 // same buckets bpftrace's ASCII histogram shows.
 
-import type { HistValue, LhistValue, MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { HistValue, LhistValue, MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { bucketRows, formatMap, orderEntries } from "../../bpf/output/index.ts";
 import { entryLabel, skewedScale } from "./map-values.ts";
 import { num, spec, type OutputKind } from "./vega-lite.ts";

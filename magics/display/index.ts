@@ -5,7 +5,7 @@
 // It takes snapshots as plain data: it must not import native/, the session or zeromq,
 // and it loads vega, vega-lite and resvg lazily, only to draw pictures.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
 import { diff } from "./diff.ts";
 import { flameGraph } from "./flame-graph.ts";

@@ -1,7 +1,7 @@
 // Keyed count/sum/avg/min/max (and integer-valued) maps: the top N entries as horizontal
 // bars, largest first, and every entry in a sortable table.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { formatMap, orderEntries } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { entryLabel, keyCell, keyColumns, keyParts, plotValue, skewedScale, valueTitle } from "./map-values.ts";

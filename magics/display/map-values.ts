@@ -1,8 +1,8 @@
 // Snapshot entries as chart and table rows: key labels, key columns, and the one number a
 // chart plots for each aggregate.
 
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
-import { average, bucketTotal, keyText, valueText } from "../../bpf/output/index.ts";
+import type { MapEntry, MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
+import { keyText, valueText } from "../../bpf/output/index.ts";
 
 /** The key parts (a single tuple key is its elements, as bpftrace prints it). */
 export function keyParts(e: MapEntry): readonly Value[] {
@@ -21,23 +21,7 @@ export function entryLabel(snap: MapSnapshot, e: MapEntry): string {
 }
 
 /** The number a chart plots: the value, the average, or a histogram's total count. */
-export function plotValue(v: Aggregate): bigint | undefined {
-  switch (v.kind) {
-    case "count":
-    case "sum":
-    case "min":
-    case "max":
-      return v.value;
-    case "avg":
-    case "stats":
-      return average(v.count, v.total);
-    case "hist":
-    case "lhist":
-      return bucketTotal(v.buckets);
-    case "value":
-      return v.value.kind === "int" ? v.value.value : undefined;
-  }
-}
+export { aggregateNumber as plotValue } from "../../bpf/output/index.ts";
 
 /** The heading of the value column: the aggregation, and the unit where it is known ("sum (bytes)"). */
 export function valueTitle(snap: Pick<MapSnapshot, "valueKind" | "unit">): string {

@@ -1,6 +1,6 @@
 // Scalar maps (`@c = count()`, `@x = 5`): bpftrace's line, and a one-row table.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { formatMap, valueText } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { plotValue, valueTitle } from "./map-values.ts";

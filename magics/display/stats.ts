@@ -1,7 +1,7 @@
 // stats() maps: a table-like chart (count, average, total per key as text cells) and the
 // same numbers as an HTML table.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { average, formatMap, orderEntries } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { entryLabel, keyCell, keyColumns, keyParts } from "./map-values.ts";

@@ -1,7 +1,7 @@
 // Keyed maps whose values are not numbers (strings, tuples, symbols, buffers): a table,
 // in bpftrace's order, and bpftrace's lines. Also the fallback for any other map.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { formatMap, orderEntries, valueText } from "../../bpf/output/index.ts";
 import { htmlTable } from "./html.ts";
 import { keyCell, keyColumns, keyParts, plotValue, valueTitle } from "./map-values.ts";

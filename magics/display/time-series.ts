@@ -1,7 +1,7 @@
 // A map sampled over time (`interval:s:1 { print(@m); }`, or the live display's refreshes):
 // one line per key, and the text bpftrace prints for the same prints, one after another.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { bucketRows, formatMap } from "../../bpf/output/index.ts";
 import { entryLabel, plotValue, valueTitle } from "./map-values.ts";
 import { num, spec, type Rendering } from "./vega-lite.ts";

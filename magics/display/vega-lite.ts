@@ -1,7 +1,7 @@
 // What every chart spec shares: the schema, the JSON-safe number conversion, the common
 // config, and the shape of what each output kind builds.
 
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";

@@ -7,7 +7,7 @@
 //
 // Work stays on the JSON form until a view is asked for: a key is decoded once however many
 // hosts have it, and a host's entries are kept as they came (bench/fleet-merge.ts).
-import type { Aggregate, MapEntry, MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { Aggregate, MapEntry, MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { decAggregate, decValue, snapshotFromJson, type SnapshotJson } from "../../bpf/maps/snapshot-json.ts";
 
 type RawEntry = readonly [readonly unknown[], unknown];

@@ -4,7 +4,7 @@
 import { Session, type SessionRunResult } from "../../bpf/session.ts";
 import { makeSymbolizer } from "../../bpf/runtime/symbolize.ts";
 import { machineEnv } from "../../bpf/runtime/features.ts";
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import type { Workload } from "./workload.ts";
 
 export function newSession(): Session {

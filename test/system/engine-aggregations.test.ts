@@ -6,7 +6,7 @@ import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { startC } from "../helpers/workload.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
 import { formatMap } from "../../bpf/output/index.ts";
-import type { Aggregate } from "../../bpf/maps/snapshot.ts";
+import type { Aggregate } from "../../bpf/types/snapshot.ts";
 
 /** bpftrace's log2 bucket index: 0 for < 0, 1 for 0, i ≥ 2 for [2^(i-2), 2^(i-1)). */
 function histIndex(v: number): number {

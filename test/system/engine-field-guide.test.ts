@@ -12,7 +12,7 @@ import { PYTHON_WORKLOAD, startC, startWorkload, workloadBinary } from "../helpe
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
 import { CompileFailure } from "../../bpf/session.ts";
 import { describeError } from "../../bpf/errors.ts";
-import type { Value } from "../../bpf/maps/snapshot.ts";
+import type { Value } from "../../bpf/types/snapshot.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import * as native from "../../native/index.ts";
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { startWorkload, workloadBinary } from "../helpers/workload.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
-import type { MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import * as native from "../../native/index.ts";
 
 const MISSING = "/tmp/tracebook-missing/for-map";

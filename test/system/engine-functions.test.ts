@@ -2,7 +2,7 @@
 // strftime (wall clock), ntop (IPv4/IPv6 of real TCP connections), join (argv of a real
 // execve), ustack symbolised per process (a gcc-built workload that exited before the
 // maps were printed), usym, uaddr, macaddr, kaddr + `*` on an integer, cgroupid, cat,
-// system (--unsafe only), hist(n, k).
+// system (--unsafe only), hist(n, k), bswap.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo } from "node:net";
@@ -41,6 +41,11 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
   afterAll(() => {
     session.close();
     expect(native.openFdCount()).toBe(fdsBefore);
+  });
+
+  it("bswap reverses the bytes of its argument's width", async () => {
+    const text = await collect(session, 'BEGIN { printf("%x %x %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap((uint64)0x0102030405060708)); exit(); }');
+    expect(text).toBe("3412 78563412 807060504030201\n");
   });
 
   it("strftime(\"%H:%M:%S\", nsecs) in BEGIN is the wall clock (within a second); %s and %f", async () => {

@@ -1,5 +1,5 @@
-// bpftrace's smaller standard-library functions against this kernel (bpf/check/
-// stdlib-functions.ts, bpf/codegen/stdlib-calls.ts): string helpers on strings read from a
+// bpftrace's smaller standard-library functions against this kernel (their rows
+// in bpf/functions/): string helpers on strings read from a
 // workload's uprobe argument, pid(init)/tid(init) against the real pid, usermode and
 // probetype per probe type, len() of maps and stacks, the clocks of nsecs(mode),
 // pton, array casts, block expressions, errorf/warnf and assert's exit code.

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { snapshotFromJson } from "../../bpf/maps/snapshot-json.ts";
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { ROOT } from "../helpers/jupyter-kernel-process.ts";
 import { type Cell, execute, nbconvertUnavailableReason, type Output, text } from "../helpers/notebook-exec.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { marshal } from "../../bpf/asm/index.ts";
 import { DEFAULT_STRLEN, str, type Type } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { SCRATCH_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 

@@ -9,7 +9,8 @@ import { MapType } from "../../bpf/types/abi.ts";
 import { marshal, opcodes, type Instruction } from "../../bpf/asm/index.ts";
 import { Btf } from "../../bpf/btf/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { ZERO_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { ZERO_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 

@@ -9,7 +9,8 @@ import { asm, dropUnreachable, opcodes, R0, R1, R2, R3, R6, R7, R9, R10, type In
 import { compile } from "../../bpf/codegen/compile.ts";
 import { Frame, FrameOverflow, MAX_SCRATCH, SCRATCH_BASE } from "../../bpf/codegen/frame.ts";
 import { toScratch, withScratch } from "../../bpf/codegen/scratch.ts";
-import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { SCRATCH_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 

@@ -9,7 +9,8 @@ import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble, dropUnreachable, marshal, opcodes } from "../../bpf/asm/index.ts";
 import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
-import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STOP_MAP, type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STOP_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 

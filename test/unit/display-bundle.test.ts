@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import { snapshotFromJson } from "../../bpf/maps/snapshot-json.ts";
 import { mapBundle, mapDisplay, outputKind, provenanceLine, VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type Provenance } from "../../magics/display/index.ts";

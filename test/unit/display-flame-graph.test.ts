@@ -3,7 +3,7 @@
 
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import type { MapEntry, Value } from "../../bpf/maps/snapshot.ts";
+import type { MapEntry, Value } from "../../bpf/types/snapshot.ts";
 import { foldedStacks, frameLabel, KIND_COLOURS, parseFrame, partition, stackPath } from "../../magics/display/flame-graph.ts";
 import { mapBundle, mapDisplay, VEGA_LITE_MIME } from "../../magics/display/index.ts";
 import { count, snap, stack, str, tuple } from "./golden/output/fixtures.ts";

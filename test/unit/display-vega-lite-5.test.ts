@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { MapSnapshot } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { mapBundle, outputKind, timeSeriesBundle, VEGA_LITE_MIME, type MimeBundle } from "../../magics/display/index.ts";
 import { count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./golden/output/fixtures.ts";
 

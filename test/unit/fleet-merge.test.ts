@@ -3,7 +3,7 @@
 // total (exact), hist/lhist bucket by bucket, keys matched by value — and the by-host view
 // with zeros for hosts that ran and saw nothing. Printed with bpftrace's text formatter.
 import { describe, expect, it } from "vitest";
-import type { Aggregate, MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { Aggregate, MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import { BY_HOST_MAX, combine, FleetMerge } from "../../magics/fleet/merge.ts";

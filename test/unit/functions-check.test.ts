@@ -1,5 +1,5 @@
 // Checking and compiling the functions resolved at compile time or formatted in user space
-// (bpf/check/value-functions.ts, bpf/codegen/value-calls.ts) against a recorded machine
+// (their rows in bpf/functions/) against a recorded machine
 // with a few kernel symbols and a cgroup: their types, bpftrace's error messages, the
 // unsafe gate of system(), and what codegen adds (the join scratch map, constants).
 import { dirname, join } from "node:path";
@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { MapType } from "../../bpf/types/abi.ts";
 import { disassemble } from "../../bpf/asm/index.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import { SCRATCH_MAP, type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { type ProgramSpec } from "../../bpf/codegen/spec.ts";
+import { SCRATCH_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 import { compatible } from "../../bpf/types/types.ts";

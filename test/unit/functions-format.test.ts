@@ -5,9 +5,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatBootTimestamp, strftime } from "../../bpf/runtime/strftime.ts";
-import { inetText, ipv4Text, ipv6Text, macText } from "../../bpf/maps/value-format.ts";
-import { catFile, joinText, MAX_CAT_BYTES } from "../../bpf/runtime/async-actions.ts";
+import { formatBootTimestamp, strftime } from "../../bpf/output/strftime.ts";
+import { inetText, ipv4Text, ipv6Text, macText } from "../../bpf/output/value-format.ts";
+import { catFile, MAX_CAT_BYTES } from "../../bpf/runtime/async-actions.ts";
+import { joinText } from "../../bpf/functions/output.ts";
 import { decodeValue } from "../../bpf/maps/codec.ts";
 import { pidOffsets } from "../../bpf/maps/user-pids.ts";
 

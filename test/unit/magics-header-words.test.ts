@@ -2,6 +2,8 @@
 // so `-c "CMD with spaces"` is one flag value; and what parseFlags makes of -c / --cmd,
 // seen through runDslCell's answer for headers it refuses before anything is loaded.
 import { Replay } from "../../magics/replay.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -44,12 +46,22 @@ describe("splitWords", () => {
 
 describe("resolveCommand", () => {
   it("finds a name on PATH and takes a path with a slash as it is", () => {
-    expect(resolveCommand("sh", "/nonexistent-dir:/bin")).toBe("/bin/sh");
-    expect(resolveCommand("/bin/sh")).toBe("/bin/sh");
-    expect(resolveCommand("tracebook-no-such-command", "/bin:/usr/bin")).toBeUndefined();
-    expect(resolveCommand("/nonexistent/prog")).toBeUndefined();
-    // a directory is not a command
-    expect(resolveCommand("/bin")).toBeUndefined();
+    // a directory of our own with one executable file and one that is not executable
+    const bin = mkdtempSync(join(tmpdir(), "tracebook-path-"));
+    const cmd = join(bin, "tb-cmd");
+    writeFileSync(cmd, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    writeFileSync(join(bin, "tb-data"), "not a program\n", { mode: 0o644 });
+    try {
+      expect(resolveCommand("tb-cmd", `/nonexistent-dir:${bin}`)).toBe(cmd);
+      expect(resolveCommand(cmd)).toBe(cmd);
+      expect(resolveCommand("tracebook-no-such-command", bin)).toBeUndefined();
+      expect(resolveCommand("tb-data", bin)).toBeUndefined();
+      expect(resolveCommand("/nonexistent/prog")).toBeUndefined();
+      // a directory is not a command
+      expect(resolveCommand(bin)).toBeUndefined();
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // view's end is still refused although the page goes on.
 import { describe, expect, it } from "vitest";
 import { decodeMap, decodeValue } from "../../bpf/maps/codec.ts";
-import type { MapInfo } from "../../bpf/check/map-registry.ts";
+import type { MapInfo } from "../../bpf/types/map-info.ts";
 import { s32, str, u64 } from "../../bpf/types/types.ts";
 
 const countMap = (keyTypes: MapInfo["keyTypes"]): MapInfo => ({ name: "@m", valueKind: "count", keyTypes, valueType: u64, maxEntries: 16, origin: "test" });

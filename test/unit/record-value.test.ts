@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { disassemble } from "../../bpf/asm/index.ts";
 import type { Type } from "../../bpf/types/types.ts";
 import { compile } from "../../bpf/codegen/compile.ts";
-import type { Action } from "../../bpf/codegen/spec.ts";
+import type { Action } from "../../bpf/functions/actions.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 import { decodeValue } from "../../bpf/maps/codec.ts";

@@ -2,7 +2,7 @@
 // Aggregate kind, through JSON.stringify, and rejects what it did not write.
 import { describe, expect, it } from "vitest";
 import { snapshotFromJson, snapshotToJson } from "../../bpf/maps/snapshot-json.ts";
-import type { MapSnapshot, Value } from "../../bpf/maps/snapshot.ts";
+import type { MapSnapshot, Value } from "../../bpf/types/snapshot.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./golden/output/fixtures.ts";
 

@@ -1,6 +1,6 @@
-// Checking and compiling bpftrace's smaller standard-library functions (bpf/check/
-// stdlib-functions.ts, bpf/codegen/stdlib-calls.ts), array casts (bpf/check/array-cast.ts),
-// pton (bpf/check/pton.ts) and block expressions, against the recorded machine: types,
+// Checking and compiling bpftrace's smaller standard-library functions (their rows
+// in bpf/functions/), array casts (bpf/check/array-cast.ts),
+// pton (bpf/functions/pton.ts) and block expressions, against the recorded machine: types,
 // compile-time values, bpftrace's errors, and the instructions that matter.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { compile } from "../../bpf/codegen/compile.ts";
 import type { ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
-import { parsePton } from "../../bpf/check/pton.ts";
+import { parsePton } from "../../bpf/functions/pton.ts";
 import { typeName } from "../../bpf/types/types.ts";
 import { parse } from "../../bpf/lang/index.ts";
 

@@ -10,7 +10,7 @@ import { Session } from "../../bpf/session.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 import { TsCells } from "../../magics/ts-cell.ts";
 import type { CellContext, ExecuteOutcome } from "../../kernel/interpreter.ts";
-import type { MapInfo } from "../../bpf/check/map-registry.ts";
+import type { MapInfo } from "../../bpf/types/map-info.ts";
 
 // a notebook folder with a package of its own (with types) in node_modules
 const dir = mkdtempSync(join(tmpdir(), "tb-ts-"));

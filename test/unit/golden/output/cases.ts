@@ -1,7 +1,7 @@
 // One snapshot per map kind and printing quirk; output-text and output-json pin each as a
 // golden file (name.txt, name.ndjson.txt) and the display tests build bundles from them.
 
-import type { MapSnapshot } from "../../../../bpf/maps/snapshot.ts";
+import type { MapSnapshot } from "../../../../bpf/types/snapshot.ts";
 import type { PrintOptions } from "../../../../bpf/output/index.ts";
 import { count, hist, int, lhist, scalar, snap, stack, stats, str, tuple } from "./fixtures.ts";
 

@@ -2,7 +2,7 @@
 // them (bucket arrays indexed as bpftrace's kernel side indexes them).
 
 import { histBucketOf } from "../../../../bpf/output/hist.ts";
-import type { Aggregate, HistValue, LhistValue, MapEntry, MapSnapshot, Value } from "../../../../bpf/maps/snapshot.ts";
+import type { Aggregate, HistValue, LhistValue, MapEntry, MapSnapshot, Value } from "../../../../bpf/types/snapshot.ts";
 
 export const int = (v: number | bigint, signed = false): Value => ({ kind: "int", value: BigInt(v), signed });
 export const str = (value: string): Value => ({ kind: "str", value });

@@ -1,12 +1,10 @@
 // printf in user space: the program sends its arguments through the ring buffer; the
-// format string stays here and is applied as C's printf would (flags, width, precision;
-// `h` and `hh` narrow an integer to 16 and 8 bits, as C's printf does for bpftrace).
-import type { FormatSpec } from "../check/printf-format.ts";
-import { parseFormat } from "../check/printf-format.ts";
-import { decodeValue, type Symbolizer } from "../maps/codec.ts";
-import type { Value } from "../maps/snapshot.ts";
-import type { ArgLayout } from "../codegen/spec.ts";
-import { valueText } from "../output/index.ts";
+// format string stays in user space and is applied to the decoded values as C's printf
+// would (flags, width, precision; `h` and `hh` narrow an integer to 16 and 8 bits, as C's
+// printf does for bpftrace).
+import { type FormatSpec, parseFormat } from "./printf-format.ts";
+import type { Value } from "../types/snapshot.ts";
+import { valueText } from "./value-text.ts";
 
 function pad(s: string, flags: string, width: string, numeric: boolean): string {
   const w = width ? Number(width) : 0;
@@ -77,12 +75,6 @@ export function formatOne(spec: FormatSpec, v: Value): string {
     default:
       return spec.text;
   }
-}
-
-/** Apply `format` to the arguments in one event record. */
-export function formatRecord(format: string, specs: readonly FormatSpec[], args: readonly ArgLayout[], record: Uint8Array, sym?: Symbolizer): string {
-  const values = args.map((a) => decodeValue(a.type, record, a.offset, sym));
-  return applyFormat(format, values, specs);
 }
 
 export function applyFormat(format: string, values: readonly Value[], specs?: readonly FormatSpec[]): string {

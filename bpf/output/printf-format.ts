@@ -1,6 +1,6 @@
 // printf format strings: the conversions bpftrace accepts (C's, plus %r/%rx/%rh for
 // buffers), split into literal text and conversion specs, checked at compile time and
-// applied in user space (bpf/runtime/printf.ts).
+// applied in user space (printf.ts).
 
 /** One printf conversion: flags/width/precision as written, and the conversion letter. */
 export interface FormatSpec {

@@ -2,7 +2,7 @@
 // condition never takes (where fail() is not reached): integer literals, positional
 // parameters, the checker's known values (is_str(), sizeof, enum constants) and the
 // operators over them, comparisons and logic included.
-import type * as A from "../lang/ast.ts";
+import type * as A from "./ast.ts";
 
 export function foldConst(e: A.Expr, consts: ReadonlyMap<A.Expr, bigint>, positional: readonly string[]): bigint | undefined {
   const known = consts.get(e);

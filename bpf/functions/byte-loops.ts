@@ -2,7 +2,8 @@
 // 4096 instructions and strcontains() over one is 1024 copies of the needle test; as a
 // loop it is a dozen instructions that the verifier walks once per byte (it follows the
 // pointer and the counter exactly, so each iteration is a new state and the loop ends).
-// The generator unrolls up to INLINE_BYTES and calls these above that.
+// The generator and the string functions unroll up to INLINE_BYTES and call these above
+// that.
 //
 // The verifier follows a conditional jump's fallthrough first and keeps the taken branch
 // on a stack of pending states, refusing programs with more than 8192 of them ("the
@@ -13,8 +14,7 @@
 //
 // Both take slots as r10 offsets (stack or scratch: stackAddr is rewritten for the
 // latter) and clobber r1-r5.
-import { asm, R1, R2, R3, R4, R5, R10 } from "../asm/index.ts";
-import { type Emitter, INLINE_BYTES } from "./emitter.ts";
+import { asm, R1, R2, R3, R4, R5, R10, type Emitter, INLINE_BYTES } from "../asm/index.ts";
 
 /**
  * Compare `n` bytes at r10+a and r10+b as compareBytesLoop does: unrolled for short

@@ -1,9 +1,9 @@
-// printf's user-space half (bpf/runtime/printf.ts): C's conversions applied to decoded
+// printf's user-space half (bpf/output/printf.ts): C's conversions applied to decoded
 // values, with what C's printf does for the length modifiers bpftrace passes through
 // (`%hhd` of 257 is 1, `%hx` of 0x12345 is 2345).
 import { describe, expect, it } from "vitest";
-import { applyFormat } from "../../bpf/runtime/printf.ts";
-import type { Value } from "../../bpf/maps/snapshot.ts";
+import { applyFormat } from "../../bpf/output/printf.ts";
+import type { Value } from "../../bpf/types/snapshot.ts";
 
 const i = (v: bigint, signed = true): Value => ({ kind: "int", value: v, signed });
 

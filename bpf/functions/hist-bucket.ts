@@ -6,10 +6,10 @@
 //   otherwise        l = floor(log2 n) - k   (≥ 0)
 //                    → ((l + 1) << k) + ((n >> l) & (2^k - 1)) + 1
 //
-// so each power of two [2^p, 2^(p+1)) is split into 2^k equal buckets. k = 0 keeps the
-// generator's own log2Bucket.
+// so each power of two [2^p, 2^(p+1)) is split into 2^k equal buckets. k = 0 keeps
+// log2Bucket of aggregations.ts.
 import { asm, R0, R1, R2, R3, R4 } from "../asm/index.ts";
-import type { Emitter } from "./emitter.ts";
+import type { Emitter } from "../asm/index.ts";
 
 export function log2BucketK(e: Emitter, k: number, nop: () => void): void {
   const done = e.label("hkdone");

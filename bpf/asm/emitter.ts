@@ -6,7 +6,9 @@
 // `zero` and `copy` of more than INLINE_BYTES are one helper call instead of a store per
 // word (a 1024-byte string would be 128 of them): they clobber r0-r5 then, so callers keep
 // nothing live in those registers across them (the generator never does; it spills).
-import { asm, helpers, type Instruction, type Reg, R0, R1, R2, R3, R10, withComment, withLabel } from "../asm/index.ts";
+import { asm } from "./builders.ts";
+import { helpers } from "./helpers.ts";
+import { type Instruction, type Reg, R0, R1, R2, R3, R10, withComment, withLabel } from "./instruction.ts";
 
 /** Zeroed, copied and stored byte by byte (inline) up to this size; above it, by a helper call. */
 export const INLINE_BYTES = 64;

@@ -1,8 +1,6 @@
 // Values the kernel records raw and user space formats, as bpftrace prints them:
 // ntop() addresses (inet_ntop(3)) and macaddr() (upper-case hex, colon separated).
-
-export const AF_INET = 2;
-export const AF_INET6 = 10;
+import { AF_INET, AF_INET6 } from "../types/abi.ts";
 
 /** inet_ntop(AF_INET, ...): four bytes in network order. */
 export function ipv4Text(b: Uint8Array): string {

@@ -1,0 +1,57 @@
+// Kernel structs through BTF in the generator (checked in bpf/check/kernel-access.ts): the
+// address a struct expression evaluates to, members read through probe_read_kernel or
+// _user by the pointer's address space, bitfields shifted and masked.
+import { asm, H, R0, R1, R2, R3 } from "../asm/index.ts";
+import type * as A from "../lang/ast.ts";
+import type { BtfField } from "../btf/btf-types.ts";
+import { CodegenError } from "../types/errors.ts";
+import { isScalar, sizeOf, typeName } from "../types/types.ts";
+import type { GenContext } from "./emit-context.ts";
+
+/** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
+export function recordAddress(g: GenContext, x: A.Expr): boolean {
+  const t = g.type(x);
+  const user = t.k === "record" ? (t.user ?? false) : false;
+  const member = x.kind === "FieldExpr" ? g.cp.fields.get(x) : undefined;
+  if (x.kind === "FieldExpr" && member) return memberAddress(g, x, member);
+  if (x.kind === "UnaryExpr" && x.op === "*") {
+    g.scalar(x.operand);
+    return user;
+  }
+  throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
+}
+
+/** r0 = address of the member `x` reads; returns whether it is in user memory. */
+function memberAddress(g: GenContext, x: A.FieldExpr, f: BtfField): boolean {
+  const ot = g.type(x.object);
+  let user: boolean;
+  if (ot.k === "ptr") {
+    g.scalar(x.object);
+    user = ot.user;
+  } else user = recordAddress(g, x.object);
+  if (f.offset) g.e.emit(asm.addImm(R0, f.offset));
+  return user;
+}
+
+/** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
+export function kernelMember(g: GenContext, x: A.FieldExpr, f: BtfField): void {
+  const { e } = g;
+  const user = memberAddress(g, x, f);
+  if (f.type.k === "record") return;
+  if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
+  if (!f.bits) return g.readPointer(R0, 0, f.type, user);
+  g.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
+  if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
+  const drop = 64 - f.bits.width;
+  e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
+}
+
+/** Copy a string or array member into r10+off (at most `size` bytes, zero-filled). */
+export function kernelMemberBytes(g: GenContext, x: A.FieldExpr, f: BtfField, off: number, size: number): void {
+  const { e } = g;
+  e.zero(off, size); // before the address: a large zero is a helper call
+  const user = memberAddress(g, x, f);
+  e.emit(asm.mov(R3, R0));
+  e.stackAddr(R1, off);
+  e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+}

@@ -1,0 +1,76 @@
+// The introspection family: what is known at compile time — sizeof, the is_* questions
+// about an expression's type (constants: nothing runs), static_assert and fail (errors at
+// compile time, where they are reached) — and kptr/uptr, which only retype a pointer.
+import type * as A from "../lang/ast.ts";
+import { type Type, bool, none, typeName, u64 } from "../types/types.ts";
+import { type CallCheck, type FunctionRow, argsOf, arity, fn, formatFirst } from "./row.ts";
+
+/** is_NAME(expr): its answer is a constant of the call (codegen loads it). */
+function question(name: string, what: string, answer: (t: Type, arg: A.Expr) => boolean): FunctionRow {
+  return fn(name, `bool ${name}(any expression)`, `Whether the expression is ${what}, known at compile time.`, (c) => {
+    const a = arity(c, 1);
+    if (a) return a;
+    c.setConst?.(answer(c.argTypes[0]!, c.call.args[0]!) ? 1n : 0n);
+    return bool;
+  });
+}
+
+const isLiteral = (arg: A.Expr): boolean =>
+  arg.kind === "IntLit" || arg.kind === "StrLit" || arg.kind === "BoolLit" || (arg.kind === "UnaryExpr" && arg.op === "-" && arg.operand.kind === "IntLit");
+
+/** fail(fmt, ...): the format applied to the literal arguments, at compile time. */
+export function formatLiterals(c: CallCheck): string | undefined {
+  const fmt = c.constStr(0);
+  if (fmt === undefined) return undefined;
+  let i = 1;
+  return fmt.replace(/%(%|-?\d*(?:l{0,2}|h{0,2}|z)?([a-zA-Z]))/g, (whole, body: string) => {
+    if (body === "%") return "%";
+    const v = c.constStr(i) ?? c.constInt(i)?.toString();
+    i++;
+    return v ?? whole;
+  });
+}
+
+/** Checked at compile time; nothing runs. */
+const compileTimeOnly = { stmt: () => undefined };
+
+/** kptr/uptr: the pointer, retyped into kernel or user memory. */
+function retype(name: "kptr" | "uptr"): FunctionRow {
+  return fn(name, `T * ${name}(T * ptr)`, `Mark a pointer as a ${name === "kptr" ? "kernel" : "user"} address space pointer.`, (c) => {
+    const bad = arity(c, 1);
+    if (bad) return bad;
+    const t = c.argTypes[0]!;
+    if (t.k === "ptr") return { ...t, user: name === "uptr" };
+    if (t.k === "int") return t;
+    return `${name}() needs a pointer, not ${typeName(t)}`;
+  }, { emit: { scalar: (g, x) => g.scalar(argsOf(x)[0]!) } });
+}
+
+export const INTROSPECTION_FUNCTIONS: readonly FunctionRow[] = [
+  fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64, { emit: { scalar: (g, x) => g.scalar(argsOf(x)[0]!) } }),
+  question("is_str", "str", (t) => t.k === "string"),
+  question("is_integer", "integer", (t) => t.k === "int"),
+  question("is_unsigned_integer", "unsigned integer", (t) => t.k === "int" && !t.signed),
+  question("is_ptr", "ptr", (t) => t.k === "ptr"),
+  question("is_array", "array", (t) => t.k === "array"),
+  question("is_literal", "a literal", (_t, arg) => isLiteral(arg)),
+  fn("static_assert", "void static_assert(bool condition, string msg)", "Fail the compilation when the condition is false.", (c) => {
+    const bad = arity(c, 2);
+    if (bad) return bad;
+    if (c.constStr(1) === undefined) return "static_assert() needs a message string literal";
+    const v = c.constValue?.(0);
+    if (v === undefined) return "static_assert() needs a condition known at compile time";
+    if (v === 0n && c.live !== false) return `static assertion failed: ${c.constStr(1)}`;
+    return none;
+  }, { emit: compileTimeOnly }),
+  fn("fail", "void fail(const string fmt, args...)", "A compile-time error where it is reached (its arguments must be literals).", (c) => {
+    const bad = formatFirst(c);
+    if (bad) return bad;
+    const text = formatLiterals(c);
+    if (text === undefined) return "fail() needs a format string literal";
+    if (c.live !== false) return text;
+    return none;
+  }, { emit: compileTimeOnly }),
+  retype("kptr"),
+  retype("uptr"),
+];
