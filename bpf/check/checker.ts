@@ -23,6 +23,7 @@ import { type CRecord } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
+import { splitAttachPoint } from "../lang/attach-point.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
 import { missingProbeDiagnostic, noAttachPointsDiagnostic, withSettings } from "./settings-rules.ts";
@@ -143,6 +144,10 @@ export class Checker {
       const concrete: ConcreteProbe[] = [];
       for (const written of probe.attachPoints) {
         const ap = withPositional(written, this.positional);
+        if ("problems" in ap) {
+          for (const m of ap.problems) expandDiags.push(diagnostic("ParseError", written.span, m));
+          continue;
+        }
         const r = expandAttachPoint(ap, this.opts.env, scope);
         const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env), scope) : undefined;
         if (r.ok) concrete.push(...r.probes);
@@ -597,12 +602,15 @@ export class Checker {
 
 /**
  * `$1`..`$N` (and `$#`) in an attach point are the positional parameters' text, as
- * bpftrace substitutes them: `uprobe:$1:main`, `interval:ms:$2`. A missing one is "".
+ * bpftrace substitutes them: `uprobe:$1:main`, `interval:ms:$2`, even the provider
+ * (`BEG$1`) or the whole attach point (`$1`), so the text is split again. A missing one is "".
  */
-function withPositional(ap: A.AttachPoint, positional: readonly string[]): A.AttachPoint {
+function withPositional(ap: A.AttachPoint, positional: readonly string[]): A.AttachPoint | { problems: readonly string[] } {
   if (!ap.raw.includes("$")) return ap;
-  const sub = (s: string) => s.replace(/\$(#|\d+)/g, (_, n: string) => (n === "#" ? String(positional.length) : (positional[Number(n) - 1] ?? "")));
-  return { ...ap, raw: sub(ap.raw), parts: ap.parts.map(sub) };
+  const raw = ap.raw.replace(/\$(#|\d+)/g, (_, n: string) => (n === "#" ? String(positional.length) : (positional[Number(n) - 1] ?? "")));
+  const split = splitAttachPoint(raw);
+  if (split.problems.length > 0) return { problems: split.problems };
+  return { ...ap, raw, provider: split.provider, parts: split.parts };
 }
 
 /** `env` on a kernel that allows every probe type: kprobes, trampolines, a hardware PMU. */
