@@ -100,7 +100,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   }
   // A builtin is no identifier to bpftrace (its lexer makes it a keyword): no header macro replaces it.
   const headerConstant = (name: string) => (builtins.has(name) ? undefined : included.constant(name));
-  const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant });
+  const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant, positional: opts.positional });
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
   }
