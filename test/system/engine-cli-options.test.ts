@@ -1,6 +1,7 @@
 // The CLI's options as bpftrace's users write them, run for real: --include and -I feed the
 // program's header constants, --no-warnings silences warnf(), --cmd and --output are -c and
-// -o, -l lists a program's probes (from -e or a file), and bad input gets bpftrace's words
+// -o, -l lists a program's probes (from -e or a file), positional parameters stand for
+// numbers, text and attach points, and bad input gets bpftrace's words
 // and exit code 1 (a missing file, an unknown output format, a pid that is no number).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -71,6 +72,15 @@ describe.skipIf(skipWithoutBpf())("engine: the CLI's options", () => {
     // every attach point skipped: nothing to attach either
     const gone = await cli(["-e", "config = { missing_probes = ignore } tracepoint:syscalls:no_such_call { exit(); }"]);
     expect({ code: gone.code, stdout: gone.stdout }).toEqual({ code: 1, stdout: "No probes to attach\n" });
+  });
+
+  it("positional parameters: integers in bpftrace's syntax, text under str(), any part of an attach point", async () => {
+    const values = await cli(["-q", "-e", 'BEGIN { printf("%o %s %s %d\\n", $1, str($1), str($2 + 1), $# + $3); exit(); }', "0775", "hello", "1e3"]);
+    expect({ code: values.code, stdout: values.stdout }).toEqual({ code: 0, stdout: "775 0775 ello 1003\n\n\n" });
+    for (const [prog, arg] of [['BEG$1 { printf("hi\\n"); exit(); }', "IN"], ['$1 { printf("hi\\n"); exit(); }', "interval:ms:500"]] as const) {
+      const ap = await cli(["-q", "-e", prog, arg]);
+      expect({ code: ap.code, stdout: ap.stdout }).toEqual({ code: 0, stdout: "hi\n\n\n" });
+    }
   });
 
   it("bad input is refused in bpftrace's words, with exit code 1", async () => {
