@@ -74,7 +74,13 @@ export function isProbeableElf(path: string): boolean {
 }
 
 function isFile(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  // not only ENOENT: a $PATH entry that is a file (ENOTDIR) or a directory this user may
+  // not search (EACCES, /root/... for nobody) is skipped too
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function listDir(dir: string): string[] | undefined {

@@ -74,6 +74,8 @@ describe("uprobe and usdt targets on the host", () => {
     expect(resolveBinariesOnHost("tool", path, join(dir, "cwd")).map((t) => t.name)).toEqual([join(dir, "b/tool")]); // ./tool is a script
     expect(resolveBinariesOnHost("app", path, join(dir, "a")).map((t) => t.name)).toEqual(["app", join(dir, "b/app")]);
     expect(resolveBinariesOnHost("ap*", path, join(dir, "cwd")).map((t) => t.name)).toEqual([join(dir, "a/app"), join(dir, "b/app")]);
+    // a $PATH entry that cannot be searched (here a file: ENOTDIR; for nobody /root/...: EACCES) is passed over
+    expect(resolveBinariesOnHost("app", `${join(dir, "cwd/tool")}:${path}`, join(dir, "cwd")).map((t) => t.name)).toEqual([join(dir, "a/app"), join(dir, "b/app")]);
   });
 
   it("list the ELF files a running process maps, its executable first", () => {
