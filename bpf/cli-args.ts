@@ -30,6 +30,8 @@ export interface Args {
   includes: string[];
   /** -I DIR: searched for #include before the system directories. */
   includeDirs: string[];
+  /** --probe-filter REGEX: only the probes whose name it finds something in (BEGIN and END stay). */
+  probeFilter?: string;
   /** 0: --no-warnings; 1: the default; 2: -k / --warnings. */
   warnings: 0 | 1 | 2;
   settings?: Partial<Settings>;
@@ -51,6 +53,7 @@ const LONG: Record<string, { value: boolean; short?: string }> = {
   "no-warnings": { value: false },
   output: { value: true, short: "o" },
   pid: { value: true, short: "p" },
+  "probe-filter": { value: true },
   quiet: { value: false, short: "q" },
   unsafe: { value: false },
   "usdt-file-activation": { value: false },
@@ -90,6 +93,7 @@ export function parseArgs(argv: readonly string[]): Args {
       case "I": a.includeDirs.push(value!); break;
       case "include": a.includes.push(value!); break;
       case "dry-run": a.dryRun = true; break;
+      case "probe-filter": a.probeFilter = value; break;
       case "info": a.info = true; break;
       case "unsafe": a.unsafe = true; break;
       case "no-warnings":

@@ -4,7 +4,7 @@
 //   -l / -lv PATTERN, -p PID, -c CMD, -f text|json, -q, -o FILE, --dry-run, --info, --unsafe,
 //   --include FILE, -I DIR, --no-warnings, -k (options as bpftrace's getopt reads them: cli-args.ts)
 import { existsSync, readFileSync, writeSync, openSync, closeSync } from "node:fs";
-import { Session, CompileFailure, type CompileExtras } from "./session.ts";
+import { Session, CompileFailure, NoProbesError, type CompileExtras } from "./session.ts";
 import { settingsFromEnv, type Settings } from "./lang/settings.ts";
 import { parsePid } from "./runtime/process-exit.ts";
 import { parseArgs, parsePidArg, UsageError, type Args } from "./cli-args.ts";
@@ -47,6 +47,8 @@ OPTIONS:
                    anyway, with a warning that a real run here fails
     --info         print what this kernel supports
     --unsafe       allow unsafe functions (system, signal, override)
+    --probe-filter REGEX
+                   only attach the probes whose name REGEX matches (BEGIN and END stay)
     -h, --help     this text
     -V, --version  version
 
@@ -96,6 +98,15 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       return 1;
     }
     pid = live;
+  }
+  let probeFilter: RegExp | undefined;
+  if (args.probeFilter !== undefined) {
+    try {
+      probeFilter = new RegExp(args.probeFilter);
+    } catch (e) {
+      process.stderr.write(`ERROR: Invalid --probe-filter regex '${args.probeFilter}': ${(e as Error).message}\n`);
+      return 1;
+    }
   }
   const fromEnv = settingsFromEnv(process.env);
   if (fromEnv.errors.length) {
@@ -168,7 +179,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       if (search.includes(".") && !/[:*]/.test(search)) {
         process.stderr.write(`WARNING: It appears that '${search}' is a filename but the file does not exist. Treating '${search}' as a search pattern.\n`);
       }
-      for (const one of search.split(",")) for (const line of listProbes(env, one.trim().replace(/\s+/g, " ") || "*", args.verbose)) write(`${line}\n`);
+      for (const one of search.split(",")) for (const line of listProbes(env, one.trim().replace(/\s+/g, " ") || "*", args.verbose, { pid })) write(`${line}\n`);
       return 0;
     }
     let source = args.prog;
@@ -190,8 +201,8 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
       for (const ap of programAttachPoints(source)) {
         // a probe with a rate or count (interval:ms:100, hardware:cache-misses:10) is
         // listed without it, as `-l` lists its kind (interval:ms:)
-        const lines = listProbes(env, ap, args.verbose);
-        const generic = lines.length === 0 && ap.split(":").length > 2 ? listProbes(env, ap.replace(/:[^:]*$/, ":"), args.verbose) : [];
+        const lines = listProbes(env, ap, args.verbose, { pid });
+        const generic = lines.length === 0 && ap.split(":").length > 2 ? listProbes(env, ap.replace(/:[^:]*$/, ":"), args.verbose, { pid }) : [];
         for (const line of [...lines, ...generic]) write(`${line}\n`);
       }
       return 0;
@@ -204,10 +215,10 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
     }
     if (args.dryRun) {
       const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args, pid), anyKernel: true, sourcePath });
-      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
+      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin, "bpftrace")}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
-    return await runProgram(source, origin, args, pid, env, { write, writeErr, flush }, sourcePath);
+    return await runProgram(source, origin, args, pid, env, { write, writeErr, flush }, sourcePath, probeFilter);
   } catch (e) {
     writeErr(`${describeError(e).text}\n`);
     return 1;
@@ -236,7 +247,7 @@ interface CliOutput {
   flush(): void;
 }
 
-async function runProgram(source: string, origin: string, args: Args, pid: number | undefined, env: CompileEnv, out: CliOutput, sourcePath?: string): Promise<number> {
+async function runProgram(source: string, origin: string, args: Args, pid: number | undefined, env: CompileEnv, out: CliOutput, sourcePath?: string, probeFilter?: RegExp): Promise<number> {
   const { write, writeErr } = out;
   // -c CMD: started now, held back until every probe is attached (bpf/runtime/child-command.ts);
   // split on spaces and found on $PATH, as bpftrace does
@@ -262,6 +273,8 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
+      diagnosticStyle: "bpftrace",
+      ...(probeFilter && { probeFilter }),
       ...compileExtras(args, pid),
       output: (text, meta) => {
         if (!json) return emit(text);
@@ -301,6 +314,11 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
   } catch (e) {
     if (e instanceof CompileFailure) {
       writeErr(`${e.rendered}\n`);
+      return 1;
+    }
+    if (e instanceof NoProbesError) {
+      // bpftrace says it on stdout, and not at all with -q
+      if (!args.quiet) write(`${e.message}\n`);
       return 1;
     }
     throw e;

@@ -66,7 +66,11 @@ export function describeError(e: unknown): DescribedError {
     return { ename, evalue: e.message, text: [`ERROR: ${e.message}`, ...e.hints.map((h) => `hint: ${h}`)].join("\n") };
   }
   if (e instanceof AttachError) {
-    return { ename: "AttachError", evalue: e.message, text: [`ERROR: ${e.message}`, ...e.hints.map((h) => `hint: ${h}`)].join("\n") };
+    // bpftrace's two lines: what went wrong, then which probe (log_probe_attach_failure)
+    const lines = e.probe === undefined
+      ? [`ERROR: ${e.message}`]
+      : [`ERROR: ${e.reason}`, `ERROR: Unable to attach probe: ${e.probe}. If this is expected, set the 'missing_probes' config variable to 'warn'.`];
+    return { ename: "AttachError", evalue: e.message, text: [...lines, ...e.hints.map((h) => `hint: ${h}`)].join("\n") };
   }
   if (e instanceof AsmError) return { ename: "CodegenError", evalue: e.message, text: `ERROR: internal codegen error: ${e.message}` };
   const err = e as Error;

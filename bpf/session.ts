@@ -13,13 +13,13 @@ import type { MapSnapshot } from "./types/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
-import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
+import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
 import { stacksMapName } from "./types/internal-maps.ts";
 import { STACK_DEPTH } from "./types/types.ts";
 import type { Settings } from "./lang/settings.ts";
-import { CompileFailure } from "./types/errors.ts";
+import { CompileFailure, NoProbesError } from "./types/errors.ts";
 
-export { CompileFailure };
+export { CompileFailure, NoProbesError };
 
 interface KernelMap {
   readonly spec: MapSpec;
@@ -54,6 +54,13 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly includeDirs?: readonly string[];
   /** The notebook cell running it: a background job of the same cell is replaced. */
   readonly cell?: string;
+  /** How compile diagnostics are spelled (the CLI: bpftrace's `ERROR:`/`WARNING:`). */
+  readonly diagnosticStyle?: DiagnosticStyle;
+  /**
+   * bpftrace's --probe-filter: only the probes whose name (as `probe` prints it) the
+   * expression finds something in are loaded and attached; BEGIN, END and self:signal are kept.
+   */
+  readonly probeFilter?: RegExp;
 }
 
 /** What compile takes besides the source, from a run's options. */
@@ -112,11 +119,12 @@ export class Session implements MapProvider {
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
     const res = this.compile(source, opts.origin, opts.positional, opts);
-    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
+    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle));
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
-    if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
-    const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle)}\n`);
+    const spec = opts.probeFilter ? withProbeFilter(res.spec, opts.probeFilter) : res.spec;
+    if (spec.programs.length === 0) throw new NoProbesError();
+    const { tick, diagnosticStyle: _style, probeFilter: _filter, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());
@@ -363,4 +371,10 @@ export class Session implements MapProvider {
 /** CLOCK_MONOTONIC in ns, what bpf_ktime_get_ns() returns. */
 export function monotonicNs(): bigint {
   return process.hrtime.bigint();
+}
+
+/** The program without the probes --probe-filter leaves out (bpftrace: BEGIN, END and signal probes always stay). */
+function withProbeFilter(spec: ProgramSpec, filter: RegExp): ProgramSpec {
+  const kept = (p: ProgramSpec["programs"][number]) => p.probe.attach.kind === "run" || p.probe.attach.kind === "signal" || filter.test(p.probe.name);
+  return { ...spec, programs: spec.programs.filter(kept) };
 }

@@ -9,3 +9,4 @@ export { Btf, BTF_TRACE_PREFIX, RAW_TRACEPOINT_FUNC_PREFIXES } from "./btf.ts";
 export { BtfError, Kind, KIND_NAMES, type KindName } from "./format.ts";
 export type * from "./types.ts";
 export { BtfWriter, FuncLinkage, type BtfParam } from "./writer.ts";
+export { cDefinition, fullTypeName } from "./c-definition.ts";

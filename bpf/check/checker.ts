@@ -24,9 +24,10 @@ import type { EnumType } from "./c-enum.ts";
 import { recordLiteral, structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
+import { splitAttachPoint } from "../lang/attach-point.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
-import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
+import { missingProbeDiagnostic, noAttachPointsDiagnostic, withSettings } from "./settings-rules.ts";
 import { type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf } from "../types/types.ts";
 
 export interface CheckedProbe {
@@ -66,6 +67,8 @@ export interface CheckOptions {
   readonly settings?: Settings;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
+  /** -p PID: `uprobe:*` and `usdt:*` expand to that process's files. */
+  readonly pid?: number;
   /**
    * Check for any kernel (`--dry-run`): a probe type this kernel refuses (kprobes,
    * trampolines, a hardware PMU) is checked as if it were allowed, with a warning that a
@@ -140,12 +143,17 @@ export class Checker {
     // Expand attach points first: a probe that cannot attach here is an error on its span.
     const expanded: { probe: A.Probe; concrete: ConcreteProbe[] }[] = [];
     const expandDiags: Diagnostic[] = [];
+    const scope = { pid: this.opts.pid, unsafe: this.opts.unsafe };
     for (const probe of this.program.probes) {
       const concrete: ConcreteProbe[] = [];
       for (const written of probe.attachPoints) {
         const ap = withPositional(written, this.positional);
-        const r = expandAttachPoint(ap, this.opts.env);
-        const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env)) : undefined;
+        if ("problems" in ap) {
+          for (const m of ap.problems) expandDiags.push(diagnostic("ParseError", written.span, m));
+          continue;
+        }
+        const r = expandAttachPoint(ap, this.opts.env, scope);
+        const relaxed = !r.ok && this.opts.anyKernel ? expandAttachPoint(ap, withAllFeatures(this.opts.env), scope) : undefined;
         if (r.ok) concrete.push(...r.probes);
         else if (relaxed?.ok) {
           concrete.push(...relaxed.probes);
@@ -155,6 +163,8 @@ export class Checker {
           if (d) expandDiags.push(d);
         }
       }
+      const gone = concrete.length === 0 && probe.attachPoints.length > 0 ? noAttachPointsDiagnostic(probe.span, this.settings.missingProbes) : undefined;
+      if (gone) expandDiags.push(gone);
       expanded.push({ probe, concrete });
     }
     let checked: CheckedProbe[] = [];
@@ -596,12 +606,15 @@ export class Checker {
 
 /**
  * `$1`..`$N` (and `$#`) in an attach point are the positional parameters' text, as
- * bpftrace substitutes them: `uprobe:$1:main`, `interval:ms:$2`. A missing one is "".
+ * bpftrace substitutes them: `uprobe:$1:main`, `interval:ms:$2`, even the provider
+ * (`BEG$1`) or the whole attach point (`$1`), so the text is split again. A missing one is "".
  */
-function withPositional(ap: A.AttachPoint, positional: readonly string[]): A.AttachPoint {
+function withPositional(ap: A.AttachPoint, positional: readonly string[]): A.AttachPoint | { problems: readonly string[] } {
   if (!ap.raw.includes("$")) return ap;
-  const sub = (s: string) => s.replace(/\$(#|\d+)/g, (_, n: string) => (n === "#" ? String(positional.length) : (positional[Number(n) - 1] ?? "")));
-  return { ...ap, raw: sub(ap.raw), parts: ap.parts.map(sub) };
+  const raw = ap.raw.replace(/\$(#|\d+)/g, (_, n: string) => (n === "#" ? String(positional.length) : (positional[Number(n) - 1] ?? "")));
+  const split = splitAttachPoint(raw);
+  if (split.problems.length > 0) return { problems: split.problems };
+  return { ...ap, raw, provider: split.provider, parts: split.parts };
 }
 
 /** `env` on a kernel that allows every probe type: kprobes, trampolines, a hardware PMU. */

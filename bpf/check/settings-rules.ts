@@ -3,6 +3,7 @@
 // values print with. (The functions bpftrace refuses without --unsafe say so in their
 // rows: bpf/functions/.)
 import type { AttachPoint } from "../lang/ast.ts";
+import type { Span } from "../types/span.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
 import { findProvider, type Expansion } from "../probes/index.ts";
 import type { MissingProbes, Settings } from "../lang/settings.ts";
@@ -16,7 +17,19 @@ import type { Type } from "../types/types.ts";
 export function missingProbeDiagnostic(ap: AttachPoint, r: Extract<Expansion, { ok: false }>, mode: MissingProbes): Diagnostic | undefined {
   if (mode === "error" || !findProvider(ap.provider)) return diagnostic("SemanticError", ap.span, r.message, r.hints ?? []);
   if (mode === "ignore") return undefined;
-  return diagnostic("SemanticError", ap.span, `${r.message} (skipped: missing_probes = warn)`, r.hints ?? [], "warning");
+  // bpftrace's "No matches for tracepoint x:y. Skipping."
+  const skipped = r.message.endsWith(".") ? `${r.message} Skipping.` : `${r.message} (skipped: missing_probes = warn)`;
+  return diagnostic("SemanticError", ap.span, skipped, r.hints ?? [], "warning");
+}
+
+/**
+ * A probe left without attach points under missing_probes = warn (each was skipped), in
+ * bpftrace's words (src/ast/passes/probe_prune.cpp): the probe is dropped. Under error the
+ * attach points' own errors say it; under ignore nothing does.
+ */
+export function noAttachPointsDiagnostic(span: Span, mode: MissingProbes): Diagnostic | undefined {
+  if (mode !== "warn") return undefined;
+  return diagnostic("SemanticError", span, "Probe has no valid attach points. It is being removed which may cause issues with program behavior.", [], "warning");
 }
 
 /**

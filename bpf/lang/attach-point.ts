@@ -108,7 +108,9 @@ export function splitAttachPoint(raw: string): SplitAttachPoint {
   if (quoted) problems.push("unterminated quote in attach point");
   const first = fields[0] ?? "";
   const provider = canonicalProvider(first);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(first)) {
+  if (/\$(#|\d)/.test(first)) {
+    // `BEG$1`, `$1`: the provider is known once the positional parameters are substituted.
+  } else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(first)) {
     problems.push(`invalid probe type '${first}'`);
   } else if (fields.length === 1 && findProvider(provider)?.bare !== true) {
     problems.push(`'${first}' is not a probe: expected 'provider:...' (like 'kprobe:vfs_read'), 'BEGIN' or 'END'`);

@@ -1,19 +1,23 @@
 // The expansion passes between parse and check, in bpftrace's order
 // (src/ast/passes/parse_passes.h): macros first (a macro's expression parameter may share
 // a name with a #define: the parameter wins), then C #defines on what is left, then the
-// getopt() calls, which macros and defines may have produced. Header constants expand
-// with the #defines. Pure; never throws.
+// getopt() calls, which macros and defines may have produced, and last the positional
+// parameters (bpftrace folds them with the literals). Header constants expand with the
+// #defines. Pure; never throws.
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { expandDefines, type HeaderConstant } from "./define-expand.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";
+import { resolvePositional } from "./positional.ts";
 
 export interface ExpandOptions {
   /** Named program options as given after `--`, without their `--`: "depth=5", "errname". */
   readonly programOptions?: readonly string[];
   /** Constants of the program's #includes (includes.ts), used where no #define of the program names them. */
   readonly headerConstant?: HeaderConstant;
+  /** Positional parameters `$1`..`$N` (absent: left for the checker, as a missing one is 0). */
+  readonly positional?: readonly string[];
 }
 
 export interface ExpandResult {
@@ -29,7 +33,7 @@ export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResu
     const defines = expandDefines(macros.program, opts.headerConstant);
     const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
     return {
-      program: getopt.program,
+      program: opts.positional ? resolvePositional(getopt.program, opts.positional) : getopt.program,
       diagnostics: [...macros.diagnostics, ...defines.diagnostics, ...getopt.diagnostics],
       options: getopt.options,
     };

@@ -105,6 +105,12 @@ class Scanner {
         this.directive();
         continue;
       }
+      // `$1 { ... }`: a positional parameter holds the whole attach point (bpftrace
+      // substitutes it before splitting; the checker does, bpf/check/checker.ts).
+      if (c === "$" && isDigit(text[this.pos + 1])) {
+        this.probeItem();
+        continue;
+      }
       if (isWordStart(c)) {
         const word = this.peekWord();
         if ((word === "struct" || word === "union" || word === "enum") && this.looksLikeCDefinition()) {

@@ -9,9 +9,15 @@ export class AttachError extends Error {
   constructor(
     message: string,
     readonly hints: readonly string[] = [],
+    /** The probe that did not attach (its name as `probe` prints it), where one did not. */
+    readonly probe?: string,
   ) {
-    super(message);
+    super(probe === undefined ? message : `attach "${probe}": ${message}`);
+    this.reason = message;
   }
+
+  /** The message without the probe's name. */
+  readonly reason: string;
 }
 
 function pmuType(name: string): number {

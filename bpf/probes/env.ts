@@ -19,7 +19,9 @@ import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
 import { functionSymbols } from "../elf/symbols.ts";
 import { Kallsyms } from "../symbols/kallsyms.ts";
 import { usdtProbes as readUsdtProbes, type UsdtProbe } from "../elf/usdt.ts";
-import type { KernelFeatures, ProbeEnv } from "./probe-env.ts";
+import type { BinaryTarget, KernelFeatures, ProbeEnv, UserSymbol } from "./probe-env.ts";
+import { globPaths, processBinariesOnHost, resolveBinariesOnHost, runningBinariesOnHost } from "./host-binaries.ts";
+import { hasWildcard } from "./provider.ts";
 import { findTracefs, listTracepoints as readTracepointList, readFormat, tracefsProblem, type FormatFile, type TracefsProblem } from "./tracefs.ts";
 
 /** What compile knows about the machine it compiles for. Everything is read lazily. */
@@ -34,6 +36,8 @@ export interface CompileEnv extends ProbeEnv {
   elfSymbols(path: string): readonly ElfSymbol[];
   /** USDT probes of an ELF file, with the file offsets of pc and semaphore. */
   usdtProbes(path: string): readonly UsdtProbe[];
+  /** The files a uprobe/usdt target names (ProbeEnv.resolveBinaries). */
+  resolveBinaries(target: string): readonly BinaryTarget[];
   /** A C header for `#include` (see ProbeEnv); cached per env. */
   readHeader(name: string, quoted: boolean, from?: string): { readonly path: string; readonly text: string } | undefined;
   /** `uname -r`. */
@@ -71,6 +75,12 @@ interface Source {
   /** The key readElf would return, cheaply (stat), to notice a rebuilt binary; absent: files never change. */
   readElfKey?(path: string): string | undefined;
   resolveBinary(path: string): string | undefined;
+  /** The files a uprobe/usdt target names (ProbeEnv.resolveBinaries). */
+  resolveBinaries(target: string): readonly BinaryTarget[];
+  /** The ELF files a process maps (ProbeEnv.processBinaries). */
+  processBinaries?(pid: number): readonly BinaryTarget[] | undefined;
+  /** The ELF files every running process maps. */
+  runningBinaries?(): readonly BinaryTarget[];
   /** Traceable kernel functions (available_filter_functions), when readable. */
   traceableFunctions(): ReadonlySet<string> | undefined;
   /** Text of /proc/kallsyms (kaddr). */
@@ -84,6 +94,9 @@ interface Source {
   /** Where a top-level `#include "name"` looks first when the program has no file. */
   readonly workingDir: string;
 }
+
+/** How many ELF files' facts (their bytes included) an env keeps. */
+const ELF_CACHE_FILES = 64;
 
 interface ElfFacts {
   readonly elf: ElfFile;
@@ -164,7 +177,12 @@ class FactsEnv implements CompileEnv {
 
   private elf(path: string): ElfFacts | undefined {
     const cached = this.elves.get(path);
-    if (cached && (!this.src.readElfKey || this.src.readElfKey(path) === cached.key)) return cached.facts;
+    if (cached && (!this.src.readElfKey || this.src.readElfKey(path) === cached.key)) {
+      // most recently used last: the oldest is what a full cache lets go
+      this.elves.delete(path);
+      this.elves.set(path, cached);
+      return cached.facts;
+    }
     let key: string | undefined;
     let facts: ElfFacts | undefined;
     try {
@@ -177,6 +195,9 @@ class FactsEnv implements CompileEnv {
       facts = undefined; // not ELF (a script, a directory): no symbols, no probes
     }
     this.elves.set(path, { key, facts });
+    // Each entry holds its whole file: `-l 'uprobe:*'` reads every binary in $PATH (about a
+    // GB here), so only the most recent ones stay
+    if (this.elves.size > ELF_CACHE_FILES) this.elves.delete(this.elves.keys().next().value!);
     return facts;
   }
 
@@ -209,6 +230,31 @@ class FactsEnv implements CompileEnv {
 
   resolveBinary(path: string): string | undefined {
     return this.src.resolveBinary(path);
+  }
+
+  resolveBinaries(target: string): readonly BinaryTarget[] {
+    return this.src.resolveBinaries(target);
+  }
+
+  processBinaries(pid: number): readonly BinaryTarget[] | undefined {
+    return this.src.processBinaries?.(pid);
+  }
+
+  runningBinaries(): readonly BinaryTarget[] {
+    return this.src.runningBinaries?.() ?? [];
+  }
+
+  userSymbol(path: string, at: string | bigint): UserSymbol | undefined {
+    const f = this.elf(path);
+    if (!f) return undefined;
+    let s: ElfSymbol | undefined;
+    if (typeof at === "string") s = this.funcs(path).get(at) ?? f.elf.symbols().find((x) => x.name === at && x.type === "object");
+    else {
+      // bpftrace's resolve_symbol: the function or object whose [value, value + size) holds the address
+      s = f.elf.symbols().find((x) => (x.type === "func" || x.type === "ifunc" || x.type === "object") && x.size > 0 && BigInt(x.value) <= at && at < BigInt(x.value) + BigInt(x.size));
+    }
+    const offset = s ? f.elf.fileOffset(s.value) : undefined;
+    return s && offset !== undefined ? { name: s.name, address: BigInt(s.value), size: Number(s.size), offset } : undefined;
   }
 
   kernelSymbolAddress(name: string): bigint | undefined {
@@ -399,6 +445,15 @@ function liveSource(opts: LiveEnvOptions): Source {
       }
     },
     resolveBinary: (path) => resolveBinaryOnHost(path) ?? resolveLibrary(path),
+    resolveBinaries: (target) => {
+      const found = resolveBinariesOnHost(target);
+      if (found.length > 0 || target.includes("/") || hasWildcard(target)) return found;
+      // our addition to bpftrace's lookup: the library directories, and `libc` for libc.so.6
+      const lib = resolveBinaryOnHost(target) ?? resolveLibrary(target);
+      return lib ? [{ name: lib, path: lib }] : [];
+    },
+    processBinaries: processBinariesOnHost,
+    runningBinaries: runningBinariesOnHost,
     traceableFunctions: readTraceable,
     fallbackRawTracepoints: () => undefined,
     readKallsyms: () => readText("/proc/kallsyms"),
@@ -440,6 +495,10 @@ export interface RecordedManifest {
   readonly cgroups?: Readonly<Record<string, string>>;
   /** The include directory for `#include` (default "headers"). */
   readonly headers?: string;
+  /** The working directory relative uprobe/usdt paths start from (default "/"). */
+  readonly cwd?: string;
+  /** Processes for -p: pid → the files it maps (keys of `files`), its executable first. */
+  readonly processes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Facts recorded in a directory (see the top of this file), for tests; `overrides` replace env.json's. */
@@ -464,6 +523,9 @@ export function recordedEnv(dir: string, overrides: RecordedManifest = {}): Comp
       if (path.includes("/")) return undefined;
       return Object.keys(files).find((p) => p.endsWith(`/${path}`));
     },
+    resolveBinaries: (target) => recordedBinaries(Object.keys(files), m.cwd ?? "/", target),
+    processBinaries: (pid) => m.processes?.[String(pid)]?.map((name) => ({ name, path: name })),
+    runningBinaries: () => [...new Set(Object.values(m.processes ?? {}).flat())].sort().map((name) => ({ name, path: name })),
     traceableFunctions: () => (m.kernelFunctions ? new Set(m.kernelFunctions) : undefined),
     fallbackRawTracepoints: () => m.rawTracepoints,
     readKallsyms: () =>
@@ -472,4 +534,21 @@ export function recordedEnv(dir: string, overrides: RecordedManifest = {}): Comp
     includeDirs: [local(m.headers ?? "headers")],
     workingDir: local(m.headers ?? "headers"),
   });
+}
+
+/** resolveBinariesOnHost on a recorded machine: its files, a bare name found by its last component. */
+function recordedBinaries(files: readonly string[], cwd: string, target: string): BinaryTarget[] {
+  if (target === "") return [];
+  if (!target.includes("/") && !hasWildcard(target)) {
+    const hit = files.find((p) => p.endsWith(`/${target}`));
+    return hit ? [{ name: hit, path: hit }] : [];
+  }
+  const readdir = (dir: string) => {
+    const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+    const names = files.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split("/")[0]!);
+    return names.length > 0 ? [...new Set(names)] : undefined;
+  };
+  return globPaths(target, cwd, readdir)
+    .map((name) => ({ name, path: resolvePath(cwd, name) }))
+    .filter((t) => files.includes(t.path));
 }

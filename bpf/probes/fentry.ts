@@ -63,6 +63,7 @@ function fentryProvider(kind: "fentry" | "fexit"): Provider {
     name: kind,
     aliases: kind === "fentry" ? ["f", "kfunc"] : ["fr", "kretfunc"],
     space: "kernel",
+    firesNewestFirst: true,
     func: "name",
     args: { positional: slotArgs, fields: slotFields, ...(kind === "fexit" && { retval: slotReturn }) },
     listing: {

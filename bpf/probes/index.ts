@@ -21,13 +21,13 @@ import { kprobe, kretprobe } from "./kprobe.ts";
 import { fentry, fexit } from "./fentry.ts";
 import { uprobe, uretprobe } from "./uprobe.ts";
 import { usdt } from "./usdt.ts";
-import type { ConcreteProbe, Expansion, ProbeAddress, Provider } from "./provider.ts";
+import type { ConcreteProbe, ExpandScope, Expansion, ProbeAddress, Provider } from "./provider.ts";
 import { fail } from "./provider.ts";
 import type { ProbeEnv } from "./probe-env.ts";
 
-export type { ConcreteProbe, AttachSpec, ContextKind, Expansion, ProbeAddress, ProbeListing, Provider, UsdtArgSpec } from "./provider.ts";
+export type { ConcreteProbe, AttachSpec, ContextKind, ExpandScope, Expansion, ProbeAddress, ProbeListing, Provider, UsdtArgSpec } from "./provider.ts";
 export type { ArgAccess, ArgCode, ArgFields, PositionalArgs, ReturnValue } from "./args.ts";
-export type { ProbeEnv, TracepointField, TracepointFormat, UsdtProbeInfo, KernelFeatures } from "./probe-env.ts";
+export type { BinaryTarget, ProbeEnv, UserSymbol, TracepointField, TracepointFormat, UsdtProbeInfo, KernelFeatures } from "./probe-env.ts";
 
 /** The registry: every probe kind, one line each (completion offers them in this order). */
 export const providers: readonly Provider[] = [
@@ -62,14 +62,14 @@ export function inUserSpace(p: ConcreteProbe): boolean {
   return kindOf(p).space === "user";
 }
 
-export function expandAttachPoint(ap: ProbeAddress, env: ProbeEnv): Expansion {
+export function expandAttachPoint(ap: ProbeAddress, env: ProbeEnv, scope: ExpandScope = {}): Expansion {
   const p = byName.get(ap.provider);
   if (!p) {
     const near = closest(ap.provider, byName.keys());
     return fail(`unknown probe type '${ap.provider}'`, near ? [`did you mean ${near}?`] : []);
   }
   try {
-    return p.expand(ap, env);
+    return p.expand(ap, env, scope);
   } catch (e) {
     return fail(`${ap.raw}: ${(e as Error).message}`);
   }

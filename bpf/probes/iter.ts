@@ -17,6 +17,7 @@ export const ITERATORS = ["task", "task_file", "task_vma"] as const;
 
 export const iter: Provider = {
   name: "iter",
+  firesNewestFirst: true,
   aliases: ["it"],
   space: "kernel",
   paths: true, // iter:task:PIN names a bpffs path

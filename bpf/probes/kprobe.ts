@@ -18,6 +18,8 @@ function kprobeProvider(kind: "kprobe" | "kretprobe"): Provider {
     aliases: kind === "kprobe" ? ["k"] : ["kr"],
     space: "kernel",
     func: "address",
+    // kretprobes fire in the order they were attached, kprobes newest first
+    ...(kind === "kprobe" && { firesNewestFirst: true }),
     args: { positional: registerArgs, ...(kind === "kretprobe" && { retval: registerReturn }) },
     listing: {
       ...(kind === "kprobe" && { walk: "kernel" as const }),

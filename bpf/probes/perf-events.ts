@@ -28,7 +28,7 @@ export function expandCounter(
   if (!entry) {
     return fail(`unknown ${name} event '${event}'`, [`known events: ${Object.keys(table).join(", ")}`]);
   }
-  const [canonical, info] = entry;
+  const info = entry[1];
   const refused = check?.(event);
   if (refused) return refused;
   const period = count === undefined ? info.defaultPeriod : Number(count.replace(/_/g, ""));
@@ -38,7 +38,9 @@ export function expandCounter(
     probes: [
       {
         provider: name,
-        name: `${name}:${canonical}:${period}`,
+        // the event as written, an alias included, and the period if one was written
+        // (bpftrace's AttachPoint::name): `probe` prints software:cpu:100000
+        name: `${name}:${event}${count !== undefined ? `:${period}` : ""}`,
         progType: ProgType.PERF_EVENT,
         context: "pt_regs",
         attach: { kind: "perf", type, config: info.config, period, cpus: "all" },

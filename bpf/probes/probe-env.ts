@@ -30,6 +30,26 @@ export interface UsdtProbeInfo {
   readonly args: readonly UsdtArgSpec[];
 }
 
+/**
+ * A file a uprobe or USDT probe can go into. `name` is how bpftrace spells it in probe names
+ * and `-l` lines: the path as written (`./bin/app`), a wildcard's match as glob(3) gives it,
+ * a bare name's hit in $PATH, a mapped file of a process (`/proc/PID/root/...` when the
+ * process sees another mount namespace); `path` is where it is (absolute), for reading and
+ * attaching.
+ */
+export interface BinaryTarget {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** A symbol of a user-space ELF file: its address (vaddr), size and file offset. */
+export interface UserSymbol {
+  readonly name: string;
+  readonly address: bigint;
+  readonly size: number;
+  readonly offset: number;
+}
+
 export interface KernelFeatures {
   /** The kprobe PMU (/sys/bus/event_source/devices/kprobe) exists. */
   readonly kprobes: boolean;
@@ -58,6 +78,18 @@ export interface ProbeEnv {
   elfFunctions(path: string): readonly string[];
   usdtProbes(path: string): readonly UsdtProbeInfo[];
   resolveBinary(path: string): string | undefined;
+  /**
+   * The executables and shared objects a uprobe/usdt target names, as bpftrace's
+   * resolve_binary_path finds them: the path itself, or a bare name in $PATH (then the
+   * library directories); a target with wildcards expands like glob(3). Absent: resolveBinary's one file.
+   */
+  resolveBinaries?(target: string): readonly BinaryTarget[];
+  /** The ELF files process `pid` maps, its executable first (`uprobe:*` with -p); undefined: no such process. */
+  processBinaries?(pid: number): readonly BinaryTarget[] | undefined;
+  /** The ELF files every running process maps (`uprobe:*`, `usdt:*` without -p). */
+  runningBinaries?(): readonly BinaryTarget[];
+  /** A function of `path` by name, or the function or object whose range holds an address (vaddr). */
+  userSymbol?(path: string, at: string | bigint): UserSymbol | undefined;
   features(): KernelFeatures;
   possibleCpus(): number;
   /** Address of a kernel symbol (/proc/kallsyms), for kaddr(); absent: not known here. */

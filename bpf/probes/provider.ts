@@ -73,6 +73,17 @@ export interface ConcreteProbe {
   readonly retvalType?: Type;
   /** fexit: where retval sits in the raw u64 context (after the arguments). */
   readonly retvalOffset?: number;
+  /**
+   * USDT: which of the probe's locations this is (a probe the compiler inlined in several
+   * places has a note for each); bpftrace's "Attached N probes" counts the probe once.
+   */
+  readonly location?: number;
+  /**
+   * Why attaching this probe must fail, found while expanding it (an address that is in
+   * no function, an offset past the function's end): the run reports it when it attaches,
+   * where bpftrace does, and missing_probes decides whether the run goes on without it.
+   */
+  readonly attachError?: string;
   readonly attach: AttachSpec;
 }
 
@@ -88,6 +99,14 @@ export interface UsdtArgSpec {
 export type Expansion =
   | { readonly ok: true; readonly probes: readonly ConcreteProbe[] }
   | { readonly ok: false; readonly message: string; readonly hints?: readonly string[] };
+
+/** What the run asks of an expansion beyond the attach point: bpftrace's -p and --unsafe. */
+export interface ExpandScope {
+  /** -p PID: `uprobe:*` and `usdt:*` (or usdt without a file) mean the files this process maps. */
+  readonly pid?: number;
+  /** --unsafe: a uprobe may go where its bounds cannot be checked (a symbol of size 0, an address in no symbol). */
+  readonly unsafe?: boolean;
+}
 
 export interface Provider {
   /** The canonical name: `tracepoint`, `BEGIN`. */
@@ -108,6 +127,12 @@ export interface Provider {
   readonly synchronous?: boolean;
   /** Its fields may hold a file path: a '/' after the first ':' does not end the attach point (lexer). */
   readonly paths?: boolean;
+  /**
+   * The kernel runs the programs of this kind on one hook newest first (kprobes, uprobes:
+   * each new consumer goes to the head of the list): the run attaches them last to first,
+   * so that they fire in the order they are written, as bpftrace does.
+   */
+  readonly firesNewestFirst?: boolean;
   /** What the `func` builtin is: the function's name, or its address named by ksym when printed (kprobe). */
   readonly func?: "name" | "address";
   /** arg0.., args.FIELD and retval in this kind's programs. */
@@ -115,7 +140,7 @@ export interface Provider {
   /** How `-l`/`-lv` list this kind; absent: nothing to list (BEGIN, END, watchpoint). */
   readonly listing?: ProbeListing;
   /** Expand one attach point (wildcards included) into concrete probes on this machine. */
-  expand(ap: ProbeAddress, env: ProbeEnv): Expansion;
+  expand(ap: ProbeAddress, env: ProbeEnv, scope: ExpandScope): Expansion;
 }
 
 /** How `bpftrace -l PATTERN` lists a kind (after bpftrace's src/probe_matcher.cpp). */
@@ -130,8 +155,11 @@ export interface ProbeListing {
    * target searches every target), "module" [MODULE:]NAME (kprobe), "name" the rest whole.
    */
   readonly pattern: "target" | "module" | "name";
-  /** Every probe of this kind here, spelled as the pattern after the type matches it (`syscalls:sys_enter_read`). */
-  candidates(env: CompileEnv, target: string): readonly string[];
+  /**
+   * Every probe of this kind here, spelled as the pattern after the type matches it
+   * (`syscalls:sys_enter_read`); `scope.pid` (-p) narrows user-space kinds to that process.
+   */
+  candidates(env: CompileEnv, target: string, scope: ExpandScope): readonly string[];
   /**
    * The search after a target named without its directory (`python3.11`): the candidates
    * carry the resolved path. `parts` are the pattern's fields, the type first.
@@ -143,6 +171,15 @@ export interface ProbeListing {
 
 export function fail(message: string, hints: readonly string[] = []): Expansion {
   return { ok: false, message, hints };
+}
+
+/**
+ * An attach point that names nothing on this machine, in bpftrace's words: "No matches for
+ * tracepoint syscalls:nonsense." (`what` is the attach point after its kind, as written).
+ * Under missing_probes = warn it is skipped with "... Skipping." (bpf/check/settings-rules.ts).
+ */
+export function noMatches(kind: string, what: string, hints: readonly string[] = []): Expansion {
+  return fail(`No matches for ${kind} ${what}.`, hints);
 }
 
 /** Glob matching with `*` (any run) and `?` (one character), anchored, as bpftrace's wildcards do. */

@@ -8,7 +8,7 @@ import { closest } from "../types/suggest.ts";
 import { btfArgsRecord } from "../btf/btf-types.ts";
 import type { Btf } from "../btf/index.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
-import { fail, globToRegExp, hasWildcard } from "./provider.ts";
+import { fail, globToRegExp, hasWildcard, noMatches } from "./provider.ts";
 import { slotArgs, slotFields } from "./args.ts";
 
 export const rawtracepoint: Provider = {
@@ -33,9 +33,9 @@ export const rawtracepoint: Provider = {
     const names = hasWildcard(name) ? all.filter((n) => globToRegExp(name).test(n)) : [name];
     if (!hasWildcard(name) && all.length > 0 && !all.includes(name)) {
       const near = closest(name, all);
-      return fail(`raw tracepoint not found: ${name}`, near ? [`did you mean rawtracepoint:${near}?`] : []);
+      return noMatches("rawtracepoint", ap.parts.join(":"), near ? [`did you mean rawtracepoint:${near}?`] : []);
     }
-    if (names.length === 0) return fail(`no raw tracepoint matches ${name}`);
+    if (names.length === 0) return noMatches("rawtracepoint", ap.parts.join(":"));
     const btf = env.btf?.();
     const probes: ConcreteProbe[] = names.map((n) => ({
       ...(btf && { args: argsOf(btf, n) }),

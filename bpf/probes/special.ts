@@ -21,7 +21,8 @@ function special(name: "BEGIN" | "END"): Provider {
         probes: [
           {
             provider: name,
-            name,
+            // bpftrace spells the kind in lower case whatever was written (expand_probe_name)
+            name: name.toLowerCase(),
             progType: ProgType.RAW_TRACEPOINT,
             context: "none",
             attach: { kind: "run", when: name === "BEGIN" ? "begin" : "end" },

@@ -9,7 +9,7 @@ import { DEFAULT_STRLEN, type RecordField, type Type, int, type IntBits, sizeOf 
 import { closest } from "../types/suggest.ts";
 import { btfNamedType } from "../btf/btf-types.ts";
 import type { ConcreteProbe, Provider } from "./provider.ts";
-import { fail, globToRegExp, hasWildcard } from "./provider.ts";
+import { fail, globToRegExp, hasWildcard, noMatches } from "./provider.ts";
 import type { TracepointField, TracepointFormat } from "./probe-env.ts";
 import { type ArgCode, type ArgFields, copyContext } from "./args.ts";
 
@@ -118,7 +118,7 @@ export const tracepoint: Provider = {
       const problem = all.length === 0 ? env.tracefsProblem?.() : undefined;
       if (problem) return fail(`tracepoint:${want}: ${problem.message}`, problem.hints);
       const near = closest(want, all);
-      return fail(`tracepoint not found: ${category}:${event}`, near ? [`did you mean tracepoint:${near}?`] : []);
+      return noMatches("tracepoint", want, near ? [`did you mean tracepoint:${near}?`] : []);
     }
     const probes: ConcreteProbe[] = [];
     for (const n of names) {

@@ -1,5 +1,6 @@
 // usdt:PATH:[PROVIDER:]NAME — statically defined probes in user-space programs (the ELF
-// `.note.stapsdt` notes: bpf/elf/usdt.ts). Each is a uprobe at the note's pc (uprobe.ts),
+// `.note.stapsdt` notes: bpf/elf/usdt.ts). PATH is found as uprobe's is (user-targets.ts);
+// with -p it may be `*` or empty (the process's files), PROVIDER empty or left out (any). Each is a uprobe at the note's pc (uprobe.ts),
 // with the semaphore's file offset as the reference counter (the kernel bumps it while the
 // probe is attached, so the program knows to fire it). argN is what the note's argument
 // spec says: a register, memory at a register plus an offset (read from the process), or a
@@ -8,10 +9,10 @@ import { asm, R0, R3, R6 } from "../asm/index.ts";
 import { ProgType, PtRegs } from "../types/abi.ts";
 import { int } from "../types/types.ts";
 import { closest } from "../types/suggest.ts";
-import type { ConcreteProbe, Provider } from "./provider.ts";
-import { fail, globToRegExp } from "./provider.ts";
+import type { ConcreteProbe, ExpandScope, Provider } from "./provider.ts";
+import { fail, globToRegExp, noMatches } from "./provider.ts";
 import type { PositionalArgs } from "./args.ts";
-import { binarySearch, listedBinary } from "./uprobe.ts";
+import { listedFiles, targetFiles, targetSearch } from "./user-targets.ts";
 
 /** The pt_regs offset of a register as the assembler spells it in an argument spec (%eax, %r12d, %sil). */
 function regOffset(name: string): number {
@@ -55,42 +56,52 @@ export const usdt: Provider = {
   space: "user",
   paths: true,
   func: "name",
+  firesNewestFirst: true,
   args: { positional: usdtArgs },
   listing: {
     walk: "user",
     pattern: "target",
-    candidates(env, target) {
-      const bin = listedBinary(env, target);
-      return bin ? env.usdtProbes(bin).map((p) => `${bin}:${p.provider}:${p.name}`) : [];
-    },
+    candidates: (env, target, scope) => listedFiles(env, target, scope).flatMap((f) => env.usdtProbes(f.path).map((p) => `${f.name}:${p.provider}:${p.name}`)),
     // usdt:demo:tick names a probe without its provider
-    resolve: (env, target, search, parts) => binarySearch(env, target, search, parts.length === 3),
+    resolve: (env, target, search, parts) => targetSearch(env, target, search, parts.length === 3),
   },
-  expand(ap, env) {
+  expand(ap, env, scope: ExpandScope = {}) {
     if (ap.parts.length < 2 || ap.parts.length > 3) return fail("usdt probes look like usdt:PATH:[PROVIDER:]NAME");
-    const path = ap.parts[0]!;
-    const bin = env.resolveBinary(path);
-    if (!bin) return fail(`usdt: no such file: ${path}`);
-    const [prov, name] = ap.parts.length === 3 ? [ap.parts[1]!, ap.parts[2]!] : ["*", ap.parts[1]!];
-    const reP = globToRegExp(prov);
+    const target = ap.parts[0]!;
+    const [prov, name] = ap.parts.length === 3 ? [ap.parts[1]!, ap.parts[2]!] : ["", ap.parts[1]!];
+    if (name === "") return fail("usdt probe must have a target function or wildcard");
+    const files = targetFiles(env, "usdt", target, scope);
+    if (typeof files === "string") return fail(files);
+    const reP = globToRegExp(prov === "" ? "*" : prov);
     const reN = globToRegExp(name);
-    const all = env.usdtProbes(bin);
-    const found = all.filter((p) => reP.test(p.provider) && reN.test(p.name));
-    if (found.length === 0) {
-      const near = closest(name, all.map((p) => p.name));
-      return fail(`usdt:${path}:${ap.parts.slice(1).join(":")}: no such USDT probe in ${bin}`, [
-        all.length === 0 ? `${bin} has no USDT probes (no .note.stapsdt section)` : near ? `did you mean ${near}?` : `list them with %probes usdt:${path}:*`,
-      ]);
+    const probes: ConcreteProbe[] = [];
+    for (const f of files) {
+      const found = env.usdtProbes(f.path).filter((p) => reP.test(p.provider) && reN.test(p.name));
+      // a probe the compiler inlined in several places has a note (a location) for each
+      const seen = new Map<string, number>();
+      for (const p of found) {
+        const key = `${p.provider}:${p.name}`;
+        const location = seen.get(key) ?? 0;
+        seen.set(key, location + 1);
+        probes.push({
+          provider: "usdt",
+          name: `usdt:${f.name}:${key}`,
+          progType: ProgType.KPROBE,
+          context: "pt_regs",
+          usdtArgs: p.args,
+          func: p.name,
+          location,
+          attach: { kind: "uprobe", path: f.path, offset: p.offset, ret: false, refCtrOffset: p.semaphoreOffset },
+        });
+      }
     }
-    const probes: ConcreteProbe[] = found.map((p) => ({
-      provider: "usdt",
-      name: `usdt:${bin}:${p.provider}:${p.name}`,
-      progType: ProgType.KPROBE,
-      context: "pt_regs",
-      usdtArgs: p.args,
-      func: p.name,
-      attach: { kind: "uprobe", path: bin, offset: p.offset, ret: false, refCtrOffset: p.semaphoreOffset },
-    }));
+    if (probes.length === 0) {
+      const all = files.length === 1 ? env.usdtProbes(files[0]!.path) : [];
+      const near = closest(name, all.map((p) => p.name));
+      const what = `${target}:${ap.parts.slice(1).join(":")}`;
+      if (files.length === 1 && all.length === 0) return noMatches("usdt", what, [`${files[0]!.name} has no USDT probes (no .note.stapsdt section)`]);
+      return noMatches("usdt", what, near ? [`did you mean ${near}?`] : files.length === 1 ? [`list them with %probes usdt:${target}:*`] : []);
+    }
     return { ok: true, probes };
   },
 };

@@ -5,6 +5,7 @@ import * as native from "../../native/index.ts";
 import type { OwnedFd } from "../../native/index.ts";
 import { instructionAt, marshal } from "../asm/index.ts";
 import { attach, AttachError } from "../probes/attach.ts";
+import { kindOf } from "../probes/index.ts";
 import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, MapSpec } from "../codegen/spec.ts";
 import type { Action } from "../functions/actions.ts";
@@ -228,24 +229,32 @@ export class LoadedRun {
   #attachable(): { spec: ProgSpec; fd: OwnedFd }[] {
     // self:signal probes listen from now on, before the run says it is attached
     this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
-    return this.progs.filter((p) => p.spec.probe.attach.kind !== "run");
+    const all = this.progs.filter((p) => p.spec.probe.attach.kind !== "run");
+    // Kinds the kernel runs newest first (uprobes, kprobes, ...) attach last to first, after
+    // the others, so that two probes on one hook fire in the order they are written
+    // (bpftrace's attach_reverse).
+    const reversed = (p: { spec: ProgSpec }) => kindOf(p.spec.probe).firesNewestFirst === true;
+    return [...all.filter((p) => !reversed(p)), ...all.filter(reversed).reverse()];
   }
 
   /** Attaches one program; false when it was skipped (missing_probes = warn / ignore). */
   #attachOne(p: { spec: ProgSpec; fd: OwnedFd }): boolean {
+    const probe = p.spec.probe;
     try {
-      const fds = attach(p.spec.probe.attach, p.fd);
+      if (probe.attachError !== undefined) throw new AttachError(probe.attachError);
+      const fds = attach(probe.attach, p.fd);
       this.links.push(...fds);
-      if (p.spec.probe.attach.kind === "iter") this.iterLinks.push(...fds);
+      if (probe.attach.kind === "iter") this.iterLinks.push(...fds);
     } catch (e) {
       const msg = (e as Error).message;
       const missing = this.spec.settings?.missingProbes ?? "error";
       if (missing !== "error") {
-        if (missing === "warn") this.warn(`WARNING: attach "${p.spec.probe.name}": ${msg} (skipped: missing_probes = warn)\n`);
+        // bpftrace's two lines (log_probe_attach_failure)
+        if (missing === "warn") this.warn(`WARNING: ${msg}\nWARNING: Unable to attach probe: ${probe.name}. Skipping.\n`);
         this.#skipped++;
         return false;
       }
-      throw new AttachError(`attach "${p.spec.probe.name}": ${msg}`, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? []);
+      throw new AttachError(msg, (e as AttachError).hints ?? (e as native.SyscallError).hints ?? [], probe.name);
     }
     return true;
   }
@@ -254,11 +263,15 @@ export class LoadedRun {
     (this.hooks.warning ?? this.hooks.errorOutput ?? this.hooks.output)(text);
   }
 
-  /** Probes as bpftrace counts them: each attach point, BEGIN and END once each. */
+  /**
+   * Probes as bpftrace counts them: each attach point, BEGIN and END once each, a USDT probe
+   * at several locations once.
+   */
   get probeCount(): number {
     const special = new Set(this.progs.map((p) => (p.spec.probe.attach.kind === "run" ? p.spec.probe.attach.when : undefined)));
     special.delete(undefined);
-    return this.attachedCount - this.#skipped + special.size;
+    const extraLocations = this.progs.filter((p) => (p.spec.probe.location ?? 0) > 0).length;
+    return this.attachedCount - this.#skipped - extraLocations + special.size;
   }
 
   get attachedCount(): number {

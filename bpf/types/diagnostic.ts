@@ -36,13 +36,20 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 }
 
 /**
+ * How diagnostics are spelled: ours (`error:`, `hint:`) or bpftrace's (`ERROR:`, `HINT:`),
+ * which the CLI prints so that tools reading bpftrace's output read ours.
+ */
+export type DiagnosticStyle = "tracebook" | "bpftrace";
+
+/**
  * Render one diagnostic with its source line and a `~~~` underline (a `^` for an empty span).
  * `origin` names the source: "cell[3]", "stdin", a file name.
  */
-export function renderDiagnostic(d: Diagnostic, source: string, origin: string): string {
+export function renderDiagnostic(d: Diagnostic, source: string, origin: string, style: DiagnosticStyle = "tracebook"): string {
   const { line, col, endLine, endCol } = d.span;
   const range = endLine === line && endCol > col + 1 ? `${col}-${endCol - 1}` : `${col}`;
-  const out = [`${origin}:${line}:${range}: ${d.severity}: ${d.message}`];
+  const upper = style === "bpftrace";
+  const out = [`${origin}:${line}:${range}: ${upper ? d.severity.toUpperCase() : d.severity}: ${d.message}`];
   const text = source.split("\n")[line - 1];
   if (text !== undefined) {
     out.push(text);
@@ -50,10 +57,10 @@ export function renderDiagnostic(d: Diagnostic, source: string, origin: string):
     const mark = width === 1 && endCol <= col ? "^" : "~".repeat(width);
     out.push(" ".repeat(Math.max(0, col - 1)) + mark);
   }
-  for (const h of d.hints) out.push(`hint: ${h}`);
+  for (const h of d.hints) out.push(`${upper ? "HINT" : "hint"}: ${h}`);
   return out.join("\n");
 }
 
-export function renderDiagnostics(ds: readonly Diagnostic[], source: string, origin: string): string {
-  return ds.map((d) => renderDiagnostic(d, source, origin)).join("\n");
+export function renderDiagnostics(ds: readonly Diagnostic[], source: string, origin: string, style: DiagnosticStyle = "tracebook"): string {
+  return ds.map((d) => renderDiagnostic(d, source, origin, style)).join("\n");
 }

@@ -15,13 +15,13 @@ export interface CliOut {
 
 export function runCli(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[]; wrap?: readonly string[]; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: readonly string[]; wrap?: readonly string[]; onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
 ): Promise<CliOut> {
   return new Promise((resolve) => {
     const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, ...args];
     // `wrap`: a command that runs the rest (setpriv --reuid=... for an ordinary user)
     const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
-    const child = spawn(cmd, rest, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, rest, { env: { ...process.env, ...opts.env }, ...(opts.cwd !== undefined && { cwd: opts.cwd }), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let buf = "";

@@ -21,10 +21,14 @@ const fixtures = join(import.meta.dirname, "../fixtures");
 
 /** Where the recorded ELF lives on the recorded machine. */
 export const DEMO = "/opt/demo/bin/demo";
+/** The recorded ELF itself (test/fixtures/elf/usdt-demo), to place it under more names. */
+export const DEMO_FILE = join(fixtures, "elf/usdt-demo");
+/** A recorded ELF with a USDT probe at two locations (test/fixtures/elf/usdt-locations). */
+export const LOCATIONS_FILE = join(fixtures, "elf/usdt-locations");
 
 /** The recorded machine; `manifest` adds to or replaces env.json's facts. */
 export function kindEnv(manifest: RecordedManifest = {}): CompileEnv {
-  return recordedEnv(join(fixtures, "tracefs"), { files: { [DEMO]: join(fixtures, "elf/usdt-demo") }, ...manifest });
+  return recordedEnv(join(fixtures, "tracefs"), { files: { [DEMO]: DEMO_FILE }, ...manifest });
 }
 
 let btfPath: string | undefined;

@@ -1,6 +1,7 @@
 // The CLI's options as bpftrace's users write them, run for real: --include and -I feed the
 // program's header constants, --no-warnings silences warnf(), --cmd and --output are -c and
-// -o, -l lists a program's probes (from -e or a file), and bad input gets bpftrace's words
+// -o, -l lists a program's probes (from -e or a file), positional parameters stand for
+// numbers, text and attach points, and bad input gets bpftrace's words
 // and exit code 1 (a missing file, an unknown output format, a pid that is no number).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -51,8 +52,35 @@ describe.skipIf(skipWithoutBpf())("engine: the CLI's options", () => {
     const file = join(dir, "order.bt");
     writeFileSync(file, "interval:s:1 {}\ninterval:us:100000 {}\n");
     expect((await cli(["-l", file])).stdout).toBe("interval:s:\ninterval:us:\n");
+    // kernel types from this machine's BTF: their names, and -lv their definitions
+    expect((await cli(["-l", "struct task_struc?"])).stdout).toBe("struct task_struct\n");
+    const types = (await cli(["-lv", "struct task_struct,struct fd"])).stdout;
+    expect(types).toMatch(/^vmlinux: struct task_struct \{\n\tstruct thread_info thread_info;\n/);
+    expect(types).toContain("\n};\n\nvmlinux: struct fd {\n");
     const pattern = await cli(["-l", "nofile.bt"]);
     expect(pattern.stderr).toBe("WARNING: It appears that 'nofile.bt' is a filename but the file does not exist. Treating 'nofile.bt' as a search pattern.\n");
+  });
+
+  it("--probe-filter attaches only the probes whose name the expression matches; BEGIN and END stay", async () => {
+    const prog = 'BEGIN { printf("begin\\n"); } interval:ms:100 { printf("bad\\n"); exit(); } interval:ms:200 { printf("a\\n"); } interval:ms:300 { printf("b\\n"); exit(); } END { printf("end\\n"); }';
+    const out = await cli(["--probe-filter", "interval:ms:(200|300)", "-e", prog]);
+    expect({ code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({ code: 0, stdout: "begin\na\nb\nend\n\n\n", stderr: "Attached 4 probes\n" });
+    const none = await cli(["--probe-filter", "^kprobe:", "-e", "interval:ms:10 { exit(); }"]);
+    expect({ code: none.code, stdout: none.stdout }).toEqual({ code: 1, stdout: "No probes to attach\n" });
+    const bad = await cli(["--probe-filter", "[x", "-e", "interval:ms:10 { exit(); }"]);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: "ERROR: Invalid --probe-filter regex '[x': Invalid regular expression: /[x/: Unterminated character class\n" });
+    // every attach point skipped: nothing to attach either
+    const gone = await cli(["-e", "config = { missing_probes = ignore } tracepoint:syscalls:no_such_call { exit(); }"]);
+    expect({ code: gone.code, stdout: gone.stdout }).toEqual({ code: 1, stdout: "No probes to attach\n" });
+  });
+
+  it("positional parameters: integers in bpftrace's syntax, text under str(), any part of an attach point", async () => {
+    const values = await cli(["-q", "-e", 'BEGIN { printf("%o %s %s %d\\n", $1, str($1), str($2 + 1), $# + $3); exit(); }', "0775", "hello", "1e3"]);
+    expect({ code: values.code, stdout: values.stdout }).toEqual({ code: 0, stdout: "775 0775 ello 1003\n\n\n" });
+    for (const [prog, arg] of [['BEG$1 { printf("hi\\n"); exit(); }', "IN"], ['$1 { printf("hi\\n"); exit(); }', "interval:ms:500"]] as const) {
+      const ap = await cli(["-q", "-e", prog, arg]);
+      expect({ code: ap.code, stdout: ap.stdout }).toEqual({ code: 0, stdout: "hi\n\n\n" });
+    }
   });
 
   it("bad input is refused in bpftrace's words, with exit code 1", async () => {

@@ -51,7 +51,7 @@ describe.skipIf(skipWithoutBpf())("the verifier's usual rejections, explained", 
       const err = await session.run(program, { origin: "cell[7]", output: () => {} }).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(native.VerifierError);
       const d = describeError(err);
-      expect(d.text).toMatch(/^ERROR: load program "BEGIN": verifier rejected the program: BPF program is too large\. Processed 1000001 insn \(at \d+: /);
+      expect(d.text).toMatch(/^ERROR: load program "begin": verifier rejected the program: BPF program is too large\. Processed 1000001 insn \(at \d+: /);
       expect(d.text.split("\n")[1]).toMatch(/^from cell\[7\]:[34]: /);
       expect(d.text).toContain("in plain words: too many instructions to verify");
     } finally {

@@ -216,6 +216,13 @@ describe("probes this machine cannot attach", () => {
     expect(only(c.probes).concrete.name).toBe("tracepoint:syscalls:sys_enter_read");
   });
 
+  it("a positional parameter may hold the provider or the whole attach point, split after substitution", () => {
+    expect(only(checkClean("BEG$1 { @n = count(); }", { positional: ["IN"] }).probes).concrete.provider).toBe("BEGIN");
+    const whole = only(checkClean("$1 { @n = count(); }", { positional: ["i:ms:10"] }).probes).concrete;
+    expect([whole.provider, whole.name]).toEqual(["interval", "interval:ms:10"]);
+    expect(only(checkSource("$1 { }").diagnostics).message).toBe("invalid probe type ''");
+  });
+
   it("an unknown tracepoint suggests the nearest one", () => {
     const d = only(checkSource("tracepoint:syscalls:sys_enter_opnat { }").diagnostics);
     expect(d.hints.join("\n")).toContain("tracepoint:syscalls:sys_enter_openat");

@@ -25,6 +25,8 @@ describe("cli args", () => {
     expect(parseArgs(["--output", "/tmp/o", "-e", "x"]).out).toBe("/tmp/o");
     expect(parseArgs(["--incl", "errno.h", "--include=stdint.h", "-e", "x"]).includes).toEqual(["errno.h", "stdint.h"]);
     expect(parseArgs(["--pid", "12", "-e", "x"]).pid).toBe("12");
+    expect(parseArgs(["--probe-filter", ":200", "-e", "x"]).probeFilter).toBe(":200");
+    expect(parseArgs(["--probe=a|b", "-e", "x"]).probeFilter).toBe("a|b");
     expect(() => parseArgs(["--in", "-e", "x"])).toThrow("option '--in' is ambiguous; possibilities: '--include' '--info'");
     expect(() => parseArgs(["--bogus"])).toThrow(UsageError);
     expect(() => parseArgs(["--quiet=1"])).toThrow("option '--quiet' doesn't allow an argument");

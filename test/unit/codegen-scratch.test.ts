@@ -147,7 +147,7 @@ describe("compile", () => {
     const spec = compileClean(
       'tracepoint:syscalls:sys_enter_openat { @files[str(args->filename, 1000)] = count(); } END { for ($kv : @files) { printf("%s %d\\n", $kv.0, $kv.1); } }',
     );
-    const end = spec.programs.find((p) => p.probe.name === "END")!;
+    const end = spec.programs.find((p) => p.probe.name === "end")!;
     expect(end.scratchSize).toBeGreaterThan(1000);
     const entry = end.insns.findIndex((i) => i.label !== undefined && i.label.includes("for_each_cb"));
     const cb = end.insns.slice(entry);

@@ -37,13 +37,13 @@ describe("leaving the kernel's own process out", () => {
       "END { @e = 1; }",
     ].join("\n"), { excludePid: SELF });
     expect(filtered(s)).toEqual({
-      BEGIN: false,
+      begin: false,
       "tracepoint:syscalls:sys_enter_openat": true,
       "software:page-faults:1": true,
       "software:cpu-clock:1000000": false,
       "profile:hz:99": false,
       "interval:ms:100": false,
-      END: false,
+      end: false,
     });
     expect(s.excludedPid).toBe(SELF);
     const tp = s.programs.find((p) => p.probe.name.startsWith("tracepoint"))!;

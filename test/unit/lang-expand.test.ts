@@ -1,4 +1,5 @@
-// The expansion passes (bpf/lang/expand.ts): bpftrace macros, C #defines and getopt().
+// The expansion passes (bpf/lang/expand.ts): bpftrace macros, C #defines, getopt() and
+// positional parameters.
 // Expanded programs are printed span-free (bpf/lang/printer.ts); bpftrace's tools that
 // use these features are pinned as golden text in test/unit/golden/lang/expanded-*.ast
 // (UPDATE_GOLDEN=1 rewrites them). Misuse is pinned as rendered diagnostics.
@@ -187,6 +188,32 @@ describe("getopt", () => {
 
   it("splits the words after the program like bpftrace: --x are options, the rest positional", () => {
     expect(splitProgramArgs(["p1", "--", "--aa=20", "20", "--bb"])).toEqual({ positional: ["p1", "20"], options: ["aa=20", "bb"] });
+  });
+});
+
+describe("positional parameters", () => {
+  const withArgs = (source: string, positional: readonly string[]) => {
+    const r = expand(parse(source).program!, { positional });
+    expect(r.diagnostics).toEqual([]);
+    return r.program.probes[0]!.body.statements.map((s) => printStmt(s)).join("\n");
+  };
+
+  it("are integers in bpftrace's syntax, text otherwise, and 0 when missing or empty", () => {
+    const src = "BEGIN { print(($1, $2, $3, $4, $5, $6, $7, $8, $9, $#)); }";
+    expect(withArgs(src, ["123", "0775", "0x1F", "0b101", "1_000", "5ms", "1e3", "-7", ""])).toBe("print((123, 509, 31, 5, 1000, 5000000, 1000, (-7), 0, 9));");
+    expect(withArgs(src, ["hello", "12ab", "0x", "2e3x", "-", "-x", "0xffffffffffffffff", "0x10000000000000000"])).toBe(
+      'print(("hello", "12ab", "0x", "2e3x", "-", "-x", 18446744073709551615, "0x10000000000000000", 0, 8));',
+    );
+  });
+
+  it("are their text under str(), from byte k for str($N + k), cut by a literal length", () => {
+    expect(withArgs('BEGIN { print((str($1), str($2 + 1), str($2, 3), str($3), str($1 + $1))); }', ["1", "hello"])).toBe(
+      'print(("1", "ello", "hel", "", str((1 + 1))));',
+    );
+  });
+
+  it("are left for the checker when the caller gives none", () => {
+    expect(printStmt(expand(parse("BEGIN { print($1); }").program!).program.probes[0]!.body.statements[0]!)).toBe("print($1);");
   });
 });
 

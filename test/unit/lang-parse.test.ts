@@ -62,6 +62,9 @@ describe("attach points", () => {
     ["iter:task_file:/sys/fs/bpf/files", "iter", ["task_file", "/sys/fs/bpf/files"]],
     ["watchpoint:0x10000000:8:rw", "watchpoint", ["0x10000000", "8", "rw"]],
     ["uprobe:$1:func", "uprobe", ["$1", "func"]],
+    // The provider of these is known only once the checker substitutes the parameters.
+    ["BEG$1", "BEG$1", []],
+    ["$1", "$1", []],
     ["BEGIN", "BEGIN", []],
     ["END", "END", []],
     ["begin", "BEGIN", []],

@@ -12,7 +12,7 @@ const pmu = kindEnv({ features: { kprobes: false, trampolines: false, hardwarePm
 describe("hardware probes", () => {
   it("are written hardware: or h:, a PERF_TYPE_HARDWARE counter on every CPU where there is a PMU", () => {
     expect(probe(pmu, "h:cycles:1000")).toEqual({
-      provider: "hardware", name: "hardware:cpu-cycles:1000", progType: 7, context: "pt_regs",
+      provider: "hardware", name: "hardware:cycles:1000", progType: 7, context: "pt_regs",
       attach: { kind: "perf", type: 0, config: 0, period: 1000, cpus: "all" },
     });
     expect(probe(pmu, "hardware:instructions").attach).toMatchObject({ config: 1, period: 1_000_000 });

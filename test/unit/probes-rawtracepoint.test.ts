@@ -16,7 +16,7 @@ describe("rawtracepoint probes", () => {
     expect([p.name, p.progType, p.context, p.attach]).toEqual(["rawtracepoint:sched_demo", 17, "raw_args", { kind: "raw_tracepoint", name: "sched_demo" }]);
     expect(p.args).toMatchObject({ k: "record", size: 16, fields: [{ name: "p", offset: 0 }, { name: "cpu", offset: 8 }] });
     expect(probe(env, "rawtracepoint:sys_enter").args).toBeUndefined(); // no BTF here
-    expect(expanded(env, "rawtracepoint:sys_entr")).toBe("raw tracepoint not found: sys_entr (did you mean rawtracepoint:sys_enter?)");
+    expect(expanded(env, "rawtracepoint:sys_entr")).toBe("No matches for rawtracepoint sys_entr. (did you mean rawtracepoint:sys_enter?)");
   });
 
   it("are listed as vmlinux:NAME, with their BTF parameters under -lv", () => {

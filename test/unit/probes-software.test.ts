@@ -11,10 +11,11 @@ const env = kindEnv();
 describe("software probes", () => {
   it("are written software: or s:, a PERF_TYPE_SOFTWARE counter on every CPU, by event name or alias", () => {
     expect(probe(env, "s:faults")).toEqual({
-      provider: "software", name: "software:page-faults:100", progType: 7, context: "pt_regs",
+      provider: "software", name: "software:faults", progType: 7, context: "pt_regs",
       attach: { kind: "perf", type: 1, config: 2, period: 100, cpus: "all" },
     });
     expect(probe(env, "software:cpu-clock:1_000").name).toBe("software:cpu-clock:1000");
+    expect(probe(env, "software:cpu:1000").name).toBe("software:cpu:1000"); // as written, for `probe`
     expect(expanded(env, "software:nope")).toContain("unknown software event 'nope' (known events: cpu-clock, task-clock, page-faults,");
     expect(expanded(env, "software:faults:0")).toBe("software:faults: invalid period '0'");
   });

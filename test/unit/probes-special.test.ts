@@ -19,8 +19,8 @@ describe("BEGIN and END", () => {
   });
 
   it("are raw tracepoint programs that the run starts itself, at its start and at its end", () => {
-    expect(probe(env, "begin")).toMatchObject({ name: "BEGIN", progType: 17, context: "none", attach: { kind: "run", when: "begin" } });
-    expect(probe(env, "end")).toMatchObject({ name: "END", progType: 17, attach: { kind: "run", when: "end" } });
+    expect(probe(env, "begin")).toMatchObject({ name: "begin", progType: 17, context: "none", attach: { kind: "run", when: "begin" } });
+    expect(probe(env, "end")).toMatchObject({ name: "end", progType: 17, attach: { kind: "run", when: "end" } });
   });
 
   it("list nothing", () => {

@@ -20,7 +20,7 @@ describe("tracepoint probes", () => {
   });
 
   it("say what is wrong with an attach point", () => {
-    expect(expanded(env, "tracepoint:syscalls:sys_enter_nope")).toBe("tracepoint not found: syscalls:sys_enter_nope (did you mean tracepoint:syscalls:sys_enter_openat?)");
+    expect(expanded(env, "tracepoint:syscalls:sys_enter_nope")).toBe("No matches for tracepoint syscalls:sys_enter_nope. (did you mean tracepoint:syscalls:sys_enter_openat?)");
     expect(expanded(env, "t:syscalls")).toBe("tracepoint probes look like tracepoint:CATEGORY:EVENT");
   });
 

@@ -7,10 +7,11 @@ import { describe, expect, it } from "vitest";
 import { disassemble, type Instruction, type Reg } from "../../bpf/asm/index.ts";
 import { parseUsdtArgs } from "../../bpf/elf/usdt-args.ts";
 import { listProbes } from "../../bpf/probes/listing.ts";
-import { inUserSpace, type ArgCode, type ConcreteProbe } from "../../bpf/probes/index.ts";
+import { expandAttachPoint, inUserSpace, type ArgCode, type ConcreteProbe } from "../../bpf/probes/index.ts";
+import { splitAttachPoint } from "../../bpf/lang/attach-point.ts";
 import { usdtArgs } from "../../bpf/probes/usdt.ts";
 import type { Type } from "../../bpf/types/types.ts";
-import { DEMO, disasm, expanded, kindEnv, messages, probe } from "../helpers/probe-kinds.ts";
+import { DEMO, DEMO_FILE, LOCATIONS_FILE, disasm, expanded, kindEnv, messages, probe } from "../helpers/probe-kinds.ts";
 
 const env = kindEnv();
 
@@ -42,7 +43,43 @@ describe("usdt probes", () => {
     ]);
     const r = expanded(env, `usdt:${DEMO}:demo:*`);
     expect(typeof r === "string" ? r : r.map((x) => x.name)).toEqual([`usdt:${DEMO}:demo:tick`, `usdt:${DEMO}:demo:done`]);
-    expect(expanded(env, "usdt:demo:tock")).toBe(`usdt:demo:tock: no such USDT probe in ${DEMO} (did you mean tick?)`);
+    expect(expanded(env, "usdt:demo:tock")).toBe("No matches for usdt demo:tock. (did you mean tick?)");
+    expect(expanded(env, "usdt:/nope:x:y")).toBe("usdt target file '/nope' does not exist or is not executable");
+  });
+
+  it("keep the path as written; an empty provider is any provider", () => {
+    const rel = kindEnv({ cwd: "/opt/demo", files: { [DEMO]: DEMO_FILE } });
+    const r = expanded(rel, "usdt:./bin/demo::t*");
+    expect(typeof r === "string" ? r : r.map((x) => [x.name, x.attach.kind === "uprobe" && x.attach.path])).toEqual([["usdt:./bin/demo:demo:tick", DEMO]]);
+    expect(listProbes(rel, "usdt:./bin/demo:*", false)).toEqual(["usdt:./bin/demo:demo:done", "usdt:./bin/demo:demo:tick"]);
+    expect(listProbes(rel, "usdt:./bin/dem*:demo:d*", false)).toEqual(["usdt:./bin/demo:demo:done"]);
+  });
+
+  it("with -p, the file may be `*`, empty or wildcarded: the process's files; without -p an empty one is refused", () => {
+    const procs = kindEnv({ files: { [DEMO]: DEMO_FILE, "/usr/lib/libloc.so": LOCATIONS_FILE }, processes: { 4242: [DEMO, "/usr/lib/libloc.so"] } });
+    const names = (text: string, pid?: number) => {
+      const r = expandAttachPoint({ ...splitAttachPoint(text), raw: text }, procs, { pid });
+      return r.ok ? r.probes.map((x) => x.name) : r.message;
+    };
+    expect(names("usdt:*:demo:tick", 4242)).toEqual([`usdt:${DEMO}:demo:tick`]);
+    expect(names("usdt::demo:tick", 4242)).toEqual([`usdt:${DEMO}:demo:tick`]);
+    expect(names("usdt:::*o*", 4242)).toEqual([`usdt:${DEMO}:demo:done`, "usdt:/usr/lib/libloc.so:loc:once"]);
+    expect(names("usdt:/usr/lib/*:*", 4242)).toEqual(["usdt:/usr/lib/libloc.so:loc:hit", "usdt:/usr/lib/libloc.so:loc:hit", "usdt:/usr/lib/libloc.so:loc:once"]);
+    expect(names("usdt::demo:tick")).toBe("usdt probe must specify at least path or pid to probe. To target all paths/pids set the path to '*'.");
+    expect(listProbes(procs, "usdt:*", false, { pid: 4242 })).toEqual([
+      `usdt:${DEMO}:demo:done`, `usdt:${DEMO}:demo:tick`, "usdt:/usr/lib/libloc.so:loc:hit", "usdt:/usr/lib/libloc.so:loc:once",
+    ]);
+    expect(listProbes(procs, "usdt:*:loc:h*", false, { pid: 4242 })).toEqual(["usdt:/usr/lib/libloc.so:loc:hit"]);
+  });
+
+  it("a probe at several locations is one probe per location, each with its own argument specs, counted once", () => {
+    const loc = kindEnv({ files: { "/opt/loc": LOCATIONS_FILE } });
+    const r = expanded(loc, "usdt:/opt/loc:loc:*");
+    expect(typeof r === "string" ? r : r.map((x) => [x.name, x.location, x.attach.kind === "uprobe" && x.attach.offset, x.usdtArgs?.[0]?.loc])).toEqual([
+      ["usdt:/opt/loc:loc:hit", 0, 0x1180, { kind: "reg", reg: "rax" }],
+      ["usdt:/opt/loc:loc:hit", 1, 0x118d, { kind: "const", value: -1n }],
+      ["usdt:/opt/loc:loc:once", 0, 0x118e, { kind: "reg", reg: "rdx" }],
+    ]);
   });
 
   it("are listed for a named binary, with or without the provider", () => {

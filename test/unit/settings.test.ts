@@ -106,13 +106,18 @@ describe("what the settings change", () => {
 
   it("missing_probes = warn skips an attach point that does not exist, with a warning; ignore says nothing", () => {
     const src = "tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat { @n = count(); }";
-    expect(build(src).text).toContain("error: tracepoint not found: syscalls:sys_enter_open");
+    expect(build(src).text).toContain("error: No matches for tracepoint syscalls:sys_enter_open.\n");
     const warn = build(`config = { missing_probes = warn } ${src}`);
-    expect(warn.text).toContain("warning: tracepoint not found: syscalls:sys_enter_open (skipped: missing_probes = warn)");
+    expect(warn.text).toContain("warning: No matches for tracepoint syscalls:sys_enter_open. Skipping.\n");
     expect(warn.spec?.programs.map((p) => p.probe.name)).toEqual(["tracepoint:syscalls:sys_enter_openat"]);
     const ignore = build(src, { settings: { missingProbes: "ignore" } });
     expect(ignore.text).toBe("");
     expect(ignore.spec?.programs).toHaveLength(1);
+    // a probe all of whose attach points are skipped is dropped, in bpftrace's words
+    const gone = build("config = { missing_probes = warn } tracepoint:syscalls:sys_enter_open { @o = count(); } tracepoint:syscalls:sys_enter_openat { @n = count(); }");
+    expect(gone.text).toContain("warning: Probe has no valid attach points. It is being removed which may cause issues with program behavior.\n");
+    expect(gone.spec?.programs.map((p) => p.probe.name)).toEqual(["tracepoint:syscalls:sys_enter_openat"]);
+    expect(build(`config = { missing_probes = ignore } ${"tracepoint:syscalls:sys_enter_open { }"} BEGIN { }`).text).toBe("");
     expect(build("config = { missing_probes = ignore } tracepointt:syscalls:sys_enter_open { }").text).toContain("error: unknown probe type 'tracepointt'");
   });
 
@@ -146,8 +151,8 @@ describe("-p PID", () => {
     expect(pidTest(spec, "tracepoint:syscalls:sys_enter_openat")).toBe(true);
     expect(pidTest(spec, "rawtracepoint:sys_enter")).toBe(true);
     expect(pidTest(spec, "interval:s:1")).toBe(false);
-    expect(pidTest(spec, "BEGIN")).toBe(false);
-    expect(pidTest(spec, "END")).toBe(false);
+    expect(pidTest(spec, "begin")).toBe(false);
+    expect(pidTest(spec, "end")).toBe(false);
     expect(spec.pid).toBe(4242);
     expect(pidTest(clean("tracepoint:syscalls:sys_enter_openat { @n = count(); }"), "tracepoint:syscalls:sys_enter_openat")).toBe(false);
   });

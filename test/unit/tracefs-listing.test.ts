@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCpuList, recordedEnv, type CompileEnv } from "../../bpf/probes/env.ts";
 import { globMatcher, listProbes } from "../../bpf/probes/listing.ts";
+import { btfEnv } from "../helpers/probe-kinds.ts";
 
 const ROOT = join(import.meta.dirname, "../fixtures/tracefs");
 const SRC = join(import.meta.dirname, "../fixtures/elf/usdt-demo.c");
@@ -148,5 +149,35 @@ describe("globMatcher", () => {
     expect(m("ab")).toBe(false);
     expect(globMatcher("x.y")("xzy")).toBe(false);
     expect(globMatcher("plain")("plain")).toBe(true);
+  });
+});
+
+describe("listing kernel types (bpftrace -l 'struct ...')", () => {
+  const kernel = btfEnv();
+
+  it("lists the structs, unions and enums whose name matches; -lv their C definitions", () => {
+    expect(listProbes(kernel, "struct task_*", false)).toEqual(["struct task_struct"]);
+    expect(listProbes(kernel, "enum *", false)).toEqual(["enum big", "enum state"]);
+    expect(listProbes(kernel, "struct task_struct,enum state", true)).toEqual([
+      "vmlinux: struct task_struct {",
+      "\tpid_t pid;",
+      "\tchar comm[16];",
+      "\tunion {",
+      "\t\tint a;",
+      "\t\tunsigned int b;",
+      "\t};",
+      "\tunsigned int flag: 1;",
+      "\tunsigned int mode: 3;",
+      "\tstruct task_struct *parent;",
+      "};",
+      "",
+      "vmlinux: enum state {",
+      "\tRUNNING = 0,",
+      "\tDEAD = -1,",
+      "};",
+      "",
+    ]);
+    expect(listProbes(kernel, "struct nope", true)).toEqual([]);
+    expect(listProbes(env, "struct task_struct", false)).toEqual([]); // no BTF
   });
 });
