@@ -24,6 +24,7 @@ import { progBtf } from "./func-info.ts";
 import { needsSelfFilter, scopeToPid } from "./pid-scope.ts";
 import { DEFAULT_SETTINGS, programSettings, type Settings } from "../lang/settings.ts";
 import { withScratch } from "./scratch.ts";
+import { dropUnreachable } from "../asm/index.ts";
 import { nameTableMap, nameTablesUsed } from "./name-tables.ts";
 import { iterMixError } from "./iter-entry.ts";
 import { type MapSpec, type ProgramSpec, type ProgSpec } from "./spec.ts";
@@ -156,7 +157,12 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     const g = new ProbeGenerator(cp, shared, i);
     g.generate();
     const scratchSize = g.frame.scratchSize;
-    const insns = withScratch(g.e.finish(), { size: scratchSize, callbacks: g.subprogs.length > 0, exitLabel: g.exitLabel, map: SCRATCH_MAP });
+    // The verifier refuses instructions no path reaches ("unreachable insn"): the jump past
+    // an else after a branch that ended in exit(), say. Subprograms follow the main function.
+    const all = g.e.finish();
+    const mainLength = all.length - g.subprogs.reduce((n, sp) => n + sp.insns.length, 0);
+    const live = [...dropUnreachable(all.slice(0, mainLength)), ...all.slice(mainLength)];
+    const insns = withScratch(live, { size: scratchSize, callbacks: g.subprogs.length > 0, exitLabel: g.exitLabel, map: SCRATCH_MAP });
     const btf = g.subprogs.length > 0 ? progBtf(insns, g.subprogs) : undefined;
     // -c CMD: bpftrace attaches uprobes/USDT/perf probes to the child only (no pid filter)
     return { probe: scopeToPid(cp.concrete, opts.pid ?? (opts.cpid || undefined)), insns, stackSize: g.frame.highWater, scratchSize, ...(btf && { btf }) };

@@ -6,7 +6,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { MapType } from "../../bpf/types/abi.ts";
-import { disassemble, marshal, opcodes } from "../../bpf/asm/index.ts";
+import { disassemble, dropUnreachable, marshal, opcodes } from "../../bpf/asm/index.ts";
 import { str, u32, u64 } from "../../bpf/types/types.ts";
 import { compile, type CompileResult } from "../../bpf/codegen/compile.ts";
 import { type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
@@ -145,6 +145,12 @@ describe("programs", () => {
     const b = compileClean(source);
     const fds = new Map(a.maps.map((m, i) => [m.name, 3 + i]));
     expect(a.programs.map((p) => marshal(p.insns, { maps: fds }))).toEqual(b.programs.map((p) => marshal(p.insns, { maps: fds })));
+  });
+
+  it("leaves no instruction that no path reaches (the verifier refuses them): a branch ending in exit() needs no jump past its else", () => {
+    const spec = compileClean("tracepoint:syscalls:sys_enter_openat { if (pid == 1) { exit(); } else { @n = count(); } if (pid == 2) { exit(); return; } }");
+    const insns = spec.programs[0]!.insns;
+    expect(dropUnreachable(insns)).toHaveLength(insns.length);
   });
 });
 
