@@ -204,7 +204,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
     }
     if (args.dryRun) {
       const r = compile(source, { env, origin, positional: args.positional, ...compileExtras(args, pid), anyKernel: true, sourcePath });
-      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin)}\n`);
+      if (r.diagnostics.length) process.stderr.write(`${renderDiagnostics(r.diagnostics, source, origin, "bpftrace")}\n`);
       return hasErrors(r.diagnostics) ? 1 : 0;
     }
     return await runProgram(source, origin, args, pid, env, { write, writeErr, flush }, sourcePath);
@@ -262,6 +262,7 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
       positional: args.positional,
       programOptions: args.options,
       signal: ctl.signal,
+      diagnosticStyle: "bpftrace",
       ...compileExtras(args, pid),
       output: (text, meta) => {
         if (!json) return emit(text);

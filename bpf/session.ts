@@ -13,7 +13,7 @@ import type { MapSnapshot } from "./types/snapshot.ts";
 import { formatMap } from "./output/index.ts";
 import type { CompileEnv } from "./probes/env.ts";
 import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, type MapProvider } from "./runtime/run.ts";
-import { renderDiagnostics, type Diagnostic } from "./types/diagnostic.ts";
+import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
 import { stacksMapName } from "./types/internal-maps.ts";
 import { STACK_DEPTH } from "./types/types.ts";
 import type { Settings } from "./lang/settings.ts";
@@ -54,6 +54,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly includeDirs?: readonly string[];
   /** The notebook cell running it: a background job of the same cell is replaced. */
   readonly cell?: string;
+  /** How diagnostics read (the CLI's are bpftrace's: types/diagnostic.ts). */
+  readonly diagnosticStyle?: DiagnosticStyle;
 }
 
 /** What compile takes besides the source, from a run's options. */
@@ -112,11 +114,11 @@ export class Session implements MapProvider {
   /** Compile and run to the end (or, with `background`, until attached). */
   async run(source: string, opts: RunOptions): Promise<SessionRunResult> {
     const res = this.compile(source, opts.origin, opts.positional, opts);
-    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin));
+    if (!res.spec) throw new CompileFailure(res.diagnostics, renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle));
     // a program that compiled may still have warnings (bpftrace prints them to stderr)
-    if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin)}\n`);
+    if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle)}\n`);
     const spec = res.spec;
-    const { tick, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const { tick, diagnosticStyle: _style, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());

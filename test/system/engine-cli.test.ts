@@ -117,7 +117,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(ok.code).toBe(0);
     const bad = await cli(["--dry-run", "-e", "tracepoint:syscalls:sys_enter_openat { @n = count( }"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("error:");
+    expect(bad.stderr).toContain("ERROR:");
     const unknown = await cli(["--dry-run", "-e", "tracepoint:syscalls:sys_enter_opnat { @n = count(); }"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("did you mean tracepoint:syscalls:sys_enter_openat");
@@ -134,7 +134,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(help.stderr).toBe("HINT: expected program options:\n--depth: max depth\n--errname\n--who\n");
     const unknown = await cli(["--dry-run", "-e", prog, "--", "--dpth=5"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("error: unexpected program command line options: --dpth");
+    expect(unknown.stderr).toBe("ERROR: unexpected program command line options: --dpth\nHINT: expected program options: --depth, --errname, --who\n");
   });
 
   it("kprobe:vfs_read exits 1 with the clear error, before anything is attached", async () => {
@@ -252,12 +252,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const out = await traced(["-e", prog, String(w.pid)], w, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
     w.kill();
     expect(out.code).toBe(0);
-    expect(out.stderr).toContain("warning: tracepoint not found: syscalls:sys_enter_no_such_call (skipped: missing_probes = warn)");
+    expect(out.stderr).toContain("WARNING: tracepoint not found: syscalls:sys_enter_no_such_call (skipped: missing_probes = warn)");
     expect(out.stderr).toContain("Attached 1 probe\n");
     expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n\n@n: 5\n");
     const strict = await cli(["-e", prog.replace("missing_probes = warn", "missing_probes = error"), "1"]);
     expect(strict.code).toBe(1);
-    expect(strict.stderr).toContain("error: tracepoint not found: syscalls:sys_enter_no_such_call");
+    expect(strict.stderr).toContain("ERROR: tracepoint not found: syscalls:sys_enter_no_such_call");
  
     // A probe that expands but fails to attach (an offset past the end of the file) is skipped too
     const w2 = await startC(["openat", "3", "/nonexistent/missing"]);
@@ -286,7 +286,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   it("--unsafe: system() is refused without it and runs with it", async () => {
     const safe = await cli(["-q", "-e", 'BEGIN { system("echo from system %d", 42); exit(); }']);
     expect(safe.code).toBe(1);
-    expect(safe.stderr).toContain("error: system() is an unsafe function being used in safe mode");
+    expect(safe.stderr).toContain("ERROR: system() is an unsafe function being used in safe mode");
     const unsafe = await cli(["-q", "--unsafe", "-e", 'BEGIN { system("echo from system %d", 42); exit(); }']);
     expect(unsafe.code).toBe(0);
     expect(unsafe.stdout).toBe("from system 42\n\n\n");

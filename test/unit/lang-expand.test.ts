@@ -175,6 +175,7 @@ describe("getopt", () => {
   it.each([
     ["an unknown option", prog, ["zz=1", "aa=2"]],
     ["not an integer", prog, ["aa=ten"]],
+    ["an integer with trailing bytes", prog, ["aa=10k"]],
     ["a negative unsigned", prog, ["aa=-1"]],
     ["a bare integer option", prog, ["aa"]],
     ["not a boolean", prog, ["bb=maybe"]],
