@@ -270,7 +270,9 @@ export class Checker {
       case "UnrollStmt": {
         this.expr(st.count, s);
         const n = constInt(st.count, this.positional);
-        if (n === undefined || n < 1n || n > 100n) this.err(st.count.span, "unroll() needs a constant count between 1 and 100");
+        if (n === undefined) this.err(st.count.span, "invalid unroll value", ["unroll() needs a constant count between 1 and 100"]);
+        else if (n > 100n) this.err(st.count.span, "unroll maximum value is 100");
+        else if (n < 1n) this.err(st.count.span, "unroll minimum value is 1");
         this.block(st.body, s);
         return;
       }

@@ -251,6 +251,9 @@ const cases: GoldenCase[] = [
   { title: "arg0 in a tracepoint", source: "tracepoint:syscalls:sys_enter_read { @fd = arg0; }" },
   { title: "comparing a string with an integer", source: "BEGIN { if (comm == 1) { exit(); } }" },
   { title: "aggregation not assigned to a map", source: "BEGIN { count(); }" },
+  { title: "unroll above its maximum", source: "BEGIN { unroll(101) { @i++; } }" },
+  { title: "unroll below its minimum", source: "BEGIN { unroll(0) { @i++; } }" },
+  { title: "unroll of a value that is not constant", source: "BEGIN { unroll(pid) { @i++; } }" },
 ];
 
 function render(): string {
