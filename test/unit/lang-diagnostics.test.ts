@@ -3,7 +3,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
+import { diagnostic, renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { parse } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";
 
@@ -74,7 +74,7 @@ it("renders diagnostics in bpftrace's style for the CLI", () => {
     .map(([title, src]) => `=== ${title}\n${src}\n---\n${renderDiagnostics(parse(src).diagnostics, src, "stdin", "bpftrace")}\n`);
   const span = { line: 1, col: 1, offset: 0, endLine: 3, endCol: 2, endOffset: 20 };
   const src = "BEGIN {\n  @x = 1;\n}";
-  const multi = renderDiagnostics([{ severity: "warning", span, message: "over three lines", hints: ["a hint"] }], src, "stdin", "bpftrace");
-  const unlocated = renderDiagnostics([{ severity: "error", span, message: "about the run", hints: ["no place"], unlocated: true }], src, "stdin", "bpftrace");
+  const multi = renderDiagnostics([diagnostic("SemanticError", span, "over three lines", ["a hint"], "warning")], src, "stdin", "bpftrace");
+  const unlocated = renderDiagnostics([{ ...diagnostic("SemanticError", span, "about the run", ["no place"]), unlocated: true }], src, "stdin", "bpftrace");
   golden(bpftracePath, `${text.join("\n")}\n=== a span over lines\n${multi}\n\n=== unlocated\n${unlocated}\n`);
 });
