@@ -6,6 +6,7 @@
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { expandDefines, type HeaderConstant } from "./define-expand.ts";
+import { unwrapBuiltins } from "./builtin-wrappers.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";
 
@@ -14,6 +15,10 @@ export interface ExpandOptions {
   readonly programOptions?: readonly string[];
   /** Constants of the program's #includes (includes.ts), used where no #define of the program names them. */
   readonly headerConstant?: HeaderConstant;
+  /** Whether a name is a builtin (`comm`) of the language; `builtin-wrappers.ts`. */
+  readonly builtin?: (name: string) => boolean;
+  /** Whether a name is a function (`kstack()`) of the language. */
+  readonly function?: (name: string) => boolean;
 }
 
 export interface ExpandResult {
@@ -25,8 +30,11 @@ export interface ExpandResult {
 
 export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResult {
   try {
-    const macros = expandMacros(program);
-    const defines = expandDefines(macros.program, opts.headerConstant);
+    const builtin = opts.builtin ?? (() => false);
+    const fn = opts.function ?? (() => false);
+    const macros = expandMacros(program, (name) => builtin(name) || fn(name));
+    const wrapped = unwrapBuiltins(macros.program, builtin, fn);
+    const defines = expandDefines(wrapped, opts.headerConstant);
     const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
     return {
       program: getopt.program,

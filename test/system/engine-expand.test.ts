@@ -108,4 +108,12 @@ BEGIN { @a[1] = 1; $x = delete(@a, 1); $y = delete(@a, 2); printf("%d %d %d\\n",
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[5]" });
     expect(r.lines).toEqual(["1 0 0", "gone"]);
   });
+
+  it("builtins are also __builtin_<name> and <name>(), as in bpftrace's stdlib; a user macro of another signature leaves cpu() alone", async () => {
+    const prog = `
+macro cpu(x) { x }
+BEGIN { printf("%d %d %d %s\\n", __builtin_pid == pid(), pid() == pid, ncpus() == __builtin_ncpus, cpu("hi")); exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[6]" });
+    expect(r.lines).toEqual(["1 1 1 hi"]);
+  });
 });
