@@ -183,6 +183,11 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
   output(g, rec, size);
 }
 
+/** A warning the program raises at run time (bpftrace's runtime errors): warnf's record, at `span`. */
+export function runtimeWarning(g: EmitContext, span: Span, text: string): void {
+  formattedRecord(g, "warnf", { kind: "CallExpr", callee: "warnf", args: [], span }, text.replaceAll("%", "%%"), []);
+}
+
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */
 function location(g: EmitContext, span: A.Span): string {
   const range = span.endLine === span.line ? `${span.col}-${span.endCol}` : `${span.col}`;

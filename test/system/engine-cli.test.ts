@@ -323,4 +323,13 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const out = await cli(["-q", "-e", "BEGIN { exit(3); }"]);
     expect(out.code).toBe(3);
   });
+
+  it("x / 0 and x % 0 are 1, with bpftrace's warning at the operation each time it happens", async () => {
+    const prog = "BEGIN { @z = 0; @one = 1; print((uint64)10 / (uint64)@z); print((int64)-7 % @z); print(9 / @one); exit(); }";
+    const out = await cli(["-q", "-e", prog]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("1\n1\n9\n\n\n@one: 1\n@z: 0\n");
+    const warning = "WARNING: Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.\n";
+    expect(out.stderr).toBe(`stdin:1:33-56: ${warning}stdin:1:65-79: ${warning}`);
+  });
 });
