@@ -139,7 +139,12 @@ class MacroExpander extends Transformer {
     switch (s.kind) {
       case "ExprStmt": {
         const inlined = this.call(s.expr);
-        if (inlined === undefined) break;
+        if (inlined === undefined) {
+          // `x;` with x bound to a block expression: its statements run there, each time
+          const r = super.stmt(s) as A.ExprStmt;
+          if (r.expr.kind !== "BlockExpr") return r;
+          return { kind: "BlockStmt", block: { ...r.expr.block, statements: valueStatements(r.expr) }, span: s.span };
+        }
         if (inlined === "error") return { ...s, expr: cloneExpr(s.expr) };
         const value = inlined.value === undefined ? [] : valueStatements(inlined.value);
         return { kind: "BlockStmt", block: { ...inlined.body, statements: [...inlined.body.statements, ...value] }, span: s.span };

@@ -48,6 +48,10 @@ describe("macros", () => {
     expect(body('macro side_effects(x) { x; x; x; } BEGIN { side_effects(printf("hi")); }')).toBe(
       '{\n  printf("hi");\n  printf("hi");\n  printf("hi");\n}',
     );
+    // a block expression used as a statement runs its statements there, each time
+    expect(body('macro side_effects(x) { x; x; } BEGIN { side_effects({ printf("hi") }); }')).toBe(
+      '{\n  {\n    printf("hi");\n  }\n  {\n    printf("hi");\n  }\n}',
+    );
   });
 
   it("give a macro with statements used as a value a block expression", () => {
