@@ -275,12 +275,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toBe("\n\n@m[0]: 0\n@m[1]: 10\n@m[2]: 20\n@m[3]: 30\n");
     expect(out.stderr).toBe(
-      "WARNING: @m: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (6 failed updates)\n",
+      "WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (@m: 6 failed updates)\n",
     );
     const keys = await cli(["-q", "-e", "BEGIN { $i = 0; while ($i < 10) { @k[$i] = count(); $i++; } exit(); }"], { env: { BPFTRACE_MAX_MAP_KEYS: "3" } });
     expect(keys.stdout.match(/^@k\[/gm)).toHaveLength(3);
-    expect(keys.stderr).toContain("WARNING: @k: Map full; can't update element.");
-    expect(keys.stderr).toContain("(7 failed updates)");
+    expect(keys.stderr).toContain("WARNING: Map full; can't update element.");
+    expect(keys.stderr).toContain("(@k: 7 failed updates)");
   });
 
   it("--unsafe: system() is refused without it and runs with it", async () => {
