@@ -166,7 +166,9 @@ export class Checker {
     for (const [name, m] of this.maps) {
       if (m.valueType.k === "none" && m.valueKind === "value") {
         const use = firstUse(this, name);
-        this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, registryHint(this, name)));
+        const decl = use ? undefined : this.program.mapDecls.find((d) => d.name === name);
+        if (decl) this.diags.push(diagnostic("SemanticError", decl.span, `Unused map: ${name}`, [], "warning"));
+        else this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, registryHint(this, name)));
       }
     }
     checkRegistry(this);

@@ -144,6 +144,14 @@ describe("map kinds", () => {
     expect(maps.get("@name")).toMatchObject({ valueKind: "value", keyTypes: [], valueType: str(16) });
   });
 
+  it("a declared map nothing uses is a warning at its declaration (bpftrace's Unused map); one only read is an error", () => {
+    const unused = checkSource("let @a = percpuhash(1); BEGIN { exit(); }");
+    expect(unused.diagnostics.map((d) => [d.severity, d.message, d.span.col])).toEqual([["warning", "Unused map: @a", 1]]);
+    expect(unused.maps.has("@a")).toBe(false);
+    const read = checkSource("let @a = hash(4); BEGIN { print(@a[1]); }");
+    expect(read.diagnostics.map((d) => [d.severity, d.message])).toEqual([["error", "@a is used but never assigned"]]);
+  });
+
   it("records the maps the program writes", () => {
     expect([...checkClean(src).written].sort()).toEqual(["@last", "@lat", "@name", "@opens", "@pids"]);
   });
