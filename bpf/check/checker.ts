@@ -26,6 +26,7 @@ import { foldConst } from "../lang/const-fold.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
 import { missingProbeDiagnostic, withSettings } from "./settings-rules.ts";
+import { unreachable } from "./reachability.ts";
 import { type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf } from "../types/types.ts";
 
 export interface CheckedProbe {
@@ -218,6 +219,9 @@ export class Checker {
     s.visible = new Set(outer);
     for (const st of b.statements) this.stmt(st, s);
     s.visible = outer;
+    // a probe checked once per attach point it expands to warns once
+    const dead = unreachable(b);
+    if (dead && !this.diags.some((d) => d.message === dead.message && d.span.offset === dead.span.offset)) this.diags.push(dead);
   }
 
   /** A `$variable` read: assigned in this block or an enclosing one. */

@@ -113,6 +113,7 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
     },
   }),
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none, {
+    leaves: true,
     emit: {
       stmt(g, x) {
         const { e } = g;

@@ -122,6 +122,24 @@ describe("map keys", () => {
   });
 });
 
+describe("unreachable statements", () => {
+  const warnings = (src: string) => checkSource(src).diagnostics.map((d) => `${d.severity} ${d.span.line}:${d.span.col} ${d.message}`);
+
+  it("warn once per block at the first statement after exit(), return, break, continue or an if that leaves on both sides", () => {
+    expect(warnings("BEGIN { @a = 1; exit(); @a = 2; @a = 3; }")).toEqual(["warning 1:25 Unreachable statement."]);
+    expect(warnings("BEGIN { if (pid) { return; } else { exit(); } @b = 1; }")).toEqual(["warning 1:47 Unreachable statement."]);
+    expect(warnings("BEGIN { while (1) { break; @c = 1; } }")).toEqual(["warning 1:28 Unreachable statement."]);
+  });
+
+  it("an if with one side that leaves, or nothing after the jump, is not warned about", () => {
+    expect(warnings("BEGIN { if (pid) { exit(); } @d = 1; while (1) { @e = 1; break; } }")).toEqual([]);
+  });
+
+  it("a probe that expands to several attach points warns once", () => {
+    expect(warnings("tracepoint:syscalls:sys_enter_open* { exit(); @f = 1; }")).toEqual(["warning 1:47 Unreachable statement."]);
+  });
+});
+
 describe("map kinds", () => {
   const src = [
     "tracepoint:syscalls:sys_enter_openat {",
