@@ -41,7 +41,7 @@ describe.skipIf(skipWithoutBpf())("engine: self:signal probes", () => {
 
   it("names the supported signals", async () => {
     const out = await runCli(["--dry-run", "-e", "self:signal:SIGUSR2 { }"]);
-    expect(out.stderr).toContain("error: SIGUSR2 is not a supported signal");
+    expect(out.stderr).toContain("ERROR: SIGUSR2 is not a supported signal");
     expect(out.code).not.toBe(0);
   });
 });
