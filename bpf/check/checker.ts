@@ -28,6 +28,7 @@ import { splitAttachPoint } from "../lang/attach-point.ts";
 import { arrayCastType } from "./array-cast.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../lang/settings.ts";
 import { missingProbeDiagnostic, noAttachPointsDiagnostic, withSettings } from "./settings-rules.ts";
+import { unreachable } from "./reachability.ts";
 import { type Type, DEFAULT_STRLEN, bool, compatible, inMemory, int, isScalar, none, s64, str, typeName, unify, u64, tupleLayout, sizeOf } from "../types/types.ts";
 
 export interface CheckedProbe {
@@ -180,7 +181,9 @@ export class Checker {
     for (const [name, m] of this.maps) {
       if (m.valueType.k === "none" && m.valueKind === "value") {
         const use = firstUse(this, name);
-        this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, registryHint(this, name)));
+        const decl = use ? undefined : this.program.mapDecls.find((d) => d.name === name);
+        if (decl) this.diags.push(diagnostic("SemanticError", decl.span, `Unused map: ${name}`, [], "warning"));
+        else this.diags.push(diagnostic("TypeError", use ?? this.program.span, `${name} is used but never assigned`, registryHint(this, name)));
       }
     }
     checkRegistry(this);
@@ -230,6 +233,9 @@ export class Checker {
     s.visible = new Set(outer);
     for (const st of b.statements) this.stmt(st, s);
     s.visible = outer;
+    // a probe checked once per attach point it expands to warns once
+    const dead = unreachable(b);
+    if (dead && !this.diags.some((d) => d.message === dead.message && d.span.offset === dead.span.offset)) this.diags.push(dead);
   }
 
   /** A `$variable` read: assigned in this block or an enclosing one. */
@@ -284,7 +290,9 @@ export class Checker {
       case "UnrollStmt": {
         this.expr(st.count, s);
         const n = constInt(st.count, this.positional);
-        if (n === undefined || n < 1n || n > 100n) this.err(st.count.span, "unroll() needs a constant count between 1 and 100");
+        if (n === undefined) this.err(st.count.span, "invalid unroll value", ["unroll() needs a constant count between 1 and 100"]);
+        else if (n > 100n) this.err(st.count.span, "unroll maximum value is 100");
+        else if (n < 1n) this.err(st.count.span, "unroll minimum value is 1");
         this.block(st.body, s);
         return;
       }

@@ -10,6 +10,7 @@
 //                      ring-buffer actions (printf formats, exit, print, ...) they use
 import { expand, parse, readIncludes } from "../lang/index.ts";
 import { builtins } from "../check/builtins.ts";
+import { functions } from "../functions/index.ts";
 import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapInfo, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
 import type { MapRegistry } from "../check/map-registry.ts";
@@ -100,7 +101,13 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   }
   // A builtin is no identifier to bpftrace (its lexer makes it a keyword): no header macro replaces it.
   const headerConstant = (name: string) => (builtins.has(name) ? undefined : included.constant(name));
-  const expanded = expand(parsed.program, { programOptions: opts.programOptions, headerConstant, positional: opts.positional });
+  const expanded = expand(parsed.program, {
+    programOptions: opts.programOptions,
+    headerConstant,
+    builtin: (name) => builtins.has(name),
+    function: (name) => functions.has(name),
+    positional: opts.positional,
+  });
   if (hasErrors(expanded.diagnostics)) {
     return { spec: undefined, checked: undefined, diagnostics: [...parsed.diagnostics, ...expanded.diagnostics] };
   }

@@ -1,10 +1,11 @@
-// Binary operators in the generator: integer arithmetic (x/0 and x%0 are 0, as bpftrace
-// has them), shifts and bitwise operators, comparisons (signed when both sides are), logic
+// Binary operators in the generator: integer arithmetic (x/0 and x%0 are 1 with a warning,
+// as bpftrace has them), shifts and bitwise operators, comparisons (signed when both sides are), logic
 // through control flow, and string equality byte by byte.
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { sizeOf } from "../types/types.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
+import { runtimeWarning } from "../functions/output.ts";
 import type { GenContext } from "./emit-context.ts";
 
 /** r0 = `left OP right`: arithmetic, comparisons (strings compared bytewise), logic. */
@@ -49,9 +50,14 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
     case "*": e.emit(asm.mov(R0, R1), asm.mul(R0, R2)); return;
     case "/":
     case "%": {
-      // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 0 for both.
+      // Division by zero: the kernel defines x/0 = 0 and x%0 = x; bpftrace gives 1 for both,
+      // with a warning from the program (the registers are free again after it).
       const end = e.label("dive");
-      e.emit(asm.movImm(R0, 0), asm.jeqImm(R2, 0, end));
+      const divide = e.label("divn");
+      e.emit(asm.jneImm(R2, 0, divide));
+      runtimeWarning(g, x.span, "Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.");
+      e.emit(asm.movImm(R0, 1), asm.ja(end));
+      e.place(divide);
       if (signed) e.emit(asm.mov(R0, R1), x.op === "/" ? asm.sdiv(R0, R2) : asm.smod(R0, R2));
       else e.emit(asm.mov(R0, R1), x.op === "/" ? asm.div(R0, R2) : asm.mod(R0, R2));
       e.place(end);

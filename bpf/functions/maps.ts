@@ -8,10 +8,10 @@ import { asm, H, helpers, R0, R1, R2, R3, R4, R6, withLabel } from "../asm/index
 import type * as A from "../lang/ast.ts";
 import { BPF_F_USER_STACK } from "../types/abi.ts";
 import { CodegenError } from "../types/errors.ts";
-import { STACK_DEPTH, bool, none, s64 } from "../types/types.ts";
+import { STACK_DEPTH, bool, compatible, none, s64, typeName } from "../types/types.ts";
 import { MAP_CALLBACK_PARAMS, type EmitContext } from "./emit-context.ts";
 import { simpleAction } from "./records.ts";
-import { type FunctionRow, type Use, argsOf, arity, fn } from "./row.ts";
+import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn } from "./row.ts";
 
 /** clear(@m) / zero(@m): user space does it when the record arrives (between events). */
 function wholeMap(kind: "clear" | "zero") {
@@ -40,7 +40,7 @@ export const MAP_FUNCTIONS: readonly FunctionRow[] = [
     if (m?.kind === "MapExpr" && c.call.args.length === 1 && m.keys.length === 0 && (c.map(m.name)?.keyTypes.length ?? 0) > 0) {
       c.error(c.call.span, `delete() needs a key: delete(${m.name}[key])`);
     }
-    return arity(c, 1, 2) ?? bool;
+    return arity(c, 1, 2) ?? (c.argTypes.length === 2 ? keyed(c, "delete() with two arguments", 1) : null) ?? bool;
   }, {
     mapArgs: { required: true, writes: true },
     emit: {
@@ -59,7 +59,7 @@ export const MAP_FUNCTIONS: readonly FunctionRow[] = [
       },
     },
   }),
-  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? bool, {
+  fn("has_key", "has_key(@map, key)", "Whether the map has the key.", (c) => arity(c, 2) ?? keyed(c, "has_key()", 1) ?? bool, {
     mapArgs: { required: true },
     emit: {
       scalar(g, x) {
@@ -74,11 +74,30 @@ export const MAP_FUNCTIONS: readonly FunctionRow[] = [
       },
     },
   }),
-  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? s64, {
+  fn("len", "len(@map | ustack | kstack)", "Number of entries in a map.", (c) => arity(c, 1) ?? keyed(c, "len()") ?? s64, {
     mapArgs: {},
     emit: { scalar: len },
   }),
 ];
+
+/**
+ * A call that needs a map with keys (bpftrace's stdlib check_key): an error message when
+ * its map has none, or when argument `keyAt` is not one of the map's keys.
+ */
+function keyed(c: CallCheck, what: string, keyAt?: number): string | null {
+  const m = c.call.args[0];
+  const info = m?.kind === "MapExpr" ? c.map(m.name) : undefined;
+  // a map nothing assigns is reported as unknown, or is not typed yet
+  if (!info || (info.valueKind === "value" && info.valueType.k === "none")) return null;
+  if (info.keyTypes.length === 0) return `call to ${what} expects a map with explicit keys (non-scalar map)`;
+  const t = keyAt === undefined ? undefined : c.argTypes[keyAt];
+  if (!t) return null;
+  const given = info.keyTypes.length > 1 && t.k === "tuple" ? t.elements : [t];
+  if (given.length === info.keyTypes.length && given.every((g, i) => compatible(info.keyTypes[i]!, g))) return null;
+  // bpftrace's words and its tuple spelling (no space after the comma)
+  const list = (ts: readonly typeof t[]) => (ts.length === 1 ? typeName(ts[0]!) : `(${ts.map(typeName).join(",")})`);
+  return `Argument mismatch for ${info.name}: trying to access with arguments: '${list(given)}' when map expects arguments: '${list(info.keyTypes)}'`;
+}
 
 /** r0 = bpf_map_delete_elem(@m, key): 0 when the key was there. */
 function deleteElem(g: EmitContext, x: A.CallExpr): void {
@@ -101,7 +120,6 @@ function len(g: EmitContext, x: Use): void {
 function mapLength(g: EmitContext, m: A.MapExpr): void {
   const { e } = g;
   const info = g.mapInfo(m.name, m.span);
-  if (info.keyTypes.length === 0) throw new CodegenError(`len() expects a map with explicit keys (non-scalar map): ${m.name} has none`, m.span);
   const entry = e.label("len_cb");
   e.emit(asm.ldMapFd(R1, m.name), asm.ldFunc(R2, entry), asm.movImm(R3, 0), asm.movImm(R4, 0), asm.call(H.for_each_map_elem));
   g.subprogs.push({

@@ -122,5 +122,7 @@ function bswap(g: EmitContext, x: Use): void {
   const arg = argsOf(x)[0]!;
   g.scalar(arg);
   const t = g.type(arg);
-  g.e.emit(asm.bswap(R0, (t.k === "int" ? t.bits : 64) as 64));
+  const bits = t.k === "int" ? t.bits : 64;
+  // one byte has no order to reverse (bpftrace gives it back as is)
+  if (bits !== 8) g.e.emit(asm.bswap(R0, bits as 64));
 }

@@ -113,6 +113,7 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
     },
   }),
   fn("exit", "exit([int code])", "End the program: END runs, then the maps are printed.", (c) => arity(c, 0, 1) ?? none, {
+    leaves: true,
     emit: {
       stmt(g, x) {
         const { e } = g;
@@ -181,6 +182,11 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));
   output(g, rec, size);
+}
+
+/** A warning the program raises at run time (bpftrace's runtime errors): warnf's record, at `span`. */
+export function runtimeWarning(g: EmitContext, span: Span, text: string): void {
+  formattedRecord(g, "warnf", { kind: "CallExpr", callee: "warnf", args: [], span }, text.replaceAll("%", "%%"), []);
 }
 
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */

@@ -1,5 +1,5 @@
 // The process family: who the current task is (pid, tid, uid, gid, comm, cgroup,
-// username, cpid, curtask, ppid, pcomm), cgroups (cgroupid, cgroup_path), and what may be
+// username, cpid, curtask, ppid, pcomm, leader_comm), cgroups (cgroupid, cgroup_path), and what may be
 // done to it (signal, override).
 //
 //   username      the uid; named from /etc/passwd when printed
@@ -17,7 +17,10 @@ const PID_NAMESPACES = ["curr_ns", "init"] as const;
 
 const namespaceWord = (a: A.Expr, i: number): boolean => i === 0 && a.kind === "IdentExpr" && (PID_NAMESPACES as readonly string[]).includes(a.name);
 
-/** ppid and pcomm, with or without a task: `task->real_parent->tgid`, `task->group_leader->comm`. */
+/**
+ * ppid, pcomm and leader_comm, with or without a task: `task->real_parent->tgid`,
+ * `task->real_parent->comm` (bpftrace's stdlib; not the process's name), `task->group_leader->comm`.
+ */
 function taskWalk(x: Use, hasBtf: boolean): A.Expr | string {
   const name = nameOf(x);
   const args = argsOf(x);
@@ -26,7 +29,8 @@ function taskWalk(x: Use, hasBtf: boolean): A.Expr | string {
   if (!hasBtf) return `${name} reads the task_struct, which needs kernel BTF (/sys/kernel/btf/vmlinux)`;
   const base: A.Expr = args[0] ?? { kind: "IdentExpr", name: "curtask", span };
   const hop = (object: A.Expr, field: string): A.FieldExpr => ({ kind: "FieldExpr", object, field, arrow: true, span });
-  if (name === "pcomm") return hop(hop(base, "group_leader"), "comm");
+  if (name === "pcomm") return hop(hop(base, "real_parent"), "comm");
+  if (name === "leader_comm") return hop(hop(base, "group_leader"), "comm");
   return { kind: "CastExpr", type: { kind: "TypeSpec", name: "uint32", pointerDepth: 0, arraySize: undefined, span }, expr: hop(hop(base, "real_parent"), "tgid"), span };
 }
 
@@ -102,9 +106,13 @@ export const PROCESS_FUNCTIONS: readonly FunctionRow[] = [
     rewrite: taskWalk,
     builtin: { doc: "Process id of the parent of the current task (task->real_parent->tgid, through BTF).", type: () => u32 },
   }),
-  fn("pcomm", "string pcomm([struct task_struct *task])", "Name of the process of the current task (or of `task`): task->group_leader->comm, through BTF.", (c) => arity(c, 0, 1) ?? str(COMM_SIZE), {
+  fn("pcomm", "string pcomm([struct task_struct *task])", "Name of the parent of the current task (or of `task`): task->real_parent->comm, through BTF.", (c) => arity(c, 0, 1) ?? str(COMM_SIZE), {
     rewrite: taskWalk,
-    builtin: { doc: "Name of the process of the current task (task->group_leader->comm, through BTF).", type: () => str(COMM_SIZE) },
+    builtin: { doc: "Name of the parent of the current task (task->real_parent->comm, through BTF).", type: () => str(COMM_SIZE) },
+  }),
+  fn("leader_comm", "string leader_comm([struct task_struct *task])", "Name of the thread group leader of the current task (or of `task`): task->group_leader->comm, through BTF.", (c) => arity(c, 0, 1) ?? str(COMM_SIZE), {
+    rewrite: taskWalk,
+    builtin: { doc: "Name of the thread group leader of the current task (task->group_leader->comm, through BTF).", type: () => str(COMM_SIZE) },
   }),
   fn("cgroupid", "cgroupid(path)", "cgroup v2 id of a cgroupfs path (at compile time).", checkCgroupid, {
     emit: {

@@ -157,6 +157,8 @@ export interface FunctionRow {
   bareWord?(a: A.Expr, i: number): boolean;
   /** bpftrace refuses the call without --unsafe. */
   readonly unsafe?: boolean;
+  /** The call always ends the probe's run (exit()): a statement after it never runs. */
+  readonly leaves?: boolean;
   /**
    * A map action user space performs when its record arrives (clear, zero, print): in
    * BEGIN/END (run synchronously) the program is split after it, so it happens exactly

@@ -19,7 +19,10 @@ function checkKaddr(c: CallCheck): Type | string {
   const lookup = c.env?.kernelSymbolAddress;
   if (!lookup) return u64; // no kernel symbols in this environment: resolved as 0
   const addr = lookup.call(c.env, name);
-  if (addr === undefined) return `kaddr(): no kernel symbol '${name}' in /proc/kallsyms`;
+  if (addr === undefined) {
+    // bpftrace's words; kallsyms lists data symbols only with CONFIG_KALLSYMS_ALL
+    c.error(c.call.span, `Failed to resolve kernel symbol: ${name}`, [`/proc/kallsyms has no '${name}'`]);
+  }
   return u64;
 }
 

@@ -7,6 +7,7 @@
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { expandDefines, type HeaderConstant } from "./define-expand.ts";
+import { unwrapBuiltins } from "./builtin-wrappers.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";
 import { resolvePositional } from "./positional.ts";
@@ -18,6 +19,10 @@ export interface ExpandOptions {
   readonly headerConstant?: HeaderConstant;
   /** Positional parameters `$1`..`$N` (absent: left for the checker, as a missing one is 0). */
   readonly positional?: readonly string[];
+  /** Whether a name is a builtin (`comm`) of the language; `builtin-wrappers.ts`. */
+  readonly builtin?: (name: string) => boolean;
+  /** Whether a name is a function (`kstack()`) of the language. */
+  readonly function?: (name: string) => boolean;
 }
 
 export interface ExpandResult {
@@ -29,8 +34,11 @@ export interface ExpandResult {
 
 export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResult {
   try {
-    const macros = expandMacros(program);
-    const defines = expandDefines(macros.program, opts.headerConstant);
+    const builtin = opts.builtin ?? (() => false);
+    const fn = opts.function ?? (() => false);
+    const macros = expandMacros(program, (name) => builtin(name) || fn(name));
+    const wrapped = unwrapBuiltins(macros.program, builtin, fn);
+    const defines = expandDefines(wrapped, opts.headerConstant);
     const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
     return {
       program: opts.positional ? resolvePositional(getopt.program, opts.positional) : getopt.program,

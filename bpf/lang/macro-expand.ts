@@ -37,7 +37,12 @@ type Lookup = { macro: A.MacroDef } | { closest: A.MacroDef | undefined };
 class Registry {
   private readonly byName = new Map<string, A.MacroDef[]>();
 
-  constructor(macros: readonly A.MacroDef[], diags: Diagnostic[]) {
+  constructor(
+    macros: readonly A.MacroDef[],
+    diags: Diagnostic[],
+    /** A builtin or function of the language: a call no user macro matches stays a call to it. */
+    readonly stdlib: (name: string) => boolean = () => false,
+  ) {
     for (const m of macros) {
       const exists = this.lookup(m.name, m.params.map(paramKind));
       if ("macro" in exists) {
@@ -83,9 +88,9 @@ function validParams(m: A.MacroDef, diags: Diagnostic[]): boolean {
 }
 
 /** Inline every macro call of `program`; the result has no macro definitions left. */
-export function expandMacros(program: A.Program): { program: A.Program; diagnostics: Diagnostic[] } {
+export function expandMacros(program: A.Program, stdlib?: (name: string) => boolean): { program: A.Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const registry = new Registry(program.macros ?? [], diagnostics);
+  const registry = new Registry(program.macros ?? [], diagnostics, stdlib);
   const expander = new MacroExpander(registry, diagnostics, [], undefined);
   return { program: { ...expander.program(program), macros: [] }, diagnostics };
 }
@@ -134,7 +139,12 @@ class MacroExpander extends Transformer {
     switch (s.kind) {
       case "ExprStmt": {
         const inlined = this.call(s.expr);
-        if (inlined === undefined) break;
+        if (inlined === undefined) {
+          // `x;` with x bound to a block expression: its statements run there, each time
+          const r = super.stmt(s) as A.ExprStmt;
+          if (r.expr.kind !== "BlockExpr") return r;
+          return { kind: "BlockStmt", block: { ...r.expr.block, statements: valueStatements(r.expr) }, span: s.span };
+        }
         if (inlined === "error") return { ...s, expr: cloneExpr(s.expr) };
         const value = inlined.value === undefined ? [] : valueStatements(inlined.value);
         return { kind: "BlockStmt", block: { ...inlined.body, statements: [...inlined.body.statements, ...value] }, span: s.span };
@@ -204,6 +214,8 @@ class MacroExpander extends Transformer {
     const args = e.kind === "CallExpr" ? e.args.map((a) => this.expr(a)) : [];
     const found = this.registry.lookup(name, args.map(argKind));
     if (!("macro" in found)) {
+      // bpftrace's stdlib is macros too: a user macro of another signature does not hide it
+      if (this.registry.stdlib(name)) return undefined;
       this.mismatch(e, name, args, found.closest);
       return "error";
     }

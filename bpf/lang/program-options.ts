@@ -49,9 +49,12 @@ export function resolveGetopt(
   if (unexpected.length > 0) {
     const at = { ...program.span, endLine: program.span.line, endCol: program.span.col, endOffset: program.span.offset };
     const known = [...r.options.keys()].map((n) => `--${n}`).join(", ");
-    r.diags.push(diagnostic("SemanticError", at, `unexpected program command line options: ${unexpected.map((n) => `--${n}`).join(", ")}`, [
-      known ? `expected program options: ${known}` : "this program defines no options (getopt)",
-    ]));
+    r.diags.push({
+      ...diagnostic("SemanticError", at, `unexpected program command line options: ${unexpected.map((n) => `--${n}`).join(", ")}`, [
+        known ? `expected program options: ${known}` : "no custom program options defined.",
+      ]),
+      unlocated: true,
+    });
   }
   return { program: out, diagnostics: r.diags, options: [...r.options.values()] };
 }
@@ -131,7 +134,8 @@ class GetoptResolver extends Transformer {
     if (!this.values.has(opt.name)) return undefined;
     const raw = this.values.get(opt.name);
     const bad = (what: string): undefined => {
-      if (!this.reported.has(opt.name)) this.error(span, `program command line option --${opt.name} ${what} (value: ${raw ?? "true"})`);
+      const message = `program command line option --${opt.name} ${what} (value: ${raw ?? "true"})`;
+      if (!this.reported.has(opt.name)) this.diags.push({ ...diagnostic("SemanticError", span, message), unlocated: true });
       this.reported.add(opt.name);
       return undefined;
     };
@@ -146,7 +150,9 @@ class GetoptResolver extends Transformer {
       case "uint":
       case "int": {
         if (raw === undefined) return bad("expects an integer");
-        if (!/^[+-]?(\d+|0[xX][0-9a-fA-F]+)$/.test(raw)) return bad("expects an integer");
+        // strtoull's words, as bpftrace reports them: nothing numeric at the start, or something after
+        if (!/^[+-]?\d/.test(raw)) return bad("invalid integer");
+        if (!/^[+-]?(\d+|0[xX][0-9a-fA-F]+)$/.test(raw)) return bad("invalid trailing bytes");
         const neg = raw.startsWith("-");
         const v = BigInt(raw.replace(/^[+-]/, "")) * (neg ? -1n : 1n);
         const ok = opt.type === "uint" ? v >= 0n && v < 1n << 64n : v >= -(1n << 63n) && v < 1n << 63n;

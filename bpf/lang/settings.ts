@@ -47,8 +47,11 @@ export const DEFAULT_SETTINGS: Settings = {
 
 type Draft = { -readonly [K in keyof Settings]: Settings[K] };
 type Value = bigint | string;
-/** Sets the field from a value; returns an error detail when the value is not valid. */
-type Setter = (d: Draft, v: Value) => string | undefined;
+/**
+ * Sets the field from a value; returns an error detail when the value is not valid (shown
+ * after the key), or a whole message (`{ alone }`, bpftrace's for the license).
+ */
+type Setter = (d: Draft, v: Value) => string | { readonly alone: string } | undefined;
 
 function uint(v: Value): bigint | undefined {
   if (typeof v === "bigint") return v >= 0n ? v : undefined;
@@ -115,7 +118,8 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   cache_user_symbols: ignored,
   cpp_demangle: boolean(() => {}),
   lazy_symbolication: boolean(() => {}),
-  license: ignored,
+  // Every license bpftrace accepts is GPL-compatible, as the helpers we call need: checked only.
+  license: (_d, v) => (LICENSES.includes(String(v)) ? undefined : { alone: `Invalid value for license. Found: ${v}. Valid values: ${LICENSES.join(", ")}` }),
   max_bpf_progs: number(() => undefined),
   max_cat_bytes: number(() => undefined),
   max_probes: number(() => undefined),
@@ -124,6 +128,9 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   show_debug_info: boolean(() => {}),
   use_blazesym: boolean(() => {}),
 };
+
+/** In the order bpftrace lists them. */
+const LICENSES = ["Dual MIT/GPL", "Dual BSD/GPL", "Dual MPL/GPL", "GPL and additional rights", "GPL v2", "GPL"];
 
 /** Old names bpftrace still understands, with a warning. */
 const RENAMED: Readonly<Record<string, string>> = {
@@ -153,6 +160,7 @@ export function setSetting(d: Draft, key: string, value: Value): SetResult {
     return { error: `${key}: not a known configuration option` };
   }
   const err = setter(d, value);
+  if (typeof err === "object") return { error: err.alone };
   if (err) return { error: `${key}: ${err}` };
   return renamedTo ? { renamedTo } : {};
 }

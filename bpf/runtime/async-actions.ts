@@ -9,13 +9,13 @@ import type { ActionOutput } from "../functions/decode.ts";
 /** bpftrace's max_cat_bytes: cat() prints at most this much of a file. */
 export const MAX_CAT_BYTES = 10240;
 
-/** cat(): the first MAX_CAT_BYTES of the file, as is. */
+/** cat(): the first MAX_CAT_BYTES of the file, as is; errors in bpftrace's SystemError words ("... (reason)"). */
 export function catFile(path: string): ActionOutput {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    return { out: "", err: `ERROR: failed to open file '${path}': ${describe(e)}\n` };
+    return { out: "", err: `ERROR: failed to open file '${path}' (${describe(e)})\n` };
   }
   try {
     const buf = Buffer.alloc(MAX_CAT_BYTES);
@@ -29,7 +29,7 @@ export function catFile(path: string): ActionOutput {
     }
     return { out: buf.subarray(0, n).toString("utf8") };
   } catch (e) {
-    return { out: "", err: `ERROR: failed to read file '${path}': ${describe(e)}\n` };
+    return { out: "", err: `ERROR: failed to read file '${path}' (${describe(e)})\n` };
   } finally {
     closeSync(fd);
   }

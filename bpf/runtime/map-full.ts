@@ -19,11 +19,11 @@ export function mapFullCounts(spec: ProgramSpec, drops: OwnedFd): Map<string, bi
   return out;
 }
 
-/** bpftrace's text for a map_update_elem that returned -E2BIG, with the map and a count. */
+/** bpftrace's text for a map_update_elem that returned -E2BIG (as it starts), then the map and a count. */
 export function mapFullWarning(map: string, count: bigint): string {
   return (
-    `WARNING: ${map}: Map full; can't update element. Try increasing max_map_keys config or manually ` +
+    `WARNING: Map full; can't update element. Try increasing max_map_keys config or manually ` +
     `setting the max entries in a map declaration e.g. \`let ${map} = hash(5000)\` ` +
-    `(${count} failed update${count === 1n ? "" : "s"})\n`
+    `(${map}: ${count} failed update${count === 1n ? "" : "s"})\n`
   );
 }

@@ -19,6 +19,11 @@ export interface Diagnostic {
   readonly span: Span;
   readonly message: string;
   readonly hints: readonly string[];
+  /**
+   * About the run rather than a place in the program (the program's command-line options):
+   * bpftrace's style prints it without a location or source line.
+   */
+  readonly unlocated?: boolean;
 }
 
 export function diagnostic(
@@ -36,8 +41,9 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 }
 
 /**
- * How diagnostics are spelled: ours (`error:`, `hint:`) or bpftrace's (`ERROR:`, `HINT:`),
- * which the CLI prints so that tools reading bpftrace's output read ours.
+ * How a diagnostic reads: "tracebook" (the notebook: `error:`, an inclusive column range,
+ * `hint:`) or "bpftrace" (the CLI, as bpftrace prints them: `ERROR:`, the range's end
+ * column exclusive and always given, `HINT:`, a span over several lines as `L1-L2`).
  */
 export type DiagnosticStyle = "tracebook" | "bpftrace";
 
@@ -47,17 +53,25 @@ export type DiagnosticStyle = "tracebook" | "bpftrace";
  */
 export function renderDiagnostic(d: Diagnostic, source: string, origin: string, style: DiagnosticStyle = "tracebook"): string {
   const { line, col, endLine, endCol } = d.span;
-  const range = endLine === line && endCol > col + 1 ? `${col}-${endCol - 1}` : `${col}`;
-  const upper = style === "bpftrace";
-  const out = [`${origin}:${line}:${range}: ${upper ? d.severity.toUpperCase() : d.severity}: ${d.message}`];
-  const text = source.split("\n")[line - 1];
-  if (text !== undefined) {
+  const bpftrace = style === "bpftrace";
+  const range = bpftrace
+    ? (endLine === line ? `${line}:${col}-${Math.max(endCol, col + 1)}` : `${line}-${endLine}`)
+    : `${line}:${endLine === line && endCol > col + 1 ? `${col}-${endCol - 1}` : `${col}`}`;
+  const severity = bpftrace ? d.severity.toUpperCase() : d.severity;
+  if (bpftrace && d.unlocated) return [`${severity}: ${d.message}`, ...d.hints.map((h) => `HINT: ${h}`)].join("\n");
+  const out = [`${origin}:${range}: ${severity}: ${d.message}`];
+  const lines = source.split("\n");
+  const text = lines[line - 1];
+  if (bpftrace && endLine > line) {
+    // bpftrace shows every line of a span over several, without an underline
+    out.push(...lines.slice(line - 1, endLine));
+  } else if (text !== undefined) {
     out.push(text);
     const width = endLine === line ? Math.max(1, endCol - col) : Math.max(1, text.length - col + 1);
-    const mark = width === 1 && endCol <= col ? "^" : "~".repeat(width);
+    const mark = width === 1 && endCol <= col && !bpftrace ? "^" : "~".repeat(width);
     out.push(" ".repeat(Math.max(0, col - 1)) + mark);
   }
-  for (const h of d.hints) out.push(`${upper ? "HINT" : "hint"}: ${h}`);
+  for (const h of d.hints) out.push(`${bpftrace ? "HINT" : "hint"}: ${h}`);
   return out.join("\n");
 }
 

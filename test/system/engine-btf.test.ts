@@ -16,14 +16,15 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
   const session = newSession();
   afterAll(() => session.close());
 
-  it("ppid, pcomm and curtask fields name the workload and its parent (this test process)", async () => {
+  it("ppid, pcomm (the parent's name), leader_comm and curtask fields name the workload and its parent (this test process)", async () => {
     const w = await startC(["openat", String(N), MISSING]);
-    const prog = "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[ppid, pcomm, curtask->tgid, curtask->real_parent->tgid, curtask->comm] = count(); }";
+    const prog = "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[ppid, pcomm == curtask->real_parent->comm, leader_comm, curtask->tgid, curtask->real_parent->tgid, curtask->comm] = count(); }";
     const r = await traceWorkload(session, prog, w);
     const m = r.maps.find((x) => x.name === "@")!;
     expect(m.entries).toHaveLength(1);
     expect(m.entries[0]!.key).toEqual([
       { kind: "int", value: BigInt(process.pid), signed: false },
+      { kind: "int", value: 1n, signed: false },
       { kind: "str", value: "myapp" },
       { kind: "int", value: BigInt(w.pid), signed: true },
       { kind: "int", value: BigInt(process.pid), signed: true },

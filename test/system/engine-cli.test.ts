@@ -122,7 +122,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const unknown = await cli(["--dry-run", "-e", "tracepoint:syscalls:sys_enter_opnat { @n = count(); }"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(
-      "stdin:1:1-35: ERROR: No matches for tracepoint syscalls:sys_enter_opnat.\n" +
+      "stdin:1:1-36: ERROR: No matches for tracepoint syscalls:sys_enter_opnat.\n" +
         "tracepoint:syscalls:sys_enter_opnat { @n = count(); }\n" +
         "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n" +
         "HINT: did you mean tracepoint:syscalls:sys_enter_openat?\n",
@@ -140,7 +140,7 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(help.stderr).toBe("HINT: expected program options:\n--depth: max depth\n--errname\n--who\n");
     const unknown = await cli(["--dry-run", "-e", prog, "--", "--dpth=5"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("ERROR: unexpected program command line options: --dpth");
+    expect(unknown.stderr).toBe("ERROR: unexpected program command line options: --dpth\nHINT: expected program options: --depth, --errname, --who\n");
   });
 
   it("kprobe:vfs_read exits 1 with the clear error, before anything is attached", async () => {
@@ -284,12 +284,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toBe("\n\n@m[0]: 0\n@m[1]: 10\n@m[2]: 20\n@m[3]: 30\n");
     expect(out.stderr).toBe(
-      "WARNING: @m: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (6 failed updates)\n",
+      "WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @m = hash(5000)` (@m: 6 failed updates)\n",
     );
     const keys = await cli(["-q", "-e", "BEGIN { $i = 0; while ($i < 10) { @k[$i] = count(); $i++; } exit(); }"], { env: { BPFTRACE_MAX_MAP_KEYS: "3" } });
     expect(keys.stdout.match(/^@k\[/gm)).toHaveLength(3);
-    expect(keys.stderr).toContain("WARNING: @k: Map full; can't update element.");
-    expect(keys.stderr).toContain("(7 failed updates)");
+    expect(keys.stderr).toContain("WARNING: Map full; can't update element.");
+    expect(keys.stderr).toContain("(@k: 7 failed updates)");
   });
 
   it("--unsafe: system() is refused without it and runs with it", async () => {
@@ -331,5 +331,14 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
   it("exit(N) sets the exit code", async () => {
     const out = await cli(["-q", "-e", "BEGIN { exit(3); }"]);
     expect(out.code).toBe(3);
+  });
+
+  it("x / 0 and x % 0 are 1, with bpftrace's warning at the operation each time it happens", async () => {
+    const prog = "BEGIN { @z = 0; @one = 1; print((uint64)10 / (uint64)@z); print((int64)-7 % @z); print(9 / @one); exit(); }";
+    const out = await cli(["-q", "-e", prog]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("1\n1\n9\n\n\n@one: 1\n@z: 0\n");
+    const warning = "WARNING: Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.\n";
+    expect(out.stderr).toBe(`stdin:1:33-56: ${warning}stdin:1:65-79: ${warning}`);
   });
 });

@@ -47,14 +47,14 @@ describe.skipIf(skipWithoutBpf())("engine: macros, getopt, syscall_name, strerro
     expect(m.entries.every((e) => e.key[0]?.kind === "str" && /^[a-z_0-9]+$/.test(e.key[0].value))).toBe(true);
   });
 
-  it("syscall_name() and strerror() are strings made in the kernel, as bpftrace's stdlib makes them: they compare and key maps", async () => {
+  it("syscall_name(), strerror() and signal_name() are strings made in the kernel, as bpftrace's stdlib makes them: they compare and key maps", async () => {
     const w = await startC(["openat", String(N), MISSING]);
     const prog = `
 tracepoint:raw_syscalls:sys_enter /pid == $1 && syscall_name(args.id) == "openat"/ { @byname[syscall_name(args.id)] = count(); }
 tracepoint:syscalls:sys_exit_openat /pid == $1/ { @errs[strerror(args.ret)] = count(); }
-END { printf("%d %s|%s\\n", @byname["openat"], syscall_name(99999), strerror(-13)); }`;
+END { printf("%d %s|%s|%s|%s\\n", @byname["openat"], syscall_name(99999), strerror(-13), signal_name(2), signal_name(1024)); }`;
     const r = await traceWorkload(session, prog, w, { origin: "cell[9]" });
-    expect(r.lines).toEqual([`${N} Unknown syscall|Permission denied`]);
+    expect(r.lines).toEqual([`${N} Unknown syscall|Permission denied|Interrupt|N/A`]);
     expect(mapOf(r.maps, "@errs").entries.map((e) => [e.key, e.value])).toEqual([[[{ kind: "str", value: "No such file or directory" }], { kind: "count", value: BigInt(N) }]]);
   });
 
@@ -107,5 +107,13 @@ BEGIN { $a = 1; $b = inc($a); @c = twice(inc($a)); printf("%d %d %d\\n", $a, $b,
 BEGIN { @a[1] = 1; $x = delete(@a, 1); $y = delete(@a, 2); printf("%d %d %d\\n", $x, $y, TASK_RUNNING); if (!delete(@a, 1)) { printf("gone\\n"); } exit(); }`;
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[5]" });
     expect(r.lines).toEqual(["1 0 0", "gone"]);
+  });
+
+  it("builtins are also __builtin_<name> and <name>(), as in bpftrace's stdlib; a user macro of another signature leaves cpu() alone", async () => {
+    const prog = `
+macro cpu(x) { x }
+BEGIN { printf("%d %d %d %s\\n", __builtin_pid == pid(), pid() == pid, ncpus() == __builtin_ncpus, cpu("hi")); exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[6]" });
+    expect(r.lines).toEqual(["1 1 1 hi"]);
   });
 });

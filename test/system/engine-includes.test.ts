@@ -63,7 +63,7 @@ describe.skipIf(skipWithoutBpf())("engine: #include <system headers>", () => {
   it("a header that is not there fails --dry-run at its #include, as bpftrace does", () => {
     const r = cli(["--dry-run", "-e", "#include <no/such/header.h>\nBEGIN { exit(); }"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("stdin:1:1-27: ERROR: 'no/such/header.h' file not found");
+    expect(r.stderr).toContain("stdin:1:1-28: ERROR: 'no/such/header.h' file not found");
   });
 
   it("old-tcpdrop.bt: AF_INET/AF_INET6 come from <sys/socket.h>; with its variables declared as bpftrace ≥ 0.22 wants, --dry-run exits 0", () => {
@@ -71,8 +71,8 @@ describe.skipIf(skipWithoutBpf())("engine: #include <system headers>", () => {
     expect(r.stderr).not.toContain("unknown identifier");
     // What is left is the tool's own age: block scoping (bpftrace's migration guide, 0.22).
     expect(r.stderr.split("\n").filter((l) => l.includes(": ERROR: "))).toEqual([
-      `${TCPDROP}:75:43-48: ERROR: $saddr is not in scope here: it is assigned inside a block that has ended`,
-      `${TCPDROP}:75:59-64: ERROR: $daddr is not in scope here: it is assigned inside a block that has ended`,
+      `${TCPDROP}:75:43-49: ERROR: $saddr is not in scope here: it is assigned inside a block that has ended`,
+      `${TCPDROP}:75:59-65: ERROR: $daddr is not in scope here: it is assigned inside a block that has ended`,
     ]);
     const declared = readFileSync(TCPDROP, "utf8").replace("  $inet_family = $sk.__sk_common.skc_family;\n", "$&  let $saddr; let $daddr;\n");
     writeFileSync(join(dir, "tcpdrop.bt"), declared);

@@ -78,7 +78,7 @@ describe.skipIf(skipWithoutBpf())("faults during a run", () => {
       const w = await startC(["openat", "100", "/nonexistent-tracebook-faults"]);
       const { reply, iopub } = await traced(k, w, `%%bt --pid ${w.pid}\nconfig = { max_map_keys = 10 }\ntracepoint:syscalls:sys_enter_openat { @full[nsecs] = count(); @opens = count(); }`);
       expect(reply.content.status).toBe("ok");
-      expect(streamText(iopub, "stderr")).toBe("WARNING: @full: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @full = hash(5000)` (90 failed updates)\n");
+      expect(streamText(iopub, "stderr")).toBe("WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @full = hash(5000)` (@full: 90 failed updates)\n");
       const finals = displayTexts(iopub);
       expect(finals.filter((t) => t.startsWith("@full[")).at(-1)?.trim().split("\n")).toHaveLength(10);
       expect(finals.at(-1)).toBe("@opens: 100\n");

@@ -133,6 +133,24 @@ describe("map keys", () => {
   });
 });
 
+describe("unreachable statements", () => {
+  const warnings = (src: string) => checkSource(src).diagnostics.map((d) => `${d.severity} ${d.span.line}:${d.span.col} ${d.message}`);
+
+  it("warn once per block at the first statement after exit(), return, break, continue or an if that leaves on both sides", () => {
+    expect(warnings("BEGIN { @a = 1; exit(); @a = 2; @a = 3; }")).toEqual(["warning 1:25 Unreachable statement."]);
+    expect(warnings("BEGIN { if (pid) { return; } else { exit(); } @b = 1; }")).toEqual(["warning 1:47 Unreachable statement."]);
+    expect(warnings("BEGIN { while (1) { break; @c = 1; } }")).toEqual(["warning 1:28 Unreachable statement."]);
+  });
+
+  it("an if with one side that leaves, or nothing after the jump, is not warned about", () => {
+    expect(warnings("BEGIN { if (pid) { exit(); } @d = 1; while (1) { @e = 1; break; } }")).toEqual([]);
+  });
+
+  it("a probe that expands to several attach points warns once", () => {
+    expect(warnings("tracepoint:syscalls:sys_enter_open* { exit(); @f = 1; }")).toEqual(["warning 1:47 Unreachable statement."]);
+  });
+});
+
 describe("map kinds", () => {
   const src = [
     "tracepoint:syscalls:sys_enter_openat {",
@@ -153,6 +171,14 @@ describe("map kinds", () => {
     // Keys widen to 64 bits, as bpftrace stores them.
     expect(maps.get("@last")).toMatchObject({ valueKind: "value", keyTypes: [u64], valueType: u64 });
     expect(maps.get("@name")).toMatchObject({ valueKind: "value", keyTypes: [], valueType: str(16) });
+  });
+
+  it("a declared map nothing uses is a warning at its declaration (bpftrace's Unused map); one only read is an error", () => {
+    const unused = checkSource("let @a = percpuhash(1); BEGIN { exit(); }");
+    expect(unused.diagnostics.map((d) => [d.severity, d.message, d.span.col])).toEqual([["warning", "Unused map: @a", 1]]);
+    expect(unused.maps.has("@a")).toBe(false);
+    const read = checkSource("let @a = hash(4); BEGIN { print(@a[1]); }");
+    expect(read.diagnostics.map((d) => [d.severity, d.message])).toEqual([["error", "@a is used but never assigned"]]);
   });
 
   it("records the maps the program writes", () => {
@@ -269,6 +295,9 @@ const cases: GoldenCase[] = [
   { title: "arg0 in a tracepoint", source: "tracepoint:syscalls:sys_enter_read { @fd = arg0; }" },
   { title: "comparing a string with an integer", source: "BEGIN { if (comm == 1) { exit(); } }" },
   { title: "aggregation not assigned to a map", source: "BEGIN { count(); }" },
+  { title: "unroll above its maximum", source: "BEGIN { unroll(101) { @i++; } }" },
+  { title: "unroll below its minimum", source: "BEGIN { unroll(0) { @i++; } }" },
+  { title: "unroll of a value that is not constant", source: "BEGIN { unroll(pid) { @i++; } }" },
 ];
 
 function render(): string {

@@ -64,13 +64,17 @@ describe("errors", () => {
     ['BEGIN { $f = "%H"; printf("%s", strftime($f, 1)); }', "strftime() needs a format string literal as its first argument"],
     ['BEGIN { $s = "abcdefgh"; printf("%s", ntop($s)); }', "ntop() needs a 4-byte (IPv4) or 16-byte (IPv6) array, not 9 bytes"],
     ['BEGIN { $s = "abc"; printf("%s", macaddr($s)); }', "macaddr() needs at least 6 bytes, not 4"],
-    ['BEGIN { printf("%d", kaddr("no_such_symbol")); }', "kaddr(): no kernel symbol 'no_such_symbol' in /proc/kallsyms"],
+    ['BEGIN { printf("%d", kaddr("no_such_symbol")); }', "Failed to resolve kernel symbol: no_such_symbol"],
     ['BEGIN { printf("%d", cgroupid("/sys/fs/cgroup/nope")); }', "cgroupid(): no cgroup at '/sys/fs/cgroup/nope'"],
     ['BEGIN { printf("%d", uaddr("x")); }', "uaddr() is only available in uprobe, uretprobe and usdt probes, not BEGIN"],
     ['BEGIN { join(comm); }', "join() needs an array of strings (char *arr[]), not string[16]"],
     ["BEGIN { @[ustack(fast)] = count(); }", "unknown identifier 'fast'"],
     ["BEGIN { @[ustack(0)] = count(); }", "ustack() frame limit must be between 1 and 1024"],
     ['BEGIN { system("ls"); }', "system() is an unsafe function being used in safe mode"],
+    ['BEGIN { @g = 2; if (has_key(@g, 2)) { exit(); } }', "call to has_key() expects a map with explicit keys (non-scalar map)"],
+    ['BEGIN { @g = 2; delete(@g, 2); }', "call to delete() with two arguments expects a map with explicit keys (non-scalar map)"],
+    ['BEGIN { @g[1, "hi"] = 2; if (has_key(@g, (1, 2))) { exit(); } }', "Argument mismatch for @g: trying to access with arguments: '(int64,int64)' when map expects arguments: '(int64,string[3])'"],
+    ['BEGIN { @g["a"] = 2; delete(@g, 1); }', "Argument mismatch for @g: trying to access with arguments: 'int64' when map expects arguments: 'string[2]'"],
   ])("%s", (source, message) => {
     expect(messages(source)).toContain(message);
   });

@@ -100,7 +100,7 @@ describe("join and cat records", () => {
     writeFileSync(join(dir, "big"), "x".repeat(MAX_CAT_BYTES + 10));
     expect(catFile(join(dir, "small"))).toEqual({ out: "a\nb" });
     expect(catFile(join(dir, "big")).out).toHaveLength(MAX_CAT_BYTES);
-    expect(catFile(join(dir, "none"))).toEqual({ out: "", err: `ERROR: failed to open file '${join(dir, "none")}': No such file or directory\n` });
+    expect(catFile(join(dir, "none"))).toEqual({ out: "", err: `ERROR: failed to open file '${join(dir, "none")}' (No such file or directory)\n` });
   });
 });
 

@@ -34,6 +34,9 @@ describe("bswap", () => {
     expect(text("BEGIN { @x = bswap((uint16)0x1234); }")).toMatch(/r0 = bswap16 r0/);
     expect(text("BEGIN { @x = bswap((uint32)0x1234); }")).toMatch(/r0 = bswap32 r0/);
     expect(text("BEGIN { @x = bswap(0x1234); }")).toMatch(/r0 = bswap64 r0/);
+    // one byte is its own swap
+    expect(typeOf("BEGIN { $x = bswap((int8)0x12); }", "bswap")).toEqual({ k: "int", bits: 8, signed: true });
+    expect(text("BEGIN { @x = bswap((int8)0x12); }")).not.toMatch(/= bswap\d+ /);
   });
 
   it("takes one integer", () => {

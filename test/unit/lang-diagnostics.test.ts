@@ -3,7 +3,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
+import { diagnostic, renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { parse } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";
 
@@ -62,4 +62,19 @@ it("reports at least one error for every case, with a line:col span", () => {
     expect(ds.length, title).toBeGreaterThan(0);
     for (const d of ds) expect(d.span.line, title).toBeGreaterThan(0);
   }
+});
+
+// The CLI prints diagnostics as bpftrace does (`ERROR:`, an exclusive end column, `HINT:`).
+const bpftracePath = join(dirname(fileURLToPath(import.meta.url)), "golden/lang/diagnostics-bpftrace.txt");
+const bpftraceCases = ["missing ';' between statements", "missing '}' at the end", "missing expression", "bad integer suffix", "import", "error recovery keeps going"];
+
+it("renders diagnostics in bpftrace's style for the CLI", () => {
+  const text = cases
+    .filter(([title]) => bpftraceCases.includes(title))
+    .map(([title, src]) => `=== ${title}\n${src}\n---\n${renderDiagnostics(parse(src).diagnostics, src, "stdin", "bpftrace")}\n`);
+  const span = { line: 1, col: 1, offset: 0, endLine: 3, endCol: 2, endOffset: 20 };
+  const src = "BEGIN {\n  @x = 1;\n}";
+  const multi = renderDiagnostics([diagnostic("SemanticError", span, "over three lines", ["a hint"], "warning")], src, "stdin", "bpftrace");
+  const unlocated = renderDiagnostics([{ ...diagnostic("SemanticError", span, "about the run", ["no place"]), unlocated: true }], src, "stdin", "bpftrace");
+  golden(bpftracePath, `${text.join("\n")}\n=== a span over lines\n${multi}\n\n=== unlocated\n${unlocated}\n`);
 });

@@ -49,6 +49,10 @@ describe("macros", () => {
     expect(body('macro side_effects(x) { x; x; x; } BEGIN { side_effects(printf("hi")); }')).toBe(
       '{\n  printf("hi");\n  printf("hi");\n  printf("hi");\n}',
     );
+    // a block expression used as a statement runs its statements there, each time
+    expect(body('macro side_effects(x) { x; x; } BEGIN { side_effects({ printf("hi") }); }')).toBe(
+      '{\n  {\n    printf("hi");\n  }\n  {\n    printf("hi");\n  }\n}',
+    );
   });
 
   it("give a macro with statements used as a value a block expression", () => {
@@ -127,6 +131,26 @@ describe("macro misuse", () => {
   });
 });
 
+describe("builtin wrappers", () => {
+  const lang = { builtin: (n: string) => ["comm", "cpu", "kstack"].includes(n), function: (n: string) => ["kstack", "count"].includes(n) };
+  const stmts = (source: string) => {
+    const r = expand(parse(source).program!, lang);
+    expect(renderDiagnostics(r.diagnostics, source, "t")).toBe("");
+    return r.program.probes[0]!.body.statements.map((x) => printStmt(x)).join("\n");
+  };
+
+  it("__builtin_<name> and <name>() are the builtin; a function of the same name keeps its call", () => {
+    expect(stmts("BEGIN { @a = __builtin_comm; @b = cpu(); @c = kstack(); @d = __builtin_nope; @e = nope(); }")).toBe(
+      "@a = comm;\n@b = cpu;\n@c = kstack();\n@d = __builtin_nope;\n@e = nope();",
+    );
+  });
+
+  it("a user macro of another signature does not hide a builtin, as bpftrace's stdlib macros are not hidden", () => {
+    expect(stmts('macro cpu(x) { x } BEGIN { @a = cpu("hi"); @b = cpu(); }')).toBe('@a = "hi";\n@b = cpu;');
+    expect(errors("macro nope(x) { x } BEGIN { @b = nope(); }")).toContain("call to nope() has arguments that do not match any definition");
+  });
+});
+
 describe("#define", () => {
   it("replaces object-like defines, in the active preprocessor branch (BPFTRACE_HAVE_BTF)", () => {
     const src = "#ifndef BPFTRACE_HAVE_BTF\n#define TASK_RUNNING 1\n#else\n#define TASK_RUNNING 0\n#endif\nBEGIN { if (1 == TASK_RUNNING) { exit(); } }";
@@ -176,6 +200,7 @@ describe("getopt", () => {
   it.each([
     ["an unknown option", prog, ["zz=1", "aa=2"]],
     ["not an integer", prog, ["aa=ten"]],
+    ["an integer with trailing bytes", prog, ["aa=10k"]],
     ["a negative unsigned", prog, ["aa=-1"]],
     ["a bare integer option", prog, ["aa"]],
     ["not a boolean", prog, ["bb=maybe"]],

@@ -1,4 +1,4 @@
-// The generated name tables behind syscall_name() and strerror() (bpf/types/name-tables.ts,
+// The name tables behind syscall_name(), strerror() and signal_name() (bpf/types/name-tables.ts,
 // made by scripts/gen-name-tables.py), and the kernel maps made of them.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -48,5 +48,14 @@ describe("the kernel tables (bpf/codegen/name-tables.ts)", () => {
   it("strerror's table holds the messages", () => {
     const t = nameTableMap("strerror");
     expect(Buffer.from(t.init[2]!).toString("latin1").replace(/\0+$/, "")).toBe("No such file or directory");
+  });
+
+  it("signal_name's table holds glibc's strsignal texts of 0 to 64, as bpftrace's stdlib has them", () => {
+    const t = nameTableMap("signal_name");
+    expect(t).toMatchObject({ name: "__signal_names", keySize: 4, valueSize: 64, maxEntries: 65 });
+    const text = (n: number) => Buffer.from(t.init[n]!).toString("latin1").replace(/\0+$/, "");
+    expect([0, 2, 9, 31, 32, 33, 34, 64].map(text)).toEqual([
+      "Unknown signal 0", "Interrupt", "Killed", "Bad system call", "Unknown signal 32", "Unknown signal 33", "Real-time signal 0", "Real-time signal 30",
+    ]);
   });
 });

@@ -77,6 +77,10 @@ describe("the config block", () => {
     );
     expect(build("config = { missing_probes = 1 } BEGIN { exit(); }").text).toContain("error: missing_probes: Invalid value for missing_probes: valid values are ignore, warn, and error.");
     expect(build("config = { btf = 1 } BEGIN { exit(); }").text).toContain("error: btf: can only be set as an environment variable");
+    expect(build('config = { license = "Proprietary" } BEGIN { exit(); }').text).toContain(
+      "error: Invalid value for license. Found: Proprietary. Valid values: Dual MIT/GPL, Dual BSD/GPL, Dual MPL/GPL, GPL and additional rights, GPL v2, GPL",
+    );
+    expect(build('config = { license = "GPL v2" } BEGIN { exit(); }').text).toBe("");
     const renamed = build("config = { map_keys_max = 8 } BEGIN { @m[1] = 1; exit(); }");
     expect(renamed.text).toContain("warning: map_keys_max has been renamed, please use max_map_keys");
     expect(renamed.spec?.maps.find((m) => m.name === "@m")?.maxEntries).toBe(8);

@@ -190,7 +190,7 @@ describe("len, kptr/uptr, percpu_kaddr", () => {
     expect(text).toMatch(/call 164 ; bpf_for_each_map_elem/);
     expect(spec.programs[0]!.btf?.funcInfo.length).toBe(2);
     expect(compile("BEGIN { @a = 1; @n = len(@a); }", { env, origin: "stdin" }).diagnostics.map((d) => d.message)).toEqual([
-      "len() expects a map with explicit keys (non-scalar map): @a has none",
+      "call to len() expects a map with explicit keys (non-scalar map)",
     ]);
   });
 
