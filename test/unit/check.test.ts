@@ -85,6 +85,18 @@ describe("types of builtins", () => {
 describe("tracepoint args from the recorded format", () => {
   const src = "tracepoint:syscalls:sys_enter_openat { $f = args->filename; @s = str(args->filename); }";
 
+  it("a literal takes the other operand's sign; a difference is always signed (bpftrace's get_binop_int)", () => {
+    const cp = only(checkClean("BEGIN { $u = (uint64)7; $a = $u % 10; $b = 10 * $u; $c = $u - 1; $d = $u + (int64)1; $e = 1 + 2; $f = $u + 0x8000000000000000; }").probes);
+    expect(Object.fromEntries([...cp.vars].map(([n, t]) => [n, typeName(t)]))).toMatchObject({
+      $a: "uint64",
+      $b: "uint64",
+      $c: "int64",
+      $d: "int64",
+      $e: "int64",
+      $f: "uint64",
+    });
+  });
+
   it("resolves the probe against the recorded tracefs", () => {
     const cp = only(checkClean(src).probes);
     expect(cp.concrete.name).toBe("tracepoint:syscalls:sys_enter_openat");
