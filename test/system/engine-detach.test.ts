@@ -75,4 +75,21 @@ describe.skipIf(skipWithoutBpf())("engine: a stopped run's probes touch no map",
       b.kill();
     }
   });
+
+  it("exit() sets the flag itself: of 2000 opens, the one that exits is the only one counted", async () => {
+    const a = await startC(["openat", "2000", "/dev/null"]);
+    try {
+      const res = await session.run("tracepoint:syscalls:sys_enter_openat /pid == $1/ { @x = count(); exit(); }", {
+        origin: "cell[3]",
+        positional: [String(a.pid)],
+        output: () => {},
+        attached: () => void a.go(),
+      });
+      expect(res.reason).toBe("exit");
+      // without the flag the opens between exit()'s record and the detach count too
+      expect(count(session, "@x")).toBe(1n);
+    } finally {
+      a.kill();
+    }
+  });
 });
