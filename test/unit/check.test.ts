@@ -145,6 +145,12 @@ describe("map kinds", () => {
     "}",
   ].join("\n");
 
+  it("tseries keeps its interval, count and aggregation, and the sign of its values", () => {
+    const { maps } = checkClean('BEGIN { @a = tseries((uint32)1, 100ms, 5, "max"); @b[1] = tseries(-1, 1s, 3); }');
+    expect(maps.get("@a")).toMatchObject({ valueKind: "tseries", tseries: { intervalNs: 100_000_000n, numIntervals: 5n, agg: "max" }, valueType: u64 });
+    expect(maps.get("@b")).toMatchObject({ valueKind: "tseries", tseries: { intervalNs: 1_000_000_000n, numIntervals: 3n, agg: "none" }, valueType: s64 });
+  });
+
   it("infers count, hist, lhist with its parameters, and plain values", () => {
     const maps = checkClean(src).maps;
     expect([...maps.keys()].sort()).toEqual(["@last", "@lat", "@name", "@opens", "@pids"]);
@@ -239,6 +245,9 @@ function registryWithCount(name: string, origin: string): MapRegistry {
 const cases: GoldenCase[] = [
   { title: "unknown identifier with did-you-mean", source: "BEGIN { @t = nsec; }" },
   { title: "lhist with too few arguments", source: "BEGIN { @l = lhist(1); }" },
+  { title: "tseries with a zero interval", source: "BEGIN { @t = tseries(1, 0, 5); }" },
+  { title: "tseries with an unknown aggregation", source: 'BEGIN { @t = tseries(1, 100ms, 5, "median"); }' },
+  { title: "tseries with a computed interval count", source: "BEGIN { $n = 5; @t = tseries(1, 1s, $n); }" },
   { title: "a variable read after the block that assigned it", source: "BEGIN { if (1) { $z = 3; } @z = $z; for ($i : 0..2) { } @i = $i; }" },
   { title: "unknown function with did-you-mean", source: "BEGIN { @c = cont(); }" },
   { title: "unknown tracepoint with did-you-mean", source: "tracepoint:syscalls:sys_enter_opnat { @n = count(); }" },
