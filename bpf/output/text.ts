@@ -2,7 +2,8 @@
 // (bpftrace v0.23, the last release with this text output; v0.24 rewrote it).
 //
 //   count/sum/min/max/values   entries joined by "\n", then "\n"      @c: 3\n
-//   avg/stats                  entries joined by "\n", then "\n\n"    @s: count 2, average 5, total 10\n\n
+//   avg/stats                  entries joined by "\n", then "\n\n"    @s: { .count = 2, .average = 5, .total = 10 }\n\n
+//                              (stats as a record: bpftrace HEAD's text, not v0.23's "count 2, average 5, total 10")
 //   hist/lhist                 "@h:\n" + bucket lines per entry, joined by "\n", then "\n"
 //   an empty map               just its terminator ("\n", or "\n\n" for avg/stats)
 //
@@ -46,7 +47,7 @@ function entryText(snap: MapSnapshot, e: MapEntry, div: bigint): string {
     case "avg":
       return `${name}: ${divide(average(v.count, v.total), div)}`;
     case "stats":
-      return `${name}: count ${v.count}, average ${divide(average(v.count, v.total), div)}, total ${v.total}`;
+      return `${name}: { .count = ${v.count}, .average = ${divide(average(v.count, v.total), div)}, .total = ${v.total} }`;
     case "tseries":
       return `${name}:\n${tseriesText([])}`;
   }
