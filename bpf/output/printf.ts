@@ -6,6 +6,7 @@
 import { type FormatSpec, parseFormat } from "./printf-format.ts";
 import type { Value } from "../types/snapshot.ts";
 import { valueText } from "./value-text.ts";
+import { gfpFlagsText } from "./gfp-flags.ts";
 
 function pad(s: string, flags: string, width: string, numeric: boolean): string {
   const w = width ? Number(width) : 0;
@@ -57,6 +58,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       if (flags.includes("#") && n !== 0n) s = (conv === "o" ? "0" : conv === "X" ? "0X" : "0x") + s;
       return pad(s, flags, width, true);
     }
+    case "gr":
+      return pad(gfpFlagsText(intOf(v)), flags, width, false);
     case "p":
       return pad(`0x${BigInt.asUintN(64, intOf(v)).toString(16)}`, flags, width, false);
     case "c":
@@ -85,7 +88,7 @@ export function applyFormat(format: string, values: readonly Value[], specs?: re
   const all = specs ?? (parseFormat(format) as FormatSpec[]);
   let out = "";
   let i = 0;
-  const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|[diuxXocsprfeEgG]))/g;
+  const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|gr|[diuxXocsprfeEgG]))/g;
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(format)) !== null) {

@@ -17,6 +17,9 @@ describe("printf conversions", () => {
     ["%hhx %hx %x %jx", [i(0x12345678abcdefn), i(0x12345678abcdefn), i(0x12345678abcdefn), i(0x12345678abcdefn)], "ef cdef 78abcdef 12345678abcdef"],
     ["%d %u %zd %td", [i(0x1ffffffffn), i(-1n), i(0x1ffffffffn), i(-3n)], "-1 4294967295 8589934591 -3"],
     ["%#x %#o %c %%", [i(255n), i(8n), i(65n)], "0xff 010 A %"],
+    // %gr: gfp flags named as the kernel's tracepoints name them (call:printf_gr)
+    ["%gr|%gr|%gr|%gr|%gr", [i(1n), i(0xcc0n), i(0xdc0n), i(0n), i(0x100000cc0n)], "GFP_DMA|GFP_KERNEL|GFP_KERNEL|__GFP_ZERO|0|GFP_KERNEL|0x100000000"],
+    ["%gr %g", [i(0x400cc0n), i(2n)], "GFP_KERNEL_ACCOUNT %g"],
     ["%s|%10s|%-4s|%.2s", [{ kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hi" }, { kind: "str", value: "hello" }], "hi|        hi|hi  |he"],
   ] as [string, Value[], string][])("%s", (fmt, values, want) => {
     expect(applyFormat(fmt, values)).toBe(want);
