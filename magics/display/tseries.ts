@@ -5,7 +5,8 @@ import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { entryLabel } from "./map-values.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import { timeSeries } from "../../bpf/output/tseries.ts";
-import { num, spec, type OutputKind } from "./vega-lite.ts";
+import { num, type OutputKind } from "./vega-lite.ts";
+import { lineChart } from "./time-series.ts";
 
 /** At most this many lines (the most recently updated keys); the text has them all. */
 const MAX_LINES = 12;
@@ -22,23 +23,7 @@ export const tseries: OutputKind = {
     );
     if (points.length === 0) return { text };
     const keys = [...new Set(points.map((p) => p.key))];
-    const vegaLite = spec({
-      title: `${snap.name} by interval`,
-      data: { values: points },
-      width: 600,
-      height: 240,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "t", type: "temporal", title: "interval start" },
-        y: { field: "value", type: "quantitative", title: "value" },
-        color: { field: "key", type: "nominal", sort: keys, title: "key", legend: keys.length > 1 ? {} : null },
-        tooltip: [
-          { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "interval start" },
-          { field: "key", type: "nominal" },
-          { field: "value", type: "quantitative" },
-        ],
-      },
-    });
+    const vegaLite = lineChart(`${snap.name} by interval`, points, keys, "interval start", "value");
     return { text, vegaLite };
   },
 };
