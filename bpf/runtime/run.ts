@@ -228,7 +228,12 @@ export class LoadedRun {
   #attachable(): { spec: ProgSpec; fd: OwnedFd }[] {
     // self:signal probes listen from now on, before the run says it is attached
     this.#stopSignals ??= watchSelfSignals(this, () => this.#afterSignal?.());
-    return this.progs.filter((p) => p.spec.probe.attach.kind !== "run");
+    const all = this.progs.filter((p) => p.spec.probe.attach.kind !== "run");
+    // the kernel runs a uprobe's consumers newest first (kernel/events/uprobes.c adds each
+    // at the head of the list): uprobes attach last to first, so two probes of one address
+    // run in program order (usdt_order: the first prints before the second calls exit())
+    const uprobe = (p: (typeof all)[number]) => p.spec.probe.attach.kind === "uprobe";
+    return [...all.filter((p) => !uprobe(p)), ...all.filter(uprobe).reverse()];
   }
 
   /** Attaches one program; false when it was skipped (missing_probes = warn / ignore). */
