@@ -16,6 +16,7 @@ import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, t
 import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
 import { stacksMapName } from "./types/internal-maps.ts";
 import { STACK_DEPTH } from "./types/types.ts";
+import { isBucketed } from "./types/map-info.ts";
 import type { Settings } from "./lang/settings.ts";
 import { CompileFailure, NoProbesError } from "./types/errors.ts";
 
@@ -301,10 +302,24 @@ export class Session implements MapProvider {
   }
 
   printMap(name: string, top: number, div: number): string {
-    const s = this.snapshot(name);
+    const s = this.scalarOrZero(name);
     if (!s) return "";
     this.#printed.set(name, s);
     return formatMap(s, { ...(top > 0 && { top }), ...(div > 1 && { div: BigInt(div) }) });
+  }
+
+  /**
+   * print() of a scalar map nothing has written yet shows its zero value, as bpftrace HEAD
+   * does (`@: 0`, stats `{ .count = 0, ... }`): the map decoded as if its one entry were all
+   * zero bytes. Histograms and time series have no zero entry; they print nothing.
+   */
+  private scalarOrZero(name: string): MapSnapshot | undefined {
+    const s = this.snapshot(name);
+    const km = this.#maps.get(name);
+    const info = km?.spec.info;
+    if (!s || !km || !info || s.entries.length > 0 || info.keyTypes.length > 0 || isBucketed(info)) return s;
+    const zero = { key: new Uint8Array(km.spec.keySize), value: new Uint8Array(lookupValueSize(info, this.cpus)) };
+    return decodeMap(info, [zero], this.cpus, this.symbolizer);
   }
 
   /**

@@ -30,6 +30,8 @@ export function rows(snap: MapSnapshot): { key: unknown; value: unknown }[] {
     if (a.kind === "value") value = plain(a.value);
     else if (a.kind === "stats") value = { count: Number(a.count), total: Number(a.total), average: Number(aggregateNumber(a)) };
     else if (a.kind === "hist" || a.kind === "lhist") value = a.buckets.map(Number);
+    // an interval's start in milliseconds since the epoch (Date-ready) and its value
+    else if (a.kind === "tseries") value = a.points.filter((p) => p.epoch > 0n).map((p) => ({ t: Number((p.epoch * a.intervalNs) / 1_000_000n), value: Number(p.value) }));
     else value = Number(aggregateNumber(a));
     return { key, value };
   });
@@ -85,6 +87,7 @@ function aggregateType(kind: MapSnapshot["valueKind"], value: () => string): str
     case "stats": return "{ count: number; total: number; average: number }";
     case "hist":
     case "lhist": return "number[]";
+    case "tseries": return "{ t: number; value: number }[]";
     default: return "number";
   }
 }

@@ -575,8 +575,14 @@ export class Checker {
           return s64;
         }
         if (a.k === "ptr" && (e.op === "+" || e.op === "-") && b.k !== "ptr") return a;
-        const signed = (a.k === "int" ? a.signed : false) || (b.k === "int" ? b.signed : false);
-        return int(64, signed && !(isUnsigned64(a) || isUnsigned64(b)) ? true : signed);
+        // bpftrace (get_binop_int): a literal that fits int64 takes the other operand's
+        // sign (`$u % 10` stays unsigned); a difference is always signed
+        let sa = a.k === "int" && a.signed;
+        let sb = b.k === "int" && b.signed;
+        const flexible = (x: A.Expr) => x.kind === "IntLit" && x.value <= 0x7fffffffffffffffn;
+        if (flexible(e.left) && !flexible(e.right)) sa = sb;
+        else if (flexible(e.right) && !flexible(e.left)) sb = sa;
+        return int(64, sa || sb || e.op === "-");
       }
     }
   }
@@ -631,10 +637,6 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
-}
-
-function isUnsigned64(t: Type): boolean {
-  return t.k === "int" && t.bits === 64 && !t.signed;
 }
 
 export { tupleLayout };

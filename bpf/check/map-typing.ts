@@ -169,7 +169,9 @@ export function assignMap(c: Checker, st: A.AssignStmt, target: A.MapExpr, agg: 
     c.expr(st.value, s);
     const call = st.value as A.CallExpr;
     const arg = (i: number) => (call.args[i] ? constInt(call.args[i]!, c.positional) : undefined);
-    const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = { ...agg.mapInfo?.(arg) };
+    const argType = (i: number) => (call.args[i] ? s.types.get(call.args[i]!) : undefined);
+    const argStr = (i: number) => { const a = call.args[i]; return a?.kind === "StrLit" ? a.value : undefined; };
+    const extra: { -readonly [K in keyof MapInfo]?: MapInfo[K] } = { ...agg.mapInfo?.(arg, argType, argStr) };
     const unit = agg.unitless ? undefined : valueUnit(call.args[0]);
     if (unit) extra.unit = unit;
     defineMap(c, target, keyTypes, agg.kind, s64, extra);

@@ -149,6 +149,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     cpus: opts.env.possibleCpus(),
     startNs: opts.startNs ?? 0n,
     taiOffsetNs: opts.taiOffsetNs,
+    dummyTsMap: dummyClock(checked, settings),
     cpid: opts.cpid ?? 0,
     source,
     origin: opts.origin,
@@ -198,6 +199,21 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     ...(opts.pid !== undefined && { pid: opts.pid }),
     ...(shared.self !== undefined && checked.probes.some((cp) => needsSelfFilter(cp.concrete, shared.self)) && { excludedPid: shared.self }),
   };
+}
+
+/**
+ * BPFTRACE_DUMMY_TS_MAP=@ts, where the program has a tseries() map: @ts must be a scalar
+ * map of an integer, the nanoseconds tseries() takes for the time.
+ */
+function dummyClock(checked: CheckedProgram, settings: Settings): string | undefined {
+  const name = settings.dummyTsMap;
+  if (!name || ![...checked.maps.values()].some((m) => m.valueKind === "tseries")) return undefined;
+  const m = checked.maps.get(name);
+  const why = !m ? "is not a map of this program"
+    : m.keyTypes.length > 0 ? "must be scalar"
+    : m.valueKind !== "value" || m.valueType.k !== "int" ? "value must be an integer" : undefined;
+  if (why) throw new CodegenError(`BPFTRACE_DUMMY_TS_MAP: ${name} ${why}`, checked.program.span);
+  return name;
 }
 
 export function mapSpec(info: MapInfo): MapSpec {

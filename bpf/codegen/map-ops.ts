@@ -4,7 +4,7 @@
 // is folded in and how CPUs' copies are combined).
 import { asm, type Reg, R0, R1, R2, R3, R4, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { type MapInfo, keyLayout, isPerCpu } from "../types/map-info.ts";
+import { type MapInfo, keyLayout, isPerCpu, valueSize } from "../types/map-info.ts";
 import { type Type, sizeOf, alignOf } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
 import { aggregations } from "../functions/index.ts";
@@ -214,9 +214,10 @@ export function aggregate(g: GenContext, target: A.MapExpr, info: MapInfo, call:
     e.emit(asm.stx(8, R10, vSlot, R0));
   } else e.emit(asm.st(8, R10, vSlot, 1));
   const k = buildKey(g, target, info);
+  const aux = g.frame.alloc(16);
   if (agg.bucket) {
     e.emit(asm.ldx(8, R1, R10, vSlot));
-    agg.bucket(g, info);
+    agg.bucket(g, info, aux);
     e.emit(asm.stx(8, R10, k.bucketOff!, R0));
   }
   lookup(g, target.name, k.off);
@@ -224,13 +225,13 @@ export function aggregate(g: GenContext, target: A.MapExpr, info: MapInfo, call:
   const done = e.label("adone");
   e.emit(asm.jeqImm(R0, 0, miss), asm.ldx(8, R2, R10, vSlot));
   // hit: r0 = value pointer, r2 = v
-  agg.update(g, done);
+  agg.update(g, done, info, aux);
   e.emit(asm.ja(done));
   // miss: insert the first value
   e.place(miss);
-  const init = g.frame.alloc(16);
+  const init = g.frame.alloc(Math.max(16, valueSize(info)));
   e.emit(asm.ldx(8, R2, R10, vSlot));
-  agg.first(g, init);
+  agg.first(g, init, info, aux);
   updateElem(g, target.name, k.off, init);
   e.place(done);
   g.placeNop();

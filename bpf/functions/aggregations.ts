@@ -50,6 +50,16 @@ const addCopy = (g: EmitContext, acc: number): void => g.e.emit(asm.add(R2, R1),
 /** hist, lhist: a bucket's count, summed over the copies; the buckets make the value. */
 const bucketCount = (at: CopyField, copies: number): Aggregate => ({ kind: "count", value: sumOf(at, copies, 0) });
 
+/** hist, lhist: the buckets' counts by index, 0 where a bucket has no entry. */
+function counts(parts: ReadonlyMap<number, Aggregate>): bigint[] {
+  const out: bigint[] = [];
+  for (const [i, a] of parts) {
+    while (out.length <= i) out.push(0n);
+    out[i] = a.kind === "count" ? a.value : 0n;
+  }
+  return out;
+}
+
 function extreme(name: "min" | "max"): FunctionRow {
   return aggregation(name, `${name}(int n)`, name === "min" ? "Minimum of the values." : "Maximum of the values.", (c) => intArgs(c, 1) ?? none, {
     readAs: s64,
@@ -137,7 +147,7 @@ export const AGGREGATION_FUNCTIONS: readonly FunctionRow[] = [
     update: increment,
     first: one,
     decode: bucketCount,
-    buckets: (buckets, info) => ({ kind: "hist", buckets, ...(info.histK ? { bits: info.histK } : {}) }),
+    buckets: (parts, info) => ({ kind: "hist", buckets: counts(parts), ...(info.histK ? { bits: info.histK } : {}) }),
   }),
   aggregation("lhist", "lhist(int n, int min, int max, int step)", "Linear histogram: lhist(value, min, max, step).", (c) => {
     const bad = intArgs(c, 4);
@@ -162,9 +172,9 @@ export const AGGREGATION_FUNCTIONS: readonly FunctionRow[] = [
     update: increment,
     first: one,
     decode: bucketCount,
-    buckets: (buckets, info) => {
+    buckets: (parts, info) => {
       const { min, max, step } = info.lhist!;
-      return { kind: "lhist", min, max, step, buckets };
+      return { kind: "lhist", min, max, step, buckets: counts(parts) };
     },
   }),
 ];

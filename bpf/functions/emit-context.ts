@@ -97,4 +97,6 @@ export interface SharedState {
   readonly cgroup?: bigint | undefined;
   /** CLOCK_TAI - CLOCK_BOOTTIME when compiling, for nsecs(sw_tai). */
   readonly taiOffsetNs?: bigint | undefined;
+  /** BPFTRACE_DUMMY_TS_MAP: tseries() takes its time from this scalar map instead of the clock. */
+  readonly dummyTsMap?: string | undefined;
 }

@@ -15,6 +15,7 @@ import type { Type } from "../types/types.ts";
 import type { Action } from "./actions.ts";
 import type { Aggregation, Decode, Events, FunctionRow } from "./row.ts";
 import { AGGREGATION_FUNCTIONS } from "./aggregations.ts";
+import { TSERIES_FUNCTIONS } from "./tseries.ts";
 import { OUTPUT_FUNCTIONS } from "./output.ts";
 import { MAP_FUNCTIONS } from "./maps.ts";
 import { STRING_FUNCTIONS } from "./strings.ts";
@@ -32,6 +33,7 @@ export type { CallCheck, FunctionRow } from "./row.ts";
 /** Every row, family by family. */
 export const rows: readonly FunctionRow[] = [
   ...AGGREGATION_FUNCTIONS,
+  ...TSERIES_FUNCTIONS,
   ...OUTPUT_FUNCTIONS,
   ...MAP_FUNCTIONS,
   ...STRING_FUNCTIONS,

@@ -15,6 +15,7 @@ import { parseFormat } from "../output/printf-format.ts";
 import { applyFormat } from "../output/printf.ts";
 import { valueText } from "../output/value-text.ts";
 import { CodegenError } from "../types/errors.ts";
+import { STOP_MAP } from "../types/internal-maps.ts";
 import type { Span } from "../types/span.ts";
 import { type Type, isScalar, none, sizeOf, tupleLayout, typeName } from "../types/types.ts";
 import type { Action, ArgLayout } from "./actions.ts";
@@ -124,8 +125,7 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
         if (x.args[0]) g.scalar(x.args[0]);
         else e.emit(asm.movImm(R0, 0));
         e.emit(asm.stx(8, R10, rec + 8, R0));
-        output(g, rec, 16);
-        e.emit(asm.ja(g.exitLabel));
+        endRun(g, rec);
       },
     },
     events: { exit: (_a, rec, rt) => rt.exit(Number(readInt(rec, 8, 8, true))) },
@@ -195,6 +195,17 @@ function location(g: EmitContext, span: A.Span): string {
   return `${g.shared.origin}:${span.line}:${range}`;
 }
 
+/**
+ * Sends the exit record at r10+rec, then sets the run's stop flag (codegen/stop-flag.ts):
+ * the probes of the run that fire after this one return at once, so nothing they would do
+ * lands between exit() and the end of the run (user space reads the record a little later,
+ * and a probe firing every millisecond would otherwise keep changing the maps until then).
+ */
+function endRun(g: EmitContext, rec: number): void {
+  output(g, rec, 16);
+  g.e.emit(asm.ldMapValue(R1, STOP_MAP, 0), asm.st(8, R1, 0, 1), asm.ja(g.exitLabel));
+}
+
 /** bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); } */
 function assert(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
@@ -208,8 +219,7 @@ function assert(g: EmitContext, x: A.CallExpr): void {
   const rec = g.frame.alloc(16);
   g.loadConst(BigInt(action(g, { kind: "exit" })));
   e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));
-  output(g, rec, 16);
-  e.emit(asm.ja(g.exitLabel));
+  endRun(g, rec);
   e.place(ok);
   g.placeNop();
 }

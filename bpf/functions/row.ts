@@ -95,24 +95,28 @@ export type Events = { readonly [K in Action["kind"]]?: (a: Extract<Action, { ki
 /**
  * count(), hist(), ...: what a map assigned this aggregation holds, how the kernel folds
  * a value into a CPU's copy (codegen/map-ops.ts evaluates the argument and the key, then
- * asks these), and how the copies are combined when the map is read.
+ * asks these), and how the copies are combined when the map is read. `aux` is a 16-byte
+ * stack slot that `bucket` may fill for `update` and `first` (tseries: the epoch and the time).
  */
 export interface Aggregation {
   readonly kind: MapValueKind;
-  /** What the call's constant arguments add to the map (lhist's range, hist's k). */
-  mapInfo?(constArg: (i: number) => bigint | undefined): Partial<MapInfo>;
+  /**
+   * What the call's constant arguments (and its value's type) add to the map (lhist's
+   * range, hist's k, tseries' interval and the sign of its values).
+   */
+  mapInfo?(constArg: (i: number) => bigint | undefined, argType: (i: number) => Type | undefined, constStr: (i: number) => string | undefined): Partial<MapInfo>;
   /** Why `next` (a use in a new cell) cannot share `prev`'s map when their calls differ (lhist's range). */
   conflict?(prev: MapInfo, next: MapInfo): string | null;
   /** The value's unit is not its argument's (count() has none). */
   readonly unitless?: boolean;
   /** The type `@m[k]` reads as in an expression; absent: the map can only be printed. */
   readonly readAs?: Type;
-  /** r1 = the value → r0 = its bucket, the last part of the key (hist, lhist). */
-  bucket?(g: EmitContext, info: MapInfo): void;
+  /** r1 = the value → r0 = its bucket, the last part of the key (hist, lhist, tseries). */
+  bucket?(g: EmitContext, info: MapInfo, aux: number): void;
   /** The key's copy exists: r0 points to it, r2 = the value; fold it in (or jump to `done`). */
-  update(g: EmitContext, done: string): void;
-  /** The first copy at r10+init (16 bytes), from r2 = the value. */
-  first(g: EmitContext, init: number): void;
+  update(g: EmitContext, done: string, info: MapInfo, aux: number): void;
+  /** The first copy at r10+init (valueSize bytes, at least 16), from r2 = the value. */
+  first(g: EmitContext, init: number, info: MapInfo, aux: number): void;
   /**
    * Reading in the kernel: r1 = one CPU's copy (r0 points to it), r2 = the first u64 at
    * r10+acc; combine into acc's 16 bytes, or jump to `skip` to leave them.
@@ -120,10 +124,10 @@ export interface Aggregation {
   readCpu?(g: EmitContext, acc: number, skip: string): void;
   /** Reading in the kernel, after the CPUs: r0 = acc's first u64; make it the value (avg's quotient). */
   readDone?(g: EmitContext, acc: number): void;
-  /** User space: the value of one key from its per-CPU copies (`at(cpu, field)` reads a u64 field). */
-  decode(at: (cpu: number, field: number) => bigint, copies: number): Aggregate;
-  /** User space, bucketed maps: the buckets' counts (index = bucket) as the key's value. */
-  buckets?(buckets: bigint[], info: MapInfo): Aggregate;
+  /** User space: the value of one key from its per-CPU copies (`at(cpu, field)` reads a u64 field as signed). */
+  decode(at: (cpu: number, field: number) => bigint, copies: number, info: MapInfo): Aggregate;
+  /** User space, bucketed maps: the decoded buckets (by index) of one key as the key's value. */
+  buckets?(parts: ReadonlyMap<number, Aggregate>, info: MapInfo): Aggregate;
 }
 
 /** Calls whose first argument is a map (`clear(@m)`): how the checker treats it. */

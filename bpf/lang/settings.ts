@@ -33,6 +33,11 @@ export interface Settings {
   readonly perfRbPages: number | undefined;
   /** Print the maps the program wrote when it ends. */
   readonly printMapsOnExit: boolean;
+  /**
+   * BPFTRACE_DUMMY_TS_MAP (environment only): the scalar map tseries() reads its time from
+   * instead of the clock, bpftrace's hook for tests that step time themselves.
+   */
+  readonly dummyTsMap: string | undefined;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -43,6 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
   logSize: undefined,
   perfRbPages: undefined,
   printMapsOnExit: true,
+  dummyTsMap: undefined,
 };
 
 type Draft = { -readonly [K in keyof Settings]: Settings[K] };
@@ -177,6 +183,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     const r = setSetting(d, envName, v);
     if (r.error) errors.push(r.error);
   }
+  if (env.BPFTRACE_DUMMY_TS_MAP) d.dummyTsMap = env.BPFTRACE_DUMMY_TS_MAP;
   return { settings: d, errors };
 }
 

@@ -69,7 +69,7 @@ export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, 
   const copies = isPerCpu(info) ? cpus : 1;
   const at = (cpu: number, field: number) => readInt(value, cpu * stride + field * 8, 8, true);
   if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
-  return aggregation(info).decode(at, copies);
+  return aggregation(info).decode(at, copies, info);
 }
 
 /** The row of the aggregation a map holds. */
@@ -91,20 +91,18 @@ export function decodeMap(
   const out: MapEntry[] = [];
   const histogram = info.valueKind === "value" ? undefined : aggregation(info).buckets;
   if (histogram) {
-    const groups = new Map<string, { key: Value[]; buckets: bigint[] }>();
+    const groups = new Map<string, { key: Value[]; parts: Map<number, Aggregate> }>();
     for (const { key, value } of entries) {
       const bucket = Number(readInt(key, layout.bucketOffset!, 8, false));
       const keyBytes = Buffer.from(key.subarray(0, layout.bucketOffset)).toString("hex");
       let g = groups.get(keyBytes);
       if (!g) {
-        g = { key: decodeKey(key), buckets: [] };
+        g = { key: decodeKey(key), parts: new Map() };
         groups.set(keyBytes, g);
       }
-      const agg = decodeAggregate(info, value, cpus, sym) as { value: bigint };
-      while (g.buckets.length <= bucket) g.buckets.push(0n);
-      g.buckets[bucket] = agg.value;
+      g.parts.set(bucket, decodeAggregate(info, value, cpus, sym));
     }
-    for (const g of groups.values()) out.push({ key: g.key, value: histogram(g.buckets, info) });
+    for (const g of groups.values()) out.push({ key: g.key, value: histogram(g.parts, info) });
   } else {
     for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
   }

@@ -38,6 +38,7 @@ function encAggregate(a: Aggregate): unknown {
     case "avg": case "stats": return [a.kind, n(a.count), n(a.total)];
     case "hist": return ["hist", a.buckets.map(n), ...(a.bits !== undefined ? [a.bits] : [])];
     case "lhist": return ["lhist", n(a.min), n(a.max), n(a.step), a.buckets.map(n)];
+    case "tseries": return ["tseries", n(a.intervalNs), n(a.numIntervals), a.points.map((p) => [n(p.epoch), n(p.value)]), a.signed];
   }
 }
 
@@ -118,11 +119,18 @@ export function decAggregate(x: unknown): Aggregate {
       return { kind, buckets: arr(a, "buckets").map(big), ...(b !== undefined && { bits: b }) };
     }
     case "lhist": return { kind, min: big(a), max: big(b), step: big(c), buckets: arr(d, "buckets").map(big) };
+    case "tseries": {
+      const points = arr(c, "points").map((p) => {
+        const [epoch, value] = arr(p, "point");
+        return { epoch: big(epoch), value: big(value) };
+      });
+      return { kind, intervalNs: big(a), numIntervals: big(b), signed: d === true, points };
+    }
     default: return bad("aggregate", x);
   }
 }
 
-const KINDS = new Set(["value", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist"]);
+const KINDS = new Set(["value", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "tseries"]);
 
 /** The snapshot back from its JSON form; throws on data it did not write. */
 export function snapshotFromJson(x: unknown): MapSnapshot {

@@ -16,6 +16,7 @@ import { bucketRows, type BucketRow } from "./hist.ts";
 import { average, orderEntries, takeTop } from "./order.ts";
 import type { PrintOptions } from "./text.ts";
 import { divide, hexFormatBuffer, stackText } from "./value-text.ts";
+import { timeSeries, tseriesJson } from "./tseries.ts";
 
 /** bpftrace's json_escape: \" \\ \n \r \t, other control characters as \u00XX. */
 export function jsonEscape(s: string): string {
@@ -118,12 +119,15 @@ function entryValueJson(e: MapEntry, div: bigint): string {
       return String(divide(average(v.count, v.total), div));
     case "stats":
       return `{"count": ${v.count}, "average": ${divide(average(v.count, v.total), div)}, "total": ${v.total}}`;
+    case "tseries":
+      return tseriesJson([]);
   }
 }
 
 /** The message type bpftrace gives a map of this kind. */
-export function jsonMapType(kind: MapSnapshot["valueKind"]): "map" | "hist" | "stats" {
+export function jsonMapType(kind: MapSnapshot["valueKind"]): "map" | "hist" | "stats" | "tseries" {
   if (kind === "hist" || kind === "lhist") return "hist";
+  if (kind === "tseries") return "tseries";
   if (kind === "avg" || kind === "stats") return "stats";
   return "map";
 }
@@ -134,10 +138,11 @@ export function jsonMapType(kind: MapSnapshot["valueKind"]): "map" | "hist" | "s
  */
 export function formatMapJson(snap: MapSnapshot, opts: PrintOptions = {}): string {
   const div = opts.div && opts.div > 0n ? opts.div : 1n;
-  const entries = takeTop(orderEntries(snap), snap.valueKind, opts.top);
+  const series = snap.valueKind === "tseries" ? timeSeries(snap) : undefined;
+  const entries = series ? series.map((s) => s.entry) : takeTop(orderEntries(snap), snap.valueKind, opts.top);
   if (entries.length === 0) return "";
   const keyed = snap.keyed || entries.some((e) => e.key.length > 0);
-  const items = entries.map((e) => (keyed ? `${keyJson(e.key)}: ` : "") + entryValueJson(e, div));
+  const items = entries.map((e, i) => (keyed ? `${keyJson(e.key)}: ` : "") + (series ? tseriesJson(series[i]!.intervals) : entryValueJson(e, div)));
   const body = keyed ? `{${items.join(", ")}}` : items.join(", ");
   return `{"type": "${jsonMapType(snap.valueKind)}", "data": {"${jsonEscape(snap.name)}": ${body}}}\n`;
 }

@@ -1,5 +1,5 @@
 // printf format strings: the conversions bpftrace accepts (C's, plus %r/%rx/%rh for
-// buffers), split into literal text and conversion specs, checked at compile time and
+// buffers and %gr for gfp flags), split into literal text and conversion specs, checked at compile time and
 // applied in user space (printf.ts).
 
 /** One printf conversion: flags/width/precision as written, and the conversion letter. */
@@ -9,7 +9,7 @@ export interface FormatSpec {
   readonly width: string;
   readonly precision: string;
   readonly length: string;
-  readonly conv: string; // d i u x X o c s p r (and rx rh)
+  readonly conv: string; // d i u x X o c s p r (and rx rh gr)
 }
 
 /** Split a printf format into literal text and conversions; a string is an error message. */
@@ -24,7 +24,9 @@ export function parseFormat(fmt: string): FormatSpec[] | string {
     last = re.lastIndex;
     if (m[1] === "%") continue;
     let conv = m[6]!;
-    if (conv === "r" && (fmt[re.lastIndex] === "x" || fmt[re.lastIndex] === "h")) {
+    // %gr: gfp flags by name (bpftrace's own conversion, the letter after the g)
+    const suffix = (conv === "r" && (fmt[re.lastIndex] === "x" || fmt[re.lastIndex] === "h")) || (conv === "g" && fmt[re.lastIndex] === "r");
+    if (suffix) {
       conv += fmt[re.lastIndex];
       re.lastIndex++;
       last = re.lastIndex;

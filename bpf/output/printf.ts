@@ -1,10 +1,12 @@
 // printf in user space: the program sends its arguments through the ring buffer; the
 // format string stays in user space and is applied to the decoded values as C's printf
-// would (flags, width, precision; `h` and `hh` narrow an integer to 16 and 8 bits, as C's
-// printf does for bpftrace).
+// would (flags, width, precision; no length modifier makes an integer a 32-bit int, `h` and
+// `hh` narrow it to 16 and 8 bits, `l`, `ll`, `j`, `z`, `t` keep its 64, as C's printf does
+// for bpftrace).
 import { type FormatSpec, parseFormat } from "./printf-format.ts";
 import type { Value } from "../types/snapshot.ts";
 import { valueText } from "./value-text.ts";
+import { gfpFlagsText } from "./gfp-flags.ts";
 
 function pad(s: string, flags: string, width: string, numeric: boolean): string {
   const w = width ? Number(width) : 0;
@@ -25,9 +27,12 @@ function intOf(v: Value): bigint {
   return 0n;
 }
 
-/** The bits a length modifier leaves of an integer argument (`hh` → 8, `h` → 16). */
+/**
+ * The bits a length modifier leaves of an integer argument: `hh` 8, `h` 16, none 32 (C's
+ * int: bpftrace HEAD casts `%d` and `%x` of a 64-bit value to int), `l`/`ll`/`j`/`z`/`t` 64.
+ */
 function lengthBits(length: string): number {
-  return length === "hh" ? 8 : length === "h" ? 16 : 64;
+  return length === "hh" ? 8 : length === "h" ? 16 : length === "" ? 32 : 64;
 }
 
 export function formatOne(spec: FormatSpec, v: Value): string {
@@ -54,6 +59,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       if (flags.includes("#") && n !== 0n) s = (conv === "o" ? "0" : conv === "X" ? "0X" : "0x") + s;
       return pad(s, flags, width, true);
     }
+    case "gr":
+      return pad(gfpFlagsText(intOf(v)), flags, width, false);
     case "p":
       return pad(`0x${BigInt.asUintN(64, intOf(v)).toString(16)}`, flags, width, false);
     case "c":
@@ -94,7 +101,7 @@ function split(format: string): Split {
   if (s) return s;
   const texts: string[] = [];
   const raw: string[] = [];
-  const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|[diuxXocsprfeEgG]))/g;
+  const re = /%(%|[-+ #0]*(?:\d*|\*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?(?:r[xh]?|gr|[diuxXocsprfeEgG]))/g;
   let text = "";
   let last = 0;
   let m: RegExpExecArray | null;

@@ -2,7 +2,8 @@
 // (bpftrace v0.23, the last release with this text output; v0.24 rewrote it).
 //
 //   count/sum/min/max/values   entries joined by "\n", then "\n"      @c: 3\n
-//   avg/stats                  entries joined by "\n", then "\n\n"    @s: count 2, average 5, total 10\n\n
+//   avg/stats                  entries joined by "\n", then "\n\n"    @s: { .count = 2, .average = 5, .total = 10 }\n\n
+//                              (stats as a record: bpftrace HEAD's text, not v0.23's "count 2, average 5, total 10")
 //   hist/lhist                 "@h:\n" + bucket lines per entry, joined by "\n", then "\n"
 //   an empty map               just its terminator ("\n", or "\n\n" for avg/stats)
 //
@@ -13,6 +14,7 @@ import type { MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { bucketRows, histLines } from "./hist.ts";
 import { average, orderEntries, takeTop } from "./order.ts";
 import { divide, entryName, valueText } from "./value-text.ts";
+import { timeSeries, tseriesText } from "./tseries.ts";
 
 export interface PrintOptions {
   /** print(@m, top): only the `top` largest entries (0 or absent: all). */
@@ -45,13 +47,19 @@ function entryText(snap: MapSnapshot, e: MapEntry, div: bigint): string {
     case "avg":
       return `${name}: ${divide(average(v.count, v.total), div)}`;
     case "stats":
-      return `${name}: count ${v.count}, average ${divide(average(v.count, v.total), div)}, total ${v.total}`;
+      return `${name}: { .count = ${v.count}, .average = ${divide(average(v.count, v.total), div)}, .total = ${v.total} }`;
+    case "tseries":
+      return `${name}:\n${tseriesText([])}`;
   }
 }
 
 /** The map printed as bpftrace prints it, with its trailing newline(s). */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
   const div = opts.div && opts.div > 0n ? opts.div : 1n;
+  // a time series is laid out against the newest interval of all keys; top and div do not apply
+  if (snap.valueKind === "tseries") {
+    return timeSeries(snap).map((s) => `${entryName(snap.name, snap.keyed, s.entry.key)}:\n${tseriesText(s.intervals, s.signed)}\n`).join("") || "\n";
+  }
   const entries = takeTop(orderEntries(snap), snap.valueKind, opts.top);
   let out = "";
   entries.forEach((e, i) => {

@@ -4,7 +4,16 @@
 // bpf/check/map-registry.ts.
 import { type Type, sizeOf, tupleLayout, typeName } from "./types.ts";
 
-export type MapValueKind = "value" | "count" | "sum" | "min" | "max" | "avg" | "stats" | "hist" | "lhist";
+export type MapValueKind = "value" | "count" | "sum" | "min" | "max" | "avg" | "stats" | "hist" | "lhist" | "tseries";
+
+/** How tseries() folds the values of one interval: the last one (none), or their avg/max/min/sum. */
+export type TSeriesAgg = "none" | "avg" | "max" | "min" | "sum";
+
+export interface TSeriesParams {
+  readonly intervalNs: bigint;
+  readonly numIntervals: bigint;
+  readonly agg: TSeriesAgg;
+}
 
 export interface LhistParams {
   readonly min: bigint;
@@ -22,6 +31,8 @@ export interface MapInfo {
   readonly lhist?: LhistParams;
   /** hist(n, k): 2^k linear sub-buckets per power of two (k = 0 is bpftrace's default). */
   readonly histK?: number;
+  /** tseries(n, interval, count[, agg]); valueType is then the type of n (its sign matters). */
+  readonly tseries?: TSeriesParams;
   /** `let @m = lruhash(N)` etc. */
   readonly declaredType?: string;
   readonly maxEntries: number;
@@ -40,13 +51,18 @@ export function isPerCpu(info: MapInfo): boolean {
   return info.valueKind !== "value";
 }
 
-/** Size of the kernel key: key parts as a C struct, plus a u64 bucket for hist/lhist. */
+/** Maps whose kernel key ends in a u64 bucket: hist/lhist (the value's bucket), tseries (the interval's). */
+export function isBucketed(info: Pick<MapInfo, "valueKind">): boolean {
+  return info.valueKind === "hist" || info.valueKind === "lhist" || info.valueKind === "tseries";
+}
+
+/** Size of the kernel key: key parts as a C struct, plus a u64 bucket for hist/lhist/tseries. */
 export function keyLayout(info: MapInfo): { offsets: number[]; size: number; bucketOffset: number | undefined } {
-  if (info.keyTypes.length === 0 && info.valueKind !== "hist" && info.valueKind !== "lhist") {
+  const hasBucket = isBucketed(info);
+  if (info.keyTypes.length === 0 && !hasBucket) {
     return { offsets: [], size: 8, bucketOffset: undefined };
   }
   const parts = [...info.keyTypes];
-  const hasBucket = info.valueKind === "hist" || info.valueKind === "lhist";
   if (hasBucket) parts.push({ k: "int", bits: 64, signed: false });
   const { offsets, size } = tupleLayout(parts);
   const bucketOffset = hasBucket ? offsets.pop() : undefined;
@@ -79,6 +95,8 @@ export function valueSize(info: MapInfo): number {
     case "avg":
     case "stats":
       return 16; // min/max: {value, is_set}; avg/stats: {total, count}
+    case "tseries":
+      return 24; // {value, meta, epoch} (bpftrace's tseries_data)
   }
 }
 

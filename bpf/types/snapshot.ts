@@ -66,6 +66,22 @@ export interface LhistValue {
   readonly buckets: readonly bigint[];
 }
 
+/**
+ * tseries(): what each interval bucket of one key holds, as bpftrace reduces it
+ * (util/tseries.cpp): the newest epoch among the CPUs' copies and its value (the last
+ * value set, or the interval's avg/max/min/sum). An interval starts at epoch × intervalNs
+ * nanoseconds of CLOCK_TAI (or of BPFTRACE_DUMMY_TS_MAP's clock). A bucket never written
+ * since the map was zeroed is epoch 0, value 0. Ascending by epoch.
+ */
+export interface TSeriesValue {
+  readonly kind: "tseries";
+  readonly intervalNs: bigint;
+  readonly numIntervals: bigint;
+  /** The values are int64 (else uint64): where a flat line's bounds stop at the type's range. */
+  readonly signed: boolean;
+  readonly points: readonly { readonly epoch: bigint; readonly value: bigint }[];
+}
+
 export type Aggregate =
   | { readonly kind: "value"; readonly value: Value }
   | { readonly kind: "count" | "sum" | "min" | "max"; readonly value: bigint }
@@ -73,7 +89,8 @@ export type Aggregate =
   | { readonly kind: "avg"; readonly count: bigint; readonly total: bigint }
   | { readonly kind: "stats"; readonly count: bigint; readonly total: bigint }
   | HistValue
-  | LhistValue;
+  | LhistValue
+  | TSeriesValue;
 
 export interface MapEntry {
   /** Empty for a scalar map (`@x = count()`), one Value per key part otherwise. */

@@ -16,6 +16,7 @@ import { stats } from "./stats.ts";
 import { renderSvg } from "./svg.ts";
 import { table } from "./table.ts";
 import { timeSeries, type Sample } from "./time-series.ts";
+import { tseries } from "./tseries.ts";
 import { VEGA_LITE_MIME, type OutputKind, type Rendering, type VegaLiteSpec } from "./vega-lite.ts";
 import { renderPng, type Png } from "./png.ts";
 import { escapeHtml } from "./html.ts";
@@ -39,7 +40,7 @@ export interface Display {
 }
 
 /** First match wins: stacks before histograms before stats before bars; table catches all. */
-const KINDS: readonly OutputKind[] = [flameGraph, histogram, stats, keyedBars, scalar, table];
+const KINDS: readonly OutputKind[] = [flameGraph, histogram, tseries, stats, keyedBars, scalar, table];
 
 /** The output kind that displays `snap`. */
 export function outputKind(snap: MapSnapshot): OutputKind {

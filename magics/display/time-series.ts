@@ -4,7 +4,7 @@
 import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
 import { bucketRows, formatMap } from "../../bpf/output/index.ts";
 import { entryLabel, plotValue, valueTitle } from "./map-values.ts";
-import { num, spec, type Rendering } from "./vega-lite.ts";
+import { num, spec, type Rendering, type VegaLiteSpec } from "./vega-lite.ts";
 
 export interface Sample {
   /** When the map was read, in milliseconds since the epoch. */
@@ -32,24 +32,29 @@ export function timeSeries(samples: readonly Sample[]): Rendering {
   const shown = new Set(keys);
   const first = samples[0]?.snap;
   const title = first ? `${first.name} over time` : "over time";
-  const vegaLite = spec({
+  const vegaLite = lineChart(title, points.filter((p) => shown.has(p.key)), keys, "time", first ? valueTitle(first) : "value");
+  return { text, vegaLite };
+}
+
+/** Lines of { t (ms since the epoch), key, value }, one colour per key in `keys`' order. */
+export function lineChart(title: string, values: readonly { t: number; key: string; value: number }[], keys: readonly string[], xTitle: string, yTitle: string): VegaLiteSpec {
+  return spec({
     title,
-    data: { values: points.filter((p) => shown.has(p.key)) },
+    data: { values },
     width: 600,
     height: 240,
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
-      x: { field: "t", type: "temporal", title: "time" },
-      y: { field: "value", type: "quantitative", title: first ? valueTitle(first) : "value" },
+      x: { field: "t", type: "temporal", title: xTitle },
+      y: { field: "value", type: "quantitative", title: yTitle },
       color: { field: "key", type: "nominal", sort: keys, title: "key", legend: keys.length > 1 ? {} : null },
       tooltip: [
-        { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: "time" },
+        { field: "t", type: "temporal", format: "%H:%M:%S.%L", title: xTitle },
         { field: "key", type: "nominal" },
         { field: "value", type: "quantitative" },
       ],
     },
   });
-  return { text, vegaLite };
 }
 
 /** A sample's local wall-clock time to the millisecond: "14:03:27.215". */

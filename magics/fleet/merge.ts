@@ -112,6 +112,9 @@ export function combine(a: Aggregate, b: Aggregate): Aggregate | string {
     }
     case "value":
       return "plain values have no sum";
+    case "tseries":
+      // each host's intervals are of its own clock: side by side, not added up
+      return "time series have no sum";
   }
 }
 
@@ -285,6 +288,7 @@ function largest(folds: Map<string, Fold>, n: number): Set<Fold> {
       case "avg": case "stats": return a.count === 0n ? 0n : a.total / a.count;
       case "hist": case "lhist": return a.buckets.reduce((s, b) => s + b, 0n);
       case "value": return 0n;
+      case "tseries": return a.points.reduce((last, p) => (p.epoch >= last.epoch ? p : last), { epoch: 0n, value: 0n }).value;
     }
   };
   const all = [...folds.values()].map((f) => [f, size(f.value)] as const);

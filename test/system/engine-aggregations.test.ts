@@ -92,7 +92,7 @@ describe.skipIf(skipWithoutBpf())("engine: aggregations", () => {
     ]);
     // bpftrace's text for the same maps
     expect(formatMap(mapOf(r.maps, "@a")).trimEnd()).toBe("@a: 15");
-    expect(formatMap(mapOf(r.maps, "@st")).trimEnd()).toBe("@st: count 3, average 7, total 21");
+    expect(formatMap(mapOf(r.maps, "@st")).trimEnd()).toBe("@st: { .count = 3, .average = 7, .total = 21 }");
     expect(formatMap(mapOf(r.maps, "@mn")).trimEnd()).toBe("@mn: -7");
   });
 
@@ -126,7 +126,7 @@ describe.skipIf(skipWithoutBpf())("engine: aggregations", () => {
     expect(value(r.maps, "@mx")).toEqual({ kind: "max", value: BigInt(Math.max(...sizes)) });
     expect(value(r.maps, "@a")).toEqual({ kind: "avg", count: n, total: BigInt(total) });
     expect(value(r.maps, "@st")).toEqual({ kind: "stats", count: n, total: BigInt(total) });
-    expect(formatMap(mapOf(r.maps, "@st")).trimEnd()).toBe(`@st: count ${n}, average ${Math.floor(total / sizes.length)}, total ${total}`);
+    expect(formatMap(mapOf(r.maps, "@st")).trimEnd()).toBe(`@st: { .count = ${n}, .average = ${Math.floor(total / sizes.length)}, .total = ${total} }`);
     const l = value(r.maps, "@l") as Extract<Aggregate, { kind: "lhist" }>;
     const expected = Array.from({ length: 7 }, () => 0n);
     for (const v of sizes) expected[v < 0 ? 0 : v >= 5000 ? 6 : 1 + Math.floor(v / 1000)]! += 1n;

@@ -5,8 +5,8 @@
 // traced syscall while the probes are attached and stopped, and count exactly.
 import { afterAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
-import { newSession } from "../helpers/engine.ts";
-import { startC } from "../helpers/workload.ts";
+import { newSession, traceWorkload } from "../helpers/engine.ts";
+import { startC, workloadBinary } from "../helpers/workload.ts";
 import { LoadedRun } from "../../bpf/runtime/run.ts";
 import * as native from "../../native/index.ts";
 import { processObjects } from "../helpers/process-objects.ts";
@@ -73,6 +73,37 @@ describe.skipIf(skipWithoutBpf())("engine: a stopped run's probes touch no map",
     } finally {
       a.kill();
       b.kill();
+    }
+  });
+
+  it("exit() sets the flag itself: of 2000 opens, the one that exits is the only one counted", async () => {
+    const a = await startC(["openat", "2000", "/dev/null"]);
+    try {
+      const res = await session.run("tracepoint:syscalls:sys_enter_openat /pid == $1/ { @x = count(); exit(); }", {
+        origin: "cell[3]",
+        positional: [String(a.pid)],
+        output: () => {},
+        attached: () => void a.go(),
+      });
+      expect(res.reason).toBe("exit");
+      // without the flag the opens between exit()'s record and the detach count too
+      expect(count(session, "@x")).toBe(1n);
+    } finally {
+      a.kill();
+    }
+  });
+
+  it("two uprobes of one function run in program order: the first prints before the second exits", async () => {
+    const w = await startC(["uprobe", "5", "/x"]);
+    try {
+      const prog = `uprobe:${workloadBinary()}:handleRequest /pid == $1/ { printf("first %d\\n", arg0); }
+uprobe:${workloadBinary()}:handleRequest /pid == $1/ { printf("second %d\\n", arg0); exit(); }`;
+      const r = await traceWorkload(session, prog, w, { origin: "cell[4]" });
+      expect(r.reason).toBe("exit");
+      // attached in program order, the kernel would run the second first and its exit() would stop the first
+      expect(r.lines).toEqual(["first 1", "second 1"]);
+    } finally {
+      w.kill();
     }
   });
 });

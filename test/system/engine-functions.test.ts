@@ -44,7 +44,7 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
   });
 
   it("bswap reverses the bytes of its argument's width", async () => {
-    const text = await collect(session, 'BEGIN { printf("%x %x %x %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap((uint64)0x0102030405060708), bswap((int8)0x12)); exit(); }');
+    const text = await collect(session, 'BEGIN { printf("%x %x %lx %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap((uint64)0x0102030405060708), bswap((int8)0x12)); exit(); }');
     expect(text).toBe("3412 78563412 807060504030201 12\n");
   });
 

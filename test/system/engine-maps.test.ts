@@ -78,4 +78,17 @@ describe.skipIf(skipWithoutBpf())("engine: maps across cells", () => {
     const r2 = await traceWorkload(session, "tracepoint:syscalls:sys_enter_openat /pid == $1/ { delete(@byPid[pid]); @x = count(); }", w, { origin: "cell[8]" });
     expect(scalar(r2.maps, "@x")).toBe(3n);
   });
+
+  it("print() of a scalar map nothing wrote yet prints its zero value; keyed maps and histograms print nothing", async () => {
+    const r = await traceWorkload(
+      session,
+      "BEGIN { print(@z0); print(@zs); print(@zv); print(@zk); print(@zh); @zv = 5; print(@zv); exit(); } END { @z0 = count(); @zs = stats(4); @zk[1] = 2; @zh = hist(1); }",
+      undefined,
+      { origin: "cell[9]" },
+    );
+    expect(r.reason).toBe("exit");
+    // @zk and @zh print as empty maps do: their terminator alone
+    const printed = "@z0: 0\n@zs: { .count = 0, .average = 0, .total = 0 }\n\n@zv: 0\n\n\n@zv: 5\n";
+    expect(r.text.slice(0, printed.length)).toBe(printed);
+  });
 });

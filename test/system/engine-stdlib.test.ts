@@ -76,7 +76,7 @@ describe.skipIf(skipWithoutBpf())("engine: stdlib functions", () => {
     const before = native.clockNs(native.Clock.MONOTONIC);
     const r = await collect(session, [
       "BEGIN { $m = nsecs(monotonic); $b = nsecs(boot); $t = nsecs(tai); $a = nsecs(sw_tai); $c = nsecs(sw_tai);",
-      ' printf("%d %d %d %d %d\\n", ncpus, $m, $b - $m, $t - $b, ($a + $c) / 2 - $t); exit(); }',
+      ' printf("%d %ld %ld %ld %ld\\n", ncpus, $m, $b - $m, $t - $b, ($a + $c) / 2 - $t); exit(); }',
     ].join(""));
     const after = native.clockNs(native.Clock.MONOTONIC);
     const [cpus, mono, bootMinusMono, taiMinusBoot, swTaiErr] = r.text.trim().split(" ").map(BigInt) as [bigint, bigint, bigint, bigint, bigint];

@@ -96,6 +96,18 @@ describe("types of builtins", () => {
 describe("tracepoint args from the recorded format", () => {
   const src = "tracepoint:syscalls:sys_enter_openat { $f = args->filename; @s = str(args->filename); }";
 
+  it("a literal takes the other operand's sign; a difference is always signed (bpftrace's get_binop_int)", () => {
+    const cp = only(checkClean("BEGIN { $u = (uint64)7; $a = $u % 10; $b = 10 * $u; $c = $u - 1; $d = $u + (int64)1; $e = 1 + 2; $f = $u + 0x8000000000000000; }").probes);
+    expect(Object.fromEntries([...cp.vars].map(([n, t]) => [n, typeName(t)]))).toMatchObject({
+      $a: "uint64",
+      $b: "uint64",
+      $c: "int64",
+      $d: "int64",
+      $e: "int64",
+      $f: "uint64",
+    });
+  });
+
   it("resolves the probe against the recorded tracefs", () => {
     const cp = only(checkClean(src).probes);
     expect(cp.concrete.name).toBe("tracepoint:syscalls:sys_enter_openat");
@@ -161,6 +173,12 @@ describe("map kinds", () => {
     "  @name = comm;",
     "}",
   ].join("\n");
+
+  it("tseries keeps its interval, count and aggregation, and the sign of its values", () => {
+    const { maps } = checkClean('BEGIN { @a = tseries((uint32)1, 100ms, 5, "max"); @b[1] = tseries(-1, 1s, 3); }');
+    expect(maps.get("@a")).toMatchObject({ valueKind: "tseries", tseries: { intervalNs: 100_000_000n, numIntervals: 5n, agg: "max" }, valueType: u64 });
+    expect(maps.get("@b")).toMatchObject({ valueKind: "tseries", tseries: { intervalNs: 1_000_000_000n, numIntervals: 3n, agg: "none" }, valueType: s64 });
+  });
 
   it("infers count, hist, lhist with its parameters, and plain values", () => {
     const maps = checkClean(src).maps;
@@ -271,6 +289,9 @@ function registryWithCount(name: string, origin: string): MapRegistry {
 const cases: GoldenCase[] = [
   { title: "unknown identifier with did-you-mean", source: "BEGIN { @t = nsec; }" },
   { title: "lhist with too few arguments", source: "BEGIN { @l = lhist(1); }" },
+  { title: "tseries with a zero interval", source: "BEGIN { @t = tseries(1, 0, 5); }" },
+  { title: "tseries with an unknown aggregation", source: 'BEGIN { @t = tseries(1, 100ms, 5, "median"); }' },
+  { title: "tseries with a computed interval count", source: "BEGIN { $n = 5; @t = tseries(1, 1s, $n); }" },
   { title: "a variable read after the block that assigned it", source: "BEGIN { if (1) { $z = 3; } @z = $z; for ($i : 0..2) { } @i = $i; }" },
   { title: "unknown function with did-you-mean", source: "BEGIN { @c = cont(); }" },
   { title: "unknown tracepoint with did-you-mean", source: "tracepoint:syscalls:sys_enter_opnat { @n = count(); }" },

@@ -3,7 +3,8 @@
 import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { formatMap } from "../../bpf/output/index.ts";
-import { timeSeriesBundle, timeSeriesDisplay, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
+import { mapDisplay, outputKind, timeSeriesBundle, timeSeriesDisplay, VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../magics/display/index.ts";
+import type { Aggregate } from "../../bpf/types/snapshot.ts";
 import { count, hist, scalar, snap, str } from "./golden/output/fixtures.ts";
 
 const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -82,5 +83,34 @@ describe("histograms over time", () => {
     const marks = [...svg.matchAll(/aria-roledescription="rect mark"/g)].length;
     expect(marks).toBe(4);
     expect(xs.size).toBe(4);
+  });
+});
+
+describe("a tseries() map", () => {
+  // 100ms intervals from 12:00:00.500 UTC: @lat[a] at 5, 6, 8 (no value at 7), @lat[b] at 9
+  const base = BigInt(t0) * 1_000_000n / 100_000_000n;
+  const ts = (points: [number, number][]): Aggregate => ({ kind: "tseries", intervalNs: 100_000_000n, numIntervals: 5n, signed: true, points: points.map(([e, v]) => ({ epoch: base + BigInt(e), value: BigInt(v) })) });
+  const lat = snap("@lat", "tseries", [
+    { key: [str("b")], value: ts([[9, 2]]) },
+    { key: [str("a")], value: ts([[5, 9], [6, -3], [8, 4]]) },
+  ]);
+
+  it("is a line per key over its intervals, gaps left out, with bpftrace's graph as text", async () => {
+    expect(outputKind(lat).name).toBe("tseries");
+    const { data: b } = await mapDisplay(lat);
+    const spec = b[VEGA_LITE_MIME] as { data: { values: { t: number; key: string; value: number }[] } };
+    expect(() => compile(spec as unknown as Parameters<typeof compile>[0])).not.toThrow();
+    expect(spec.data.values).toEqual([
+      { t: t0 + 500, key: "a", value: 9 },
+      { t: t0 + 600, key: "a", value: -3 },
+      { t: t0 + 800, key: "a", value: 4 },
+      { t: t0 + 900, key: "b", value: 2 },
+    ]);
+    expect(b["image/svg+xml"]).toMatch(/^<svg/);
+    expect(b["text/plain"]).toBe(formatMap(lat));
+  });
+
+  it("is its text alone when no interval has a value", () => {
+    expect(outputKind(snap("@e", "tseries", [])).render(snap("@e", "tseries", []))).toEqual({ text: "\n" });
   });
 });

@@ -50,7 +50,7 @@ describe("fleet merge", () => {
     expect(formatMap(m.merged("@lat")!)).toBe("@lat: 1\n\n"); // (5 + 1) / 2 would say 3
     m.add("a", snap("@s", "stats", [[[], { kind: "stats", count: 3n, total: 30n }]]));
     m.add("b", snap("@s", "stats", [[[], { kind: "stats", count: 1n, total: 2n }]]));
-    expect(formatMap(m.merged("@s")!)).toBe("@s: count 4, average 8, total 32\n\n");
+    expect(formatMap(m.merged("@s")!)).toBe("@s: { .count = 4, .average = 8, .total = 32 }\n\n");
   });
 
   it("min and max keep the extreme; hist and lhist add buckets, of any length", () => {

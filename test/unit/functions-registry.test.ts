@@ -63,7 +63,7 @@ describe("the registry", () => {
   });
 
   it("has a row for every aggregation a map can hold", () => {
-    const kinds: MapValueKind[] = ["count", "sum", "min", "max", "avg", "stats", "hist", "lhist"];
+    const kinds: MapValueKind[] = ["count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "tseries"];
     expect([...aggregations.keys()].sort()).toEqual([...kinds].sort());
     for (const k of kinds) expect(functions.get(k)?.aggregation?.kind).toBe(k);
   });
