@@ -553,6 +553,7 @@ export class Checker {
           return s64;
         }
         if (a.k === "ptr" && (e.op === "+" || e.op === "-") && b.k !== "ptr") return a;
+        if (b.k === "ptr" && e.op === "+" && a.k !== "ptr") return b;
         const signed = (a.k === "int" ? a.signed : false) || (b.k === "int" ? b.signed : false);
         return int(64, signed && !(isUnsigned64(a) || isUnsigned64(b)) ? true : signed);
       }

@@ -3,7 +3,7 @@
 // through control flow, and string equality byte by byte.
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { sizeOf } from "../types/types.ts";
+import { pointerStep, sizeOf } from "../types/types.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
 import type { GenContext } from "./emit-context.ts";
 
@@ -42,6 +42,7 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
     e.emit(asm.mov(R2, R0), asm.ldx(8, R1, R10, tmp));
   }
   // r1 = left, r2 = right → r0
+  if (x.op === "+" || x.op === "-") scalePointerOperand(g, x);
   switch (x.op) {
     case "+": e.emit(asm.mov(R0, R1), asm.add(R0, R2)); return;
     case "-": e.emit(asm.mov(R0, R1), asm.sub(R0, R2)); return;
@@ -71,6 +72,22 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
       e.place(yes);
       g.placeNop();
     }
+  }
+}
+
+/**
+ * C's pointer arithmetic, as bpftrace does it: `p + n` and `p - n` move by n elements, so
+ * the integer side (r2 or r1) is multiplied by the size of what the pointer points to.
+ */
+function scalePointerOperand(g: GenContext, x: A.BinaryExpr): void {
+  const lt = g.type(x.left);
+  const rt = g.type(x.right);
+  if (lt.k === "ptr" && rt.k !== "ptr") {
+    const step = pointerStep(lt);
+    if (step !== 1) g.e.emit(asm.mulImm(R2, step));
+  } else if (rt.k === "ptr" && lt.k !== "ptr") {
+    const step = pointerStep(rt);
+    if (step !== 1) g.e.emit(asm.mulImm(R1, step));
   }
 }
 

@@ -145,6 +145,11 @@ export function sizeOf(t: Type): number {
   }
 }
 
+/** What `p + 1` adds to pointer `p`: the size of its element (1 for `void *` and incomplete types). */
+export function pointerStep(t: Type): number {
+  return t.k === "ptr" ? Math.max(1, sizeOf(t.to)) : 1;
+}
+
 export function alignOf(t: Type): number {
   switch (t.k) {
     case "int":

@@ -1,0 +1,29 @@
+// Memory the way C sees it, live: pointer arithmetic scaled by the element size (as
+// bpftrace and C do it), pointers stored in maps and variables, printed as addresses.
+import { afterAll, describe, expect, it } from "vitest";
+import { formatMap } from "../../bpf/output/index.ts";
+import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
+
+describe.skipIf(skipWithoutBpf())("engine: pointers", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("p + n, p - n, n + p, p++, p += n move by n elements", async () => {
+    const prog = `struct A { int a; int b; char c[28]; }
+BEGIN {
+  $p = (int32 *)16; $q = $p; $q++; ++$q; $q += 2; $q -= 1;
+  $s = (struct A *)1024;
+  printf("%d %d %d %d %d\\n", $q, 1 + $p, $p - 1, $s - 5, $s + 1);
+  @w = (int16 *)0x32; @w++; @w += 2; @w -= 1;
+  @d = (int64 *)0x40; @d--;
+  @v = (uint8 *)0x10; @v += 3;
+  exit();
+}`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["28 20 12 844 1060"]);
+    expect(formatMap(mapOf(r.maps, "@w"))).toBe("@w: 0x36\n");
+    expect(formatMap(mapOf(r.maps, "@d"))).toBe("@d: 0x38\n");
+    expect(formatMap(mapOf(r.maps, "@v"))).toBe("@v: 0x13\n");
+  });
+});
