@@ -77,6 +77,13 @@ export class ProbeGenerator implements GenContext {
     M.lookup(this, name, keyOff);
   }
 
+  /** The slot of the variable `node` names (a later variable of the same name has its own: checker varKey). */
+  variable(node: A.Node, name: string): { off: number; type: Type } {
+    const v = this.vars.get(this.cp.varKeys.get(node) ?? name);
+    if (!v) throw new CodegenError(`unknown variable ${name}`, "span" in node ? node.span : this.cp.probe.span);
+    return v;
+  }
+
   type(x: A.Expr): Type {
     const t = this.cp.types.get(x);
     if (!t) throw new CodegenError(`internal: no type for ${x.kind}`, x.span);
@@ -141,7 +148,7 @@ export class ProbeGenerator implements GenContext {
         return M.assign(this, st);
       case "VarDeclStmt": {
         if (!st.value) return;
-        const v = this.vars.get(st.name)!;
+        const v = this.variable(st, st.name);
         this.storeInto(st.value, v.off, v.type);
         return;
       }
@@ -181,7 +188,7 @@ export class ProbeGenerator implements GenContext {
         return;
       }
       case "ForRangeStmt": {
-        const v = this.vars.get(st.variable)!;
+        const v = this.variable(st, st.variable);
         const endSlot = this.frame.alloc(8);
         this.scalar(st.end);
         e.emit(asm.stx(8, R10, endSlot, R0));
@@ -311,8 +318,7 @@ export class ProbeGenerator implements GenContext {
       case "IdentExpr":
         return this.builtin(x);
       case "VarExpr": {
-        const v = this.vars.get(x.name);
-        if (!v) throw new CodegenError(`unknown variable ${x.name}`, x.span);
+        const v = this.variable(x, x.name);
         this.loadScalar(R0, R10, v.off, v.type);
         return;
       }
@@ -521,7 +527,7 @@ export class ProbeGenerator implements GenContext {
   value(x: A.Expr): number {
     const t = this.type(x);
     if (x.kind === "VarExpr") {
-      const v = this.vars.get(x.name)!;
+      const v = this.variable(x, x.name);
       if (sizeOf(v.type) >= sizeOf(t)) return v.off;
     }
     const off = this.frame.alloc(Math.max(8, sizeOf(t)), alignOf(t));
@@ -564,7 +570,7 @@ export class ProbeGenerator implements GenContext {
         break;
       }
       case "VarExpr": {
-        const v = this.vars.get(x.name)!;
+        const v = this.variable(x, x.name);
         if (v.off === off) return;
         e.zero(off, size);
         e.copy(R10, off, R10, v.off, Math.min(size, sizeOf(v.type)));

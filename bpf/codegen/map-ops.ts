@@ -116,7 +116,7 @@ export function assign(g: GenContext, st: A.AssignStmt): void {
   const { e } = g;
   const target = st.target;
   if (target.kind === "VarExpr") {
-    const v = g.vars.get(target.name)!;
+    const v = g.variable(target, target.name);
     if (st.op === "=") return g.storeInto(st.value, v.off, v.type);
     g.scalar(st.value);
     scaleForPointer(g, st.op, v.type);
@@ -188,7 +188,7 @@ export function update(g: GenContext, x: A.UpdateExpr): void {
   const { e } = g;
   const sign = x.op === "++" ? 1 : -1;
   if (x.target.kind === "VarExpr") {
-    const v = g.vars.get(x.target.name)!;
+    const v = g.variable(x.target, x.target.name);
     const delta = sign * pointerStep(v.type);
     g.loadScalar(R0, R10, v.off, v.type);
     e.emit(asm.mov(R1, R0), asm.addImm(R1, delta), asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));

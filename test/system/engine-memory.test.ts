@@ -27,3 +27,25 @@ BEGIN {
     expect(formatMap(mapOf(r.maps, "@v"))).toBe("@v: 0x13\n");
   });
 });
+
+describe.skipIf(skipWithoutBpf())("engine: variables", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("a variable belongs to its block: the same name later, or under let, is a new variable, 0 until assigned", async () => {
+    const prog = `BEGIN {
+  @a[1] = 1;
+  if (1) { $x = "abc"; printf("%s\\n", $x); }
+  for $kv : @a { $x = 2; printf("%d\\n", $x); }
+  let $x;
+  if (0) { $x = 3; }
+  printf("%d\\n", $x);
+  $y = 7;
+  if (1) { let $y = "in"; printf("%s\\n", $y); }
+  printf("%d\\n", $y);
+  exit();
+}`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["abc", "2", "0", "in", "7"]);
+  });
+});
