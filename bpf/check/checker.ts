@@ -500,6 +500,7 @@ export class Checker {
       case "IndexExpr": {
         const t = this.expr(e.object, s);
         this.expr(e.index, s);
+        if (t.k === "tuple") return this.tupleIndex(e, t, s);
         if (t.k === "array") return t.element;
         if (t.k === "ptr") return t.to.k === "int" ? t.to : u64;
         if (t.k === "string") return int(8, true);
@@ -507,7 +508,7 @@ export class Checker {
         return u64;
       }
       case "TupleExpr": {
-        const elements = e.elements.map((x) => keyNormal(this.expr(x, s)));
+        const elements = e.elements.map((x) => tupleElement(x, structValueType(this.expr(x, s), this.btf(), this.strlen, this.cstructs)));
         return { k: "tuple", elements };
       }
       case "CastExpr": {
@@ -585,6 +586,19 @@ export class Checker {
     }
   }
 
+  /** `$t[i]` is `$t.i`: the index must be known here. */
+  tupleIndex(e: A.IndexExpr, t: Extract<Type, { k: "tuple" }>, s: ProbeScope): Type {
+    const i = constInt(e.index, this.positional);
+    if (i === undefined || i < 0n || i >= BigInt(t.elements.length)) {
+      this.err(e.index.span, i === undefined ? "a tuple index must be a constant" : `tuple index ${i} out of range: the tuple has ${t.elements.length} elements`);
+      return u64;
+    }
+    const field: A.FieldExpr = { kind: "FieldExpr", object: e.object, field: String(i), arrow: false, span: e.span };
+    s.rewrites.set(e, field);
+    s.types.set(field, t.elements[Number(i)]!);
+    return t.elements[Number(i)]!;
+  }
+
   field(e: A.FieldExpr, s: ProbeScope): Type {
     const t = this.expr(e.object, s);
     if (t.k === "tuple") {
@@ -632,6 +646,20 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
+}
+
+/**
+ * A tuple element is laid out at its own width, as bpftrace lays out tuples (C struct
+ * rules): `((int8)1, (int16)2, (int32)3)` is 8 bytes. A literal takes the smallest signed
+ * integer that holds it, as bpftrace types integer literals; bools are stored as integers.
+ */
+function tupleElement(x: A.Expr, t: Type): Type {
+  if (t.k === "bool") return keyNormal(t);
+  if (t.k !== "int") return t;
+  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
+  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
+  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
+  return int(bits, true);
 }
 
 function isUnsigned64(t: Type): boolean {

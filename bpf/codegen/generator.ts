@@ -29,6 +29,7 @@ import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
 import { storeRecord } from "./record-copy.ts";
+import { convertTuple } from "./tuple-convert.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
@@ -86,6 +87,12 @@ export class ProbeGenerator implements GenContext {
 
   type(x: A.Expr): Type {
     const t = this.cp.types.get(x);
+    // a variable's slot has the type of all its assignments (a tuple's strings grow with a
+    // later one); a variable printed as the struct it holds keeps that type
+    if (x.kind === "VarExpr" && t?.k !== "record") {
+      const v = this.vars.get(this.cp.varKeys.get(x) ?? x.name);
+      if (v) return v.type;
+    }
     if (!t) throw new CodegenError(`internal: no type for ${x.kind}`, x.span);
     return t;
   }
@@ -551,6 +558,10 @@ export class ProbeGenerator implements GenContext {
     }
     const size = sizeOf(t);
     if (t.k === "record" && storeRecord(this, x, off, t)) return;
+    if (t.k === "tuple" && xt.k === "tuple" && typeName(t) !== typeName(xt) && !["TupleExpr", "TernaryExpr", "BlockExpr"].includes(x.kind)) {
+      // the same tuple laid out otherwise (wider integers or strings): element by element
+      return convertTuple(this, this.value(x), xt, off, t);
+    }
     switch (x.kind) {
       case "StrLit":
         e.storeBytes(off, Buffer.from(x.value), size);

@@ -48,6 +48,7 @@ export type Type =
       readonly user?: boolean;
       /** A struct or union defined in the program, laid out as C does (bpf/check/c-struct.ts). */
       readonly layout?: "c";
+      /** Its alignment as a member of a tuple or struct (8 when not known). */
       readonly align?: number;
     }
   | { readonly k: "array"; readonly element: Type; readonly length: number }
@@ -164,6 +165,7 @@ export function alignOf(t: Type): number {
     case "array":
       return alignOf(t.element);
     case "record":
+      return t.align ?? 8;
     case "inet":
     case "timestamp":
     case "stack":

@@ -49,3 +49,25 @@ describe.skipIf(skipWithoutBpf())("engine: variables", () => {
     expect(r.lines).toEqual(["abc", "2", "0", "in", "7"]);
   });
 });
+
+describe.skipIf(skipWithoutBpf())("engine: tuples", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("are laid out at their elements' widths; a variable's strings grow with a later tuple; $t[i] reads element i", async () => {
+    const prog = `BEGIN {
+  $s = ((int8)-100, (int8)100, "abcdef", 3, (int32)1, (int64)-10, (int8)10, (int16)-555, "abc");
+  print(sizeof($s));
+  $a = ("hi", (1, 2));
+  print($a);
+  $a = ("hellolongstr", (300, -4));
+  print($a);
+  print($a[1 + 0]);
+  @m[$s[7], $s[2]] = $s[5];
+  exit();
+}`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["32", "(hi, (1, 2))", "(hellolongstr, (300, -4))", "(300, -4)"]);
+    expect(formatMap(mapOf(r.maps, "@m"))).toBe("@m[-555, abcdef]: -10\n");
+  });
+});

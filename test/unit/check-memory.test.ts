@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { check, type CheckedProgram } from "../../bpf/check/checker.ts";
-import { typeName } from "../../bpf/types/types.ts";
+import { sizeOf, typeName } from "../../bpf/types/types.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
 import { parse } from "../../bpf/lang/index.ts";
@@ -32,5 +32,23 @@ describe("pointer arithmetic", () => {
       $b: "int16 *",
       $c: "int16 *",
     });
+  });
+});
+
+describe("tuples", () => {
+  it("elements keep their own width and align as in a C struct; an integer literal is the smallest signed integer that holds it", () => {
+    const { c, errors } = checked('BEGIN { $a = ((int8)1, (int16)1, (int32)1); $b = ((int32)1, (int16)1, (int8)1); $c = (1, 300, -70000, 5000000000, "ab"); }');
+    expect(errors).toBe("");
+    const vars = c.probes[0]!.vars;
+    expect(sizeOf(vars.get("$a")!)).toBe(8);
+    expect(sizeOf(vars.get("$b")!)).toBe(8);
+    expect(typeName(vars.get("$c")!)).toBe("(int8, int16, int32, int64, string[3])");
+    expect(sizeOf(vars.get("$c")!)).toBe(24);
+  });
+
+  it("$t[i] is $t.i when i is known here", () => {
+    expect(varTypes('BEGIN { $t = (1, "ab", (int64)3); $a = $t[1]; $b = $t[1 + 1]; }')).toMatchObject({ $a: "string[3]", $b: "int64" });
+    expect(checked("BEGIN { $t = (1, 2); $i = 1; $a = $t[$i]; }").errors).toContain("error: a tuple index must be a constant");
+    expect(checked("BEGIN { $t = (1, 2); $a = $t[2]; }").errors).toContain("error: tuple index 2 out of range: the tuple has 2 elements");
   });
 });
