@@ -19,7 +19,7 @@ import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNo
 import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
-import { type CRecord } from "./c-struct.ts";
+import { type CRecord, cOffsetOf } from "./c-struct.ts";
 import { structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
 import { foldConst } from "../lang/const-fold.ts";
@@ -539,6 +539,12 @@ export class Checker {
         const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
         const rec = t.k === "ptr" ? t.to : t;
         const btf = this.btf();
+        if (rec.k === "record" && rec.layout === "c") {
+          const off = cOffsetOf(this.cstructs.get(rec.name) ?? rec, e.fields);
+          if (typeof off === "string") this.err(e.span, off);
+          else s.consts.set(e, BigInt(off));
+          return u64;
+        }
         if (rec.k !== "record" || rec.btfId === undefined || !btf) {
           this.err(e.span, `offsetof() needs a kernel struct or union, not ${typeName(t)}`);
           return u64;

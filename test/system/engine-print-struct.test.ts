@@ -44,6 +44,21 @@ describe.skipIf(skipWithoutBpf())("engine: struct values", () => {
     expect(formatMap(mapOf(r.maps, "@next"))).toBe("@next: { .id = 42, .name = beta, .next = 0x0, .flags = 1, .more = 0, .total = 0 }\n");
   });
 
+  it("a program-defined struct with nested definitions, named and anonymous, printed, stored and measured with offsetof", async () => {
+    const w = await startC(["struct", String(N)]);
+    const prog = `struct view { struct head { int id; char name[12]; } h; struct { struct request *next; }; unsigned int bits; }
+uprobe:${workloadBinary()}:handleStruct {
+  print(*(struct view *)arg0);
+  @v = *(struct view *)arg0;
+  @off = (offsetof(struct view, h.name), offsetof(struct view, next), offsetof(struct view, bits));
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[5]" });
+    expect(r.lines).toHaveLength(N);
+    for (const l of r.lines) expect(l).toMatch(/^\{ \.h = \{ \.id = 7, \.name = alpha \}, \.next = 0x[0-9a-f]+, \.bits = 2405 \}$/);
+    expect(formatMap(mapOf(r.maps, "@v"))).toMatch(/^@v: \{ \.h = \{ \.id = 7, \.name = alpha \}, \.next = 0x[0-9a-f]+, \.bits = 2405 \}\n$/);
+    expect(formatMap(mapOf(r.maps, "@off"))).toBe("@off: (4, 16, 24)\n");
+  });
+
   it("print() of a kernel struct nests its struct members", async () => {
     const r = await traceWorkload(session, "BEGIN { print(*curtask->fs); exit(); }", undefined, { origin: "cell[4]" });
     expect(r.lines).toHaveLength(1);
