@@ -633,6 +633,15 @@ export class ProbeGenerator implements GenContext {
         }
         break;
       }
+      case "IndexExpr": {
+        // an element of an array of arrays (`a[1]` of int32[2][2]): copied from the array's copy
+        const ot = this.type(x.object);
+        const i = constInt(x.index, this.shared.positional);
+        if (ot.k !== "array" || i === undefined) break;
+        e.zero(off, size);
+        e.copy(R10, off, R10, this.value(x.object) + Number(i) * sizeOf(ot.element), Math.min(size, sizeOf(xt)));
+        return;
+      }
       default:
         break;
     }

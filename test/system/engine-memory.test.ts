@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { formatMap } from "../../bpf/output/index.ts";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
+import { startC, workloadBinary } from "../helpers/workload.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
 
 describe.skipIf(skipWithoutBpf())("engine: pointers", () => {
@@ -69,5 +70,24 @@ describe.skipIf(skipWithoutBpf())("engine: tuples", () => {
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
     expect(r.lines).toEqual(["32", "(hi, (1, 2))", "(hellolongstr, (300, -4))", "(300, -4)"]);
     expect(formatMap(mapOf(r.maps, "@m"))).toBe("@m[-555, abcdef]: -10\n");
+  });
+});
+
+describe.skipIf(skipWithoutBpf())("engine: arrays", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("an array of arrays: a[i][j] read whole from memory, from a variable, and a row stored in a map", async () => {
+    // the workload's struct request is { int id; char name[12] = "alpha"; ... }: its name as short[3][2]
+    const w = await startC(["struct", "2"]);
+    const prog = `struct V { int id; short n[3][2]; }
+uprobe:${workloadBinary()}:handleStruct {
+  $n = ((struct V *)arg0).n;
+  printf("%d %d\\n", ((struct V *)arg0).n[0][1], $n[1][0]);
+  @row = $n[0];
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["26736 97", "26736 97"]);
+    expect(formatMap(mapOf(r.maps, "@row"))).toBe("@row: [27745,26736]\n");
   });
 });
