@@ -577,6 +577,8 @@ export class Checker {
           else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `strings can only be compared with == and !=`);
           return bool;
         }
+        // arrays of the same type are equal when all their bytes are (bpftrace's array ==)
+        if (a.k === "array" && (e.op === "==" || e.op === "!=") && typeName(a) === typeName(b)) return bool;
         if (!isScalar(a) || !isScalar(b)) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
         return bool;
       default: {

@@ -90,4 +90,15 @@ uprobe:${workloadBinary()}:handleStruct {
     expect(r.lines).toEqual(["26736 97", "26736 97"]);
     expect(formatMap(mapOf(r.maps, "@row"))).toBe("@row: [27745,26736]\n");
   });
+
+  it("arrays of the same type compare with == and != byte for byte", async () => {
+    const w = await startC(["struct", "1"]);
+    const prog = `struct V { int id; short n[3][2]; }
+uprobe:${workloadBinary()}:handleStruct {
+  $a = (struct V *)arg0; $n = $a.n;
+  printf("%d %d %d %d\\n", $a.n == $n, $n[0] == $a.n[0], $n[0] != $n[1], $n[1] == $n[2]);
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[2]" });
+    expect(r.lines).toEqual(["1 1 1 0"]);
+  });
 });

@@ -52,3 +52,11 @@ describe("tuples", () => {
     expect(checked("BEGIN { $t = (1, 2); $a = $t[2]; }").errors).toContain("error: tuple index 2 out of range: the tuple has 2 elements");
   });
 });
+
+describe("array comparison", () => {
+  it("arrays of the same type compare with == and !=; others are errors", () => {
+    expect(varTypes("struct A { int x[4]; short y[4]; } BEGIN { $p = (struct A *)0; $e = $p->x == $p->x; $n = $p->x != $p->x; }")).toMatchObject({ $e: "bool", $n: "bool" });
+    expect(checked("struct A { int x[4]; short y[4]; } BEGIN { $p = (struct A *)0; $e = $p->x == $p->y; }").errors).toContain("error: cannot compare int32[4] with int16[4]");
+    expect(checked("struct A { int x[4]; } BEGIN { $p = (struct A *)0; $e = $p->x < $p->x; }").errors).toContain("error: cannot compare int32[4] with int32[4]");
+  });
+});
