@@ -23,7 +23,7 @@ import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
 import { arrayCast } from "./array-cast.ts";
 import { binary } from "./operators.ts";
-import { kernelMember, kernelMemberBytes, recordAddress } from "./kernel-members.ts";
+import { kernelMember, kernelMemberBytes, memberElement, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
@@ -372,10 +372,13 @@ export class ProbeGenerator implements GenContext {
       case "IndexExpr": {
         const ot = this.type(x.object);
         if (ot.k === "string" || ot.k === "array") {
-          const off = this.value(x.object);
           const i = constInt(x.index, this.shared.positional);
-          if (i === undefined) throw new CodegenError("indexing a string or array needs a constant index", x.index.span);
+          const member = x.object.kind === "FieldExpr" ? this.cp.fields.get(x.object) : undefined;
+          // a member array indexed at run time, or a flexible one (`int y[0]`): read in place
+          if (member && x.object.kind === "FieldExpr" && ot.k === "array" && (i === undefined || ot.length === 0)) return memberElement(this, x, x.object, member);
+          const off = this.value(x.object);
           const es = ot.k === "array" ? sizeOf(ot.element) : 1;
+          if (i === undefined) return this.stackElement(x, off, es, sizeOf(ot) / es);
           this.loadScalar(R0, R10, off + Number(i) * es, t);
           return;
         }
@@ -413,6 +416,21 @@ export class ProbeGenerator implements GenContext {
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
+  }
+
+  /** r0 = element i (known at run time) of the array copied at r10+off; 0 when i is out of bounds. */
+  stackElement(x: A.IndexExpr, off: number, es: number, length: number): void {
+    const { e } = this;
+    const out = e.label("ioob");
+    const end = e.label("iend");
+    this.scalar(x.index);
+    e.emit(asm.jgeImm(R0, length, out), asm.mulImm(R0, es), asm.mov(R1, R10), asm.addImm(R1, off), asm.add(R1, R0));
+    this.loadScalar(R0, R1, 0, this.type(x));
+    e.emit(asm.ja(end));
+    e.place(out);
+    e.emit(asm.movImm(R0, 0));
+    e.place(end);
+    this.placeNop();
   }
 
   loadConst(v: bigint): void {

@@ -101,4 +101,15 @@ uprobe:${workloadBinary()}:handleStruct {
     const r = await traceWorkload(session, prog, w, { origin: "cell[2]" });
     expect(r.lines).toEqual(["1 1 1 0"]);
   });
+
+  it("an index known only at run time reads a member array in place, a copy within its bounds (0 beyond); a flexible array reads in place", async () => {
+    const w = await startC(["struct", "1"]);
+    const prog = `struct W { int id; unsigned short w[6]; } struct F { int id; short w[0]; }
+uprobe:${workloadBinary()}:handleStruct {
+  $a = (struct W *)arg0; $i = 2; $far = 100; $b = $a->w;
+  printf("%d %d %d %d\\n", $a->w[$i], $b[$i], $b[$far], ((struct F *)arg0)->w[1]);
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[3]" });
+    expect(r.lines).toEqual(["97 97 0 26736"]);
+  });
 });
