@@ -18,6 +18,16 @@ export function recordAddress(g: GenContext, x: A.Expr): boolean {
     g.scalar(x.operand);
     return user;
   }
+  // an element of a member array of structs (`$c->w[2].a`): the array's address plus i elements
+  const arr = x.kind === "IndexExpr" && x.object.kind === "FieldExpr" ? g.cp.fields.get(x.object) : undefined;
+  if (x.kind === "IndexExpr" && x.object.kind === "FieldExpr" && arr?.type.k === "array") {
+    const tmp = g.frame.alloc(8);
+    g.scalar(x.index);
+    g.e.emit(asm.mulImm(R0, sizeOf(arr.type.element)), asm.stx(8, R10, tmp, R0));
+    const inUser = memberAddress(g, x.object, arr);
+    g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
+    return inUser;
+  }
   throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
 }
 

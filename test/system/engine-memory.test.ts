@@ -112,4 +112,15 @@ uprobe:${workloadBinary()}:handleStruct {
     const r = await traceWorkload(session, prog, w, { origin: "cell[3]" });
     expect(r.lines).toEqual(["97 97 0 26736"]);
   });
+
+  it("a member of an element of a member array of structs is read in place, by a constant or run-time index", async () => {
+    const w = await startC(["struct", "1"]);
+    const prog = `struct P { int id; struct Q { short a; short b; } q[3]; }
+uprobe:${workloadBinary()}:handleStruct {
+  $p = (struct P *)arg0; $i = 1;
+  printf("%d %d %d\\n", $p->q[1].a, $p->q[0].b, $p->q[$i].a + $p->q[$i].b);
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[4]" });
+    expect(r.lines).toEqual(["97 26736 97"]);
+  });
 });
