@@ -59,6 +59,22 @@ uprobe:${workloadBinary()}:handleStruct {
     expect(formatMap(mapOf(r.maps, "@off"))).toBe("@off: (4, 16, 24)\n");
   });
 
+  it("a struct as a map key, alone, with another key, from a variable and from another map", async () => {
+    const w = await startC(["struct", String(N)]);
+    const prog = `struct K { int id; char name[12]; }
+uprobe:${workloadBinary()}:handleStruct {
+  @kk[*(struct K *)arg0] = count();
+  @km[*(struct K *)arg0, 5] = 1;
+  $v = *(struct K *)arg0; @kv[$v] = 2;
+  @kx = *(struct K *)arg0; @ky[@kx] = 3;
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[6]" });
+    expect(formatMap(mapOf(r.maps, "@kk"))).toBe(`@kk[{ .id = 7, .name = alpha }]: ${N}\n`);
+    expect(formatMap(mapOf(r.maps, "@km"))).toBe("@km[{ .id = 7, .name = alpha }, 5]: 1\n");
+    expect(formatMap(mapOf(r.maps, "@kv"))).toBe("@kv[{ .id = 7, .name = alpha }]: 2\n");
+    expect(formatMap(mapOf(r.maps, "@ky"))).toBe("@ky[{ .id = 7, .name = alpha }]: 3\n");
+  });
+
   it("print() of a kernel struct nests its struct members", async () => {
     const r = await traceWorkload(session, "BEGIN { print(*curtask->fs); exit(); }", undefined, { origin: "cell[4]" });
     expect(r.lines).toHaveLength(1);
