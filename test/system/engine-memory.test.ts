@@ -29,6 +29,18 @@ BEGIN {
   });
 });
 
+describe.skipIf(skipWithoutBpf())("engine: program structs over kernel names", () => {
+  const session = newSession();
+  afterAll(() => session.close());
+
+  it("a struct the program defines with a kernel struct's name is read by the program's definition (curtask.x)", async () => {
+    const prog = `struct task_struct { int x; int y; }
+BEGIN { printf("%d %d\\n", curtask->y == *((int32 *)curtask + 1), curtask.x == *(int32 *)curtask); exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["1 1"]);
+  });
+});
+
 describe.skipIf(skipWithoutBpf())("engine: variables", () => {
   const session = newSession();
   afterAll(() => session.close());
