@@ -5,7 +5,7 @@
 // is a record with `layout: "c"`, read through pointers like a kernel struct.
 import type { StructDef } from "../lang/ast.ts";
 import type { BtfField } from "../btf/btf-types.ts";
-import { type RecordField, type Type, alignOf, int, sizeOf, str } from "../types/types.ts";
+import { type RecordField, type Type, alignOf, int, sizeOf, str, typeName } from "../types/types.ts";
 
 export type CRecord = Extract<Type, { k: "record" }>;
 
@@ -42,22 +42,44 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
   const open = def.text.indexOf("{");
   const close = def.text.lastIndexOf("}");
   if (open < 0 || close < open) return `${def.name}: expected { members }`;
-  const packed = /__attribute__\s*\(\(\s*packed\s*\)\)/.test(def.text.slice(close));
+  const packed = /__attribute__\s*\(\(\s*packed\s*\)\)/.test(def.text.slice(close).replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, " "));
   const isUnion = def.name.startsWith("union");
   const body = def.text.slice(open + 1, close).replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, " ");
   const fields: RecordField[] = [];
   let bit = 0; // next free bit (structs)
   let size = 0; // bytes (unions: the largest member)
   let align = 1;
-  for (const decl of body.split(";").map((d) => d.trim()).filter(Boolean)) {
-    if (decl.includes("{")) return `${def.name}: nested struct or union definitions are not supported; define the inner type first`;
-    const fnPtr = /^(.*?)\(\s*\*\s*(\w+)\s*\)\s*\(.*\)$/s.exec(decl);
-    const pieces = fnPtr ? [`${fnPtr[1]} *${fnPtr[2]}`] : decl.split(",").map((d) => d.trim());
+  let anon = 0;
+  for (const decl of topLevel(body)) {
+    let base: Type | undefined;
+    let rest = decl;
+    const nested = /^(struct|union)\s*(\w*)\s*\{([\s\S]*)\}\s*([\s\S]*)$/.exec(decl);
+    if (nested) {
+      // a struct or union defined inside this one: laid out on its own, then a member (or,
+      // with no declarator, its members are this struct's, as C's anonymous members are)
+      const [, word, tag, inner, declarators] = nested;
+      const name = tag ? `${word} ${tag}` : `${word} ${def.name.replace(/^(struct|union) /, "")}::(anonymous ${++anon})`;
+      const rec = layoutStruct({ ...def, name, text: `${word} ${tag} {${inner}}` }, lookup, kernelAlign);
+      if (typeof rec === "string") return rec;
+      if (!declarators!.trim()) {
+        const at = isUnion ? 0 : Math.ceil(bit / 8 / (packed ? 1 : rec.align!)) * (packed ? 1 : rec.align!);
+        align = Math.max(align, packed ? 1 : rec.align!);
+        for (const f of rec.fields ?? []) fields.push({ ...f, offset: f.offset + at });
+        if (isUnion) size = Math.max(size, rec.size);
+        else bit = (at + rec.size) * 8;
+        continue;
+      }
+      base = rec;
+      rest = `${word} ${name} ${declarators}`;
+    }
+    const decl2 = rest;
+    const fnPtr = /^(.*?)\(\s*\*\s*(\w+)\s*\)\s*\(.*\)$/s.exec(decl2);
+    const pieces = fnPtr ? [`${fnPtr[1]} *${fnPtr[2]}`] : decl2.split(",").map((d) => d.trim());
     const first = /^(.*?)\s*(\**\s*\w+\s*(?:\[\s*\w*\s*\])*\s*(?::\s*\d+)?)$/s.exec(pieces[0]!);
     if (!first || !first[1]) return `${def.name}: cannot read member declaration '${decl}'`;
     const typeWords = baseName(first[1]);
     const declarators = [first[2]!, ...pieces.slice(1)];
-    const base = C_WORDS[typeWords] ?? lookup(typeWords);
+    base ??= C_WORDS[typeWords] ?? lookup(typeWords);
     for (const d of declarators) {
       const dm = /^(\**)\s*(\w+)\s*((?:\[\s*\w*\s*\])*)\s*(?::\s*(\d+))?$/.exec(d);
       if (!dm) return `${def.name}: cannot read declarator '${d}'`;
@@ -102,6 +124,37 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
   if (!isUnion) size = Math.ceil(bit / 8);
   size = Math.ceil(size / align) * align;
   return { k: "record", name: def.name, size, fields, layout: "c", align, user: false };
+}
+
+/** The member declarations of a body, split at the `;` outside nested braces. */
+function topLevel(body: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "{") depth++;
+    else if (c === "}") depth--;
+    else if (c === ";" && depth === 0) {
+      out.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(body.slice(start));
+  return out.map((d) => d.trim()).filter(Boolean);
+}
+
+/** offsetof(struct Foo, a.b): the byte offset of a member, through nested members. */
+export function cOffsetOf(rec: CRecord, path: readonly string[]): number | string {
+  let t: Type = rec;
+  let off = 0;
+  for (const name of path) {
+    const f: RecordField | undefined = t.k === "record" ? t.fields?.find((x) => x.name === name) : undefined;
+    if (!f) return `${typeName(t)} has no member '${name}'`;
+    off += f.offset;
+    t = f.type;
+  }
+  return off;
 }
 
 /** A member of a program-defined struct, as the codegen reads it. */

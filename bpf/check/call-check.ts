@@ -5,7 +5,7 @@ import type * as A from "../lang/ast.ts";
 import { functions } from "../functions/index.ts";
 import type { FunctionRow } from "../functions/row.ts";
 import { closest } from "../types/suggest.ts";
-import { constInt, foldConst } from "../lang/const-fold.ts";
+import { constInt, constText, foldConst } from "../lang/const-fold.ts";
 import { structValueType } from "./record-value.ts";
 import { withSettings } from "./settings-rules.ts";
 import { type Type, none, s64, u64 } from "../types/types.ts";
@@ -28,7 +28,7 @@ export function checkCall(c: Checker, e: A.CallExpr, s: ProbeScope): Type {
     argTypes,
     call: e,
     constInt: (i) => (e.args[i] ? constInt(e.args[i]!, c.positional) : undefined),
-    constStr: (i) => (e.args[i]?.kind === "StrLit" ? (e.args[i] as A.StrLit).value : undefined),
+    constStr: (i) => constText(e.args[i], c.positional),
     probe: s.concrete,
     env: c.opts.env,
     unsafe: c.opts.unsafe ?? false,
@@ -82,3 +82,4 @@ function mapArgTypes(c: Checker, e: A.CallExpr, f: FunctionRow, s: ProbeScope): 
     return c.expr(a, s);
   });
 }
+

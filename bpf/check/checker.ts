@@ -19,7 +19,7 @@ import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNo
 import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
-import { type CRecord } from "./c-struct.ts";
+import { type CRecord, cOffsetOf } from "./c-struct.ts";
 import type { EnumType } from "./c-enum.ts";
 import { recordLiteral, structValueType } from "./record-value.ts";
 import type { Btf } from "../btf/btf.ts";
@@ -36,8 +36,13 @@ export interface CheckedProbe {
   readonly concrete: ConcreteProbe;
   /** Type of every expression of this probe's predicate and body. */
   readonly types: ReadonlyMap<A.Expr, Type>;
-  /** Type of every `$variable` of this probe. */
+  /**
+   * Type of every `$variable` of this probe, by its slot: its name, or `$x#2` for a later
+   * variable of the same name in another scope (varKeys says which one a node means).
+   */
   readonly vars: ReadonlyMap<string, Type>;
+  /** The slot of each variable node (VarExpr, VarDeclStmt, ForRangeStmt) whose slot is not its name. */
+  readonly varKeys: ReadonlyMap<A.Node, string>;
   /** Kernel struct members read through BTF, by the `a->b` / `a.b` that reads them. */
   readonly fields: ReadonlyMap<A.FieldExpr, BtfField>;
   /** Expressions whose value is known here: enum constants, offsetof, sizeof of kernel types. */
@@ -89,10 +94,13 @@ export class ProbeScope {
   readonly consts = new Map<A.Expr, bigint>();
   readonly rewrites = new Map<A.Expr, A.Expr>();
   /**
-   * The `$variables` in scope here: a variable belongs to the block that first assigns
-   * it (bpftrace's lexical scoping). `vars` keeps every variable's type for codegen.
+   * The `$variables` in scope here, by name, with their slots: a variable belongs to the
+   * block that first assigns it (bpftrace's lexical scoping), and a variable of the same
+   * name assigned after that block ended is another variable, with a slot of its own.
+   * `vars` keeps every slot's type for codegen.
    */
-  visible = new Set<string>();
+  visible = new Map<string, string>();
+  readonly varKeys = new Map<A.Node, string>();
   loopDepth = 0;
   /** Depth of branches a constant condition never takes (fail() there is not reached). */
   dead = 0;
@@ -221,7 +229,7 @@ export class Checker {
       this.truthy(probe.predicate, t);
     }
     this.block(probe.body, s);
-    return { probe, concrete, types: s.types, vars: s.vars, fields: s.fields, consts: s.consts, rewrites: s.rewrites };
+    return { probe, concrete, types: s.types, vars: s.vars, varKeys: s.varKeys, fields: s.fields, consts: s.consts, rewrites: s.rewrites };
   }
 
   truthy(e: A.Expr, t: Type): void {
@@ -230,12 +238,28 @@ export class Checker {
 
   block(b: A.Block, s: ProbeScope): void {
     const outer = s.visible;
-    s.visible = new Set(outer);
+    s.visible = new Map(outer);
     for (const st of b.statements) this.stmt(st, s);
     s.visible = outer;
     // a probe checked once per attach point it expands to warns once
     const dead = unreachable(b);
     if (dead && !this.diags.some((d) => d.message === dead.message && d.span.offset === dead.span.offset)) this.diags.push(dead);
+  }
+
+  /**
+   * The slot of variable `name` used by `node`: the visible variable of that name, or
+   * (`fresh`, or none visible) a new variable in this scope.
+   */
+  varKey(name: string, node: A.Node, s: ProbeScope, fresh = false): string {
+    let key = fresh ? undefined : s.visible.get(name);
+    if (key === undefined) {
+      key = name;
+      for (let n = 2; s.vars.has(key) || [...s.visible.values()].includes(key); n++) key = `${name}#${n}`;
+      s.visible.set(name, key);
+    }
+    if (key !== name) s.varKeys.set(node, key);
+    else s.varKeys.delete(node);
+    return key;
   }
 
   /** A `$variable` read: assigned in this block or an enclosing one. */
@@ -259,14 +283,12 @@ export class Checker {
       case "VarDeclStmt": {
         const t = st.type ? this.typeSpec(st.type) : undefined;
         const v = st.value ? this.expr(st.value, s) : undefined;
-        if (!t && !v) {
-          // `let $x;`: in scope from here, typed by its first assignment (0 until then)
-          s.visible.add(st.name);
-          return;
-        }
+        // `let $x` declares a new variable here (shadowing one of an outer block)
+        const key = this.varKey(st.name, st, s, true);
+        if (!t && !v) return; // in scope from here, typed by its first assignment (0 until then)
         const ty = t ?? v ?? u64;
         if (t && v && !compatible(t, v)) this.err(st.span, `cannot initialise ${st.name}: ${typeName(t)} from ${typeName(v)}`);
-        this.setVar(st.name, ty, st.span, s);
+        this.setVar(key, ty, st.span, s);
         return;
       }
       case "IfStmt": {
@@ -301,8 +323,8 @@ export class Checker {
         const b = this.expr(st.end, s);
         if (!isScalar(a) || !isScalar(b)) this.err(st.span, "a for range needs integer bounds");
         const outer = s.visible;
-        s.visible = new Set(outer);
-        this.setVar(st.variable, s64, st.span, s);
+        s.visible = new Map(outer);
+        this.setVar(this.varKey(st.variable, st, s, true), s64, st.span, s);
         s.loopDepth++;
         this.block(st.body, s);
         s.loopDepth--;
@@ -319,7 +341,7 @@ export class Checker {
         // maps of different types, and codegen gives each loop its own slot.
         const outer = s.vars.get(st.variable);
         const outerVisible = s.visible;
-        s.visible = new Set([...outerVisible, st.variable]);
+        s.visible = new Map([...outerVisible, [st.variable, st.variable]]);
         s.vars.set(st.variable, entryType(m));
         s.loopDepth++;
         this.block(st.body, s);
@@ -338,8 +360,8 @@ export class Checker {
     }
   }
 
+  /** Assign a value of type `t` to the variable in slot `name` (varKey). */
   setVar(name: string, t: Type, span: A.Span, s: ProbeScope): void {
-    s.visible.add(name);
     // A kernel struct is held by its address, as a pointer to it.
     if (inMemory(t)) t = { k: "ptr", to: t, user: t.user ?? false, byValue: true };
     const prev = s.vars.get(name);
@@ -362,13 +384,14 @@ export class Checker {
       let v = this.expr(st.value, s);
       if (v.k === "record" && !inMemory(v)) s.types.set(st.value, (v = structValueType(v, this.btf(), this.strlen, this.cstructs)));
       if (st.op !== "=") {
-        const prev = s.vars.get(target.name);
+        const prev = s.vars.get(s.visible.get(target.name) ?? target.name);
         if (!prev) this.err(target.span, `${target.name} is used before it is assigned`);
         if (!isScalar(v)) this.err(st.value.span, `'${st.op}' needs an integer, not ${typeName(v)}`);
       }
       if (v.k === "none") this.err(st.value.span, "this expression has no value to assign");
-      this.setVar(target.name, st.op === "=" ? v : (s.vars.get(target.name) ?? v), st.span, s);
-      s.types.set(target, s.vars.get(target.name) ?? v);
+      const key = this.varKey(target.name, target, s);
+      this.setVar(key, st.op === "=" ? v : (s.vars.get(key) ?? v), st.span, s);
+      s.types.set(target, s.vars.get(key) ?? v);
       return;
     }
     assignMap(this, st, target, agg, s);
@@ -430,15 +453,16 @@ export class Checker {
         return withSettings(t, this.settings);
       }
       case "VarExpr": {
-        const t = s.vars.get(e.name);
+        const key = s.visible.has(e.name) ? this.varKey(e.name, e, s) : e.name;
+        const t = s.vars.get(key);
         if (!t && s.visible.has(e.name)) {
           this.warn(e.span, `${e.name} is used before it was assigned: it reads 0`);
-          s.vars.set(e.name, u64);
+          s.vars.set(key, u64);
           return u64;
         }
         if (!t) {
           this.err(e.span, `${e.name} is used before it is assigned`, (() => {
-            const near = closest(e.name, s.vars.keys());
+            const near = closest(e.name, [...s.vars.keys()].filter((k) => !k.includes("#")));
             return near ? [`did you mean ${near}?`] : [];
           })());
           return u64;
@@ -469,9 +493,10 @@ export class Checker {
       }
       case "UpdateExpr": {
         if (e.target.kind === "VarExpr") {
-          if (!s.vars.has(e.target.name)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
+          const key = s.visible.has(e.target.name) ? this.varKey(e.target.name, e.target, s) : e.target.name;
+          if (!s.vars.has(key)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
           else this.checkVisible(e.target, s);
-          const t = s.vars.get(e.target.name) ?? s64;
+          const t = s.vars.get(key) ?? s64;
           s.types.set(e.target, t);
           return t;
         }
@@ -497,6 +522,7 @@ export class Checker {
       case "IndexExpr": {
         const t = this.expr(e.object, s);
         this.expr(e.index, s);
+        if (t.k === "tuple") return this.tupleIndex(e, t, s);
         if (t.k === "array") return t.element;
         if (t.k === "ptr") return t.to.k === "int" ? t.to : u64;
         if (t.k === "string") return int(8, true);
@@ -504,7 +530,7 @@ export class Checker {
         return u64;
       }
       case "TupleExpr": {
-        const elements = e.elements.map((x) => keyNormal(this.expr(x, s)));
+        const elements = e.elements.map((x) => tupleElement(x, structValueType(this.expr(x, s), this.btf(), this.strlen, this.cstructs)));
         return e.names ? recordLiteral(this, e, elements) : { k: "tuple", elements };
       }
       case "CastExpr": {
@@ -525,7 +551,7 @@ export class Checker {
       case "BlockExpr": {
         // a macro used as a value: its statements, then its last expression, in one scope
         const outer = s.visible;
-        s.visible = new Set(outer);
+        s.visible = new Map(outer);
         for (const st of e.block.statements) this.stmt(st, s);
         const t = e.value ? this.expr(e.value, s) : none;
         s.visible = outer;
@@ -535,6 +561,12 @@ export class Checker {
         const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
         const rec = t.k === "ptr" ? t.to : t;
         const btf = this.btf();
+        if (rec.k === "record" && rec.layout === "c") {
+          const off = cOffsetOf(this.cstructs.get(rec.name) ?? rec, e.fields);
+          if (typeof off === "string") this.err(e.span, off);
+          else s.consts.set(e, BigInt(off));
+          return u64;
+        }
         if (rec.k !== "record" || rec.btfId === undefined || !btf) {
           this.err(e.span, `offsetof() needs a kernel struct or union, not ${typeName(t)}`);
           return u64;
@@ -567,6 +599,8 @@ export class Checker {
           else if (e.op !== "==" && e.op !== "!=") this.err(e.span, `${a.k === "buffer" ? "buffers" : "strings"} can only be compared with == and !=`);
           return bool;
         }
+        // arrays of the same type are equal when all their bytes are (bpftrace's array ==)
+        if (a.k === "array" && (e.op === "==" || e.op === "!=") && typeName(a) === typeName(b)) return bool;
         if (!isScalar(a) || !isScalar(b)) this.err(e.span, `cannot compare ${typeName(a)} with ${typeName(b)}`);
         return bool;
       default: {
@@ -575,6 +609,7 @@ export class Checker {
           return s64;
         }
         if (a.k === "ptr" && (e.op === "+" || e.op === "-") && b.k !== "ptr") return a;
+        if (b.k === "ptr" && e.op === "+" && a.k !== "ptr") return b;
         // bpftrace (get_binop_int): a literal that fits int64 takes the other operand's
         // sign (`$u % 10` stays unsigned); a difference is always signed
         let sa = a.k === "int" && a.signed;
@@ -585,6 +620,19 @@ export class Checker {
         return int(64, sa || sb || e.op === "-");
       }
     }
+  }
+
+  /** `$t[i]` is `$t.i`: the index must be known here. */
+  tupleIndex(e: A.IndexExpr, t: Extract<Type, { k: "tuple" }>, s: ProbeScope): Type {
+    const i = constInt(e.index, this.positional);
+    if (i === undefined || i < 0n || i >= BigInt(t.elements.length)) {
+      this.err(e.index.span, i === undefined ? "a tuple index must be a constant" : `tuple index ${i} out of range: the tuple has ${t.elements.length} elements`);
+      return u64;
+    }
+    const field: A.FieldExpr = { kind: "FieldExpr", object: e.object, field: String(i), arrow: false, span: e.span };
+    s.rewrites.set(e, field);
+    s.types.set(field, t.elements[Number(i)]!);
+    return t.elements[Number(i)]!;
   }
 
   field(e: A.FieldExpr, s: ProbeScope): Type {
@@ -637,6 +685,20 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
+}
+
+/**
+ * A tuple element is laid out at its own width, as bpftrace lays out tuples (C struct
+ * rules): `((int8)1, (int16)2, (int32)3)` is 8 bytes. A literal takes the smallest signed
+ * integer that holds it, as bpftrace types integer literals; bools are stored as integers.
+ */
+function tupleElement(x: A.Expr, t: Type): Type {
+  if (t.k === "bool") return keyNormal(t);
+  if (t.k !== "int") return t;
+  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
+  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
+  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
+  return int(bits, true);
 }
 
 export { tupleLayout };

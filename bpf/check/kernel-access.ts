@@ -68,7 +68,9 @@ export function kernelIdent(c: Checker, e: A.IdentExpr, s: ProbeScope): Type | u
 
 /** `p->field` / `r.field` on a kernel struct or union. */
 export function kernelField(c: Checker, e: A.FieldExpr, rec: Extract<Type, { k: "record" }>, s: ProbeScope): Type {
-  if (rec.layout === "c") {
+  // a struct the program defines is read by its definition, even where the kernel's has
+  // the same name (`struct task_struct { int x; }` then curtask.x), as in bpftrace
+  if (rec.layout === "c" || c.cstructs.has(rec.name)) {
     const full = { ...(c.cstructs.get(rec.name) ?? rec), user: rec.user };
     const f = cField(full, e.field);
     if (!f) {

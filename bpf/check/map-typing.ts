@@ -5,7 +5,7 @@ import type * as A from "../lang/ast.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { diagnostic } from "../types/diagnostic.ts";
 import type { MapInfo } from "../types/map-info.ts";
-import { type Type, compatible, int, isScalar, none, s64, typeName, u64, unify } from "../types/types.ts";
+import { type Type, compatible, inMemory, int, isScalar, none, s64, typeName, u64, unify } from "../types/types.ts";
 import { aggregations } from "../functions/index.ts";
 import type { Aggregation } from "../functions/row.ts";
 import { conflict } from "./map-registry.ts";
@@ -112,8 +112,10 @@ function mergeKeys(c: Checker, e: A.MapExpr, prev: MapDraft, keyTypes: Type[]): 
 /** The types of `@m[keys]`'s keys (a tuple variable is its elements). */
 export function mapKeyTypes(c: Checker, e: A.MapExpr, s: ProbeScope): Type[] {
   const types = e.keys.map((k) => {
-    const t = c.expr(k, s);
-    if (t.k === "none" || t.k === "record") c.err(k.span, `a map key cannot be ${typeName(t)}`);
+    let t = c.expr(k, s);
+    // a struct key is its bytes, copied as a struct value is (record-value.ts)
+    if (t.k === "record" || (t.k === "ptr" && t.byValue)) s.types.set(k, (t = structValueType(t, c.btf(), c.strlen, c.cstructs)));
+    if (t.k === "none" || (t.k === "record" && inMemory(t))) c.err(k.span, `a map key cannot be ${typeName(t)}`);
     return keyNormal(t);
   });
   // `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys)

@@ -15,7 +15,7 @@
 // scratch slot, like a tuple), not something read through its address.
 import type { Btf } from "../btf/index.ts";
 import { btfType } from "../btf/btf-types.ts";
-import { type RecordField, type Type, inMemory, tupleLayout } from "../types/types.ts";
+import { type RecordField, type Type, alignOf, inMemory, tupleLayout } from "../types/types.ts";
 import type * as A from "../lang/ast.ts";
 import type { Checker } from "./checker.ts";
 
@@ -36,7 +36,7 @@ export function recordValue(rec: RecordType, btf: Btf | undefined, strlen: numbe
   if (rec.layout === "c" && cstructs) rec = { ...(cstructs.get(rec.name) ?? rec), ...(rec.user && { user: true }) };
   if (rec.btfId !== undefined && rec.layout !== "c") {
     const fields = btf && depth < MAX_DEPTH ? btfFields(btf, rec.btfId, 0, rec.user ?? false, strlen, depth, 0) : [];
-    return { k: "record", name: rec.name, size: rec.size, fields, ...(rec.user && { user: true }) };
+    return { k: "record", name: rec.name, size: rec.size, fields, align: fieldsAlign(fields), ...(rec.user && { user: true }) };
   }
   let size = rec.size;
   const fields: RecordField[] = [];
@@ -49,7 +49,12 @@ export function recordValue(rec: RecordType, btf: Btf | undefined, strlen: numbe
     }
     fields.push({ ...f, type: fieldValue(f.type, btf, strlen, depth + 1, cstructs) });
   }
-  return { k: "record", name: rec.name, size, fields, ...(rec.user && { user: true }) };
+  return { k: "record", name: rec.name, size, fields, align: rec.align ?? fieldsAlign(fields), ...(rec.user && { user: true }) };
+}
+
+/** A struct's alignment: its widest member's (C's rule). */
+function fieldsAlign(fields: readonly RecordField[]): number {
+  return Math.max(1, ...fields.map((f) => alignOf(f.type)));
 }
 
 /** Nested structs and arrays of them, expanded; everything else as it is. */

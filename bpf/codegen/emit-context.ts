@@ -16,6 +16,8 @@ export interface GenContext extends EmitContext {
   e: Emitter;
   readonly frame: Frame;
   readonly vars: Map<string, { off: number; type: Type }>;
+  /** The slot of the variable `node` names (VarExpr, VarDeclStmt, ForRangeStmt). */
+  variable(node: A.Node, name: string): { off: number; type: Type };
   loops: Loop[];
   exitLabel: string;
   readonly cp: CheckedProbe;

@@ -23,12 +23,13 @@ import { builtinRows } from "../functions/index.ts";
 import { Frame } from "./frame.ts";
 import { arrayCast } from "./array-cast.ts";
 import { binary } from "./operators.ts";
-import { kernelMember, kernelMemberBytes, recordAddress } from "./kernel-members.ts";
+import { kernelMember, kernelMemberBytes, memberElement, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
 import { heldFieldOffset, heldRecord, storeRecordLiteral, storeRecord } from "./record-copy.ts";
+import { convertTuple } from "./tuple-convert.ts";
 import { emitIterEntry } from "./iter-entry.ts";
 import { argCode } from "./arg-code.ts";
 import * as M from "./map-ops.ts";
@@ -77,8 +78,21 @@ export class ProbeGenerator implements GenContext {
     M.lookup(this, name, keyOff);
   }
 
+  /** The slot of the variable `node` names (a later variable of the same name has its own: checker varKey). */
+  variable(node: A.Node, name: string): { off: number; type: Type } {
+    const v = this.vars.get(this.cp.varKeys.get(node) ?? name);
+    if (!v) throw new CodegenError(`unknown variable ${name}`, "span" in node ? node.span : this.cp.probe.span);
+    return v;
+  }
+
   type(x: A.Expr): Type {
     const t = this.cp.types.get(x);
+    // a variable's slot has the type of all its assignments (a tuple's strings grow with a
+    // later one); a variable printed as the struct it holds keeps that type
+    if (x.kind === "VarExpr" && t?.k !== "record") {
+      const v = this.vars.get(this.cp.varKeys.get(x) ?? x.name);
+      if (v) return v.type;
+    }
     if (!t) throw new CodegenError(`internal: no type for ${x.kind}`, x.span);
     return t;
   }
@@ -141,7 +155,7 @@ export class ProbeGenerator implements GenContext {
         return M.assign(this, st);
       case "VarDeclStmt": {
         if (!st.value) return;
-        const v = this.vars.get(st.name)!;
+        const v = this.variable(st, st.name);
         this.storeInto(st.value, v.off, v.type);
         return;
       }
@@ -181,7 +195,7 @@ export class ProbeGenerator implements GenContext {
         return;
       }
       case "ForRangeStmt": {
-        const v = this.vars.get(st.variable)!;
+        const v = this.variable(st, st.variable);
         const endSlot = this.frame.alloc(8);
         this.scalar(st.end);
         e.emit(asm.stx(8, R10, endSlot, R0));
@@ -323,8 +337,7 @@ export class ProbeGenerator implements GenContext {
       case "IdentExpr":
         return this.builtin(x);
       case "VarExpr": {
-        const v = this.vars.get(x.name);
-        if (!v) throw new CodegenError(`unknown variable ${x.name}`, x.span);
+        const v = this.variable(x, x.name);
         this.loadScalar(R0, R10, v.off, v.type);
         return;
       }
@@ -371,10 +384,13 @@ export class ProbeGenerator implements GenContext {
       case "IndexExpr": {
         const ot = this.type(x.object);
         if (ot.k === "string" || ot.k === "array") {
-          const off = this.value(x.object);
           const i = constInt(x.index, this.shared.positional);
+          const member = x.object.kind === "FieldExpr" ? this.cp.fields.get(x.object) : undefined;
+          // a member array indexed at run time, or a flexible one (`int y[0]`): read in place
+          if (member && x.object.kind === "FieldExpr" && ot.k === "array" && (i === undefined || ot.length === 0)) return memberElement(this, x, x.object, member);
+          const off = this.value(x.object);
           const es = ot.k === "array" ? sizeOf(ot.element) : 1;
-          if (i === undefined) return this.indexAtRuntime(x.index, off, ot.k === "array" ? ot.length : ot.size, es, t);
+          if (i === undefined) return this.stackElement(x, off, es, sizeOf(ot) / es);
           this.loadScalar(R0, R10, off + Number(i) * es, t);
           return;
         }
@@ -412,6 +428,21 @@ export class ProbeGenerator implements GenContext {
       default:
         throw new CodegenError(`${x.kind} cannot be used as a number here`, x.span);
     }
+  }
+
+  /** r0 = element i (known at run time) of the array copied at r10+off; 0 when i is out of bounds. */
+  stackElement(x: A.IndexExpr, off: number, es: number, length: number): void {
+    const { e } = this;
+    const out = e.label("ioob");
+    const end = e.label("iend");
+    this.scalar(x.index);
+    e.emit(asm.jgeImm(R0, length, out), asm.mulImm(R0, es), asm.mov(R1, R10), asm.addImm(R1, off), asm.add(R1, R0));
+    this.loadScalar(R0, R1, 0, this.type(x));
+    e.emit(asm.ja(end));
+    e.place(out);
+    e.emit(asm.movImm(R0, 0));
+    e.place(end);
+    this.placeNop();
   }
 
   loadConst(v: bigint): void {
@@ -513,22 +544,6 @@ export class ProbeGenerator implements GenContext {
   }
 
   /** r0 = element `index` of the `length` elements at r10+off; 0 past the end (the verifier wants the bound). */
-  private indexAtRuntime(index: A.Expr, off: number, length: number, size: number, t: Type): void {
-    const { e } = this;
-    const out = e.label("idxout");
-    const end = e.label("idxend");
-    this.scalar(index);
-    e.emit(asm.jgeImm(R0, length, out), asm.mulImm(R0, size));
-    e.stackAddr(R1, off);
-    e.emit(asm.add(R1, R0));
-    this.loadScalar(R0, R1, 0, t);
-    e.emit(asm.ja(end));
-    e.place(out);
-    e.emit(asm.movImm(R0, 0));
-    e.place(end);
-    this.placeNop();
-  }
-
   fieldScalar(x: A.FieldExpr): void {
     const t = this.type(x);
     const member = this.cp.fields.get(x);
@@ -556,7 +571,7 @@ export class ProbeGenerator implements GenContext {
   value(x: A.Expr): number {
     const t = this.type(x);
     if (x.kind === "VarExpr") {
-      const v = this.vars.get(x.name)!;
+      const v = this.variable(x, x.name);
       if (sizeOf(v.type) >= sizeOf(t)) return v.off;
     }
     const off = this.frame.alloc(Math.max(8, sizeOf(t)), alignOf(t));
@@ -580,6 +595,10 @@ export class ProbeGenerator implements GenContext {
     }
     const size = sizeOf(t);
     if (t.k === "record" && storeRecord(this, x, off, t)) return;
+    if (t.k === "tuple" && xt.k === "tuple" && typeName(t) !== typeName(xt) && !["TupleExpr", "TernaryExpr", "BlockExpr"].includes(x.kind)) {
+      // the same tuple laid out otherwise (wider integers or strings): element by element
+      return convertTuple(this, this.value(x), xt, off, t);
+    }
     switch (x.kind) {
       case "StrLit":
         e.storeBytes(off, Buffer.from(x.value), size);
@@ -599,7 +618,7 @@ export class ProbeGenerator implements GenContext {
         break;
       }
       case "VarExpr": {
-        const v = this.vars.get(x.name)!;
+        const v = this.variable(x, x.name);
         if (v.off === off) return;
         e.zero(off, size);
         e.copy(R10, off, R10, v.off, Math.min(size, sizeOf(v.type)));
@@ -649,6 +668,15 @@ export class ProbeGenerator implements GenContext {
           return;
         }
         break;
+      }
+      case "IndexExpr": {
+        // an element of an array of arrays (`a[1]` of int32[2][2]): copied from the array's copy
+        const ot = this.type(x.object);
+        const i = constInt(x.index, this.shared.positional);
+        if (ot.k !== "array" || i === undefined) break;
+        e.zero(off, size);
+        e.copy(R10, off, R10, this.value(x.object) + Number(i) * sizeOf(ot.element), Math.min(size, sizeOf(xt)));
+        return;
       }
       default:
         break;

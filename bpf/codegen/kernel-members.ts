@@ -1,7 +1,7 @@
 // Kernel structs through BTF in the generator (checked in bpf/check/kernel-access.ts): the
 // address a struct expression evaluates to, members read through probe_read_kernel or
 // _user by the pointer's address space, bitfields shifted and masked.
-import { asm, H, R0, R1, R2, R3 } from "../asm/index.ts";
+import { asm, H, R0, R1, R2, R3, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { BtfField } from "../btf/btf-types.ts";
 import { CodegenError } from "../types/errors.ts";
@@ -18,6 +18,16 @@ export function recordAddress(g: GenContext, x: A.Expr): boolean {
     g.scalar(x.operand);
     return user;
   }
+  // an element of a member array of structs (`$c->w[2].a`): the array's address plus i elements
+  const arr = x.kind === "IndexExpr" && x.object.kind === "FieldExpr" ? g.cp.fields.get(x.object) : undefined;
+  if (x.kind === "IndexExpr" && x.object.kind === "FieldExpr" && arr?.type.k === "array") {
+    const tmp = g.frame.alloc(8);
+    g.scalar(x.index);
+    g.e.emit(asm.mulImm(R0, sizeOf(arr.type.element)), asm.stx(8, R10, tmp, R0));
+    const inUser = memberAddress(g, x.object, arr);
+    g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
+    return inUser;
+  }
   throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
 }
 
@@ -31,6 +41,17 @@ function memberAddress(g: GenContext, x: A.FieldExpr, f: BtfField): boolean {
   } else user = recordAddress(g, x.object);
   if (f.offset) g.e.emit(asm.addImm(R0, f.offset));
   return user;
+}
+
+/** r0 = element x.index of the array member `obj`, read in place (the index known at run time). */
+export function memberElement(g: GenContext, x: A.IndexExpr, obj: A.FieldExpr, f: BtfField): void {
+  const t = g.type(x);
+  const tmp = g.frame.alloc(8);
+  g.scalar(x.index);
+  g.e.emit(asm.mulImm(R0, sizeOf(t)), asm.stx(8, R10, tmp, R0));
+  const user = memberAddress(g, obj, f);
+  g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
+  g.readPointer(R0, 0, t, user);
 }
 
 /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */

@@ -5,7 +5,7 @@
 import { asm, type Reg, R0, R1, R2, R3, R4, R10, H } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { type MapInfo, keyLayout, isPerCpu, valueSize } from "../types/map-info.ts";
-import { type Type, sizeOf, alignOf } from "../types/types.ts";
+import { type Type, sizeOf, alignOf, pointerStep } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
 import { aggregations } from "../functions/index.ts";
 import { countMapFull } from "./map-full.ts";
@@ -116,9 +116,10 @@ export function assign(g: GenContext, st: A.AssignStmt): void {
   const { e } = g;
   const target = st.target;
   if (target.kind === "VarExpr") {
-    const v = g.vars.get(target.name)!;
+    const v = g.variable(target, target.name);
     if (st.op === "=") return g.storeInto(st.value, v.off, v.type);
     g.scalar(st.value);
+    scaleForPointer(g, st.op, v.type);
     e.emit(asm.mov(R2, R0));
     g.loadScalar(R1, R10, v.off, v.type);
     compound(g, st.op, R1, R2, v.type);
@@ -134,6 +135,7 @@ export function assign(g: GenContext, st: A.AssignStmt): void {
     g.storeInto(st.value, val, info.valueType);
   } else {
     g.scalar(st.value);
+    scaleForPointer(g, st.op, info.valueType);
     const tmp = g.frame.alloc(8);
     e.emit(asm.stx(8, R10, tmp, R0));
     lookup(g, target.name, k.off);
@@ -147,6 +149,12 @@ export function assign(g: GenContext, st: A.AssignStmt): void {
     e.emit(asm.stx(8, R10, val, R1));
   }
   updateElem(g, target.name, k.off, val);
+}
+
+/** `p += n` on a pointer moves it by n elements (C's arithmetic): r0 = n * element size. */
+function scaleForPointer(g: GenContext, op: string, t: Type): void {
+  const step = pointerStep(t);
+  if ((op === "+=" || op === "-=") && step !== 1) g.e.emit(asm.mulImm(R0, step));
 }
 
 /** r1 = r1 OP r2 */
@@ -178,15 +186,17 @@ export function compound(g: GenContext, op: string, a: Reg, b: Reg, t: Type): vo
 
 export function update(g: GenContext, x: A.UpdateExpr): void {
   const { e } = g;
-  const delta = x.op === "++" ? 1 : -1;
+  const sign = x.op === "++" ? 1 : -1;
   if (x.target.kind === "VarExpr") {
-    const v = g.vars.get(x.target.name)!;
+    const v = g.variable(x.target, x.target.name);
+    const delta = sign * pointerStep(v.type);
     g.loadScalar(R0, R10, v.off, v.type);
     e.emit(asm.mov(R1, R0), asm.addImm(R1, delta), asm.stx(Math.min(8, sizeOf(v.type)) as 8, R10, v.off, R1));
     if (x.prefix) e.emit(asm.mov(R0, R1));
     return;
   }
   const info = mapInfo(g, x.target.name, x.target.span);
+  const delta = sign * pointerStep(info.valueType);
   const k = buildKey(g, x.target, info);
   const val = g.frame.alloc(8);
   const old = g.frame.alloc(8);

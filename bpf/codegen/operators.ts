@@ -3,7 +3,7 @@
 // through control flow, and string equality byte by byte.
 import { asm, R0, R1, R2, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
-import { sizeOf } from "../types/types.ts";
+import { pointerStep, sizeOf } from "../types/types.ts";
 import { compareBytes } from "../functions/byte-loops.ts";
 import { runtimeWarning } from "../functions/output.ts";
 import type { GenContext } from "./emit-context.ts";
@@ -16,6 +16,11 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
     if ((lt.k === "string" || lt.k === "buffer") && (x.op === "==" || x.op === "!=")) {
       if (lt.k === "buffer") bufferEquals(g, x.left, x.right);
       else stringEquals(g, x.left, x.right);
+      if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
+      return;
+    }
+    if (lt.k === "array" && (x.op === "==" || x.op === "!=")) {
+      arrayEquals(g, x.left, x.right);
       if (x.op === "!=") e.emit(asm.xorImm(R0, 1));
       return;
     }
@@ -44,6 +49,7 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
     e.emit(asm.mov(R2, R0), asm.ldx(8, R1, R10, tmp));
   }
   // r1 = left, r2 = right → r0
+  if (x.op === "+" || x.op === "-") scalePointerOperand(g, x);
   switch (x.op) {
     case "+": e.emit(asm.mov(R0, R1), asm.add(R0, R2)); return;
     case "-": e.emit(asm.mov(R0, R1), asm.sub(R0, R2)); return;
@@ -78,6 +84,22 @@ export function binary(g: GenContext, x: A.BinaryExpr): void {
       e.place(yes);
       g.placeNop();
     }
+  }
+}
+
+/**
+ * C's pointer arithmetic, as bpftrace does it: `p + n` and `p - n` move by n elements, so
+ * the integer side (r2 or r1) is multiplied by the size of what the pointer points to.
+ */
+function scalePointerOperand(g: GenContext, x: A.BinaryExpr): void {
+  const lt = g.type(x.left);
+  const rt = g.type(x.right);
+  if (lt.k === "ptr" && rt.k !== "ptr") {
+    const step = pointerStep(lt);
+    if (step !== 1) g.e.emit(asm.mulImm(R2, step));
+  } else if (rt.k === "ptr" && lt.k !== "ptr") {
+    const step = pointerStep(rt);
+    if (step !== 1) g.e.emit(asm.mulImm(R1, step));
   }
 }
 
@@ -116,13 +138,11 @@ function stringEquals(g: GenContext, a: A.Expr, b: A.Expr): void {
     const off = g.value(dyn);
     const bytes = Buffer.from((lit as A.StrLit).value);
     const size = sizeOf(g.type(dyn));
+    // the literal and its NUL do not fit: never equal (and no compare, so no dead code)
+    if (bytes.length >= size) return void e.emit(asm.movImm(R0, 0));
     const n = Math.min(bytes.length + 1, size);
     for (let i = 0; i < n; i++) {
       e.emit(asm.ldx(1, R1, R10, off + i), asm.jneImm(R1, i < bytes.length ? bytes[i]! : 0, ne));
-    }
-    if (bytes.length >= size) {
-      // the literal is longer than the field: never equal
-      e.emit(asm.ja(ne));
     }
   } else {
     const oa = g.value(a);
@@ -131,5 +151,23 @@ function stringEquals(g: GenContext, a: A.Expr, b: A.Expr): void {
     compareBytes(e, oa, ob, n, ne, end);
   }
   e.place(end);
+  g.flag(1, ne, 0);
+}
+
+/**
+ * r0 = 1 when two arrays of the same type hold the same bytes, else 0. Compared in the
+ * widest words both copies' alignment allows: the verifier refuses misaligned stack loads.
+ */
+function arrayEquals(g: GenContext, a: A.Expr, b: A.Expr): void {
+  const { e } = g;
+  const n = sizeOf(g.type(a));
+  const oa = g.value(a);
+  const ob = g.value(b);
+  const ne = e.label("ane");
+  for (let i = 0; i < n; ) {
+    const w = ([8, 4, 2, 1] as const).find((k) => k <= n - i && (oa + i) % k === 0 && (ob + i) % k === 0)!;
+    e.emit(asm.ldx(w, R1, R10, oa + i), asm.ldx(w, R2, R10, ob + i), asm.jne(R1, R2, ne));
+    i += w;
+  }
   g.flag(1, ne, 0);
 }

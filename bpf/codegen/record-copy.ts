@@ -31,7 +31,7 @@ export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType
   }
   const src = g.cp.rewrites.get(x) ?? x;
   // a variable's own type (the checker types a printed variable as the struct it holds)
-  const st = src.kind === "VarExpr" ? (g.vars.get(src.name)?.type ?? g.type(src)) : g.type(src);
+  const st = src.kind === "VarExpr" ? g.variable(src, src.name).type : g.type(src);
   // a variable holding a struct by its address (`$s = *$p`)
   const held = st.k === "ptr" && st.byValue === true;
   const fromMemory = held || inMemory(st) || (src.kind === "UnaryExpr" && src.op === "*") || (src.kind === "FieldExpr" && g.cp.fields.has(src));

@@ -34,6 +34,13 @@ export const STRING_FUNCTIONS: readonly FunctionRow[] = [
     const a = arity(c, 1, 2);
     if (a) return a;
     const t = c.argTypes[0]!;
+    // str($1) is the parameter's text, a number's digits included (bpftrace)
+    const p = c.call.args[0];
+    if (p?.kind === "PositionalExpr" && !p.count) {
+      const n = c.constInt(1);
+      const text = Buffer.byteLength(c.constStr(0) ?? "") + 1;
+      return str(n !== undefined ? Math.min(Number(n) + 1, text) : text);
+    }
     if (t.k === "string") return t;
     if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
     const n = c.constInt(1);
@@ -86,6 +93,10 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   const [arg, len] = argsOf(x);
   const size = sizeOf(t);
   const at = g.type(arg!);
+  if (arg!.kind === "PositionalExpr" && !arg!.count) {
+    e.storeBytes(off, Buffer.from(g.shared.positional[arg!.index - 1] ?? "").subarray(0, size - 1), size);
+    return;
+  }
   if (at.k === "string") {
     g.storeInto(arg!, off, t);
     return;

@@ -9,6 +9,7 @@ import { CodegenError } from "../types/errors.ts";
 import { type Type, int, isScalar, typeName, u64 } from "../types/types.ts";
 import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn, intArg } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
+import { constText } from "../lang/const-fold.ts";
 import { readInt } from "./decode.ts";
 
 function checkKaddr(c: CallCheck): Type | string {
@@ -44,7 +45,7 @@ function checkUaddr(c: CallCheck): Type | string {
 const address = (g: EmitContext, x: Use): void => g.scalar(argsOf(x)[0]!);
 
 /** The string literal naming a symbol. */
-const symbolName = (x: Use): string => (argsOf(x)[0] as A.StrLit).value;
+const symbolName = (g: EmitContext, x: Use): string => constText(argsOf(x)[0], g.shared.positional) ?? "";
 
 export const SYMBOL_FUNCTIONS: readonly FunctionRow[] = [
   fn("ksym", "ksym(addr)", "Kernel symbol of an address.", (c) => arity(c, 1) ?? intArg(c, 0) ?? { k: "sym", user: false }, {
@@ -64,7 +65,7 @@ export const SYMBOL_FUNCTIONS: readonly FunctionRow[] = [
   fn("kaddr", "kaddr(\"symbol\")", "Address of a kernel symbol (from /proc/kallsyms, at compile time).", checkKaddr, {
     emit: {
       scalar(g, x) {
-        const name = symbolName(x);
+        const name = symbolName(g, x);
         const v = g.shared.env?.kernelSymbolAddress?.(name);
         if (v === undefined) throw new CodegenError(`kaddr(): no kernel symbol '${name}' (is /proc/kallsyms readable?)`, x.span);
         g.loadConst(v);
@@ -74,7 +75,7 @@ export const SYMBOL_FUNCTIONS: readonly FunctionRow[] = [
   fn("uaddr", "uaddr(\"symbol\")", "Address of a symbol of the probed binary (uprobes).", checkUaddr, {
     emit: {
       scalar(g, x) {
-        const name = symbolName(x);
+        const name = symbolName(g, x);
         const a = g.probe.attach;
         const v = a.kind === "uprobe" ? g.shared.env?.elfSymbol?.(a.path, name)?.address : undefined;
         if (v === undefined) throw new CodegenError(`uaddr(): no symbol '${name}' in the probed binary`, x.span);

@@ -55,7 +55,8 @@ export function constInt(e: A.Expr, positional: readonly string[] = []): bigint 
       const v = positional[e.index - 1];
       if (v === undefined) return 0n;
       try {
-        return BigInt(v);
+        // a leading 0 is octal, as in bpftrace (and C)
+        return BigInt(/^0[0-7]+$/.test(v) ? `0o${v.slice(1)}` : v);
       } catch {
         return undefined;
       }
@@ -86,4 +87,12 @@ export function constInt(e: A.Expr, positional: readonly string[] = []): bigint 
     default:
       return undefined;
   }
+}
+
+/** A string known here: a literal, or a positional parameter's text ($1, str($1)). */
+export function constText(a: A.Expr | undefined, positional: readonly string[]): string | undefined {
+  if (a?.kind === "StrLit") return a.value;
+  if (a?.kind === "CallExpr" && a.callee === "str" && a.args.length === 1) a = a.args[0];
+  if (a?.kind === "PositionalExpr" && !a.count) return positional[a.index - 1] ?? "";
+  return undefined;
 }

@@ -58,6 +58,7 @@ export type Type =
       readonly user?: boolean;
       /** A struct or union defined in the program, laid out as C does (bpf/check/c-struct.ts). */
       readonly layout?: "c";
+      /** Its alignment as a member of a tuple or struct (8 when not known). */
       readonly align?: number;
     }
   | { readonly k: "array"; readonly element: Type; readonly length: number }
@@ -155,6 +156,11 @@ export function sizeOf(t: Type): number {
   }
 }
 
+/** What `p + 1` adds to pointer `p`: the size of its element (1 for `void *` and incomplete types). */
+export function pointerStep(t: Type): number {
+  return t.k === "ptr" ? Math.max(1, sizeOf(t.to)) : 1;
+}
+
 export function alignOf(t: Type): number {
   switch (t.k) {
     case "int":
@@ -169,6 +175,7 @@ export function alignOf(t: Type): number {
     case "array":
       return alignOf(t.element);
     case "record":
+      return t.align ?? 8;
     case "inet":
     case "timestamp":
     case "stack":

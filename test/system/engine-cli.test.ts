@@ -341,4 +341,12 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const warning = "WARNING: Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.\n";
     expect(out.stderr).toBe(`stdin:1:33-56: ${warning}stdin:1:65-79: ${warning}`);
   });
+
+  it("positional parameters: str($N) is the text (a number's digits too, cut to a length), 0775 is octal, kaddr(str($N)) a symbol", async () => {
+    const prog = 'begin { $x = str($2, 4); printf("%s|%s|%d %o|%d\\n", str($1), str($2, 2), $3, $4, $x == "hello"); @k = kaddr(str($5)) > 0; exit(); }';
+    const out = await cli(["-q", "-e", prog, "1", "hello", "123", "0775", "vfs_read"]);
+    expect(out.stderr).toBe("");
+    expect(out.stdout.startsWith("1|he|123 775|0\n")).toBe(true);
+    expect(out.stdout).toContain("@k: 1\n");
+  });
 });

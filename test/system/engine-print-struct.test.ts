@@ -44,6 +44,37 @@ describe.skipIf(skipWithoutBpf())("engine: struct values", () => {
     expect(formatMap(mapOf(r.maps, "@next"))).toBe("@next: { .id = 42, .name = beta, .next = 0x0, .flags = 1, .more = 0, .total = 0 }\n");
   });
 
+  it("a program-defined struct with nested definitions, named and anonymous, printed, stored and measured with offsetof", async () => {
+    const w = await startC(["struct", String(N)]);
+    const prog = `struct view { struct head { int id; char name[12]; } h; struct { struct request *next; }; unsigned int bits; }
+uprobe:${workloadBinary()}:handleStruct {
+  print(*(struct view *)arg0);
+  @v = *(struct view *)arg0;
+  @off = (offsetof(struct view, h.name), offsetof(struct view, next), offsetof(struct view, bits));
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[5]" });
+    expect(r.lines).toHaveLength(N);
+    for (const l of r.lines) expect(l).toMatch(/^\{ \.h = \{ \.id = 7, \.name = alpha \}, \.next = 0x[0-9a-f]+, \.bits = 2405 \}$/);
+    expect(formatMap(mapOf(r.maps, "@v"))).toMatch(/^@v: \{ \.h = \{ \.id = 7, \.name = alpha \}, \.next = 0x[0-9a-f]+, \.bits = 2405 \}\n$/);
+    expect(formatMap(mapOf(r.maps, "@off"))).toBe("@off: (4, 16, 24)\n");
+  });
+
+  it("a struct as a map key, alone, with another key, from a variable and from another map", async () => {
+    const w = await startC(["struct", String(N)]);
+    const prog = `struct K { int id; char name[12]; }
+uprobe:${workloadBinary()}:handleStruct {
+  @kk[*(struct K *)arg0] = count();
+  @km[*(struct K *)arg0, 5] = 1;
+  $v = *(struct K *)arg0; @kv[$v] = 2;
+  @kx = *(struct K *)arg0; @ky[@kx] = 3;
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[6]" });
+    expect(formatMap(mapOf(r.maps, "@kk"))).toBe(`@kk[{ .id = 7, .name = alpha }]: ${N}\n`);
+    expect(formatMap(mapOf(r.maps, "@km"))).toBe("@km[{ .id = 7, .name = alpha }, 5]: 1\n");
+    expect(formatMap(mapOf(r.maps, "@kv"))).toBe("@kv[{ .id = 7, .name = alpha }]: 2\n");
+    expect(formatMap(mapOf(r.maps, "@ky"))).toBe("@ky[{ .id = 7, .name = alpha }]: 3\n");
+  });
+
   it("print() of a kernel struct nests its struct members", async () => {
     const r = await traceWorkload(session, "BEGIN { print(*curtask->fs); exit(); }", undefined, { origin: "cell[4]" });
     expect(r.lines).toHaveLength(1);

@@ -2,7 +2,7 @@
 // decide every member's offset — natural alignment, bitfield packing, packed, unions —
 // pinned against what gcc computes for the same definitions on x86-64.
 import { describe, expect, it } from "vitest";
-import { layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
+import { cOffsetOf, layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
 import { typeName } from "../../bpf/types/types.ts";
 import type { StructDef } from "../../bpf/lang/ast.ts";
 
@@ -28,9 +28,13 @@ describe("C layout of program structs", () => {
     ["struct c { unsigned int f : 3; unsigned int g : 9; long long t; };", "f:uint32@0.0/3 g:uint32@0.3/9 t:int64@8 size=16 align=8"],
     ["struct d { unsigned char a : 5; unsigned char b : 5; };", "a:uint8@0.0/5 b:uint8@1.0/5 size=2 align=1"],
     ["struct e { char c; int i; } __attribute__((packed));", "c:int8@0 i:int32@1 size=5 align=1"],
+    ["struct e2 { char c; int i; } /**/ __attribute__ /* why */ ((packed));", "c:int8@0 i:int32@1 size=5 align=1"],
     ["union f { int a; long b; char s[3]; };", "a:int32@0 b:int64@0 s:string[3]@0 size=8 align=8"],
     ["struct g { short x, y; unsigned long long z[2]; };", "x:int16@0 y:int16@2 z:uint64[2]@8 size=24 align=8"],
     ["struct h { const char *p; void (*fn)(int, long); };", "p:int8 *@0 fn:uint8 *@8 size=16 align=8"],
+    // nested definitions: a member of the inner type, or (no declarator) the inner members themselves
+    ["struct i { char c; struct Bar { short x; int y; } bar; char d; };", "c:int8@0 bar:struct Bar@4 d:int8@12 size=16 align=4"],
+    ["struct j { struct { int m[1] } y; union { char a; long b; }; };", "y:struct j::(anonymous 1)@0 a:int8@8 b:int64@8 size=16 align=8"],
   ])("%s", (text, want) => {
     expect(offsets(text)).toBe(want);
   });
@@ -41,7 +45,16 @@ describe("C layout of program structs", () => {
   });
 
   it("says what it cannot read", () => {
-    expect(layout("struct x { struct { int a; } inner; };")).toMatch(/nested struct or union definitions are not supported/);
+    expect(layout("struct x { struct { mystery_t a; } inner; };")).toBe("struct x::(anonymous 1): unknown type 'mystery_t' of member 'a'");
     expect(layout("struct x { mystery_t m; };")).toBe("struct x: unknown type 'mystery_t' of member 'm'");
+  });
+});
+
+describe("offsetof of program structs", () => {
+  it("walks nested members", () => {
+    const r = layout("struct k { int x; struct Bar { char c; long x; } bar; };") as CRecord;
+    expect(cOffsetOf(r, ["x"])).toBe(0);
+    expect(cOffsetOf(r, ["bar", "x"])).toBe(16);
+    expect(cOffsetOf(r, ["bar", "z"])).toBe("struct Bar has no member 'z'");
   });
 });

@@ -136,6 +136,15 @@ describe("scratch variable scope", () => {
     checkClean("BEGIN { $a = 1; if ($a) { $b = $a + 1; if ($b) { @x = $a + $b; } } let $c; if (1) { $c = 2; } @c = $c; }");
     checkClean("BEGIN { if (1) { $t = 1; } else { $t = 2; } }");
   });
+
+  it("a variable of the same name assigned after its block ended, or declared with let, is another variable with its own slot", () => {
+    const cp = only(checkClean('BEGIN { if (1) { $x = "abc"; } if (1) { $x = 1; @a = $x; } let $y = 2; if (1) { let $y = "s"; @b = $y; } @c = $y; }').probes);
+    expect(cp.vars.get("$x")).toEqual(str(4));
+    expect(cp.vars.get("$x#2")).toEqual(s64);
+    expect(cp.vars.get("$y")).toEqual(s64);
+    expect(cp.vars.get("$y#2")).toEqual(str(2));
+    expect([...cp.varKeys.values()].sort()).toEqual(["$x#2", "$x#2", "$y#2", "$y#2"]);
+  });
 });
 
 describe("map keys", () => {

@@ -95,7 +95,7 @@ describe("strings", () => {
   it("errors", () => {
     expect(messages("BEGIN { @n = strlen(1, 2); }")).toEqual(["strlen() takes 1 argument, got 2"]);
     expect(messages('BEGIN { @n = memcmp("a", 1, 1); }')).toEqual(["memcmp() argument 2 must be a value in memory (string, array, tuple, buffer), not int64"]);
-    expect(messages('BEGIN { @n = strstr("a", (1, 2)); }')).toContain("strstr() argument 2 must be a string, not (int64, int64)");
+    expect(messages('BEGIN { @n = strstr("a", (1, 2)); }')).toContain("strstr() argument 2 must be a string, not (int8, int8)");
     expect(messages('BEGIN { @n = strcontains("foo", 1); }')).toEqual(["strcontains() needle must be a string, not int64"]);
     expect(messages("BEGIN { @b = buf(0); }")).toEqual(["buf() of a pointer needs a length"]);
     expect(messages('BEGIN { @b = buf("a", 1) < buf("b", 1); }')).toEqual(["buffers can only be compared with == and !="]);
