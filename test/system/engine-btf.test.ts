@@ -24,7 +24,7 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
     expect(m.entries).toHaveLength(1);
     expect(m.entries[0]!.key).toEqual([
       { kind: "int", value: BigInt(process.pid), signed: false },
-      { kind: "int", value: 1n, signed: false },
+      { kind: "bool", value: true },
       { kind: "str", value: "myapp" },
       { kind: "int", value: BigInt(w.pid), signed: true },
       { kind: "int", value: BigInt(process.pid), signed: true },

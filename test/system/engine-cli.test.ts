@@ -347,6 +347,6 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const out = await cli(["-q", "-e", prog, "1", "hello", "123", "0775", "vfs_read"]);
     expect(out.stderr).toBe("");
     expect(out.stdout.startsWith("1|he|123 775|0\n")).toBe(true);
-    expect(out.stdout).toContain("@k: 1\n");
+    expect(out.stdout).toContain("@k: true\n");
   });
 });
