@@ -8,7 +8,7 @@
 //   join      u64 action id, then 16 strings of 1024 bytes, built in the per-CPU scratch
 //             value (16 × 1024 bytes do not fit the 512-byte stack); an empty one ends them
 //   exit      u64 action id, s64 exit code
-import { asm, R0, R1, R2, R3, R10 } from "../asm/index.ts";
+import { asm, R0, R1, R2, R3, R4, R5, R10, type Reg } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
@@ -157,8 +157,45 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
     emit: { stmt: join },
     events: { join: (a, rec, rt) => rt.output(joinText(rec, a.separator, a.count, a.size), { kind: "join" }) },
   }),
-  fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", () => none),
+  fn("debugf", "debugf(fmt, ...)", "Write to the kernel trace pipe (bpf_trace_printk).", checkDebugf, { emit: { stmt: debugf } }),
 ];
+
+/** bpf_trace_printk takes three values after its format (bpftrace's debugf has the same limit). */
+const TRACE_PRINTK = 6;
+const DEBUGF_ARGS = [R3, R4, R5] as const;
+
+function checkDebugf(c: CallCheck): Type | string {
+  const bad = formatFirst(c);
+  if (bad) return bad;
+  if (c.argTypes.length - 1 > DEBUGF_ARGS.length) return `debugf() takes at most ${DEBUGF_ARGS.length} arguments after its format (bpf_trace_printk's limit)`;
+  const odd = c.argTypes.slice(1).findIndex((t) => !isScalar(t) && t.k !== "string");
+  return odd < 0 ? none : `debugf() argument ${odd + 2} must be an integer or a string, not ${typeName(c.argTypes[odd + 1]!)}`;
+}
+
+/**
+ * debugf(fmt, ...): bpf_trace_printk writes the line to the kernel's trace buffer
+ * (/sys/kernel/tracing/trace). Integers go as values; a string as the address of its
+ * copy on this program's stack, which the kernel's %s reads as kernel memory.
+ */
+function debugf(g: EmitContext, x: A.CallExpr): void {
+  const { e } = g;
+  const fmt = g.value(x.args[0]!);
+  const fmtSize = sizeOf(g.type(x.args[0]!));
+  const slots = x.args.slice(1).map((a): { off: number; string: boolean } => {
+    if (g.type(a).k === "string") return { off: g.value(a), string: true };
+    g.scalar(a);
+    const off = g.frame.alloc(8);
+    e.emit(asm.stx(8, R10, off, R0));
+    return { off, string: false };
+  });
+  slots.forEach((s, i) => {
+    const r: Reg = DEBUGF_ARGS[i]!;
+    if (s.string) e.stackAddr(r, s.off);
+    else e.emit(asm.ldx(8, r, R10, s.off));
+  });
+  e.stackAddr(R1, fmt);
+  e.emit(asm.movImm(R2, fmtSize), asm.call(TRACE_PRINTK));
+}
 
 /**
  * A printf-like record (printf, cat, system, errorf, warnf): the action id, then the

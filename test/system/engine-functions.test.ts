@@ -48,6 +48,14 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     expect(text).toBe("3412 78563412 807060504030201 12\n");
   });
 
+  it("debugf writes one line per call to the kernel's trace buffer (bpf_trace_printk): integers and a string", async () => {
+    const marker = `tb-debugf-${process.pid}-${Date.now() % 100000}`;
+    const text = await collect(session, `BEGIN { debugf("${marker} %d %s %x", 7, "abc", 255); debugf("${marker} two"); exit(); }`);
+    expect(text).toBe("");
+    const lines = readFileSync("/sys/kernel/tracing/trace", "utf8").split("\n").filter((l) => l.includes(marker));
+    expect(lines.map((l) => l.slice(l.indexOf("bpf_trace_printk: ")))).toEqual([`bpf_trace_printk: ${marker} 7 abc ff`, `bpf_trace_printk: ${marker} two`]);
+  });
+
   it("strftime(\"%H:%M:%S\", nsecs) in BEGIN is the wall clock (within a second); %s and %f", async () => {
     const before = Date.now();
     const text = await collect(session, 'BEGIN { printf("%s|%s|%s\\n", strftime("%H:%M:%S", nsecs), strftime("%s", nsecs), strftime("%f", nsecs)); exit(); }');

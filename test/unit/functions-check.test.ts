@@ -74,6 +74,7 @@ describe("errors", () => {
     ['BEGIN { @g = 2; if (has_key(@g, 2)) { exit(); } }', "call to has_key() expects a map with explicit keys (non-scalar map)"],
     ['BEGIN { @g = 2; delete(@g, 2); }', "call to delete() with two arguments expects a map with explicit keys (non-scalar map)"],
     ['BEGIN { @g[1, "hi"] = 2; if (has_key(@g, (1, 2))) { exit(); } }', "Argument mismatch for @g: trying to access with arguments: '(int8,int8)' when map expects arguments: '(int64,string[3])'"],
+    ['BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }', "debugf() takes at most 3 arguments after its format (bpf_trace_printk's limit)"],
     ['BEGIN { @g["a"] = 2; delete(@g, 1); }', "Argument mismatch for @g: trying to access with arguments: 'int64' when map expects arguments: 'string[2]'"],
   ])("%s", (source, message) => {
     expect(messages(source)).toContain(message);
