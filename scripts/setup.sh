@@ -34,6 +34,10 @@ fi
 if [ ! -d /sys/kernel/tracing/events ]; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 fi
+# debugfs: bpftrace's own tests read debugf()'s lines at /sys/kernel/debug/tracing/trace
+if [ ! -d /sys/kernel/debug/tracing ]; then
+  mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+fi
 
 echo "setup: npm ci"
 npm ci --no-audit --no-fund --loglevel=error
