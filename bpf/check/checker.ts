@@ -524,7 +524,7 @@ export class Checker {
         this.expr(e.index, s);
         if (t.k === "tuple") return this.tupleIndex(e, t, s);
         if (t.k === "array") return t.element;
-        if (t.k === "ptr") return t.to.k === "int" ? t.to : u64;
+        if (t.k === "ptr") return t.to.k === "int" || t.to.k === "ptr" ? t.to : u64;
         if (t.k === "string") return int(8, true);
         this.err(e.span, `cannot index ${typeName(t)}`);
         return u64;

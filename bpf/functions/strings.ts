@@ -39,12 +39,13 @@ export const STRING_FUNCTIONS: readonly FunctionRow[] = [
     if (p?.kind === "PositionalExpr" && !p.count) {
       const n = c.constInt(1);
       const text = Buffer.byteLength(c.constStr(0) ?? "") + 1;
-      return str(n !== undefined ? Math.min(Number(n) + 1, text) : text);
+      return str(n !== undefined ? Math.max(1, Math.min(Number(n), text)) : text);
     }
     if (t.k === "string") return t;
     if (!isScalar(t) && t.k !== "array") return `str() needs a pointer, not ${typeName(t)}`;
     const n = c.constInt(1);
-    return str(n !== undefined ? Math.min(Number(n) + 1, c.maxStrlen) : c.maxStrlen);
+    // the length counts the NUL: str(s, 5) keeps 4 bytes (bpftrace's stdlib.md)
+    return str(n !== undefined ? Math.max(1, Math.min(Number(n), c.maxStrlen)) : c.maxStrlen);
   }, { emit: { value: readString } }),
   fn("buf", "buf(void *p | array | string, [int length])", "Length bytes at a pointer, or of an array or string (all of an array without a length), as a buffer (printed with %r).", (c) => {
     const a = arity(c, 1, 2);
@@ -105,7 +106,7 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   let n = size;
   if (len) {
     const c = constInt(len, g.shared.positional);
-    if (c !== undefined) n = Math.min(size, Number(c) + 1);
+    if (c !== undefined) n = Math.max(1, Math.min(size, Number(c)));
   }
   g.scalar(arg!);
   e.emit(asm.mov(R3, R0));

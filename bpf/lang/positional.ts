@@ -37,7 +37,7 @@ class PositionalResolver extends Transformer {
     if (text === undefined) return super.expr(e);
     if (len === undefined) return { kind: "StrLit", value: text, span: e.span };
     if (len.kind !== "IntLit") return { ...e, args: [{ kind: "StrLit", value: text, span: arg!.span }, this.expr(len)] };
-    return { kind: "StrLit", value: Buffer.from(text).subarray(0, Number(len.value)).toString(), span: e.span };
+    return { kind: "StrLit", value: Buffer.from(text).subarray(0, Math.max(0, Number(len.value) - 1)).toString(), span: e.span };
   }
 
   private text(p: A.PositionalExpr): string {

@@ -35,8 +35,10 @@ export function fieldType(f: TracepointField, userPointers: boolean, structs?: S
     const named = /^\s*(?:const\s+)?(struct|union)\s+(\w+)\s*\*$/.exec(f.cType);
     const record = named && structs ? structs(`${named[1]} ${named[2]}`, userPointers) : undefined;
     if (record) return { type: { k: "ptr", to: record, user: userPointers }, dataLoc: false };
-    const pointee = /char/.test(c) ? int(8, true) : int(64, false);
-    return { type: { k: "ptr", to: pointee, user: userPointers }, dataLoc: false };
+    // `const char *const *argv` is a pointer to pointers: each level its own pointer type
+    let type: Type = /char/.test(c) ? int(8, true) : int(64, false);
+    for (let depth = (c.match(/\*/g) ?? []).length; depth > 0; depth--) type = { k: "ptr", to: type, user: userPointers };
+    return { type, dataLoc: false };
   }
   const bits = (f.size * 8) as IntBits;
   if (![8, 16, 32, 64].includes(bits)) return { type: int(64, false), dataLoc: false };

@@ -231,9 +231,9 @@ describe("positional parameters", () => {
     );
   });
 
-  it("are their text under str(), from byte k for str($N + k), cut by a literal length", () => {
+  it("are their text under str(), from byte k for str($N + k), cut by a literal length that counts the NUL", () => {
     expect(withArgs('BEGIN { print((str($1), str($2 + 1), str($2, 3), str($3), str($1 + $1))); }', ["1", "hello"])).toBe(
-      'print(("1", "ello", "hel", "", str((1 + 1))));',
+      'print(("1", "ello", "he", "", str((1 + 1))));',
     );
   });
 
