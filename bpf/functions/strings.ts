@@ -104,14 +104,27 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   }
   e.zero(off, size);
   let n = size;
+  let lenSlot: number | undefined;
   if (len) {
     const c = constInt(len, g.shared.positional);
     if (c !== undefined) n = Math.max(1, Math.min(size, Number(c)));
+    else {
+      // a length known at run time: clamped to the value's size, so the verifier sees the bound
+      g.scalar(len);
+      lenSlot = g.frame.alloc(8);
+      e.emit(asm.stx(8, R10, lenSlot, R0));
+    }
   }
   g.scalar(arg!);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  e.emit(asm.movImm(R2, n), asm.call(probeReadStr(g, at)));
+  if (lenSlot === undefined) e.emit(asm.movImm(R2, n));
+  else {
+    const ok = e.label("strlen_ok");
+    e.emit(asm.ldx(8, R2, R10, lenSlot), asm.jleImm(R2, size, ok), asm.movImm(R2, size));
+    e.place(ok);
+  }
+  e.emit(asm.call(probeReadStr(g, at)));
 }
 
 /** buf(p, n): n bytes at p (user memory, as bpftrace reads them). */

@@ -307,6 +307,13 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stdout).toBe("child 1 left\n\n\n@execs[/bin/true]: 1\n");
   });
 
+  it("execve's argv is user memory read level by level: str(args.argv[i]), with a length that counts the NUL, constant or known at run time", async () => {
+    const prog = 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { $n = 5; printf("%s|%s|%s|%s\\n", str(args.argv[0]), str(args.argv[1]), str(args.argv[1], 3), str(args.argv[1], $n)); }';
+    const out = await cli(["-q", "-e", prog, "-c", "/bin/true zztest"]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe("/bin/true|zztest|zz|zzte\n\n\n");
+  });
+
   it("-c with a command that does not exist is a clear error, before any probe is attached", async () => {
     const out = await cli(["-e", "tracepoint:syscalls:sys_enter_openat { @ = count(); }", "-c", "tracebook-no-such-command --flag"]);
     expect(out.code).toBe(1);
