@@ -231,6 +231,7 @@ export async function runBpftraceCli(argv: string[], version = "0.0.0"): Promise
 function compileExtras(args: Args, pid: number | undefined): CompileExtras {
   return {
     unsafe: args.unsafe,
+    helperChecks: args.warnings === 2,
     programOptions: args.options,
     ...(args.includes.length > 0 && { includes: args.includes }),
     ...(args.includeDirs.length > 0 && { includeDirs: args.includeDirs }),

@@ -43,6 +43,8 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
   readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override(). */
   readonly unsafe?: boolean;
+  /** -k: warn at run time when a map lookup finds nothing. */
+  readonly helperChecks?: boolean;
   /** BPFTRACE_* settings from the environment (bpf/lang/settings.ts); they win over `config = {}`. */
   readonly settings?: Partial<Settings>;
   /** The pid of a `-c CMD` child started before the program (bpftrace's cpid). */
@@ -65,7 +67,7 @@ export interface RunOptions extends Omit<RunHooks, "attached" | "tick"> {
 }
 
 /** What compile takes besides the source, from a run's options. */
-export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "cgroup" | "unsafe" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
+export type CompileExtras = Pick<RunOptions, "pid" | "excludePid" | "cgroup" | "unsafe" | "helperChecks" | "settings" | "programOptions" | "cpid" | "sourcePath" | "includes" | "includeDirs">;
 
 export interface SessionRunResult extends RunResult {
   /** Every non-empty map the program wrote, as it is at the end. */
@@ -109,7 +111,7 @@ export class Session implements MapProvider {
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
     return compile(source, {
-      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, cpid: opts.cpid, sourcePath: opts.sourcePath, includes: opts.includes, includeDirs: opts.includeDirs,
+      env: this.env, registry: this.registry, origin, positional, programOptions: opts.programOptions ?? [], startNs: monotonicNs(), taiOffsetNs: native.taiOffsetNs(), unsafe: opts.unsafe, helperChecks: opts.helperChecks, cpid: opts.cpid, sourcePath: opts.sourcePath, includes: opts.includes, includeDirs: opts.includeDirs,
       ...(opts.pid !== undefined && { pid: opts.pid }),
       ...(opts.excludePid !== undefined && { excludePid: opts.excludePid }),
       ...(opts.cgroup !== undefined && { cgroup: opts.cgroup }),
@@ -125,7 +127,7 @@ export class Session implements MapProvider {
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle)}\n`);
     const spec = opts.probeFilter ? withProbeFilter(res.spec, opts.probeFilter) : res.spec;
     if (spec.programs.length === 0) throw new NoProbesError();
-    const { tick, diagnosticStyle: _style, probeFilter: _filter, unsafe: _unsafe, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
+    const { tick, diagnosticStyle: _style, probeFilter: _filter, unsafe: _unsafe, helperChecks: _helperChecks, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());

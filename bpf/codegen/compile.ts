@@ -58,6 +58,8 @@ export interface CompileOptions {
   readonly cgroup?: bigint;
   /** bpftrace's --unsafe: allow system(), signal(), override() (refused by default, with bpftrace's message). */
   readonly unsafe?: boolean;
+  /** -k / --warnings: warn at run time when a map lookup finds nothing (bpftrace's helper error checks). */
+  readonly helperChecks?: boolean;
   /** The pid of the `-c CMD` child, for `cpid`. */
   readonly cpid?: number;
   /** `--dry-run`: probe types this kernel refuses are compiled anyway, with a warning. */
@@ -158,6 +160,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     stackDepths: new Set(),
     pid: opts.pid,
     self: opts.pid === undefined ? opts.excludePid : undefined,
+    helperChecks: opts.helperChecks,
     cgroup: opts.cgroup,
   };
   const mixed = iterMixError(checked.probes);

@@ -78,6 +78,8 @@ export interface SharedState {
   readonly positional: readonly string[];
   /** Possible CPUs: per-CPU map reads in the kernel sum this many copies. */
   readonly cpus: number;
+  /** -k: warn at run time when a helper fails (bpftrace's helper error checks: map lookups that find nothing). */
+  readonly helperChecks?: boolean;
   /** ktime at the start of the run, for `elapsed` (patched in as a constant). */
   readonly startNs: bigint;
   /** The pid of `-c CMD`'s child (bpftrace's cpid), 0 without one. */

@@ -349,6 +349,23 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out.stderr).toBe(`stdin:1:33-56: ${warning}stdin:1:65-79: ${warning}`);
   });
 
+  it("-k warns at each read of a map key that is not there (bpftrace's helper error check), without -k nothing", async () => {
+    const prog = 'BEGIN { @m[1] = 1; printf("%d %d\\n", @m[2], @m[1]); exit(); }';
+    const warned = await cli(["-q", "-k", "-e", prog]);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toBe("0 1\n\n\n@m[1]: 1\n");
+    expect(warned.stderr).toBe([
+      "stdin:1:38-43: WARNING: Can't lookup map element because it does not exist.",
+      "Additional Info - helper: map_lookup_elem, retcode: 0",
+      prog,
+      `${" ".repeat(37)}~~~~~`,
+      "",
+    ].join("\n"));
+    const quiet = await cli(["-q", "-e", prog]);
+    expect(quiet.stdout).toBe("0 1\n\n\n@m[1]: 1\n");
+    expect(quiet.stderr).toBe("");
+  });
+
   it("positional parameters: str($N) is the text (a number's digits too, cut to a length), 0775 is octal, kaddr(str($N)) a symbol", async () => {
     const prog = 'begin { $x = str($2, 4); printf("%s|%s|%d %o|%d\\n", str($1), str($2, 2), $3, $4, $x == "hello"); @k = kaddr(str($5)) > 0; exit(); }';
     const out = await cli(["-q", "-e", prog, "1", "hello", "123", "0775", "vfs_read"]);
