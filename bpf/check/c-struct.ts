@@ -165,10 +165,11 @@ export function cField(rec: CRecord, name: string): BtfField | undefined {
   return f.bits ? { type, offset: f.offset, bits: f.bits } : { type, offset: f.offset };
 }
 
-/** Pointers and records inside a record in user memory point into user memory too. */
+/** Pointers and records inside a record in user memory (arrays of them too) point into user memory too. */
 function withSpace(t: Type, user: boolean): Type {
   if (!user) return t;
   if (t.k === "ptr") return { ...t, user };
   if (t.k === "record") return { ...t, user };
+  if (t.k === "array") return { ...t, element: withSpace(t.element, user) };
   return t;
 }

@@ -523,7 +523,11 @@ export class Checker {
         const t = this.expr(e.object, s);
         this.expr(e.index, s);
         if (t.k === "tuple") return this.tupleIndex(e, t, s);
-        if (t.k === "array") return t.element;
+        if (t.k === "array") {
+          const i = constInt(e.index, this.positional);
+          if (i !== undefined && t.length > 0 && i >= t.length) this.err(e.span, `the index ${i} is out of bounds for array of size ${t.length}`);
+          return t.element;
+        }
         if (t.k === "ptr") return t.to.k === "int" || t.to.k === "ptr" ? t.to : u64;
         if (t.k === "string") return int(8, true);
         this.err(e.span, `cannot index ${typeName(t)}`);

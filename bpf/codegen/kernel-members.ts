@@ -7,6 +7,7 @@ import type { BtfField } from "../btf/btf-types.ts";
 import { CodegenError } from "../types/errors.ts";
 import { isScalar, sizeOf, typeName } from "../types/types.ts";
 import type { GenContext } from "./emit-context.ts";
+import { runtimeWarning } from "../functions/output.ts";
 
 /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
 export function recordAddress(g: GenContext, x: A.Expr): boolean {
@@ -48,7 +49,15 @@ export function memberElement(g: GenContext, x: A.IndexExpr, obj: A.FieldExpr, f
   const t = g.type(x);
   const tmp = g.frame.alloc(8);
   g.scalar(x.index);
-  g.e.emit(asm.mulImm(R0, sizeOf(t)), asm.stx(8, R10, tmp, R0));
+  g.e.emit(asm.stx(8, R10, tmp, R0));
+  if (f.type.k === "array" && f.type.length > 0) {
+    // bpftrace warns from the program (and reads the element anyway) when the index passes the end.
+    const inside = g.e.label("inb");
+    g.e.emit(asm.jleImm(R0, f.type.length - 1, inside));
+    runtimeWarning(g, x.span, "Array access out of bounds. This can lead to unexpected results.");
+    g.e.place(inside);
+  }
+  g.e.emit(asm.ldx(8, R0, R10, tmp), asm.mulImm(R0, sizeOf(t)), asm.stx(8, R10, tmp, R0));
   const user = memberAddress(g, obj, f);
   g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
   g.readPointer(R0, 0, t, user);

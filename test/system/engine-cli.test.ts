@@ -366,6 +366,13 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(quiet.stderr).toBe("");
   });
 
+  it("an index past an array member's end warns in bpftrace's words where it happens, an index inside does not", async () => {
+    const prog = "struct A { int x[4]; } BEGIN { $a = (struct A *) 0; $i = (uint64)4; $j = (uint64)3; @v = $a->x[$i]; @w = $a->x[$j]; exit(); }";
+    const out = await cli(["-q", "-e", prog]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe("stdin:1:90-99: WARNING: Array access out of bounds. This can lead to unexpected results.\n");
+  });
+
   it("positional parameters: str($N) is the text (a number's digits too, cut to a length), 0775 is octal, kaddr(str($N)) a symbol", async () => {
     const prog = 'begin { $x = str($2, 4); printf("%s|%s|%d %o|%d\\n", str($1), str($2, 2), $3, $4, $x == "hello"); @k = kaddr(str($5)) > 0; exit(); }';
     const out = await cli(["-q", "-e", prog, "1", "hello", "123", "0775", "vfs_read"]);

@@ -2,7 +2,7 @@
 // decide every member's offset — natural alignment, bitfield packing, packed, unions —
 // pinned against what gcc computes for the same definitions on x86-64.
 import { describe, expect, it } from "vitest";
-import { cOffsetOf, layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
+import { cField, cOffsetOf, layoutStruct, type CRecord } from "../../bpf/check/c-struct.ts";
 import { typeName } from "../../bpf/types/types.ts";
 import type { StructDef } from "../../bpf/lang/ast.ts";
 
@@ -56,5 +56,15 @@ describe("offsetof of program structs", () => {
     expect(cOffsetOf(r, ["x"])).toBe(0);
     expect(cOffsetOf(r, ["bar", "x"])).toBe(16);
     expect(cOffsetOf(r, ["bar", "z"])).toBe("struct Bar has no member 'z'");
+  });
+});
+
+describe("members of a struct in user memory", () => {
+  it("pointers inside an array member point into user memory too", () => {
+    const r = layout("struct c { int *z[4]; int *p; };") as CRecord;
+    const z = cField({ ...r, user: true }, "z")!.type;
+    expect(z.k === "array" && z.element.k === "ptr" && z.element.user).toBe(true);
+    const k = cField(r, "z")!.type;
+    expect(k.k === "array" && k.element.k === "ptr" && k.element.user).toBe(false);
   });
 });

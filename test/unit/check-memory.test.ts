@@ -51,6 +51,12 @@ describe("tuples", () => {
     expect(checked("BEGIN { $t = (1, 2); $i = 1; $a = $t[$i]; }").errors).toContain("error: a tuple index must be a constant");
     expect(checked("BEGIN { $t = (1, 2); $a = $t[2]; }").errors).toContain("error: tuple index 2 out of range: the tuple has 2 elements");
   });
+
+  it("a known index past a fixed-size array's end is an error, as in bpftrace", () => {
+    const prog = (i: string) => `struct A { int x[4]; } BEGIN { $a = (struct A *) 0; $v = $a->x[${i}]; }`;
+    expect(checked(prog("5")).errors).toContain("error: the index 5 is out of bounds for array of size 4");
+    expect(checked(prog("3")).errors).toBe("");
+  });
 });
 
 describe("array comparison", () => {
