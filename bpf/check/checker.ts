@@ -487,7 +487,11 @@ export class Checker {
           }
           return t.to;
         }
-        if (e.op === "&") return { k: "ptr", to: t, user: false };
+        // bpftrace takes the address of a variable only (VariableAddr): its stack slot
+        if (e.op === "&") {
+          if (e.operand.kind !== "VarExpr") this.err(e.span, "'&' (address-of) takes a variable ($x)");
+          return { k: "ptr", to: t, user: false };
+        }
         if (!isScalar(t)) this.err(e.span, `'${e.op}' needs an integer, not ${typeName(t)}`);
         return e.op === "-" ? s64 : t.k === "int" ? t : u64;
       }

@@ -357,7 +357,7 @@ export class ProbeGenerator implements GenContext {
           this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
           return;
         }
-        if (x.op === "&") throw new CodegenError("'&' (address-of) is not supported", x.span);
+        if (x.op === "&") return this.addressOf(x);
         this.scalar(x.operand);
         if (x.op === "-") e.emit(asm.neg(R0));
         else e.emit(asm.xorImm(R0, -1));
@@ -473,6 +473,17 @@ export class ProbeGenerator implements GenContext {
     if (t.k !== "int" || t.bits === 64) return;
     const sh = 64 - t.bits;
     this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));
+  }
+
+  /**
+   * r0 = `&$x`: the address of the variable's stack slot (bpftrace's VariableAddr). Slots
+   * live for the whole probe (generate), so the pointer stays valid; the verifier sees a
+   * stack pointer, which probe_read_kernel reads like any kernel address.
+   */
+  addressOf(x: A.UnaryExpr): void {
+    if (x.operand.kind !== "VarExpr") throw new CodegenError("internal: '&' of a non-variable", x.span);
+    const v = this.variable(x.operand, x.operand.name);
+    this.e.stackAddr(R0, v.off);
   }
 
   /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */
@@ -668,6 +679,17 @@ export class ProbeGenerator implements GenContext {
           return;
         }
         break;
+      }
+      case "UnaryExpr": {
+        // `*p` of a tuple, string or array (`*(&$t)`): its bytes read through the pointer
+        const pt = this.type(x.operand);
+        if (x.op !== "*" || pt.k !== "ptr") break;
+        e.zero(off, size);
+        this.scalar(x.operand);
+        e.emit(asm.mov(R3, R0));
+        e.stackAddr(R1, off);
+        e.emit(asm.movImm(R2, Math.min(size, sizeOf(xt))), asm.call(pt.user ? H.probe_read_user : H.probe_read_kernel));
+        return;
       }
       case "IndexExpr": {
         // an element of an array of arrays (`a[1]` of int32[2][2]): copied from the array's copy

@@ -61,6 +61,25 @@ describe.skipIf(skipWithoutBpf())("engine: variables", () => {
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
     expect(r.lines).toEqual(["abc", "2", "0", "in", "7"]);
   });
+
+  it("&$x is the address of the variable's slot: *(&$x) reads its current value, a tuple whole, a string through (int8 *), a struct over an integer's bytes", async () => {
+    const prog = `struct bits { unsigned long long a:1; unsigned long long b:1; unsigned long long c:2; }
+BEGIN {
+  $a = 1; $p = &$a; $a = 5;
+  $t = (1, "hello", 2);
+  $s = "hey"; $c = (int8 *)&$s;
+  $v = (uint64)0x1e;
+  print(($p, *$p));
+  print(*(&$t));
+  printf("%c %c %c\\n", *$c, *++$c, *($c + 1));
+  print(*(struct bits *)(&$v));
+  exit();
+}`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toHaveLength(4);
+    expect(r.lines[0]).toMatch(/^\(0x[0-9a-f]{8,}, 5\)$/);
+    expect(r.lines.slice(1)).toEqual(["(1, hello, 2)", "h e y", "{ .a = 0, .b = 1, .c = 3 }"]);
+  });
 });
 
 describe.skipIf(skipWithoutBpf())("engine: tuples", () => {

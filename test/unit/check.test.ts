@@ -324,6 +324,7 @@ const cases: GoldenCase[] = [
   { title: "break outside a loop", source: "BEGIN { break; }" },
   { title: "arg0 in a tracepoint", source: "tracepoint:syscalls:sys_enter_read { @fd = arg0; }" },
   { title: "comparing a string with an integer", source: "BEGIN { if (comm == 1) { exit(); } }" },
+  { title: "address-of something other than a variable", source: "BEGIN { $p = &(pid + 1); }" },
   { title: "aggregation not assigned to a map", source: "BEGIN { count(); }" },
   { title: "unroll above its maximum", source: "BEGIN { unroll(101) { @i++; } }" },
   { title: "unroll below its minimum", source: "BEGIN { unroll(0) { @i++; } }" },
