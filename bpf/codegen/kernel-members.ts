@@ -5,7 +5,8 @@ import { asm, H, R0, R1, R2, R3, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import type { BtfField } from "../btf/btf-types.ts";
 import { CodegenError } from "../types/errors.ts";
-import { isScalar, sizeOf, typeName } from "../types/types.ts";
+import { type Type, isScalar, sizeOf, typeName } from "../types/types.ts";
+import { constInt } from "../lang/const-fold.ts";
 import type { GenContext } from "./emit-context.ts";
 import { runtimeWarning } from "../functions/output.ts";
 
@@ -29,7 +30,33 @@ export function recordAddress(g: GenContext, x: A.Expr): boolean {
     g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
     return inUser;
   }
+  // an element of an array of structs held in a slot (`$w[2].a` after `$w = $c->w`, a map
+  // value): the slot's address plus i elements, read through probe_read_kernel like any
+  // kernel address; an index past the end gives NULL, whose reads are zero
+  const held = x.kind === "IndexExpr" ? g.type(x.object) : undefined;
+  if (x.kind === "IndexExpr" && held?.k === "array") return heldElementAddress(g, x, held);
   throw new CodegenError(`a ${typeName(t)} value can only be used through its fields here`, x.span);
+}
+
+function heldElementAddress(g: GenContext, x: A.IndexExpr, t: Extract<Type, { k: "array" }>): false {
+  const { e } = g;
+  const off = g.value(x.object);
+  const es = sizeOf(t.element);
+  const i = constInt(x.index, g.shared.positional);
+  if (i !== undefined) {
+    if (i < 0n || i >= BigInt(t.length)) e.emit(asm.movImm(R0, 0));
+    else e.stackAddr(R0, off + Number(i) * es);
+    return false;
+  }
+  const out = e.label("hoob");
+  const end = e.label("hend");
+  g.scalar(x.index);
+  e.emit(asm.jgeImm(R0, t.length, out), asm.mulImm(R0, es), asm.mov(R1, R10), asm.addImm(R1, off), asm.add(R0, R1), asm.ja(end));
+  e.place(out);
+  e.emit(asm.movImm(R0, 0));
+  e.place(end);
+  g.placeNop();
+  return false;
 }
 
 /** r0 = address of the member `x` reads; returns whether it is in user memory. */

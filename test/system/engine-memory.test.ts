@@ -154,4 +154,15 @@ uprobe:${workloadBinary()}:handleStruct {
     const r = await traceWorkload(session, prog, w, { origin: "cell[4]" });
     expect(r.lines).toEqual(["97 26736 97"]);
   });
+
+  it("an array of structs held in a variable or a map value: members of its elements by a constant or run-time index, 0 past the end", async () => {
+    const w = await startC(["struct", "1"]);
+    const prog = `struct P { int id; struct Q { short a; short b; } q[3]; }
+uprobe:${workloadBinary()}:handleStruct {
+  $p = (struct P *)arg0; $q = $p->q; @q[1] = $p->q; $i = 1; $far = 5;
+  printf("%d %d %d %d %d\\n", $q[0].a, $q[0].b, $q[$i].a, $q[$far].a, @q[1][0].b);
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[5]" });
+    expect(r.lines).toEqual(["27745 26736 97 0 26736"]);
+  });
 });
