@@ -281,7 +281,8 @@ export class Checker {
       case "AssignStmt":
         return this.assign(st, s);
       case "VarDeclStmt": {
-        const t = st.type ? this.typeSpec(st.type) : undefined;
+        // a declared pointer points where the probe's casts point (user memory in uprobes)
+        const t = st.type ? this.typeSpec(st.type, inUserSpace(s.concrete)) : undefined;
         const v = st.value ? this.expr(st.value, s) : undefined;
         // `let $x` declares a new variable here (shadowing one of an outer block)
         const key = this.varKey(st.name, st, s, true);

@@ -165,4 +165,16 @@ uprobe:${workloadBinary()}:handleStruct {
     const r = await traceWorkload(session, prog, w, { origin: "cell[5]" });
     expect(r.lines).toEqual(["27745 26736 97 0 26736"]);
   });
+
+  it("a let-declared struct pointer in a uprobe points into user memory, as the probe's casts do", async () => {
+    const w = await startC(["struct", "1"]);
+    const prog = `struct Q { short a; short b; } struct P { int id; struct Q q[3]; }
+uprobe:${workloadBinary()}:handleStruct {
+  let $p : struct P *; let $q : struct Q[3];
+  $p = (struct P *)arg0; $q = $p->q;
+  printf("%d %d %d\\n", $p->id, $p->q[0].b, $q[1].a);
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[6]" });
+    expect(r.lines).toEqual(["7 26736 97"]);
+  });
 });
