@@ -20,7 +20,8 @@ import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory }
 import { PtRegs } from "../types/abi.ts";
 import { type ConcreteProbe, kindOf } from "../probes/index.ts";
 import { builtinRows } from "../functions/index.ts";
-import { Frame } from "./frame.ts";
+import { Frame, isScratch } from "./frame.ts";
+import { emitFrameBase, slotAddress, takesAddress } from "./address-of.ts";
 import { arrayCast } from "./array-cast.ts";
 import { binary } from "./operators.ts";
 import { kernelMember, kernelMemberBytes, memberElement, recordAddress } from "./kernel-members.ts";
@@ -46,6 +47,8 @@ export class ProbeGenerator implements GenContext {
   readonly vars = new Map<string, { off: number; type: Type }>();
   loops: Loop[] = [];
   exitLabel: string;
+  /** The slot of the probe's frame and scratch addresses, when it takes a variable's (address-of.ts). */
+  frameBase: number | undefined;
   /** Callbacks of for-map loops, appended after the main function. */
   readonly subprogs: CallbackCode[] = [];
 
@@ -110,6 +113,9 @@ export class ProbeGenerator implements GenContext {
       const off = this.frame.alloc(sizeOf(type), alignOf(type));
       this.vars.set(name, { off, type });
       e.zero(off, sizeOf(type));
+    }
+    if (takesAddress([this.cp.probe.predicate, this.cp.probe.body])) {
+      this.frameBase = emitFrameBase(e, this.frame, [...this.vars.values()].some((v) => isScratch(v.off)));
     }
     if (this.cp.probe.predicate) {
       this.srcComment(this.cp.probe.predicate.span);
@@ -357,7 +363,10 @@ export class ProbeGenerator implements GenContext {
           this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
           return;
         }
-        if (x.op === "&") return this.addressOf(x);
+        if (x.op === "&") {
+          if (x.operand.kind !== "VarExpr") throw new CodegenError("internal: '&' of a non-variable", x.span);
+          return slotAddress(e, this.frameBase, this.variable(x.operand, x.operand.name).off, x.span);
+        }
         this.scalar(x.operand);
         if (x.op === "-") e.emit(asm.neg(R0));
         else e.emit(asm.xorImm(R0, -1));
@@ -473,17 +482,6 @@ export class ProbeGenerator implements GenContext {
     if (t.k !== "int" || t.bits === 64) return;
     const sh = 64 - t.bits;
     this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));
-  }
-
-  /**
-   * r0 = `&$x`: the address of the variable's stack slot (bpftrace's VariableAddr). Slots
-   * live for the whole probe (generate), so the pointer stays valid; the verifier sees a
-   * stack pointer, which probe_read_kernel reads like any kernel address.
-   */
-  addressOf(x: A.UnaryExpr): void {
-    if (x.operand.kind !== "VarExpr") throw new CodegenError("internal: '&' of a non-variable", x.span);
-    const v = this.variable(x.operand, x.operand.name);
-    this.e.stackAddr(R0, v.off);
   }
 
   /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */

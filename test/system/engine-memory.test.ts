@@ -80,6 +80,18 @@ BEGIN {
     expect(r.lines[0]).toMatch(/^\(0x[0-9a-f]{8,}, 5\)$/);
     expect(r.lines.slice(1)).toEqual(["(1, hello, 2)", "h e y", "{ .a = 0, .b = 1, .c = 3 }"]);
   });
+
+  it("&$x is the same number inside a for loop over a map, for a stack slot and a large (scratch) variable alike, and can be stored in a map", async () => {
+    const prog = `BEGIN {
+  $x = 3; $t = ("${"x".repeat(80)}", "end"); // over 64 bytes: a scratch slot
+  $p = &$x; $q = &$t; @m[1] = 1; @p = $p;
+  for ($kv : @m) { $x = 4; printf("%d %d %s %d\\n", $p == &$x, *(&$x), (*$q).1, &$t == $q); }
+  printf("%d %d\\n", *@p, @p == $p);
+  exit();
+}`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["1 4 end 1", "4 1"]);
+  });
 });
 
 describe.skipIf(skipWithoutBpf())("engine: tuples", () => {
