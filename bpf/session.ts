@@ -132,6 +132,7 @@ export class Session implements MapProvider {
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
     const had = new Set(this.#maps.keys());
     const stopPriming = this.primeWhileRunning(spec);
+    this.symbolizer.probedFiles?.(spec.programs.flatMap((p) => (p.probe.attach.kind === "uprobe" ? [p.probe.attach.path] : [])));
     let out: Awaited<ReturnType<typeof runToEnd>>;
     this.#running++;
     try {

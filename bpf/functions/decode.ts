@@ -31,6 +31,8 @@ export interface Symbolizer {
   realtimeAtBoot?(): bigint;
   /** Read process `pid`'s memory map now, while it runs (its stacks print later). */
   prime?(pid: number): void;
+  /** The files a program's uprobes attach to (where a gone process's frames are looked up). */
+  probedFiles?(paths: readonly string[]): void;
   /** Forget the per-process state (nothing refers to those stacks any more). */
   forgetProcesses?(): void;
 }

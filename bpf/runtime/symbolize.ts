@@ -5,6 +5,7 @@
 //
 // A process's maps are read the first time one of its pids is seen (`prime`, called while
 // the program runs) and kept: frames of a process that has exited since still resolve.
+import { readFileSync } from "node:fs";
 import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
 import type { StackOptions, Symbolizer } from "../functions/decode.ts";
@@ -25,6 +26,14 @@ function kernelSymbols(): Kallsyms | undefined {
 }
 
 const hex = (a: bigint) => a.toString(16);
+
+function readHostFile(path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * CLOCK_REALTIME - CLOCK_BOOTTIME, from the pair read closest together of five (as
@@ -47,6 +56,7 @@ export class ProcessSymbolizer implements Symbolizer {
   readonly #procs = new Map<number, UserSymbolizer | null>();
   readonly #files: ElfCache = new Map();
   readonly #refreshed = new Map<number, number>();
+  readonly #executables: string[] = [];
   #boot: { at: number; value: bigint } | undefined;
 
   constructor(private readonly rawStack: (id: bigint, depth?: number) => bigint[]) {}
@@ -81,15 +91,25 @@ export class ProcessSymbolizer implements Symbolizer {
     const f = this.#procs.get(pid)?.resolve(addr);
     if (f && f.path !== "") return f;
     const now = Date.now();
-    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f;
+    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f ?? this.inProbedExecutables(addr);
     this.#refreshed.set(pid, now);
     try {
       const fresh = UserSymbolizer.forPid(pid, this.#files);
       this.#procs.set(pid, fresh);
       return fresh.resolve(addr);
     } catch {
-      return f; // exited: keep the maps read while it ran
+      // exited: keep the maps read while it ran, or, never having read them, look in the executables probed
+      return f ?? this.inProbedExecutables(addr);
     }
+  }
+
+  /** The files the running programs' uprobes are in: frames of a process gone before its maps were read resolve there. */
+  probedFiles(paths: readonly string[]): void {
+    for (const p of paths) if (!this.#executables.includes(p)) this.#executables.push(p);
+  }
+
+  private inProbedExecutables(addr: bigint) {
+    return UserSymbolizer.inExecutables(addr, this.#executables, readHostFile, this.#files);
   }
 
   /** "name+off" of a user address in `pid`, with the module for perf mode. */

@@ -4,9 +4,12 @@
 import { readFileSync } from "node:fs";
 import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
 
-const NT_GNU_BUILD_ID = 3;
 import { AddressIndex } from "../elf/symbols.ts";
 import { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
+
+const NT_GNU_BUILD_ID = 3;
+const ET_EXEC = 2;
+const PT_LOAD = 1;
 
 export interface UserFrame {
   readonly address: bigint;
@@ -64,7 +67,7 @@ export class UserSymbolizer {
     if (!loaded) return { address, path: m.path };
     // Mapping → file offset → the ELF's virtual address (through the segment holding it).
     const fileOffset = Number(address - m.start + m.offset);
-    const seg = loaded.elf.segments.find((s) => s.type === 1 && fileOffset >= s.offset && fileOffset < s.offset + s.filesz);
+    const seg = loaded.elf.segments.find((s) => s.type === PT_LOAD && fileOffset >= s.offset && fileOffset < s.offset + s.filesz);
     if (!seg) return { address, path: m.path };
     const hit = loaded.index.lookup(fileOffset - seg.offset + seg.vaddr);
     if (!hit) return { address, path: m.path };
@@ -78,38 +81,60 @@ export class UserSymbolizer {
     return f.offset ? `${f.symbol}+${f.offset}` : f.symbol;
   }
 
-  /** .symtab of /usr/lib/debug/.build-id/NN/REST.debug when the file has no .symtab. */
-  private debugSymbols(elf: ElfFile): readonly ElfSymbol[] | undefined {
-    if (elf.section(".symtab")) return undefined;
-    const id = elf.notes(".note.gnu.build-id").find((n) => n.name === "GNU" && n.type === NT_GNU_BUILD_ID);
-    if (!id || id.desc.length < 2) return undefined;
-    const hex = Buffer.from(id.desc).toString("hex");
-    const bytes = this.read(`/usr/lib/debug/.build-id/${hex.slice(0, 2)}/${hex.slice(2)}.debug`);
-    if (!bytes) return undefined;
-    try {
-      return ElfFile.parse(bytes).symbols().filter((s) => s.table === "symtab");
-    } catch {
-      return undefined;
-    }
+  private load(path: string): LoadedElf | undefined {
+    return loadElf(path, this.read, this.files);
   }
 
-  private load(path: string): LoadedElf | undefined {
-    const hit = this.files.get(path);
-    if (hit !== undefined) return hit ?? undefined;
-    let loaded: LoadedElf | null = null;
-    try {
-      const bytes = this.read(path);
-      if (bytes) {
-        const elf = ElfFile.parse(bytes);
-        // A stripped library's local functions (__libc_start_call_main) are in its
-        // detached debug file, found by build id as bcc finds it.
-        const debug = this.debugSymbols(elf);
-        loaded = { elf, index: new AddressIndex(debug ? [...elf.symbols(), ...debug] : elf.symbols()) };
-      }
-    } catch {
-      loaded = null; // not an ELF file, or unreadable: frames stay addresses
+  /**
+   * An address of a process whose maps were never read (it exited before its event was
+   * read), in one of `paths`: a non-PIE executable (ET_EXEC) is loaded at its link
+   * addresses, so the address alone names the function, as bpftrace's per-program symbol
+   * cache finds it. PIE files and libraries need the maps and stay unresolved.
+   */
+  static inExecutables(address: bigint, paths: readonly string[], read: FileReader, files: ElfCache): UserFrame | undefined {
+    for (const path of paths) {
+      const loaded = loadElf(path, read, files);
+      if (!loaded || loaded.elf.type !== ET_EXEC) continue;
+      const a = Number(address);
+      if (!loaded.elf.segments.some((s) => s.type === PT_LOAD && a >= s.vaddr && a < s.vaddr + s.memsz)) continue;
+      const hit = loaded.index.lookup(a);
+      if (hit) return { address, path, symbol: hit.symbol.name, offset: hit.offset };
     }
-    this.files.set(path, loaded);
-    return loaded ?? undefined;
+    return undefined;
   }
+}
+
+/** .symtab of /usr/lib/debug/.build-id/NN/REST.debug when the file has no .symtab. */
+function debugSymbols(elf: ElfFile, read: FileReader): readonly ElfSymbol[] | undefined {
+  if (elf.section(".symtab")) return undefined;
+  const id = elf.notes(".note.gnu.build-id").find((n) => n.name === "GNU" && n.type === NT_GNU_BUILD_ID);
+  if (!id || id.desc.length < 2) return undefined;
+  const hex = Buffer.from(id.desc).toString("hex");
+  const bytes = read(`/usr/lib/debug/.build-id/${hex.slice(0, 2)}/${hex.slice(2)}.debug`);
+  if (!bytes) return undefined;
+  try {
+    return ElfFile.parse(bytes).symbols().filter((s) => s.table === "symtab");
+  } catch {
+    return undefined;
+  }
+}
+
+function loadElf(path: string, read: FileReader, files: ElfCache): LoadedElf | undefined {
+  const hit = files.get(path);
+  if (hit !== undefined) return hit ?? undefined;
+  let loaded: LoadedElf | null = null;
+  try {
+    const bytes = read(path);
+    if (bytes) {
+      const elf = ElfFile.parse(bytes);
+      // A stripped library's local functions (__libc_start_call_main) are in its
+      // detached debug file, found by build id as bcc finds it.
+      const debug = debugSymbols(elf, read);
+      loaded = { elf, index: new AddressIndex(debug ? [...elf.symbols(), ...debug] : elf.symbols()) };
+    }
+  } catch {
+    loaded = null; // not an ELF file, or unreadable: frames stay addresses
+  }
+  files.set(path, loaded);
+  return loaded ?? undefined;
 }

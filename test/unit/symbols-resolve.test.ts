@@ -1,11 +1,12 @@
 // Kernel (kallsyms) and user (maps + ELF) symbolisation on recorded text and a gcc build.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ElfFile, functionSymbols } from "../../bpf/elf/index.ts";
 import { findMapping, Kallsyms, parseMaps, UserSymbolizer } from "../../bpf/symbols/index.ts";
+import { ProcessSymbolizer } from "../../bpf/runtime/symbolize.ts";
 
 const KALLSYMS = [
   "ffffffff81000000 T srso_alias_untrain_ret",
@@ -91,5 +92,23 @@ describe("user symbolizer", () => {
     expect(sym.format(addr + 2n)).toBe("demo_add+2");
     expect(sym.resolve(addr + 2n)).toEqual({ address: addr + 2n, path: "/opt/demo", symbol: "demo_add", offset: 2 });
     expect(sym.format(0x1234n)).toBe("0x1234");
+  });
+
+  it("resolves a gone process's address in a non-PIE executable it probed, not in a PIE one", () => {
+    const nopie = join(dir, "demo-nopie");
+    execFileSync("gcc", ["-O2", "-no-pie", "-o", nopie, join(import.meta.dirname, "../fixtures/elf/usdt-demo.c")]);
+    const read = (p: string) => readFileSync(p);
+    const add = (file: string) => BigInt(functionSymbols(ElfFile.parse(readFileSync(file))).get("demo_add")!.value);
+    expect(UserSymbolizer.inExecutables(add(nopie) + 3n, [bin, nopie], read, new Map())).toEqual({ address: add(nopie) + 3n, path: nopie, symbol: "demo_add", offset: 3 });
+    // A PIE's symbol values are offsets from a load base only the process's maps know.
+    expect(UserSymbolizer.inExecutables(add(bin), [bin], read, new Map())).toBeUndefined();
+    expect(UserSymbolizer.inExecutables(0x10n, [nopie], read, new Map())).toBeUndefined();
+
+    // A session's symbolizer falls back to the probed files for a pid whose maps it never read.
+    const gone = spawnSync("true").pid!;
+    const procs = new ProcessSymbolizer(() => [add(nopie)]);
+    expect(procs.stack(1n, true, { pid: gone })).toEqual(["0x" + add(nopie).toString(16)]);
+    procs.probedFiles([nopie]);
+    expect(procs.stack(1n, true, { pid: gone })).toEqual(["demo_add+0"]);
   });
 });
