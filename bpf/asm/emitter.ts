@@ -38,6 +38,7 @@ export const H = {
   ringbuf_output: helpers.ringbuf_output!,
   seq_write: helpers.seq_write!,
   for_each_map_elem: helpers.for_each_map_elem!,
+  loop: helpers.loop!,
   map_lookup_percpu_elem: helpers.map_lookup_percpu_elem!,
 } as const;
 

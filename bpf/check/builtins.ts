@@ -51,7 +51,7 @@ const table: BuiltinInfo[] = [
     doc: "The probe's arguments as a record: tracepoint fields (args.filename), fentry arguments.",
     type: (p) => p.args ?? `args is not available in ${p.provider} probes${kindOf(p).args.positional ? " (use arg0, arg1, ...)" : ""}`,
   },
-  { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
+  { name: "ctx", doc: "The probe's context, typed through BTF (iter: struct bpf_iter__task *, ...: ctx.task.comm; interval, profile: struct bpf_perf_event_data *).", type: (p) => p.ctx ?? `ctx is not available in ${p.provider} probes` },
 ];
 
 for (let i = 0; i < 16; i++) {

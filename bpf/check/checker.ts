@@ -15,7 +15,7 @@ import type { MapRegistry } from "./map-registry.ts";
 import { closest } from "../types/suggest.ts";
 import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
-import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint } from "./map-typing.ts";
+import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint, tupleElement } from "./map-typing.ts";
 import { constInt } from "../lang/const-fold.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
@@ -694,20 +694,6 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
   return new Proxy(env, {
     get: (target, prop) => (prop === "features" ? () => all : Reflect.get(target, prop, target)),
   });
-}
-
-/**
- * A tuple element is laid out at its own width, as bpftrace lays out tuples (C struct
- * rules): `((int8)1, (int16)2, (int32)3)` is 8 bytes. A literal takes the smallest signed
- * integer that holds it, as bpftrace types integer literals; bools are stored as integers.
- */
-function tupleElement(x: A.Expr, t: Type): Type {
-  if (t.k === "bool") return keyNormal(t);
-  if (t.k !== "int") return t;
-  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
-  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
-  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
-  return int(bits, true);
 }
 
 export { tupleLayout };

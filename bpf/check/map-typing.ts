@@ -64,7 +64,7 @@ export function defineMap(c: Checker, e: A.MapExpr, keyTypes: Type[], kind: MapI
   if (!prev || (prev.valueKind === "value" && prev.valueType.k === "none")) {
     c.maps.set(e.name, {
       name: e.name, valueKind: kind, keyTypes, valueType, maxEntries: prev?.maxEntries ?? c.maxKeys,
-      origin: c.opts.origin, declaredType: prev?.declaredType, keyNames: e.keys.map(keyLabel), ...extra,
+      origin: c.opts.origin, declaredType: prev?.declaredType, keyNames: e.keys.map(keyLabel), ...writtenKeys(keyTypes, written.get(e)), ...extra,
     });
     c.changed = true;
     return;
@@ -107,6 +107,14 @@ function mergeKeys(c: Checker, e: A.MapExpr, prev: MapDraft, keyTypes: Type[]): 
     prev.keyTypes = merged;
     c.changed = true;
   }
+  const raw = written.get(e);
+  if (!raw || raw.length !== merged.length) return;
+  const before = prev.keyTypesWritten ?? prev.keyTypes;
+  const wider = writtenKeys(merged, before.map((k, i) => (compatible(k, raw[i]!) ? unify(k, raw[i]!) : k))).keyTypesWritten;
+  if ((wider ?? merged).map(typeName).join() !== before.map(typeName).join()) {
+    prev.keyTypesWritten = wider;
+    c.changed = true;
+  }
 }
 
 /** The types of `@m[keys]`'s keys (a tuple variable is its elements). */
@@ -116,11 +124,25 @@ export function mapKeyTypes(c: Checker, e: A.MapExpr, s: ProbeScope): Type[] {
     // a struct key is its bytes, copied as a struct value is (record-value.ts)
     if (t.k === "record" || (t.k === "ptr" && t.byValue)) s.types.set(k, (t = structValueType(t, c.btf(), c.strlen, c.cstructs)));
     if (t.k === "none" || (t.k === "record" && inMemory(t))) c.err(k.span, `a map key cannot be ${typeName(t)}`);
-    return keyNormal(t);
+    return t;
   });
-  // `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys)
+  written.set(e, asKeyParts(types.map((t, i) => tupleElement(e.keys[i]!, t))));
+  return asKeyParts(types.map(keyNormal));
+}
+
+/** `@m[$t]` with a tuple $t is `@m[$t.0, $t.1, ...]` (language.md, Map Keys). */
+function asKeyParts(types: Type[]): Type[] {
   const only = types.length === 1 ? types[0]! : undefined;
   return only?.k === "tuple" && only.elements.length > 1 ? [...only.elements] : types;
+}
+
+/** The key types of each `@m[keys]` before keyNormal: what bpftrace's messages name (MapInfo.keyTypesWritten). */
+const written = new WeakMap<A.MapExpr, Type[]>();
+
+/** keyTypesWritten for a map whose keys are `normal`, from the written types (undefined when the same). */
+function writtenKeys(normal: readonly Type[], raw: readonly Type[] | undefined): { keyTypesWritten?: readonly Type[] } {
+  if (!raw || raw.length !== normal.length || raw.map(typeName).join() === normal.map(typeName).join()) return {};
+  return { keyTypesWritten: raw };
 }
 
 /** A map read in an expression. */
@@ -197,4 +219,18 @@ export function keyNormal(t: Type): Type {
   if (t.k === "int") return t.enum ? t : int(64, t.signed); // an enum is 64 bits already
   if (t.k === "tuple") return { k: "tuple", elements: t.elements.map(keyNormal) };
   return t;
+}
+
+/**
+ * A tuple element is laid out at its own width, as bpftrace lays out tuples (C struct
+ * rules): `((int8)1, (int16)2, (int32)3)` is 8 bytes. A literal takes the smallest signed
+ * integer that holds it, as bpftrace types integer literals; bools are stored as integers.
+ */
+export function tupleElement(x: A.Expr, t: Type): Type {
+  if (t.k === "bool") return keyNormal(t);
+  if (t.k !== "int") return t;
+  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
+  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
+  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
+  return int(bits, true);
 }

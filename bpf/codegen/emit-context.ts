@@ -19,6 +19,8 @@ export interface GenContext extends EmitContext {
   /** The slot of the variable `node` names (VarExpr, VarDeclStmt, ForRangeStmt). */
   variable(node: A.Node, name: string): { off: number; type: Type };
   loops: Loop[];
+  /** Slots of the counters of the constant-bound range loops around this point (for-range.ts). */
+  readonly counters: number[];
   exitLabel: string;
   readonly cp: CheckedProbe;
   block(b: A.Block): void;

@@ -26,6 +26,7 @@ import { arrayCast } from "./array-cast.ts";
 import { binary } from "./operators.ts";
 import { kernelMember, kernelMemberBytes, memberElement, recordAddress } from "./kernel-members.ts";
 import { forMapStmt, type CallbackCode } from "./for-map.ts";
+import { forRangeStmt } from "./for-range.ts";
 import { emitPidFilter, emitSelfFilter, needsPidFilter, needsSelfFilter } from "./pid-scope.ts";
 import { emitCgroupFilter, needsCgroupFilter } from "./cgroup-scope.ts";
 import { emitStopFlag, needsStopFlag } from "./stop-flag.ts";
@@ -46,6 +47,7 @@ export class ProbeGenerator implements GenContext {
   readonly frame = new Frame();
   readonly vars = new Map<string, { off: number; type: Type }>();
   loops: Loop[] = [];
+  readonly counters: number[] = [];
   exitLabel: string;
   /** The slot of the probe's frame and scratch addresses, when it takes a variable's (address-of.ts). */
   frameBase: number | undefined;
@@ -200,27 +202,8 @@ export class ProbeGenerator implements GenContext {
         for (let i = 0; i < n; i++) this.block(st.body);
         return;
       }
-      case "ForRangeStmt": {
-        const v = this.variable(st, st.variable);
-        const endSlot = this.frame.alloc(8);
-        this.scalar(st.end);
-        e.emit(asm.stx(8, R10, endSlot, R0));
-        this.scalar(st.start);
-        e.emit(asm.stx(8, R10, v.off, R0));
-        const top = e.label("for");
-        const cont = e.label("fnext");
-        const end = e.label("fend");
-        e.place(top);
-        e.emit(asm.ldx(8, R0, R10, v.off), asm.ldx(8, R1, R10, endSlot), asm.jsge(R0, R1, end));
-        this.loops.push({ brk: end, cont });
-        this.block(st.body);
-        this.loops.pop();
-        e.place(cont);
-        e.emit(asm.ldx(8, R0, R10, v.off), asm.addImm(R0, 1), asm.stx(8, R10, v.off, R0), asm.ja(top));
-        e.place(end);
-        this.placeNop();
-        return;
-      }
+      case "ForRangeStmt":
+        return forRangeStmt(this, st, this.subprogs);
       case "ForMapStmt":
         return forMapStmt(this, st, this.subprogs);
       case "JumpStmt": {

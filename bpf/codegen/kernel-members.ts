@@ -1,7 +1,8 @@
 // Kernel structs through BTF in the generator (checked in bpf/check/kernel-access.ts): the
 // address a struct expression evaluates to, members read through probe_read_kernel or
 // _user by the pointer's address space, bitfields shifted and masked.
-import { asm, H, R0, R1, R2, R3, R10 } from "../asm/index.ts";
+import { asm, H, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
+import { ProgType } from "../types/abi.ts";
 import type * as A from "../lang/ast.ts";
 import type { BtfField } from "../btf/btf-types.ts";
 import { CodegenError } from "../types/errors.ts";
@@ -90,9 +91,31 @@ export function memberElement(g: GenContext, x: A.IndexExpr, obj: A.FieldExpr, f
   g.readPointer(R0, 0, t, user);
 }
 
+/**
+ * The offset of a member read straight from a perf_event program's `ctx` (`ctx->sample_period`,
+ * `ctx->regs.ip`): the kernel rewrites those loads, since the context's memory is
+ * struct bpf_perf_event_data_kern, not the struct bpf_perf_event_data BTF describes, so
+ * a probe read there would see other fields. Undefined for anything else.
+ */
+function perfCtxOffset(g: GenContext, x: A.FieldExpr): number | undefined {
+  if (g.probe.progType !== ProgType.PERF_EVENT) return undefined;
+  let off = 0;
+  for (let cur: A.Expr = x; ; ) {
+    if (cur.kind !== "FieldExpr") return undefined;
+    const f = g.cp.fields.get(cur);
+    if (!f || f.bits) return undefined;
+    off += f.offset;
+    const obj: A.Expr = cur.object;
+    if (g.type(obj).k === "ptr") return obj.kind === "IdentExpr" && obj.name === "ctx" && !g.cp.rewrites.has(obj) ? off : undefined;
+    cur = obj;
+  }
+}
+
 /** r0 = the value of a scalar member (bitfields shifted and masked); records give their address. */
 export function kernelMember(g: GenContext, x: A.FieldExpr, f: BtfField): void {
   const { e } = g;
+  const ctxOff = isScalar(f.type) ? perfCtxOffset(g, x) : undefined;
+  if (ctxOff !== undefined) return g.loadScalar(R0, R6, ctxOff, f.type);
   const user = memberAddress(g, x, f);
   if (f.type.k === "record") return;
   if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);

@@ -170,6 +170,14 @@ export class ElfFile {
     return undefined;
   }
 
+  /** The virtual address a file offset is loaded at (fileOffset's inverse), through its PT_LOAD segment. */
+  vaddrOf(offset: number): number | undefined {
+    for (const s of this.segments) {
+      if (s.type === PT_LOAD && offset >= s.offset && offset < s.offset + s.filesz) return offset - s.offset + s.vaddr;
+    }
+    return undefined;
+  }
+
   /** Every symbol of .symtab and .dynsym (.symtab first), undefined and empty names dropped. */
   symbols(): readonly ElfSymbol[] {
     if (this.symbolCache) return this.symbolCache;

@@ -96,7 +96,7 @@ function keyed(c: CallCheck, what: string, keyAt?: number): string | null {
   if (given.length === info.keyTypes.length && given.every((g, i) => compatible(info.keyTypes[i]!, g))) return null;
   // bpftrace's words and its tuple spelling (no space after the comma)
   const list = (ts: readonly typeof t[]) => (ts.length === 1 ? typeName(ts[0]!) : `(${ts.map(typeName).join(",")})`);
-  return `Argument mismatch for ${info.name}: trying to access with arguments: '${list(given)}' when map expects arguments: '${list(info.keyTypes)}'`;
+  return `Argument mismatch for ${info.name}: trying to access with arguments: '${list(given)}' when map expects arguments: '${list(info.keyTypesWritten ?? info.keyTypes)}'`;
 }
 
 /** r0 = bpf_map_delete_elem(@m, key): 0 when the key was there. */

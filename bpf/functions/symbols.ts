@@ -3,7 +3,8 @@
 // binary's ELF symbols, percpu_kaddr through BTF and the per-CPU helpers).
 //
 //   usym      { u64 addr; u64 pid } (the pid whose address space the address is in)
-import { asm, H, helpers, R0, R1, R2, R3, R10 } from "../asm/index.ts";
+import { asm, H, helpers, R0, R1, R2, R3, R6, R10 } from "../asm/index.ts";
+import { PtRegs } from "../types/abi.ts";
 import type * as A from "../lang/ast.ts";
 import { CodegenError } from "../types/errors.ts";
 import { type Type, int, isScalar, typeName, u64 } from "../types/types.ts";
@@ -80,6 +81,19 @@ export const SYMBOL_FUNCTIONS: readonly FunctionRow[] = [
         const v = a.kind === "uprobe" ? g.shared.env?.elfSymbol?.(a.path, name)?.address : undefined;
         if (v === undefined) throw new CodegenError(`uaddr(): no symbol '${name}' in the probed binary`, x.span);
         g.loadConst(v);
+        // A PIE or shared library is loaded at a base chosen at run time: at a uprobe's entry
+        // the instruction pointer is the probed address, base + its vaddr. (bpftrace finds the
+        // base from the file's lowest vma through the task_vma iterator kfuncs.) A uretprobe's
+        // ip is the return address, so there the ELF address stays as it is.
+        const at = a.kind === "uprobe" && !a.ret ? g.shared.env?.elfVaddr?.(a.path, a.offset) : undefined;
+        if (at?.dyn) {
+          g.e.emit(asm.ldx(8, R1, R6, PtRegs.rip), asm.add(R0, R1));
+          if (at.vaddr !== 0n) {
+            g.e.emit(asm.mov(R1, R0));
+            g.loadConst(at.vaddr);
+            g.e.emit(asm.sub(R1, R0), asm.mov(R0, R1));
+          }
+        }
       },
     },
   }),

@@ -3,7 +3,8 @@
 // a name with a #define: the parameter wins), then C #defines on what is left, then the
 // getopt() calls, which macros and defines may have produced, and last the positional
 // parameters (bpftrace folds them with the literals). Header constants expand with the
-// #defines. Pure; never throws.
+// #defines. A call ending a block expression assigned to a map is lifted into the
+// assignment (map-sugar.ts) once macros are inlined. Pure; never throws.
 import type * as A from "./ast.ts";
 import { diagnostic, type Diagnostic } from "../types/diagnostic.ts";
 import { expandDefines, type HeaderConstant } from "./define-expand.ts";
@@ -11,6 +12,7 @@ import { unwrapBuiltins } from "./builtin-wrappers.ts";
 import { expandMacros } from "./macro-expand.ts";
 import { resolveGetopt, type ProgramOption } from "./program-options.ts";
 import { resolvePositional } from "./positional.ts";
+import { liftMapAssignments } from "./map-sugar.ts";
 
 export interface ExpandOptions {
   /** Named program options as given after `--`, without their `--`: "depth=5", "errname". */
@@ -37,7 +39,7 @@ export function expand(program: A.Program, opts: ExpandOptions = {}): ExpandResu
     const builtin = opts.builtin ?? (() => false);
     const fn = opts.function ?? (() => false);
     const macros = expandMacros(program, (name) => builtin(name) || fn(name));
-    const wrapped = unwrapBuiltins(macros.program, builtin, fn);
+    const wrapped = liftMapAssignments(unwrapBuiltins(macros.program, builtin, fn));
     const defines = expandDefines(wrapped, opts.headerConstant);
     const getopt = resolveGetopt(defines.program, opts.programOptions ?? []);
     return {

@@ -274,6 +274,12 @@ class FactsEnv implements CompileEnv {
     return s ? { address: BigInt(s.value), size: Number(s.size) } : undefined;
   }
 
+  elfVaddr(path: string, fileOffset: number): { vaddr: bigint; dyn: boolean } | undefined {
+    const f = this.elf(path);
+    const v = f?.elf.vaddrOf(fileOffset);
+    return f && v !== undefined ? { vaddr: BigInt(v), dyn: f.elf.isDyn } : undefined;
+  }
+
   readHeader(name: string, quoted: boolean, from?: string): { path: string; text: string } | undefined {
     const here = quoted ? (from === undefined ? this.src.workingDir : dirname(from)) : "";
     const key = `${here}\0${name}`;

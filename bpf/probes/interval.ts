@@ -11,5 +11,5 @@ export const interval: Provider = {
   space: "kernel",
   args: { positional: registerArgs },
   listing: { pattern: "name", candidates: () => TIME_UNITS.map((u) => `${u}:`) },
-  expand: (ap) => expandTimed(ap, "interval", "one"),
+  expand: (ap, env) => expandTimed(ap, "interval", "one", env),
 };

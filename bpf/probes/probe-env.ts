@@ -98,6 +98,8 @@ export interface ProbeEnv {
   cgroupId?(path: string): bigint | undefined;
   /** Virtual address and size of any ELF symbol (functions and data), for uaddr(). */
   elfSymbol?(path: string, name: string): { readonly address: bigint; readonly size: number } | undefined;
+  /** The virtual address of a file offset of `path` and whether the file is ET_DYN (loaded at a base chosen at run time), for uaddr(). */
+  elfVaddr?(path: string, fileOffset: number): { readonly vaddr: bigint; readonly dyn: boolean } | undefined;
   /**
    * A C header for `#include`: `<name>` from the system include path, `"name"` first next
    * to `from` (the including file; undefined: the working directory). Absent: not found.

@@ -11,5 +11,5 @@ export const profile: Provider = {
   space: "kernel",
   args: { positional: registerArgs },
   listing: { pattern: "name", candidates: () => TIME_UNITS.map((u) => `${u}:`) },
-  expand: (ap) => expandTimed(ap, "profile", "all"),
+  expand: (ap, env) => expandTimed(ap, "profile", "all", env),
 };

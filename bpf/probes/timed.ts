@@ -3,6 +3,9 @@
 import { PerfType, ProgType } from "../types/abi.ts";
 import type { Expansion, ProbeAddress } from "./provider.ts";
 import { fail } from "./provider.ts";
+import type { ProbeEnv } from "./probe-env.ts";
+import { btfNamedType } from "../btf/btf-types.ts";
+import type { Type } from "../types/types.ts";
 
 const NS_PER: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
 const CPU_CLOCK = 0; // PERF_COUNT_SW_CPU_CLOCK
@@ -25,7 +28,7 @@ function parseRate(ap: ProbeAddress, what: string): { unit: string; n: number } 
 }
 
 /** The one probe of `name:UNIT:N`, a cpu-clock event on one CPU or on each. */
-export function expandTimed(ap: ProbeAddress, name: "interval" | "profile", cpus: "one" | "all"): Expansion {
+export function expandTimed(ap: ProbeAddress, name: "interval" | "profile", cpus: "one" | "all", env: ProbeEnv): Expansion {
   const rate = parseRate(ap, name);
   if (typeof rate === "string") return fail(rate);
   const period = rate.unit === "hz" ? undefined : rate.n * NS_PER[rate.unit]!;
@@ -38,8 +41,16 @@ export function expandTimed(ap: ProbeAddress, name: "interval" | "profile", cpus
         name: `${name}:${rate.unit}:${rate.n}`,
         progType: ProgType.PERF_EVENT,
         context: "pt_regs",
+        ...perfEventCtx(env),
         attach: { kind: "perf", type: PerfType.SOFTWARE, config: CPU_CLOCK, period, freq, cpus },
       },
     ],
   };
+}
+
+/** `ctx` of a BPF_PROG_TYPE_PERF_EVENT program: `struct bpf_perf_event_data *`, as in bpftrace (needs BTF). */
+export function perfEventCtx(env: ProbeEnv): { ctx?: Type } {
+  const btf = env.btf?.();
+  const rec = btf ? btfNamedType(btf, "struct bpf_perf_event_data", false) : undefined;
+  return rec ? { ctx: { k: "ptr", to: rec, user: false } } : {};
 }

@@ -26,6 +26,11 @@ export interface MapInfo {
   readonly valueKind: MapValueKind;
   /** Key parts; empty for a scalar map (stored under the u64 key 0). */
   readonly keyTypes: readonly Type[];
+  /**
+   * bpftrace's key types where they differ from keyTypes, for its messages: integers at
+   * their own width (a literal 1 is int8), the widest write, not widened to 64 bits.
+   */
+  readonly keyTypesWritten?: readonly Type[];
   /** Type of a plain value (valueKind "value"); int64 for the aggregations. */
   readonly valueType: Type;
   readonly lhist?: LhistParams;

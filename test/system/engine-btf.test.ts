@@ -1,7 +1,8 @@
 // Kernel types through BTF, live: curtask's fields, ppid and pcomm (task_struct walks),
 // a user-space struct reached through a syscall tracepoint's pointer argument (naptime's
 // `args.rqtp->tv_nsec`), offsetof/enum constants from the running kernel's BTF, and
-// structs the program defines itself, read from a uprobe's argument in user memory.
+// structs the program defines itself, read from a uprobe's argument in user memory; ctx in
+// perf-event probes.
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Btf } from "../../bpf/btf/index.ts";
@@ -72,5 +73,21 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
       [int(7n), { kind: "str", value: "alpha" }, int(42n), { kind: "str", value: "beta" }, int(5n, false), int(300n, false), int(1n << 40n), int(40n, false)],
       { kind: "count", value: BigInt(N) },
     ]]);
+  });
+
+  it("ctx in interval and profile probes is struct bpf_perf_event_data *: its members are the event's, a cast reads its memory", async () => {
+    // 1 ms is 1000000 ns of cpu-clock; 99 Hz is a period of 1e9 / 99 ns; regs.ip is the interrupted instruction
+    const r = await traceWorkload(
+      session,
+      [
+        'interval:ms:1 { printf("period %lu addr %lu ip %d\\n", ctx->sample_period, ctx->addr, ctx->regs.ip == reg("ip")); exit(); }',
+        'profile:hz:99 { @p = ctx.sample_period; }',
+      ].join("\n"),
+      undefined,
+      { origin: "cell[6]" },
+    );
+    expect(r.lines).toEqual(["period 1000000 addr 0 ip 1"]);
+    const cast = await traceWorkload(session, 'struct x { unsigned long x; } i:ms:1 /((struct x *)ctx)->x != 0/ { @ptr = count(); exit(); }', undefined, { origin: "cell[7]" });
+    expect(scalar(cast.maps, "@ptr")).toBe(1n);
   });
 });

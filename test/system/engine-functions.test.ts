@@ -20,7 +20,7 @@ import * as native from "../../native/index.ts";
 
 const SOURCE = fileURLToPath(new URL("../fixtures/workload/funcs.c", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "tracebook-funcs-"));
-/** PIE (the default) for ustack; non-PIE for uaddr (bpftrace uses the ELF address as is). */
+/** PIE (the default) and non-PIE, for ustack and uaddr. */
 function build(name: string, pie: boolean): string {
   const out = join(dir, name);
   execFileSync("gcc", ["-O1", "-g", "-fno-omit-frame-pointer", ...(pie ? [] : ["-no-pie"]), "-o", out, SOURCE], { stdio: "pipe" });
@@ -184,6 +184,12 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     const r = await traceWorkload(session, `uprobe:${nopie}:leaf /pid == $1/ { printf("%d %d\\n", arg0, *uaddr("counter")); }`, w);
     // counter starts at 0x2a and leaf adds i after the read
     expect(r.lines).toEqual(["0 42", "1 42", "2 43"]);
+  });
+
+  it("*uaddr(\"counter\") in a PIE adds the load base: the uprobe's ip less the probed function's ELF address", async () => {
+    const w = await startWorkload(pie, ["3", "0"]);
+    const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ { printf("%d %d %d\\n", arg0, *uaddr("counter"), (uint64)uaddr("counter") > 0x10000); }`, w);
+    expect(r.lines).toEqual(["0 42 1", "1 42 1", "2 43 1"]);
   });
 
   it("kaddr is /proc/kallsyms' address; `*` on an integer reads 8 bytes of kernel memory (the task's comm)", async () => {

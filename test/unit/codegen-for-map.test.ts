@@ -1,4 +1,5 @@
-// `for ($kv : @map)` in codegen (bpf/codegen/for-map.ts): the body becomes a callback
+// `for ($kv : @map)` in codegen (bpf/codegen/for-map.ts), and `for ($i : a..b)` with bounds
+// the verifier cannot know (for-range.ts, a bpf_loop callback): the body becomes a callback
 // subprogram after the main function, described by BTF func_info in the ProgSpec, working
 // in the probe's frame through r9. Behaviour, not bytecode goldens (STYLE.md §10); the
 // kernel's verdict is in test/system/engine-for-map.test.ts.
@@ -105,5 +106,34 @@ describe("for-map codegen", () => {
       expect(r.spec).toBeUndefined();
       expect(renderDiagnostics(r.diagnostics, src, "cell[1]")).toContain(`for loops cannot iterate over a ${agg.split("(")[0]}() map`);
     }
+  });
+});
+
+describe("for-range codegen", () => {
+  it("constant bounds make a plain loop: no callback, no BTF", () => {
+    const s = compileClean("BEGIN { for ($i : (1+1)..(2*4)) { printf(\"%d\\n\", $i); } exit(); }");
+    expect(s.programs[0]!.btf).toBeUndefined();
+    expect(s.programs[0]!.insns.some((i) => i.opcode === 0x85 && i.src === 0 && i.imm === 181n)).toBe(false);
+  });
+
+  it("a map bound calls bpf_loop with a loop_cb(index, ctx) callback in the probe's frame", () => {
+    const p = compileClean("BEGIN { @a = 10; for ($i : 0..@a) { @a += 1; } exit(); }").programs[0]!;
+    const btf = p.btf!;
+    expect(btf.funcInfo).toHaveLength(2);
+    const types = Btf.load(btf.blob);
+    const cbType = types.typeById(btf.funcInfo[1]!.typeId);
+    expect(cbType).toMatchObject({ kind: "func", name: "loop_cb_0", linkage: "static" });
+    const proto = types.typeById((cbType as { proto: number }).proto);
+    expect(proto.kind === "func_proto" && proto.params.map((x) => x.name)).toEqual(["index", "ctx"]);
+    const cbStart = atSlot(p.insns, btf.funcInfo[1]!.insnOff);
+    expect(p.insns.slice(0, cbStart).some((i) => i.opcode === 0x85 && i.src === 0 && i.imm === 181n)).toBe(true); // call bpf_loop#181
+    const cb = p.insns.slice(cbStart);
+    expect(cb[0]).toMatchObject({ opcode: 0xbf, dst: 9, src: 2 }); // r9 = r2, the context
+    expect(cb.filter((i) => i.dst === 10 || i.src === 10)).toEqual([]);
+  });
+
+  it("variable bounds and a range nested in a constant one each get a callback", () => {
+    const s = compileClean("BEGIN { for ($i : 1..4) { for ($j : 1..$i) { printf(\"%d\\n\", $j); } } exit(); }");
+    expect(s.programs[0]!.btf!.funcInfo).toHaveLength(2);
   });
 });

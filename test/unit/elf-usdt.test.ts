@@ -61,6 +61,14 @@ describe("elf symbols", () => {
     expect(pie.fileOffset(sem.value)).toBe(sem.value - data.vaddr + data.offset);
     expect(data.vaddr).not.toBe(data.offset);
   });
+
+  it("maps a file offset back to its address (vaddrOf), as uaddr() needs for a PIE's load base", () => {
+    const sem = pie.symbols().find((s) => s.name === "demo_tick_semaphore")!;
+    expect(pie.vaddrOf(pie.fileOffset(sem.value)!)).toBe(sem.value);
+    const add = functionSymbols(exec).get("demo_add")!;
+    expect(exec.vaddrOf(exec.fileOffset(add.value)!)).toBe(add.value);
+    expect(pie.vaddrOf(pie.bytes.length + 10)).toBeUndefined();
+  });
 });
 
 describe("usdt notes", () => {

@@ -151,6 +151,18 @@ describe("builtin wrappers", () => {
   });
 });
 
+describe("map assignments of block expressions", () => {
+  it("a call ending the block is assigned to the map after the block's statements, as bpftrace's map_sugar injects it", () => {
+    expect(body("BEGIN { @ = { let $a = 100; avg($a) }; }")).toBe("{\n  let $a = 100;\n  @ = avg($a);\n}");
+    // a macro's value is a block expression too, here inside the user's
+    expect(body("macro c(x) { $y = x; count() } BEGIN { @m[1] = { $x = 2; c($x) }; }")).toMatch(/^\{\n {2}\$x = 2;\n {2}\{\n.*\n {4}@m\[1\] = count\(\);\n {2}\}\n\}$/s);
+  });
+
+  it("other block values and variable targets stay as they are", () => {
+    expect(body("BEGIN { @y = { $a = 1; $a + 1 }; $v = { $b = 1; strlen(\"x\") }; }")).toBe('@y = { $a = 1; ($a + 1) };\n$v = { $b = 1; strlen("x") };');
+  });
+});
+
 describe("#define", () => {
   it("replaces object-like defines, in the active preprocessor branch (BPFTRACE_HAVE_BTF)", () => {
     const src = "#ifndef BPFTRACE_HAVE_BTF\n#define TASK_RUNNING 1\n#else\n#define TASK_RUNNING 0\n#endif\nBEGIN { if (1 == TASK_RUNNING) { exit(); } }";
