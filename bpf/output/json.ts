@@ -154,6 +154,9 @@ export function formatMapJson(snap: MapSnapshot, opts: PrintOptions = {}): strin
  */
 export function formatOutputJson(text: string, kind: "printf" | "time" | "cat" | "join" | "syscall" | "value", value?: Value): string {
   if (kind === "value" && value) return `{"type": "value", "data": ${valueJson(value)}}\n`;
+  // join()'s text form ends with the newline bpftrace's TextOutput adds; its JsonOutput
+  // has no such newline (system()'s "syscall" keeps the command's own output as it is)
+  if (kind === "join" && text.endsWith("\n")) text = text.slice(0, -1);
   return `{"type": "${kind}", "data": "${jsonEscape(text)}"}\n`;
 }
 

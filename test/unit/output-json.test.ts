@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatMapJson, formatPrintfJson } from "../../bpf/output/index.ts";
+import { formatMapJson, formatOutputJson, formatPrintfJson } from "../../bpf/output/index.ts";
 import { count, hist, int, lhist, scalar, snap, stats, str, tuple } from "./golden/output/fixtures.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { golden } from "../helpers/golden.ts";
@@ -149,6 +149,11 @@ describe("formatMapJson against bpftrace v0.23", () => {
     expect(formatPrintfJson("test 5")).toBe('{"type": "printf", "data": "test 5"}\n');
     expect(formatPrintfJson('test \r \n \t \\ " bar')).toBe('{"type": "printf", "data": "test \\r \\n \\t \\\\ \\" bar"}\n');
     expect(formatPrintfJson("\x01")).toBe('{"type": "printf", "data": "\\u0001"}\n');
+  });
+
+  it("prints join() without the text form's newline (json-output join_delim)", () => {
+    expect(formatOutputJson("/bin/echo,'A'\n", "join")).toBe(`{"type": "join", "data": "/bin/echo,'A'"}\n`);
+    expect(formatOutputJson("a b c\n", "syscall")).toBe('{"type": "syscall", "data": "a b c\\n"}\n');
   });
 
   it("escapes string key parts twice, as bpftrace does", () => {
