@@ -18,7 +18,7 @@ const C_WORDS: Record<string, Type> = {
   int: int(32, true), signed: int(32, true), "signed int": int(32, true), unsigned: int(32, false), "unsigned int": int(32, false),
   long: int(64, true), "long int": int(64, true), "unsigned long": int(64, false), "unsigned long int": int(64, false),
   "long long": int(64, true), "long long int": int(64, true), "unsigned long long": int(64, false), "unsigned long long int": int(64, false),
-  _Bool: int(8, false), float: int(32, true), double: int(64, true),
+  _Bool: int(8, false), float: { k: "none", size: 4 }, double: { k: "none", size: 8 },
 };
 
 /** The C spelling of a base type, qualifiers dropped: "const unsigned  int" → "unsigned int". */

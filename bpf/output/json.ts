@@ -81,6 +81,7 @@ function valueJson(v: Value, div = 1n): string {
     const n = BigInt(v.text);
     return BigInt(Number(n)) === n ? String(n) : `"${n}"`;
   }
+  if (v.kind === "text" && v.origin === "none") return "null";
   if (v.kind === "tuple" || v.kind === "array") return `[${v.elements.map((e) => valueJson(e, div)).join(",")}]`;
   // bpftrace's JsonEmitter<Primitive::Record>: an object, spaced
   if (v.kind === "record") return `{${v.fields.map((f) => `"${jsonEscape(f.name)}": ${valueJson(f.value, div)}`).join(", ")}}`;

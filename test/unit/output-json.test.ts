@@ -10,6 +10,8 @@ import { formatMapJson, formatOutputJson, formatPrintfJson } from "../../bpf/out
 import { count, hist, int, lhist, scalar, snap, stats, str, tuple } from "./golden/output/fixtures.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { golden } from "../helpers/golden.ts";
+import { decodeValue } from "../../bpf/maps/codec.ts";
+import { type Type, s32 } from "../../bpf/types/types.ts";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden", "output");
 
@@ -154,6 +156,13 @@ describe("formatMapJson against bpftrace v0.23", () => {
   it("prints join() without the text form's newline (json-output join_delim)", () => {
     expect(formatOutputJson("/bin/echo,'A'\n", "join")).toBe(`{"type": "join", "data": "/bin/echo,'A'"}\n`);
     expect(formatOutputJson("a b c\n", "syscall")).toBe('{"type": "syscall", "data": "a b c\\n"}\n');
+  });
+
+  it("prints a member of a type bpftrace cannot represent as null (json-output none type)", () => {
+    const union: Type = { k: "record", name: "union N", size: 4, layout: "c", align: 4, fields: [{ name: "i", type: s32, offset: 0 }, { name: "f", type: { k: "none", size: 4 }, offset: 0 }] };
+    const foo: Type = { k: "record", name: "struct Foo", size: 8, layout: "c", align: 4, fields: [{ name: "m", type: s32, offset: 0 }, { name: "n", type: union, offset: 4 }] };
+    const v = decodeValue(foo, new Uint8Array([2, 0, 0, 0, 5, 0, 0, 0]), 0);
+    expect(formatOutputJson("", "value", v)).toBe('{"type": "value", "data": {"m": 2, "n": {"i": 5, "f": null}}}\n');
   });
 
   it("escapes string key parts twice, as bpftrace does", () => {
