@@ -161,6 +161,21 @@ export function formatOutputJson(text: string, kind: "printf" | "time" | "cat" |
   return `{"type": "${kind}", "data": "${jsonEscape(text)}"}\n`;
 }
 
+/** A -k helper error's fields, for bpftrace's JSON record (JsonOutput::runtime_error). */
+export interface HelperErrorInfo {
+  readonly msg: string;
+  readonly helper: string;
+  readonly retcode: number;
+  readonly filename: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A -k helper error in `-f json` mode (bpftrace's JsonOutput::runtime_error: only the top location). */
+export function formatHelperErrorJson(h: HelperErrorInfo): string {
+  return `{"type": "helper_error", "msg": "${jsonEscape(h.msg)}", "helper": "${jsonEscape(h.helper)}", "retcode": ${h.retcode}, "filename": "${jsonEscape(h.filename)}", "line": ${h.line}, "col": ${h.col}}\n`;
+}
+
 /** A printf() line in `-f json` mode. */
 export function formatPrintfJson(text: string): string {
   return `{"type": "printf", "data": "${jsonEscape(text)}"}\n`;

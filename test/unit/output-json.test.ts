@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatMapJson, formatOutputJson, formatPrintfJson } from "../../bpf/output/index.ts";
+import { formatHelperErrorJson, formatMapJson, formatOutputJson, formatPrintfJson } from "../../bpf/output/index.ts";
 import { count, hist, int, lhist, scalar, snap, stats, str, tuple } from "./golden/output/fixtures.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { golden } from "../helpers/golden.ts";
@@ -163,6 +163,11 @@ describe("formatMapJson against bpftrace v0.23", () => {
     const foo: Type = { k: "record", name: "struct Foo", size: 8, layout: "c", align: 4, fields: [{ name: "m", type: s32, offset: 0 }, { name: "n", type: union, offset: 4 }] };
     const v = decodeValue(foo, new Uint8Array([2, 0, 0, 0, 5, 0, 0, 0]), 0);
     expect(formatOutputJson("", "value", v)).toBe('{"type": "value", "data": {"m": 2, "n": {"i": 5, "f": null}}}\n');
+  });
+
+  it("prints a -k helper error as bpftrace's runtime_error record (json-output helper_error)", () => {
+    const h = { msg: "Bad address", helper: "probe_read_user", retcode: -14, filename: "stdin", line: 1, col: 87 };
+    expect(formatHelperErrorJson(h)).toBe('{"type": "helper_error", "msg": "Bad address", "helper": "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 87}\n');
   });
 
   it("escapes string key parts twice, as bpftrace does", () => {
