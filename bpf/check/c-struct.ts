@@ -97,7 +97,9 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
       const lens = dimTexts.map((x) => Number(x || 0));
       for (let i = lens.length - 1; i >= 0; i--) {
         const n = lens[i]!;
-        t = t.k === "int" && t.bits === 8 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };
+        // only plain `char` arrays are strings, as bpftrace's clang parser types them;
+        // `uint8_t`, `signed char` and `unsigned char` arrays stay arrays of integers
+        t = typeWords === "char" && stars!.length === 0 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };
       }
       const msize = sizeOf(t);
       const malign = packed ? 1 : cAlign(t, kernelAlign);
