@@ -388,6 +388,14 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     const quiet = await cli(["-q", "-e", prog]);
     expect(quiet.stdout).toBe("0\n\n\n");
     expect(quiet.stderr).toBe("");
+    // str() and buf() read through probe_read_user_str and probe_read_user
+    const strings = await cli(["-q", "-k", "-f", "json", "-e", 'BEGIN { printf("%s %r\\n", str(uptr((int8 *)8)), buf(uptr((int8 *)8), 2)); exit(); }']);
+    expect(strings.stdout.split("\n").map((l) => (l ? JSON.parse(l) : l))).toEqual([
+      { type: "helper_error", msg: "Bad address", helper: "probe_read_user_str", retcode: -14, filename: "stdin", line: 1, col: 27 },
+      { type: "helper_error", msg: "Bad address", helper: "probe_read_user", retcode: -14, filename: "stdin", line: 1, col: 49 },
+      { type: "printf", data: " \\x00\\x00\n" },
+      "",
+    ]);
   });
 
   it("an index past an array member's end warns in bpftrace's words where it happens, an index inside does not", async () => {
