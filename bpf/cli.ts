@@ -13,7 +13,7 @@ import { errnoNumber, errnoText } from "../native/index.ts";
 import { startCommand } from "./runtime/child-command.ts";
 import { compile } from "./codegen/compile.ts";
 import { renderDiagnostics, hasErrors } from "./types/diagnostic.ts";
-import { formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
+import { formatHelperErrorJson, formatMap, formatMapJson, formatOutputJson } from "./output/index.ts";
 import { describeError } from "./errors.ts";
 import { listProbes } from "./probes/listing.ts";
 import { machineEnv } from "./runtime/features.ts";
@@ -287,7 +287,12 @@ async function runProgram(source: string, origin: string, args: Args, pid: numbe
       },
       errorOutput: (text) => writeErr(text),
       // --no-warnings: no warning lines, warnf() included
-      warning: (text) => void (args.warnings > 0 && writeErr(text)),
+      // -f json: a helper error is a record on stdout, as bpftrace's JsonOutput::runtime_error
+      warning: (text, helperError) => {
+        if (args.warnings === 0) return;
+        if (json && helperError) emit(formatHelperErrorJson(helperError));
+        else writeErr(text);
+      },
       // As bpftrace: "Attached N probes" on stderr (JSON: a record on stdout), then the
       // harnesses' readiness line on stdout.
       started: (n) => {

@@ -29,7 +29,7 @@ export function btfType(btf: Btf, id: number, user: boolean): Type {
     case "enum64":
       return intOfSize(t.size, t.signed);
     case "float":
-      return intOfSize(t.size, true);
+      return { k: "none", size: t.size };
     case "ptr": {
       const target = btf.resolve(t.target);
       const tk = btf.kindOf(target);

@@ -1,6 +1,6 @@
 // Casts between integers and integer arrays (bpftrace docs/language.md "Array Casts"):
 // `(uint8[4])0x01020304`, `(int8[])12345` (the length from the value's size) and back,
-// `(uint64)$arr`. Both sides must have the same size; the bytes are kept as they are
+// `(uint64)$arr`, `(int8[])"str"`. Both sides must have the same size; the bytes are kept as they are
 // (no byte swapping: the result follows the machine's byte order).
 import { type Type, sizeOf, typeName } from "../types/types.ts";
 
@@ -12,7 +12,8 @@ export function arrayCastType(from: Type, to: Type, literal?: bigint): Type | st
   if (to.k === "array") {
     const es = sizeOf(to.element);
     if (to.element.k !== "int" && to.element.k !== "bool") return `cannot cast to ${typeName(to)}: only integer arrays can be cast`;
-    if (from.k !== "int" && from.k !== "bool" && from.k !== "array") return `cannot cast ${typeName(from)} to an array`;
+    // a string's bytes, NUL included, as bpftrace allows (`(int8[])"hi"` is [104,105,0])
+    if (from.k !== "int" && from.k !== "bool" && from.k !== "array" && from.k !== "string") return `cannot cast ${typeName(from)} to an array`;
     if (from.k === "int" && to.length > 0) {
       // as bpftrace: an integer widens into an array of up to 8 bytes; a literal also
       // narrows into one it fits (`(uint8[4])0x01020304`)

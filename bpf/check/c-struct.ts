@@ -18,7 +18,7 @@ const C_WORDS: Record<string, Type> = {
   int: int(32, true), signed: int(32, true), "signed int": int(32, true), unsigned: int(32, false), "unsigned int": int(32, false),
   long: int(64, true), "long int": int(64, true), "unsigned long": int(64, false), "unsigned long int": int(64, false),
   "long long": int(64, true), "long long int": int(64, true), "unsigned long long": int(64, false), "unsigned long long int": int(64, false),
-  _Bool: int(8, false), float: int(32, true), double: int(64, true),
+  _Bool: int(8, false), float: { k: "none", size: 4 }, double: { k: "none", size: 8 },
 };
 
 /** The C spelling of a base type, qualifiers dropped: "const unsigned  int" → "unsigned int". */
@@ -97,7 +97,9 @@ export function layoutStruct(def: StructDef, lookup: TypeLookup, kernelAlign: (r
       const lens = dimTexts.map((x) => Number(x || 0));
       for (let i = lens.length - 1; i >= 0; i--) {
         const n = lens[i]!;
-        t = t.k === "int" && t.bits === 8 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };
+        // only plain `char` arrays are strings, as bpftrace's clang parser types them;
+        // `uint8_t`, `signed char` and `unsigned char` arrays stay arrays of integers
+        t = typeWords === "char" && stars!.length === 0 && i === lens.length - 1 ? str(Math.max(1, n)) : { k: "array", element: t, length: n };
       }
       const msize = sizeOf(t);
       const malign = packed ? 1 : cAlign(t, kernelAlign);

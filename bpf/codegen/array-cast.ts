@@ -5,11 +5,11 @@ import type * as A from "../lang/ast.ts";
 import { type Type, sizeOf } from "../types/types.ts";
 import type { GenContext } from "./emit-context.ts";
 
-/** `(int8[N])v`: the integer's bytes (or another array's) into the array at r10+off. */
+/** `(int8[N])v`: the integer's bytes (or another array's, or a string's) into the array at r10+off. */
 export function arrayCast(g: GenContext, x: A.CastExpr, off: number, t: Type): void {
   const from = g.type(x.expr);
   const size = sizeOf(t);
-  if (from.k === "array") {
+  if (from.k === "array" || from.k === "string") {
     const src = g.value(x.expr);
     g.e.copy(R10, off, R10, src, size);
     return;

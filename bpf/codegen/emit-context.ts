@@ -29,8 +29,8 @@ export interface GenContext extends EmitContext {
   recordAddress(x: A.Expr): boolean;
   /** r to the width and signedness of t. */
   truncate(r: Reg, t: Type): void;
-  /** r0 = *(t *)(r + off), read through bpf_probe_read_user or _kernel. */
-  readPointer(r: Reg, off: number, t: Type, user: boolean): void;
+  /** r0 = *(t *)(r + off), read through bpf_probe_read_user or _kernel; -k checks the read for `span`. */
+  readPointer(r: Reg, off: number, t: Type, user: boolean, span?: A.Span): void;
 }
 
 export interface Loop {

@@ -20,6 +20,7 @@ import { type Type, sizeOf, tupleLayout, isScalar, alignOf, typeName, inMemory }
 import { PtRegs } from "../types/abi.ts";
 import { type ConcreteProbe, kindOf } from "../probes/index.ts";
 import { builtinRows } from "../functions/index.ts";
+import { helperErrorCheck } from "../functions/helper-errors.ts";
 import { Frame, isScratch } from "./frame.ts";
 import { emitFrameBase, slotAddress, takesAddress } from "./address-of.ts";
 import { arrayCast } from "./array-cast.ts";
@@ -343,7 +344,7 @@ export class ProbeGenerator implements GenContext {
         if (x.op === "*") {
           this.scalar(x.operand);
           const ot = this.type(x.operand);
-          this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
+          this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user, x.span);
           return;
         }
         if (x.op === "&") {
@@ -393,7 +394,7 @@ export class ProbeGenerator implements GenContext {
         e.emit(asm.mulImm(R0, size), asm.stx(8, R10, tmp, R0));
         this.scalar(x.object);
         e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
-        this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user);
+        this.readPointer(R0, 0, t, ot.k === "ptr" && ot.user, x.span);
         return;
       }
       case "CastExpr": {
@@ -467,8 +468,8 @@ export class ProbeGenerator implements GenContext {
     this.e.emit(asm.lshImm(r, sh), t.signed ? asm.arshImm(r, sh) : asm.rshImm(r, sh));
   }
 
-  /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory). */
-  readPointer(r: Reg, off: number, t: Type, user: boolean): void {
+  /** r0 = *(t *)(r + off) read through probe_read (kernel or user memory); -k checks it for `span`. */
+  readPointer(r: Reg, off: number, t: Type, user: boolean, span?: A.Span): void {
     const { e } = this;
     const size = Math.min(8, Math.max(1, sizeOf(t)));
     const slot = this.frame.alloc(8);
@@ -476,7 +477,9 @@ export class ProbeGenerator implements GenContext {
     if (r !== R3) e.emit(asm.mov(R3, r));
     if (off) e.emit(asm.addImm(R3, off));
     e.stackAddr(R1, slot);
-    e.emit(asm.movImm(R2, size), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+    const helper = user ? H.probe_read_user : H.probe_read_kernel;
+    e.emit(asm.movImm(R2, size), asm.call(helper));
+    if (span) helperErrorCheck(this, helper, span);
     this.loadScalar(R0, R10, slot, t);
   }
 

@@ -10,6 +10,7 @@ import { type Type, isScalar, sizeOf, typeName } from "../types/types.ts";
 import { constInt } from "../lang/const-fold.ts";
 import type { GenContext } from "./emit-context.ts";
 import { runtimeWarning } from "../functions/output.ts";
+import { helperErrorCheck } from "../functions/helper-errors.ts";
 
 /** r0 = address of the kernel struct `x` evaluates to; returns whether it is in user memory. */
 export function recordAddress(g: GenContext, x: A.Expr): boolean {
@@ -88,7 +89,7 @@ export function memberElement(g: GenContext, x: A.IndexExpr, obj: A.FieldExpr, f
   g.e.emit(asm.ldx(8, R0, R10, tmp), asm.mulImm(R0, sizeOf(t)), asm.stx(8, R10, tmp, R0));
   const user = memberAddress(g, obj, f);
   g.e.emit(asm.ldx(8, R1, R10, tmp), asm.add(R0, R1));
-  g.readPointer(R0, 0, t, user);
+  g.readPointer(R0, 0, t, user, x.span);
 }
 
 /**
@@ -119,8 +120,8 @@ export function kernelMember(g: GenContext, x: A.FieldExpr, f: BtfField): void {
   const user = memberAddress(g, x, f);
   if (f.type.k === "record") return;
   if (!isScalar(f.type)) throw new CodegenError(`${typeName(f.type)} member '${x.field}' cannot be used as a number`, x.span);
-  if (!f.bits) return g.readPointer(R0, 0, f.type, user);
-  g.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user);
+  if (!f.bits) return g.readPointer(R0, 0, f.type, user, x.span);
+  g.readPointer(R0, 0, { k: "int", bits: (f.bits.loadSize * 8) as 8 | 16 | 32 | 64, signed: false }, user, x.span);
   if (f.bits.shift) e.emit(asm.rshImm(R0, f.bits.shift));
   const drop = 64 - f.bits.width;
   e.emit(asm.lshImm(R0, drop), asm.rshImm(R0, drop));
@@ -133,5 +134,7 @@ export function kernelMemberBytes(g: GenContext, x: A.FieldExpr, f: BtfField, of
   const user = memberAddress(g, x, f);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+  const helper = user ? H.probe_read_user : H.probe_read_kernel;
+  e.emit(asm.movImm(R2, Math.min(size, sizeOf(f.type))), asm.call(helper));
+  helperErrorCheck(g, helper, x.span);
 }

@@ -9,7 +9,7 @@ import { type Type, sizeOf, alignOf, pointerStep } from "../types/types.ts";
 import { BPF_ANY } from "../types/abi.ts";
 import { aggregations } from "../functions/index.ts";
 import { countMapFull } from "./map-full.ts";
-import { runtimeWarning } from "../functions/output.ts";
+import { helperErrorRecord } from "../functions/helper-errors.ts";
 import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 
@@ -73,25 +73,14 @@ export function readMapScalar(g: GenContext, x: A.MapExpr): void {
   g.loadScalar(R0, R0, 0, info.valueType);
   e.emit(asm.ja(done));
   e.place(miss);
-  if (g.shared.helperChecks) lookupMissWarning(g, x.span);
+  if (g.shared.helperChecks) {
+    // bpftrace reports a lookup that found nothing with return code 0
+    e.emit(asm.movImm(R1, 0));
+    helperErrorRecord(g, H.map_lookup_elem, x.span);
+  }
   e.emit(asm.movImm(R0, 0));
   e.place(done);
   g.placeNop();
-}
-
-/**
- * -k: bpftrace's helper error check for a read of a key that is not there, with its
- * "Additional Info" line and the source line underlined (all known when compiling).
- */
-function lookupMissWarning(g: GenContext, span: A.Span): void {
-  const line = g.shared.source.split("\n")[span.line - 1] ?? "";
-  const width = span.endLine === span.line ? Math.max(1, span.endCol - span.col) : 1;
-  runtimeWarning(g, span, [
-    "Can't lookup map element because it does not exist.",
-    `Additional Info - helper: map_lookup_elem, retcode: 0`,
-    line,
-    `${" ".repeat(span.col - 1)}${"~".repeat(width)}`,
-  ].join("\n"));
 }
 
 /** Sum (count, sum, avg) or combine (min, max) the per-CPU copies of one key into r0. */

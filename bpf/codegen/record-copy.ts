@@ -16,6 +16,7 @@ import { CodegenError } from "../types/errors.ts";
 import type { GenContext } from "./emit-context.ts";
 import { kindOf } from "../probes/index.ts";
 import { argCode } from "./arg-code.ts";
+import { helperErrorCheck } from "../functions/helper-errors.ts";
 
 type RecordType = Extract<Type, { k: "record" }>;
 
@@ -49,7 +50,9 @@ export function storeRecord(g: GenContext, x: A.Expr, off: number, t: RecordType
   } else user = g.recordAddress(src);
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
-  e.emit(asm.movImm(R2, t.size), asm.call(user ? H.probe_read_user : H.probe_read_kernel));
+  const helper = user ? H.probe_read_user : H.probe_read_kernel;
+  e.emit(asm.movImm(R2, t.size), asm.call(helper));
+  helperErrorCheck(g, helper, x.span);
   return true;
 }
 

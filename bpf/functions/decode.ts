@@ -5,6 +5,7 @@
 // bpf/runtime/run.ts). Also the byte readers the decoders share.
 import type { StackMode, Type } from "../types/types.ts";
 import type { Value } from "../types/snapshot.ts";
+import type { HelperErrorInfo } from "../output/json.ts";
 
 export interface StackOptions {
   readonly pid?: number;
@@ -58,8 +59,8 @@ export interface EventContext {
   output(text: string, meta?: OutputMeta): void;
   /** An error line (bpftrace writes them to stderr). */
   errorOutput(text: string): void;
-  /** A warning line (stderr). */
-  warn(text: string): void;
+  /** A warning line (stderr); a helper error also gives its fields (JSON prints those). */
+  warn(text: string, helperError?: HelperErrorInfo): void;
   /** End the run with this exit code (the first exit() wins). */
   exit(code: number): void;
   /** Text of print(@m, top, div) right now. */

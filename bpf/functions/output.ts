@@ -21,6 +21,7 @@ import { type Type, isScalar, none, sizeOf, tupleLayout, typeName } from "../typ
 import type { Action, ArgLayout } from "./actions.ts";
 import { type ActionOutput, type EventContext, cString, readInt } from "./decode.ts";
 import type { EmitContext } from "./emit-context.ts";
+import { helperErrorEvent } from "./helper-errors.ts";
 import { probeRead, probeReadStr } from "./memory.ts";
 import { action, output, simpleAction } from "./records.ts";
 import { type CallCheck, type FunctionRow, arity, fn, formatFirst } from "./row.ts";
@@ -136,7 +137,8 @@ export const OUTPUT_FUNCTIONS: readonly FunctionRow[] = [
   }),
   fn("warnf", "void warnf(const string fmt, args...)", "Print a formatted warning with the call's source location (stderr).", (c) => formatFirst(c) ?? none, {
     emit: { stmt: (g, x) => formattedRecord(g, "warnf", x) },
-    events: { warnf: severityLine },
+    // -k's helper errors are warnings too (bpf/functions/helper-errors.ts)
+    events: { warnf: severityLine, helper_error: helperErrorEvent },
   }),
   fn("assert", "void assert(bool condition, string message)", "When the condition is false: print \"assert failed: message\" as an error and exit with code 1.", (c) => {
     const bad = arity(c, 2);

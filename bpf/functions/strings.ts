@@ -14,6 +14,7 @@ import { type CallCheck, type FunctionRow, type Use, argsOf, arity, fn, nameOf }
 import type { EmitContext } from "./emit-context.ts";
 import { compareBytes, containsLoop } from "./byte-loops.ts";
 import { probeRead, probeReadStr, userPointer } from "./memory.ts";
+import { helperErrorCheck } from "./helper-errors.ts";
 
 /** A string-like value: a string, a char array or a pointer (read as a string). */
 function stringLike(c: CallCheck, i: number): string | null {
@@ -125,6 +126,7 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
     e.place(ok);
   }
   e.emit(asm.call(probeReadStr(g, at)));
+  helperErrorCheck(g, probeReadStr(g, at), x.span);
 }
 
 /** buf(p, n): n bytes at p (user memory, as bpftrace reads them). */
@@ -144,6 +146,7 @@ function readBuffer(g: EmitContext, x: Use, off: number, t: Type): void {
   e.emit(asm.mov(R3, R0));
   e.stackAddr(R1, off);
   e.emit(asm.movImm(R2, size), asm.call(probeRead(g, at)));
+  helperErrorCheck(g, probeRead(g, at), x.span);
 }
 
 /** r0 = 1 when the first n bytes differ (bpftrace's strncmp is a not-equal flag). */

@@ -181,6 +181,18 @@ export abstract class ExpressionGrammar extends GrammarBase {
     return target;
   }
 
+  /**
+   * The spans of grouped expressions without their parentheses: bpftrace's grouping keeps
+   * the inner expression's location, so `((T *)p).f` is located from the cast (runtime
+   * errors report that column); our diagnostics underline the parentheses too.
+   */
+  private readonly groupedSpans = new WeakMap<A.Expr, Span>();
+
+  /** Where a postfix operation on `e` starts, as bpftrace locates it. */
+  private postfixStart(e: A.Expr): Span {
+    return this.groupedSpans.get(e) ?? e.span;
+  }
+
   postfix = this.RULE("postfix", (): A.Expr => {
     let e = this.SUBRULE(this.primary);
     this.MANY(() => {
@@ -199,7 +211,7 @@ export abstract class ExpressionGrammar extends GrammarBase {
               if (f.tokenType === T.IntLit && (arrow || !/^\d+$/.test(f.image))) {
                 this.err(this.span(f), `expected a field name or a tuple index after '${arrow ? "->" : "."}'`);
               }
-              e = { kind: "FieldExpr", object: e, field: f.image, arrow, span: this.span(e.span, f) };
+              e = { kind: "FieldExpr", object: e, field: f.image, arrow, span: this.span(this.postfixStart(e), f) };
             });
           },
         },
@@ -209,7 +221,7 @@ export abstract class ExpressionGrammar extends GrammarBase {
             const index = this.SUBRULE(this.expression);
             const close = this.CONSUME(T.RBracket);
             this.ACTION(() => {
-              e = { kind: "IndexExpr", object: e, index, span: this.span(e.span, close) };
+              e = { kind: "IndexExpr", object: e, index, span: this.span(this.postfixStart(e), close) };
             });
           },
         },
@@ -443,7 +455,11 @@ export abstract class ExpressionGrammar extends GrammarBase {
             const span = this.span(open, close);
             if (names.some((n) => n !== undefined)) return { kind: "TupleExpr", elements, names, span };
             // A grouping has no node of its own; its expression's span covers the parentheses.
-            if (!tuple) return { ...first, span };
+            if (!tuple) {
+              const grouped = { ...first, span };
+              this.groupedSpans.set(grouped, this.postfixStart(first));
+              return grouped;
+            }
             return { kind: "TupleExpr", elements, span };
           });
         },

@@ -14,7 +14,7 @@ const NO_SYMBOLS: Symbolizer = {
 };
 
 /** The types of the language itself; the others are made by functions, whose rows decode them. */
-const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record"]);
+const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record", "none"]);
 
 /** Decode one value of type `t` at `off`. */
 export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
@@ -47,6 +47,9 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     }
     case "record":
       return decodeRecord(t, b, off, sym);
+    case "none":
+      // bpftrace's Primitive for Type::none is std::monostate: null in text and JSON
+      return { kind: "text", text: "null", origin: "none" };
     default:
       return { kind: "text", text: "?" };
   }

@@ -6,7 +6,7 @@
 // rich output on top of it).
 
 export { formatMap, type PrintOptions } from "./text.ts";
-export { formatMapJson, formatOutputJson, formatPrintfJson, jsonEscape, jsonMapType } from "./json.ts";
+export { formatHelperErrorJson, formatMapJson, formatOutputJson, formatPrintfJson, jsonEscape, jsonMapType } from "./json.ts";
 export { barWidth, bucketRows, histBucketOf, histLines, histRows, lhistRows, type BucketRow } from "./hist.ts";
 export { aggregateNumber, average, bucketTotal, compareKeys, orderEntries, takeTop } from "./order.ts";
 export { entryName, hexFormatBuffer, keyText, stackText, valueText } from "./value-text.ts";

@@ -81,6 +81,7 @@ function valueJson(v: Value, div = 1n): string {
     const n = BigInt(v.text);
     return BigInt(Number(n)) === n ? String(n) : `"${n}"`;
   }
+  if (v.kind === "text" && v.origin === "none") return "null";
   if (v.kind === "tuple" || v.kind === "array") return `[${v.elements.map((e) => valueJson(e, div)).join(",")}]`;
   // bpftrace's JsonEmitter<Primitive::Record>: an object, spaced
   if (v.kind === "record") return `{${v.fields.map((f) => `"${jsonEscape(f.name)}": ${valueJson(f.value, div)}`).join(", ")}}`;
@@ -154,7 +155,25 @@ export function formatMapJson(snap: MapSnapshot, opts: PrintOptions = {}): strin
  */
 export function formatOutputJson(text: string, kind: "printf" | "time" | "cat" | "join" | "syscall" | "value", value?: Value): string {
   if (kind === "value" && value) return `{"type": "value", "data": ${valueJson(value)}}\n`;
+  // join()'s text form ends with the newline bpftrace's TextOutput adds; its JsonOutput
+  // has no such newline (system()'s "syscall" keeps the command's own output as it is)
+  if (kind === "join" && text.endsWith("\n")) text = text.slice(0, -1);
   return `{"type": "${kind}", "data": "${jsonEscape(text)}"}\n`;
+}
+
+/** A -k helper error's fields, for bpftrace's JSON record (JsonOutput::runtime_error). */
+export interface HelperErrorInfo {
+  readonly msg: string;
+  readonly helper: string;
+  readonly retcode: number;
+  readonly filename: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A -k helper error in `-f json` mode (bpftrace's JsonOutput::runtime_error: only the top location). */
+export function formatHelperErrorJson(h: HelperErrorInfo): string {
+  return `{"type": "helper_error", "msg": "${jsonEscape(h.msg)}", "helper": "${jsonEscape(h.helper)}", "retcode": ${h.retcode}, "filename": "${jsonEscape(h.filename)}", "line": ${h.line}, "col": ${h.col}}\n`;
 }
 
 /** A printf() line in `-f json` mode. */

@@ -11,6 +11,7 @@ import type { ProgramSpec, ProgSpec, MapSpec } from "../codegen/spec.ts";
 import type { Action } from "../functions/actions.ts";
 import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../types/internal-maps.ts";
 import { decodeValue } from "../maps/codec.ts";
+import type { HelperErrorInfo } from "../output/json.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
@@ -41,7 +42,7 @@ export interface RunHooks {
   /** printf lines and print() output, in order, as text; `meta` says what made them. */
   output(text: string, meta?: OutputMeta): void;
   /** Warnings (a skipped probe, a full map): bpftrace writes them to stderr. Default: errorOutput, then output. */
-  warning?(text: string): void;
+  warning?(text: string, helperError?: HelperErrorInfo): void;
   /**
    * Called once BEGIN has run and every other probe is attached (or BEGIN called exit),
    * with the number of probes, BEGIN and END included: bpftrace's "Attached N probes".
@@ -259,8 +260,9 @@ export class LoadedRun {
     return true;
   }
 
-  warn(text: string): void {
-    (this.hooks.warning ?? this.hooks.errorOutput ?? this.hooks.output)(text);
+  warn(text: string, helperError?: HelperErrorInfo): void {
+    if (this.hooks.warning) this.hooks.warning(text, helperError);
+    else (this.hooks.errorOutput ?? this.hooks.output)(text);
   }
 
   /**
@@ -315,7 +317,7 @@ export class LoadedRun {
   readonly #events: EventContext = {
     output: (text, meta) => this.hooks.output(text, meta),
     errorOutput: (text) => (this.hooks.errorOutput ?? this.hooks.output)(text),
-    warn: (text) => this.warn(text),
+    warn: (text, helperError) => this.warn(text, helperError),
     exit: (code) => {
       if (this.exitCode === undefined) this.exitCode = code;
     },

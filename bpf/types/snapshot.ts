@@ -37,7 +37,7 @@ export type Value =
  */
 export type TextOrigin =
   | "ksym" | "usym" | "kaddr" | "uaddr" | "inet" | "username" | "timestamp"
-  | "cgroup_path" | "strerror" | "mac_address" | "probe" | "pointer" | "enum";
+  | "cgroup_path" | "strerror" | "mac_address" | "probe" | "pointer" | "enum" | "none";
 
 /**
  * log2 histogram buckets as bpftrace lays them out: index 0 holds values < 0, index 1

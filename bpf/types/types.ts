@@ -68,8 +68,11 @@ export type Type =
   | { readonly k: "timestamp"; readonly format: string }
   /** macaddr() result: 6 bytes printed as "AA:BB:CC:DD:EE:FF". */
   | { readonly k: "macaddr" }
-  /** Statements and calls that produce no value. */
-  | { readonly k: "none" };
+  /**
+   * Statements and calls that produce no value; with a size, a struct member of a type
+   * bpftrace cannot represent (float, double): it keeps its bytes and prints as null.
+   */
+  | { readonly k: "none"; readonly size?: number };
 
 export interface RecordField {
   readonly name: string;
@@ -152,7 +155,7 @@ export function sizeOf(t: Type): number {
     case "macaddr":
       return 6;
     case "none":
-      return 0;
+      return t.size ?? 0;
   }
 }
 
@@ -183,7 +186,7 @@ export function alignOf(t: Type): number {
     case "ptr":
       return 8;
     case "none":
-      return 1;
+      return t.size ? Math.min(8, t.size) : 1;
   }
 }
 

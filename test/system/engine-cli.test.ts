@@ -366,6 +366,38 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(quiet.stderr).toBe("");
   });
 
+  it("-k reports a probe read that fails as bpftrace's helper error: a located warning, or a helper_error record with -f json", async () => {
+    const prog = 'BEGIN { printf("%d\\n", *uptr((int32 *)8)); exit(); }';
+    const warned = await cli(["-q", "-k", "-e", prog]);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toBe("0\n\n\n");
+    expect(warned.stderr).toBe([
+      "stdin:1:24-41: WARNING: Bad address",
+      "Additional Info - helper: probe_read_user, retcode: -14",
+      prog,
+      `${" ".repeat(23)}${"~".repeat(17)}`,
+      "",
+    ].join("\n"));
+    const json = await cli(["-q", "-k", "-f", "json", "-e", prog]);
+    expect(json.stdout).toBe([
+      '{"type": "helper_error", "msg": "Bad address", "helper": "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 24}',
+      '{"type": "printf", "data": "0\\n"}',
+      "",
+    ].join("\n"));
+    expect(json.stderr).toBe("");
+    const quiet = await cli(["-q", "-e", prog]);
+    expect(quiet.stdout).toBe("0\n\n\n");
+    expect(quiet.stderr).toBe("");
+    // str() and buf() read through probe_read_user_str and probe_read_user
+    const strings = await cli(["-q", "-k", "-f", "json", "-e", 'BEGIN { printf("%s %r\\n", str(uptr((int8 *)8)), buf(uptr((int8 *)8), 2)); exit(); }']);
+    expect(strings.stdout.split("\n").map((l) => (l ? JSON.parse(l) : l))).toEqual([
+      { type: "helper_error", msg: "Bad address", helper: "probe_read_user_str", retcode: -14, filename: "stdin", line: 1, col: 27 },
+      { type: "helper_error", msg: "Bad address", helper: "probe_read_user", retcode: -14, filename: "stdin", line: 1, col: 49 },
+      { type: "printf", data: " \\x00\\x00\n" },
+      "",
+    ]);
+  });
+
   it("an index past an array member's end warns in bpftrace's words where it happens, an index inside does not", async () => {
     const prog = "struct A { int x[4]; } BEGIN { $a = (struct A *) 0; $i = (uint64)4; $j = (uint64)3; @v = $a->x[$i]; @w = $a->x[$j]; exit(); }";
     const out = await cli(["-q", "-e", prog]);

@@ -39,6 +39,13 @@ BEGIN { printf("%d %d\\n", curtask->y == *((int32 *)curtask + 1), curtask.x == *
     const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
     expect(r.lines).toEqual(["1 1"]);
   });
+
+  it("a uint8_t array member is an integer array: cast whole to an integer of its size, or indexed", async () => {
+    const prog = `struct T { uint8_t b[4]; char s[4]; }
+BEGIN { $t = (struct T *)curtask; printf("%d %d\\n", (uint32)$t->b == *(uint32 *)curtask, $t->b[1] == *((uint8 *)curtask + 1)); exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[1]" });
+    expect(r.lines).toEqual(["1 1"]);
+  });
 });
 
 describe.skipIf(skipWithoutBpf())("engine: variables", () => {

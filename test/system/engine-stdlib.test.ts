@@ -94,9 +94,10 @@ describe.skipIf(skipWithoutBpf())("engine: stdlib functions", () => {
     const r = await collect(session, [
       'BEGIN { print(pton("1.2.3.4")); print(pton("::ffff:127.0.0.1")); printf("%x\\n", (uint32)pton("127.0.0.1"));',
       " $a = (int8[8])12345; printf(\"%x %x %d\\n\", $a[0], $a[1], (uint64)$a); print((uint8[4])0x01020304);",
+      ' print((int8[])"hello"); print((int16[])"abc");',
       " let $v = { let $b = 20; $b + 1 }; print($v); exit(); }",
     ].join(""));
-    expect(r.text).toBe("[1,2,3,4]\n[0,0,0,0,0,0,0,0,0,0,-1,-1,127,0,0,1]\n100007f\n39 30 12345\n[4,3,2,1]\n21\n");
+    expect(r.text).toBe("[1,2,3,4]\n[0,0,0,0,0,0,0,0,0,0,-1,-1,127,0,0,1]\n100007f\n39 30 12345\n[4,3,2,1]\n[104,101,108,108,111,0]\n[25185,99]\n21\n");
   });
 
   it("errorf and warnf print bpftrace's located ERROR/WARNING lines; assert exits with 1", async () => {

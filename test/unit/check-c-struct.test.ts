@@ -35,6 +35,10 @@ describe("C layout of program structs", () => {
     // nested definitions: a member of the inner type, or (no declarator) the inner members themselves
     ["struct i { char c; struct Bar { short x; int y; } bar; char d; };", "c:int8@0 bar:struct Bar@4 d:int8@12 size=16 align=4"],
     ["struct j { struct { int m[1] } y; union { char a; long b; }; };", "y:struct j::(anonymous 1)@0 a:int8@8 b:int64@8 size=16 align=8"],
+    // float and double are bpftrace's none type: they keep their bytes and print as null
+    // only plain char arrays are strings (bpftrace's clang parser): signed and unsigned char ones are integer arrays
+    ["struct l { char s[4]; unsigned char u[4]; signed char i[2]; };", "s:string[4]@0 u:uint8[4]@4 i:int8[2]@8 size=10 align=1"],
+    ["struct k { char c; float f; double d; int i; };", "c:int8@0 f:none@4 d:none@8 i:int32@16 size=24 align=8"],
   ])("%s", (text, want) => {
     expect(offsets(text)).toBe(want);
   });

@@ -386,6 +386,15 @@ describe("top level", () => {
       "IntLit@2:22-2:23", "IntLit@2:26-2:27",
     ]);
   });
+
+  it("locates a member or an index of a grouped expression from inside the parentheses, as bpftrace does", () => {
+    const p = ok("BEGIN { $a = ((struct foo *)0).x; $b = (($p))[1]; }");
+    const block = (p.probes[0] as A.Probe).body.statements as A.AssignStmt[];
+    const at = (x: A.Expr) => `${x.kind}@${x.span.col}-${x.span.endCol}`;
+    expect(block.map((st) => at(st.value))).toEqual(["FieldExpr@15-33", "IndexExpr@42-49"]);
+    // the grouping itself still covers its parentheses (diagnostics underline them)
+    expect(at((block[0]!.value as A.FieldExpr).object)).toBe("CastExpr@14-31");
+  });
 });
 
 describe("isComplete", () => {

@@ -6,10 +6,12 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatMapJson, formatPrintfJson } from "../../bpf/output/index.ts";
+import { formatHelperErrorJson, formatMapJson, formatOutputJson, formatPrintfJson } from "../../bpf/output/index.ts";
 import { count, hist, int, lhist, scalar, snap, stats, str, tuple } from "./golden/output/fixtures.ts";
 import { CASES } from "./golden/output/cases.ts";
 import { golden } from "../helpers/golden.ts";
+import { decodeValue } from "../../bpf/maps/codec.ts";
+import { type Type, s32 } from "../../bpf/types/types.ts";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden", "output");
 
@@ -149,6 +151,23 @@ describe("formatMapJson against bpftrace v0.23", () => {
     expect(formatPrintfJson("test 5")).toBe('{"type": "printf", "data": "test 5"}\n');
     expect(formatPrintfJson('test \r \n \t \\ " bar')).toBe('{"type": "printf", "data": "test \\r \\n \\t \\\\ \\" bar"}\n');
     expect(formatPrintfJson("\x01")).toBe('{"type": "printf", "data": "\\u0001"}\n');
+  });
+
+  it("prints join() without the text form's newline (json-output join_delim)", () => {
+    expect(formatOutputJson("/bin/echo,'A'\n", "join")).toBe(`{"type": "join", "data": "/bin/echo,'A'"}\n`);
+    expect(formatOutputJson("a b c\n", "syscall")).toBe('{"type": "syscall", "data": "a b c\\n"}\n');
+  });
+
+  it("prints a member of a type bpftrace cannot represent as null (json-output none type)", () => {
+    const union: Type = { k: "record", name: "union N", size: 4, layout: "c", align: 4, fields: [{ name: "i", type: s32, offset: 0 }, { name: "f", type: { k: "none", size: 4 }, offset: 0 }] };
+    const foo: Type = { k: "record", name: "struct Foo", size: 8, layout: "c", align: 4, fields: [{ name: "m", type: s32, offset: 0 }, { name: "n", type: union, offset: 4 }] };
+    const v = decodeValue(foo, new Uint8Array([2, 0, 0, 0, 5, 0, 0, 0]), 0);
+    expect(formatOutputJson("", "value", v)).toBe('{"type": "value", "data": {"m": 2, "n": {"i": 5, "f": null}}}\n');
+  });
+
+  it("prints a -k helper error as bpftrace's runtime_error record (json-output helper_error)", () => {
+    const h = { msg: "Bad address", helper: "probe_read_user", retcode: -14, filename: "stdin", line: 1, col: 87 };
+    expect(formatHelperErrorJson(h)).toBe('{"type": "helper_error", "msg": "Bad address", "helper": "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 87}\n');
   });
 
   it("escapes string key parts twice, as bpftrace does", () => {

@@ -221,6 +221,11 @@ describe("array casts", () => {
     expect(vars('BEGIN { $x = (uint32)pton("127.0.0.1"); }')).toEqual({ $x: "uint32" });
   });
 
+  it("a string to an integer array: its bytes, the NUL included", () => {
+    expect(vars('BEGIN { $a = (int8[])"hello"; $b = (int16[])"abc"; $s = "ab"; $c = (uint8[3])$s; }')).toEqual({ $a: "int8[6]", $b: "int16[2]", $s: "string[3]", $c: "uint8[3]" });
+    expect(messages('BEGIN { $a = (int16[])"ab"; }')).toEqual(["cannot cast string[3] (3 bytes) to int16[1]: the sizes differ"]);
+  });
+
   it("sizes must match", () => {
     expect(messages("BEGIN { $a = (int8[3])pid; }")).toEqual(["cannot cast uint32 (4 bytes) to int8[3]: the sizes differ"]);
     expect(messages("BEGIN { $a = (uint8[4])0x0102030405; }")).toEqual(["cannot cast int64 (8 bytes) to uint8[4]: the sizes differ"]);
