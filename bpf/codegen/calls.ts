@@ -32,5 +32,7 @@ export function callValue(g: GenContext, x: A.CallExpr, off: number, t: Type): v
 export function callStmt(g: GenContext, x: A.CallExpr): void {
   const emit = functions.get(x.callee)?.emit;
   if (emit?.stmt) return emit.stmt(g, x);
+  // a call with no value and no statement hook has nothing to emit (discarding it would come back here)
+  if (g.type(x).k === "none") throw new CodegenError(`${x.callee}() is not supported yet`, x.span);
   g.discard(x);
 }

@@ -13,6 +13,7 @@ import { type MapSpec, type ProgramSpec } from "../../bpf/codegen/spec.ts";
 import { DROPS_MAP, EVENTS_MAP, RINGBUF_SIZE, STOP_MAP } from "../../bpf/types/internal-maps.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv } from "../../bpf/probes/env.ts";
+import { functions, type FunctionRow } from "../../bpf/functions/index.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = recordedEnv(join(here, "../fixtures/tracefs"));
@@ -220,6 +221,19 @@ describe("errors are diagnostics", () => {
     expect(d?.severity).toBe("error");
     expect(d?.message).toContain("bytes of scratch space");
     expect(d?.span.line).toBe(1);
+  });
+
+  it("a function row with no statement hook is a CodegenError where it is used as a statement, not a stack overflow", () => {
+    const table = functions as Map<string, FunctionRow>;
+    const exit = table.get("exit")!;
+    table.set("noemit", { ...exit, name: "noemit", emit: {} });
+    try {
+      const r = compile("BEGIN { noemit(); }", { env, origin: "cell[1]" });
+      expect(r.spec).toBeUndefined();
+      expect(r.diagnostics.map((d) => [d.kind, d.message])).toEqual([["CodegenError", "noemit() is not supported yet"]]);
+    } finally {
+      table.delete("noemit");
+    }
   });
 
   it("check errors stop before codegen", () => {
