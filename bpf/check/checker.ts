@@ -281,7 +281,7 @@ export class Checker {
       case "AssignStmt":
         return this.assign(st, s);
       case "VarDeclStmt": {
-        const t = st.type ? this.typeSpec(st.type) : undefined;
+        const t = st.type ? this.typeSpec(st.type, s) : undefined;
         const v = st.value ? this.expr(st.value, s) : undefined;
         // `let $x` declares a new variable here (shadowing one of an outer block)
         const key = this.varKey(st.name, st, s, true);
@@ -397,7 +397,13 @@ export class Checker {
     assignMap(this, st, target, agg, s);
   }
 
-  typeSpec(t: A.TypeSpec, user = false): Type {
+  typeSpec(t: A.TypeSpec, s: ProbeScope, user = false): Type {
+    if (t.of !== undefined) {
+      let ty = this.typeOf(t.of, s, user);
+      if (t.arraySize !== undefined) ty = { k: "array", element: ty, length: t.arraySize };
+      for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
+      return ty;
+    }
     const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name) ?? this.cenums.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
@@ -407,6 +413,13 @@ export class Checker {
     for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
     if (!base && (t.pointerDepth === 0 || btf)) this.err(t.span, `unknown type '${t.name}'`, btf ? [] : ["kernel types need BTF (/sys/kernel/btf/vmlinux)"]);
     return ty;
+  }
+
+  /** What sizeof/offsetof/typeof take: a type as written, or an expression's type (never run). */
+  typeOf(x: A.TypeSpec | A.Expr, s: ProbeScope, user = false): Type {
+    if (x.kind === "TypeSpec") return this.typeSpec(x, s, user);
+    if (x.kind === "TypeofExpr") return this.typeOf(x.target, s, user);
+    return this.expr(x, s);
   }
 
   // --- expressions -------------------------------------------------------------------
@@ -539,7 +552,7 @@ export class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
+        const to = this.typeSpec(e.type, s, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
         const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
         if (typeof arrayCast === "string") this.err(e.span, arrayCast);
         else if (arrayCast) return arrayCast;
@@ -547,11 +560,16 @@ export class Checker {
         return to;
       }
       case "SizeofExpr": {
-        const t = e.target.kind === "TypeSpec" ? this.typeSpec(e.target) : this.expr(e.target, s);
-        if (e.target.kind === "TypeSpec" && sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
-        if (t.k === "record") s.consts.set(e, BigInt(t.size));
+        const t = this.typeOf(e.target, s);
+        if (e.target.kind !== "TypeSpec" && e.target.kind !== "TypeofExpr") s.consts.set(e, BigInt(sizeOf(t)));
+        else if (sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
+        else s.consts.set(e, BigInt(sizeOf(t)));
         return u64;
       }
+      case "TypeofExpr":
+        this.typeOf(e.target, s);
+        this.err(e.span, "typeof() is a type, not a value", ["use it where a type goes (a cast, `let $x: typeof(...)`, sizeof) or as a macro argument"]);
+        return u64;
       case "BlockExpr": {
         // a macro used as a value: its statements, then its last expression, in one scope
         const outer = s.visible;
@@ -562,7 +580,7 @@ export class Checker {
         return t;
       }
       case "OffsetofExpr": {
-        const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
+        const t = this.typeOf(e.type, s);
         const rec = t.k === "ptr" ? t.to : t;
         const btf = this.btf();
         if (rec.k === "record" && rec.layout === "c") {

@@ -170,6 +170,18 @@ class MacroExpander extends Transformer {
     return super.stmt(s);
   }
 
+  /** A type named by an `e` parameter takes the type passed as `typeof(...)` (or a bare type name). */
+  override typeSpec(t: A.TypeSpec): A.TypeSpec {
+    const passed = t.of === undefined ? this.binding?.exprs.get(t.name) : undefined;
+    if (passed === undefined) return super.typeSpec(t);
+    if (passed.kind === "TypeofExpr") return { ...t, name: "typeof", of: (cloneExpr(passed) as A.TypeofExpr).target };
+    if (passed.kind === "IdentExpr") return { ...t, name: passed.name };
+    this.error(passed.span, `macro '${this.stack[this.stack.length - 1]!.name}' uses its parameter ${t.name} as a type, but was passed an expression`, [
+      `pass a type as typeof(...), e.g. typeof(struct task_struct)`,
+    ]);
+    return { ...t };
+  }
+
   override expr(e: A.Expr): A.Expr {
     switch (e.kind) {
       case "IdentExpr": {
