@@ -14,6 +14,7 @@ import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { applyFormat } from "../output/printf.ts";
 import { valueText } from "../output/value-text.ts";
+import { diagnostic, renderDiagnostic } from "../types/diagnostic.ts";
 import { CodegenError } from "../types/errors.ts";
 import { STOP_MAP } from "../types/internal-maps.ts";
 import type { Span } from "../types/span.ts";
@@ -80,7 +81,7 @@ function actionOutput(rt: EventContext, r: ActionOutput, kind: "cat" | "syscall"
 
 /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
 function severityLine(a: Extract<Action, { kind: "errorf" | "warnf" }>, record: Uint8Array, rt: EventContext): void {
-  const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${formatted(a, record, rt).replace(/\n$/, "")}\n`;
+  const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${formatted(a, record, rt).replace(/\n$/, "")}\n${a.expandedFrom ?? ""}`;
   if (a.kind === "warnf") rt.warn(line);
   else rt.errorOutput(line);
 }
@@ -201,7 +202,7 @@ function debugf(g: EmitContext, x: A.CallExpr): void {
  * A printf-like record (printf, cat, system, errorf, warnf): the action id, then the
  * arguments laid out as a tuple. errorf and warnf also carry the call's location.
  */
-function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr, fmt = (x.args[0] as A.StrLit).value, args: readonly A.Expr[] = x.args.slice(1)): void {
+function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr, fmt = (x.args[0] as A.StrLit).value, args: readonly A.Expr[] = x.args.slice(1), site?: { location: string }): void {
   const { e } = g;
   const specs = parseFormat(fmt);
   if (typeof specs === "string") throw new CodegenError(specs, x.span);
@@ -209,7 +210,7 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
   const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
   const laid: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
   const a = kind === "errorf" || kind === "warnf"
-    ? { kind, format: fmt, specs, args: laid, location: location(g, x.span) }
+    ? { kind, format: fmt, specs, args: laid, location: site?.location ?? location(g, x.span), ...expandedFrom(g, kind, site ? x.span : x.span.from) }
     : { kind, format: fmt, specs, args: laid };
   const id = action(g, a);
   const size = Math.max(8, layout.size);
@@ -224,6 +225,19 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
 /** A warning the program raises at run time (bpftrace's runtime errors): warnf's record, at `span`. */
 export function runtimeWarning(g: EmitContext, span: Span, text: string): void {
   formattedRecord(g, "warnf", { kind: "CallExpr", callee: "warnf", args: [], span }, text.replaceAll("%", "%%"), []);
+}
+
+/**
+ * The macro calls an errorf/warnf was inlined at, innermost first: bpftrace's "expanded
+ * from" lines, each with its source line and underline (rendered now: the run has no source).
+ */
+function expandedFrom(g: EmitContext, kind: "errorf" | "warnf", from: Span | undefined): { expandedFrom?: string } {
+  const notes: string[] = [];
+  for (let s = from; s; s = s.from) {
+    const d = diagnostic("SemanticError", s, "expanded from", [], kind === "errorf" ? "error" : "warning");
+    notes.push(`${renderDiagnostic(d, g.shared.source, g.shared.origin, "bpftrace")}\n`);
+  }
+  return notes.length ? { expandedFrom: notes.join("") } : {};
 }
 
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */

@@ -108,6 +108,28 @@ describe.skipIf(skipWithoutBpf())("engine: stdlib functions", () => {
     expect(a.errors).toBe("stdin:1:54-83: ERROR: assert failed: no cpus\n");
     expect(a.exitCode).toBe(1);
   });
+
+  it("errorf and warnf in a macro name their place in its body, then each call it was expanded from", async () => {
+    const prog = 'macro inner(x) { warnf("w %d", x); }\nmacro outer(y) { inner(y + 1); errorf("e"); 1 }\nBEGIN { $a = outer(2); exit(); }';
+    const r = await collect(session, prog);
+    expect(r.warnings).toBe([
+      "stdin:1:18-34: WARNING: w 3",
+      "stdin:2:18-30: WARNING: expanded from",
+      "macro outer(y) { inner(y + 1); errorf(\"e\"); 1 }",
+      `${" ".repeat(17)}${"~".repeat(12)}`,
+      "stdin:3:14-22: WARNING: expanded from",
+      "BEGIN { $a = outer(2); exit(); }",
+      `${" ".repeat(13)}${"~".repeat(8)}`,
+      "",
+    ].join("\n"));
+    expect(r.errors).toBe([
+      "stdin:2:32-43: ERROR: e",
+      "stdin:3:14-22: ERROR: expanded from",
+      "BEGIN { $a = outer(2); exit(); }",
+      `${" ".repeat(13)}${"~".repeat(8)}`,
+      "",
+    ].join("\n"));
+  });
 });
 
 function machineCpus(): number {

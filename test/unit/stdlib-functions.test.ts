@@ -176,6 +176,17 @@ describe("errorf, warnf, assert", () => {
     expect(clean('BEGIN {\n  warnf("w");\n}').actions[0]).toMatchObject({ kind: "warnf", location: "stdin:2:3-13" });
   });
 
+  it("inside a macro: the place in its body, then the calls it was expanded from (bpftrace's chain)", () => {
+    const spec = clean('macro bad() { errorf("Something bad"); }\nmacro twice() { bad(); bad() }\nBEGIN { twice(); }');
+    const from = (col: number) => `stdin:2:${col}-${col + 5}: ERROR: expanded from\nmacro twice() { bad(); bad() }\n${" ".repeat(col - 1)}~~~~~\n`;
+    const outer = "stdin:3:9-16: ERROR: expanded from\nBEGIN { twice(); }\n        ~~~~~~~\n";
+    expect(spec.actions).toMatchObject([
+      { kind: "errorf", location: "stdin:1:15-38", expandedFrom: from(17) + outer },
+      { kind: "errorf", location: "stdin:1:15-38", expandedFrom: from(24) + outer },
+    ]);
+    expect(clean('BEGIN { errorf("x"); }').actions[0]).not.toHaveProperty("expandedFrom");
+  });
+
   it("assert sends an errorf record and exit(1) when its condition is false", () => {
     const spec = clean('BEGIN { assert(pid > 1, "pid is small"); }');
     expect(spec.actions).toMatchObject([{ kind: "errorf", format: "assert failed: %s" }, { kind: "exit" }]);
