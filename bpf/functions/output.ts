@@ -258,6 +258,12 @@ function endRun(g: EmitContext, rec: number): void {
 }
 
 /** bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); } */
+/**
+ * bpftrace's assert is a macro of its stdlib (src/stdlib/base.bt) that calls errorf: the
+ * error names that call's place there, then "expanded from" the assert.
+ */
+const ASSERT_ERRORF = { location: "stdlib/base.bt:6:5-37" };
+
 function assert(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   const failed = e.label("assertfail");
@@ -266,7 +272,7 @@ function assert(g: EmitContext, x: A.CallExpr): void {
   e.emit(asm.ja(ok));
   e.place(failed);
   g.placeNop();
-  formattedRecord(g, "errorf", x, "assert failed: %s", [x.args[1]!]);
+  formattedRecord(g, "errorf", x, "assert failed: %s", [x.args[1]!], ASSERT_ERRORF);
   const rec = g.frame.alloc(16);
   g.loadConst(BigInt(action(g, { kind: "exit" })));
   e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));

@@ -189,7 +189,10 @@ describe("errorf, warnf, assert", () => {
 
   it("assert sends an errorf record and exit(1) when its condition is false", () => {
     const spec = clean('BEGIN { assert(pid > 1, "pid is small"); }');
-    expect(spec.actions).toMatchObject([{ kind: "errorf", format: "assert failed: %s" }, { kind: "exit" }]);
+    expect(spec.actions).toMatchObject([
+      { kind: "errorf", format: "assert failed: %s", location: "stdlib/base.bt:6:5-37", expandedFrom: 'stdin:1:9-40: ERROR: expanded from\nBEGIN { assert(pid > 1, "pid is small"); }\n        ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n' },
+      { kind: "exit" },
+    ]);
     expect(disassemble(spec.programs[0]!.insns)).toMatch(/\*\(u64 \*\)\(r10 [-+] \d+\) = 1\n/);
   });
 });
