@@ -17,6 +17,7 @@ import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint } from "./map-typing.ts";
 import { constInt } from "../lang/const-fold.ts";
+import { literalType, widened } from "./int-literal.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord, cOffsetOf } from "./c-struct.ts";
@@ -282,7 +283,8 @@ export class Checker {
         return this.assign(st, s);
       case "VarDeclStmt": {
         const t = st.type ? this.typeSpec(st.type, s) : undefined;
-        const v = st.value ? this.expr(st.value, s) : undefined;
+        const valueType = st.value ? this.expr(st.value, s) : undefined;
+        const v = st.value && (literalType(st.value) ?? valueType);
         // `let $x` declares a new variable here (shadowing one of an outer block)
         const key = this.varKey(st.name, st, s, true);
         if (!t && !v) return; // in scope from here, typed by its first assignment (0 until then)
@@ -390,7 +392,11 @@ export class Checker {
       }
       if (v.k === "none") this.err(st.value.span, "this expression has no value to assign");
       const key = this.varKey(target.name, target, s);
-      this.setVar(key, st.op === "=" ? v : (s.vars.get(key) ?? v), st.span, s);
+      // bpftrace types a literal by the smallest signed integer that holds it, and a
+      // variable by what is assigned to it; arithmetic in place widens it to 64 bits
+      if (st.op === "=") v = literalType(st.value) ?? v;
+      else v = widened(s.vars.get(key) ?? v);
+      this.setVar(key, v, st.span, s);
       s.types.set(target, s.vars.get(key) ?? v);
       return;
     }
@@ -509,6 +515,7 @@ export class Checker {
           const key = s.visible.has(e.target.name) ? this.varKey(e.target.name, e.target, s) : e.target.name;
           if (!s.vars.has(key)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
           else this.checkVisible(e.target, s);
+          if (s.vars.has(key)) this.setVar(key, widened(s.vars.get(key)!), e.span, s);
           const t = s.vars.get(key) ?? s64;
           s.types.set(e.target, t);
           return t;
@@ -717,10 +724,7 @@ function withAllFeatures(env: ProbeEnv): ProbeEnv {
 function tupleElement(x: A.Expr, t: Type): Type {
   if (t.k === "bool") return keyNormal(t);
   if (t.k !== "int") return t;
-  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
-  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
-  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
-  return int(bits, true);
+  return literalType(x) ?? t;
 }
 
 export { tupleLayout };

@@ -254,7 +254,7 @@ describe("block expressions", () => {
   });
 
   it("type-checks as its value, scoped; a '{' statement is still a block", () => {
-    expect(vars('BEGIN { let $a = { let $b = 1; $b + 1 }; $s = { "x" }; { $q = 1; } }')).toMatchObject({ $a: "int64", $s: "string[2]", $q: "int64" });
+    expect(vars('BEGIN { let $a = { let $b = 1; $b + 1 }; $s = { "x" }; { $q = 1; } }')).toMatchObject({ $a: "int64", $s: "string[2]", $q: "int8" });
     expect(messages("BEGIN { $a = { let $b = 1; $b }; print($b); }")).toEqual(["$b is not in scope here: it is assigned inside a block that has ended"]);
     expect(messages("BEGIN { $a = { 1; }; }")).toEqual(["this expression has no value to assign"]);
   });
