@@ -17,7 +17,7 @@ import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint } from "./map-typing.ts";
 import { constInt } from "../lang/const-fold.ts";
-import { literalType, widened } from "./int-literal.ts";
+import { literalType, widened, zeroExtendedAddress } from "./int-literal.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord, cOffsetOf } from "./c-struct.ts";
@@ -564,6 +564,11 @@ export class Checker {
         if (typeof arrayCast === "string") this.err(e.span, arrayCast);
         else if (arrayCast) return arrayCast;
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
+        const address = zeroExtendedAddress(e, from, to);
+        if (address) {
+          for (const [node, t] of address.types) s.types.set(node, t);
+          s.rewrites.set(e, address.cast);
+        }
         return to;
       }
       case "SizeofExpr": {

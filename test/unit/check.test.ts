@@ -13,7 +13,7 @@ import { type Type, int, s64, str, typeName, u32, u64 } from "../../bpf/types/ty
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv, type RecordedManifest } from "../../bpf/probes/env.ts";
 import type * as A from "../../bpf/lang/index.ts";
-import { parse } from "../../bpf/lang/index.ts";
+import { parse, printExpr } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -141,6 +141,12 @@ describe("scratch variable scope", () => {
     const cp = only(checkClean("BEGIN { $a = 1; $b = -129; $c = 40000; $d = 1; $d++; $e = 1; $e += 1; $f = 1; $f = 300; let $g = -1; let $h: uint64 = 1; $i = (int16)1; }").probes);
     const got = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i"].map((v) => typeName(cp.vars.get(v)!));
     expect(got).toEqual(["int8", "int16", "int32", "int64", "int64", "int16", "int8", "uint64", "int16"]);
+  });
+
+  it("a narrow signed integer (a literal by its own type) cast to a pointer is widened with zeros: (T*)(uintN)x", () => {
+    const cp = only(checkClean("BEGIN { $m = -1; @a = ((uint8*)-1, (uint8*)-300, (uint8*)$m, (uint8*)(int64)-1, (uint8*)1); }").probes);
+    const rewritten = [...cp.rewrites.values()].map((x) => printExpr(x));
+    expect(rewritten).toEqual(["((uint8*)((uint8)(-1)))", "((uint8*)((uint16)(-300)))", "((uint8*)((uint8)$m))"]);
   });
 
   it("a variable of the same name assigned after its block ended, or declared with let, is another variable with its own slot", () => {
