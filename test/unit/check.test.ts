@@ -340,6 +340,8 @@ const cases: GoldenCase[] = [
   { title: "unroll above its maximum", source: "BEGIN { unroll(101) { @i++; } }" },
   { title: "unroll below its minimum", source: "BEGIN { unroll(0) { @i++; } }" },
   { title: "unroll of a value that is not constant", source: "BEGIN { unroll(pid) { @i++; } }" },
+  { title: "typeof() used as a value", source: "BEGIN { @t = typeof(pid); }" },
+  { title: "container_of() without a typeof() type", source: "BEGIN { @c = container_of(curtask, task_struct, pid); }" },
 ];
 
 function render(): string {
