@@ -14,7 +14,7 @@ import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { applyFormat } from "../output/printf.ts";
 import { valueText } from "../output/value-text.ts";
-import { diagnostic, renderDiagnostic } from "../types/diagnostic.ts";
+import { expansionNotes } from "../types/diagnostic.ts";
 import { CodegenError } from "../types/errors.ts";
 import { STOP_MAP } from "../types/internal-maps.ts";
 import type { Span } from "../types/span.ts";
@@ -232,12 +232,8 @@ export function runtimeWarning(g: EmitContext, span: Span, text: string): void {
  * from" lines, each with its source line and underline (rendered now: the run has no source).
  */
 function expandedFrom(g: EmitContext, kind: "errorf" | "warnf", from: Span | undefined): { expandedFrom?: string } {
-  const notes: string[] = [];
-  for (let s = from; s; s = s.from) {
-    const d = diagnostic("SemanticError", s, "expanded from", [], kind === "errorf" ? "error" : "warning");
-    notes.push(`${renderDiagnostic(d, g.shared.source, g.shared.origin, "bpftrace")}\n`);
-  }
-  return notes.length ? { expandedFrom: notes.join("") } : {};
+  const notes = expansionNotes(from, g.shared.source, g.shared.origin, "bpftrace", kind === "errorf" ? "error" : "warning");
+  return notes ? { expandedFrom: `${notes}\n` } : {};
 }
 
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */
