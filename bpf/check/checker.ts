@@ -17,6 +17,7 @@ import * as K from "./kernel-access.ts";
 import * as CC from "./call-check.ts";
 import { adoptFromRegistry, assignMap, checkRegistry, defineMap, firstUse, keyNormal, mapKeyTypes, readMap, registryHint, tupleElement } from "./map-typing.ts";
 import { constInt } from "../lang/const-fold.ts";
+import { literalType, widened, zeroExtendedAddress } from "./int-literal.ts";
 import { namedType } from "./named-types.ts";
 import { type BtfField, btfNamedType, btfOffsetOf } from "../btf/btf-types.ts";
 import { type CRecord, cOffsetOf } from "./c-struct.ts";
@@ -282,8 +283,9 @@ export class Checker {
         return this.assign(st, s);
       case "VarDeclStmt": {
         // a declared pointer points where the probe's casts point (user memory in uprobes)
-        const t = st.type ? this.typeSpec(st.type, inUserSpace(s.concrete)) : undefined;
-        const v = st.value ? this.expr(st.value, s) : undefined;
+        const t = st.type ? this.typeSpec(st.type, s, inUserSpace(s.concrete)) : undefined;
+        const valueType = st.value ? this.expr(st.value, s) : undefined;
+        const v = st.value && (literalType(st.value) ?? valueType);
         // `let $x` declares a new variable here (shadowing one of an outer block)
         const key = this.varKey(st.name, st, s, true);
         if (!t && !v) return; // in scope from here, typed by its first assignment (0 until then)
@@ -391,14 +393,24 @@ export class Checker {
       }
       if (v.k === "none") this.err(st.value.span, "this expression has no value to assign");
       const key = this.varKey(target.name, target, s);
-      this.setVar(key, st.op === "=" ? v : (s.vars.get(key) ?? v), st.span, s);
+      // bpftrace types a literal by the smallest signed integer that holds it, and a
+      // variable by what is assigned to it; arithmetic in place widens it to 64 bits
+      if (st.op === "=") v = literalType(st.value) ?? v;
+      else v = widened(s.vars.get(key) ?? v);
+      this.setVar(key, v, st.span, s);
       s.types.set(target, s.vars.get(key) ?? v);
       return;
     }
     assignMap(this, st, target, agg, s);
   }
 
-  typeSpec(t: A.TypeSpec, user = false): Type {
+  typeSpec(t: A.TypeSpec, s: ProbeScope, user = false): Type {
+    if (t.of !== undefined) {
+      let ty = this.typeOf(t.of, s, user);
+      if (t.arraySize !== undefined) ty = { k: "array", element: ty, length: t.arraySize };
+      for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
+      return ty;
+    }
     const own = t.name === "string" && t.arraySize === undefined ? str(this.strlen) : (namedType(t.name) ?? this.cstructs.get(t.name) ?? this.cenums.get(t.name));
     const btf = own ? undefined : this.btf();
     let base = own ?? (btf ? btfNamedType(btf, t.name, user) : undefined);
@@ -408,6 +420,13 @@ export class Checker {
     for (let i = 0; i < t.pointerDepth; i++) ty = { k: "ptr", to: ty, user };
     if (!base && (t.pointerDepth === 0 || btf)) this.err(t.span, `unknown type '${t.name}'`, btf ? [] : ["kernel types need BTF (/sys/kernel/btf/vmlinux)"]);
     return ty;
+  }
+
+  /** What sizeof/offsetof/typeof take: a type as written, or an expression's type (never run). */
+  typeOf(x: A.TypeSpec | A.Expr, s: ProbeScope, user = false): Type {
+    if (x.kind === "TypeSpec") return this.typeSpec(x, s, user);
+    if (x.kind === "TypeofExpr") return this.typeOf(x.target, s, user);
+    return this.expr(x, s);
   }
 
   // --- expressions -------------------------------------------------------------------
@@ -501,6 +520,7 @@ export class Checker {
           const key = s.visible.has(e.target.name) ? this.varKey(e.target.name, e.target, s) : e.target.name;
           if (!s.vars.has(key)) this.err(e.target.span, `${e.target.name} is used before it is assigned`);
           else this.checkVisible(e.target, s);
+          if (s.vars.has(key)) this.setVar(key, widened(s.vars.get(key)!), e.span, s);
           const t = s.vars.get(key) ?? s64;
           s.types.set(e.target, t);
           return t;
@@ -544,19 +564,29 @@ export class Checker {
       }
       case "CastExpr": {
         const from = this.expr(e.expr, s);
-        const to = this.typeSpec(e.type, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
+        const to = this.typeSpec(e.type, s, from.k === "ptr" ? from.user : inUserSpace(s.concrete));
         const arrayCast = arrayCastType(from, to, constInt(e.expr, this.positional));
         if (typeof arrayCast === "string") this.err(e.span, arrayCast);
         else if (arrayCast) return arrayCast;
         if (to.k === "int" && !isScalar(from) && from.k !== "array") this.err(e.span, `cannot cast ${typeName(from)} to ${typeName(to)}`);
+        const address = zeroExtendedAddress(e, from, to);
+        if (address) {
+          for (const [node, t] of address.types) s.types.set(node, t);
+          s.rewrites.set(e, address.cast);
+        }
         return to;
       }
       case "SizeofExpr": {
-        const t = e.target.kind === "TypeSpec" ? this.typeSpec(e.target) : this.expr(e.target, s);
-        if (e.target.kind === "TypeSpec" && sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
-        if (t.k === "record") s.consts.set(e, BigInt(t.size));
+        const t = this.typeOf(e.target, s);
+        if (e.target.kind !== "TypeSpec" && e.target.kind !== "TypeofExpr") s.consts.set(e, BigInt(sizeOf(t)));
+        else if (sizeOf(t) === 0) this.err(e.span, `the size of ${typeName(t)} is not known here`);
+        else s.consts.set(e, BigInt(sizeOf(t)));
         return u64;
       }
+      case "TypeofExpr":
+        this.typeOf(e.target, s);
+        this.err(e.span, "typeof() is a type, not a value", ["use it where a type goes (a cast, `let $x: typeof(...)`, sizeof) or as a macro argument"]);
+        return u64;
       case "BlockExpr": {
         // a macro used as a value: its statements, then its last expression, in one scope
         const outer = s.visible;
@@ -567,7 +597,7 @@ export class Checker {
         return t;
       }
       case "OffsetofExpr": {
-        const t = e.type.kind === "TypeSpec" ? this.typeSpec(e.type) : this.expr(e.type, s);
+        const t = this.typeOf(e.type, s);
         const rec = t.k === "ptr" ? t.to : t;
         const btf = this.btf();
         if (rec.k === "record" && rec.layout === "c") {

@@ -13,6 +13,7 @@ import { keyLabel, valueUnit } from "./map-labels.ts";
 import { structValueType } from "./record-value.ts";
 import { closest } from "../types/suggest.ts";
 import type { Checker, MapDraft, ProbeScope } from "./checker.ts";
+import { literalType } from "./int-literal.ts";
 
 /** "did you mean @x?" for a map name, among the program's and the notebook's maps. */
 export function registryHint(c: Checker, name: string): string[] {
@@ -229,8 +230,5 @@ export function keyNormal(t: Type): Type {
 export function tupleElement(x: A.Expr, t: Type): Type {
   if (t.k === "bool") return keyNormal(t);
   if (t.k !== "int") return t;
-  const lit = x.kind === "IntLit" ? x.value : x.kind === "UnaryExpr" && x.op === "-" && x.operand.kind === "IntLit" ? -x.operand.value : undefined;
-  if (lit === undefined || lit > 0x7fffffffffffffffn) return t;
-  const bits = ([8, 16, 32] as const).find((b) => lit >= -(1n << BigInt(b - 1)) && lit < 1n << BigInt(b - 1)) ?? 64;
-  return int(bits, true);
+  return literalType(x) ?? t;
 }

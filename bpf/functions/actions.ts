@@ -18,7 +18,7 @@ export type Action =
   | { readonly kind: "cat"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
   | { readonly kind: "system"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[] }
   /** errorf()/warnf() (and a failed assert()): printf's record, printed with the call's location. */
-  | { readonly kind: "errorf" | "warnf"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[]; readonly location: string }
+  | { readonly kind: "errorf" | "warnf"; readonly format: string; readonly specs: readonly FormatSpec[]; readonly args: readonly ArgLayout[]; readonly location: string; readonly expandedFrom?: string }
   /** -k: a helper that failed (payload: s64 return code), with the source it was called for. */
   | {
       readonly kind: "helper_error"; readonly helper: string; readonly location: string; readonly context: string;

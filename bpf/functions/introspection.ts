@@ -48,7 +48,28 @@ function retype(name: "kptr" | "uptr"): FunctionRow {
   }, { emit: { scalar: (g, x) => g.scalar(argsOf(x)[0]!) } });
 }
 
+/**
+ * container_of(ptr, typeof(T), member): `(T*)((uint64)ptr - offsetof(T, member))`, the
+ * address of the T whose `member` ptr points at (bpftrace's stdlib macro, meta.bt).
+ */
+function containerOf(x: A.CallExpr | A.IdentExpr): A.Expr | string {
+  const [ptr, type, member] = argsOf(x);
+  if (argsOf(x).length !== 3 || !ptr || !type || !member) return "container_of() takes 3 arguments: a pointer, typeof(the container's type) and the member's name";
+  if (type.kind !== "TypeofExpr") return "container_of() needs the container's type as typeof(...), e.g. typeof(struct task_struct)";
+  const fields: string[] = [];
+  let m: A.Expr = member;
+  for (; m.kind === "FieldExpr" && !m.arrow; m = m.object) fields.unshift(m.field);
+  if (m.kind !== "IdentExpr") return "container_of() needs the member's name (a field, or fields joined by '.') as its third argument";
+  fields.unshift(m.name);
+  const span = x.span;
+  const spec = (name: string, pointerDepth: number, of?: A.TypeSpec | A.Expr): A.TypeSpec => ({ kind: "TypeSpec", name, ...(of && { of }), pointerDepth, arraySize: undefined, span });
+  const address: A.Expr = { kind: "CastExpr", type: spec("uint64", 0), expr: ptr, span };
+  const offset: A.Expr = { kind: "OffsetofExpr", type: type.target, fields, span };
+  return { kind: "CastExpr", type: spec("typeof", 1, type.target), expr: { kind: "BinaryExpr", op: "-", left: address, right: offset, span }, span };
+}
+
 export const INTROSPECTION_FUNCTIONS: readonly FunctionRow[] = [
+  fn("container_of", "T * container_of(M * ptr, typeof(T), member)", "The address of the T whose member ptr points at.", () => u64, { rewrite: containerOf }),
   fn("sizeof", "sizeof(type or expr)", "Size in bytes.", () => u64, { emit: { scalar: (g, x) => g.scalar(argsOf(x)[0]!) } }),
   question("is_str", "str", (t) => t.k === "string"),
   question("is_integer", "integer", (t) => t.k === "int"),

@@ -14,6 +14,7 @@ import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { applyFormat } from "../output/printf.ts";
 import { valueText } from "../output/value-text.ts";
+import { expansionNotes } from "../types/diagnostic.ts";
 import { CodegenError } from "../types/errors.ts";
 import { STOP_MAP } from "../types/internal-maps.ts";
 import type { Span } from "../types/span.ts";
@@ -81,7 +82,7 @@ function actionOutput(rt: EventContext, r: ActionOutput, kind: "cat" | "syscall"
 
 /** bpftrace's LOG(ERROR/WARNING, location): "stdin:1:9-62: ERROR: text" on stderr. */
 function severityLine(a: Extract<Action, { kind: "errorf" | "warnf" }>, record: Uint8Array, rt: EventContext): void {
-  const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${formatted(a, record, rt).replace(/\n$/, "")}\n`;
+  const line = `${a.location}: ${a.kind === "errorf" ? "ERROR" : "WARNING"}: ${formatted(a, record, rt).replace(/\n$/, "")}\n${a.expandedFrom ?? ""}`;
   if (a.kind === "warnf") rt.warn(line);
   else rt.errorOutput(line);
 }
@@ -203,7 +204,7 @@ function debugf(g: EmitContext, x: A.CallExpr): void {
  * A printf-like record (printf, cat, system, errorf, warnf): the action id, then the
  * arguments laid out as a tuple. errorf and warnf also carry the call's location.
  */
-function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr, fmt = (x.args[0] as A.StrLit).value, args: readonly A.Expr[] = x.args.slice(1)): void {
+function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr, fmt = (x.args[0] as A.StrLit).value, args: readonly A.Expr[] = x.args.slice(1), site?: { location: string }): void {
   const { e } = g;
   const specs = parseFormat(fmt);
   if (typeof specs === "string") throw new CodegenError(specs, x.span);
@@ -211,7 +212,7 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
   const layout = tupleLayout([{ k: "int", bits: 64, signed: false }, ...argTypes]);
   const laid: ArgLayout[] = argTypes.map((type, i) => ({ type, offset: layout.offsets[i + 1]! }));
   const a = kind === "errorf" || kind === "warnf"
-    ? { kind, format: fmt, specs, args: laid, location: location(g, x.span) }
+    ? { kind, format: fmt, specs, args: laid, location: site?.location ?? location(g, x.span), ...expandedFrom(g, kind, site ? x.span : x.span.from) }
     : { kind, format: fmt, specs, args: laid };
   const id = action(g, a);
   const size = Math.max(8, layout.size);
@@ -226,6 +227,15 @@ function formattedRecord(g: EmitContext, kind: Formatted["kind"], x: A.CallExpr,
 /** A warning the program raises at run time (bpftrace's runtime errors): warnf's record, at `span`. */
 export function runtimeWarning(g: EmitContext, span: Span, text: string): void {
   formattedRecord(g, "warnf", { kind: "CallExpr", callee: "warnf", args: [], span }, text.replaceAll("%", "%%"), []);
+}
+
+/**
+ * The macro calls an errorf/warnf was inlined at, innermost first: bpftrace's "expanded
+ * from" lines, each with its source line and underline (rendered now: the run has no source).
+ */
+function expandedFrom(g: EmitContext, kind: "errorf" | "warnf", from: Span | undefined): { expandedFrom?: string } {
+  const notes = expansionNotes(from, g.shared.source, g.shared.origin, "bpftrace", kind === "errorf" ? "error" : "warning");
+  return notes ? { expandedFrom: `${notes}\n` } : {};
 }
 
 /** bpftrace's source location: line:column-endcolumn, the end exclusive. */
@@ -246,6 +256,12 @@ function endRun(g: EmitContext, rec: number): void {
 }
 
 /** bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); } */
+/**
+ * bpftrace's assert is a macro of its stdlib (src/stdlib/base.bt) that calls errorf: the
+ * error names that call's place there, then "expanded from" the assert.
+ */
+const ASSERT_ERRORF = { location: "stdlib/base.bt:6:5-37" };
+
 function assert(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   const failed = e.label("assertfail");
@@ -254,7 +270,7 @@ function assert(g: EmitContext, x: A.CallExpr): void {
   e.emit(asm.ja(ok));
   e.place(failed);
   g.placeNop();
-  formattedRecord(g, "errorf", x, "assert failed: %s", [x.args[1]!]);
+  formattedRecord(g, "errorf", x, "assert failed: %s", [x.args[1]!], ASSERT_ERRORF);
   const rec = g.frame.alloc(16);
   g.loadConst(BigInt(action(g, { kind: "exit" })));
   e.emit(asm.stx(8, R10, rec, R0), asm.st(8, R10, rec + 8, 1));

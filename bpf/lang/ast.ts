@@ -238,6 +238,7 @@ export type Expr =
   | CastExpr
   | SizeofExpr
   | OffsetofExpr
+  | TypeofExpr
   | BlockExpr;
 
 /**
@@ -372,7 +373,9 @@ export interface TupleExpr {
 /** A type as written: `uint32`, `struct task_struct *`, `int8[4]`, `string`. */
 export interface TypeSpec {
   readonly kind: "TypeSpec";
-  readonly name: string; // "uint32", "struct task_struct", "unsigned int"
+  readonly name: string; // "uint32", "struct task_struct", "unsigned int"; "typeof" with `of`
+  /** `typeof(x)` as the base type: the type written, or the type of the expression. */
+  readonly of?: TypeSpec | Expr;
   readonly pointerDepth: number;
   /** `[N]` after the name; 0 for `[]` (size taken from the value), undefined if not an array. */
   readonly arraySize: number | undefined;
@@ -388,6 +391,16 @@ export interface CastExpr {
 
 export interface SizeofExpr {
   readonly kind: "SizeofExpr";
+  readonly target: TypeSpec | Expr;
+  readonly span: Span;
+}
+
+/**
+ * `typeof(type)` or `typeof(expr)` where an expression stands: a type passed to a macro
+ * (`m(typeof(struct task))`), which substitutes it where its body expects a type.
+ */
+export interface TypeofExpr {
+  readonly kind: "TypeofExpr";
   readonly target: TypeSpec | Expr;
   readonly span: Span;
 }

@@ -21,10 +21,19 @@ export abstract class ExpressionGrammar extends GrammarBase {
 
   /** `uint32`, `struct task_struct *`, `unsigned long`, `uint8[4]`, `int8[]`. */
   typeSpec = this.RULE("typeSpec", (): A.TypeSpec => {
-    let first!: IToken;
-    let last!: IToken;
+    let first!: IToken | Span;
+    let last!: IToken | Span;
     let name = "";
+    let of: A.TypeSpec | A.Expr | undefined;
     this.OR([
+      {
+        ALT: () => {
+          const t = this.SUBRULE(this.typeofExpr);
+          this.ACTION(() => {
+            [first, last, name, of] = [t.span, t.span, "typeof", t.target];
+          });
+        },
+      },
       {
         ALT: () => {
           first = this.CONSUME(T.Aggregate);
@@ -73,7 +82,24 @@ export abstract class ExpressionGrammar extends GrammarBase {
         },
       ]);
     });
-    return this.ACTION(() => ({ kind: "TypeSpec", name, pointerDepth, arraySize, span: this.span(first, last) }));
+    return this.ACTION(() => ({ kind: "TypeSpec", name, ...(of && { of }), pointerDepth, arraySize, span: this.span(first, last) }));
+  });
+
+  /** `typeof(type)` or `typeof(expr)`: a type where one is expected, or a macro argument. */
+  typeofExpr = this.RULE("typeofExpr", (): A.TypeofExpr => {
+    const kw = this.CONSUME(T.Typeof);
+    this.CONSUME(T.LParen);
+    const target = this.SUBRULE(this.typeArg);
+    const close = this.CONSUME(T.RParen);
+    return this.ACTION((): A.TypeofExpr => ({ kind: "TypeofExpr", target, span: this.span(kw, close) }));
+  });
+
+  /** Inside sizeof( ) and typeof( ): a type, or an expression whose type is meant. */
+  typeArg = this.RULE("typeArg", (): A.TypeSpec | A.Expr => {
+    return this.OR([
+      { GATE: () => isTypeArgAhead((i) => this.LA(i), T.RParen), ALT: () => this.SUBRULE(this.typeSpec) as A.TypeSpec | A.Expr },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
   });
 
   // ---- expressions ----
@@ -275,6 +301,7 @@ export abstract class ExpressionGrammar extends GrammarBase {
       { ALT: () => this.SUBRULE(this.identOrCall) },
       { ALT: () => this.SUBRULE(this.sizeofExpr) },
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
+      { ALT: () => this.SUBRULE2(this.typeofExpr) as A.Expr },
       { ALT: () => this.SUBRULE(this.parenExpr) },
       { ALT: () => this.SUBRULE(this.blockExpr) },
       { ALT: () => this.SUBRULE(this.ifExpr) },
@@ -367,10 +394,7 @@ export abstract class ExpressionGrammar extends GrammarBase {
   sizeofExpr = this.RULE("sizeofExpr", (): A.Expr => {
     const kw = this.CONSUME(T.Sizeof);
     this.CONSUME(T.LParen);
-    const target = this.OR([
-      { GATE: () => isTypeArgAhead((i) => this.LA(i), T.RParen), ALT: () => this.SUBRULE(this.typeSpec) as A.TypeSpec | A.Expr },
-      { ALT: () => this.SUBRULE(this.expression) },
-    ]);
+    const target = this.SUBRULE(this.typeArg);
     const close = this.CONSUME(T.RParen);
     return this.ACTION((): A.Expr => ({ kind: "SizeofExpr", target, span: this.span(kw, close) }));
   });

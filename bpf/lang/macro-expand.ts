@@ -170,6 +170,18 @@ class MacroExpander extends Transformer {
     return super.stmt(s);
   }
 
+  /** A type named by an `e` parameter takes the type passed as `typeof(...)` (or a bare type name). */
+  override typeSpec(t: A.TypeSpec): A.TypeSpec {
+    const passed = t.of === undefined ? this.binding?.exprs.get(t.name) : undefined;
+    if (passed === undefined) return super.typeSpec(t);
+    if (passed.kind === "TypeofExpr") return { ...t, name: "typeof", of: (cloneExpr(passed) as A.TypeofExpr).target };
+    if (passed.kind === "IdentExpr") return { ...t, name: passed.name };
+    this.error(passed.span, `macro '${this.stack[this.stack.length - 1]!.name}' uses its parameter ${t.name} as a type, but was passed an expression`, [
+      `pass a type as typeof(...), e.g. typeof(struct task_struct)`,
+    ]);
+    return { ...t };
+  }
+
   override expr(e: A.Expr): A.Expr {
     switch (e.kind) {
       case "IdentExpr": {
@@ -240,8 +252,9 @@ class MacroExpander extends Transformer {
     // position: a macro call there is a value, not a statement.
     const stmts = m.body.statements;
     const n = m.valued ? stmts.length - 1 : stmts.length;
-    const out = stmts.slice(0, n).map((x) => inner.stmt(x));
-    const value = m.valued ? inner.expr((stmts[n] as A.ExprStmt).expr) : undefined;
+    const origin = new CallSite(m.span, e.span);
+    const out = stmts.slice(0, n).map((x) => origin.stmt(inner.stmt(x)));
+    const value = m.valued ? origin.expr(inner.expr((stmts[n] as A.ExprStmt).expr)) : undefined;
     return { body: { ...m.body, statements: out }, value };
   }
 
@@ -272,4 +285,35 @@ class MacroExpander extends Transformer {
 function valueStatements(v: A.Expr): A.Stmt[] {
   if (v.kind !== "BlockExpr") return [{ kind: "ExprStmt", expr: v, span: v.span }];
   return [...v.block.statements, ...(v.value === undefined ? [] : valueStatements(v.value))];
+}
+
+/**
+ * Marks what a macro's body put at a call with that call (`Span.from`), for diagnostics'
+ * "expanded from" notes: nodes written in the macro's definition, and the calls of macros
+ * it made (so a chain runs to the outermost call). The caller's arguments keep their spans.
+ */
+class CallSite extends Transformer {
+  constructor(
+    private readonly def: A.Span,
+    private readonly call: A.Span,
+  ) {
+    super();
+  }
+
+  private mark(s: A.Span): A.Span {
+    if (s.from) return { ...s, from: this.mark(s.from) };
+    return s.offset >= this.def.offset && s.endOffset <= this.def.endOffset ? { ...s, from: this.call } : s;
+  }
+
+  override block(b: A.Block): A.Block {
+    return { ...super.block(b), span: this.mark(b.span) };
+  }
+
+  override stmt(s: A.Stmt): A.Stmt {
+    return { ...super.stmt(s), span: this.mark(s.span) } as A.Stmt;
+  }
+
+  override expr(e: A.Expr): A.Expr {
+    return { ...super.expr(e), span: this.mark(e.span) } as A.Expr;
+  }
 }

@@ -5,7 +5,8 @@ import type * as A from "./ast.ts";
 
 export function printType(t: A.TypeSpec): string {
   const array = t.arraySize === undefined ? "" : t.arraySize === 0 ? "[]" : `[${t.arraySize}]`;
-  return `${t.name}${"*".repeat(t.pointerDepth)}${array}`;
+  const base = t.of === undefined ? t.name : `typeof(${printTarget(t.of)})`;
+  return `${base}${"*".repeat(t.pointerDepth)}${array}`;
 }
 
 export function quote(s: string): string {
@@ -63,6 +64,8 @@ export function printExpr(e: A.Expr): string {
       return `sizeof(${printTarget(e.target)})`;
     case "OffsetofExpr":
       return `offsetof(${printTarget(e.type)}, ${e.fields.join(".")})`;
+    case "TypeofExpr":
+      return `typeof(${printTarget(e.target)})`;
     case "BlockExpr": {
       const parts = [...e.block.statements.map((s) => printStmt(s)), ...(e.value ? [printExpr(e.value)] : [])];
       return `{ ${parts.join(" ")} }`;

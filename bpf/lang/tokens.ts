@@ -54,6 +54,7 @@ export const Return = tok("Return", "'return'", [FieldWord]);
 export const Let = tok("Let", "'let'", [FieldWord]);
 export const Sizeof = tok("Sizeof", "'sizeof'", [FieldWord]);
 export const Offsetof = tok("Offsetof", "'offsetof'", [FieldWord]);
+export const Typeof = tok("Typeof", "'typeof'", [FieldWord]);
 export const True = tok("True", "'true'", [FieldWord]);
 export const False = tok("False", "'false'", [FieldWord]);
 /** `struct`, `union` or `enum`. */
@@ -110,7 +111,7 @@ export const allTokenTypes: readonly TokenType[] = all;
 export const keywords: ReadonlyMap<string, TokenType> = new Map([
   ["if", If], ["else", Else], ["while", While], ["unroll", Unroll], ["for", For],
   ["break", Break], ["continue", Continue], ["return", Return], ["let", Let],
-  ["sizeof", Sizeof], ["offsetof", Offsetof], ["true", True], ["false", False],
+  ["sizeof", Sizeof], ["offsetof", Offsetof], ["typeof", Typeof], ["true", True], ["false", False],
   ["struct", Aggregate], ["union", Aggregate], ["enum", Aggregate],
 ]);
 

@@ -29,7 +29,7 @@ export class Transformer {
       case "AssignStmt":
         return { ...s, target: this.target(s.target), value: this.expr(s.value) };
       case "VarDeclStmt":
-        return { ...s, type: s.type && { ...s.type }, value: s.value && this.expr(s.value) };
+        return { ...s, type: s.type && this.typeSpec(s.type), value: s.value && this.expr(s.value) };
       case "IfStmt":
         return {
           ...s,
@@ -52,6 +52,15 @@ export class Transformer {
       case "BlockStmt":
         return { ...s, block: this.block(s.block) };
     }
+  }
+
+  /** A type as written; `typeof(x)` has an expression inside. */
+  typeSpec(t: A.TypeSpec): A.TypeSpec {
+    return t.of === undefined ? { ...t } : { ...t, of: this.typeOrExpr(t.of) };
+  }
+
+  typeOrExpr(x: A.TypeSpec | A.Expr): A.TypeSpec | A.Expr {
+    return x.kind === "TypeSpec" ? this.typeSpec(x) : this.expr(x);
   }
 
   /** An assignment or update target: stays a map or a variable (else it is kept as written). */
@@ -88,11 +97,13 @@ export class Transformer {
       case "TupleExpr":
         return { ...e, elements: e.elements.map((x) => this.expr(x)) };
       case "CastExpr":
-        return { ...e, type: { ...e.type }, expr: this.expr(e.expr) };
+        return { ...e, type: this.typeSpec(e.type), expr: this.expr(e.expr) };
       case "SizeofExpr":
-        return { ...e, target: e.target.kind === "TypeSpec" ? { ...e.target } : this.expr(e.target) };
+        return { ...e, target: this.typeOrExpr(e.target) };
       case "OffsetofExpr":
-        return { ...e, type: e.type.kind === "TypeSpec" ? { ...e.type } : this.expr(e.type) };
+        return { ...e, type: this.typeOrExpr(e.type) };
+      case "TypeofExpr":
+        return { ...e, target: this.typeOrExpr(e.target) };
       case "BlockExpr":
         return { ...e, block: this.block(e.block), value: e.value && this.expr(e.value) };
     }

@@ -12,7 +12,7 @@
 //   - any other identifier: a cast only when what follows the ')' can only start an
 //     operand (a name, literal, '(', '!', '~'), so `(foo)$x` casts to typedef foo while
 //     `(pid) * 2`, `(x) - 1` and `(n) & 1` stay arithmetic.
-import type { IToken, TokenType } from "chevrotain";
+import { EOF, type IToken, type TokenType } from "chevrotain";
 import * as T from "./tokens.ts";
 
 const fixedTypes = new Set([
@@ -63,7 +63,20 @@ export function scanType(la: LA, i: number): TypeScan | undefined {
   let t = la(i);
   let certain = false;
   let name: string;
-  if (is(t, T.Aggregate)) {
+  if (is(t, T.Typeof)) {
+    if (!is(la(i + 1), T.LParen)) return undefined;
+    let depth = 0;
+    let j = i + 1;
+    do {
+      const u = la(j++);
+      if (is(u, T.LParen)) depth++;
+      else if (is(u, T.RParen)) depth--;
+      else if (u.tokenType === EOF) return undefined;
+    } while (depth > 0);
+    name = "typeof";
+    certain = true;
+    i = j;
+  } else if (is(t, T.Aggregate)) {
     if (!is(la(i + 1), T.Ident)) return undefined;
     name = `${t.image} ${la(i + 1).image}`;
     certain = true;
@@ -98,7 +111,7 @@ export function scanType(la: LA, i: number): TypeScan | undefined {
 
 const operandStarts: readonly TokenType[] = [
   T.Ident, T.VarName, T.MapName, T.Positional, T.IntLit, T.StringLit, T.LParen, T.True,
-  T.False, T.Sizeof, T.Offsetof, T.Bang, T.Tilde,
+  T.False, T.Sizeof, T.Offsetof, T.Typeof, T.Bang, T.Tilde,
 ];
 const expressionStarts: readonly TokenType[] = [
   ...operandStarts, T.Minus, T.Star, T.Amp, T.PlusPlus, T.MinusMinus,

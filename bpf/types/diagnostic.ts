@@ -72,7 +72,21 @@ export function renderDiagnostic(d: Diagnostic, source: string, origin: string, 
     out.push(" ".repeat(Math.max(0, col - 1)) + mark);
   }
   for (const h of d.hints) out.push(`${bpftrace ? "HINT" : "hint"}: ${h}`);
-  return out.join("\n");
+  const notes = expansionNotes(d.span.from, source, origin, style, d.severity);
+  return notes ? `${out.join("\n")}\n${notes}` : out.join("\n");
+}
+
+/**
+ * The macro calls `from` (a node's Span.from) and each call it was itself inlined at, as
+ * bpftrace prints them after a diagnostic: "expanded from" with the source line; "" if none.
+ */
+export function expansionNotes(from: Span | undefined, source: string, origin: string, style: DiagnosticStyle, severity: Severity): string {
+  const notes: string[] = [];
+  for (let s = from; s; s = s.from) {
+    const note = diagnostic("SemanticError", { ...s, from: undefined }, "expanded from", [], severity);
+    notes.push(renderDiagnostic(note, source, origin, style));
+  }
+  return notes.join("\n");
 }
 
 export function renderDiagnostics(ds: readonly Diagnostic[], source: string, origin: string, style: DiagnosticStyle = "tracebook"): string {

@@ -8,4 +8,9 @@ export interface Span {
   readonly endCol: number;
   readonly offset: number;
   readonly endOffset: number;
+  /**
+   * Set on what a macro's body put at a call: that call (itself inlined from a call when
+   * the macro was called from another macro's body). bpftrace's "expanded from" chain.
+   */
+  readonly from?: Span;
 }

@@ -90,4 +90,22 @@ describe.skipIf(skipWithoutBpf())("engine: kernel structs through BTF", () => {
     const cast = await traceWorkload(session, 'struct x { unsigned long x; } i:ms:1 /((struct x *)ctx)->x != 0/ { @ptr = count(); exit(); }', undefined, { origin: "cell[7]" });
     expect(scalar(cast.maps, "@ptr")).toBe(1n);
   });
+
+  it("container_of() walks back from a member's pointer to its struct in user memory (bpftrace's stdlib macro)", async () => {
+    const N = 4;
+    const w = await startC(["struct", String(N)]);
+    const prog = `${REQUEST_STRUCT}uprobe:${workloadBinary()}:handleStruct {
+  $r = (struct request *)arg0;
+  $total = (int64 *)((uint64)$r + offsetof(struct request, total));
+  $back = container_of($total, typeof(struct request), total);
+  @back[$back == $r, $back->id, $back->name, container_of((uint8 *)$total, typeof(struct request), total)->next->id] = count();
+}`;
+    const r = await traceWorkload(session, prog, w, { origin: "cell[6]" });
+    const m = r.maps.find((x) => x.name === "@back")!;
+    const int = (v: bigint) => ({ kind: "int", value: v, signed: true });
+    expect(m.entries.map((e) => [e.key, e.value])).toEqual([[
+      [{ kind: "bool", value: true }, int(7n), { kind: "str", value: "alpha" }, int(42n)],
+      { kind: "count", value: BigInt(N) },
+    ]]);
+  });
 });

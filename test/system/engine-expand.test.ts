@@ -97,6 +97,18 @@ BEGIN { $a = 1; $b = inc($a); @c = twice(inc($a)); printf("%d %d %d\\n", $a, $b,
     expect(r.lines).toEqual(["4 2 7"]);
   });
 
+  it("typeof(...) passes a type to a macro, and typeof(x) types a declaration like x", async () => {
+    const prog = `
+struct Foo { char m; }
+macro sof(a, b) { sizeof(a[2]) + sizeof(b*) + sizeof(b) }
+macro m(t) { sizeof(t) + 2 }
+macro n(z) { m(typeof(z)) }
+macro add(x) { let $y: typeof(x); if (true) { $y = 1 } x + $y }
+BEGIN { $s = (int16)-3; $p = (typeof($s)*)0; printf("%d %d %d %d %d\\n", sof(typeof(uint64*), typeof(struct Foo)), n(typeof(uint64*)), add(1), sizeof(typeof($s)), sizeof(*$p)); exit(); }`;
+    const r = await traceWorkload(session, prog, undefined, { origin: "cell[7]" });
+    expect(r.lines).toEqual(["25 10 2 2 2"]);
+  });
+
   it("runqlat.bt's #define and `$ignore = delete(...)`: delete() is true when it deleted", async () => {
     const prog = `
 #ifndef BPFTRACE_HAVE_BTF

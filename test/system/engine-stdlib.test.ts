@@ -106,8 +106,37 @@ describe.skipIf(skipWithoutBpf())("engine: stdlib functions", () => {
     expect(r.warnings).toBe("stdin:1:64-87: WARNING: careful: 3\n");
     const a = await collect(session, 'BEGIN { assert(1 + 1 == 2, "math"); printf("one\\n"); assert(ncpus == 0, "no cpus"); printf("not reached\\n"); }');
     expect(a.text).toBe("one\n");
-    expect(a.errors).toBe("stdin:1:54-83: ERROR: assert failed: no cpus\n");
+    // bpftrace's assert is its stdlib's macro around errorf: located there, expanded from the call
+    expect(a.errors).toBe([
+      "stdlib/base.bt:6:5-37: ERROR: assert failed: no cpus",
+      "stdin:1:54-83: ERROR: expanded from",
+      'BEGIN { assert(1 + 1 == 2, "math"); printf("one\\n"); assert(ncpus == 0, "no cpus"); printf("not reached\\n"); }',
+      `${" ".repeat(53)}${"~".repeat(29)}`,
+      "",
+    ].join("\n"));
     expect(a.exitCode).toBe(1);
+  });
+
+  it("errorf and warnf in a macro name their place in its body, then each call it was expanded from", async () => {
+    const prog = 'macro inner(x) { warnf("w %d", x); }\nmacro outer(y) { inner(y + 1); errorf("e"); 1 }\nBEGIN { $a = outer(2); exit(); }';
+    const r = await collect(session, prog);
+    expect(r.warnings).toBe([
+      "stdin:1:18-34: WARNING: w 3",
+      "stdin:2:18-30: WARNING: expanded from",
+      "macro outer(y) { inner(y + 1); errorf(\"e\"); 1 }",
+      `${" ".repeat(17)}${"~".repeat(12)}`,
+      "stdin:3:14-22: WARNING: expanded from",
+      "BEGIN { $a = outer(2); exit(); }",
+      `${" ".repeat(13)}${"~".repeat(8)}`,
+      "",
+    ].join("\n"));
+    expect(r.errors).toBe([
+      "stdin:2:32-43: ERROR: e",
+      "stdin:3:14-22: ERROR: expanded from",
+      "BEGIN { $a = outer(2); exit(); }",
+      `${" ".repeat(13)}${"~".repeat(8)}`,
+      "",
+    ].join("\n"));
   });
 });
 

@@ -91,6 +91,12 @@ describe.skipIf(skipWithoutBpf())("engine: bool, enum, record and buffer values"
       .toBe("(111, 4, 0, 0)\n");
   });
 
+  it("integer literals: a variable is as narrow as its literal until ++, += or a wider value; a narrow signed integer becomes an address widened with zeros", async () => {
+    const src = "BEGIN { $a = 1; $b = -129; $c = 1; $c++; $d = 1; $d += 1; $e = 1; $e = 300; $i = 0; while ($i < 300) { $i++; }" +
+      " print((sizeof($a), sizeof($b), sizeof($c), sizeof($d), sizeof($e), $i)); $m = -1; print(((uint8*)-1, (uint16*)-2, (uint8*)-300, (uint8*)$m, (uint8*)(int64)-1, (int64)-1)); exit(); }";
+    expect(await run(src)).toBe("(1, 2, 8, 8, 2, 300)\n(0xff, 0xfe, 0xfed4, 0xff, 0xffffffffffffffff, -1)\n");
+  });
+
   it("config() and config are the settings as a record, config = { ... } included", async () => {
     expect(await run('config = { max_strlen = 200; stack_mode = perf } BEGIN { printf("%d %s %d\\n", config().max_strlen, config().stack_mode, config().cpp_demangle); print(config); exit(); }'))
       .toBe("200 perf 1\n{ .max_strlen = 200, .max_map_keys = 4096, .stack_mode = perf, .missing_probes = error, .print_maps_on_exit = true, .cpp_demangle = true }\n");

@@ -9,11 +9,11 @@ import { describe, expect, it } from "vitest";
 import { check, type CheckedProbe, type CheckedProgram } from "../../bpf/check/checker.ts";
 import type { MapInfo } from "../../bpf/types/map-info.ts";
 import { MapRegistry } from "../../bpf/check/map-registry.ts";
-import { type Type, s64, str, typeName, u32, u64 } from "../../bpf/types/types.ts";
+import { type Type, int, s64, str, typeName, u32, u64 } from "../../bpf/types/types.ts";
 import { renderDiagnostics } from "../../bpf/types/diagnostic.ts";
 import { recordedEnv, type RecordedManifest } from "../../bpf/probes/env.ts";
 import type * as A from "../../bpf/lang/index.ts";
-import { parse } from "../../bpf/lang/index.ts";
+import { parse, printExpr } from "../../bpf/lang/index.ts";
 import { golden } from "../helpers/golden.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -137,11 +137,23 @@ describe("scratch variable scope", () => {
     checkClean("BEGIN { if (1) { $t = 1; } else { $t = 2; } }");
   });
 
+  it("a variable assigned an integer literal has the literal's smallest signed type; ++, += and wider values widen it", () => {
+    const cp = only(checkClean("BEGIN { $a = 1; $b = -129; $c = 40000; $d = 1; $d++; $e = 1; $e += 1; $f = 1; $f = 300; let $g = -1; let $h: uint64 = 1; $i = (int16)1; }").probes);
+    const got = ["$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i"].map((v) => typeName(cp.vars.get(v)!));
+    expect(got).toEqual(["int8", "int16", "int32", "int64", "int64", "int16", "int8", "uint64", "int16"]);
+  });
+
+  it("a narrow signed integer (a literal by its own type) cast to a pointer is widened with zeros: (T*)(uintN)x", () => {
+    const cp = only(checkClean("BEGIN { $m = -1; @a = ((uint8*)-1, (uint8*)-300, (uint8*)$m, (uint8*)(int64)-1, (uint8*)1); }").probes);
+    const rewritten = [...cp.rewrites.values()].map((x) => printExpr(x));
+    expect(rewritten).toEqual(["((uint8*)((uint8)(-1)))", "((uint8*)((uint16)(-300)))", "((uint8*)((uint8)$m))"]);
+  });
+
   it("a variable of the same name assigned after its block ended, or declared with let, is another variable with its own slot", () => {
     const cp = only(checkClean('BEGIN { if (1) { $x = "abc"; } if (1) { $x = 1; @a = $x; } let $y = 2; if (1) { let $y = "s"; @b = $y; } @c = $y; }').probes);
     expect(cp.vars.get("$x")).toEqual(str(4));
-    expect(cp.vars.get("$x#2")).toEqual(s64);
-    expect(cp.vars.get("$y")).toEqual(s64);
+    expect(cp.vars.get("$x#2")).toEqual(int(8, true));
+    expect(cp.vars.get("$y")).toEqual(int(8, true));
     expect(cp.vars.get("$y#2")).toEqual(str(2));
     expect([...cp.varKeys.values()].sort()).toEqual(["$x#2", "$x#2", "$y#2", "$y#2"]);
   });
@@ -329,6 +341,8 @@ const cases: GoldenCase[] = [
   { title: "unroll above its maximum", source: "BEGIN { unroll(101) { @i++; } }" },
   { title: "unroll below its minimum", source: "BEGIN { unroll(0) { @i++; } }" },
   { title: "unroll of a value that is not constant", source: "BEGIN { unroll(pid) { @i++; } }" },
+  { title: "typeof() used as a value", source: "BEGIN { @t = typeof(pid); }" },
+  { title: "container_of() without a typeof() type", source: "BEGIN { @c = container_of(curtask, task_struct, pid); }" },
 ];
 
 function render(): string {

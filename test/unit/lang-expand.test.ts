@@ -105,6 +105,22 @@ describe("macros", () => {
     expect(body("macro f(x) { x } BEGIN { print(g(1)); }")).toBe("print(g(1));");
   });
 
+  it("put a type passed as typeof(...) where the body names the parameter as a type, keeping the body's * and [N]", () => {
+    expect(body("macro sof(a, b) { sizeof(a[2]) + sizeof(b*) + sizeof(b) } BEGIN { print(sof(typeof(uint64*), typeof(struct Foo))); }")).toBe(
+      "print(((sizeof(type typeof(type uint64*)[2]) + sizeof(type typeof(type struct Foo)*)) + sizeof(typeof(type struct Foo))));",
+    );
+    expect(body("macro cst(a) { (a*)-1 } BEGIN { print(cst(typeof(uint8))); }")).toBe("print(((typeof(type uint8)*)(-1)));");
+    expect(body("macro m(t) { sizeof(t) + 2 } macro n(z) { print(m(typeof(z))); } BEGIN { n(typeof(uint64*)); }")).toBe(
+      "{\n  print((sizeof(typeof(typeof(type uint64*))) + 2));\n}",
+    );
+  });
+
+  it("expand typeof(x) of an expression parameter in a declaration, and rename the variable declared", () => {
+    expect(body("macro add(x) { let $y: typeof(x); if (true) { $y = 1 } x + $y } BEGIN { print(add(1)); }")).toBe(
+      "print({ let $$add_$y: typeof(1); if true {\n  $$add_$y = 1;\n} (1 + $$add_$y) });",
+    );
+  });
+
   it("are gone after expansion", () => {
     const r = expanded("macro f() { 1 } BEGIN { print(f); }");
     expect(r.program.macros).toEqual([]);
@@ -123,6 +139,7 @@ describe("macro misuse", () => {
     ["redefinition", "macro set($x) { $x }\nmacro set($y) { $y }\nBEGIN { $a = 1; set($a); }"],
     ["a repeated parameter", "macro set($x, $x) { $x }\nBEGIN { $a = 1; set($a, $a); }"],
     ["a declaration shadowing a parameter", "macro set($x) { let $x; $x }\nBEGIN { $y = 1; set($y); }"],
+    ["an expression for a parameter used as a type", "macro cst(t) { (t)1 }\nBEGIN { print(cst(1 + 1)); }"],
   ])("%s", (_title, source) => {
     const path = join(here, "golden/lang/macro-errors.txt");
     const text = errors(source);

@@ -285,6 +285,14 @@ describe("expressions", () => {
     expect(printExpr(expr("offsetof($s, bar)"))).toBe("offsetof($s, bar)");
   });
 
+  it("typeof(type or expression) is a type in casts, declarations and sizeof, and a value elsewhere (a macro argument)", () => {
+    expect(printExpr(expr("(typeof($x))$y"))).toBe("((typeof($x))$y)");
+    expect(printExpr(expr("(typeof(struct foo)*)$p"))).toBe("((typeof(type struct foo)*)$p)");
+    expect(printExpr(expr("sizeof(typeof(uint8)[4])"))).toBe("sizeof(type typeof(type uint8)[4])");
+    expect(printExpr(expr("f(typeof(uint64*), typeof(1 + 1))"))).toBe("f(typeof(type uint64*), typeof((1 + 1)))");
+    expect(printStmt(stmt("let $y: typeof($x * 2) = 1;"))).toBe("let $y: typeof(($x * 2)) = 1;");
+  });
+
   it("ternary, including bpftrace's `a ?: b`", () => {
     expect(printExpr(expr("$a > 0 ? $a : -1"))).toBe("(($a > 0) ? $a : (-1))");
     expect(printExpr(expr("$a ?: 5"))).toBe("($a ? $a : 5)");

@@ -176,9 +176,23 @@ describe("errorf, warnf, assert", () => {
     expect(clean('BEGIN {\n  warnf("w");\n}').actions[0]).toMatchObject({ kind: "warnf", location: "stdin:2:3-13" });
   });
 
+  it("inside a macro: the place in its body, then the calls it was expanded from (bpftrace's chain)", () => {
+    const spec = clean('macro bad() { errorf("Something bad"); }\nmacro twice() { bad(); bad() }\nBEGIN { twice(); }');
+    const from = (col: number) => `stdin:2:${col}-${col + 5}: ERROR: expanded from\nmacro twice() { bad(); bad() }\n${" ".repeat(col - 1)}~~~~~\n`;
+    const outer = "stdin:3:9-16: ERROR: expanded from\nBEGIN { twice(); }\n        ~~~~~~~\n";
+    expect(spec.actions).toMatchObject([
+      { kind: "errorf", location: "stdin:1:15-38", expandedFrom: from(17) + outer },
+      { kind: "errorf", location: "stdin:1:15-38", expandedFrom: from(24) + outer },
+    ]);
+    expect(clean('BEGIN { errorf("x"); }').actions[0]).not.toHaveProperty("expandedFrom");
+  });
+
   it("assert sends an errorf record and exit(1) when its condition is false", () => {
     const spec = clean('BEGIN { assert(pid > 1, "pid is small"); }');
-    expect(spec.actions).toMatchObject([{ kind: "errorf", format: "assert failed: %s" }, { kind: "exit" }]);
+    expect(spec.actions).toMatchObject([
+      { kind: "errorf", format: "assert failed: %s", location: "stdlib/base.bt:6:5-37", expandedFrom: 'stdin:1:9-40: ERROR: expanded from\nBEGIN { assert(pid > 1, "pid is small"); }\n        ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n' },
+      { kind: "exit" },
+    ]);
     expect(disassemble(spec.programs[0]!.insns)).toMatch(/\*\(u64 \*\)\(r10 [-+] \d+\) = 1\n/);
   });
 });
@@ -245,7 +259,7 @@ describe("block expressions", () => {
   });
 
   it("type-checks as its value, scoped; a '{' statement is still a block", () => {
-    expect(vars('BEGIN { let $a = { let $b = 1; $b + 1 }; $s = { "x" }; { $q = 1; } }')).toMatchObject({ $a: "int64", $s: "string[2]", $q: "int64" });
+    expect(vars('BEGIN { let $a = { let $b = 1; $b + 1 }; $s = { "x" }; { $q = 1; } }')).toMatchObject({ $a: "int64", $s: "string[2]", $q: "int8" });
     expect(messages("BEGIN { $a = { let $b = 1; $b }; print($b); }")).toEqual(["$b is not in scope here: it is assigned inside a block that has ended"]);
     expect(messages("BEGIN { $a = { 1; }; }")).toEqual(["this expression has no value to assign"]);
   });
