@@ -16,8 +16,15 @@ const NO_SYMBOLS: Symbolizer = {
 /** The types of the language itself; the others are made by functions, whose rows decode them. */
 const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record"]);
 
-/** Decode one value of type `t` at `off`. */
-export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
+/** bpftrace's default str_trunc_trailer (bpf/lang/settings.ts). */
+export const STR_TRUNC_TRAILER = "..";
+
+/**
+ * Decode one value of type `t` at `off`. A string that fills its bytes without a NUL was
+ * cut at max_strlen (str() reads one byte more than it keeps, bpf/functions/strings.ts):
+ * it gets `trailer` after it, as bpftrace's types_format.cpp adds str_trunc_trailer.
+ */
+export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS, trailer = STR_TRUNC_TRAILER): Value {
   const row = LANGUAGE_TYPES.has(t.k) ? undefined : decoderOf(t);
   if (row) return row.value(t, b, off, sym);
   switch (t.k) {
@@ -29,33 +36,35 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     }
     case "bool":
       return { kind: "bool", value: (b[off] ?? 0) !== 0 };
-    case "string":
-      return { kind: "str", value: cString(b, off, t.size) };
+    case "string": {
+      const cut = b.subarray(off, off + t.size).indexOf(0) < 0;
+      return { kind: "str", value: cut ? cString(b, off, t.size) + trailer : cString(b, off, t.size) };
+    }
     case "buffer":
       return { kind: "buf", bytes: b.slice(off, off + t.size) };
     case "tuple": {
       const { offsets } = tupleLayout(t.elements);
-      return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
+      return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym, trailer)) };
     }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };
     case "array": {
       const es = sizeOf(t.element);
       const elements: Value[] = [];
-      for (let i = 0; i < t.length; i++) elements.push(decodeValue(t.element, b, off + i * es, sym));
+      for (let i = 0; i < t.length; i++) elements.push(decodeValue(t.element, b, off + i * es, sym, trailer));
       return { kind: "array", elements };
     }
     case "record":
-      return decodeRecord(t, b, off, sym);
+      return decodeRecord(t, b, off, sym, trailer);
     default:
       return { kind: "text", text: "?" };
   }
 }
 
 /** A struct value's fields (bitfields shifted and masked; pointers as addresses). */
-function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: number, sym: Symbolizer): Value {
+function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: number, sym: Symbolizer, trailer: string): Value {
   const fields = (t.fields ?? []).map((f) => {
-    if (!f.bits) return { name: f.name, value: decodeValue(f.type, b, off + f.offset, sym) };
+    if (!f.bits) return { name: f.name, value: decodeValue(f.type, b, off + f.offset, sym, trailer) };
     const raw = BigInt.asUintN(f.bits.width, readInt(b, off + f.offset, f.bits.loadSize, false) >> BigInt(f.bits.shift));
     const signed = f.type.k === "int" && f.type.signed;
     return { name: f.name, value: { kind: "int" as const, value: signed ? BigInt.asIntN(f.bits.width, raw) : raw, signed } };
@@ -64,11 +73,11 @@ function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: num
 }
 
 /** Combine the per-CPU copies of one value into an Aggregate. */
-export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, sym?: Symbolizer): Aggregate {
+export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, sym?: Symbolizer, trailer?: string): Aggregate {
   const stride = isPerCpu(info) ? Math.ceil(valueSize(info) / 8) * 8 : 0;
   const copies = isPerCpu(info) ? cpus : 1;
   const at = (cpu: number, field: number) => readInt(value, cpu * stride + field * 8, 8, true);
-  if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
+  if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym, trailer) };
   return aggregation(info).decode(at, copies, info);
 }
 
@@ -85,9 +94,10 @@ export function decodeMap(
   entries: Iterable<{ key: Uint8Array; value: Uint8Array }>,
   cpus: number,
   sym?: Symbolizer,
+  trailer?: string,
 ): MapSnapshot {
   const layout = keyLayout(info);
-  const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym));
+  const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym, trailer));
   const out: MapEntry[] = [];
   const histogram = info.valueKind === "value" ? undefined : aggregation(info).buckets;
   if (histogram) {
@@ -100,11 +110,11 @@ export function decodeMap(
         g = { key: decodeKey(key), parts: new Map() };
         groups.set(keyBytes, g);
       }
-      g.parts.set(bucket, decodeAggregate(info, value, cpus, sym));
+      g.parts.set(bucket, decodeAggregate(info, value, cpus, sym, trailer));
     }
     for (const g of groups.values()) out.push({ key: g.key, value: histogram(g.parts, info) });
   } else {
-    for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
+    for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym, trailer) });
   }
   return {
     name: info.name, valueKind: info.valueKind, keyed: info.keyTypes.length > 0, entries: out,

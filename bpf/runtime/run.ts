@@ -322,8 +322,8 @@ export class LoadedRun {
     printMap: (name, top, div) => this.maps.printMap(name, top, div),
     clearMap: (name) => this.maps.clearMap(name),
     zeroMap: (name) => this.maps.zeroMap(name),
-    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer),
-    catFile,
+    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer, this.spec.settings?.strTruncTrailer),
+    catFile: (path) => catFile(path, this.spec.settings?.maxCatBytes),
     runSystem,
   };
 

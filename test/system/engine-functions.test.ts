@@ -229,6 +229,9 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     writeFileSync(file, "line one\nline two\n");
     const text = await collect(session, `BEGIN { cat("${dir}/cat-%d.txt", 7); cat("${dir}/none"); printf("end\\n"); exit(); }`);
     expect(text).toBe(`line one\nline two\nERROR: failed to open file '${dir}/none' (No such file or directory)\nend\n`);
+    // max_cat_bytes bounds what is printed (bpftrace's config variable)
+    const cut = await collect(session, `config = { max_cat_bytes = 6 } BEGIN { cat("${dir}/cat-%d.txt", 7); printf("|\\n"); exit(); }`);
+    expect(cut).toBe("line o|\n");
   });
 
   it("system() is refused without unsafe (bpftrace's message) and runs the command with it", async () => {

@@ -54,8 +54,19 @@ describe("map codec over views of a batch page", () => {
     expect(snap.entries.map((e) => e.key[0])).toEqual([
       { kind: "str", value: "/etc/passwd" },
       { kind: "str", value: "" },
-      { kind: "str", value: "sixteen-bytes-xx" },
+      { kind: "str", value: "sixteen-bytes-xx.." },
     ]);
+  });
+
+  it("a string that fills its bytes without a NUL was cut at max_strlen: it gets the trailer, '..' or the configured one, in tuples too", () => {
+    expect(decodeValue(str(4), cstr("abcd", 4), 0)).toEqual({ kind: "str", value: "abcd.." });
+    expect(decodeValue(str(4), cstr("abc", 4), 0)).toEqual({ kind: "str", value: "abc" });
+    expect(decodeValue(str(4), cstr("abcd", 4), 0, undefined, "_xxx")).toEqual({ kind: "str", value: "abcd_xxx" });
+    const pair = new Uint8Array([...cstr("ab", 4), ...cstr("wxyz", 4)]);
+    expect(decodeValue({ k: "tuple", elements: [str(4), str(4)] }, pair, 0, undefined, "~")).toEqual({
+      kind: "tuple",
+      elements: [{ kind: "str", value: "ab" }, { kind: "str", value: "wxyz~" }],
+    });
   });
 
   it("refuses a read past the end of a view although the page goes on", () => {
