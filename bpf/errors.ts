@@ -28,6 +28,10 @@ const EXPLAIN: [RegExp, string][] = [
     "the program uses more than the 512 bytes of BPF stack (offsets below r10-512): keep large buffers and many strings in a per-CPU array map instead"],
   [/invalid access to (?:map value|memory|packet)|outside of the allowed memory range|out of bounds|invalid (?:variable-offset )?(?:read|write)/,
     "a read or write outside what the verifier can prove is in bounds (past the end of a map value or buffer, or at an offset it cannot bound): check the offset against the size first"],
+  // bpf_tracing_func_proto offers it only when security_locked_down(LOCKDOWN_BPF_WRITE_USER)
+  // allows (kernel/trace/bpf_trace.c): lockdown=integrity or confidentiality refuses it
+  [/cannot use helper bpf_probe_write_user/,
+    "bpf_probe_write_user (write_user()) is withheld while the kernel is locked down (lockdown=integrity or confidentiality, /sys/kernel/security/lockdown) or without CAP_SYS_ADMIN: write_user() cannot run on this machine"],
   [/unknown func|program of this type cannot use helper/,
     "a helper this program type may not call (each type — kprobe, tracepoint, perf_event, raw_tracepoint, socket filter, ... — has its own set); call one that is allowed here, or attach to a probe of another type"],
   [/R\d+ !read_ok/,

@@ -30,6 +30,7 @@ export const H = {
   get_numa_node_id: helpers.get_numa_node_id!,
   get_current_cgroup_id: helpers.get_current_cgroup_id!,
   send_signal: helpers.send_signal!,
+  probe_write_user: helpers.probe_write_user!,
   probe_read_user: helpers.probe_read_user!,
   probe_read_kernel: helpers.probe_read_kernel!,
   probe_read_user_str: helpers.probe_read_user_str!,

@@ -23,7 +23,7 @@ export async function traceWorkload(
   session: Session,
   source: string,
   w: Workload | undefined,
-  opts: { origin?: string; extra?: readonly string[]; programOptions?: readonly string[]; timeoutMs?: number; settleMs?: number } = {},
+  opts: { origin?: string; extra?: readonly string[]; programOptions?: readonly string[]; timeoutMs?: number; settleMs?: number; unsafe?: boolean } = {},
 ): Promise<TracedRun> {
   let text = "";
   let attachedCount: number | undefined;
@@ -35,6 +35,7 @@ export async function traceWorkload(
       origin: opts.origin ?? "cell[1]",
       positional: [...(w ? [String(w.pid)] : []), ...(opts.extra ?? [])],
       programOptions: opts.programOptions,
+      ...(opts.unsafe && { unsafe: true }),
       signal: ctl.signal,
       output: (t) => {
         text += t;

@@ -19,6 +19,12 @@ describe("verifier logs of this kernel", () => {
     expect(explainVerifier(text)).toMatch(new RegExp(`^${c.plain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   });
 
+  it("bpf_probe_write_user refused is explained as lockdown, other helpers as the program type's set", () => {
+    const refused = (helper: string) => `93: (85) call ${helper}\nprogram of this type cannot use helper ${helper}\nprocessed 95 insns (limit 1000000)`;
+    expect(explainVerifier(refused("bpf_probe_write_user#36"))).toMatch(/^bpf_probe_write_user \(write_user\(\)\) is withheld while the kernel is locked down/);
+    expect(explainVerifier(refused("bpf_skb_output#111"))).toMatch(/^a helper this program type may not call/);
+  });
+
   it("a read through a number is not called a missing NULL check", () => {
     expect(explainVerifier(log("mem"))).not.toContain("NULL");
     expect(explainVerifier(log("null-check"))).toContain("NULL");
