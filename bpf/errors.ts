@@ -47,12 +47,28 @@ export function explainVerifier(log: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A load that failed with ENOSPC: the verifier's log did not fit its buffer (log_size), so
+ * its reason is lost. In bpftrace's words (bpfbytecode.cpp load_progs), then the log's end.
+ */
+function trimmedLog(e: VerifierError): DescribedError {
+  const name = e.program ?? "the program";
+  const size = e.logSize !== undefined ? `${e.logSize} bytes` : "its current size";
+  const text = [
+    `ERROR: Error loading BPF program for ${name}. Error code: -${e.errno} (No space left on device).`,
+    `WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of ${size}. Or, add the configuration \`config = { log_size = N; }\` to the script.`,
+    ...(e.log.trim() ? ["verifier log (last lines):", e.log.trim().split("\n").slice(-12).join("\n")] : []),
+  ].join("\n");
+  return { ename: "VerifierError", evalue: e.message, text };
+}
+
 export function describeError(e: unknown): DescribedError {
   if (e instanceof CompileFailure) {
     const kind = e.diagnostics.find((d) => d.severity === "error")?.kind ?? "ParseError";
     const first = e.diagnostics.find((d) => d.severity === "error");
     return { ename: kind, evalue: first?.message ?? "error", text: e.rendered };
   }
+  if (e instanceof VerifierError && e.truncated) return trimmedLog(e);
   if (e instanceof VerifierError) {
     const why = explainVerifier(e.log);
     const tail = e.log.trim().split("\n").slice(-12).join("\n");

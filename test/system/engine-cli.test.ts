@@ -246,6 +246,18 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexistent/a-long-pat_xxx] [/non]\n\n\n@[/nonexistent/a-long-pat_xxx]: 1\n");
   });
 
+  it("log_size asks for the verifier's log from the first load: too small fails a valid program with ENOSPC in bpftrace's words", async () => {
+    const prog = 'begin { if (str($1) == str($2)) { printf("%s\\n", str($1)); exit() } }';
+    const small = await cli(["-e", prog, "hello", "hello"], { env: { BPFTRACE_LOG_SIZE: "2" } });
+    expect(small.code).toBe(1);
+    expect(small.stderr.split("\n").slice(0, 2)).toEqual([
+      "ERROR: Error loading BPF program for begin_1. Error code: -28 (No space left on device).",
+      "WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of 2 bytes. Or, add the configuration `config = { log_size = N; }` to the script.",
+    ]);
+    const big = await cli(["-q", "-e", `config = { log_size = 1000000 } ${prog}`, "hello", "hello"]);
+    expect(big.stdout).toBe("hello\n\n\n");
+  });
+
   it("stack_mode=perf prints each frame as a tab, the address in hex and the symbol", async () => {
     const w = await startC(["openat", "3", "/nonexistent/stack"]);
     const out = await traced(["-q", "-e", "config = { stack_mode = perf } tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[kstack] = count(); }", String(w.pid)], w, {}, (kill) =>
