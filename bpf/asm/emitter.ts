@@ -37,6 +37,8 @@ export const H = {
   probe_read_kernel_str: helpers.probe_read_kernel_str!,
   jiffies64: helpers.jiffies64!,
   ringbuf_output: helpers.ringbuf_output!,
+  ringbuf_reserve: helpers.ringbuf_reserve!,
+  ringbuf_submit: helpers.ringbuf_submit!,
   seq_write: helpers.seq_write!,
   for_each_map_elem: helpers.for_each_map_elem!,
   map_lookup_percpu_elem: helpers.map_lookup_percpu_elem!,

@@ -104,6 +104,16 @@ describe("codegen", () => {
     expect(text).toMatch(/r2 = 8\n\s+\d+: call 113 ; bpf_probe_read_kernel\n/);
   });
 
+  it("print() of a value larger than the BPF stack reserves its record in the ring buffer and copies the value in; a small one is sent with ringbuf_output", () => {
+    const big = disassemble(clean("tracepoint:syscalls:sys_enter_openat { $s = str(args.filename); print($s); }").programs[0]!.insns);
+    expect(big).toMatch(/r2 = 1032\n\s+\d+: r3 = 0\n\s+\d+: call 131 ; bpf_ringbuf_reserve\n/);
+    expect(big).toContain("call 132 ; bpf_ringbuf_submit");
+    expect(big).not.toContain("bpf_ringbuf_output");
+    const small = disassemble(clean("tracepoint:syscalls:sys_enter_openat { print(comm); }").programs[0]!.insns);
+    expect(small).toContain("call 130 ; bpf_ringbuf_output");
+    expect(small).not.toContain("bpf_ringbuf_reserve");
+  });
+
   it("join sends its record of 8 + 16 × 1024 bytes from the per-CPU scratch value", () => {
     const spec = clean("tracepoint:syscalls:sys_enter_execve { join(args.argv); join(args.argv, \",\"); }");
     // two records of 8 + 16 × 1024 bytes, each in the scratch value (beyond the BPF stack)
