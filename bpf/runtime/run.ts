@@ -10,7 +10,7 @@ import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, MapSpec } from "../codegen/spec.ts";
 import type { Action } from "../functions/actions.ts";
 import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../types/internal-maps.ts";
-import { decodeValue } from "../maps/codec.ts";
+import { decodeValue, strCut } from "../maps/codec.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
 import { watchSelfSignals } from "./self-signal.ts";
@@ -327,7 +327,7 @@ export class LoadedRun {
     printMap: (name, top, div) => this.maps.printMap(name, top, div),
     clearMap: (name) => this.maps.clearMap(name),
     zeroMap: (name) => this.maps.zeroMap(name),
-    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer, this.spec.settings?.strTruncTrailer),
+    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer, strCut(this.spec.settings)),
     catFile: (path) => catFile(path, this.spec.settings?.maxCatBytes),
     runSystem,
   };
