@@ -53,7 +53,9 @@ OPTIONS:
     -V, --version  version
 
 ENVIRONMENT:
-    BPFTRACE_MAX_STRLEN [1024]        string size in bytes, NUL included (old name BPFTRACE_STRLEN)
+    BPFTRACE_MAX_STRLEN [1024]        bytes of str()'s string (old name BPFTRACE_STRLEN)
+    BPFTRACE_STR_TRUNC_TRAILER [..]   printed after a string cut at max_strlen
+    BPFTRACE_MAX_CAT_BYTES [10240]    bytes of a file cat() prints at most
     BPFTRACE_MAX_MAP_KEYS [4096]      max entries of a map without a declaration (old: BPFTRACE_MAP_KEYS_MAX)
     BPFTRACE_STACK_MODE [bpftrace]    kstack/ustack output: bpftrace, perf or raw
     BPFTRACE_MISSING_PROBES [error]   a probe that does not exist here: error, warn or ignore

@@ -28,6 +28,10 @@ const EXPLAIN: [RegExp, string][] = [
     "the program uses more than the 512 bytes of BPF stack (offsets below r10-512): keep large buffers and many strings in a per-CPU array map instead"],
   [/invalid access to (?:map value|memory|packet)|outside of the allowed memory range|out of bounds|invalid (?:variable-offset )?(?:read|write)/,
     "a read or write outside what the verifier can prove is in bounds (past the end of a map value or buffer, or at an offset it cannot bound): check the offset against the size first"],
+  // bpf_tracing_func_proto offers it only when security_locked_down(LOCKDOWN_BPF_WRITE_USER)
+  // allows (kernel/trace/bpf_trace.c): lockdown=integrity or confidentiality refuses it
+  [/cannot use helper bpf_probe_write_user/,
+    "bpf_probe_write_user (write_user()) is withheld while the kernel is locked down (lockdown=integrity or confidentiality, /sys/kernel/security/lockdown) or without CAP_SYS_ADMIN: write_user() cannot run on this machine"],
   [/unknown func|program of this type cannot use helper/,
     "a helper this program type may not call (each type — kprobe, tracepoint, perf_event, raw_tracepoint, socket filter, ... — has its own set); call one that is allowed here, or attach to a probe of another type"],
   [/R\d+ !read_ok/,
@@ -43,12 +47,28 @@ export function explainVerifier(log: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A load that failed with ENOSPC: the verifier's log did not fit its buffer (log_size), so
+ * its reason is lost. In bpftrace's words (bpfbytecode.cpp load_progs), then the log's end.
+ */
+function trimmedLog(e: VerifierError): DescribedError {
+  const name = e.program ?? "the program";
+  const size = e.logSize !== undefined ? `${e.logSize} bytes` : "its current size";
+  const text = [
+    `ERROR: Error loading BPF program for ${name}. Error code: -${e.errno} (No space left on device).`,
+    `WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of ${size}. Or, add the configuration \`config = { log_size = N; }\` to the script.`,
+    ...(e.log.trim() ? ["verifier log (last lines):", e.log.trim().split("\n").slice(-12).join("\n")] : []),
+  ].join("\n");
+  return { ename: "VerifierError", evalue: e.message, text };
+}
+
 export function describeError(e: unknown): DescribedError {
   if (e instanceof CompileFailure) {
     const kind = e.diagnostics.find((d) => d.severity === "error")?.kind ?? "ParseError";
     const first = e.diagnostics.find((d) => d.severity === "error");
     return { ename: kind, evalue: first?.message ?? "error", text: e.rendered };
   }
+  if (e instanceof VerifierError && e.truncated) return trimmedLog(e);
   if (e instanceof VerifierError) {
     const why = explainVerifier(e.log);
     const tail = e.log.trim().split("\n").slice(-12).join("\n");

@@ -7,7 +7,7 @@ import { compile, type CompileResult } from "./codegen/compile.ts";
 import type { MapSpec, ProgramSpec } from "./codegen/spec.ts";
 import { holdsStacks, mapPidOffsets, pidsIn } from "./maps/user-pids.ts";
 import { MapRegistry } from "./check/map-registry.ts";
-import { decodeMap, lookupValueSize } from "./maps/codec.ts";
+import { decodeMap, lookupValueSize, type StrCut, strCut } from "./maps/codec.ts";
 import type { Symbolizer } from "./functions/decode.ts";
 import type { MapSnapshot } from "./types/snapshot.ts";
 import { formatMap } from "./output/index.ts";
@@ -100,6 +100,8 @@ export class Session implements MapProvider {
   readonly #printed = new Map<string, MapSnapshot>();
   readonly cpus: number;
   readonly symbolizer: Symbolizer;
+  /** Which strings were cut, by the program started last: maps outlive programs, so it is the session's. */
+  #strCut: StrCut | undefined;
 
   constructor(
     readonly env: CompileEnv,
@@ -127,6 +129,7 @@ export class Session implements MapProvider {
     if (res.diagnostics.length) opts.warning?.(`${renderDiagnostics(res.diagnostics, source, opts.origin, opts.diagnosticStyle)}\n`);
     const spec = opts.probeFilter ? withProbeFilter(res.spec, opts.probeFilter) : res.spec;
     if (spec.programs.length === 0) throw new NoProbesError();
+    this.#strCut = strCut(spec.settings);
     const { tick, diagnosticStyle: _style, probeFilter: _filter, unsafe: _unsafe, helperChecks: _helperChecks, cpid: _cpid, pid: _pid, excludePid: _excludePid, cgroup: _cgroup, settings: _settings, sourcePath: _sourcePath, cell, ...hooks } = opts;
     // re-running a cell replaces the programs it left running in the background
     if (cell !== undefined) for (const job of [...this.jobs.values()]) if (job.cell === cell) this.stopJob(job.id);
@@ -301,7 +304,7 @@ export class Session implements MapProvider {
     const info = km?.spec.info;
     if (!km || !info) return undefined;
     // decoded page by page as the batch reads come: no copy of the whole map is held
-    return decodeMap(info, native.mapEntryViews(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus)), this.cpus, this.symbolizer);
+    return decodeMap(info, native.mapEntryViews(km.fd, km.spec.keySize, lookupValueSize(info, this.cpus)), this.cpus, this.symbolizer, this.#strCut);
   }
 
   printMap(name: string, top: number, div: number): string {
@@ -322,7 +325,7 @@ export class Session implements MapProvider {
     const info = km?.spec.info;
     if (!s || !km || !info || s.entries.length > 0 || info.keyTypes.length > 0 || isBucketed(info)) return s;
     const zero = { key: new Uint8Array(km.spec.keySize), value: new Uint8Array(lookupValueSize(info, this.cpus)) };
-    return decodeMap(info, [zero], this.cpus, this.symbolizer);
+    return decodeMap(info, [zero], this.cpus, this.symbolizer, this.#strCut);
   }
 
   /**

@@ -296,8 +296,9 @@ export function progLoadWithLog(o: ProgLoadOptions): { fd: OwnedFd; log: string 
     if (r.value >= 0) return { fd: new OwnedFd(r.value, "prog"), log: text };
   }
   const context = o.context ?? (o.name ? `load program "${o.name}"` : undefined);
-  if (text.trim() !== "") {
-    throw new VerifierError(text, r.errno, { ...(context && { context }), truncated: r.errno === ENOSPC });
+  // ENOSPC: the log overflowed its buffer (it may hold nothing useful at all, a log_size of 2)
+  if (text.trim() !== "" || r.errno === ENOSPC) {
+    throw new VerifierError(text, r.errno, { ...(context && { context }), truncated: r.errno === ENOSPC, logSize });
   }
   throw new SyscallError("BPF_PROG_LOAD", r.errno, context ? { context } : {});
 }

@@ -205,8 +205,12 @@ export class VerifierError extends Error {
    * (bpf/runtime: the DSL line's comment, "cell[3]:2: @x = *$p").
    */
   source: string | undefined;
+  /** The program's name in bpftrace's words ("begin_1"), set by whoever loaded it. */
+  program: string | undefined;
+  /** Bytes of the log buffer the kernel had (the most a log could be). */
+  readonly logSize: number | undefined;
 
-  constructor(log: string, errno: number, opts: { context?: string; truncated?: boolean } = {}) {
+  constructor(log: string, errno: number, opts: { context?: string; truncated?: boolean; logSize?: number } = {}) {
     const summary = summarizeVerifierLog(log);
     const prefix = opts.context ? `${opts.context}: ` : "";
     super(`${prefix}verifier rejected the program: ${summary}`);
@@ -217,5 +221,7 @@ export class VerifierError extends Error {
     this.truncated = opts.truncated ?? false;
     this.insn = failingInsn(log);
     this.source = undefined;
+    this.program = undefined;
+    this.logSize = opts.logSize;
   }
 }

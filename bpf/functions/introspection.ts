@@ -115,6 +115,8 @@ export function configRecord(x: A.CallExpr | A.IdentExpr, _hasBtf: boolean, sett
     ["stack_mode", { kind: "StrLit", value: settings.stackMode, span }],
     ["missing_probes", { kind: "StrLit", value: settings.missingProbes, span }],
     ["print_maps_on_exit", { kind: "BoolLit", value: settings.printMapsOnExit, span }],
+    ["max_cat_bytes", { kind: "IntLit", value: BigInt(settings.maxCatBytes), raw: String(settings.maxCatBytes), span }],
+    ["str_trunc_trailer", { kind: "StrLit", value: settings.strTruncTrailer, span }],
     // accepted and ignored here (settings.ts); bpftrace's defaults
     ["cpp_demangle", { kind: "BoolLit", value: true, span }],
   ];

@@ -24,7 +24,7 @@ import { type ActionOutput, type EventContext, cString, readInt } from "./decode
 import type { EmitContext } from "./emit-context.ts";
 import { helperErrorEvent } from "./helper-errors.ts";
 import { probeRead, probeReadStr } from "./memory.ts";
-import { action, output, simpleAction } from "./records.ts";
+import { action, output, outputReserved, simpleAction } from "./records.ts";
 import { type CallCheck, type FunctionRow, arity, fn, formatFirst } from "./row.ts";
 
 /** bpftrace's join(): at most 16 elements of at most 1024 bytes each (join_argnum/argsize). */
@@ -279,6 +279,9 @@ function assert(g: EmitContext, x: A.CallExpr): void {
   g.placeNop();
 }
 
+/** The BPF stack's size: values above it live in the scratch area (bpf/codegen/frame.ts). */
+const BPF_STACK_BYTES = 512;
+
 /** print(@m[, top[, div]]): printed by user space now; print(value): the value, sent. */
 function print(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
@@ -290,8 +293,10 @@ function print(g: EmitContext, x: A.CallExpr): void {
     return simpleAction(g, { kind: "print", map: a.name, top, div });
   }
   const t = g.type(a);
-  const rec = g.frame.alloc(8 + sizeOf(t), 8);
   const id = action(g, { kind: "print_value", arg: { type: t, offset: 8 } });
+  // a value larger than the BPF stack is copied into the ring buffer from where it is
+  if (sizeOf(t) > BPF_STACK_BYTES) return outputReserved(g, id, g.value(a), sizeOf(t));
+  const rec = g.frame.alloc(8 + sizeOf(t), 8);
   g.storeInto(a, rec + 8, t);
   g.loadConst(BigInt(id));
   e.emit(asm.stx(8, R10, rec, R0));

@@ -4,10 +4,11 @@
 //
 //   username      the uid; named from /etc/passwd when printed
 //   cgroup_path   the cgroup id; its paths are found when printed
-import { asm, H, R0, R1, R2 } from "../asm/index.ts";
+import { asm, H, R0, R1, R2, R3, R10 } from "../asm/index.ts";
 import type * as A from "../lang/ast.ts";
 import { CodegenError } from "../types/errors.ts";
-import { type Type, COMM_SIZE, none, sizeOf, str, u32, u64 } from "../types/types.ts";
+import { type Type, COMM_SIZE, bool, isScalar, none, sizeOf, str, typeName, u32, u64 } from "../types/types.ts";
+import { constInt } from "../lang/const-fold.ts";
 import { type CallCheck, type FunctionRow, type Use, argsOf, arity, builtin, fn, intArg, nameOf } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
 import { readInt } from "./decode.ts";
@@ -142,7 +143,51 @@ export const PROCESS_FUNCTIONS: readonly FunctionRow[] = [
   }),
   fn("signal", "signal(int sig | \"SIGNAME\")", "Send a signal to the current task (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true, emit: { stmt: signal } }),
   fn("override", "override(rc)", "Override a kprobe'd function's return value (needs --unsafe).", (c) => arity(c, 1) ?? none, { unsafe: true }),
+  fn("write_user", "bool write_user(T *dst, T *src, uint32 len)", "Write len bytes of src (a value of the program) to the user address dst with bpf_probe_write_user; true when it did (needs --unsafe).", (c) => {
+    const bad = arity(c, 3);
+    if (bad) return bad;
+    // bpftrace's stdlib macro fails with its own words, not the unsafe gate's
+    if (!c.unsafe) return "write_user() is unsafe. To use you need the --unsafe flag";
+    if (!isScalar(c.argTypes[0]!)) return `write_user() destination must be an address, not ${typeName(c.argTypes[0]!)}`;
+    const src = c.argTypes[1]!;
+    if (isScalar(src) || src.k === "none") return `write_user() source must be a value in memory (string, array, struct, tuple, buffer), not ${typeName(src)}`;
+    if (!isScalar(c.argTypes[2]!)) return `write_user() length must be an integer, not ${typeName(c.argTypes[2]!)}`;
+    const n = c.constInt(2);
+    if (n !== undefined && n < 0n) return "write_user() length must not be negative";
+    return bool;
+  }, { emit: { scalar: writeUser } }),
 ];
+
+/**
+ * r0 = bpf_probe_write_user(dst, &src, len) == 0. The helper reads len bytes of the
+ * program's own memory, so len is clamped to the source's size where the verifier sees it.
+ */
+function writeUser(g: EmitContext, x: Use): void {
+  const { e } = g;
+  const [dst, src, len] = argsOf(x);
+  const size = sizeOf(g.type(src!));
+  const from = g.value(src!);
+  const c = constInt(len!, g.shared.positional);
+  let lenSlot: number | undefined;
+  if (c === undefined) {
+    g.scalar(len!);
+    lenSlot = g.frame.alloc(8);
+    e.emit(asm.stx(8, R10, lenSlot, R0));
+  }
+  g.scalar(dst!);
+  e.emit(asm.mov(R1, R0));
+  e.stackAddr(R2, from);
+  if (lenSlot === undefined) e.emit(asm.movImm(R3, Math.min(Number(c), size)));
+  else {
+    const ok = e.label("wu_len_ok");
+    e.emit(asm.ldx(8, R3, R10, lenSlot), asm.jleImm(R3, size, ok), asm.movImm(R3, size));
+    e.place(ok);
+  }
+  e.emit(asm.call(H.probe_write_user));
+  const failed = e.label("wu_failed");
+  e.emit(asm.jneImm(R0, 0, failed));
+  g.flag(1, failed, 0);
+}
 
 /** bpf_send_signal(sig): a number, or a name resolved at compile time. */
 function signal(g: EmitContext, x: A.CallExpr): void {

@@ -118,6 +118,10 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   }
   g.scalar(arg!);
   e.emit(asm.mov(R3, R0));
+  // str(p) below bpftrace's 1024 keeps max_strlen characters: the source address is kept for
+  // the byte after them (see below)
+  const srcSlot = !len && size < DEFAULT_STRLEN ? g.frame.alloc(8) : undefined;
+  if (srcSlot !== undefined) e.emit(asm.stx(8, R10, srcSlot, R0));
   e.stackAddr(R1, off);
   if (lenSlot === undefined) e.emit(asm.movImm(R2, n));
   else {
@@ -127,6 +131,23 @@ function readString(g: EmitContext, x: Use, off: number, t: Type): void {
   }
   e.emit(asm.call(probeReadStr(g, at)));
   helperErrorCheck(g, probeReadStr(g, at), x.span);
+  if (srcSlot !== undefined) keepLastChar(g, off, size, srcSlot, at);
+}
+
+/**
+ * bpftrace HEAD reads max_strlen + 1 bytes and keeps max_strlen: a longer string keeps its
+ * first max_strlen characters and no NUL, which is how its output knows it was cut (and
+ * prints str_trunc_trailer). The same without a byte more of slot: when probe_read_*_str
+ * filled all `size` bytes (r0 = size, the NUL last), the source's character at that place
+ * replaces the NUL; a NUL there (or a fault, which zeroes it) leaves the string whole.
+ */
+function keepLastChar(g: EmitContext, off: number, size: number, srcSlot: number, at: Type): void {
+  const { e } = g;
+  const whole = e.label("str_whole");
+  e.emit(asm.jneImm(R0, size, whole));
+  e.stackAddr(R1, off + size - 1);
+  e.emit(asm.movImm(R2, 1), asm.ldx(8, R3, R10, srcSlot), asm.addImm(R3, size - 1), asm.call(probeRead(g, at)));
+  e.place(whole);
 }
 
 /** buf(p, n): n bytes at p (user memory, as bpftrace reads them). */

@@ -5,10 +5,10 @@
 // ConfigAnalyser reloads the environment after the block). Pure: the caller hands in the
 // environment.
 //
-// One deliberate difference: max_strlen is the size of a string in bytes, its NUL included
-// (a string holds max_strlen - 1 characters), as bpftrace's BPFTRACE_STRLEN always was and
-// with its old default of 64. Current bpftrace counts characters, with a default of 1024
-// kept off the BPF stack; Tracebook keeps strings on the 512-byte stack.
+// max_strlen is the size of str()'s value in bytes. As in bpftrace HEAD, below 1024 str()
+// reads one byte more and keeps max_strlen characters without their NUL when the string is
+// longer (printed with str_trunc_trailer after them); from 1024 on the NUL is one of the
+// max_strlen bytes.
 
 import type { ConfigItem } from "./ast.ts";
 import { type Diagnostic, diagnostic } from "../types/diagnostic.ts";
@@ -31,6 +31,10 @@ export interface Settings {
   readonly logSize: number | undefined;
   /** Pages of the event ring buffer (a power of two); undefined: the built-in 4 MiB. */
   readonly perfRbPages: number | undefined;
+  /** Printed after a string that filled its value without a NUL (it was cut at max_strlen). */
+  readonly strTruncTrailer: string;
+  /** Bytes of a file cat() prints at most. */
+  readonly maxCatBytes: number;
   /** Print the maps the program wrote when it ends. */
   readonly printMapsOnExit: boolean;
   /**
@@ -47,6 +51,8 @@ export const DEFAULT_SETTINGS: Settings = {
   missingProbes: "error",
   logSize: undefined,
   perfRbPages: undefined,
+  strTruncTrailer: "..",
+  maxCatBytes: 10240,
   printMapsOnExit: true,
   dummyTsMap: undefined,
 };
@@ -127,10 +133,16 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   // Every license bpftrace accepts is GPL-compatible, as the helpers we call need: checked only.
   license: (_d, v) => (LICENSES.includes(String(v)) ? undefined : { alone: `Invalid value for license. Found: ${v}. Valid values: ${LICENSES.join(", ")}` }),
   max_bpf_progs: number(() => undefined),
-  max_cat_bytes: number(() => undefined),
+  max_cat_bytes: number((d, n) => {
+    d.maxCatBytes = n;
+    return undefined;
+  }),
   max_probes: number(() => undefined),
   on_stack_limit: number(() => undefined),
-  str_trunc_trailer: ignored,
+  str_trunc_trailer: (d, v) => {
+    d.strTruncTrailer = String(v);
+    return undefined;
+  },
   show_debug_info: boolean(() => {}),
   use_blazesym: boolean(() => {}),
 };

@@ -2,7 +2,7 @@
 // types (bpf/check/map-registry.ts). Per-CPU values arrive as one 8-byte-aligned copy per
 // possible CPU and are combined here (count/sum/hist add; min/max take the set extreme).
 import { type MapInfo, keyLayout, valueSize, isPerCpu } from "../types/map-info.ts";
-import { type Type, sizeOf, tupleLayout } from "../types/types.ts";
+import { type Type, DEFAULT_STRLEN, sizeOf, tupleLayout } from "../types/types.ts";
 import type { Aggregate, MapEntry, MapSnapshot, Value } from "../types/snapshot.ts";
 import { type Symbolizer, readInt, cString } from "../functions/decode.ts";
 import { aggregations, decoderOf } from "../functions/index.ts";
@@ -16,8 +16,27 @@ const NO_SYMBOLS: Symbolizer = {
 /** The types of the language itself; the others are made by functions, whose rows decode them. */
 const LANGUAGE_TYPES: ReadonlySet<Type["k"]> = new Set(["int", "bool", "string", "buffer", "tuple", "ptr", "array", "record", "none"]);
 
-/** Decode one value of type `t` at `off`. */
-export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS): Value {
+/**
+ * Which strings were cut at max_strlen, and what is printed after them. Only str() makes
+ * them: below bpftrace's 1024 it keeps max_strlen characters of a longer string and no NUL
+ * (bpf/functions/strings.ts), so a string of that size without a NUL was cut. A char array
+ * of another size that fills its bytes is whole (bpftrace reads one byte more of those).
+ */
+export interface StrCut {
+  readonly size: number;
+  readonly trailer: string;
+}
+
+/** The StrCut of a program's settings; undefined when str() cannot cut (max_strlen of 1024 or more). */
+export function strCut(settings: { readonly maxStrlen: number; readonly strTruncTrailer: string } | undefined): StrCut | undefined {
+  return settings && settings.maxStrlen < DEFAULT_STRLEN ? { size: settings.maxStrlen, trailer: settings.strTruncTrailer } : undefined;
+}
+
+/**
+ * Decode one value of type `t` at `off`. A string cut at max_strlen (`cut`) gets the
+ * trailer after it, as bpftrace's types_format.cpp adds str_trunc_trailer.
+ */
+export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer = NO_SYMBOLS, cut?: StrCut): Value {
   const row = LANGUAGE_TYPES.has(t.k) ? undefined : decoderOf(t);
   if (row) return row.value(t, b, off, sym);
   switch (t.k) {
@@ -29,24 +48,26 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
     }
     case "bool":
       return { kind: "bool", value: (b[off] ?? 0) !== 0 };
-    case "string":
-      return { kind: "str", value: cString(b, off, t.size) };
+    case "string": {
+      const text = cString(b, off, t.size);
+      return { kind: "str", value: cut && t.size === cut.size && b.subarray(off, off + t.size).indexOf(0) < 0 ? text + cut.trailer : text };
+    }
     case "buffer":
       return { kind: "buf", bytes: b.slice(off, off + t.size) };
     case "tuple": {
       const { offsets } = tupleLayout(t.elements);
-      return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym)) };
+      return { kind: "tuple", elements: t.elements.map((e, i) => decodeValue(e, b, off + offsets[i]!, sym, cut)) };
     }
     case "ptr":
       return { kind: "text", text: `0x${readInt(b, off, 8, false).toString(16)}`, origin: "pointer" };
     case "array": {
       const es = sizeOf(t.element);
       const elements: Value[] = [];
-      for (let i = 0; i < t.length; i++) elements.push(decodeValue(t.element, b, off + i * es, sym));
+      for (let i = 0; i < t.length; i++) elements.push(decodeValue(t.element, b, off + i * es, sym, cut));
       return { kind: "array", elements };
     }
     case "record":
-      return decodeRecord(t, b, off, sym);
+      return decodeRecord(t, b, off, sym, cut);
     case "none":
       // bpftrace's Primitive for Type::none is std::monostate: null in text and JSON
       return { kind: "text", text: "null", origin: "none" };
@@ -56,9 +77,9 @@ export function decodeValue(t: Type, b: Uint8Array, off: number, sym: Symbolizer
 }
 
 /** A struct value's fields (bitfields shifted and masked; pointers as addresses). */
-function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: number, sym: Symbolizer): Value {
+function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: number, sym: Symbolizer, cut: StrCut | undefined): Value {
   const fields = (t.fields ?? []).map((f) => {
-    if (!f.bits) return { name: f.name, value: decodeValue(f.type, b, off + f.offset, sym) };
+    if (!f.bits) return { name: f.name, value: decodeValue(f.type, b, off + f.offset, sym, cut) };
     const raw = BigInt.asUintN(f.bits.width, readInt(b, off + f.offset, f.bits.loadSize, false) >> BigInt(f.bits.shift));
     const signed = f.type.k === "int" && f.type.signed;
     return { name: f.name, value: { kind: "int" as const, value: signed ? BigInt.asIntN(f.bits.width, raw) : raw, signed } };
@@ -67,11 +88,11 @@ function decodeRecord(t: Extract<Type, { k: "record" }>, b: Uint8Array, off: num
 }
 
 /** Combine the per-CPU copies of one value into an Aggregate. */
-export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, sym?: Symbolizer): Aggregate {
+export function decodeAggregate(info: MapInfo, value: Uint8Array, cpus: number, sym?: Symbolizer, cut?: StrCut): Aggregate {
   const stride = isPerCpu(info) ? Math.ceil(valueSize(info) / 8) * 8 : 0;
   const copies = isPerCpu(info) ? cpus : 1;
   const at = (cpu: number, field: number) => readInt(value, cpu * stride + field * 8, 8, true);
-  if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym) };
+  if (info.valueKind === "value") return { kind: "value", value: decodeValue(info.valueType, value, 0, sym, cut) };
   return aggregation(info).decode(at, copies, info);
 }
 
@@ -88,9 +109,10 @@ export function decodeMap(
   entries: Iterable<{ key: Uint8Array; value: Uint8Array }>,
   cpus: number,
   sym?: Symbolizer,
+  cut?: StrCut,
 ): MapSnapshot {
   const layout = keyLayout(info);
-  const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym));
+  const decodeKey = (k: Uint8Array): Value[] => info.keyTypes.map((t, i) => decodeValue(t, k, layout.offsets[i]!, sym, cut));
   const out: MapEntry[] = [];
   const histogram = info.valueKind === "value" ? undefined : aggregation(info).buckets;
   if (histogram) {
@@ -103,11 +125,11 @@ export function decodeMap(
         g = { key: decodeKey(key), parts: new Map() };
         groups.set(keyBytes, g);
       }
-      g.parts.set(bucket, decodeAggregate(info, value, cpus, sym));
+      g.parts.set(bucket, decodeAggregate(info, value, cpus, sym, cut));
     }
     for (const g of groups.values()) out.push({ key: g.key, value: histogram(g.parts, info) });
   } else {
-    for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym) });
+    for (const { key, value } of entries) out.push({ key: decodeKey(key), value: decodeAggregate(info, value, cpus, sym, cut) });
   }
   return {
     name: info.name, valueKind: info.valueKind, keyed: info.keyTypes.length > 0, entries: out,

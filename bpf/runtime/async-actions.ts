@@ -9,8 +9,8 @@ import type { ActionOutput } from "../functions/decode.ts";
 /** bpftrace's max_cat_bytes: cat() prints at most this much of a file. */
 export const MAX_CAT_BYTES = 10240;
 
-/** cat(): the first MAX_CAT_BYTES of the file, as is; errors in bpftrace's SystemError words ("... (reason)"). */
-export function catFile(path: string): ActionOutput {
+/** cat(): the first `limit` bytes of the file (max_cat_bytes), as is; errors in bpftrace's SystemError words ("... (reason)"). */
+export function catFile(path: string, limit = MAX_CAT_BYTES): ActionOutput {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -18,14 +18,14 @@ export function catFile(path: string): ActionOutput {
     return { out: "", err: `ERROR: failed to open file '${path}' (${describe(e)})\n` };
   }
   try {
-    const buf = Buffer.alloc(MAX_CAT_BYTES);
+    const buf = Buffer.alloc(limit);
     let n = 0;
     // /proc and /sys files report size 0: read until EOF or the limit.
     for (;;) {
-      const r = readSync(fd, buf, n, MAX_CAT_BYTES - n, null);
+      if (n >= limit) break;
+      const r = readSync(fd, buf, n, limit - n, null);
       if (r <= 0) break;
       n += r;
-      if (n >= MAX_CAT_BYTES) break;
     }
     return { out: buf.subarray(0, n).toString("utf8") };
   } catch (e) {

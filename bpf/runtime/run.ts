@@ -10,7 +10,7 @@ import { RingBuffer } from "../maps/ring-buffer.ts";
 import type { ProgramSpec, ProgSpec, MapSpec } from "../codegen/spec.ts";
 import type { Action } from "../functions/actions.ts";
 import { DROPS_MAP, EVENTS_MAP, STOP_MAP, stacksMapDepth } from "../types/internal-maps.ts";
-import { decodeValue } from "../maps/codec.ts";
+import { decodeValue, strCut } from "../maps/codec.ts";
 import type { HelperErrorInfo } from "../output/json.ts";
 import { mapFullCounts, mapFullWarning } from "./map-full.ts";
 import { watchProcessExit } from "./process-exit.ts";
@@ -109,8 +109,9 @@ const ATTACH_CHUNK = 32;
 const DRAIN_BUDGET_MS = 20;
 const DRAIN_BATCH = 256;
 
-function progName(p: ProgSpec): string {
-  return p.probe.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15);
+/** The probe's name as a BPF object name: 15 characters in the kernel (BPF_OBJ_NAME_LEN - 1), longer in messages. */
+function progName(p: ProgSpec, max = 15): string {
+  return p.probe.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, max);
 }
 
 /** A loaded, possibly attached program set. */
@@ -167,8 +168,11 @@ export class LoadedRun {
       // A program with subprograms brings its own BTF; the loaded program keeps a reference.
       const btf = p.btf ? native.btfLoad(p.btf.blob, { context: `load BTF of "${p.probe.name}"` }) : undefined;
       try {
+        const logSize = this.spec.settings?.logSize;
         const { fd, log } = native.progLoadWithLog({
-          ...(verifierLog && { logLevel: verifierLog.level }),
+          // a log_size of the user's asks for the log from the first load, as libbpf does for
+          // a program given its own log buffer: one too small fails the load with ENOSPC
+          ...((verifierLog || logSize !== undefined) && { logLevel: verifierLog?.level ?? 1 }),
           type: p.probe.progType,
           insns,
           name: progName(p),
@@ -177,13 +181,14 @@ export class LoadedRun {
           ...(p.probe.expectedAttachType !== undefined && { expectedAttachType: p.probe.expectedAttachType }),
           ...(p.probe.attachBtfId !== undefined && { attachBtfId: p.probe.attachBtfId }),
           ...(btf && p.btf && { btf, funcInfo: p.btf.funcInfo }),
-          ...(this.spec.settings?.logSize !== undefined && { logSize: this.spec.settings.logSize }),
+          ...(logSize !== undefined && { logSize }),
         });
         this.progs.push({ spec: p, fd });
         verifierLog?.log(p.probe.name, log);
       } catch (e) {
         // name the source line of the instruction the verifier refused
         if (e instanceof native.VerifierError && e.insn !== undefined) e.source ??= instructionAt(p.insns, e.insn)?.comment;
+        if (e instanceof native.VerifierError) e.program ??= `${progName(p, 64)}_${this.spec.programs.indexOf(p) + 1}`;
         throw e;
       } finally {
         btf?.close();
@@ -324,8 +329,8 @@ export class LoadedRun {
     printMap: (name, top, div) => this.maps.printMap(name, top, div),
     clearMap: (name) => this.maps.clearMap(name),
     zeroMap: (name) => this.maps.zeroMap(name),
-    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer),
-    catFile,
+    decode: (t, bytes, off) => decodeValue(t, bytes, off, this.maps.symbolizer, strCut(this.spec.settings)),
+    catFile: (path) => catFile(path, this.spec.settings?.maxCatBytes),
     runSystem,
   };
 

@@ -1,7 +1,7 @@
 // Running a program in a Session against a workload: the workload is released once the
 // probes are attached, and the run is interrupted once the workload has exited (events
 // still in the ring buffer are drained after detaching, so nothing is lost by stopping).
-import { Session, type SessionRunResult } from "../../bpf/session.ts";
+import { Session, type RunOptions, type SessionRunResult } from "../../bpf/session.ts";
 import { makeSymbolizer } from "../../bpf/runtime/symbolize.ts";
 import { machineEnv } from "../../bpf/runtime/features.ts";
 import type { MapSnapshot } from "../../bpf/types/snapshot.ts";
@@ -23,7 +23,7 @@ export async function traceWorkload(
   session: Session,
   source: string,
   w: Workload | undefined,
-  opts: { origin?: string; extra?: readonly string[]; programOptions?: readonly string[]; timeoutMs?: number; settleMs?: number } = {},
+  opts: { origin?: string; extra?: readonly string[]; programOptions?: readonly string[]; timeoutMs?: number; settleMs?: number; unsafe?: boolean; settings?: RunOptions["settings"] } = {},
 ): Promise<TracedRun> {
   let text = "";
   let attachedCount: number | undefined;
@@ -35,6 +35,8 @@ export async function traceWorkload(
       origin: opts.origin ?? "cell[1]",
       positional: [...(w ? [String(w.pid)] : []), ...(opts.extra ?? [])],
       programOptions: opts.programOptions,
+      ...(opts.unsafe && { unsafe: true }),
+      ...(opts.settings && { settings: opts.settings }),
       signal: ctl.signal,
       output: (t) => {
         text += t;

@@ -222,16 +222,40 @@ describe.skipIf(skipWithoutBpf())("engine: the tracebook CLI", () => {
     expect(both.stderr).toContain("ERROR: USAGE: Cannot use both -c and -p.");
   });
 
-  it("max_strlen: strings are cut at the configured size, the environment winning over config", async () => {
+  it("max_strlen: strings are cut at max_strlen characters and printed with the '..' trailer, the environment winning over config", async () => {
     const w = await startC(["openat", "2", "/nonexistent/a-long-path"]);
     const prog = 'config = { max_strlen = 12 } tracepoint:syscalls:sys_enter_openat /pid == $1/ { printf("[%s]\\n", str(args.filename)); }';
     const out = await traced(["-q", "-e", prog, String(w.pid)], w, { BPFTRACE_MAX_STRLEN: "8" }, (kill) => setTimeout(() => kill("SIGINT"), 100));
     w.kill();
-    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexi]\n[/nonexi]\n\n\n");
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexis..]\n[/nonexis..]\n\n\n");
     const w2 = await startC(["openat", "1", "/nonexistent/a-long-path"]);
     const out2 = await traced(["-q", "-e", prog, String(w2.pid)], w2, {}, (kill) => setTimeout(() => kill("SIGINT"), 100));
     w2.kill();
-    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexisten]\n\n\n");
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexistent..]\n\n\n");
+  });
+
+  it("str_trunc_trailer: a cut string's trailer is configurable; a string that fits with its NUL has none, in printf, print and map keys", async () => {
+    const w = await startC(["openat", "1", "/nonexistent/a-long-path"]);
+    const prog = 'tracepoint:syscalls:sys_enter_openat /pid == $1/ { printf("[%s] [%s]\\n", str(args.filename), str(args.filename, 5)); @[str(args.filename)] = count(); }';
+    const out = await traced(["-q", "-e", prog, String(w.pid)], w, { BPFTRACE_MAX_STRLEN: "25", BPFTRACE_STR_TRUNC_TRAILER: "_xxx" }, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w.kill();
+    expect(out.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexistent/a-long-path] [/non]\n\n\n@[/nonexistent/a-long-path]: 1\n");
+    const w2 = await startC(["openat", "1", "/nonexistent/a-long-path"]);
+    const out2 = await traced(["-q", "-e", prog, String(w2.pid)], w2, { BPFTRACE_MAX_STRLEN: "23", BPFTRACE_STR_TRUNC_TRAILER: "_xxx" }, (kill) => setTimeout(() => kill("SIGINT"), 100));
+    w2.kill();
+    expect(out2.stdout).toBe("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n[/nonexistent/a-long-pat_xxx] [/non]\n\n\n@[/nonexistent/a-long-pat_xxx]: 1\n");
+  });
+
+  it("log_size asks for the verifier's log from the first load: too small fails a valid program with ENOSPC in bpftrace's words", async () => {
+    const prog = 'begin { if (str($1) == str($2)) { printf("%s\\n", str($1)); exit() } }';
+    const small = await cli(["-e", prog, "hello", "hello"], { env: { BPFTRACE_LOG_SIZE: "2" } });
+    expect(small.code).toBe(1);
+    expect(small.stderr.split("\n").slice(0, 2)).toEqual([
+      "ERROR: Error loading BPF program for begin_1. Error code: -28 (No space left on device).",
+      "WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of 2 bytes. Or, add the configuration `config = { log_size = N; }` to the script.",
+    ]);
+    const big = await cli(["-q", "-e", `config = { log_size = 1000000 } ${prog}`, "hello", "hello"]);
+    expect(big.stdout).toBe("hello\n\n\n");
   });
 
   it("stack_mode=perf prints each frame as a tab, the address in hex and the symbol", async () => {

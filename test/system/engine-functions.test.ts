@@ -2,21 +2,24 @@
 // strftime (wall clock), ntop (IPv4/IPv6 of real TCP connections), join (argv of a real
 // execve), ustack symbolised per process (a gcc-built workload that exited before the
 // maps were printed), usym, uaddr, macaddr, kaddr + `*` on an integer, cgroupid, cat,
-// system (--unsafe only), hist(n, k), bswap.
+// system and write_user (--unsafe only), hist(n, k), bswap.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo } from "node:net";
 import { tmpdir, userInfo } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { skipWithoutBpf } from "../helpers/privilege.ts";
 import { mapOf, newSession, traceWorkload } from "../helpers/engine.ts";
-import { startWorkload } from "../helpers/workload.ts";
+import { startC, startWorkload } from "../helpers/workload.ts";
+import { describeError } from "../../bpf/errors.ts";
 import { CompileFailure } from "../../bpf/session.ts";
 import { formatMap } from "../../bpf/output/index.ts";
 import { machineEnv } from "../../bpf/runtime/features.ts";
 import * as native from "../../native/index.ts";
+import { VerifierError } from "../../native/index.ts";
 
 const SOURCE = fileURLToPath(new URL("../fixtures/workload/funcs.c", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "tracebook-funcs-"));
@@ -25,6 +28,13 @@ function build(name: string, pie: boolean): string {
   const out = join(dir, name);
   execFileSync("gcc", ["-O1", "-g", "-fno-omit-frame-pointer", ...(pie ? [] : ["-no-pie"]), "-o", out, SOURCE], { stdio: "pipe" });
   return out;
+}
+
+/** Whether kernel lockdown (integrity or confidentiality) is in force: securityfs says, else the forced mode of the kernel's config. */
+function lockedDown(): boolean {
+  if (existsSync("/sys/kernel/security/lockdown")) return /\[(integrity|confidentiality)\]/.test(readFileSync("/sys/kernel/security/lockdown", "utf8"));
+  if (!existsSync("/proc/config.gz")) return false;
+  return /^CONFIG_LOCK_DOWN_KERNEL_FORCE_(INTEGRITY|CONFIDENTIALITY)=y$/m.test(gunzipSync(readFileSync("/proc/config.gz")).toString("utf8"));
 }
 
 async function collect(session: ReturnType<typeof newSession>, source: string, opts: { unsafe?: boolean } = {}): Promise<string> {
@@ -235,6 +245,9 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     writeFileSync(file, "line one\nline two\n");
     const text = await collect(session, `BEGIN { cat("${dir}/cat-%d.txt", 7); cat("${dir}/none"); printf("end\\n"); exit(); }`);
     expect(text).toBe(`line one\nline two\nERROR: failed to open file '${dir}/none' (No such file or directory)\nend\n`);
+    // max_cat_bytes bounds what is printed (bpftrace's config variable)
+    const cut = await collect(session, `config = { max_cat_bytes = 6 } BEGIN { cat("${dir}/cat-%d.txt", 7); printf("|\\n"); exit(); }`);
+    expect(cut).toBe("line o|\n");
   });
 
   it("system() is refused without unsafe (bpftrace's message) and runs the command with it", async () => {
@@ -242,6 +255,20 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     expect(err).toBeInstanceOf(CompileFailure);
     expect((err as CompileFailure).diagnostics.map((d) => d.message)).toEqual(["system() is an unsafe function being used in safe mode"]);
     expect(await collect(session, 'BEGIN { system("echo %d", 42); printf("after\\n"); exit(); }', { unsafe: true })).toBe("42\nafter\n");
+  });
+
+  it("write_user() with --unsafe writes the workload's own memory, or is refused with the reason where the kernel is locked down", async () => {
+    const w = await startC(["openat", "1", "/nonexistent/wu-aaaa"]);
+    const prog = 'tracepoint:syscalls:sys_enter_openat /pid == $1/ { $ok = write_user(args.filename + 16, "bbbb", 4); printf("%d %d %s\\n", $ok, write_user(0, "x", 1), str(args.filename)); }';
+    const r = await traceWorkload(session, prog, w, { unsafe: true }).catch((e: unknown) => e);
+    w.kill();
+    if (lockedDown()) {
+      // kernel/trace/bpf_trace.c withholds the helper under lockdown (this machine's kernel forces integrity)
+      expect(r).toBeInstanceOf(VerifierError);
+      expect(describeError(r).text).toContain("in plain words: bpf_probe_write_user (write_user()) is withheld while the kernel is locked down");
+      return;
+    }
+    expect((r as Awaited<ReturnType<typeof traceWorkload>>).lines).toEqual(["1 0 /nonexistent/wu-bbbb"]);
   });
 
   it("hist(n, 2): each power of two split in 4 buckets, printed as bpftrace prints them", async () => {

@@ -65,6 +65,14 @@ END { for ($kv : @files) { printf("end %s %s %d\\n", $kv.0.0, $kv.0.1, $kv.1); }
     for (const name of ["@equal", "@differ", "@contains", "@prefix"]) expect(scalar(r.maps, name), name).toBe(BigInt(N));
   });
 
+  it("max_strlen 9999: for over a map of long string keys and values prints each entry; print() sends the tuple from its slot", async () => {
+    const w = await startC(["openat", "2", PATH]);
+    const prog = "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @m[str(args->filename)] = str(args->filename); for ($kv : @m) { print($kv); } }";
+    const r = await traceWorkload(session, prog, w, { origin: "cell[5]", settings: { maxStrlen: 9999 } });
+    expect(r.workloadExit).toBe(0);
+    expect(r.lines.filter((l) => l !== "")).toEqual(Array.from({ length: 2 }, () => `(${PATH}, ${PATH})`));
+  });
+
   // What max_strlen (the maxStrlen compile option) allows: every size loads, the loops over
   // 4096-byte strings included (the verifier walks them byte by byte).
   it.each([1, 7, 64, 513, 1024, 4096])("programs compiled for max_strlen %i load into the kernel", (n) => {

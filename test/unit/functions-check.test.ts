@@ -71,6 +71,7 @@ describe("errors", () => {
     ["BEGIN { @[ustack(fast)] = count(); }", "unknown identifier 'fast'"],
     ["BEGIN { @[ustack(0)] = count(); }", "ustack() frame limit must be between 1 and 1024"],
     ['BEGIN { system("ls"); }', "system() is an unsafe function being used in safe mode"],
+    ['tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x", 1); }', "write_user() is unsafe. To use you need the --unsafe flag"],
     ['BEGIN { @g = 2; if (has_key(@g, 2)) { exit(); } }', "call to has_key() expects a map with explicit keys (non-scalar map)"],
     ['BEGIN { @g = 2; delete(@g, 2); }', "call to delete() with two arguments expects a map with explicit keys (non-scalar map)"],
     // the map's keys in bpftrace's types: a literal at its own width, the widest written
@@ -81,6 +82,15 @@ describe("errors", () => {
     ['BEGIN { @g["a"] = 2; delete(@g, 1); }', "Argument mismatch for @g: trying to access with arguments: 'int64' when map expects arguments: 'string[2]'"],
   ])("%s", (source, message) => {
     expect(messages(source)).toContain(message);
+  });
+
+  it("write_user() with unsafe: a bool from bpf_probe_write_user(dst, &src, len), len clamped to the source's size", () => {
+    const spec = clean('tracepoint:syscalls:sys_enter_openat { $ok = write_user(args.filename, "ab", 9); printf("%d\\n", $ok); }', true);
+    expect(disassemble(spec.programs[0]!.insns)).toMatch(/r3 = 3\n\s+\d+: call 36 ; bpf_probe_write_user\n/);
+    expect(messages('tracepoint:syscalls:sys_enter_openat { write_user(args.filename, 1, 1); }', true)).toEqual([
+      "write_user() source must be a value in memory (string, array, struct, tuple, buffer), not int64",
+    ]);
+    expect(messages('tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x"); }', true)[0]).toMatch(/write_user/);
   });
 
   it("system() compiles with unsafe; cat() needs no unsafe", () => {
@@ -95,6 +105,16 @@ describe("codegen", () => {
     const text = disassemble(spec.programs[0]!.insns);
     expect(text).toContain("r0 = 0xffffffff83a0c2e0 ll");
     expect(text).toMatch(/r2 = 8\n\s+\d+: call 113 ; bpf_probe_read_kernel\n/);
+  });
+
+  it("print() of a value larger than the BPF stack reserves its record in the ring buffer and copies the value in; a small one is sent with ringbuf_output", () => {
+    const big = disassemble(clean("tracepoint:syscalls:sys_enter_openat { $s = str(args.filename); print($s); }").programs[0]!.insns);
+    expect(big).toMatch(/r2 = 1032\n\s+\d+: r3 = 0\n\s+\d+: call 131 ; bpf_ringbuf_reserve\n/);
+    expect(big).toContain("call 132 ; bpf_ringbuf_submit");
+    expect(big).not.toContain("bpf_ringbuf_output");
+    const small = disassemble(clean("tracepoint:syscalls:sys_enter_openat { print(comm); }").programs[0]!.insns);
+    expect(small).toContain("call 130 ; bpf_ringbuf_output");
+    expect(small).not.toContain("bpf_ringbuf_reserve");
   });
 
   it("join sends its record of 8 + 16 × 1024 bytes from the per-CPU scratch value", () => {

@@ -100,6 +100,8 @@ describe("join and cat records", () => {
     writeFileSync(join(dir, "big"), "x".repeat(MAX_CAT_BYTES + 10));
     expect(catFile(join(dir, "small"))).toEqual({ out: "a\nb" });
     expect(catFile(join(dir, "big")).out).toHaveLength(MAX_CAT_BYTES);
+    expect(catFile(join(dir, "small"), 1)).toEqual({ out: "a" });
+    expect(catFile(join(dir, "big"), 20_000).out).toHaveLength(MAX_CAT_BYTES + 10);
     expect(catFile(join(dir, "none"))).toEqual({ out: "", err: `ERROR: failed to open file '${join(dir, "none")}' (No such file or directory)\n` });
   });
 });

@@ -2,7 +2,7 @@
 // them: native.mapEntryViews) gives what decoding separate copies gives, and a read past a
 // view's end is still refused although the page goes on.
 import { describe, expect, it } from "vitest";
-import { decodeMap, decodeValue } from "../../bpf/maps/codec.ts";
+import { decodeMap, decodeValue, strCut } from "../../bpf/maps/codec.ts";
 import type { MapInfo } from "../../bpf/types/map-info.ts";
 import { s32, str, u64 } from "../../bpf/types/types.ts";
 
@@ -56,6 +56,24 @@ describe("map codec over views of a batch page", () => {
       { kind: "str", value: "" },
       { kind: "str", value: "sixteen-bytes-xx" },
     ]);
+  });
+
+  it("a string of str()'s size (max_strlen below 1024) that fills its bytes without a NUL was cut: it gets the trailer, in tuples too", () => {
+    const cut = strCut({ maxStrlen: 4, strTruncTrailer: ".." });
+    expect(decodeValue(str(4), cstr("abcd", 4), 0, undefined, cut)).toEqual({ kind: "str", value: "abcd.." });
+    expect(decodeValue(str(4), cstr("abc", 4), 0, undefined, cut)).toEqual({ kind: "str", value: "abc" });
+    // a char array of another size that fills it is whole (bpftrace reads a byte more of those)
+    expect(decodeValue(str(5), cstr("hello", 5), 0, undefined, cut)).toEqual({ kind: "str", value: "hello" });
+    const custom = strCut({ maxStrlen: 4, strTruncTrailer: "_xxx" });
+    expect(decodeValue(str(4), cstr("abcd", 4), 0, undefined, custom)).toEqual({ kind: "str", value: "abcd_xxx" });
+    const pair = new Uint8Array([...cstr("ab", 4), ...cstr("wxyz", 4)]);
+    expect(decodeValue({ k: "tuple", elements: [str(4), str(4)] }, pair, 0, undefined, strCut({ maxStrlen: 4, strTruncTrailer: "~" }))).toEqual({
+      kind: "tuple",
+      elements: [{ kind: "str", value: "ab" }, { kind: "str", value: "wxyz~" }],
+    });
+    // from 1024 on, str() keeps its NUL and cuts nothing
+    expect(strCut({ maxStrlen: 1024, strTruncTrailer: ".." })).toBeUndefined();
+    expect(decodeValue(str(4), cstr("abcd", 4), 0)).toEqual({ kind: "str", value: "abcd" });
   });
 
   it("refuses a read past the end of a view although the page goes on", () => {

@@ -44,6 +44,8 @@ describe("settings from the environment", () => {
     expect(settingsFromEnv({ BPFTRACE_STRLEN: "16", BPFTRACE_MAX_STRLEN: "24" }).settings.maxStrlen).toBe(24);
     expect(settingsFromEnv({ BPFTRACE_MAX_MAP_KEYS: "100", BPFTRACE_MAP_KEYS_MAX: "5" }).settings.maxMapKeys).toBe(100);
     expect(settingsFromEnv({ HOME: "/root" }).settings).toEqual({});
+    expect(settingsFromEnv({ BPFTRACE_STR_TRUNC_TRAILER: "_xxx", BPFTRACE_MAX_CAT_BYTES: "1" }).settings).toEqual({ strTruncTrailer: "_xxx", maxCatBytes: 1 });
+    expect(settingsFromEnv({ BPFTRACE_CAT_BYTES_MAX: "7" }).settings).toEqual({ maxCatBytes: 7 });
   });
 
   it("refuses bad values with bpftrace's words", () => {
@@ -93,6 +95,11 @@ describe("what the settings change", () => {
     expect(clean(src).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 1024 }]);
     expect(clean(`config = { max_strlen = 16 } ${src}`).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 16 }]);
     expect(clean(src, { settings: { maxStrlen: 24 } }).maps.find((m) => m.name === "@s")?.info?.keyTypes).toEqual([{ k: "string", size: 24 }]);
+  });
+
+  it("str_trunc_trailer and max_cat_bytes are kept for the runtime (defaults '..' and 10240, bpftrace's)", () => {
+    expect(clean("BEGIN { exit(); }").settings).toMatchObject({ strTruncTrailer: "..", maxCatBytes: 10240 });
+    expect(clean('config = { str_trunc_trailer = "~"; max_cat_bytes = 3 } BEGIN { exit(); }').settings).toMatchObject({ strTruncTrailer: "~", maxCatBytes: 3 });
   });
 
   it("max_map_keys sizes maps without a declaration; a declaration keeps its own size", () => {

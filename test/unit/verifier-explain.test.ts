@@ -19,6 +19,22 @@ describe("verifier logs of this kernel", () => {
     expect(explainVerifier(text)).toMatch(new RegExp(`^${c.plain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   });
 
+  it("bpf_probe_write_user refused is explained as lockdown, other helpers as the program type's set", () => {
+    const refused = (helper: string) => `93: (85) call ${helper}\nprogram of this type cannot use helper ${helper}\nprocessed 95 insns (limit 1000000)`;
+    expect(explainVerifier(refused("bpf_probe_write_user#36"))).toMatch(/^bpf_probe_write_user \(write_user\(\)\) is withheld while the kernel is locked down/);
+    expect(explainVerifier(refused("bpf_skb_output#111"))).toMatch(/^a helper this program type may not call/);
+  });
+
+  it("a log that overflowed its buffer (ENOSPC) is told in bpftrace's words, with the program's name and the log size", () => {
+    const e = new VerifierError("func#0 @0\n0: R1=ctx() R10=fp0\n", 28, { context: 'load program "begin"', truncated: true, logSize: 64 });
+    e.program = "begin_1";
+    expect(describeError(e).text.split("\n").slice(0, 3)).toEqual([
+      "ERROR: Error loading BPF program for begin_1. Error code: -28 (No space left on device).",
+      "WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of 64 bytes. Or, add the configuration `config = { log_size = N; }` to the script.",
+      "verifier log (last lines):",
+    ]);
+  });
+
   it("a read through a number is not called a missing NULL check", () => {
     expect(explainVerifier(log("mem"))).not.toContain("NULL");
     expect(explainVerifier(log("null-check"))).toContain("NULL");
