@@ -10,6 +10,8 @@ export interface StackOptions {
   readonly pid?: number;
   readonly mode?: StackMode;
   readonly depth?: number;
+  /** Source lines of user frames (show_debug_info); on unless false. */
+  readonly debugInfo?: boolean;
 }
 
 /** What decoding needs of the machine (symbols are most of it). */

@@ -76,7 +76,7 @@ function decodeStack(type: Type, b: Uint8Array, off: number, sym: Symbolizer): V
   const raw = readInt(b, off, 8, true);
   const id = t.user ? BigInt.asIntN(32, raw) : raw;
   const pid = t.user ? Number(BigInt.asUintN(64, raw) >> 32n) : undefined;
-  const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
+  const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }), ...(t.debugInfo === false && { debugInfo: false }) };
   let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
   if (t.limit !== undefined) frames = frames.slice(0, t.limit);
   const full = frames.length >= Math.min(t.limit ?? STACK_DEPTH, STACK_DEPTH);
