@@ -21,8 +21,16 @@ const LNCT_DIRECTORY_INDEX = 2;
 export class LineTable {
   private readonly ranges: readonly LineRange[];
 
-  constructor(ranges: LineRange[]) {
+  constructor(
+    ranges: LineRange[],
+    private readonly files: ReadonlyMap<number, readonly string[]> = new Map(),
+  ) {
     this.ranges = ranges.sort((a, b) => a.start - b.start);
+  }
+
+  /** The file names of the line program at `offset` of .debug_line (a unit's DW_AT_stmt_list), by their number. */
+  filesOf(offset: number): readonly string[] | undefined {
+    return this.files.get(offset);
   }
 
   get size(): number {
@@ -56,15 +64,17 @@ export function readLineTable(elf: ElfFile): LineTable | undefined {
   const strings = (form: number, off: number) => stringAt(form === Form.line_strp ? lineStr : str, off);
   const data = elf.sectionData(sec);
   const ranges: LineRange[] = [];
+  const files = new Map<number, readonly string[]>();
   const c = new DwarfCursor(data);
   while (c.pos + 4 <= data.length) {
+    const start = c.pos;
     const { length, offsetSize } = c.unitLength();
     const end = c.pos + length;
     if (end > data.length) break;
-    runUnit(new DwarfCursor(data.subarray(0, end), c.pos), offsetSize, strings, ranges);
+    files.set(start, runUnit(new DwarfCursor(data.subarray(0, end), c.pos), offsetSize, strings, ranges));
     c.pos = end;
   }
-  return new LineTable(ranges);
+  return new LineTable(ranges, files);
 }
 
 export function sectionBytes(elf: ElfFile, name: string): Uint8Array | undefined {
@@ -72,7 +82,8 @@ export function sectionBytes(elf: ElfFile, name: string): Uint8Array | undefined
   return s ? elf.sectionData(s) : undefined;
 }
 
-function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off: number) => string | undefined, out: LineRange[]): void {
+/** Runs one unit's line program into `out`; returns its file names by number. */
+function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off: number) => string | undefined, out: LineRange[]): string[] {
   const version = c.u16();
   let addressSize = 8;
   if (version >= 5) {
@@ -175,6 +186,7 @@ function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off
         for (let i = 0; i < (opLengths[op - 1] ?? 0); i++) c.uleb();
     }
   }
+  return files;
 }
 
 /** A DWARF 5 directory or file name table: entries described by (content type, form) pairs. */

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Clock, clockNs } from "../../native/index.ts";
 import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms, type UserFrame } from "../symbols/index.ts";
+import type { SourceLine } from "../elf/dwarf-line.ts";
 import type { StackOptions, Symbolizer } from "../functions/decode.ts";
 import { cgroupPath } from "./cgroup-path.ts";
 import { userName } from "./user-name.ts";
@@ -114,15 +115,17 @@ export class ProcessSymbolizer implements Symbolizer {
 
   /**
    * The lines of a user address in `pid` as bpftrace prints them: "name+off@file:line"
-   * (the line when the file has DWARF and `debugInfo`), "addr name+off (module)" in perf
-   * mode, which never shows lines.
+   * (the line when the file has DWARF and `debugInfo`), after a "[inlined] name@file:line"
+   * for each function inlined there, innermost first; "addr name+off (module)" in perf
+   * mode, after "addr name (inlined)" lines, never with source lines.
    */
   userFrame(addr: bigint, pid: number | undefined, perf: boolean, debugInfo: boolean): string[] {
-    const f = pid === undefined ? undefined : this.resolveUser(addr, pid, debugInfo && !perf);
+    const f = pid === undefined ? undefined : this.resolveUser(addr, pid, debugInfo);
     if (!f || f.symbol === undefined) return [perf ? `${hex(addr)} 0x${hex(addr)} ([unknown])` : `0x${hex(addr)}`];
     const name = `${f.symbol}+${f.offset ?? 0}`;
-    if (perf) return [`${hex(addr)} ${name} (${f.path})`];
-    return [f.source ? `${name}@${f.source.file}:${f.source.line}` : name];
+    if (perf) return [...(f.inlined ?? []).map((i) => `${hex(addr)} ${i.name} (inlined)`), `${hex(addr)} ${name} (${f.path})`];
+    const at = (s: SourceLine | undefined) => (s ? `@${s.file}:${s.line}` : "");
+    return [...(f.inlined ?? []).map((i) => `[inlined] ${i.name}${at(i.source)}`), `${name}${at(f.source)}`];
   }
 
   symbol(addr: bigint, user: boolean, pid?: number): string {

@@ -6,6 +6,7 @@ import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
 
 import { AddressIndex } from "../elf/symbols.ts";
 import { readLineTable, type LineTable, type SourceLine } from "../elf/dwarf-line.ts";
+import { readInlineTable, type InlineTable } from "../elf/dwarf-info.ts";
 import { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
 
 const NT_GNU_BUILD_ID = 3;
@@ -21,6 +22,12 @@ export interface UserFrame {
   readonly offset?: number;
   /** The source file and line of the address, from the file's DWARF line table (when asked for and present). */
   readonly source?: SourceLine;
+  /**
+   * Functions inlined at the address, innermost first, each with the line it is at (the
+   * line table's for the innermost, its callee's call site for the others); `source` is
+   * then the outermost inlined call's site.
+   */
+  readonly inlined?: readonly { readonly name: string; readonly source?: SourceLine }[];
 }
 
 /** Reads a file of the target process's view (e.g. through /proc/PID/root). */
@@ -31,6 +38,8 @@ export interface LoadedElf {
   readonly index: AddressIndex;
   /** The .debug_line table, read the first time a frame asks for its line (null: none). */
   lines?: LineTable | null;
+  /** The inlined calls of .debug_info, read with the lines (null: none). */
+  inlines?: InlineTable | null;
 }
 
 /** Parsed ELF files by path, shared by the symbolizers of several processes. */
@@ -119,9 +128,22 @@ function withSource(frame: UserFrame, loaded: LoadedElf, vaddr: number, debugInf
     } catch {
       loaded.lines = null; // malformed DWARF: frames go without lines
     }
+    try {
+      loaded.inlines = readInlineTable(loaded.elf, loaded.lines ?? undefined) ?? null;
+    } catch {
+      loaded.inlines = null;
+    }
   }
-  const source = loaded.lines?.lookup(vaddr);
-  return source ? { ...frame, source } : frame;
+  let source = loaded.lines?.lookup(vaddr);
+  const calls = loaded.inlines?.lookup(vaddr) ?? [];
+  if (calls.length === 0) return source ? { ...frame, source } : frame;
+  // innermost first: each inlined function is at the line its callee was called from
+  const inlined: { name: string; source?: SourceLine }[] = [];
+  for (let i = calls.length - 1; i >= 0; i--) {
+    inlined.push({ name: calls[i]!.name, ...(source && { source }) });
+    source = calls[i]!.call;
+  }
+  return { ...frame, inlined, ...(source && { source }) };
 }
 
 /** .symtab of /usr/lib/debug/.build-id/NN/REST.debug when the file has no .symtab. */

@@ -1,5 +1,6 @@
 // The DWARF readers on gcc builds of test/fixtures/elf/dwarf-demo.c: .debug_line (DWARF 4
-// and 5 line programs) checked row by row against binutils' decoding of the same table.
+// and 5 line programs) checked row by row against binutils' decoding of the same table, and
+// .debug_info's inlined calls (inner inlined into outer inlined into demo_lines).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ElfFile, functionSymbols } from "../../bpf/elf/index.ts";
 import { readLineTable } from "../../bpf/elf/dwarf-line.ts";
+import { readInlineTable } from "../../bpf/elf/dwarf-info.ts";
 
 const SOURCE = join(import.meta.dirname, "../fixtures/elf/dwarf-demo.c");
 const lineOf = (marker: string) => readFileSync(SOURCE, "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;
@@ -55,4 +57,25 @@ describe("dwarf line table", () => {
     execFileSync("gcc", ["-O0", "-o", bin, SOURCE]);
     expect(readLineTable(ElfFile.parse(readFileSync(bin)))).toBeUndefined();
   });
+
+  for (const [opt, version] of [["-O0", 5], ["-O2", 5], ["-O2", 4]] as const) {
+    it(`finds the inlined calls covering an address, outermost first (${opt}, DWARF ${version})`, () => {
+      const bin = join(dir, `inl${opt}${version}`);
+      execFileSync("gcc", [opt, "-g", `-gdwarf-${version}`, "-o", bin, SOURCE]);
+      const elf = ElfFile.parse(readFileSync(bin));
+      const lines = readLineTable(elf)!;
+      const inlines = readInlineTable(elf, lines)!;
+      const fn = functionSymbols(elf).get("demo_lines")!;
+      const addresses = Array.from({ length: fn.size }, (_, i) => fn.value + i);
+      const deepest = addresses.find((a) => inlines.lookup(a).length === 2)!;
+      expect(deepest).toBeDefined();
+      expect(inlines.lookup(deepest)).toEqual([
+        { name: "outer", call: { file: SOURCE, line: lineOf("demo_lines calls outer") } },
+        { name: "inner", call: { file: SOURCE, line: lineOf("outer calls inner") } },
+      ]);
+      // the inner function's own line is the line table's
+      expect(lines.lookup(deepest)).toEqual({ file: SOURCE, line: lineOf("inner body") });
+      expect(inlines.lookup(fn.value + fn.size)).toEqual([]);
+    });
+  }
 });
