@@ -42,11 +42,19 @@ export interface InlinedCall {
 }
 
 export class InlineTable {
+  /** Every range of every call, by start; `reach[i]` is the furthest end of ranges 0..i. */
+  private readonly spans: readonly { readonly lo: number; readonly hi: number; readonly call: Inlined }[];
+  private readonly reach: readonly number[];
+
   constructor(
     private readonly calls: readonly Inlined[],
     private readonly names: ReadonlyMap<number, string>,
     private readonly refs: ReadonlyMap<number, number>,
-  ) {}
+  ) {
+    this.spans = calls.flatMap((call) => call.ranges.map(([lo, hi]) => ({ lo, hi, call }))).sort((a, b) => a.lo - b.lo);
+    let far = 0;
+    this.reach = this.spans.map((s) => (far = Math.max(far, s.hi)));
+  }
 
   get size(): number {
     return this.calls.length;
@@ -54,7 +62,22 @@ export class InlineTable {
 
   /** The inlined calls covering `address`, outermost first. */
   lookup(address: number): InlinedCall[] {
-    const hits = this.calls.filter((c) => c.ranges.some(([lo, hi]) => address >= lo && address < hi));
+    // the last range starting at or before the address, then back while an earlier one may still reach it
+    let lo = 0;
+    let hi = this.spans.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.spans[mid]!.lo <= address) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const hits: Inlined[] = [];
+    for (let i = last; i >= 0 && this.reach[i]! > address; i--) {
+      const s = this.spans[i]!;
+      if (address < s.hi && !hits.includes(s.call)) hits.push(s.call);
+    }
     hits.sort((a, b) => a.depth - b.depth);
     return hits.map((c) => ({ name: this.nameOf(c.origin) ?? "??", ...(c.call && { call: c.call }) }));
   }
