@@ -9,6 +9,7 @@ import { sectionBytes, type LineTable, type SourceLine } from "./dwarf-line.ts";
 // DW_TAG_*, DW_AT_* (DWARF 5 sections 7.5.3, 7.5.4)
 const TAG_INLINED_SUBROUTINE = 0x1d;
 const AT_NAME = 0x03;
+const AT_COMP_DIR = 0x1b;
 const AT_STMT_LIST = 0x10;
 const AT_LOW_PC = 0x11;
 const AT_HIGH_PC = 0x12;
@@ -91,24 +92,37 @@ export class InlineTable {
   }
 }
 
-/** The inlined calls of an ELF file's .debug_info; undefined when it has none. */
-export function readInlineTable(elf: ElfFile, lines: LineTable | undefined): InlineTable | undefined {
+interface Unit {
+  readonly start: number;
+  readonly shape: UnitShape;
+  readonly abbrevs: ReadonlyMap<number, Abbrev>;
+  /** At the unit's first DIE, ending with the unit. */
+  readonly cursor: DwarfCursor;
+}
+
+interface InfoSections {
+  readonly info: Uint8Array;
+  readonly abbrev: Uint8Array;
+  readonly strings: (form: number, off: number) => string | undefined;
+}
+
+function infoSections(elf: ElfFile): InfoSections | undefined {
   const info = sectionBytes(elf, ".debug_info");
-  const abbrevData = sectionBytes(elf, ".debug_abbrev");
-  if (!info || !abbrevData || info.length > MAX_INFO_BYTES) return undefined;
+  const abbrev = sectionBytes(elf, ".debug_abbrev");
+  if (!info || !abbrev || info.length > MAX_INFO_BYTES) return undefined;
   const str = sectionBytes(elf, ".debug_str");
   const lineStr = sectionBytes(elf, ".debug_line_str");
-  const strings = (form: number, off: number) => stringAt(form === Form.line_strp ? lineStr : str, off);
-  const ranges = { v5: sectionBytes(elf, ".debug_rnglists"), v4: sectionBytes(elf, ".debug_ranges") };
-  const calls: Inlined[] = [];
-  const names = new Map<number, string>();
-  const refs = new Map<number, number>();
+  return { info, abbrev, strings: (form, off) => stringAt(form === Form.line_strp ? lineStr : str, off) };
+}
+
+/** The compile (and partial) units of .debug_info, DWARF 2-5. */
+function* units({ info, abbrev }: InfoSections): Generator<Unit> {
   const c = new DwarfCursor(info);
   while (c.pos + 4 <= info.length) {
-    const unitStart = c.pos;
+    const start = c.pos;
     const { length, offsetSize } = c.unitLength();
     const end = c.pos + length;
-    if (end > info.length) break;
+    if (end > info.length) return;
     const version = c.u16();
     let unitType = 1;
     let addressSize: number;
@@ -122,14 +136,52 @@ export function readInlineTable(elf: ElfFile, lines: LineTable | undefined): Inl
       addressSize = c.u8();
     }
     if (UNIT_TYPES.has(unitType)) {
-      const u: UnitShape = { offsetSize, addressSize, version };
-      const abbrevs = readAbbrevs(abbrevData, abbrevOffset);
-      const unit = new DwarfCursor(info.subarray(0, end), c.pos);
-      readUnit(unit, unitStart, u, abbrevs, strings, ranges, lines, { calls, names, refs });
+      const shape: UnitShape = { offsetSize, addressSize, version };
+      yield { start, shape, abbrevs: readAbbrevs(abbrev, abbrevOffset), cursor: new DwarfCursor(info.subarray(0, end), c.pos) };
     }
     c.pos = end;
   }
-  return new InlineTable(calls, names, refs);
+}
+
+/**
+ * Each unit's compilation directory by its line program's offset (DW_AT_stmt_list): before
+ * DWARF 5 a line program does not name it, and its file and directory number 0 mean it.
+ */
+export function compDirs(elf: ElfFile): Map<number, string> {
+  const out = new Map<number, string>();
+  const sections = infoSections(elf);
+  if (!sections) return out;
+  for (const unit of units(sections)) {
+    const die = readDie(unit.cursor, unit.abbrevs, unit.shape, sections.strings);
+    const stmt = die?.vals.get(AT_STMT_LIST)?.v;
+    const dir = die?.vals.get(AT_COMP_DIR)?.v;
+    if (typeof stmt === "number" && typeof dir === "string") out.set(stmt, dir);
+  }
+  return out;
+}
+
+/** The inlined calls of an ELF file's .debug_info; undefined when it has none. */
+export function readInlineTable(elf: ElfFile, lines: LineTable | undefined): InlineTable | undefined {
+  const sections = infoSections(elf);
+  if (!sections) return undefined;
+  const ranges = { v5: sectionBytes(elf, ".debug_rnglists"), v4: sectionBytes(elf, ".debug_ranges") };
+  const sink: Sink = { calls: [], names: new Map(), refs: new Map() };
+  for (const unit of units(sections)) readUnit(unit, sections.strings, ranges, lines, sink);
+  return new InlineTable(sink.calls, sink.names, sink.refs);
+}
+
+type Attrs = Map<number, { v: FormValue; form: number }>;
+
+/** The DIE at the cursor: its offset, abbreviation and attributes; null for a null entry, undefined for an unknown code. */
+function readDie(c: DwarfCursor, abbrevs: ReadonlyMap<number, Abbrev>, u: UnitShape, strings: InfoSections["strings"]): { offset: number; abbrev: Abbrev; vals: Attrs } | null | undefined {
+  const offset = c.pos;
+  const code = c.uleb();
+  if (code === 0) return null;
+  const abbrev = abbrevs.get(code);
+  if (!abbrev) return undefined;
+  const vals: Attrs = new Map();
+  for (const [name, form, implicit] of abbrev.attrs) vals.set(name, { v: readForm(c, form, u, strings, implicit), form });
+  return { offset, abbrev, vals };
 }
 
 function readAbbrevs(data: Uint8Array, offset: number): Map<number, Abbrev> {
@@ -159,11 +211,8 @@ interface Sink {
 const REF_FORMS: ReadonlySet<number> = new Set([Form.ref1, Form.ref2, Form.ref4, Form.ref8, Form.ref_udata]);
 
 function readUnit(
-  c: DwarfCursor,
-  unitStart: number,
-  u: UnitShape,
-  abbrevs: ReadonlyMap<number, Abbrev>,
-  strings: (form: number, off: number) => string | undefined,
+  { start: unitStart, shape: u, abbrevs, cursor: c }: Unit,
+  strings: InfoSections["strings"],
   rangeSections: { v5: Uint8Array | undefined; v4: Uint8Array | undefined },
   lines: LineTable | undefined,
   sink: Sink,
@@ -173,16 +222,13 @@ function readUnit(
   let files: readonly string[] = [];
   let first = true;
   while (!c.atEnd) {
-    const offset = c.pos;
-    const code = c.uleb();
-    if (code === 0) {
+    const die = readDie(c, abbrevs, u, strings);
+    if (die === null) {
       if (--depth <= 0) return;
       continue;
     }
-    const a = abbrevs.get(code);
-    if (!a) return; // a malformed unit: stop reading it
-    const vals = new Map<number, { v: FormValue; form: number }>();
-    for (const [name, form, implicit] of a.attrs) vals.set(name, { v: readForm(c, form, u, strings, implicit), form });
+    if (!die) return; // a malformed unit: stop reading it
+    const { offset, abbrev: a, vals } = die;
     const num = (at: number) => {
       const v = vals.get(at)?.v;
       return typeof v === "number" ? v : undefined;

@@ -55,8 +55,12 @@ export class LineTable {
   }
 }
 
-/** The line table of an ELF file's .debug_line; undefined when it has none. */
-export function readLineTable(elf: ElfFile): LineTable | undefined {
+/**
+ * The line table of an ELF file's .debug_line; undefined when it has none. `compDirs`: the
+ * units' compilation directories by line program offset (dwarf-info.ts's compDirs), which
+ * relative names of DWARF 2-4 programs are in.
+ */
+export function readLineTable(elf: ElfFile, compDirs: ReadonlyMap<number, string> = new Map()): LineTable | undefined {
   const sec = elf.section(".debug_line");
   if (!sec) return undefined;
   const lineStr = sectionBytes(elf, ".debug_line_str");
@@ -71,7 +75,7 @@ export function readLineTable(elf: ElfFile): LineTable | undefined {
     const { length, offsetSize } = c.unitLength();
     const end = c.pos + length;
     if (end > data.length) break;
-    files.set(start, runUnit(new DwarfCursor(data.subarray(0, end), c.pos), offsetSize, strings, ranges));
+    files.set(start, runUnit(new DwarfCursor(data.subarray(0, end), c.pos), offsetSize, strings, compDirs.get(start) ?? "", ranges));
     c.pos = end;
   }
   return new LineTable(ranges, files);
@@ -83,7 +87,7 @@ export function sectionBytes(elf: ElfFile, name: string): Uint8Array | undefined
 }
 
 /** Runs one unit's line program into `out`; returns its file names by number. */
-function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off: number) => string | undefined, out: LineRange[]): string[] {
+function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off: number) => string | undefined, compDir: string, out: LineRange[]): string[] {
   const version = c.u16();
   let addressSize = 8;
   if (version >= 5) {
@@ -109,8 +113,8 @@ function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off
     const compDir = dirs[0] ?? "";
     for (const e of entries(c, u, strings)) files.push(joinPath(resolveDir(dirs[e.dir] ?? "", compDir), e.path));
   } else {
-    const dirs = [""];
-    for (let d = c.cstr(); d !== ""; d = c.cstr()) dirs.push(d);
+    const dirs = [compDir];
+    for (let d = c.cstr(); d !== ""; d = c.cstr()) dirs.push(resolveDir(d, compDir));
     files.push("");
     for (let f = c.cstr(); f !== ""; f = c.cstr()) {
       const dir = c.uleb();

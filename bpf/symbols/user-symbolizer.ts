@@ -6,7 +6,7 @@ import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
 
 import { AddressIndex } from "../elf/symbols.ts";
 import { readLineTable, type LineTable, type SourceLine } from "../elf/dwarf-line.ts";
-import { readInlineTable, type InlineTable } from "../elf/dwarf-info.ts";
+import { compDirs, readInlineTable, type InlineTable } from "../elf/dwarf-info.ts";
 import { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
 
 const NT_GNU_BUILD_ID = 3;
@@ -124,7 +124,7 @@ function withSource(frame: UserFrame, loaded: LoadedElf, vaddr: number, debugInf
   if (!debugInfo) return frame;
   if (loaded.lines === undefined) {
     try {
-      loaded.lines = readLineTable(loaded.elf) ?? null;
+      loaded.lines = readLineTable(loaded.elf, compDirs(loaded.elf)) ?? null;
     } catch {
       loaded.lines = null; // malformed DWARF: frames go without lines
     }

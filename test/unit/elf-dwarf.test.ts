@@ -4,11 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ElfFile, functionSymbols } from "../../bpf/elf/index.ts";
 import { readLineTable } from "../../bpf/elf/dwarf-line.ts";
-import { readInlineTable } from "../../bpf/elf/dwarf-info.ts";
+import { compDirs, readInlineTable } from "../../bpf/elf/dwarf-info.ts";
 
 const SOURCE = join(import.meta.dirname, "../fixtures/elf/dwarf-demo.c");
 const lineOf = (marker: string) => readFileSync(SOURCE, "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;
@@ -51,6 +51,17 @@ describe("dwarf line table", () => {
       expect(table.lookup(0x10)).toBeUndefined();
     });
   }
+
+  it("names a file compiled by a relative path by its full path: the compilation directory (DWARF 4 through .debug_info)", () => {
+    for (const version of [4, 5]) {
+      const bin = join(dir, `rel${version}`);
+      execFileSync("gcc", ["-O0", "-g", `-gdwarf-${version}`, "-o", bin, basename(SOURCE)], { cwd: dirname(SOURCE) });
+      const elf = ElfFile.parse(readFileSync(bin));
+      const fn = functionSymbols(elf).get("demo_lines")!;
+      expect(readLineTable(elf, compDirs(elf))!.lookup(fn.value)).toEqual({ file: SOURCE, line: lineOf("demo_lines opens") });
+      if (version === 4) expect(readLineTable(elf)!.lookup(fn.value)?.file).toBe(basename(SOURCE));
+    }
+  });
 
   it("is absent from a file built without -g", () => {
     const bin = join(dir, "nodebug");
