@@ -3,7 +3,7 @@
 // the file and line it was called from, for ustack's `[inlined] name@file:line` frames.
 // Only units of DWARF 2-5 compile type in the file itself are read.
 import type { ElfFile } from "./elf-file.ts";
-import { DwarfCursor, Form, readForm, stringAt, type FormValue, type UnitShape } from "./dwarf-reader.ts";
+import { DwarfCursor, Form, MAX_DWARF_SECTION, readForm, stringAt, type FormValue, type UnitShape } from "./dwarf-reader.ts";
 import { sectionBytes, type LineTable, type SourceLine } from "./dwarf-line.ts";
 
 // DW_TAG_*, DW_AT_* (DWARF 5 sections 7.5.3, 7.5.4)
@@ -20,8 +20,6 @@ const AT_CALL_LINE = 0x59;
 const AT_RANGES = 0x55;
 // DW_UT_compile, DW_UT_partial
 const UNIT_TYPES = new Set([1, 3]);
-/** Larger .debug_info sections are not read: symbolising a stack must stay quick. */
-const MAX_INFO_BYTES = 64 << 20;
 
 interface Abbrev {
   readonly tag: number;
@@ -109,7 +107,7 @@ interface InfoSections {
 function infoSections(elf: ElfFile): InfoSections | undefined {
   const info = sectionBytes(elf, ".debug_info");
   const abbrev = sectionBytes(elf, ".debug_abbrev");
-  if (!info || !abbrev || info.length > MAX_INFO_BYTES) return undefined;
+  if (!info || !abbrev || info.length > MAX_DWARF_SECTION) return undefined;
   const str = sectionBytes(elf, ".debug_str");
   const lineStr = sectionBytes(elf, ".debug_line_str");
   return { info, abbrev, strings: (form, off) => stringAt(form === Form.line_strp ? lineStr : str, off) };

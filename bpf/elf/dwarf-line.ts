@@ -2,7 +2,7 @@
 // of address ranges → source file and line, for ustack's `func+off@file:line` frames.
 // Only the file's own sections are read (no separate debug files).
 import type { ElfFile } from "./elf-file.ts";
-import { DwarfCursor, Form, readForm, stringAt, type UnitShape } from "./dwarf-reader.ts";
+import { DwarfCursor, Form, MAX_DWARF_SECTION, readForm, stringAt, type UnitShape } from "./dwarf-reader.ts";
 
 export interface SourceLine {
   readonly file: string;
@@ -62,7 +62,7 @@ export class LineTable {
  */
 export function readLineTable(elf: ElfFile, compDirs: ReadonlyMap<number, string> = new Map()): LineTable | undefined {
   const sec = elf.section(".debug_line");
-  if (!sec) return undefined;
+  if (!sec || sec.size > MAX_DWARF_SECTION) return undefined;
   const lineStr = sectionBytes(elf, ".debug_line_str");
   const str = sectionBytes(elf, ".debug_str");
   const strings = (form: number, off: number) => stringAt(form === Form.line_strp ? lineStr : str, off);
