@@ -139,4 +139,25 @@ describe("user symbolizer", () => {
     expect(procs.stack(1n, true, { pid: gone, mode: "perf" })).toEqual([`${hex} inner (inlined)`, `${hex} outer (inlined)`, `${hex} demo_lines+${off} (${bin})`]);
     expect(procs.stack(1n, true, { pid: gone, debugInfo: false })).toEqual([`demo_lines+${off}`]);
   });
+
+  it("frames of a file whose DWARF is garbled still resolve, without lines or with what could be read", () => {
+    const src = join(import.meta.dirname, "../fixtures/elf/dwarf-demo.c");
+    const bin = join(dir, "dwarf-garbled");
+    execFileSync("gcc", ["-O2", "-g", "-no-pie", "-o", bin, src]);
+    const bytes = readFileSync(bin);
+    const elf = ElfFile.parse(bytes);
+    const fn = functionSymbols(elf).get("demo_lines")!;
+    const debug = [".debug_info", ".debug_abbrev", ".debug_line", ".debug_line_str", ".debug_rnglists"].flatMap((n) => elf.section(n) ?? []);
+    let seed = 1;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 60; round++) {
+      const copy = Uint8Array.from(bytes);
+      for (let k = 0; k < 8; k++) {
+        const sec = debug[rand(debug.length)]!;
+        copy[sec.offset + rand(sec.size)] = rand(256);
+      }
+      const frame = UserSymbolizer.inExecutables(BigInt(fn.value + 1), [bin], () => copy, new Map(), true);
+      expect(frame).toMatchObject({ symbol: "demo_lines", offset: 1 });
+    }
+  });
 });
