@@ -34,9 +34,13 @@ export function noAttachPointsDiagnostic(span: Span, mode: MissingProbes): Diagn
 
 /**
  * kstack/ustack values without a mode of their own (`kstack(perf)` sets one) print in the
- * program's stack_mode; bpftrace's own mode is left out of the type (it is the default).
+ * program's stack_mode; bpftrace's own mode is left out of the type (it is the default),
+ * as is show_debug_info's default (on).
  */
 export function withSettings(t: Type, s: Settings): Type {
-  if (t.k !== "stack" || t.mode !== undefined || s.stackMode === "bpftrace") return t;
-  return { ...t, mode: s.stackMode };
+  if (t.k !== "stack") return t;
+  const mode = t.mode === undefined && s.stackMode !== "bpftrace" ? s.stackMode : undefined;
+  const noDebug = !s.showDebugInfo && t.debugInfo === undefined;
+  if (!mode && !noDebug) return t;
+  return { ...t, ...(mode && { mode }), ...(noDebug && { debugInfo: false as const }) };
 }

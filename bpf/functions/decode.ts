@@ -11,6 +11,13 @@ export interface StackOptions {
   readonly pid?: number;
   readonly mode?: StackMode;
   readonly depth?: number;
+  /** Source lines of user frames (show_debug_info); on unless false. */
+  readonly debugInfo?: boolean;
+}
+
+/** A line of a stack that names a function inlined at the next frame's address: "[inlined] f@file:9", "addr f (inlined)". */
+export function inlinedFrame(line: string): boolean {
+  return line.startsWith("[inlined] ") || line.endsWith(" (inlined)");
 }
 
 /** What decoding needs of the machine (symbols are most of it). */
@@ -19,7 +26,8 @@ export interface Symbolizer {
    * Frames of a stack id from the stack map (innermost first), formatted like bpftrace
    * for `mode`: "func+off" (bpftrace), "addr func+off (module)" (perf), "addr" (raw).
    * User stacks come with the pid whose address space they belong to; `depth` names the
-   * stack map of kstack(n)/ustack(n).
+   * stack map of kstack(n)/ustack(n) and limits the addresses read. A function inlined at
+   * an address prints before it as a line of its own (see inlinedFrame).
    */
   stack(id: bigint, user: boolean, opts?: StackOptions): string[];
   /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */

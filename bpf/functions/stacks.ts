@@ -11,7 +11,7 @@ import { stacksMapName } from "../types/internal-maps.ts";
 import { type StackMode, type Type, STACK_DEPTH } from "../types/types.ts";
 import { type CallCheck, type FunctionRow, type Use, arity, fn } from "./row.ts";
 import type { EmitContext } from "./emit-context.ts";
-import { type Symbolizer, readInt } from "./decode.ts";
+import { type Symbolizer, inlinedFrame, readInt } from "./decode.ts";
 import type { Value } from "../types/snapshot.ts";
 
 const STACK_MODES: readonly StackMode[] = ["bpftrace", "perf", "raw"];
@@ -76,9 +76,9 @@ function decodeStack(type: Type, b: Uint8Array, off: number, sym: Symbolizer): V
   const raw = readInt(b, off, 8, true);
   const id = t.user ? BigInt.asIntN(32, raw) : raw;
   const pid = t.user ? Number(BigInt.asUintN(64, raw) >> 32n) : undefined;
-  const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }) };
-  let frames = id < 0n ? [] : sym.stack(id, t.user, opts);
-  if (t.limit !== undefined) frames = frames.slice(0, t.limit);
-  const full = frames.length >= Math.min(t.limit ?? STACK_DEPTH, STACK_DEPTH);
+  const opts = { ...(pid !== undefined && { pid }), ...(t.mode && { mode: t.mode }), ...(t.limit !== undefined && { depth: t.limit }), ...(t.debugInfo === false && { debugInfo: false }) };
+  // The symbolizer reads at most `depth` addresses; the functions inlined at one print as lines of their own.
+  const frames = id < 0n ? [] : sym.stack(id, t.user, opts);
+  const full = frames.filter((f) => !inlinedFrame(f)).length >= Math.min(t.limit ?? STACK_DEPTH, STACK_DEPTH);
   return { kind: "stack", frames, user: t.user, ...(t.mode && { mode: t.mode }), ...(full && { truncated: true as const }) };
 }

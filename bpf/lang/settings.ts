@@ -25,6 +25,8 @@ export interface Settings {
   readonly maxMapKeys: number;
   /** How kstack/ustack print: "do_mmap+1", "\tffffffff81234567 do_mmap+1" or the bare address. */
   readonly stackMode: StackMode;
+  /** show_debug_info: ustack frames carry the source file and line (and inlined calls) when the file has DWARF. */
+  readonly showDebugInfo: boolean;
   /** What an attach point that does not exist here does: fail the program, warn, or nothing. */
   readonly missingProbes: MissingProbes;
   /** Bytes of verifier log kept when a program is refused; undefined: native/'s 16 MiB. */
@@ -48,6 +50,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxStrlen: DEFAULT_STRLEN,
   maxMapKeys: 4096,
   stackMode: "bpftrace",
+  showDebugInfo: true,
   missingProbes: "error",
   logSize: undefined,
   perfRbPages: undefined,
@@ -143,7 +146,7 @@ const SETTERS: Readonly<Record<string, Setter>> = {
     d.strTruncTrailer = String(v);
     return undefined;
   },
-  show_debug_info: boolean(() => {}),
+  show_debug_info: boolean((d, b) => (d.showDebugInfo = b)),
   use_blazesym: boolean(() => {}),
 };
 

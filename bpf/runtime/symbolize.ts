@@ -7,7 +7,8 @@
 // the program runs) and kept: frames of a process that has exited since still resolve.
 import { readFileSync } from "node:fs";
 import { Clock, clockNs } from "../../native/index.ts";
-import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms } from "../symbols/index.ts";
+import { loadKallsyms, UserSymbolizer, type ElfCache, type Kallsyms, type UserFrame } from "../symbols/index.ts";
+import type { SourceLine } from "../elf/dwarf-line.ts";
 import type { StackOptions, Symbolizer } from "../functions/decode.ts";
 import { cgroupPath } from "./cgroup-path.ts";
 import { userName } from "./user-name.ts";
@@ -86,20 +87,20 @@ export class ProcessSymbolizer implements Symbolizer {
   }
 
   /** The address in process `pid`; a live process re-reads its maps (at most once a second) for an unmapped address (dlopen). */
-  resolveUser(addr: bigint, pid: number) {
+  resolveUser(addr: bigint, pid: number, debugInfo = false): UserFrame | undefined {
     this.prime(pid);
-    const f = this.#procs.get(pid)?.resolve(addr);
+    const f = this.#procs.get(pid)?.resolve(addr, debugInfo);
     if (f && f.path !== "") return f;
     const now = Date.now();
-    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f ?? this.inProbedExecutables(addr);
+    if (now - (this.#refreshed.get(pid) ?? 0) < 1000) return f ?? this.inProbedExecutables(addr, debugInfo);
     this.#refreshed.set(pid, now);
     try {
       const fresh = UserSymbolizer.forPid(pid, this.#files);
       this.#procs.set(pid, fresh);
-      return fresh.resolve(addr);
+      return fresh.resolve(addr, debugInfo);
     } catch {
       // exited: keep the maps read while it ran, or, never having read them, look in the executables probed
-      return f ?? this.inProbedExecutables(addr);
+      return f ?? this.inProbedExecutables(addr, debugInfo);
     }
   }
 
@@ -108,16 +109,23 @@ export class ProcessSymbolizer implements Symbolizer {
     for (const p of paths) if (!this.#executables.includes(p)) this.#executables.push(p);
   }
 
-  private inProbedExecutables(addr: bigint) {
-    return UserSymbolizer.inExecutables(addr, this.#executables, readHostFile, this.#files);
+  private inProbedExecutables(addr: bigint, debugInfo: boolean) {
+    return UserSymbolizer.inExecutables(addr, this.#executables, readHostFile, this.#files, debugInfo);
   }
 
-  /** "name+off" of a user address in `pid`, with the module for perf mode. */
-  userFrame(addr: bigint, pid: number | undefined): { text: string; module: string } {
-    if (pid === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
-    const f = this.resolveUser(addr, pid);
-    if (!f || f.symbol === undefined) return { text: `0x${hex(addr)}`, module: "[unknown]" };
-    return { text: `${f.symbol}+${f.offset ?? 0}`, module: f.path };
+  /**
+   * The lines of a user address in `pid` as bpftrace prints them: "name+off@file:line"
+   * (the line when the file has DWARF and `debugInfo`), after a "[inlined] name@file:line"
+   * for each function inlined there, innermost first; "addr name+off (module)" in perf
+   * mode, after "addr name (inlined)" lines, never with source lines.
+   */
+  userFrame(addr: bigint, pid: number | undefined, perf: boolean, debugInfo: boolean): string[] {
+    const f = pid === undefined ? undefined : this.resolveUser(addr, pid, debugInfo);
+    if (!f || f.symbol === undefined) return [perf ? `${hex(addr)} 0x${hex(addr)} ([unknown])` : `0x${hex(addr)}`];
+    const name = `${f.symbol}+${f.offset ?? 0}`;
+    if (perf) return [...(f.inlined ?? []).map((i) => `${hex(addr)} ${i.name} (inlined)`), `${hex(addr)} ${name} (${f.path})`];
+    const at = (s: SourceLine | undefined) => (s ? `@${s.file}:${s.line}` : "");
+    return [...(f.inlined ?? []).map((i) => `[inlined] ${i.name}${at(i.source)}`), `${name}${at(f.source)}`];
   }
 
   symbol(addr: bigint, user: boolean, pid?: number): string {
@@ -130,15 +138,14 @@ export class ProcessSymbolizer implements Symbolizer {
   }
 
   stack(id: bigint, user: boolean, opts: StackOptions = {}): string[] {
-    const { pid, mode = "bpftrace" } = opts;
-    return this.rawStack(id, opts.depth).map((addr) => {
-      if (mode === "raw") return hex(addr);
+    const { pid, mode = "bpftrace", debugInfo = true } = opts;
+    return this.rawStack(id, opts.depth).flatMap((addr) => {
+      if (mode === "raw") return [hex(addr)];
       if (!user) {
         const k = this.kernelFrame(addr).text;
-        return mode === "perf" ? `${hex(addr)} ${k}` : k;
+        return [mode === "perf" ? `${hex(addr)} ${k}` : k];
       }
-      const u = this.userFrame(addr, pid);
-      return mode === "perf" ? `${hex(addr)} ${u.text} (${u.module})` : u.text;
+      return this.userFrame(addr, pid, mode === "perf", debugInfo);
     });
   }
 

@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { ElfFile, type ElfSymbol } from "../elf/elf-file.ts";
 
 import { AddressIndex } from "../elf/symbols.ts";
+import { readLineTable, type LineTable, type SourceLine } from "../elf/dwarf-line.ts";
+import { compDirs, readInlineTable, type InlineTable } from "../elf/dwarf-info.ts";
 import { findMapping, parseMaps, type MapsEntry } from "./proc-maps.ts";
 
 const NT_GNU_BUILD_ID = 3;
@@ -18,6 +20,14 @@ export interface UserFrame {
   readonly symbol?: string;
   /** Offset into the symbol. */
   readonly offset?: number;
+  /** The source file and line of the address, from the file's DWARF line table (when asked for and present). */
+  readonly source?: SourceLine;
+  /**
+   * Functions inlined at the address, innermost first, each with the line it is at (the
+   * line table's for the innermost, its callee's call site for the others); `source` is
+   * then the outermost inlined call's site.
+   */
+  readonly inlined?: readonly { readonly name: string; readonly source?: SourceLine }[];
 }
 
 /** Reads a file of the target process's view (e.g. through /proc/PID/root). */
@@ -26,6 +36,10 @@ export type FileReader = (path: string) => Uint8Array | undefined;
 export interface LoadedElf {
   readonly elf: ElfFile;
   readonly index: AddressIndex;
+  /** The .debug_line table, read the first time a frame asks for its line (null: none). */
+  lines?: LineTable | null;
+  /** The inlined calls of .debug_info, read with the lines (null: none). */
+  inlines?: InlineTable | null;
 }
 
 /** Parsed ELF files by path, shared by the symbolizers of several processes. */
@@ -60,7 +74,8 @@ export class UserSymbolizer {
     }, files);
   }
 
-  resolve(address: bigint): UserFrame {
+  /** The frame of `address`; with `debugInfo`, its source line too. */
+  resolve(address: bigint, debugInfo = false): UserFrame {
     const m = findMapping(this.maps, address);
     if (!m || m.path === "" || m.path.startsWith("[")) return { address, path: m?.path ?? "" };
     const loaded = this.load(m.path);
@@ -69,9 +84,10 @@ export class UserSymbolizer {
     const fileOffset = Number(address - m.start + m.offset);
     const seg = loaded.elf.segments.find((s) => s.type === PT_LOAD && fileOffset >= s.offset && fileOffset < s.offset + s.filesz);
     if (!seg) return { address, path: m.path };
-    const hit = loaded.index.lookup(fileOffset - seg.offset + seg.vaddr);
+    const vaddr = fileOffset - seg.offset + seg.vaddr;
+    const hit = loaded.index.lookup(vaddr);
     if (!hit) return { address, path: m.path };
-    return { address, path: m.path, symbol: hit.symbol.name, offset: hit.offset };
+    return withSource({ address, path: m.path, symbol: hit.symbol.name, offset: hit.offset }, loaded, vaddr, debugInfo);
   }
 
   /** "PyEval_EvalFrameDefault+123", the symbol alone at offset 0, or "0x7f..." when unknown. */
@@ -91,17 +107,43 @@ export class UserSymbolizer {
    * addresses, so the address alone names the function, as bpftrace's per-program symbol
    * cache finds it. PIE files and libraries need the maps and stay unresolved.
    */
-  static inExecutables(address: bigint, paths: readonly string[], read: FileReader, files: ElfCache): UserFrame | undefined {
+  static inExecutables(address: bigint, paths: readonly string[], read: FileReader, files: ElfCache, debugInfo = false): UserFrame | undefined {
     for (const path of paths) {
       const loaded = loadElf(path, read, files);
       if (!loaded || loaded.elf.type !== ET_EXEC) continue;
       const a = Number(address);
       if (!loaded.elf.segments.some((s) => s.type === PT_LOAD && a >= s.vaddr && a < s.vaddr + s.memsz)) continue;
       const hit = loaded.index.lookup(a);
-      if (hit) return { address, path, symbol: hit.symbol.name, offset: hit.offset };
+      if (hit) return withSource({ address, path, symbol: hit.symbol.name, offset: hit.offset }, loaded, a, debugInfo);
     }
     return undefined;
   }
+}
+
+function withSource(frame: UserFrame, loaded: LoadedElf, vaddr: number, debugInfo: boolean): UserFrame {
+  if (!debugInfo) return frame;
+  if (loaded.lines === undefined) {
+    try {
+      loaded.lines = readLineTable(loaded.elf, compDirs(loaded.elf)) ?? null;
+    } catch {
+      loaded.lines = null; // malformed DWARF: frames go without lines
+    }
+    try {
+      loaded.inlines = readInlineTable(loaded.elf, loaded.lines ?? undefined) ?? null;
+    } catch {
+      loaded.inlines = null;
+    }
+  }
+  let source = loaded.lines?.lookup(vaddr);
+  const calls = loaded.inlines?.lookup(vaddr) ?? [];
+  if (calls.length === 0) return source ? { ...frame, source } : frame;
+  // innermost first: each inlined function is at the line its callee was called from
+  const inlined: { name: string; source?: SourceLine }[] = [];
+  for (let i = calls.length - 1; i >= 0; i--) {
+    inlined.push({ name: calls[i]!.name, ...(source && { source }) });
+    source = calls[i]!.call;
+  }
+  return { ...frame, inlined, ...(source && { source }) };
 }
 
 /** .symtab of /usr/lib/debug/.build-id/NN/REST.debug when the file has no .symtab. */

@@ -29,9 +29,10 @@ export type Type =
   /**
    * A kernel or user stack, stored as the id returned by bpf_get_stackid (u64); a user
    * stack also carries the pid in the upper 32 bits (bpftrace keys them by stackid + pid).
-   * `limit` is kstack(n)/ustack(n)'s frame count; `mode` bpftrace's stack mode.
+   * `limit` is kstack(n)/ustack(n)'s frame count; `mode` bpftrace's stack mode; `debugInfo`
+   * false when show_debug_info is off (no source lines).
    */
-  | { readonly k: "stack"; readonly user: boolean; readonly limit?: number; readonly mode?: StackMode }
+  | { readonly k: "stack"; readonly user: boolean; readonly limit?: number; readonly mode?: StackMode; readonly debugInfo?: false }
   /**
    * A number named in user space when it is printed, as bpftrace does: an address as a
    * kernel/user symbol (ksym(), usym(), func in kprobes), or with `table`, a cgroup id as

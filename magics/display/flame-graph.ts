@@ -62,6 +62,9 @@ export interface Frame {
 
 // "vfs_read+26" (bpftrace prints decimal offsets; "+0x1a" is accepted too).
 const OFFSET = /^(.+?)\+(0x[0-9a-f]+|\d+)$/i;
+// show_debug_info: "spin+12@/src/work.c:41", "[inlined] myclock@/src/work.c:9"; the line is left
+// out of the chart (lines of one function are one box).
+const SOURCE_LINE = /^(.+?)@[^@]*:\d+$/;
 // stack_mode=perf: "ffffffff8134a1b6 vfs_read+26", "7f3a12c4 malloc+12 (/usr/lib/libc.so.6)".
 const PERF = /^[0-9a-f]+ (.+?)(?: \((.*)\))?$/i;
 
@@ -72,6 +75,7 @@ export function parseFrame(text: string, kind: "user" | "kernel", mode: StackVal
   let module: string | undefined;
   const perf = mode === "perf" ? PERF.exec(text) : null;
   if (perf) [, rest = text, module] = perf;
+  rest = SOURCE_LINE.exec(rest)?.[1] ?? rest;
   const o = OFFSET.exec(rest);
   const base = o ? { name: o[1]!, kind, offset: `+${o[2]!}` } : { name: rest, kind };
   return module !== undefined ? { ...base, module } : base;

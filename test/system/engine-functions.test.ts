@@ -22,6 +22,9 @@ import * as native from "../../native/index.ts";
 import { VerifierError } from "../../native/index.ts";
 
 const SOURCE = fileURLToPath(new URL("../fixtures/workload/funcs.c", import.meta.url));
+/** The line of funcs.c that `text` starts (after its indentation). */
+const lineOf = (text: string) => readFileSync(SOURCE, "utf8").split("\n").findIndex((l) => l.trimStart().startsWith(text)) + 1;
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const dir = mkdtempSync(join(tmpdir(), "tracebook-funcs-"));
 /** PIE (the default) and non-PIE, for ustack and uaddr. */
 function build(name: string, pie: boolean): string {
@@ -150,7 +153,7 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     );
   });
 
-  it("ustack is symbolised per process after it exited: leaf+0, outer, main, exact count; usym, macaddr of user memory", async () => {
+  it("ustack is symbolised per process after it exited: leaf+0@funcs.c:line, outer, main, exact count; usym, macaddr of user memory", async () => {
     const w = await startWorkload(pie, ["7", "300"]);
     const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ {
       @s[ustack] = count(); @p[ustack(perf, 2)] = count(); @n[ustack(2)] = count();
@@ -163,12 +166,16 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     const e = s.entries[0]!;
     expect(e.value).toEqual({ kind: "count", value: 7n });
     const frames = e.key[0]!.kind === "stack" ? e.key[0]!.frames : [];
-    // At the entry of leaf its caller's frame is not yet linked: leaf, then outer (middle's caller).
-    expect(frames[0]).toBe("leaf+0");
-    expect(frames[1]).toMatch(/^outer\+\d+$/);
-    expect(frames[2]).toMatch(/^main\+\d+$/);
-    expect(formatMap(s)).toMatch(/^@s\[\n {8}leaf\+0\n {8}outer\+\d+\n {8}main\+\d+\n/);
-    expect(formatMap(mapOf(r.maps, "@n"))).toMatch(/^@n\[\n {8}leaf\+0\n {8}outer\+\d+\n\]: 7\n$/);
+    // At the entry of leaf its caller's frame is not yet linked: leaf, then outer (middle's
+    // caller); with -g each frame names its line (leaf's first statement; a caller's is the
+    // line of its return address).
+    const at = (line: number | string) => `@${escape(SOURCE)}:${line}`;
+    const leaf = `leaf\\+0${at(lineOf("counter += (unsigned int)i;"))}`;
+    expect(frames[0]).toMatch(new RegExp(`^${leaf}$`));
+    expect(frames[1]).toMatch(new RegExp(`^outer\\+\\d+${at("\\d+")}$`));
+    expect(frames[2]).toMatch(new RegExp(`^main\\+\\d+${at("\\d+")}$`));
+    expect(formatMap(s)).toMatch(new RegExp(`^@s\\[\\n {8}${leaf}\\n {8}outer\\+\\d+@\\S+\\n {8}main\\+\\d+@\\S+\\n`));
+    expect(formatMap(mapOf(r.maps, "@n"))).toMatch(new RegExp(`^@n\\[\\n {8}${leaf}\\n {8}outer\\+\\d+@\\S+\\n\\]: 7\\n$`));
     expect(formatMap(mapOf(r.maps, "@p"))).toMatch(new RegExp(`^@p\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${pie}\\)\\n\\t[0-9a-f]+ outer\\+\\d+ \\(${pie}\\)\\n\\]: 7\\n$`));
     // The stack map is emptied once no map refers to a stack any more.
     const stacks = () => Array.from({ length: 4096 }, (_, id) => session.rawStack(BigInt(id)).length).filter((n) => n > 0).length;
@@ -184,9 +191,18 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     const w = await startWorkload(pie, ["4", "300", "direct"]);
     const r = await traceWorkload(session, `uprobe:${pie}:leaf /pid == $1/ { @full[ustack] = count(); @one[ustack(1)] = count(); }`, w, { settleMs: 100 });
     expect(mapOf(r.maps, "@full").entries.map((e) => e.value)).toEqual([{ kind: "count", value: 4n }, { kind: "count", value: 4n }]);
-    expect(formatMap(mapOf(r.maps, "@one"))).toBe("@one[\n        leaf+0\n]: 8\n");
+    expect(formatMap(mapOf(r.maps, "@one"))).toBe(`@one[\n        leaf+0@${SOURCE}:${lineOf("counter += (unsigned int)i;")}\n]: 8\n`);
     session.dropMap("@full");
     session.dropMap("@one");
+  });
+
+  it("config show_debug_info=0 leaves the file:line out of ustack frames; perf mode never shows it", async () => {
+    const w = await startWorkload(pie, ["3", "300"]);
+    const r = await traceWorkload(session, `config = { show_debug_info=0 } uprobe:${pie}:leaf /pid == $1/ { @b[ustack(2)] = count(); @q[ustack(perf, 1)] = count(); }`, w, { settleMs: 100 });
+    expect(formatMap(mapOf(r.maps, "@b"))).toMatch(/^@b\[\n {8}leaf\+0\n {8}outer\+\d+\n\]: 3\n$/);
+    expect(formatMap(mapOf(r.maps, "@q"))).toMatch(new RegExp(`^@q\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${escape(pie)}\\)\\n\\]: 3\\n$`));
+    session.dropMap("@b");
+    session.dropMap("@q");
   });
 
   it("*uaddr(\"counter\") reads the probed binary's global (uint32, non-PIE)", async () => {

@@ -1,11 +1,12 @@
 // uprobe and usdt targets as bpftrace finds them, attached for real through the CLI: the
 // path as written (relative, wildcarded) in `probe` and `-l`, `uprobe:*` and `usdt::` with
 // -p (the process's files), two probes on one function firing in the order written, a
-// USDT probe at two places counted once, and the attach errors bpftrace reports for an
+// USDT probe at two places counted once, ustack there with the function it is inlined in
+// (file:line from DWARF, bpftrace's show_debug_info), and the attach errors bpftrace reports for an
 // address in no function or a function of size 0. Counts come from workloads the tests
 // start (test/fixtures/workload, test/fixtures/elf/usdt-locations).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -113,6 +114,27 @@ describe.skipIf(skipWithoutBpf())("engine: uprobe and usdt targets", () => {
     expect(out.stdout.split("\n").filter(Boolean).sort()).toEqual([
       "@[usdt:./locs:loc:hit, -1]: 1", "@[usdt:./locs:loc:hit, 0]: 1", "@[usdt:./locs:loc:hit, 1]: 1", "@[usdt:./locs:loc:hit, 2]: 1", "@[usdt:./locs:loc:once, 3]: 1",
     ]);
+  });
+
+  it("ustack at a USDT probe in an always-inlined function: an [inlined] line, then the function it is in, each @file:line; perf mode marks it (inlined); ustack(2) counts addresses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tb-usdt-inl-"));
+    const src = join(ROOT, "test/fixtures/elf/usdt-locations.c");
+    // non-PIE: the run ends before its maps are read, its frames resolve in the file probed;
+    // frame pointers: run's caller is the second address (main tail-calls run: libc's frame)
+    execFileSync("gcc", ["-O2", "-g", "-no-pie", "-fno-omit-frame-pointer", "-o", join(dir, "locs"), src]);
+    const line = (text: string) => readFileSync(src, "utf8").split("\n").findIndex((l) => l.includes(text)) + 1;
+    const out = await runCli(["-e", "usdt:./locs:loc:hit { @[ustack(2)] = count(); @p[ustack(perf, 1)] = count(); }", "-c", "./locs 3"], { cwd: dir });
+    expect(out.stderr).toBe("Attached 1 probe\n");
+    const at = (text: string) => `@${src}:${line(text)}`;
+    // offsets and addresses vary with the compiler: compare the rest exactly
+    const text = out.stdout.replace(/\+\d+/g, "+N").replace(/\t[0-9a-f]+ /g, "\tADDR ");
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const stack = (call: string, n: number) => new RegExp(`${esc(`@[\n        [inlined] hit${at("STAP_PROBE1(loc, hit")}\n        run+N${at(call)}\n`)} {8}\\S+\n\\]: ${n}\n`);
+    // the loop's place fires 3 times, the one after it once
+    expect(text).toMatch(stack("    hit(i);", 3));
+    expect(text).toMatch(stack("  hit(-1);", 1));
+    expect(text).toContain(`@p[\n\tADDR hit (inlined)\n\tADDR run+N (${dir}/locs)\n]: 3\n`);
+    expect(text).toContain(`@p[\n\tADDR hit (inlined)\n\tADDR run+N (${dir}/locs)\n]: 1\n`);
   });
 
   it("an address in no function, and a function of size 0, fail to attach in bpftrace's words (--unsafe allows the latter)", async () => {

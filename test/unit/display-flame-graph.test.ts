@@ -111,6 +111,16 @@ describe("flame graph", () => {
     expect(partition(m).rects.map((r) => [r.name, r.kind])).toEqual([["all", "key"], ["f", "user"], ["f", "kernel"]]);
   });
 
+  it("merges the lines of one function (show_debug_info frames) and keeps inlined calls apart", () => {
+    expect(parseFrame("spin+12@/src/work.c:41", "user", undefined)).toEqual({ name: "spin", kind: "user", offset: "+12" });
+    expect(parseFrame("[inlined] myclock@/src/work.c:9", "user", undefined)).toEqual({ name: "[inlined] myclock", kind: "user" });
+    const m = snap("@", "count", [
+      { key: [ustack("spin+12@/src/work.c:41", "main+5@/src/work.c:60")], value: count(2) },
+      { key: [ustack("spin+20@/src/work.c:43", "main+5@/src/work.c:60")], value: count(3) },
+    ]);
+    expect(partition(m).rects.find((r) => r.name === "spin")).toMatchObject({ value: 5, offsets: "+12, +20" });
+  });
+
   it("gives an empty stack a frame that says so", () => {
     const m = snap("@", "count", [
       { key: [tuple(str("bash"), ustack(), stack())], value: count(3) },

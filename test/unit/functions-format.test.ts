@@ -114,15 +114,17 @@ describe("user stacks and usym carry their pid", () => {
     expect(pidOffsets({ k: "tuple", elements: [{ k: "int", bits: 32, signed: false }, { k: "stack", user: true }] })).toEqual([12]);
   });
 
-  it("decoding splits stack id and pid, applies the frame limit, keeps the mode", () => {
+  it("decoding splits stack id and pid, passes the frame limit, mode and show_debug_info; inlined lines do not count", () => {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 7n, true);
     const seen: unknown[] = [];
-    const sym = { stack: (id: bigint, user: boolean, o?: object) => (seen.push([id, user, o]), ["a+1", "b+2", "c+3"]), symbol: () => "" };
-    expect(decodeValue({ k: "stack", user: true, limit: 2, mode: "perf" }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2"], user: true, mode: "perf", truncated: true });
+    // the symbolizer reads `depth` addresses; a function inlined at one is a line of its own
+    const frames = ["[inlined] f@x.c:3", "a+1@x.c:9", "b+2"];
+    const sym = { stack: (id: bigint, user: boolean, o?: object) => (seen.push([id, user, o]), frames), symbol: () => "" };
+    expect(decodeValue({ k: "stack", user: true, limit: 2, mode: "perf" }, b, 0, sym)).toEqual({ kind: "stack", frames, user: true, mode: "perf", truncated: true });
     // a stack that did not fill its limit is whole
-    expect(decodeValue({ k: "stack", user: true, limit: 5 }, b, 0, sym)).toEqual({ kind: "stack", frames: ["a+1", "b+2", "c+3"], user: true });
-    expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }], [7n, true, { pid: 4321, depth: 5 }]]);
+    expect(decodeValue({ k: "stack", user: true, limit: 3, debugInfo: false }, b, 0, sym)).toEqual({ kind: "stack", frames, user: true });
+    expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }], [7n, true, { pid: 4321, depth: 3, debugInfo: false }]]);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 0xfffffff2n, true); // -EFAULT
     expect(decodeValue({ k: "stack", user: true }, b, 0, sym)).toEqual({ kind: "stack", frames: [], user: true });
   });

@@ -115,6 +115,13 @@ describe("what the settings change", () => {
     expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack(raw, 5)] = count(); }", { settings: { stackMode: "perf" } })).toEqual({ k: "stack", user: false, mode: "raw", limit: 5 });
   });
 
+  it("show_debug_info = 0 goes into ustack's type (no source lines); on, the default, leaves it out", () => {
+    const keyOf = (src: string) => clean(src).maps.find((m) => m.name === "@k")?.info?.keyTypes[0];
+    expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[ustack(3)] = count(); }")).toEqual({ k: "stack", user: true, limit: 3 });
+    expect(keyOf("config = { show_debug_info = 0; stack_mode = perf } tracepoint:syscalls:sys_enter_openat { @k[ustack(3)] = count(); }")).toEqual({ k: "stack", user: true, limit: 3, mode: "perf", debugInfo: false });
+    expect(keyOf("config = { show_debug_info = 1 } tracepoint:syscalls:sys_enter_openat { @k[ustack] = count(); }")).toEqual({ k: "stack", user: true });
+  });
+
   it("missing_probes = warn skips an attach point that does not exist, with a warning; ignore says nothing", () => {
     const src = "tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat { @n = count(); }";
     expect(build(src).text).toContain("error: No matches for tracepoint syscalls:sys_enter_open.\n");

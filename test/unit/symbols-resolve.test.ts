@@ -111,4 +111,53 @@ describe("user symbolizer", () => {
     procs.probedFiles([nopie]);
     expect(procs.stack(1n, true, { pid: gone })).toEqual(["demo_add+0"]);
   });
+
+  it("formats the functions inlined at an address before it, each at its line, as bpftrace does; perf mode marks them without lines", () => {
+    const src = join(import.meta.dirname, "../fixtures/elf/dwarf-demo.c");
+    const line = (marker: string) => readFileSync(src, "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;
+    const bin = join(dir, "dwarf-demo");
+    execFileSync("gcc", ["-O2", "-g", "-no-pie", "-o", bin, src]);
+    const elf = ElfFile.parse(readFileSync(bin));
+    const fn = functionSymbols(elf).get("demo_lines")!;
+    const gone = spawnSync("true").pid!;
+    const at = (a: number) => new ProcessSymbolizer(() => [BigInt(a)]);
+    // the first address of demo_lines inside inner (inlined into outer, inlined into demo_lines)
+    const addr = Array.from({ length: fn.size }, (_, i) => fn.value + i).find((a) => {
+      const p = at(a);
+      p.probedFiles([bin]);
+      return p.stack(1n, true, { pid: gone })[0]!.startsWith("[inlined] inner");
+    })!;
+    const procs = at(addr);
+    procs.probedFiles([bin]);
+    const off = addr - fn.value;
+    expect(procs.stack(1n, true, { pid: gone })).toEqual([
+      `[inlined] inner@${src}:${line("inner body")}`,
+      `[inlined] outer@${src}:${line("outer calls inner")}`,
+      `demo_lines+${off}@${src}:${line("demo_lines calls outer")}`,
+    ]);
+    const hex = addr.toString(16);
+    expect(procs.stack(1n, true, { pid: gone, mode: "perf" })).toEqual([`${hex} inner (inlined)`, `${hex} outer (inlined)`, `${hex} demo_lines+${off} (${bin})`]);
+    expect(procs.stack(1n, true, { pid: gone, debugInfo: false })).toEqual([`demo_lines+${off}`]);
+  });
+
+  it("frames of a file whose DWARF is garbled still resolve, without lines or with what could be read", () => {
+    const src = join(import.meta.dirname, "../fixtures/elf/dwarf-demo.c");
+    const bin = join(dir, "dwarf-garbled");
+    execFileSync("gcc", ["-O2", "-g", "-no-pie", "-o", bin, src]);
+    const bytes = readFileSync(bin);
+    const elf = ElfFile.parse(bytes);
+    const fn = functionSymbols(elf).get("demo_lines")!;
+    const debug = [".debug_info", ".debug_abbrev", ".debug_line", ".debug_line_str", ".debug_rnglists"].flatMap((n) => elf.section(n) ?? []);
+    let seed = 1;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 60; round++) {
+      const copy = Uint8Array.from(bytes);
+      for (let k = 0; k < 8; k++) {
+        const sec = debug[rand(debug.length)]!;
+        copy[sec.offset + rand(sec.size)] = rand(256);
+      }
+      const frame = UserSymbolizer.inExecutables(BigInt(fn.value + 1), [bin], () => copy, new Map(), true);
+      expect(frame).toMatchObject({ symbol: "demo_lines", offset: 1 });
+    }
+  });
 });
