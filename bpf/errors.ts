@@ -68,7 +68,8 @@ export function describeError(e: unknown): DescribedError {
     const first = e.diagnostics.find((d) => d.severity === "error");
     return { ename: kind, evalue: first?.message ?? "error", text: e.rendered };
   }
-  if (e instanceof VerifierError && e.truncated) return trimmedLog(e);
+  // a log that filled its buffer but still ends with the rejection's reason is explained as any other
+  if (e instanceof VerifierError && e.truncated && !explainVerifier(e.log)) return trimmedLog(e);
   if (e instanceof VerifierError) {
     const why = explainVerifier(e.log);
     const tail = e.log.trim().split("\n").slice(-12).join("\n");
