@@ -16,6 +16,7 @@ import { runToEnd, type RunHooks, type RunProgress, type RunResult, LoadedRun, t
 import { renderDiagnostics, type Diagnostic, type DiagnosticStyle } from "./types/diagnostic.ts";
 import { stacksMapName } from "./types/internal-maps.ts";
 import { STACK_DEPTH } from "./types/types.ts";
+import { BUILD_ID_FRAME_SIZE } from "./types/abi.ts";
 import { isBucketed } from "./types/map-info.ts";
 import type { Settings } from "./lang/settings.ts";
 import { CompileFailure, NoProbesError } from "./types/errors.ts";
@@ -108,7 +109,9 @@ export class Session implements MapProvider {
     symbolizer?: (session: Session) => Symbolizer,
   ) {
     this.cpus = env.possibleCpus();
-    this.symbolizer = symbolizer ? symbolizer(this) : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}` };
+    this.symbolizer = symbolizer
+      ? symbolizer(this)
+      : { stack: (id, _user, o) => this.rawStack(id, o?.depth).map((a) => `0x${a.toString(16)}`), symbol: (a) => `0x${a.toString(16)}`, buildIdStack: (id, depth) => this.buildIdStack(id, depth) };
   }
 
   compile(source: string, origin: string, positional: readonly string[] = [], opts: CompileExtras = {}): CompileResult {
@@ -274,7 +277,7 @@ export class Session implements MapProvider {
   stackMap(spec: MapSpec): OwnedFd {
     let fd = this.#stacks.get(spec.name);
     if (!fd) {
-      fd = native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name.replace(/^__/, "tb_") });
+      fd = native.mapCreate({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name.replace(/^__/, "tb_") });
       this.#stacks.set(spec.name, fd);
     }
     return fd;
@@ -296,6 +299,15 @@ export class Session implements MapProvider {
       out.push(a);
     }
     return out;
+  }
+
+  /** The value of stack `id` in ustack(build_id)'s stack map of `depth` frames (struct bpf_stack_build_id each). */
+  buildIdStack(id: bigint, depth: number): Uint8Array | undefined {
+    const fd = this.#stacks.get(stacksMapName(depth, true));
+    if (!fd) return undefined;
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, Number(id), true);
+    return native.mapLookup(fd, key, BUILD_ID_FRAME_SIZE * depth);
   }
 
   /** The map as it is now, decoded; undefined when it has no kernel map. */

@@ -39,7 +39,9 @@ export function noAttachPointsDiagnostic(span: Span, mode: MissingProbes): Diagn
  */
 export function withSettings(t: Type, s: Settings): Type {
   if (t.k !== "stack") return t;
-  const mode = t.mode === undefined && s.stackMode !== "bpftrace" ? s.stackMode : undefined;
+  // a kernel stack has no build ids: bpftrace prints kstack raw under stack_mode = build_id
+  const fallback = s.stackMode === "build_id" && !t.user ? "raw" : s.stackMode;
+  const mode = t.mode === undefined && fallback !== "bpftrace" ? fallback : undefined;
   const noDebug = !s.showDebugInfo && t.debugInfo === undefined;
   if (!mode && !noDebug) return t;
   return { ...t, ...(mode && { mode }), ...(noDebug && { debugInfo: false as const }) };

@@ -15,7 +15,7 @@ import { check, type CheckedProgram } from "../check/checker.ts";
 import { type MapInfo, isPerCpu, keyLayout, valueSize } from "../types/map-info.ts";
 import type { MapRegistry } from "../check/map-registry.ts";
 import { type Diagnostic, diagnostic, hasErrors } from "../types/diagnostic.ts";
-import { MapType } from "../types/abi.ts";
+import { BPF_F_STACK_BUILD_ID, BUILD_ID_FRAME_SIZE, MapType } from "../types/abi.ts";
 import type { ProbeEnv } from "../probes/index.ts";
 import { ProbeGenerator, type SharedState } from "./generator.ts";
 import { CodegenError } from "../types/errors.ts";
@@ -158,6 +158,7 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
     env: opts.env,
     needStacks: false,
     stackDepths: new Set(),
+    buildIdStackDepths: new Set(),
     pid: opts.pid,
     self: opts.pid === undefined ? opts.excludePid : undefined,
     helperChecks: opts.helperChecks,
@@ -191,6 +192,9 @@ export function generate(checked: CheckedProgram, source: string, opts: CompileO
   if (shared.needStacks) maps.push({ name: STACKS_MAP, type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096 });
   for (const d of [...shared.stackDepths].sort((a, b) => a - b)) {
     maps.push({ name: stacksMapName(d), type: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * d, maxEntries: 4096 });
+  }
+  for (const d of [...shared.buildIdStackDepths].sort((a, b) => a - b)) {
+    maps.push({ name: stacksMapName(d, true), type: MapType.STACK_TRACE, keySize: 4, valueSize: BUILD_ID_FRAME_SIZE * d, maxEntries: 4096, flags: BPF_F_STACK_BUILD_ID });
   }
   return {
     maps,

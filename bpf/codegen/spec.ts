@@ -14,6 +14,8 @@ export interface MapSpec {
   readonly keySize: number;
   readonly valueSize: number;
   readonly maxEntries: number;
+  /** BPF map_flags (BPF_F_STACK_BUILD_ID for ustack(build_id)'s stack maps). */
+  readonly flags?: number;
   /** The user map this kernel map holds; undefined for internal maps. */
   readonly info?: MapInfo;
   /** Values written once the map is created (entry i at key i): constant tables. */

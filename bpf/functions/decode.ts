@@ -30,6 +30,8 @@ export interface Symbolizer {
    * an address prints before it as a line of its own (see inlinedFrame).
    */
   stack(id: bigint, user: boolean, opts?: StackOptions): string[];
+  /** The raw value of stack `id` in ustack(build_id)'s map of `depth` frames: struct bpf_stack_build_id each. */
+  buildIdStack?(id: bigint, depth: number): Uint8Array | undefined;
   /** The symbol name of an address (ksym, or usym in process `pid`), hex when unknown. */
   symbol(addr: bigint, user: boolean, pid?: number): string;
   /** `username`: the name of a uid (from /etc/passwd), or undefined when it has none. */

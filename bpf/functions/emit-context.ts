@@ -91,6 +91,8 @@ export interface SharedState {
   needStacks: boolean;
   /** Depths of kstack(n)/ustack(n) other than the default: one stack map each. */
   readonly stackDepths: Set<number>;
+  /** Depths of ustack(build_id[, n]): one stack map of struct bpf_stack_build_id each. */
+  readonly buildIdStackDepths: Set<number>;
   /** -p PID: probes that cannot be scoped when attached return early for other processes. */
   readonly pid?: number | undefined;
   /** A notebook kernel's own pid, left out of the probes it would feed back into (bpf/codegen/pid-scope.ts). */

@@ -109,7 +109,7 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   }),
   stack_mode: (d, v) => {
     const s = String(v);
-    if (s !== "bpftrace" && s !== "perf" && s !== "raw") return "Invalid value for stack_mode: valid values are bpftrace, raw, and perf.";
+    if (s !== "bpftrace" && s !== "perf" && s !== "raw" && s !== "build_id") return "Invalid value for stack_mode: valid values are bpftrace, raw, perf, and build_id.";
     d.stackMode = s;
     return undefined;
   },

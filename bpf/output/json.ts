@@ -54,7 +54,7 @@ function plainText(v: Value): string {
     case "str":
       return v.value;
     case "stack":
-      return stackText(v.frames);
+      return stackText(v.frames, v.mode);
     case "buf":
       return hexFormatBuffer(v.bytes);
     case "text":

@@ -3,6 +3,7 @@
 // line after a leading newline, buffers with \x escapes.
 
 import type { Value } from "../types/snapshot.ts";
+import type { StackMode } from "../types/types.ts";
 
 /** Stack frames are indented by 8 spaces (BPFtrace::get_stack, indent = 8). */
 const STACK_INDENT = " ".repeat(8);
@@ -21,10 +22,11 @@ export function hexFormatBuffer(bytes: Uint8Array): string {
 
 /**
  * A stack as bpftrace prints it: "\n" then "        frame\n" per frame; perf mode
- * indents with a tab, raw mode not at all (BPFtrace::get_stack).
+ * indents with a tab, raw and build_id modes not at all (BPFtrace::get_stack,
+ * format_build_id_stack).
  */
-export function stackText(frames: readonly string[], mode: "bpftrace" | "perf" | "raw" = "bpftrace"): string {
-  const indent = mode === "perf" ? "\t" : mode === "raw" ? "" : STACK_INDENT;
+export function stackText(frames: readonly string[], mode: StackMode = "bpftrace"): string {
+  const indent = mode === "perf" ? "\t" : mode === "raw" || mode === "build_id" ? "" : STACK_INDENT;
   let out = "\n";
   for (const f of frames) out += `${indent}${f}\n`;
   return out;

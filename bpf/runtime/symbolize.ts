@@ -60,7 +60,10 @@ export class ProcessSymbolizer implements Symbolizer {
   readonly #executables: string[] = [];
   #boot: { at: number; value: bigint } | undefined;
 
-  constructor(private readonly rawStack: (id: bigint, depth?: number) => bigint[]) {}
+  constructor(
+    private readonly rawStack: (id: bigint, depth?: number) => bigint[],
+    readonly buildIdStack?: (id: bigint, depth: number) => Uint8Array | undefined,
+  ) {}
 
   /** Read (once) the memory map of `pid`, while it still runs. */
   prime(pid: number): void {
@@ -166,6 +169,9 @@ export class ProcessSymbolizer implements Symbolizer {
 }
 
 /** The symbolizer of a session (bpf/session.ts): only its stack map reader is needed. */
-export function makeSymbolizer(session: { rawStack(id: bigint, depth?: number): bigint[] }): Symbolizer {
-  return new ProcessSymbolizer((id, depth) => session.rawStack(id, depth));
+export function makeSymbolizer(session: { rawStack(id: bigint, depth?: number): bigint[]; buildIdStack?(id: bigint, depth: number): Uint8Array | undefined }): Symbolizer {
+  return new ProcessSymbolizer(
+    (id, depth) => session.rawStack(id, depth),
+    (id, depth) => session.buildIdStack?.(id, depth),
+  );
 }

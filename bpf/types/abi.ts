@@ -49,6 +49,10 @@ export const ArgRegs = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
 export const BPF_ANY = 0;
 export const BPF_NOEXIST = 1;
 export const BPF_F_USER_STACK = 1 << 8;
+/** Map flag of a stack-trace map whose values are struct bpf_stack_build_id (build id + file offset) per frame. */
+export const BPF_F_STACK_BUILD_ID = 1 << 5;
+/** sizeof(struct bpf_stack_build_id): s32 status, u8 build_id[20], 4 bytes padding, u64 offset or ip. */
+export const BUILD_ID_FRAME_SIZE = 32;
 
 /** Address families (linux/socket.h): ntop() values carry one. */
 export const AF_INET = 2;

@@ -35,13 +35,14 @@ export const RINGBUF_SIZE = 4 << 20;
  * The stack-trace map of kstack(n)/ustack(n): one per depth, as bpftrace has, because the
  * kernel hashes only the frames a map keeps: stacks that differ below frame n share an id.
  */
-export function stacksMapName(depth: number = STACK_DEPTH): string {
+export function stacksMapName(depth: number = STACK_DEPTH, buildId = false): string {
+  if (buildId) return `${STACKS_MAP}_bid_${depth}`;
   return depth === STACK_DEPTH ? STACKS_MAP : `${STACKS_MAP}_${depth}`;
 }
 
 /** The depth of a stack-trace map named by stacksMapName, or undefined for other maps. */
 export function stacksMapDepth(name: string): number | undefined {
   if (name === STACKS_MAP) return STACK_DEPTH;
-  const m = /^__stacks_(\d+)$/.exec(name);
+  const m = /^__stacks_(?:bid_)?(\d+)$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }

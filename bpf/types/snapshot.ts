@@ -14,7 +14,7 @@ export type Value =
       readonly kind: "stack";
       readonly frames: readonly string[];
       readonly user: boolean;
-      readonly mode?: "bpftrace" | "perf" | "raw";
+      readonly mode?: "bpftrace" | "perf" | "raw" | "build_id";
       /** The stack filled its frame limit (kstack(n), or the default depth): its root side may be cut off. */
       readonly truncated?: true;
     }

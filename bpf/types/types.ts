@@ -8,7 +8,7 @@
 export type IntBits = 8 | 16 | 32 | 64;
 
 /** How stack frames print: bpftrace (default), perf (address, symbol, module), raw (addresses). */
-export type StackMode = "bpftrace" | "perf" | "raw";
+export type StackMode = "bpftrace" | "perf" | "raw" | "build_id";
 
 /**
  * An enum the program defines (`enum Foo { A = 1, B }`): its variants, by which its values

@@ -20,6 +20,10 @@ import { formatMap } from "../../bpf/output/index.ts";
 import { machineEnv } from "../../bpf/runtime/features.ts";
 import * as native from "../../native/index.ts";
 import { VerifierError } from "../../native/index.ts";
+import { ElfFile, functionSymbols, symbolFileOffset } from "../../bpf/elf/index.ts";
+
+/** The note type of a GNU build id (elf.h NT_GNU_BUILD_ID). */
+const NT_GNU_BUILD_ID = 3;
 
 const SOURCE = fileURLToPath(new URL("../fixtures/workload/funcs.c", import.meta.url));
 /** The line of funcs.c that `text` starts (after its indentation). */
@@ -203,6 +207,40 @@ describe.skipIf(skipWithoutBpf())("engine: strftime, ntop, join, ustack and the 
     expect(formatMap(mapOf(r.maps, "@q"))).toMatch(new RegExp(`^@q\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${escape(pie)}\\)\\n\\]: 3\\n$`));
     session.dropMap("@b");
     session.dropMap("@q");
+  });
+
+  it("ustack(build_id) names each frame by the binary's GNU build-id note and the file offset: leaf's entry, then inside outer and main, non-PIE too", async () => {
+    for (const bin of [pie, nopie]) {
+      const elf = ElfFile.parse(readFileSync(bin));
+      const note = elf.notes().find((n) => n.name === "GNU" && n.type === NT_GNU_BUILD_ID);
+      const buildId = Buffer.from(note!.desc).toString("hex");
+      expect(buildId).toMatch(/^[0-9a-f]{40}$/);
+      const w = await startWorkload(bin, ["5", "300"]);
+      const r = await traceWorkload(session, `uprobe:${bin}:leaf /pid == $1/ { @b[ustack(build_id, 3)] = count(); if (arg0 == 0) { print(ustack(build_id, 1)); } }`, w, { settleMs: 100 });
+      expect(r.workloadExit).toBe(0);
+      const leafAt = symbolFileOffset(elf, "leaf")!;
+      // print(): bpftrace's format_build_id_stack, unindented after a newline
+      expect(r.text.split("\n").filter((l) => l.includes(" 0x"))).toEqual([`${buildId} 0x${leafAt.toString(16)}`]);
+      const b = mapOf(r.maps, "@b");
+      expect(b.entries.map((e) => e.value)).toEqual([{ kind: "count", value: 5n }]);
+      const key = b.entries[0]!.key[0]!;
+      const frames = key.kind === "stack" ? key.frames : [];
+      const offsets = frames.map((f) => {
+        const m = /^([0-9a-f]{40}) 0x([0-9a-f]+)$/.exec(f);
+        expect(m?.[1]).toBe(buildId);
+        return Number.parseInt(m![2]!, 16);
+      });
+      // at leaf's entry its caller's frame is not linked yet: leaf, outer, main
+      const inside = (name: string, off: number) => {
+        const start = symbolFileOffset(elf, name)!;
+        return off > start && off < start + functionSymbols(elf).get(name)!.size;
+      };
+      expect(offsets[0]).toBe(leafAt);
+      expect(inside("outer", offsets[1]!)).toBe(true);
+      expect(inside("main", offsets[2]!)).toBe(true);
+      expect(formatMap(b)).toBe(`@b[\n${frames.join("\n")}\n]: 5\n`);
+      session.dropMap("@b");
+    }
   });
 
   it("*uaddr(\"counter\") reads the probed binary's global (uint32, non-PIE)", async () => {

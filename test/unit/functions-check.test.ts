@@ -55,6 +55,7 @@ describe("types", () => {
     expect(callType("BEGIN { @[ustack(perf, 3)] = count(); }", "ustack")).toEqual({ k: "stack", user: true, mode: "perf", limit: 3 });
     expect(callType("BEGIN { @[kstack(raw)] = count(); }", "kstack")).toEqual({ k: "stack", user: false, mode: "raw" });
     expect(callType("BEGIN { @[kstack(5)] = count(); }", "kstack")).toEqual({ k: "stack", user: false, limit: 5 });
+    expect(callType("BEGIN { @[ustack(build_id, 30)] = count(); }", "ustack")).toEqual({ k: "stack", user: true, mode: "build_id", limit: 30 });
   });
 });
 
@@ -70,6 +71,7 @@ describe("errors", () => {
     ['BEGIN { join(comm); }', "join() needs an array of strings (char *arr[]), not string[16]"],
     ["BEGIN { @[ustack(fast)] = count(); }", "unknown identifier 'fast'"],
     ["BEGIN { @[ustack(0)] = count(); }", "ustack() frame limit must be between 1 and 1024"],
+    ["BEGIN { @[kstack(build_id)] = count(); }", "'build_id' stack mode can only be used for ustack"],
     ['BEGIN { system("ls"); }', "system() is an unsafe function being used in safe mode"],
     ['tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x", 1); }', "write_user() is unsafe. To use you need the --unsafe flag"],
     ['BEGIN { @g = 2; if (has_key(@g, 2)) { exit(); } }', "call to has_key() expects a map with explicit keys (non-scalar map)"],

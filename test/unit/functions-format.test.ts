@@ -11,6 +11,8 @@ import { catFile, MAX_CAT_BYTES } from "../../bpf/runtime/async-actions.ts";
 import { joinText } from "../../bpf/functions/output.ts";
 import { decodeValue } from "../../bpf/maps/codec.ts";
 import { pidOffsets } from "../../bpf/maps/user-pids.ts";
+import { buildIdFrames } from "../../bpf/functions/stacks.ts";
+import { valueText } from "../../bpf/output/value-text.ts";
 
 process.env.TZ = "UTC";
 
@@ -127,5 +129,40 @@ describe("user stacks and usym carry their pid", () => {
     expect(seen).toEqual([[7n, true, { pid: 4321, mode: "perf", depth: 2 }], [7n, true, { pid: 4321, depth: 3, debugInfo: false }]]);
     new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 0xfffffff2n, true); // -EFAULT
     expect(decodeValue({ k: "stack", user: true }, b, 0, sym)).toEqual({ kind: "stack", frames: [], user: true });
+  });
+});
+
+describe("ustack(build_id)", () => {
+  /** struct bpf_stack_build_id: s32 status, u8 build_id[20], padding, u64 offset (or ip). */
+  function frame(status: number, id: number[], at: bigint): Uint8Array {
+    const f = new Uint8Array(32);
+    const dv = new DataView(f.buffer);
+    dv.setInt32(0, status, true);
+    f.set(id, 4);
+    dv.setBigUint64(24, at, true);
+    return f;
+  }
+  const id = Array.from({ length: 20 }, (_, i) => (i % 16) * 17);
+  const hexId = "00112233445566778899aabbccddeeff00112233";
+
+  it("frames print as format_build_id_stack does: 40 hex digits and the file offset (two digits at least), the bare ip on fallback, up to the first empty frame", () => {
+    const value = new Uint8Array(32 * 5);
+    value.set(frame(1, id, 0x1126n), 0);
+    value.set(frame(1, id, 0x5n), 32);
+    value.set(frame(2, [], 0x7f0012345678n), 64);
+    value.set(frame(1, id, 0x99n), 128); // after the empty frame at 96: not read
+    expect(buildIdFrames(value)).toEqual([`${hexId} 0x1126`, `${hexId} 0x05`, "7f0012345678"]);
+    expect(buildIdFrames(undefined)).toEqual([]);
+  });
+
+  it("a value reads the build-id stack map of its depth, and prints unindented", () => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, (4321n << 32n) | 3n, true);
+    const seen: unknown[] = [];
+    const sym = { stack: () => ["wrong"], symbol: () => "", buildIdStack: (i: bigint, depth: number) => (seen.push([i, depth]), frame(1, id, 0x40n)) };
+    const v = decodeValue({ k: "stack", user: true, mode: "build_id", limit: 30 }, b, 0, sym);
+    expect(v).toEqual({ kind: "stack", frames: [`${hexId} 0x40`], user: true, mode: "build_id" });
+    expect(seen).toEqual([[3n, 30]]);
+    expect(valueText(v)).toBe(`\n${hexId} 0x40\n`);
   });
 });

@@ -44,6 +44,14 @@ describe("formatMapJson against bpftrace v0.23", () => {
     expect(parsed(formatMapJson(complex))).toEqual({ type: "map", data: { "@complex": { "bpftrace,2": 5 } } });
   });
 
+  it("prints a stack as its text form in its mode: bpftrace indents by 8, perf by a tab, raw and build_id not at all", () => {
+    const stack = (mode?: "perf" | "raw" | "build_id") => formatOutputJson("", "value", { kind: "stack", frames: ["f0", "f1"], user: true, ...(mode && { mode }) });
+    expect(stack()).toBe('{"type": "value", "data": "\\n        f0\\n        f1\\n"}\n');
+    expect(stack("perf")).toBe('{"type": "value", "data": "\\n\\tf0\\n\\tf1\\n"}\n');
+    expect(stack("raw")).toBe('{"type": "value", "data": "\\nf0\\nf1\\n"}\n');
+    expect(stack("build_id")).toBe('{"type": "value", "data": "\\nf0\\nf1\\n"}\n');
+  });
+
   it("prints tuples as arrays without spaces", () => {
     const t = scalar("@", { kind: "value", value: tuple(int(1), int(2), str("string"), tuple(int(4), int(5))) });
     expect(formatMapJson(t)).toBe('{"type": "map", "data": {"@": [1,2,"string",[4,5]]}}\n');

@@ -51,7 +51,7 @@ describe("settings from the environment", () => {
   it("refuses bad values with bpftrace's words", () => {
     expect(settingsFromEnv({ BPFTRACE_MAX_STRLEN: "lots" }).errors).toEqual(["BPFTRACE_MAX_STRLEN: expecting a number, got lots"]);
     expect(settingsFromEnv({ BPFTRACE_STACK_MODE: "fancy" }).errors).toEqual([
-      "BPFTRACE_STACK_MODE: Invalid value for stack_mode: valid values are bpftrace, raw, and perf.",
+      "BPFTRACE_STACK_MODE: Invalid value for stack_mode: valid values are bpftrace, raw, perf, and build_id.",
     ]);
     expect(settingsFromEnv({ BPFTRACE_MISSING_PROBES: "maybe" }).errors).toEqual([
       "BPFTRACE_MISSING_PROBES: Invalid value for missing_probes: valid values are ignore, warn, and error.",
@@ -113,6 +113,9 @@ describe("what the settings change", () => {
     expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false });
     expect(keyOf("config = { stack_mode = perf } tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false, mode: "perf" });
     expect(keyOf("tracepoint:syscalls:sys_enter_openat { @k[kstack(raw, 5)] = count(); }", { settings: { stackMode: "perf" } })).toEqual({ k: "stack", user: false, mode: "raw", limit: 5 });
+    // a kernel stack has no build ids: bpftrace falls back to raw for kstack under build_id
+    expect(keyOf("config = { stack_mode = build_id } tracepoint:syscalls:sys_enter_openat { @k[kstack] = count(); }")).toEqual({ k: "stack", user: false, mode: "raw" });
+    expect(keyOf("config = { stack_mode = build_id } tracepoint:syscalls:sys_enter_openat { @k[ustack] = count(); }", {})).toEqual({ k: "stack", user: true, mode: "build_id" });
   });
 
   it("show_debug_info = 0 goes into ustack's type (no source lines); on, the default, leaves it out", () => {
