@@ -3,8 +3,8 @@
 // the file and line it was called from, for ustack's `[inlined] name@file:line` frames.
 // Only units of DWARF 2-5 compile type in the file itself are read.
 import type { ElfFile } from "./elf-file.ts";
-import { DwarfCursor, Form, MAX_DWARF_SECTION, readForm, stringAt, type FormValue, type UnitShape } from "./dwarf-reader.ts";
-import { sectionBytes, type LineTable, type SourceLine } from "./dwarf-line.ts";
+import { debugStrings, DwarfCursor, type DwarfStrings, Form, MAX_DWARF_SECTION, readForm, sectionBytes, unitsOf, type FormValue, type UnitShape } from "./dwarf-reader.ts";
+import type { LineTable, SourceLine } from "./dwarf-line.ts";
 
 // DW_TAG_*, DW_AT_* (DWARF 5 sections 7.5.3, 7.5.4)
 const TAG_INLINED_SUBROUTINE = 0x1d;
@@ -101,26 +101,19 @@ interface Unit {
 interface InfoSections {
   readonly info: Uint8Array;
   readonly abbrev: Uint8Array;
-  readonly strings: (form: number, off: number) => string | undefined;
+  readonly strings: DwarfStrings;
 }
 
 function infoSections(elf: ElfFile): InfoSections | undefined {
   const info = sectionBytes(elf, ".debug_info");
   const abbrev = sectionBytes(elf, ".debug_abbrev");
   if (!info || !abbrev || info.length > MAX_DWARF_SECTION) return undefined;
-  const str = sectionBytes(elf, ".debug_str");
-  const lineStr = sectionBytes(elf, ".debug_line_str");
-  return { info, abbrev, strings: (form, off) => stringAt(form === Form.line_strp ? lineStr : str, off) };
+  return { info, abbrev, strings: debugStrings(elf) };
 }
 
 /** The compile (and partial) units of .debug_info, DWARF 2-5. */
 function* units({ info, abbrev }: InfoSections): Generator<Unit> {
-  const c = new DwarfCursor(info);
-  while (c.pos + 4 <= info.length) {
-    const start = c.pos;
-    const { length, offsetSize } = c.unitLength();
-    const end = c.pos + length;
-    if (end > info.length) return;
+  for (const { start, offsetSize, cursor: c } of unitsOf(info)) {
     const version = c.u16();
     let unitType = 1;
     let addressSize: number;
@@ -135,9 +128,8 @@ function* units({ info, abbrev }: InfoSections): Generator<Unit> {
     }
     if (UNIT_TYPES.has(unitType)) {
       const shape: UnitShape = { offsetSize, addressSize, version };
-      yield { start, shape, abbrevs: readAbbrevs(abbrev, abbrevOffset), cursor: new DwarfCursor(info.subarray(0, end), c.pos) };
+      yield { start, shape, abbrevs: readAbbrevs(abbrev, abbrevOffset), cursor: c };
     }
-    c.pos = end;
   }
 }
 

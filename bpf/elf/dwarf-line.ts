@@ -2,7 +2,7 @@
 // of address ranges → source file and line, for ustack's `func+off@file:line` frames.
 // Only the file's own sections are read (no separate debug files).
 import type { ElfFile } from "./elf-file.ts";
-import { DwarfCursor, Form, MAX_DWARF_SECTION, readForm, stringAt, type UnitShape } from "./dwarf-reader.ts";
+import { debugStrings, DwarfCursor, type DwarfStrings, MAX_DWARF_SECTION, readForm, unitsOf, type UnitShape } from "./dwarf-reader.ts";
 
 export interface SourceLine {
   readonly file: string;
@@ -63,31 +63,17 @@ export class LineTable {
 export function readLineTable(elf: ElfFile, compDirs: ReadonlyMap<number, string> = new Map()): LineTable | undefined {
   const sec = elf.section(".debug_line");
   if (!sec || sec.size > MAX_DWARF_SECTION) return undefined;
-  const lineStr = sectionBytes(elf, ".debug_line_str");
-  const str = sectionBytes(elf, ".debug_str");
-  const strings = (form: number, off: number) => stringAt(form === Form.line_strp ? lineStr : str, off);
-  const data = elf.sectionData(sec);
+  const strings = debugStrings(elf);
   const ranges: LineRange[] = [];
   const files = new Map<number, readonly string[]>();
-  const c = new DwarfCursor(data);
-  while (c.pos + 4 <= data.length) {
-    const start = c.pos;
-    const { length, offsetSize } = c.unitLength();
-    const end = c.pos + length;
-    if (end > data.length) break;
-    files.set(start, runUnit(new DwarfCursor(data.subarray(0, end), c.pos), offsetSize, strings, compDirs.get(start) ?? "", ranges));
-    c.pos = end;
+  for (const { start, offsetSize, cursor } of unitsOf(elf.sectionData(sec))) {
+    files.set(start, runUnit(cursor, offsetSize, strings, compDirs.get(start) ?? "", ranges));
   }
   return new LineTable(ranges, files);
 }
 
-export function sectionBytes(elf: ElfFile, name: string): Uint8Array | undefined {
-  const s = elf.section(name);
-  return s ? elf.sectionData(s) : undefined;
-}
-
 /** Runs one unit's line program into `out`; returns its file names by number. */
-function runUnit(c: DwarfCursor, offsetSize: number, strings: (form: number, off: number) => string | undefined, compDir: string, out: LineRange[]): string[] {
+function runUnit(c: DwarfCursor, offsetSize: number, strings: DwarfStrings, compDir: string, out: LineRange[]): string[] {
   const version = c.u16();
   let addressSize = 8;
   if (version >= 5) {

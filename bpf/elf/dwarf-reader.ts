@@ -6,6 +6,8 @@
  * DWARF while the kernel waits (about 0.3 s each for 3.3 MB of .debug_info and 1.7 MB of
  * .debug_line, a 20,000-function gcc -O2 -g build, on the 2-CPU test VM).
  */
+import type { ElfFile } from "./elf-file.ts";
+
 export const MAX_DWARF_SECTION = 64 << 20;
 
 export class DwarfError extends Error {
@@ -92,6 +94,38 @@ export class DwarfCursor {
   }
 }
 
+/** The bytes of section `name`; undefined when the file has none. */
+export function sectionBytes(elf: ElfFile, name: string): Uint8Array | undefined {
+  const s = elf.section(name);
+  return s ? elf.sectionData(s) : undefined;
+}
+
+/** A string form's text: DW_FORM_line_strp in .debug_line_str, the others in .debug_str. */
+export type DwarfStrings = (form: number, offset: number) => string | undefined;
+
+export function debugStrings(elf: ElfFile): DwarfStrings {
+  const str = sectionBytes(elf, ".debug_str");
+  const lineStr = sectionBytes(elf, ".debug_line_str");
+  return (form, offset) => stringAt(form === Form.line_strp ? lineStr : str, offset);
+}
+
+/**
+ * The units of a .debug_info or .debug_line section, each with its start, its offset size
+ * and a cursor just after its length that cannot read past its end; a unit longer than the
+ * section ends the walk.
+ */
+export function* unitsOf(data: Uint8Array): Generator<{ start: number; offsetSize: number; cursor: DwarfCursor }> {
+  const c = new DwarfCursor(data);
+  while (c.pos + 4 <= data.length) {
+    const start = c.pos;
+    const { length, offsetSize } = c.unitLength();
+    const end = c.pos + length;
+    if (end > data.length) return;
+    yield { start, offsetSize, cursor: new DwarfCursor(data.subarray(0, end), c.pos) };
+    c.pos = end;
+  }
+}
+
 /** The NUL-terminated string at `offset` of a string section (.debug_str, .debug_line_str). */
 export function stringAt(section: Uint8Array | undefined, offset: number): string | undefined {
   if (!section || offset >= section.length) return undefined;
@@ -164,7 +198,7 @@ export type FormValue = number | string | Uint8Array;
  * Reads a value of `form`. Strings held in a string section are looked up through
  * `strings`; ref forms come back as the offset within the unit (ref_addr: within the section).
  */
-export function readForm(c: DwarfCursor, form: number, u: UnitShape, strings: (form: number, offset: number) => string | undefined, implicit?: number): FormValue {
+export function readForm(c: DwarfCursor, form: number, u: UnitShape, strings: DwarfStrings, implicit?: number): FormValue {
   switch (form) {
     case Form.addr:
       return c.uint(u.addressSize);
