@@ -13,7 +13,8 @@
 // A slot never straddles -512, so one linear map (s = off - SCRATCH_BASE) translates every
 // address inside a scratch slot, including pointers a helper gets to it.
 
-export const MAX_STACK = 512;
+import { MAX_BPF_STACK } from "../types/abi.ts";
+export const MAX_STACK = MAX_BPF_STACK;
 /** The virtual r10 offset of scratch byte 0 (the lowest offset an instruction can hold). */
 export const SCRATCH_BASE = -0x8000;
 /** Scratch bytes the virtual range can address (the per-CPU value limit is 32 KiB). */

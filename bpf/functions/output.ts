@@ -14,6 +14,7 @@ import { constInt } from "../lang/const-fold.ts";
 import { parseFormat } from "../output/printf-format.ts";
 import { applyFormat } from "../output/printf.ts";
 import { valueText } from "../output/value-text.ts";
+import { MAX_BPF_STACK } from "../types/abi.ts";
 import { expansionNotes } from "../types/diagnostic.ts";
 import { CodegenError } from "../types/errors.ts";
 import { STOP_MAP } from "../types/internal-maps.ts";
@@ -255,13 +256,13 @@ function endRun(g: EmitContext, rec: number): void {
   g.e.emit(asm.ldMapValue(R1, STOP_MAP, 0), asm.st(8, R1, 0, 1), asm.ja(g.exitLabel));
 }
 
-/** bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); } */
 /**
  * bpftrace's assert is a macro of its stdlib (src/stdlib/base.bt) that calls errorf: the
  * error names that call's place there, then "expanded from" the assert.
  */
 const ASSERT_ERRORF = { location: "stdlib/base.bt:6:5-37" };
 
+/** bpftrace's assert macro: if (!cond) { errorf("assert failed: %s", msg); exit(1); } */
 function assert(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
   const failed = e.label("assertfail");
@@ -279,9 +280,6 @@ function assert(g: EmitContext, x: A.CallExpr): void {
   g.placeNop();
 }
 
-/** The BPF stack's size: values above it live in the scratch area (bpf/codegen/frame.ts). */
-const BPF_STACK_BYTES = 512;
-
 /** print(@m[, top[, div]]): printed by user space now; print(value): the value, sent. */
 function print(g: EmitContext, x: A.CallExpr): void {
   const { e } = g;
@@ -295,7 +293,7 @@ function print(g: EmitContext, x: A.CallExpr): void {
   const t = g.type(a);
   const id = action(g, { kind: "print_value", arg: { type: t, offset: 8 } });
   // a value larger than the BPF stack is copied into the ring buffer from where it is
-  if (sizeOf(t) > BPF_STACK_BYTES) return outputReserved(g, id, g.value(a), sizeOf(t));
+  if (sizeOf(t) > MAX_BPF_STACK) return outputReserved(g, id, g.value(a), sizeOf(t));
   const rec = g.frame.alloc(8 + sizeOf(t), 8);
   g.storeInto(a, rec + 8, t);
   g.loadConst(BigInt(id));

@@ -46,6 +46,9 @@ export const PtRegs = {
 /** System V AMD64 argument registers, in order. */
 export const ArgRegs = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] as const;
 
+/** MAX_BPF_STACK: the bytes of stack a BPF program's frame may use. */
+export const MAX_BPF_STACK = 512;
+
 export const BPF_ANY = 0;
 export const BPF_NOEXIST = 1;
 export const BPF_F_USER_STACK = 1 << 8;
